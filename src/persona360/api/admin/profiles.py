@@ -1,0 +1,110 @@
+"""Admin endpoints for profiles: read one, look one up, timeline, identity, list, merge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from persona360.api.deps import ReadProfiles, WorkspaceDep, WriteProfiles
+
+router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
+LOOKUP_KINDS = ("email", "phone", "user_id", "anonymous_id")
+
+
+class IdentifierRef(BaseModel):
+    """An identifier as ``kind`` and ``value`` (``email``, ``jane@example.org``)."""
+
+    kind: str = Field(examples=["email"])
+    value: str = Field(examples=["jane.doe@gmail.com"])
+
+
+class MergeCreate(BaseModel):
+    a: IdentifierRef
+    b: IdentifierRef
+
+
+class UnmergeCreate(BaseModel):
+    identifier: IdentifierRef
+
+
+@router.get("", summary="List profiles")
+def list_profiles(
+    ws: WorkspaceDep,
+    token: ReadProfiles,
+    limit: int = Query(50, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+    sort: str = Query("last_seen", pattern="^(last_seen|revenue|orders|events|first_seen)$"),
+    min_orders: int | None = Query(None, ge=0),
+    source: str | None = None,
+    trait: str | None = Query(None, description="NAME=VALUE: only profiles showing that trait value"),
+) -> dict[str, Any]:
+    trait_filter = None
+    if trait:
+        name, separator, value = trait.partition("=")
+        if not separator:
+            raise ValueError("trait filter must look like NAME=VALUE")
+        trait_filter = (name, value)
+    rows = ws.profiles.list(
+        limit=limit, offset=offset, sort=sort, min_orders=min_orders, source=source,
+        trait=trait_filter,
+    )
+    return {"profiles": rows, "total": ws.profiles.count()}
+
+
+@router.get("/lookup", summary="Find the profile holding an identifier")
+def lookup(request: Request, ws: WorkspaceDep, token: ReadProfiles) -> dict[str, Any]:
+    given = [(kind, value) for kind, value in request.query_params.items()]
+    if len(given) != 1:
+        raise ValueError(
+            "give exactly one identifier: ?email=..., ?phone=..., ?user_id=..., "
+            "?anonymous_id=..., ?id:NAMESPACE=... or ?handle:PLATFORM=..."
+        )
+    kind, value = given[0]
+    return ws.profiles.show(ws.profiles.find(kind, value))
+
+
+@router.post("/merge", summary="Merge the profiles holding two identifiers")
+def merge(body: MergeCreate, ws: WorkspaceDep, token: WriteProfiles) -> dict[str, Any]:
+    profile_id = ws.identity.merge(
+        (body.a.kind, body.a.value), (body.b.kind, body.b.value), actor=f"token:{token.name}"
+    )
+    return {"success": True, "profile_id": profile_id}
+
+
+@router.get("/{profile_id}", summary="A whole profile")
+def get_profile(profile_id: int, ws: WorkspaceDep, token: ReadProfiles) -> dict[str, Any]:
+    return ws.profiles.show(profile_id)
+
+
+@router.get("/{profile_id}/timeline", summary="A profile's events, newest first")
+def timeline(
+    profile_id: int,
+    ws: WorkspaceDep,
+    token: ReadProfiles,
+    limit: int = Query(50, ge=1, le=500),
+    cursor: str | None = None,
+    type: str | None = Query(None, description="an event type (track) or name (Order Completed)"),
+) -> dict[str, Any]:
+    return ws.profiles.timeline(profile_id, limit=limit, cursor=cursor, event_type=type)
+
+
+@router.get("/{profile_id}/identifiers", summary="A profile's identifiers and their edges")
+def identifiers(profile_id: int, ws: WorkspaceDep, token: ReadProfiles) -> dict[str, Any]:
+    live = ws.profiles.resolve(profile_id)
+    return {"profile_id": live, "identifiers": ws.profiles.identifiers(live),
+            "edges": ws.profiles.edges(live)}
+
+
+@router.post("/{profile_id}/unmerge", summary="Detach an identifier from a profile")
+def unmerge(
+    profile_id: int, body: UnmergeCreate, ws: WorkspaceDep, token: WriteProfiles
+) -> dict[str, Any]:
+    live = ws.profiles.resolve(profile_id)
+    holder = ws.profiles.find(body.identifier.kind, body.identifier.value)
+    if holder != live:
+        raise ValueError(f"{body.identifier.kind} {body.identifier.value!r} is not in profile {live}")
+    old, new = ws.identity.unmerge((body.identifier.kind, body.identifier.value),
+                                   actor=f"token:{token.name}")
+    return {"success": True, "profiles": [old, new]}

@@ -1,0 +1,58 @@
+"""The server: ``create_app(workspace)`` builds the FastAPI app around one workspace.
+
+The app owns the workspace's only writer (through the batcher) for its lifetime; the
+lifespan drains the batcher and checkpoints the file on shutdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from persona360 import __version__
+from persona360.api import tracking
+from persona360.api.admin import profiles
+from persona360.api.errors import install_error_handlers
+from persona360.ingest.batcher import Batcher
+from persona360.workspace import Workspace
+
+
+def create_app(workspace: Workspace) -> FastAPI:
+    """Build the API around ``workspace`` (which the caller opened and will close)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings = workspace.settings
+        app.state.batcher = Batcher(
+            workspace.writer, settings.batch_max_events, settings.batch_max_wait_ms
+        )
+        try:
+            yield
+        finally:
+            app.state.batcher.close()
+            workspace.db.checkpoint()
+
+    app = FastAPI(
+        title="persona360",
+        version=__version__,
+        summary="Segment-compatible tracking API and admin API of a persona360 workspace.",
+        lifespan=lifespan,
+    )
+    app.state.workspace = workspace
+    app.add_middleware(
+        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["*"], max_age=86400,
+    )
+    install_error_handlers(app)
+    app.include_router(tracking.router)
+    app.include_router(profiles.router)
+
+    @app.get("/health", tags=["meta"], summary="Liveness and counts")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__, "profiles": workspace.profiles.count()}
+
+    return app

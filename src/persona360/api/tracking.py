@@ -1,0 +1,112 @@
+"""The Segment-compatible tracking endpoints (``/v1/identify`` ... ``/v1/batch``).
+
+Also the browser library's short paths (``/v1/i``, ``/v1/t``, ``/v1/p``, ``/v1/s``,
+``/v1/g``, ``/v1/a``, ``/v1/b``) and its metrics endpoint ``/v1/m``, which is
+acknowledged and dropped. Success is answered as Segment does: ``{"success": true}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+
+from persona360.api.body import read_json
+from persona360.api.deps import get_batcher, get_workspace, source_for
+from persona360.api.errors import error_response
+from persona360.api.responses import JSONBody
+from persona360.errors import IndexedError, InvalidEventError, PayloadTooLargeError
+from persona360.ingest.record import EventRecord
+from persona360.ingest.validate import to_record
+
+router = APIRouter(prefix="/v1", tags=["tracking"])
+SHORT_PATHS = {"i": "identify", "t": "track", "p": "page", "s": "screen", "g": "group", "a": "alias"}
+OK = {"success": True}
+
+
+async def _single(request: Request, kind: str) -> dict[str, Any]:
+    workspace = get_workspace(request)
+    settings = workspace.settings
+    body = await read_json(request, settings.max_body_bytes)
+    source = source_for(request, body)
+    size = len(orjson.dumps(body))
+    if size > settings.max_event_bytes:
+        raise PayloadTooLargeError(
+            f"the event is {size} bytes; the limit is {settings.max_event_bytes} bytes "
+            f"({settings.max_event_bytes // 1024} KB)"
+        )
+    record = to_record(body, source_id=source.source_id, limits=workspace.limits(), expected_type=kind)
+    await get_batcher(request).write([record])
+    return OK
+
+
+async def _batch(request: Request) -> JSONBody:
+    workspace = get_workspace(request)
+    body = await read_json(request, workspace.settings.max_body_bytes)
+    source = source_for(request, body)
+    if not isinstance(body, dict) or not isinstance(body.get("batch"), list):
+        raise InvalidEventError("the body must be an object with a 'batch' array", field="batch")
+    records, errors = _validate_batch(body, source.source_id, workspace)
+    if errors and not records:
+        return error_response(
+            400, "invalid_event", f"all {len(errors)} events of the batch are invalid",
+            "batch", [error.as_dict() for error in errors],
+        )
+    await get_batcher(request).write(records)
+    answer: dict[str, Any] = {"success": True, "accepted": len(records)}
+    if errors:
+        answer["rejected"] = [error.as_dict() for error in errors]
+    return JSONBody(answer)
+
+
+def _validate_batch(
+    body: dict[str, Any], source_id: int, workspace: Any
+) -> tuple[list[EventRecord], list[IndexedError]]:
+    limits, limit = workspace.limits(), workspace.settings.max_event_bytes
+    context = body.get("context") if isinstance(body.get("context"), dict) else None
+    sent_at = body.get("sentAt") if isinstance(body.get("sentAt"), str) else None
+    records, errors = [], []
+    for index, item in enumerate(body["batch"]):
+        try:
+            size = len(orjson.dumps(item))
+            if size > limit:
+                raise PayloadTooLargeError(f"the event is {size} bytes; the limit is {limit} bytes")
+            records.append(
+                to_record(item, source_id=source_id, limits=limits,
+                          batch_sent_at=sent_at, batch_context=context)
+            )
+        except InvalidEventError as error:
+            errors.append(IndexedError(index, error.field, str(error)))
+    return records, errors
+
+
+def _register(path: str, kind: str) -> None:
+    async def endpoint(request: Request) -> dict[str, Any]:
+        return await _single(request, kind)
+
+    endpoint.__name__ = f"track_{kind}_{path}"
+    router.add_api_route(
+        f"/{path}", endpoint, methods=["POST"], summary=f"Segment {kind} call",
+        include_in_schema=path == kind,
+    )
+
+
+for _path, _kind in [*((kind, kind) for kind in SHORT_PATHS.values()), *SHORT_PATHS.items()]:
+    _register(_path, _kind)
+
+
+@router.post("/batch", summary="Segment batch of calls")
+async def batch(request: Request) -> JSONBody:
+    return await _batch(request)
+
+
+@router.post("/b", include_in_schema=False)
+async def batch_short(request: Request) -> JSONBody:
+    return await _batch(request)
+
+
+@router.post("/m", include_in_schema=False)
+async def metrics(request: Request) -> dict[str, Any]:
+    """analytics.js reports its own metrics here; they are not customer data."""
+    return OK

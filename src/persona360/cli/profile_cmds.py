@@ -1,0 +1,149 @@
+"""``profiles`` (also ``profile``): show, list, export, timeline; ``merge``, ``unmerge``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.panel import Panel
+from rich.table import Table
+
+from persona360.cli.state import console, print_json, workspace
+from persona360.identity.normalise import split_identifier
+from persona360.workspace import Workspace
+
+profiles = typer.Typer(help="Read unified profiles.", no_args_is_help=True)
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(profiles, name="profiles")
+    app.add_typer(profiles, name="profile", help="Same as `profiles`.")
+    app.command("merge")(merge)
+    app.command("unmerge")(unmerge)
+
+
+def _find(ws: Workspace, text: str) -> int:
+    if text.isdigit():
+        try:
+            return ws.profiles.resolve(int(text))
+        except LookupError:
+            pass
+    return ws.profiles.find_any(text) if ":" not in text else ws.profiles.find(*split_identifier(text))
+
+
+@profiles.command("show")
+def show(identifier: Annotated[str, typer.Argument(help="Profile id or any identifier.")], json: JsonOption = False) -> None:
+    """Show one profile: identity, traits with provenance, computed traits."""
+    with workspace() as ws:
+        profile = ws.profiles.show(_find(ws, identifier))
+    if json:
+        print_json(profile)
+    else:
+        console.print(render_profile(profile))
+
+
+@profiles.command("list")
+def list_profiles(
+    limit: int = 20,
+    sort: Annotated[str, typer.Option(help="last_seen, revenue, orders, events or first_seen.")] = "last_seen",
+    json: JsonOption = False,
+) -> None:
+    """List profiles."""
+    with workspace() as ws:
+        rows = ws.profiles.list(limit=limit, sort=sort)
+    if json:
+        print_json(rows)
+        return
+    table = Table("id", "name", "email", "orders", "revenue", "events", "last seen")
+    for row in rows:
+        table.add_row(str(row["profile_id"]), str(row["name"] or "-"), str(row["email"] or "-"),
+                      str(row["orders_count"]), f"{row['revenue']:.2f}", str(row["event_count"]),
+                      str(row["last_seen"]))
+    console.print(table)
+
+
+@profiles.command("export")
+def export(json: JsonOption = True) -> None:
+    """Write every profile with identifiers and traits, one JSON object a line."""
+    with workspace() as ws:
+        for row in ws.profiles.export():
+            print_json(row)
+
+
+@profiles.command("timeline")
+def timeline(
+    identifier: str, limit: int = 20,
+    type: Annotated[str | None, typer.Option(help="Only this event type or name.")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Show a profile's events, newest first."""
+    with workspace() as ws:
+        page = ws.profiles.timeline(_find(ws, identifier), limit=limit, event_type=type)
+    if json:
+        print_json(page)
+        return
+    table = Table("time", "source", "type", "event", "ids")
+    for event in page["events"]:
+        table.add_row(str(event["timestamp"]), event["source"], event["type"], str(event["event"] or ""),
+                      str(event["user_id"] or event["anonymous_id"] or ""))
+    console.print(table)
+
+
+def merge(
+    a: Annotated[str, typer.Argument(help="kind:value, e.g. email:jane@example.org")],
+    b: Annotated[str, typer.Argument(help="kind:value of the other profile")],
+    json: JsonOption = False,
+) -> None:
+    """Merge the profiles holding identifiers A and B (a person's decision, logged)."""
+    with workspace() as ws:
+        profile_id = ws.identity.merge(split_identifier(a), split_identifier(b))
+    if json:
+        print_json({"profile_id": profile_id})
+    else:
+        console.print(f"Merged into profile {profile_id}.")
+
+
+def unmerge(
+    profile: Annotated[str, typer.Argument(help="Profile id or any identifier of it.")],
+    identifier: Annotated[str, typer.Argument(help="kind:value of the identifier to detach.")],
+    json: JsonOption = False,
+) -> None:
+    """Detach IDENTIFIER (and what only it linked) from PROFILE into a profile of its own."""
+    with workspace() as ws:
+        key = split_identifier(identifier)
+        live = _find(ws, profile)
+        if ws.profiles.find(*key) != live:
+            raise ValueError(f"{key[0]} {key[1]!r} is not in profile {live}")
+        old, new = ws.identity.unmerge(key)
+    if json:
+        print_json({"profiles": [old, new]})
+    else:
+        console.print(f"Profile {old} kept; {key[0]}:{key[1]} is now in profile {new}.")
+
+
+def render_profile(profile: dict[str, Any]) -> Panel:
+    """A readable Rich panel of a profile."""
+    traits = profile["traits"]
+    title = " ".join(str(traits[n]["value"]) for n in ("firstName", "lastName") if n in traits)
+    title = title or str(traits.get("name", {}).get("value", "")) or f"Profile {profile['profile_id']}"
+    facts = Table.grid(padding=(0, 2))
+    facts.add_row("profile", str(profile["profile_id"]), "orders", str(profile["orders_count"]))
+    facts.add_row("first seen", str(profile["first_seen"]), "revenue", f"{profile['revenue']:.2f}")
+    facts.add_row("last seen", str(profile["last_seen"]), "events", str(profile["event_count"]))
+    facts.add_row("channels", ", ".join(profile["channels"]), "devices", ", ".join(profile["devices"]) or "-")
+    ids = Table("identifier", "linked by", "source", box=None)
+    for identifier in profile["identifiers"]:
+        reasons = sorted({e["reason"] + ("" if e["status"] == "active" else f" ({e['status']})")
+                          for e in identifier["edges"]})
+        ids.add_row(f"{identifier['kind']}:{identifier['value']}", ", ".join(reasons) or "-", identifier["source"])
+    trait_table = Table("trait", "value", "source", "observed", box=None)
+    for name, trait in traits.items():
+        flag = " [yellow](stale)[/]" if trait["stale"] else ""
+        others = len(trait["values"]) - 1
+        more = f" [dim](+{others} other value{'s' if others > 1 else ''})[/]" if others > 0 else ""
+        trait_table.add_row(name, f"{trait['value']}{flag}{more}", trait["source"], str(trait["observed_at"])[:19])
+    grid = Table.grid()
+    for part in (facts, ids, trait_table):
+        grid.add_row(part)
+    return Panel(grid, title=title, expand=False)

@@ -1,0 +1,27 @@
+"""``serve``: the tracking and admin API (and later the web UI) in one process."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from persona360.api.app import create_app
+from persona360.cli.state import console, workspace
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8360,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+) -> None:
+    """Serve the Segment-compatible tracking API and the admin API."""
+    with workspace() as ws:
+        console.print(f"persona360 serving [bold]{ws.settings.db}[/] on http://{host}:{port}")
+        uvicorn.run(create_app(ws), host=host, port=port, log_level=log_level,
+                    access_log=False, timeout_graceful_shutdown=10)

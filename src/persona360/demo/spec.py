@@ -1,0 +1,105 @@
+"""What a demo shop looks like: its size, its window and how dirty its exports are.
+
+Every rate lives here, named, so a test can read the rate it checks and a user can
+turn the dirt up or down without reading the generator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+ARCHETYPES = (
+    "value_hunter",
+    "researcher",
+    "brand_loyalist",
+    "social_butterfly",
+    "replenisher",
+    "mobile_shopper",
+    "gift_giver",
+)
+
+DEFAULT_LOCALES = (
+    ("uk_UA", 0.45),
+    ("ru_RU", 0.12),
+    ("pl_PL", 0.23),
+    ("en_US", 0.10),
+    ("en_GB", 0.10),
+)
+
+
+@dataclass(frozen=True)
+class DirtRates:
+    """How often each kind of real-world mess appears, per record it can touch.
+
+    Name and email dirt is drawn per record (an order, a contact, a ticket), not per
+    person: the same customer types their name differently at different times.
+    """
+
+    name_typo: float = 0.04
+    email_typo: float = 0.02
+    diminutive: float = 0.15
+    swapped_names: float = 0.05
+    other_script: float = 0.25
+    missing_field: float = 0.06
+    gmail_variant: float = 0.25
+    email_case_space: float = 0.05
+    shared_device: float = 0.06
+    cookie_reset: float = 0.04
+    test_email: float = 0.35
+    guest_checkout: float = 0.10
+    second_email: float = 0.15
+    contact_duplicate: float = 0.08
+
+
+@dataclass(frozen=True)
+class DemoSpec:
+    """The shop to simulate.
+
+    Args:
+        customers: how many people to simulate (not rows: each person leaves many).
+        days: length of the window of activity, ending at ``end``.
+        seed: the only source of randomness; the same spec writes byte-identical files.
+        end: the end of the window (exclusive), timezone-aware.
+        mixed_archetypes: share of people who mix a second archetype into their first.
+        buyer_share: share of people who order at least once in the window.
+        offline_orders: share of orders placed by phone or in store (export only).
+        dirt: rates of each kind of mess in the exports.
+        locales: Faker locales and their weights.
+
+    Example:
+        >>> DemoSpec(customers=500, days=30).start.isoformat()
+        '2026-10-02T00:00:00+00:00'
+    """
+
+    customers: int = 10_000
+    days: int = 90
+    seed: int = 42
+    end: datetime = datetime(2026, 11, 1, tzinfo=UTC)
+    mixed_archetypes: float = 0.25
+    buyer_share: float = 0.8
+    offline_orders: float = 0.07
+    email_list_share: float = 0.7
+    support_share: float = 0.12
+    survey_share: float = 0.08
+    social_share_butterflies: float = 0.85
+    social_share_others: float = 0.08
+    dirt: DirtRates = field(default_factory=DirtRates)
+    locales: tuple[tuple[str, float], ...] = DEFAULT_LOCALES
+
+    def __post_init__(self) -> None:
+        if self.customers < 1:
+            raise ValueError(f"customers={self.customers}: simulate at least one person")
+        if self.days < 1:
+            raise ValueError(f"days={self.days}: the window must be at least one day")
+        if self.end.tzinfo is None:
+            raise ValueError(f"end={self.end}: give a timezone-aware datetime (e.g. tzinfo=UTC)")
+
+    @property
+    def start(self) -> datetime:
+        return self.end - timedelta(days=self.days)
+
+    @property
+    def scale(self) -> float:
+        """Activity is tuned for 90 days; longer windows hold proportionally more."""
+        return self.days / 90

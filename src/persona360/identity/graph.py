@@ -1,0 +1,323 @@
+"""The identity graph: identifiers, the edges between them, profiles as components.
+
+The writer keeps the graph in memory (one writer per workspace, design rule 5) so
+that stitching an event costs a few dictionary look-ups; every change is also
+collected as a :class:`GraphDelta` that the writer commits in the same transaction
+as the events that caused it. The database stays the truth: :meth:`IdentityGraph.load`
+rebuilds the memory from it.
+
+A profile is a connected component of *active* edges. Its id is the id of one of
+its identifiers (the representative); when two components join, the larger one
+keeps its id (ties: the smaller id) and the other id is redirected.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from persona360.identity.guardrails import limit_breach
+
+IdentifierKey = tuple[str, str]
+
+
+@dataclass
+class EdgeRow:
+    edge_id: int
+    a: int
+    b: int
+    reason: str
+    status: str
+    detail: str | None
+    source_id: int
+    message_key: int | None
+    created_at: datetime
+
+
+@dataclass
+class GraphDelta:
+    """What one batch changed in the graph, to be written with its events."""
+
+    new_identifiers: list[tuple[int, str, str, datetime, int]] = field(default_factory=list)
+    new_edges: list[EdgeRow] = field(default_factory=list)
+    merges: dict[int, int] = field(default_factory=dict)  # old profile id -> new profile id
+    log: list[tuple[datetime, str, dict[str, Any]]] = field(default_factory=list)
+    relabels: dict[int, int] = field(default_factory=dict)  # identifier id -> profile id (unmerge)
+    removed_edges: list[tuple[int, int, str]] = field(default_factory=list)
+    dropped_redirects: set[int] = field(default_factory=set)
+    touched: set[int] = field(default_factory=set)
+
+    def final_profile(self, profile_id: int) -> int:
+        """Follow this batch's merges to the profile an old id now belongs to."""
+        seen = set()
+        while profile_id in self.merges and profile_id not in seen:
+            seen.add(profile_id)
+            profile_id = self.merges[profile_id]
+        return profile_id
+
+
+class IdentityGraph:
+    """Identifiers and their components, with guardrails applied on every join.
+
+    Args:
+        limits: most identifiers of one kind per profile.
+        blocklist: identifier keys that never link.
+    """
+
+    def __init__(self, limits: Mapping[str, int], blocklist: set[IdentifierKey]) -> None:
+        self.limits = dict(limits)
+        self.blocklist = blocklist
+        self._ids: dict[IdentifierKey, int] = {}
+        self._keys: list[IdentifierKey] = [("", "")]  # index = identifier id; 0 unused
+        self._profile: list[int] = [0]
+        self._members: dict[int, list[int]] = {}
+        self._kinds: dict[int, Counter[str]] = {}
+        self._pairs: set[tuple[int, int]] = set()
+        self._splits: dict[int, set[int]] = {}
+        self._next_edge = 1
+        self.delta = GraphDelta()
+
+    # -- loading ---------------------------------------------------------------
+    def load(
+        self,
+        identifiers: Iterable[tuple[int, str, str, int]],
+        pairs: Iterable[tuple[int, int]],
+        splits: Iterable[tuple[int, int]],
+        next_edge: int,
+    ) -> None:
+        """Fill the memory from stored rows (identifier_id, kind, value, profile_id)."""
+        for identifier_id, kind, value, profile_id in identifiers:
+            while len(self._keys) <= identifier_id:
+                self._keys.append(("", ""))
+                self._profile.append(0)
+            self._keys[identifier_id] = (kind, value)
+            self._ids[(kind, value)] = identifier_id
+            self._profile[identifier_id] = profile_id
+            self._members.setdefault(profile_id, []).append(identifier_id)
+            self._kinds.setdefault(profile_id, Counter())[kind] += 1
+        self._pairs.update(pairs)
+        for a, b in splits:
+            self._add_split(a, b)
+        self._next_edge = next_edge
+
+    def take_delta(self) -> GraphDelta:
+        """Hand over the changes collected since the last call and start afresh."""
+        delta, self.delta = self.delta, GraphDelta()
+        return delta
+
+    # -- queries ---------------------------------------------------------------
+    def identifier_id(self, key: IdentifierKey) -> int | None:
+        return self._ids.get(key)
+
+    def key_of(self, identifier_id: int) -> IdentifierKey:
+        return self._keys[identifier_id]
+
+    def profile_of(self, identifier_id: int) -> int:
+        return self._profile[identifier_id]
+
+    def members(self, profile_id: int) -> list[int]:
+        return list(self._members.get(profile_id, []))
+
+    # -- stitching -------------------------------------------------------------
+    def observe(
+        self,
+        keys: list[IdentifierKey],
+        reason: str,
+        source_id: int,
+        message_key: int | None,
+        at: datetime,
+    ) -> int:
+        """Record the identifiers one event carries and link them; return its anchor.
+
+        ``keys`` come most trusted first (user id, external ids, email, phone,
+        handles, anonymous id); the first one that is not blocklisted anchors the
+        event and every other identifier is linked to it.
+        """
+        resolved = [self._resolve_previous(key) if key[0] == "previous_id" else key for key in keys]
+        ordered = sorted(resolved, key=lambda key: key in self.blocklist)
+        ids = [self._ensure(key, source_id, at) for key in ordered]
+        anchor = ids[0]
+        for other in ids[1:]:
+            self.link(anchor, other, reason, source_id, message_key, at)
+        return anchor
+
+    def link(
+        self,
+        a: int,
+        b: int,
+        reason: str,
+        source_id: int,
+        message_key: int | None,
+        at: datetime,
+        *,
+        force: bool = False,
+    ) -> str:
+        """Add the edge a-b unless it exists; return its status (active or blocked)."""
+        pair = (a, b) if a < b else (b, a)
+        if a == b or (pair in self._pairs and not force):
+            return "active"
+        self._pairs.add(pair)
+        blocked = None if force else self._why_blocked(a, b)
+        status = "blocked" if blocked else "active"
+        self._record_edge(pair, reason, status, blocked, source_id, message_key, at)
+        if blocked:
+            detail = {"a": self._label(a), "b": self._label(b), "why": blocked, "reason": reason}
+            self.delta.log.append((at, "merge_blocked", detail))
+        else:
+            self._union(self._profile[a], self._profile[b], at, reason)
+        return status
+
+    def split(self, identifier_id: int, active_edges: list[tuple[int, int]], at: datetime) -> int:
+        """Detach ``identifier_id`` from its profile; return the new profile id.
+
+        The identifier leaves together with whatever was only attached to the
+        profile through it; the largest remaining part keeps the profile. The two
+        parts are remembered as a cannot-link pair so that later events do not fuse
+        them again; a manual merge lifts that.
+        """
+        profile_id = self._profile[identifier_id]
+        members = set(self._members[profile_id])
+        main = _largest_part(members - {identifier_id}, active_edges)
+        if not main:
+            raise ValueError(f"identifier {self._label(identifier_id)} is alone in its profile")
+        side = members - main
+        for a, b in active_edges:
+            if (a in side) != (b in side):
+                self.delta.removed_edges.append((a, b, "unmerged"))
+        keep, other = (main, side) if profile_id in main else (side, main)
+        new_id = min(other)
+        self._relabel(other, new_id)
+        self._members[profile_id] = sorted(keep)
+        self._kinds[profile_id] = Counter(self._keys[i][0] for i in keep)
+        self._add_split(identifier_id, min(main))
+        self.delta.log.append((at, "split", {"a": identifier_id, "b": min(main)}))
+        self.delta.dropped_redirects.add(new_id)
+        self.delta.touched.update((profile_id, new_id))
+        self.delta.log.append(
+            (at, "unmerge", {"identifier": self._label(identifier_id), "profiles": [profile_id, new_id]})
+        )
+        return new_id
+
+    def lift_split(self, a: int, b: int, at: datetime) -> None:
+        """Forget any cannot-link between the profiles of ``a`` and ``b`` (manual merge)."""
+        left, right = set(self._members[self._profile[a]]), set(self._members[self._profile[b]])
+        for member in left:
+            partners = self._splits.get(member, set())
+            for partner in sorted(partners & right):
+                partners.discard(partner)
+                self._splits.get(partner, set()).discard(member)
+                for x, y in ((member, partner), (partner, member)):
+                    self.delta.log.append((at, "split_lifted", {"a": x, "b": y}))
+
+    # -- internals -------------------------------------------------------------
+    def _resolve_previous(self, key: IdentifierKey) -> IdentifierKey:
+        """An alias call's ``previousId`` is whichever id the workspace knows it as."""
+        for kind in ("user_id", "anonymous_id"):
+            if (kind, key[1]) in self._ids:
+                return (kind, key[1])
+        return ("user_id", key[1])
+
+    def _ensure(self, key: IdentifierKey, source_id: int, at: datetime) -> int:
+        identifier_id = self._ids.get(key)
+        if identifier_id is not None:
+            return identifier_id
+        identifier_id = len(self._keys)
+        self._ids[key] = identifier_id
+        self._keys.append(key)
+        self._profile.append(identifier_id)
+        self._members[identifier_id] = [identifier_id]
+        self._kinds[identifier_id] = Counter({key[0]: 1})
+        self.delta.new_identifiers.append((identifier_id, key[0], key[1], at, source_id))
+        self.delta.touched.add(identifier_id)
+        return identifier_id
+
+    def _why_blocked(self, a: int, b: int) -> str | None:
+        for identifier_id in (a, b):
+            if self._keys[identifier_id] in self.blocklist:
+                return f"{self._label(identifier_id)} is on the blocklist"
+        left, right = self._profile[a], self._profile[b]
+        if left == right:
+            return None
+        if self._splits and self._has_split(left, right):
+            return "the two profiles were unmerged by hand"
+        return limit_breach(self._kinds[left], self._kinds[right], self.limits)
+
+    def _has_split(self, left: int, right: int) -> bool:
+        small, big = sorted((left, right), key=lambda p: len(self._members[p]))
+        for member in self._members[small]:
+            for partner in self._splits.get(member, ()):
+                if self._profile[partner] == big:
+                    return True
+        return False
+
+    def _union(self, left: int, right: int, at: datetime, reason: str) -> None:
+        if left == right:
+            return
+        size_l, size_r = len(self._members[left]), len(self._members[right])
+        keep, gone = (left, right) if (size_l, -left) >= (size_r, -right) else (right, left)
+        self._relabel(self._members.pop(gone), keep)
+        self._kinds[keep] += self._kinds.pop(gone)
+        self.delta.merges[gone] = keep
+        self.delta.touched.discard(gone)
+        self.delta.touched.add(keep)
+        if reason == "manual_merge":
+            self.delta.log.append((at, "merge", {"profiles": [keep, gone]}))
+
+    def _relabel(self, identifier_ids: Iterable[int], profile_id: int) -> None:
+        members = self._members.setdefault(profile_id, [])
+        for identifier_id in identifier_ids:
+            if self._profile[identifier_id] != profile_id:
+                self.delta.relabels[identifier_id] = profile_id
+            self._profile[identifier_id] = profile_id
+            if identifier_id not in members:
+                members.append(identifier_id)
+        if profile_id not in self._kinds:
+            self._kinds[profile_id] = Counter(self._keys[i][0] for i in members)
+
+    def _record_edge(
+        self,
+        pair: tuple[int, int],
+        reason: str,
+        status: str,
+        detail: str | None,
+        source_id: int,
+        message_key: int | None,
+        at: datetime,
+    ) -> None:
+        edge = EdgeRow(self._next_edge, *pair, reason, status, detail, source_id, message_key, at)
+        self._next_edge += 1
+        self.delta.new_edges.append(edge)
+
+    def _add_split(self, a: int, b: int) -> None:
+        self._splits.setdefault(a, set()).add(b)
+        self._splits.setdefault(b, set()).add(a)
+
+    def _label(self, identifier_id: int) -> str:
+        kind, value = self._keys[identifier_id]
+        return f"{kind}:{value}"
+
+
+def _largest_part(nodes: set[int], edges: list[tuple[int, int]]) -> set[int]:
+    """Return the largest connected part of ``nodes`` (ties: the one with the smallest id)."""
+    adjacency: dict[int, list[int]] = {node: [] for node in nodes}
+    for a, b in edges:
+        if a in adjacency and b in adjacency:
+            adjacency[a].append(b)
+            adjacency[b].append(a)
+    best: set[int] = set()
+    unseen = set(nodes)
+    while unseen:
+        start = min(unseen)
+        part, stack = {start}, [start]
+        while stack:
+            for neighbour in adjacency[stack.pop()]:
+                if neighbour not in part:
+                    part.add(neighbour)
+                    stack.append(neighbour)
+        unseen -= part
+        if len(part) > len(best):
+            best = part
+    return best

@@ -1,0 +1,158 @@
+"""Writing a batch's graph changes, and reading the graph back into memory."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from persona360.identity.graph import GraphDelta, IdentityGraph
+from persona360.store.database import Database, Transaction
+
+_TS = pa.timestamp("us", "UTC")
+
+
+def write_delta(
+    tx: Transaction, delta: GraphDelta, graph: IdentityGraph, at: datetime
+) -> None:
+    """Persist ``delta`` so that the stored graph equals ``graph`` again."""
+    _write_relabels(tx, delta)
+    _write_identifiers(tx, delta, graph)
+    _write_edges(tx, delta)
+    _write_redirects(tx, delta, at)
+    if delta.log:
+        tx.execute(
+            "INSERT INTO identity_log SELECT * FROM (SELECT unnest($at) AS logged_at, "
+            "unnest($code) AS code, unnest($detail)::JSON AS detail)",
+            {
+                "at": [at for at, _, _ in delta.log],
+                "code": [code for _, code, _ in delta.log],
+                "detail": [orjson.dumps(detail).decode() for _, _, detail in delta.log],
+            },
+        )
+
+
+def load_graph(db: Database, graph: IdentityGraph) -> None:
+    """Fill ``graph`` from the stored identifiers, edges and unmerge decisions."""
+    identifiers = db.query(
+        "SELECT identifier_id, kind, value, profile_id FROM identifiers ORDER BY identifier_id"
+    )
+    pairs = db.query("SELECT DISTINCT a, b FROM edges")
+    splits = db.query(
+        "SELECT (detail->>'a')::BIGINT, (detail->>'b')::BIGINT FROM identity_log "
+        "WHERE code = 'split' "
+        "AND NOT EXISTS (SELECT 1 FROM identity_log l WHERE l.code = 'split_lifted' "
+        "AND l.detail->>'a' = identity_log.detail->>'a' "
+        "AND l.detail->>'b' = identity_log.detail->>'b' AND l.logged_at >= identity_log.logged_at)"
+    )
+    next_edge = int(db.scalar("SELECT coalesce(max(edge_id), 0) + 1 FROM edges"))
+    graph.load(
+        ((int(i), str(k), str(v), int(p)) for i, k, v, p in identifiers),
+        ((int(a), int(b)) for a, b in pairs),
+        ((int(a), int(b)) for a, b in splits),
+        next_edge,
+    )
+
+
+def active_edges(tx: Transaction, identifier_ids: list[int]) -> list[tuple[int, int]]:
+    """The active edges among ``identifier_ids`` (what an unmerge has to cut)."""
+    rows = tx.fetchall(
+        "SELECT a, b FROM edges WHERE status = 'active' AND a IN (SELECT unnest($ids)) "
+        "AND b IN (SELECT unnest($ids))",
+        {"ids": identifier_ids},
+    )
+    return [(int(a), int(b)) for a, b in rows]
+
+
+def _write_relabels(tx: Transaction, delta: GraphDelta) -> None:
+    if not delta.relabels:
+        return
+    table = pa.table(
+        {
+            "identifier_id": pa.array(list(delta.relabels), pa.int64()),
+            "profile_id": pa.array(list(delta.relabels.values()), pa.int64()),
+        }
+    )
+    tx.register("__p360__relabels", table)
+    tx.execute(
+        "UPDATE identifiers SET profile_id = r.profile_id FROM __p360__relabels r "
+        "WHERE identifiers.identifier_id = r.identifier_id"
+    )
+    tx.unregister("__p360__relabels")
+
+
+def _write_identifiers(tx: Transaction, delta: GraphDelta, graph: IdentityGraph) -> None:
+    rows = delta.new_identifiers
+    if not rows:
+        return
+    table = pa.table(
+        {
+            "identifier_id": pa.array([row[0] for row in rows], pa.int64()),
+            "kind": [row[1] for row in rows],
+            "value": [row[2] for row in rows],
+            "profile_id": pa.array([graph.profile_of(row[0]) for row in rows], pa.int64()),
+            "first_seen": pa.array([row[3] for row in rows], _TS),
+            "source_id": pa.array([row[4] for row in rows], pa.int32()),
+        }
+    )
+    tx.register("__p360__identifiers", table)
+    tx.execute("INSERT INTO identifiers SELECT * FROM __p360__identifiers")
+    tx.unregister("__p360__identifiers")
+
+
+def _write_edges(tx: Transaction, delta: GraphDelta) -> None:
+    if delta.new_edges:
+        columns: dict[str, list[Any]] = {
+            name: [getattr(edge, name) for edge in delta.new_edges]
+            for name in (
+                "edge_id", "a", "b", "reason", "status", "detail", "source_id",
+                "message_key", "created_at",
+            )
+        }
+        table = pa.table(
+            {
+                **columns,
+                "source_id": pa.array(columns["source_id"], pa.int32()),
+                "message_key": pa.array(columns["message_key"], pa.uint64()),
+                "created_at": pa.array(columns["created_at"], _TS),
+            }
+        )
+        tx.register("__p360__edges", table)
+        tx.execute("INSERT INTO edges SELECT * FROM __p360__edges")
+        tx.unregister("__p360__edges")
+    for a, b, why in delta.removed_edges:
+        tx.execute(
+            "UPDATE edges SET status = 'removed', detail = ? WHERE status = 'active' "
+            "AND ((a = ? AND b = ?) OR (a = ? AND b = ?))",
+            [why, a, b, b, a],
+        )
+
+
+def _write_redirects(tx: Transaction, delta: GraphDelta, at: datetime) -> None:
+    if delta.dropped_redirects:
+        tx.execute(
+            "DELETE FROM profile_redirects WHERE old_id IN (SELECT unnest($ids))",
+            {"ids": sorted(delta.dropped_redirects)},
+        )
+    if not delta.merges:
+        return
+    finals = {old: delta.final_profile(old) for old in delta.merges}
+    table = pa.table(
+        {
+            "old_id": pa.array(list(finals), pa.int64()),
+            "new_id": pa.array(list(finals.values()), pa.int64()),
+        }
+    )
+    tx.register("__p360__merges", table)
+    tx.execute(
+        "UPDATE profile_redirects SET new_id = m.new_id FROM __p360__merges m "
+        "WHERE profile_redirects.new_id = m.old_id"
+    )
+    tx.execute(
+        "INSERT OR REPLACE INTO profile_redirects SELECT old_id, new_id, $at "
+        "FROM __p360__merges",
+        {"at": at},
+    )
+    tx.unregister("__p360__merges")

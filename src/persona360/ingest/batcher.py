@@ -1,0 +1,115 @@
+"""Micro-batching in front of the writer, for the server.
+
+Many small requests become one transaction: the batcher's thread takes what has
+queued up (up to ``batch_max_events``, waiting at most ``batch_max_wait_ms`` for more)
+and writes it at once. Each request's future resolves only after the commit, so the
+API answers 200 only for committed events. If a combined write fails, each request
+is retried alone, so one bad request cannot take the others down with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+
+from persona360.errors import StoreUnavailableError
+from persona360.ingest.record import EventRecord
+from persona360.ingest.writer import EventWriter, WriteResult
+
+log = logging.getLogger(__name__)
+_Item = tuple[Sequence[EventRecord], "Future[WriteResult]"]
+_STOP = object()
+
+
+class Batcher:
+    """A background thread that commits queued records in micro-batches.
+
+    Args:
+        writer: the workspace's writer.
+        max_events: most records in one transaction.
+        max_wait_ms: how long to wait for more records once one has arrived.
+        after_commit: called with each committed result (e.g. segment re-evaluation).
+    """
+
+    def __init__(
+        self,
+        writer: EventWriter,
+        max_events: int,
+        max_wait_ms: int,
+        after_commit: Callable[[WriteResult], None] | None = None,
+    ) -> None:
+        self.writer = writer
+        self.max_events = max_events
+        self.max_wait = max_wait_ms / 1000
+        self.after_commit = after_commit
+        self._queue: queue.Queue[object] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="persona360-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, records: Sequence[EventRecord]) -> Future[WriteResult]:
+        """Queue ``records``; the future resolves once they are committed."""
+        future: Future[WriteResult] = Future()
+        if not records:
+            future.set_result(WriteResult())
+        else:
+            self._queue.put((records, future))
+        return future
+
+    async def write(self, records: Sequence[EventRecord]) -> WriteResult:
+        """Queue ``records`` and wait, without blocking the event loop, for the commit."""
+        return await asyncio.wrap_future(self.submit(records))
+
+    def close(self) -> None:
+        """Commit what is queued, then stop the thread."""
+        self._queue.put(_STOP)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is _STOP:
+                return
+            items, stop = self._gather(first)  # type: ignore[arg-type]
+            self._commit(items)
+            if stop:
+                return
+
+    def _gather(self, first: _Item) -> tuple[list[_Item], bool]:
+        items, count = [first], len(first[0])
+        deadline = time.monotonic() + self.max_wait
+        while count < self.max_events:
+            remaining = deadline - time.monotonic()
+            try:
+                item = self._queue.get(timeout=max(remaining, 0)) if remaining > 0 else (
+                    self._queue.get_nowait()
+                )
+            except queue.Empty:
+                break
+            if item is _STOP:
+                return items, True
+            items.append(item)  # type: ignore[arg-type]
+            count += len(item[0])  # type: ignore[index]
+        return items, False
+
+    def _commit(self, items: list[_Item]) -> None:
+        records = [record for batch, _ in items for record in batch]
+        try:
+            result = self.writer.write(records)
+        except Exception:  # noqa: BLE001 - a process boundary: retried alone, then answered
+            if len(items) > 1:
+                for item in items:
+                    self._commit([item])
+                return
+            log.exception("a write of %d records failed", len(records))
+            items[0][1].set_exception(StoreUnavailableError("the events could not be stored"))
+            return
+        for _, future in items:
+            future.set_result(result)
+        if self.after_commit is not None:
+            self.after_commit(result)
+

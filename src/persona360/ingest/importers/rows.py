@@ -1,0 +1,219 @@
+"""One row (or one order's rows) of an export file as an :class:`EventRecord`."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+
+from persona360.clock import to_utc
+from persona360.errors import InvalidEventError
+from persona360.identity.normalise import normalise_identifier
+from persona360.ingest.importers.mapping import IDENTIFIER_ROLES, ColumnMapping
+from persona360.ingest.record import EventRecord, order_identifiers
+from persona360.ingest.validate import order_facts
+from persona360.store.files import LINE
+
+KINDS = ("customers", "orders", "events")
+_TRAIT_OF_IDENTIFIER = {"email": "email", "phone": "phone"}
+
+
+class RowContext:
+    """What every row of one import shares."""
+
+    def __init__(
+        self,
+        mapping: ColumnMapping,
+        kind: str,
+        source_id: int,
+        source_name: str,
+        now: datetime,
+        region: str,
+        event_name: str | None,
+    ) -> None:
+        self.mapping, self.kind, self.source_id = mapping, kind, source_id
+        self.source_name, self.now, self.region = source_name, now, region
+        self.event_name = event_name
+        self.roles = {column: mapping.role_of(column) for column in mapping.roles}
+
+
+def rows_to_record(rows: list[dict[str, Any]], ctx: RowContext) -> EventRecord:
+    """Build the record of a customer or event row, or of all line items of one order.
+
+    Raises:
+        InvalidEventError: naming the column that is wrong.
+    """
+    head = rows[0]
+    identifiers: list[tuple[str, str]] = []
+    traits: dict[str, Any] = {}
+    properties: dict[str, Any] = {}
+    for column, value in head.items():
+        if column == LINE or _blank(value):
+            continue
+        role = ctx.mapping.role_of(column)
+        _apply(role, column, value, ctx, identifiers, traits, properties)
+    if not identifiers:
+        raise InvalidEventError(
+            "the row has no identifier: map a column to email, phone, user_id, anonymous_id, "
+            "id:NAMESPACE or handle:PLATFORM (or the value is empty or not valid)",
+            field="identifiers",
+        )
+    timestamp = _timestamp(head, ctx)
+    event, kind = _event_name(head, ctx)
+    if ctx.kind == "orders":
+        properties = _order_properties(rows, ctx, properties)
+    message_id = _message_id(head, ctx, properties)
+    record = EventRecord(
+        message_id=message_id,
+        source_id=ctx.source_id,
+        type=kind,
+        timestamp=timestamp,
+        received_at=ctx.now,
+        identifiers=order_identifiers(identifiers),
+        reason="record",
+        event=event,
+        user_id=next((v for k, v in identifiers if k == "user_id"), None),
+        anonymous_id=next((v for k, v in identifiers if k == "anonymous_id"), None),
+        properties=properties,
+        traits=traits,
+        context={"channel": "import", "source": ctx.source_name},
+        channel="import",
+    )
+    if ctx.kind == "orders":
+        record.order = order_facts("Order Completed", properties, message_id)
+    return record
+
+
+def _apply(
+    role: str,
+    column: str,
+    value: Any,
+    ctx: RowContext,
+    identifiers: list[tuple[str, str]],
+    traits: dict[str, Any],
+    properties: dict[str, Any],
+) -> None:
+    if role in IDENTIFIER_ROLES or role.startswith(("id:", "handle:")):
+        normalised = normalise_identifier(role, value, ctx.region)
+        if normalised is not None:
+            identifiers.append((role, normalised))
+            if role in _TRAIT_OF_IDENTIFIER:
+                traits.setdefault(_TRAIT_OF_IDENTIFIER[role], normalised)
+        else:
+            properties[f"invalid_{column}"] = _plain(value)
+    elif role.startswith("trait:"):
+        traits[role[6:]] = _plain(value)
+    elif role.startswith("prop:"):
+        properties[role[5:]] = _plain(value)
+
+
+def _timestamp(row: dict[str, Any], ctx: RowContext) -> datetime:
+    column = ctx.mapping.column_for("timestamp")
+    if column is None or _blank(row.get(column)):
+        if ctx.kind == "customers":
+            return ctx.now
+        raise InvalidEventError(
+            f"{ctx.kind} rows need a time: map a column to 'timestamp'"
+            + (f" (column {column!r} is empty)" if column else ""),
+            field=column or "timestamp",
+        )
+    value = row[column]
+    try:
+        if isinstance(value, datetime):
+            moment = value
+        elif isinstance(value, date):
+            moment = datetime(value.year, value.month, value.day)
+        else:
+            moment = datetime.fromisoformat(str(value).strip().replace("/", "-"))
+    except ValueError:
+        raise InvalidEventError(
+            f"column {column!r} holds {str(value)[:40]!r}, not a time like 2026-11-23 10:15:00",
+            field=column,
+        ) from None
+    moment = to_utc(moment)
+    if moment > ctx.now:
+        raise InvalidEventError(
+            f"column {column!r} holds {moment.isoformat()}, which is in the future", field=column
+        )
+    return moment
+
+
+def _event_name(row: dict[str, Any], ctx: RowContext) -> tuple[str | None, str]:
+    if ctx.kind == "customers":
+        return None, "identify"
+    if ctx.kind == "orders":
+        return "Order Completed", "track"
+    column = ctx.mapping.column_for("event")
+    name = str(row[column]).strip() if column and not _blank(row.get(column)) else ctx.event_name
+    if not name:
+        raise InvalidEventError(
+            "event rows need a name: map a column to 'event' or pass --event NAME",
+            field=column or "event",
+        )
+    return name, "track"
+
+
+def _order_properties(
+    rows: list[dict[str, Any]], ctx: RowContext, properties: dict[str, Any]
+) -> dict[str, Any]:
+    column = ctx.mapping.column_for("order_id")
+    if column is None:
+        raise InvalidEventError("orders need an order id: map a column to 'order_id'", field="order_id")
+    order_id = rows[0].get(column)
+    if _blank(order_id):
+        raise InvalidEventError(f"column {column!r} (the order id) is empty", field=column)
+    items = [_item(row, ctx) for row in rows]
+    properties = {key: value for key, value in properties.items() if key != column}
+    properties["order_id"] = str(order_id).strip()
+    if any(items):
+        properties["products"] = [item for item in items if item]
+    for key in ("revenue", "total", "discount", "shipping", "tax"):
+        if key in properties:
+            properties[key] = _as_number(properties[key], key)
+    return properties
+
+
+def _item(row: dict[str, Any], ctx: RowContext) -> dict[str, Any]:
+    item: dict[str, Any] = {}
+    for column, role in ctx.roles.items():
+        if role.startswith("item:") and not _blank(row.get(column)):
+            name = role[5:]
+            value = row[column]
+            item[name] = _as_number(value, column) if name in ("price", "quantity") else _plain(value)
+    return item
+
+
+def _message_id(row: dict[str, Any], ctx: RowContext, properties: dict[str, Any]) -> str:
+    column = ctx.mapping.column_for("message_id")
+    if column is not None and not _blank(row.get(column)):
+        return str(row[column]).strip()
+    if ctx.kind == "orders":
+        return f"order:{properties['order_id']}"
+    content = {key: _plain(value) for key, value in row.items() if key != LINE}
+    digest = hashlib.blake2b(orjson.dumps(content, option=orjson.OPT_SORT_KEYS), digest_size=12)
+    return f"row:{digest.hexdigest()}"
+
+
+def _as_number(value: Any, column: str) -> float | int:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    text = str(value).strip().replace(" ", "").replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        raise InvalidEventError(f"column {column!r} holds {str(value)[:40]!r}, not a number", field=column) from None
+    return int(number) if number.is_integer() and "." not in text else number
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())

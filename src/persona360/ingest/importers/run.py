@@ -1,0 +1,160 @@
+"""Importing one export file: read in chunks, map rows, write, report the rejects.
+
+Good rows are committed chunk by chunk through the same writer the API uses; bad
+rows go to a reject file with their line number and the reason, so one bad row
+never costs the good ones. Record ids are stable (a ``message_id`` column, the
+order id, or a hash of the row), so importing the same file again stores nothing new.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from persona360.errors import InvalidEventError, MappingError
+from persona360.ingest.importers.mapping import ColumnMapping
+from persona360.ingest.importers.rows import KINDS, RowContext, rows_to_record
+from persona360.ingest.record import EventRecord
+from persona360.ingest.writer import EventWriter
+from persona360.store.files import LINE, ExportFile
+
+Progress = Callable[[int, int], None]
+WRITE_CHUNK = 5_000
+
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    file: str
+    source: str
+    kind: str
+    rows: int = 0
+    records: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    rejects_path: str | None = None
+    rejects_sample: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def import_file(
+    writer: EventWriter,
+    path: Path,
+    ctx: RowContext,
+    *,
+    rejects_path: Path | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import ``path`` with the mapping and kind in ``ctx``; return the report."""
+    if ctx.kind not in KINDS:
+        raise MappingError(f"kind {ctx.kind!r} is not one of {', '.join(KINDS)}")
+    export = ExportFile(path)
+    try:
+        ctx.mapping.check_columns(export.columns)
+        _check_kind_roles(ctx)
+        report = ImportReport(str(path), ctx.source_name, ctx.kind, rows=export.rows)
+        rejects = _Rejects(rejects_path or path.with_name(path.name + ".rejects.csv"))
+        order_column = ctx.mapping.column_for("order_id") if ctx.kind == "orders" else None
+        done, pending = 0, []
+        for chunk in _groups(export.chunks(order_column), order_column):
+            record = _to_record(chunk, ctx, rejects)
+            if record is not None:
+                pending.append(record)
+            done += len(chunk)
+            if len(pending) >= WRITE_CHUNK:
+                _flush(writer, pending, report)
+                if progress:
+                    progress(done, export.rows)
+        _flush(writer, pending, report)
+        if progress:
+            progress(export.rows, export.rows)
+    finally:
+        export.close()
+    report.rejected = rejects.count
+    report.rejects_sample = rejects.sample
+    report.rejects_path = rejects.close()
+    return report
+
+
+def _check_kind_roles(ctx: RowContext) -> None:
+    if ctx.kind == "orders" and ctx.mapping.column_for("order_id") is None:
+        raise MappingError("an orders import needs a column mapped to 'order_id'")
+    if ctx.kind == "orders" and ctx.mapping.column_for("timestamp") is None:
+        raise MappingError("an orders import needs a column mapped to 'timestamp'")
+
+
+def _to_record(rows: list[dict[str, Any]], ctx: RowContext, rejects: _Rejects) -> EventRecord | None:
+    try:
+        return rows_to_record(rows, ctx)
+    except InvalidEventError as error:
+        for row in rows:
+            rejects.add(row, str(error))
+        return None
+
+
+def _flush(writer: EventWriter, pending: list[EventRecord], report: ImportReport) -> None:
+    if not pending:
+        return
+    result = writer.write(pending)
+    report.records += len(pending)
+    report.stored += result.stored
+    report.duplicates += result.duplicates
+    pending.clear()
+
+
+def _groups(
+    chunks: Iterator[list[dict[str, Any]]], order_column: str | None
+) -> Iterator[list[dict[str, Any]]]:
+    """Yield single rows, or for orders all consecutive rows of one order id."""
+    if order_column is None:
+        for chunk in chunks:
+            for row in chunk:
+                yield [row]
+        return
+    group: list[dict[str, Any]] = []
+    for chunk in chunks:
+        for row in chunk:
+            if group and row.get(order_column) != group[0].get(order_column):
+                yield group
+                group = []
+            group.append(row)
+    if group:
+        yield group
+
+
+class _Rejects:
+    """The reject file, created only when a row is rejected."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self.sample: list[dict[str, Any]] = []
+        self._handle: Any = None
+        self._writer: Any = None
+
+    def add(self, row: dict[str, Any], reason: str) -> None:
+        if self._writer is None:
+            self._handle = self.path.open("w", newline="", encoding="utf-8")
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(["line", "reason", "row"])
+        line = row.get(LINE)
+        content = {key: value for key, value in row.items() if key != LINE}
+        self._writer.writerow([line, reason, orjson.dumps(content, default=str).decode()])
+        self.count += 1
+        if len(self.sample) < 5:
+            self.sample.append({"line": line, "reason": reason})
+
+    def close(self) -> str | None:
+        if self._handle is None:
+            return None
+        self._handle.close()
+        return str(self.path)

@@ -1,0 +1,73 @@
+"""The one shape every incoming record takes before it is written.
+
+An SDK call, a CSV row and an admin action all become an :class:`EventRecord`:
+validated, with normalised identifiers in trust order and the edge reason that
+explains why they belong together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Identifier kinds in the order an event's anchor is chosen: the most trusted first.
+ANCHOR_ORDER = ("user_id", "id:", "email", "phone", "handle:", "anonymous_id")
+
+
+@dataclass(slots=True)
+class OrderFacts:
+    """The order an ``Order Completed`` record describes, deduplicated by ``order_id``."""
+
+    order_id: str
+    revenue: float | None
+    currency: str | None
+
+
+@dataclass(slots=True)
+class EventRecord:
+    """A validated event, ready for the writer."""
+
+    message_id: str
+    source_id: int
+    type: str
+    timestamp: datetime
+    received_at: datetime
+    identifiers: list[tuple[str, str]]
+    reason: str
+    event: str | None = None
+    user_id: str | None = None
+    anonymous_id: str | None = None
+    original_timestamp: datetime | None = None
+    sent_at: datetime | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+    traits: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    order: OrderFacts | None = None
+    channel: str | None = None
+    device: str | None = None
+
+    @property
+    def message_key(self) -> int:
+        """A 63-bit key for ``(source, messageId)``: the unit of deduplication."""
+        return message_key(self.source_id, self.message_id)
+
+
+def message_key(source_id: int, message_id: str) -> int:
+    digest = hashlib.blake2b(f"{source_id}\x1f{message_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+def anchor_rank(kind: str) -> int:
+    """Position of an identifier kind in :data:`ANCHOR_ORDER` (lower is more trusted)."""
+    for rank, prefix in enumerate(ANCHOR_ORDER):
+        if kind == prefix or (prefix.endswith(":") and kind.startswith(prefix)):
+            return rank
+    return len(ANCHOR_ORDER)
+
+
+def order_identifiers(keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Deduplicate identifier keys and sort them most trusted first."""
+    return sorted(set(keys), key=lambda key: (anchor_rank(key[0]), key))

@@ -1,0 +1,87 @@
+"""Rebuilding identity and profiles from the stored events alone (design rule 1)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from persona360.ingest.record import EventRecord
+from persona360.ingest.validate import infer_channel, infer_device, order_facts
+from persona360.ingest.writer import EventWriter
+from persona360.store.database import Database
+from persona360.store.schema import DERIVED_TABLES
+
+_COLUMNS = (
+    "seq, message_id, source_id, type, event, user_id, anonymous_id, timestamp, "
+    "original_timestamp, sent_at, received_at, properties, traits, context, extra, "
+    "identifiers, reason"
+)
+
+
+def rebuild(
+    db: Database,
+    writer: EventWriter,
+    *,
+    chunk: int = 50_000,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Empty every derived table and replay all events in commit order, atomically.
+
+    Returns:
+        The number of events replayed.
+    """
+    total = int(db.scalar("SELECT count(*) FROM events"))
+    done, last_seq = 0, 0
+    with db.transaction() as tx:
+        for table in DERIVED_TABLES:
+            tx.execute(f"DELETE FROM {table}")
+        writer.reset()
+        while True:
+            rows = db.query_dicts(
+                f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                [last_seq, chunk],
+            )
+            if not rows:
+                break
+            writer.replay([record_from_row(row) for row in rows], [row["seq"] for row in rows])
+            last_seq = rows[-1]["seq"]
+            done += len(rows)
+            if progress:
+                progress(done, total)
+    return done
+
+
+def record_from_row(row: dict[str, Any]) -> EventRecord:
+    """The record a stored event was written from."""
+    properties = _load(row["properties"])
+    context = _load(row["context"])
+    extra = _load(row["extra"])
+    record = EventRecord(
+        message_id=row["message_id"],
+        source_id=row["source_id"],
+        type=row["type"],
+        timestamp=row["timestamp"],
+        received_at=row["received_at"],
+        identifiers=[(kind, value) for kind, value in orjson.loads(row["identifiers"])],
+        reason=row["reason"],
+        event=row["event"],
+        user_id=row["user_id"],
+        anonymous_id=row["anonymous_id"],
+        original_timestamp=row["original_timestamp"],
+        sent_at=row["sent_at"],
+        properties=properties,
+        traits=_load(row["traits"]),
+        context=context,
+        extra=extra,
+        channel=infer_channel(row["type"], context),
+        device=infer_device(context),
+    )
+    if row["type"] == "track":
+        record.order = order_facts(row["event"], properties, row["message_id"])
+    return record
+
+
+def _load(text: str | None) -> dict[str, Any]:
+    return orjson.loads(text) if text else {}

@@ -1,0 +1,337 @@
+"""Turn one Segment call into an :class:`EventRecord`, or say exactly what is wrong.
+
+Errors name the field (``traits``, ``timestamp``, ``userId``...) and the fix, and are
+raised as :class:`InvalidEventError` so the API can answer 400 for that event alone.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from persona360.clock import to_utc
+from persona360.errors import InvalidEventError
+from persona360.identity.normalise import normalise_email, normalise_phone, normalise_plain_id
+from persona360.ingest.record import EventRecord, OrderFacts, order_identifiers
+from persona360.ingest.spec import MESSAGE_TYPES, SegmentMessage
+
+ORDER_EVENTS = frozenset({"Order Completed", "order_completed", "Order Placed"})
+_REASONS = {"identify": "identify", "alias": "alias"}
+_MOBILE = re.compile(r"iphone|android.+mobile|mobile|windows phone", re.IGNORECASE)
+_TABLET = re.compile(r"ipad|tablet|android(?!.*mobile)", re.IGNORECASE)
+
+
+class Limits:
+    """The time window and region one request is validated against."""
+
+    def __init__(
+        self, now: datetime, max_future: timedelta, max_past: timedelta, region: str
+    ) -> None:
+        self.now, self.region = now, region
+        self.earliest, self.latest = now - max_past, now + max_future
+
+
+def to_record(
+    raw: Any,
+    *,
+    source_id: int,
+    limits: Limits,
+    expected_type: str | None = None,
+    batch_sent_at: str | None = None,
+    batch_context: dict[str, Any] | None = None,
+) -> EventRecord:
+    """Validate one call and build its record.
+
+    Args:
+        raw: the decoded JSON object of the call.
+        source_id: the source whose write key sent it.
+        limits: now, the accepted time window and the phone region.
+        expected_type: the type the endpoint implies (``/v1/track``), if any.
+        batch_sent_at: the batch's ``sentAt``, used when the call has none.
+        batch_context: the batch's ``context``, under the call's own.
+
+    Raises:
+        InvalidEventError: naming the field that is wrong.
+    """
+    if not isinstance(raw, dict):
+        raise InvalidEventError("each event must be a JSON object", field="")
+    message = _parse(raw)
+    kind = _message_type(message, expected_type)
+    context = {**(batch_context or {}), **(message.context or {})}
+    traits = _traits(message, kind, context)
+    received = limits.now
+    original = _time(message.originalTimestamp or message.timestamp, "timestamp")
+    sent_at = _time(message.sentAt or batch_sent_at, "sentAt")
+    timestamp = _corrected(original, sent_at, received)
+    _check_window(timestamp, limits)
+    user_id, anonymous_id = message.userId or None, message.anonymousId or None
+    _check_type_fields(message, kind, user_id, anonymous_id)
+    properties = message.properties or {}
+    event = message.event if kind == "track" else message.name
+    extra = _extra(message)
+    return EventRecord(
+        message_id=message.messageId or f"p360-{uuid.uuid4()}",
+        source_id=source_id,
+        type=kind,
+        timestamp=timestamp,
+        received_at=received,
+        identifiers=_identifiers(message, kind, traits, context, limits.region),
+        reason=_REASONS.get(kind, "same_event"),
+        event=event,
+        user_id=user_id,
+        anonymous_id=anonymous_id,
+        original_timestamp=original,
+        sent_at=sent_at,
+        properties=properties,
+        traits=traits,
+        context=context,
+        extra=extra,
+        order=order_facts(event, properties, message.messageId) if kind == "track" else None,
+        channel=infer_channel(kind, context),
+        device=infer_device(context),
+    )
+
+
+def order_facts(
+    event: str | None, properties: dict[str, Any], fallback_id: str | None
+) -> OrderFacts | None:
+    """The order a Segment e-commerce ``Order Completed`` event describes."""
+    if event not in ORDER_EVENTS:
+        return None
+    order_id = normalise_plain_id(properties.get("order_id") or properties.get("orderId"))
+    revenue = _number(properties.get("revenue"))
+    if revenue is None:
+        revenue = _number(properties.get("total"))
+    if revenue is None:
+        revenue = _products_total(properties.get("products"))
+    currency = properties.get("currency")
+    return OrderFacts(
+        order_id=order_id or f"msg:{fallback_id}",
+        revenue=revenue,
+        currency=currency if isinstance(currency, str) else None,
+    )
+
+
+def infer_channel(kind: str, context: dict[str, Any]) -> str:
+    """web, app or server: where a call came from, from its context."""
+    channel = context.get("channel")
+    if isinstance(channel, str) and channel:
+        return {"browser": "web", "mobile": "app"}.get(channel, channel)
+    if kind == "screen" or isinstance(context.get("app"), dict):
+        return "app"
+    if context.get("userAgent") or isinstance(context.get("page"), dict):
+        return "web"
+    return "server"
+
+
+def infer_device(context: dict[str, Any]) -> str | None:
+    """mobile, tablet or desktop, from ``context.device.type`` or the user agent."""
+    device = context.get("device")
+    if isinstance(device, dict) and isinstance(device.get("type"), str):
+        kind = device["type"].lower()
+        return {"ios": "mobile", "android": "mobile", "phone": "mobile"}.get(kind, kind)
+    agent = context.get("userAgent")
+    if not isinstance(agent, str) or not agent:
+        return None
+    if _TABLET.search(agent):
+        return "tablet"
+    return "mobile" if _MOBILE.search(agent) else "desktop"
+
+
+# -- the parts -----------------------------------------------------------------
+def _parse(raw: dict[str, Any]) -> SegmentMessage:
+    try:
+        return SegmentMessage.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        value = raw.get(str(first["loc"][0])) if first["loc"] else None
+        expected = _expected(first["type"], first["msg"])
+        raise InvalidEventError(
+            f"field {field!r} {expected} (got {_show(value)})", field=field
+        ) from None
+
+
+def _expected(error_type: str, message: str) -> str:
+    if error_type == "dict_type":
+        return "must be a JSON object"
+    if error_type in ("string_type", "str_type"):
+        return "must be a string"
+    if error_type == "string_too_long":
+        return "is too long: " + message.lower()
+    return message.lower()
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _message_type(message: SegmentMessage, expected: str | None) -> str:
+    kind = message.type or expected
+    if kind is None:
+        raise InvalidEventError(
+            f"field 'type' is missing: use one of {', '.join(MESSAGE_TYPES)}", field="type"
+        )
+    if kind not in MESSAGE_TYPES:
+        raise InvalidEventError(
+            f"field 'type' is {kind!r}: use one of {', '.join(MESSAGE_TYPES)}", field="type"
+        )
+    if expected is not None and message.type is not None and message.type != expected:
+        raise InvalidEventError(
+            f"field 'type' is {kind!r} but this endpoint takes {expected!r} calls", field="type"
+        )
+    return kind
+
+
+def _traits(message: SegmentMessage, kind: str, context: dict[str, Any]) -> dict[str, Any]:
+    context_traits = context.get("traits")
+    if context_traits is not None and not isinstance(context_traits, dict):
+        raise InvalidEventError(
+            f"field 'context.traits' must be a JSON object (got {_show(context_traits)})",
+            field="context.traits",
+        )
+    if kind in ("identify", "group"):
+        # Segment reads identify traits at the top level or in context.traits.
+        return {**(context_traits or {}), **(message.traits or {})}
+    return dict(message.traits or {})
+
+
+def _time(value: str | None, field: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    try:
+        return to_utc(datetime.fromisoformat(value))
+    except (TypeError, ValueError):
+        raise InvalidEventError(
+            f"field {field!r} is {_show(value)}, not an ISO-8601 time "
+            "such as 2026-11-23T10:15:00.000Z",
+            field=field,
+        ) from None
+
+
+def _corrected(
+    original: datetime | None, sent_at: datetime | None, received: datetime
+) -> datetime:
+    """Correct client clock skew as Segment does: receivedAt - (sentAt - originalTimestamp)."""
+    if original is None:
+        return received
+    if sent_at is None:
+        return original
+    return received - (sent_at - original)
+
+
+def _check_window(timestamp: datetime, limits: Limits) -> None:
+    if timestamp > limits.latest:
+        raise InvalidEventError(
+            f"field 'timestamp' is in the future ({timestamp.isoformat()}, after correcting "
+            f"clock skew; the server's time is {limits.now.isoformat()})",
+            field="timestamp",
+        )
+    if timestamp < limits.earliest:
+        raise InvalidEventError(
+            f"field 'timestamp' ({timestamp.isoformat()}) is older than the accepted window "
+            f"(earliest {limits.earliest.isoformat()})",
+            field="timestamp",
+        )
+
+
+def _check_type_fields(
+    message: SegmentMessage, kind: str, user_id: str | None, anonymous_id: str | None
+) -> None:
+    if not user_id and not anonymous_id:
+        raise InvalidEventError(
+            "either 'userId' or 'anonymousId' is required and both are missing or empty",
+            field="userId",
+        )
+    if kind == "track" and not (message.event and message.event.strip()):
+        raise InvalidEventError("field 'event' is required for track calls", field="event")
+    if kind == "group" and not message.groupId:
+        raise InvalidEventError("field 'groupId' is required for group calls", field="groupId")
+    if kind == "alias" and not (message.previousId and user_id):
+        raise InvalidEventError(
+            "alias calls need both 'previousId' and 'userId'", field="previousId"
+        )
+
+
+def _identifiers(
+    message: SegmentMessage,
+    kind: str,
+    traits: dict[str, Any],
+    context: dict[str, Any],
+    region: str,
+) -> list[tuple[str, str]]:
+    keys: list[tuple[str, str]] = []
+    if message.userId:
+        keys.append(("user_id", message.userId.strip()))
+    if message.anonymousId:
+        keys.append(("anonymous_id", message.anonymousId.strip()))
+    if kind == "alias" and message.previousId:
+        keys.append(("previous_id", message.previousId.strip()))
+    # identify carries the person's traits; other calls repeat them in context.traits
+    person_traits = traits if kind == "identify" else (context.get("traits") or {})
+    if not isinstance(person_traits, dict):
+        person_traits = {}
+    email = normalise_email(person_traits.get("email"))
+    if email:
+        keys.append(("email", email))
+    phone = normalise_phone(person_traits.get("phone"), region)
+    if phone:
+        keys.append(("phone", phone))
+    keys.extend(_external_ids(context.get("externalIds")))
+    return order_identifiers([key for key in keys if key[1]])
+
+
+def _external_ids(value: Any) -> list[tuple[str, str]]:
+    """``context.externalIds`` ([{id, type, collection}]) as ``id:TYPE`` identifiers."""
+    if not isinstance(value, list):
+        return []
+    keys = []
+    for item in value:
+        if not isinstance(item, dict):
+            continue
+        kind = str(item.get("type") or "").strip().lower()
+        identifier = normalise_plain_id(item.get("id"))
+        if kind and identifier and re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,63}", kind):
+            keys.append((f"id:{kind}", identifier))
+    return keys
+
+
+def _extra(message: SegmentMessage) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    for name in ("previousId", "groupId", "category", "integrations"):
+        value = getattr(message, name)
+        if value:
+            extra[name] = value
+    if message.model_extra:
+        extra.update(message.model_extra)
+    return extra
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.replace(",", "."))
+        except ValueError:
+            return None
+    return None
+
+
+def _products_total(products: Any) -> float | None:
+    if not isinstance(products, list) or not products:
+        return None
+    total = 0.0
+    for product in products:
+        if isinstance(product, dict):
+            price = _number(product.get("price")) or 0.0
+            quantity = _number(product.get("quantity")) or 1.0
+            total += price * quantity
+    return total

@@ -1,0 +1,246 @@
+"""The one writer: stores a batch of records and everything that follows from them.
+
+For each batch, in one transaction: drop records already stored (same source and
+``messageId``), stitch identities, append the events, add their per-anchor facts and
+re-project the profiles they touched. A caller that gets a :class:`WriteResult` back
+knows its events are committed (design rule 6). Admin actions (merge, unmerge) are
+events too, so a rebuild replays them like everything else.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import orjson
+import pyarrow as pa
+
+from persona360.identity.graph import IdentityGraph
+from persona360.identity.guardrails import parse_blocklist
+from persona360.identity.persistence import active_edges, load_graph, write_delta
+from persona360.ingest.record import EventRecord
+from persona360.profiles.facts import record_facts
+from persona360.profiles.projection import reproject
+from persona360.settings import Settings
+from persona360.store.database import Database, Transaction
+
+log = logging.getLogger(__name__)
+_TS = pa.timestamp("us", "UTC")
+ADMIN_TYPES = ("merge", "unmerge")
+
+
+@dataclass
+class WriteResult:
+    """What a write did: how many records were new and which were duplicates."""
+
+    stored: int = 0
+    duplicates: int = 0
+    touched_profiles: set[int] = field(default_factory=set)
+
+    def add(self, other: WriteResult) -> None:
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.touched_profiles |= other.touched_profiles
+
+
+class EventWriter:
+    """Writes batches of :class:`EventRecord` into a workspace.
+
+    Thread-safe: calls are serialised, so any thread may call :meth:`write`; the
+    server's batcher funnels its requests into it.
+    """
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self._lock = threading.Lock()
+        self.graph = self._fresh_graph()
+        load_graph(db, self.graph)
+        self._next_seq = int(db.scalar("SELECT coalesce(max(seq), 0) + 1 FROM events"))
+        self._source_names: dict[int, str] = {}
+
+    def write(self, records: Sequence[EventRecord]) -> WriteResult:
+        """Store ``records`` (in this order); return what was stored."""
+        result = WriteResult()
+        with self._lock:
+            for run in _runs(records):
+                try:
+                    result.add(self._write_run(run))
+                except Exception:
+                    log.exception("write of %d records failed; reloading identity graph", len(run))
+                    self.reload()
+                    raise
+        return result
+
+    def replay(self, records: Sequence[EventRecord], seqs: Sequence[int]) -> None:
+        """Re-derive identity and profiles from stored events (for a rebuild).
+
+        The events stay as they are except their anchor, which follows the current
+        guardrail settings.
+        """
+        with self._lock:
+            start = 0
+            for run in _runs(records):
+                self._write_run(run, seqs=list(seqs[start : start + len(run)]))
+                start += len(run)
+
+    def reset(self) -> None:
+        """Start from an empty graph (the derived tables were just emptied)."""
+        self.graph = self._fresh_graph()
+
+    def reload(self) -> None:
+        """Throw the in-memory graph away and read it again from the database."""
+        self.graph = self._fresh_graph()
+        load_graph(self.db, self.graph)
+        self._next_seq = int(self.db.scalar("SELECT coalesce(max(seq), 0) + 1 FROM events"))
+
+    # -- one run of ordinary records, or a single admin action -------------------
+    def _write_run(self, records: list[EventRecord], seqs: list[int] | None = None) -> WriteResult:
+        fresh = self._drop_stored(records) if seqs is None else records
+        if not fresh:
+            return WriteResult(duplicates=len(records))
+        with self.db.transaction() as tx:
+            if fresh[0].type in ADMIN_TYPES:
+                anchors = [self._apply_admin(tx, fresh[0])]
+            else:
+                anchors = [
+                    self.graph.observe(
+                        record.identifiers, record.reason, record.source_id,
+                        record.message_key, record.received_at,
+                    )
+                    for record in fresh
+                ]
+            delta = self.graph.take_delta()
+            at = max(record.received_at for record in fresh)
+            write_delta(tx, delta, self.graph, at)
+            if seqs is None:
+                seqs = list(range(self._next_seq, self._next_seq + len(fresh)))
+                _insert_events(tx, fresh, anchors, seqs)
+                self._next_seq += len(fresh)
+            else:
+                _update_anchors(tx, fresh, anchors)
+            record_facts(tx, fresh, anchors, seqs, self._names(tx))
+            touched = {self.graph.profile_of(anchor) for anchor in anchors}
+            touched |= {delta.final_profile(p) for p in delta.touched}
+            touched |= set(delta.merges)  # merged-away ids: their rows get dropped
+            reproject(
+                tx, touched,
+                policy=self.settings.trait_policy,
+                priority=self.settings.trait_source_priority,
+            )
+        alive = {p for p in touched if p not in delta.merges}
+        return WriteResult(len(fresh), len(records) - len(fresh), alive)
+
+    def _apply_admin(self, tx: Transaction, record: EventRecord) -> int:
+        graph, at = self.graph, record.received_at
+        if record.type == "merge":
+            a, b = (graph.identifier_id(tuple(record.extra[side])) for side in ("a", "b"))
+            if a is None or b is None:
+                raise ValueError("merge names an identifier the workspace does not hold")
+            graph.lift_split(a, b, at)
+            graph.link(a, b, "manual_merge", record.source_id, record.message_key, at, force=True)
+            return a
+        identifier = graph.identifier_id(tuple(record.extra["identifier"]))
+        if identifier is None:
+            raise ValueError("unmerge names an identifier the workspace does not hold")
+        members = graph.members(graph.profile_of(identifier))
+        graph.split(identifier, active_edges(tx, members), at)
+        return identifier
+
+    def _drop_stored(self, records: list[EventRecord]) -> list[EventRecord]:
+        seen: set[int] = set()
+        unique = []
+        for record in records:
+            key = record.message_key
+            if key not in seen:
+                seen.add(key)
+                unique.append(record)
+        stored = {
+            int(row[0])
+            for row in self.db.query(
+                "SELECT message_key FROM events WHERE message_key IN (SELECT unnest($keys))",
+                {"keys": list(seen)},
+            )
+        }
+        return [record for record in unique if record.message_key not in stored]
+
+    def _names(self, tx: Transaction) -> dict[int, str]:
+        if not self._source_names or len(self._source_names) < int(
+            tx.fetchone("SELECT count(*) FROM sources")[0]  # type: ignore[index]
+        ):
+            self._source_names = dict(tx.fetchall("SELECT source_id, name FROM sources"))
+        return self._source_names
+
+    def _fresh_graph(self) -> IdentityGraph:
+        blocklist = parse_blocklist(self.settings.identifier_blocklist, self.settings.default_region)
+        return IdentityGraph(self.settings.identifier_limits, blocklist)
+
+
+def _runs(records: Sequence[EventRecord]) -> list[list[EventRecord]]:
+    """Split records into runs of ordinary ones, each admin action on its own."""
+    runs: list[list[EventRecord]] = []
+    current: list[EventRecord] = []
+    for record in records:
+        if record.type in ADMIN_TYPES:
+            if current:
+                runs.append(current)
+                current = []
+            runs.append([record])
+        else:
+            current.append(record)
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _json(value: dict[str, object]) -> str | None:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode() if value else None
+
+
+def _insert_events(
+    tx: Transaction, records: list[EventRecord], anchors: list[int], seqs: list[int]
+) -> None:
+    table = pa.table(
+        {
+            "seq": pa.array(seqs, pa.int64()),
+            "message_key": pa.array([r.message_key for r in records], pa.uint64()),
+            "message_id": [r.message_id for r in records],
+            "source_id": pa.array([r.source_id for r in records], pa.int32()),
+            "type": [r.type for r in records],
+            "event": [r.event for r in records],
+            "user_id": [r.user_id for r in records],
+            "anonymous_id": [r.anonymous_id for r in records],
+            "anchor_id": pa.array(anchors, pa.int64()),
+            "timestamp": pa.array([r.timestamp for r in records], _TS),
+            "original_timestamp": pa.array([r.original_timestamp for r in records], _TS),
+            "sent_at": pa.array([r.sent_at for r in records], _TS),
+            "received_at": pa.array([r.received_at for r in records], _TS),
+            "properties": [_json(r.properties) for r in records],
+            "traits": [_json(r.traits) for r in records],
+            "context": [_json(r.context) for r in records],
+            "extra": [_json(r.extra) for r in records],
+            "identifiers": [orjson.dumps(r.identifiers).decode() for r in records],
+            "reason": [r.reason for r in records],
+        }
+    )
+    tx.register("__p360__events", table)
+    tx.execute("INSERT INTO events SELECT * FROM __p360__events")
+    tx.unregister("__p360__events")
+
+
+
+def _update_anchors(tx: Transaction, records: list[EventRecord], anchors: list[int]) -> None:
+    table = pa.table(
+        {
+            "message_key": pa.array([r.message_key for r in records], pa.uint64()),
+            "anchor_id": pa.array(anchors, pa.int64()),
+        }
+    )
+    tx.register("__p360__anchors", table)
+    tx.execute(
+        "UPDATE events SET anchor_id = a.anchor_id FROM __p360__anchors a "
+        "WHERE events.message_key = a.message_key AND events.anchor_id <> a.anchor_id"
+    )
+    tx.unregister("__p360__anchors")

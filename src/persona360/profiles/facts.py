@@ -1,0 +1,173 @@
+"""Per-anchor facts: what each batch of new events adds, kept merge-free.
+
+Facts are keyed by an event's anchor identifier, never by profile, so a merge or
+unmerge of profiles rewrites nothing here: the projection re-aggregates the facts of
+a profile's identifiers. Each write is an upsert of aggregates that add up
+(counts, sums, min/max, distinct lists), which is what lets a micro-batch touch only
+its own rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from persona360.ingest.record import EventRecord
+from persona360.store.database import Transaction
+
+_TRAIT_UPSERT = """
+INSERT INTO trait_values
+SELECT anchor_id, name, value, source_id, min(observed_at), max(observed_at), count(*),
+       max(confidence)
+FROM __p360__traits GROUP BY ALL
+ON CONFLICT (anchor_id, name, value, source_id) DO UPDATE SET
+    first_observed = least(trait_values.first_observed, excluded.first_observed),
+    last_observed = greatest(trait_values.last_observed, excluded.last_observed),
+    times_seen = trait_values.times_seen + excluded.times_seen,
+    confidence = greatest(trait_values.confidence, excluded.confidence)
+"""
+
+_ORDER_INSERT = """
+INSERT OR IGNORE INTO orders
+SELECT order_id, arg_min(anchor_id, seq), arg_min(source_id, seq), arg_min(message_key, seq),
+       arg_min(revenue, seq), arg_min(currency, seq), arg_min(ordered_at, seq)
+FROM __p360__orders GROUP BY order_id
+"""
+
+_STATS_UPSERT = """
+INSERT INTO anchor_stats
+SELECT anchor_id, min(ts), max(ts),
+       count_if(type = 'identify'), count_if(type = 'track'), count_if(type = 'page'),
+       count_if(type = 'screen'), count_if(type = 'group'), count_if(type = 'alias'),
+       list_sort(list_distinct(list(channel))), list_sort(list_distinct(list(device))),
+       list_sort(list_distinct(list(source)))
+FROM __p360__facts GROUP BY anchor_id
+ON CONFLICT (anchor_id) DO UPDATE SET
+    first_seen = least(anchor_stats.first_seen, excluded.first_seen),
+    last_seen = greatest(anchor_stats.last_seen, excluded.last_seen),
+    n_identify = anchor_stats.n_identify + excluded.n_identify,
+    n_track = anchor_stats.n_track + excluded.n_track,
+    n_page = anchor_stats.n_page + excluded.n_page,
+    n_screen = anchor_stats.n_screen + excluded.n_screen,
+    n_group = anchor_stats.n_group + excluded.n_group,
+    n_alias = anchor_stats.n_alias + excluded.n_alias,
+    channels = list_sort(list_distinct(list_concat(anchor_stats.channels, excluded.channels))),
+    devices = list_sort(list_distinct(list_concat(anchor_stats.devices, excluded.devices))),
+    sources = list_sort(list_distinct(list_concat(anchor_stats.sources, excluded.sources)))
+"""
+
+_EVENT_COUNT_UPSERT = """
+INSERT INTO anchor_event_counts
+SELECT anchor_id, event, count(*), max(ts) FROM __p360__facts
+WHERE type = 'track' AND event IS NOT NULL GROUP BY ALL
+ON CONFLICT (anchor_id, event) DO UPDATE SET
+    n = anchor_event_counts.n + excluded.n,
+    last_at = greatest(anchor_event_counts.last_at, excluded.last_at)
+"""
+
+
+def record_facts(
+    tx: Transaction,
+    records: Sequence[EventRecord],
+    anchors: Sequence[int],
+    seqs: Sequence[int],
+    source_names: dict[int, str],
+) -> None:
+    """Add what ``records`` (new, stored events) say about their anchors."""
+    _record_traits(tx, records, anchors)
+    _record_orders(tx, records, anchors, seqs)
+    facts = pa.table(
+        {
+            "anchor_id": pa.array(anchors, pa.int64()),
+            "type": [record.type for record in records],
+            "event": [record.event for record in records],
+            "ts": pa.array([record.timestamp for record in records], pa.timestamp("us", "UTC")),
+            "channel": [record.channel for record in records],
+            "device": [record.device for record in records],
+            "source": [source_names.get(record.source_id, "") for record in records],
+        }
+    )
+    tx.register("__p360__facts", facts)
+    tx.execute(_STATS_UPSERT)
+    tx.execute(_EVENT_COUNT_UPSERT)
+    tx.unregister("__p360__facts")
+
+
+def flatten_traits(traits: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested trait objects one level deep: ``address.city``.
+
+    Example:
+        >>> flatten_traits({"address": {"city": "Kyiv"}, "age": 30})
+        {'address.city': 'Kyiv', 'age': 30}
+    """
+    flat: dict[str, Any] = {}
+    for name, value in traits.items():
+        if isinstance(value, dict) and not prefix:
+            flat.update(flatten_traits(value, f"{name}."))
+        else:
+            flat[f"{prefix}{name}"] = value
+    return flat
+
+
+def _record_traits(
+    tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int]
+) -> None:
+    columns: dict[str, list[Any]] = {
+        key: [] for key in ("anchor_id", "name", "value", "source_id", "observed_at", "confidence")
+    }
+    for record, anchor in zip(records, anchors, strict=True):
+        if not record.traits:
+            continue
+        confidence = float(record.extra.get("confidence", 1.0))
+        for name, value in flatten_traits(record.traits).items():
+            columns["anchor_id"].append(anchor)
+            columns["name"].append(name)
+            columns["value"].append(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode())
+            columns["source_id"].append(record.source_id)
+            columns["observed_at"].append(record.timestamp)
+            columns["confidence"].append(confidence)
+    if not columns["anchor_id"]:
+        return
+    table = pa.table(
+        {
+            **columns,
+            "anchor_id": pa.array(columns["anchor_id"], pa.int64()),
+            "source_id": pa.array(columns["source_id"], pa.int32()),
+            "observed_at": pa.array(columns["observed_at"], pa.timestamp("us", "UTC")),
+        }
+    )
+    tx.register("__p360__traits", table)
+    tx.execute(_TRAIT_UPSERT)
+    tx.unregister("__p360__traits")
+
+
+def _record_orders(
+    tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int], seqs: Sequence[int]
+) -> None:
+    rows = [
+        (record.order, anchor, seq, record)
+        for record, anchor, seq in zip(records, anchors, seqs, strict=True)
+        if record.order is not None
+    ]
+    if not rows:
+        return
+    table = pa.table(
+        {
+            "order_id": [order.order_id for order, *_ in rows],
+            "anchor_id": pa.array([anchor for _, anchor, _, _ in rows], pa.int64()),
+            "seq": pa.array([seq for _, _, seq, _ in rows], pa.int64()),
+            "source_id": pa.array([record.source_id for *_, record in rows], pa.int32()),
+            "message_key": pa.array([record.message_key for *_, record in rows], pa.uint64()),
+            "revenue": pa.array([order.revenue for order, *_ in rows], pa.float64()),
+            "currency": [order.currency for order, *_ in rows],
+            "ordered_at": pa.array(
+                [record.timestamp for *_, record in rows], pa.timestamp("us", "UTC")
+            ),
+        }
+    )
+    tx.register("__p360__orders", table)
+    tx.execute(_ORDER_INSERT)
+    tx.unregister("__p360__orders")

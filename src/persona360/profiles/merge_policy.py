@@ -1,0 +1,26 @@
+"""Which of a trait's observed values a profile shows.
+
+Every value stays stored with its source and times (``trait_values``); the policy
+only decides the one shown. Source priority always breaks ties, so a trusted CRM
+beats an old web form when both were seen at the same moment.
+"""
+
+from __future__ import annotations
+
+# ORDER BY of the window that ranks a profile's candidate values for one trait.
+# Columns: priority (position in the trusted-source list, 1000 when absent),
+# last_observed, frequency (times seen across the profile), value.
+POLICY_ORDER: dict[str, str] = {
+    "most_recent": "last_observed DESC, priority, value",
+    "most_trusted": "priority, last_observed DESC, value",
+    "most_frequent": "frequency DESC, last_observed DESC, priority, value",
+}
+
+
+def policy_order(policy: str) -> str:
+    """Return the ranking for ``policy``; raise ``ValueError`` naming the choices."""
+    try:
+        return POLICY_ORDER[policy]
+    except KeyError:
+        choices = ", ".join(POLICY_ORDER)
+        raise ValueError(f"unknown trait policy {policy!r}: use one of {choices}") from None

@@ -1,0 +1,100 @@
+"""The profile projection: re-aggregate per-anchor facts for the touched profiles.
+
+A profile row, its shown traits and its event counts are a pure function of the
+identity graph and the per-anchor facts, so the writer recomputes exactly the
+profiles a batch touched, and ``rebuild`` recomputes all of them, with the same SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyarrow as pa
+
+from persona360.profiles.merge_policy import policy_order
+from persona360.store.database import Transaction
+
+_MEMBERS = """
+members AS (
+    SELECT identifier_id, profile_id FROM identifiers
+    WHERE profile_id IN (SELECT profile_id FROM __p360__touched))
+"""
+
+_PROFILES = f"""
+INSERT INTO profiles
+WITH {_MEMBERS},
+stats AS (
+    SELECT m.profile_id, min(s.first_seen) AS first_seen, max(s.last_seen) AS last_seen,
+           sum(s.n_identify) AS n_identify, sum(s.n_track) AS n_track,
+           sum(s.n_page) AS n_page, sum(s.n_screen) AS n_screen,
+           sum(s.n_group) AS n_group, sum(s.n_alias) AS n_alias,
+           list_sort(list_distinct(flatten(list(s.channels)))) AS channels,
+           list_sort(list_distinct(flatten(list(s.devices)))) AS devices,
+           list_sort(list_distinct(flatten(list(s.sources)))) AS sources
+    FROM members m JOIN anchor_stats s ON s.anchor_id = m.identifier_id GROUP BY 1),
+ords AS (
+    SELECT m.profile_id, count(*) AS orders_count, sum(o.revenue) AS revenue,
+           min(o.ordered_at) AS first_order_at, max(o.ordered_at) AS last_order_at
+    FROM members m JOIN orders o ON o.anchor_id = m.identifier_id GROUP BY 1),
+ids AS (SELECT profile_id, count(*) AS identifier_count FROM members GROUP BY 1)
+SELECT ids.profile_id, stats.first_seen, stats.last_seen,
+       coalesce(n_identify + n_track + n_page + n_screen + n_group + n_alias, 0),
+       coalesce(n_identify, 0), coalesce(n_track, 0), coalesce(n_page, 0),
+       coalesce(n_screen, 0), coalesce(n_group, 0), coalesce(n_alias, 0),
+       coalesce(orders_count, 0), coalesce(revenue, 0),
+       CASE WHEN orders_count > 0 THEN revenue / orders_count END,
+       first_order_at, last_order_at,
+       coalesce(channels, []), coalesce(devices, []), coalesce(sources, []),
+       identifier_count
+FROM ids LEFT JOIN stats USING (profile_id) LEFT JOIN ords USING (profile_id)
+"""
+
+_TRAITS = """
+INSERT INTO profile_traits
+WITH {members},
+candidates AS (
+    SELECT m.profile_id, t.name, t.value, src.name AS source, t.last_observed,
+           t.times_seen, t.confidence,
+           coalesce(list_position($priority, src.name), 1000) AS priority
+    FROM members m JOIN trait_values t ON t.anchor_id = m.identifier_id
+    JOIN sources src ON src.source_id = t.source_id),
+ranked AS (
+    SELECT *, count(DISTINCT value) OVER (PARTITION BY profile_id, name) AS value_count,
+           sum(times_seen) OVER (PARTITION BY profile_id, name, value) AS frequency
+    FROM candidates
+    QUALIFY row_number() OVER (PARTITION BY profile_id, name ORDER BY {order}) = 1)
+SELECT profile_id, name, value, source, last_observed, confidence, value_count
+FROM ranked WHERE value <> 'null'
+"""
+
+_EVENT_COUNTS = f"""
+INSERT INTO profile_event_counts
+WITH {_MEMBERS}
+SELECT m.profile_id, c.event, sum(c.n), max(c.last_at)
+FROM members m JOIN anchor_event_counts c ON c.anchor_id = m.identifier_id GROUP BY ALL
+"""
+
+_TABLES = ("profiles", "profile_traits", "profile_event_counts")
+
+
+def reproject(
+    tx: Transaction,
+    profile_ids: Iterable[int],
+    *,
+    policy: str,
+    priority: list[str],
+) -> None:
+    """Recompute the projection of ``profile_ids`` (ids that no longer exist are dropped)."""
+    ids = sorted(set(profile_ids))
+    if not ids:
+        return
+    tx.register("__p360__touched", pa.table({"profile_id": pa.array(ids, pa.int64())}))
+    for table in _TABLES:
+        tx.execute(
+            f"DELETE FROM {table} WHERE profile_id IN (SELECT profile_id FROM __p360__touched)"
+        )
+    tx.execute(_PROFILES)
+    traits_sql = _TRAITS.format(members=_MEMBERS, order=policy_order(policy))
+    tx.execute(traits_sql, {"priority": priority})
+    tx.execute(_EVENT_COUNTS)
+    tx.unregister("__p360__touched")

@@ -1,0 +1,273 @@
+"""Reading profiles: one by id or identifier, its traits, identity, timeline; lists.
+
+A profile id that was merged away still finds the profile it went into (via
+``profile_redirects``), so links handed out before a merge keep working.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from persona360.errors import NotFoundError
+from persona360.identity.normalise import check_kind, normalise_identifier
+from persona360.store.database import Database
+
+_PROFILE_COLUMNS = (
+    "profile_id, first_seen, last_seen, event_count, n_identify, n_track, n_page, n_screen, "
+    "n_group, n_alias, orders_count, revenue, avg_order_value, first_order_at, last_order_at, "
+    "channels, devices, sources, identifier_count"
+)
+_LIST_SORTS = {
+    "last_seen": "last_seen DESC NULLS LAST",
+    "revenue": "revenue DESC",
+    "orders": "orders_count DESC",
+    "events": "event_count DESC",
+    "first_seen": "first_seen",
+}
+
+
+class ProfileReader:
+    """Read access to the profile projection of one workspace."""
+
+    def __init__(self, db: Database, stale_after: timedelta, region: str) -> None:
+        self.db = db
+        self.stale_after = stale_after
+        self.region = region
+
+    def resolve(self, profile_id: int) -> int:
+        """The live id of ``profile_id`` (following merges); raise if unknown."""
+        row = self.db.query("SELECT 1 FROM profiles WHERE profile_id = ?", [profile_id])
+        if row:
+            return profile_id
+        redirect = self.db.scalar(
+            "SELECT new_id FROM profile_redirects WHERE old_id = ?", [profile_id]
+        )
+        if redirect is not None:
+            return int(redirect)
+        raise NotFoundError(f"no profile with id {profile_id}")
+
+    def find(self, kind: str, value: str) -> int:
+        """The profile holding identifier ``kind``/``value`` (normalised first)."""
+        check_kind(kind)
+        normalised = normalise_identifier(kind, value, self.region)
+        if normalised is None:
+            raise NotFoundError(f"{value!r} is not a valid {kind}")
+        row = self.db.query(
+            "SELECT profile_id FROM identifiers WHERE kind = ? AND value = ?", [kind, normalised]
+        )
+        if not row:
+            raise NotFoundError(f"no profile holds {kind} {normalised!r}")
+        return int(row[0][0])
+
+    def find_any(self, text: str) -> int:
+        """The profile of an identifier typed without its kind (email, phone, id...)."""
+        if "@" in text:
+            return self.find("email", text)
+        for kind in ("user_id", "phone", "anonymous_id"):
+            try:
+                return self.find(kind, text)
+            except NotFoundError:
+                continue
+        row = self.db.query(
+            "SELECT profile_id FROM identifiers WHERE value = ? ORDER BY identifier_id LIMIT 1",
+            [text.strip().lstrip("@").casefold() if text.startswith("@") else text.strip()],
+        )
+        if row:
+            return int(row[0][0])
+        if text.strip().isdigit():
+            return self.resolve(int(text))
+        raise NotFoundError(f"no profile holds an identifier {text!r}")
+
+    def get(self, profile_id: int, *, now: datetime) -> dict[str, Any]:
+        """The whole profile: computed traits, shown traits, identifiers, event counts."""
+        profile_id = self.resolve(profile_id)
+        rows = self.db.query_dicts(
+            f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE profile_id = ?", [profile_id]
+        )
+        profile = rows[0]
+        profile["traits"] = self.traits(profile_id, now=now)
+        profile["identifiers"] = self.identifiers(profile_id)
+        profile["event_counts"] = {
+            str(name): int(n)
+            for name, n in self.db.query(
+                "SELECT event, n FROM profile_event_counts WHERE profile_id = ? ORDER BY n DESC, event",
+                [profile_id],
+            )
+        }
+        return profile
+
+    def traits(self, profile_id: int, *, now: datetime) -> dict[str, dict[str, Any]]:
+        """Shown trait values with source, time, confidence, staleness and alternatives."""
+        shown = self.db.query_dicts(
+            "SELECT name, value, source, observed_at, confidence, value_count "
+            "FROM profile_traits WHERE profile_id = ? ORDER BY name",
+            [profile_id],
+        )
+        all_values = self._all_trait_values(profile_id)
+        traits = {}
+        for row in shown:
+            observed = row["observed_at"]
+            traits[row["name"]] = {
+                "value": orjson.loads(row["value"]),
+                "source": row["source"],
+                "observed_at": observed,
+                "confidence": row["confidence"],
+                "stale": now - observed > self.stale_after,
+                "values": all_values.get(row["name"], []),
+            }
+        return traits
+
+    def _all_trait_values(self, profile_id: int) -> dict[str, list[dict[str, Any]]]:
+        rows = self.db.query_dicts(
+            "SELECT t.name, t.value, s.name AS source, t.first_observed, t.last_observed, "
+            "t.times_seen FROM trait_values t JOIN sources s USING (source_id) "
+            "WHERE t.anchor_id IN (SELECT identifier_id FROM identifiers WHERE profile_id = ?) "
+            "ORDER BY t.name, t.last_observed DESC, t.value",
+            [profile_id],
+        )
+        values: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            name = row.pop("name")
+            row["value"] = orjson.loads(row["value"])
+            values.setdefault(name, []).append(row)
+        return values
+
+    def identifiers(self, profile_id: int) -> list[dict[str, Any]]:
+        """The identifiers of a profile, each with the edges that touch it."""
+        identifiers = self.db.query_dicts(
+            "SELECT i.identifier_id, i.kind, i.value, i.first_seen, s.name AS source "
+            "FROM identifiers i JOIN sources s USING (source_id) WHERE i.profile_id = ? "
+            "ORDER BY i.identifier_id",
+            [profile_id],
+        )
+        edges = self.edges(profile_id)
+        for identifier in identifiers:
+            identifier["edges"] = [
+                edge for edge in edges
+                if identifier["identifier_id"] in (edge["a_id"], edge["b_id"])
+            ]
+        return identifiers
+
+    def edges(self, profile_id: int) -> list[dict[str, Any]]:
+        """Edges with at least one end in the profile, with reason, status and source."""
+        return self.db.query_dicts(
+            "WITH m AS (SELECT identifier_id FROM identifiers WHERE profile_id = $p) "
+            "SELECT e.edge_id, e.a AS a_id, e.b AS b_id, ia.kind || ':' || ia.value AS a, "
+            "ib.kind || ':' || ib.value AS b, e.reason, e.status, e.detail, "
+            "s.name AS source, e.created_at FROM edges e "
+            "JOIN identifiers ia ON ia.identifier_id = e.a "
+            "JOIN identifiers ib ON ib.identifier_id = e.b JOIN sources s ON s.source_id = e.source_id "
+            "WHERE e.a IN (SELECT identifier_id FROM m) OR e.b IN (SELECT identifier_id FROM m) "
+            "ORDER BY e.edge_id",
+            {"p": profile_id},
+        )
+
+    def timeline(
+        self,
+        profile_id: int,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        event_type: str | None = None,
+    ) -> dict[str, Any]:
+        """Events of every identity of the profile, newest first, a page at a time.
+
+        Returns:
+            ``{"events": [...], "next": CURSOR or None}``; pass ``next`` back as ``cursor``.
+        """
+        profile_id = self.resolve(profile_id)
+        before_ts, before_key = _decode_cursor(cursor)
+        rows = self.db.query_dicts(
+            "SELECT e.message_id, s.name AS source, e.type, e.event, e.timestamp, "
+            "e.received_at, e.user_id, e.anonymous_id, e.properties, e.traits, e.context, "
+            "e.message_key FROM events e JOIN sources s USING (source_id) "
+            "WHERE e.anchor_id IN (SELECT identifier_id FROM identifiers WHERE profile_id = $p) "
+            "AND ($type IS NULL OR e.type = $type OR e.event = $type) "
+            "AND ($ts IS NULL OR (e.timestamp, e.message_key) < ($ts, $key)) "
+            "ORDER BY e.timestamp DESC, e.message_key DESC LIMIT $limit",
+            {"p": profile_id, "type": event_type, "ts": before_ts, "key": before_key,
+             "limit": min(max(limit, 1), 500) + 1},
+        )
+        page = rows[: max(limit, 1)]
+        has_more = len(rows) > len(page)
+        for row in page:
+            for column in ("properties", "traits", "context"):
+                row[column] = orjson.loads(row[column]) if row[column] else {}
+        next_cursor = _encode_cursor(page[-1]["timestamp"], page[-1]["message_key"]) if has_more else None
+        for row in page:
+            del row["message_key"]
+        return {"profile_id": profile_id, "events": page, "next": next_cursor}
+
+    def list(
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        sort: str = "last_seen",
+        min_orders: int | None = None,
+        source: str | None = None,
+        trait: tuple[str, str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """A filtered page of profiles with their name and email when known."""
+        if sort not in _LIST_SORTS:
+            raise ValueError(f"sort {sort!r} is not one of {', '.join(_LIST_SORTS)}")
+        return self.db.query_dicts(
+            f"SELECT p.profile_id, p.first_seen, p.last_seen, p.event_count, p.orders_count, "
+            f"p.revenue, p.sources, p.identifier_count, "
+            f"(SELECT value ->> '$' FROM profile_traits t WHERE t.profile_id = p.profile_id "
+            f"AND t.name = 'email') AS email, "
+            f"(SELECT value ->> '$' FROM profile_traits t WHERE t.profile_id = p.profile_id "
+            f"AND t.name IN ('name', 'firstName') ORDER BY t.name DESC LIMIT 1) AS name "
+            f"FROM profiles p WHERE ($min_orders IS NULL OR p.orders_count >= $min_orders) "
+            f"AND ($source IS NULL OR list_contains(p.sources, $source)) "
+            f"AND ($tname IS NULL OR EXISTS (SELECT 1 FROM profile_traits t WHERE "
+            f"t.profile_id = p.profile_id AND t.name = $tname AND t.value ->> '$' = $tvalue)) "
+            f"ORDER BY {_LIST_SORTS[sort]}, p.profile_id LIMIT $limit OFFSET $offset",
+            {"min_orders": min_orders, "source": source,
+             "tname": trait[0] if trait else None, "tvalue": trait[1] if trait else None,
+             "limit": min(max(limit, 1), 1000), "offset": max(offset, 0)},
+        )
+
+    def count(self) -> int:
+        return int(self.db.scalar("SELECT count(*) FROM profiles"))
+
+    def export_all(self, batch: int = 10_000) -> Any:
+        """Yield every profile with its identifiers and shown traits, one dict each."""
+        after = -1
+        while True:
+            rows = self.db.query_dicts(
+                "WITH page AS (SELECT * FROM profiles WHERE profile_id > $after "
+                "ORDER BY profile_id LIMIT $n) "
+                "SELECT p.*, (SELECT list(struct_pack(kind := i.kind, value := i.value) "
+                "ORDER BY i.identifier_id) FROM identifiers i WHERE i.profile_id = p.profile_id) "
+                "AS identifiers, (SELECT map(list(t.name ORDER BY t.name), "
+                "list(t.value ORDER BY t.name)) FROM profile_traits t "
+                "WHERE t.profile_id = p.profile_id) AS traits FROM page p ORDER BY p.profile_id",
+                {"n": batch, "after": after},
+            )
+            if not rows:
+                return
+            for row in rows:
+                traits = row["traits"] or {}
+                row["traits"] = {name: orjson.loads(value) for name, value in traits.items()}
+                yield row
+            after = rows[-1]["profile_id"]
+
+
+def _encode_cursor(timestamp: datetime, key: int) -> str:
+    return base64.urlsafe_b64encode(f"{timestamp.isoformat()}|{key}".encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> tuple[datetime | None, int | None]:
+    if not cursor:
+        return None, None
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        stamp, key = text.split("|")
+        return datetime.fromisoformat(stamp), int(key)
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError(f"cursor {cursor!r} is not one this server handed out") from None

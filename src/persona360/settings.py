@@ -1,0 +1,112 @@
+"""The one typed configuration of a workspace.
+
+Built by :func:`load_settings` and handed to ``Workspace(...)``; nothing reads the
+environment at import time. Every field carries a description, which feeds
+``docs/settings.md`` and a test that checks all of them are documented.
+Environment variables use the prefix ``PERSONA360_`` (``PERSONA360_DB``,
+``PERSONA360_DEFAULT_REGION``...).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_IDENTIFIER_LIMITS: dict[str, int] = {
+    "user_id": 3,
+    "email": 10,
+    "phone": 10,
+    "anonymous_id": 500,
+}
+DEFAULT_BLOCKLIST: list[str] = [
+    "email:test@example.com",
+    "email:test@test.com",
+    "email:noemail@example.com",
+    "email:no@email.com",
+    "phone:+10000000000",
+    "phone:0000000000",
+    "user_id:undefined",
+    "user_id:null",
+    "user_id:0",
+    "anonymous_id:undefined",
+    "anonymous_id:null",
+]
+
+
+class Settings(BaseSettings):
+    """Settings of one persona360 workspace and the server that serves it."""
+
+    model_config = SettingsConfigDict(env_prefix="PERSONA360_", extra="forbid")
+
+    db: Path = Field(Path("persona360.duckdb"), description="Path of the workspace DuckDB file.")
+    env: str = Field("dev", description="Deployment kind: dev, test or prod.")
+    default_region: str = Field(
+        "UA",
+        description="Region (ISO 3166 alpha-2) assumed for phone numbers written without +country.",
+    )
+    host: str = Field("127.0.0.1", description="Address the server listens on.")
+    port: int = Field(8360, description="Port the server listens on.")
+    max_event_bytes: int = Field(32 * 1024, description="Largest accepted single event, in bytes.")
+    max_body_bytes: int = Field(
+        4 * 1024 * 1024, description="Largest accepted request body (after gzip), in bytes."
+    )
+    max_future_seconds: int = Field(
+        24 * 3600,
+        description="How far in the future a (skew-corrected) event timestamp may lie.",
+    )
+    max_past_days: int = Field(
+        3650, description="How far in the past an event timestamp may lie, in days."
+    )
+    batch_max_events: int = Field(
+        5000, description="Most events the writer commits in one micro-batch."
+    )
+    batch_max_wait_ms: int = Field(
+        10, description="How long the writer waits to fill a micro-batch, in milliseconds."
+    )
+    identifier_limits: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_IDENTIFIER_LIMITS),
+        description="Guardrail: most identifiers of one kind a single profile may hold.",
+    )
+    identifier_blocklist: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_BLOCKLIST),
+        description="Guardrail: identifiers ('kind:value', normalised) that never link people.",
+    )
+    trait_source_priority: list[str] = Field(
+        default_factory=list,
+        description="Sources whose trait values win over more recent ones, most trusted first.",
+    )
+    trait_policy: str = Field(
+        "most_recent",
+        description="How the shown trait value is picked: most_recent, most_trusted or most_frequent.",
+    )
+    stale_after_days: int = Field(
+        365, description="Trait values older than this are marked stale."
+    )
+    revenue_currency: str = Field(
+        "UAH", description="Currency assumed for revenue when an order names none."
+    )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment, then apply explicit ``overrides``.
+
+    Args:
+        **overrides: field values that win over the environment (``None`` is ignored).
+
+    Returns:
+        The settings.
+    """
+    given = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**given)
+
+
+def settings_reference() -> list[tuple[str, str, str]]:
+    """Return (environment variable, default, help) for every setting, for docs and --help."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
+        rows.append((f"PERSONA360_{name.upper()}", repr(default), field.description or ""))
+    return rows

@@ -1,0 +1,97 @@
+"""Reading export files (CSV, Parquet, JSON Lines) in chunks, with their line numbers.
+
+DuckDB's readers are used because they sniff dialects, stream large files and read
+all three formats with one interface; a private in-memory connection keeps file
+reading apart from the workspace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from persona360.errors import InvalidEventError
+
+FORMATS = {
+    ".csv": "csv", ".tsv": "csv", ".txt": "csv",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".jsonl": "json", ".ndjson": "json", ".json": "json",
+}
+LINE = "__p360_line"
+
+
+class FileFormatError(InvalidEventError):
+    """The file cannot be read as the format its name promises."""
+
+
+def file_format(path: Path) -> str:
+    """csv, parquet or json, from the file name."""
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise FileFormatError(
+            f"{path.name}: cannot tell the format from {path.suffix!r}; "
+            f"use one of {', '.join(sorted(FORMATS))}"
+        ) from None
+
+
+class ExportFile:
+    """An export file opened for reading.
+
+    Args:
+        path: the file.
+    """
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise FileFormatError(f"{path} does not exist or is not a file")
+        self.path = path
+        self.format = file_format(path)
+        self._con = duckdb.connect()
+        self._relation_sql = _reader_sql(self.format)
+        try:
+            self.columns = [
+                column[0]
+                for column in self._con.execute(
+                    f"DESCRIBE SELECT * FROM {self._relation_sql}", [str(path)]
+                ).fetchall()
+            ]
+            self.rows = int(
+                self._con.execute(f"SELECT count(*) FROM {self._relation_sql}", [str(path)])
+                .fetchone()[0]  # type: ignore[index]
+            )
+        except duckdb.Error as error:
+            raise FileFormatError(f"{path.name} cannot be read as {self.format}: {error}") from None
+
+    def chunks(self, order_by: str | None = None, size: int = 20_000) -> Iterator[list[dict[str, Any]]]:
+        """Yield rows as dicts (with their line number under ``__p360_line``)."""
+        first_line = 2 if self.format == "csv" else 1
+        numbered = (
+            f"SELECT *, row_number() OVER () + {first_line - 1} AS {LINE} FROM {self._relation_sql}"
+        )
+        order = f"ORDER BY {_quote(order_by)}, {LINE}" if order_by else f"ORDER BY {LINE}"
+        try:
+            reader = self._con.execute(f"SELECT * FROM ({numbered}) {order}", [str(self.path)])
+            while rows := reader.fetchmany(size):
+                names = [column[0] for column in reader.description or []]
+                yield [dict(zip(names, row, strict=True)) for row in rows]
+        except duckdb.Error as error:
+            raise FileFormatError(f"{self.path.name} cannot be read: {error}") from None
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def _reader_sql(kind: str) -> str:
+    if kind == "csv":
+        return "read_csv($1, all_varchar = true, header = true)"
+    if kind == "parquet":
+        return "read_parquet($1)"
+    return "read_json($1, format = 'newline_delimited')"
+
+
+def _quote(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'

@@ -1,0 +1,93 @@
+"""The tables of a workspace, as ordered migrations.
+
+Each migration is a list of statements applied once, in order, and recorded in
+``meta.schema_version``. Tables belong to rooms (see each room's README); only the
+store creates them so that a workspace file is always complete.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[list[str]] = [
+    [
+        "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+        # access room
+        """CREATE TABLE sources (
+            source_id INTEGER PRIMARY KEY, name VARCHAR NOT NULL UNIQUE,
+            write_key_hash VARCHAR NOT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL)""",
+        """CREATE TABLE tokens (
+            token_id INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
+            token_hash VARCHAR NOT NULL UNIQUE, scopes VARCHAR[] NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL, revoked_at TIMESTAMPTZ)""",
+        # ingest room: the append-only truth
+        """CREATE TABLE events (
+            seq BIGINT NOT NULL, message_key UBIGINT PRIMARY KEY, message_id VARCHAR NOT NULL,
+            source_id INTEGER NOT NULL, type VARCHAR NOT NULL, event VARCHAR,
+            user_id VARCHAR, anonymous_id VARCHAR, anchor_id BIGINT NOT NULL,
+            "timestamp" TIMESTAMPTZ NOT NULL, original_timestamp TIMESTAMPTZ,
+            sent_at TIMESTAMPTZ, received_at TIMESTAMPTZ NOT NULL,
+            properties JSON, traits JSON, context JSON, extra JSON,
+            identifiers JSON NOT NULL, reason VARCHAR NOT NULL)""",
+        # identity room
+        """CREATE TABLE identifiers (
+            identifier_id BIGINT PRIMARY KEY, kind VARCHAR NOT NULL, value VARCHAR NOT NULL,
+            profile_id BIGINT NOT NULL, first_seen TIMESTAMPTZ NOT NULL,
+            source_id INTEGER NOT NULL)""",
+        """CREATE TABLE edges (
+            edge_id BIGINT PRIMARY KEY, a BIGINT NOT NULL, b BIGINT NOT NULL,
+            reason VARCHAR NOT NULL, status VARCHAR NOT NULL, detail VARCHAR,
+            source_id INTEGER NOT NULL, message_key UBIGINT, created_at TIMESTAMPTZ NOT NULL)""",
+        """CREATE TABLE profile_redirects (
+            old_id BIGINT PRIMARY KEY, new_id BIGINT NOT NULL, changed_at TIMESTAMPTZ NOT NULL)""",
+        """CREATE TABLE identity_log (
+            logged_at TIMESTAMPTZ NOT NULL, code VARCHAR NOT NULL, detail JSON NOT NULL)""",
+        # profiles room: per-anchor facts (never touched by merges) ...
+        """CREATE TABLE trait_values (
+            anchor_id BIGINT NOT NULL, name VARCHAR NOT NULL, value VARCHAR NOT NULL,
+            source_id INTEGER NOT NULL, first_observed TIMESTAMPTZ NOT NULL,
+            last_observed TIMESTAMPTZ NOT NULL, times_seen BIGINT NOT NULL,
+            confidence DOUBLE NOT NULL,
+            PRIMARY KEY (anchor_id, name, value, source_id))""",
+        """CREATE TABLE orders (
+            order_id VARCHAR PRIMARY KEY, anchor_id BIGINT NOT NULL, source_id INTEGER NOT NULL,
+            message_key UBIGINT NOT NULL, revenue DOUBLE, currency VARCHAR,
+            ordered_at TIMESTAMPTZ NOT NULL)""",
+        """CREATE TABLE anchor_stats (
+            anchor_id BIGINT PRIMARY KEY, first_seen TIMESTAMPTZ, last_seen TIMESTAMPTZ,
+            n_identify BIGINT, n_track BIGINT, n_page BIGINT, n_screen BIGINT,
+            n_group BIGINT, n_alias BIGINT, channels VARCHAR[], devices VARCHAR[],
+            sources VARCHAR[])""",
+        """CREATE TABLE anchor_event_counts (
+            anchor_id BIGINT NOT NULL, event VARCHAR NOT NULL, n BIGINT NOT NULL,
+            last_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (anchor_id, event))""",
+        # ... and the projection rebuilt from them for the profiles a batch touched
+        """CREATE TABLE profiles (
+            profile_id BIGINT PRIMARY KEY, first_seen TIMESTAMPTZ, last_seen TIMESTAMPTZ,
+            event_count BIGINT, n_identify BIGINT, n_track BIGINT, n_page BIGINT,
+            n_screen BIGINT, n_group BIGINT, n_alias BIGINT, orders_count BIGINT,
+            revenue DOUBLE, avg_order_value DOUBLE, first_order_at TIMESTAMPTZ,
+            last_order_at TIMESTAMPTZ, channels VARCHAR[], devices VARCHAR[],
+            sources VARCHAR[], identifier_count BIGINT)""",
+        """CREATE TABLE profile_traits (
+            profile_id BIGINT NOT NULL, name VARCHAR NOT NULL, value VARCHAR NOT NULL,
+            source VARCHAR NOT NULL, observed_at TIMESTAMPTZ NOT NULL, confidence DOUBLE,
+            value_count BIGINT NOT NULL, PRIMARY KEY (profile_id, name))""",
+        """CREATE TABLE profile_event_counts (
+            profile_id BIGINT NOT NULL, event VARCHAR NOT NULL, n BIGINT NOT NULL,
+            last_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (profile_id, event))""",
+    ],
+]
+
+# Tables holding the projection and identity state: emptied and refilled by a rebuild.
+DERIVED_TABLES: tuple[str, ...] = (
+    "identifiers",
+    "edges",
+    "profile_redirects",
+    "identity_log",
+    "trait_values",
+    "orders",
+    "anchor_stats",
+    "anchor_event_counts",
+    "profiles",
+    "profile_traits",
+    "profile_event_counts",
+)

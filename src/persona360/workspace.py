@@ -1,0 +1,183 @@
+"""The Python API of persona360: one object per workspace, its parts as namespaces.
+
+The CLI and the server are thin layers over this object:
+
+    >>> from persona360 import Workspace
+    >>> ws = Workspace.open(":memory:")
+    >>> source, key = ws.access.add_source("shop-web")
+    >>> ws.profiles.count()
+    0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from persona360.access.keys import SYSTEM_SOURCE, Keys
+from persona360.clock import Clock, SystemClock
+from persona360.errors import NotFoundError
+from persona360.identity.actions import merge_record, unmerge_record
+from persona360.identity.normalise import check_kind, normalise_identifier
+from persona360.ingest.importers.mapping import ColumnMapping
+from persona360.ingest.importers.rows import RowContext
+from persona360.ingest.importers.run import ImportReport, import_file
+from persona360.ingest.record import EventRecord
+from persona360.ingest.replay import rebuild
+from persona360.ingest.validate import Limits, to_record
+from persona360.ingest.writer import EventWriter, WriteResult
+from persona360.profiles.reading import ProfileReader
+from persona360.settings import Settings, load_settings
+from persona360.store.database import Database
+
+
+class Workspace:
+    """An open persona360 workspace.
+
+    Args:
+        settings: the configuration; ``settings.db`` names the DuckDB file.
+        clock: where "now" comes from (a ``FixedClock`` in tests).
+        create: create the file when missing (``persona360 init``); otherwise a
+            missing file is an error that says how to create one.
+    """
+
+    def __init__(
+        self, settings: Settings, clock: Clock | None = None, *, create: bool = False
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.db = Database(settings.db, create=create or str(settings.db) == ":memory:")
+        self.access = Keys(self.db, self.clock)
+        self.system_source = self.access.ensure_source(SYSTEM_SOURCE)
+        self.writer = EventWriter(self.db, settings)
+        self.ingest = IngestAPI(self)
+        self.identity = IdentityAPI(self)
+        self.profiles = ProfilesAPI(self)
+
+    @classmethod
+    def open(cls, db: Path | str, clock: Clock | None = None, **settings: Any) -> Workspace:
+        """Open (or create) the workspace at ``db`` with settings from the environment."""
+        return cls(load_settings(db=Path(db) if db != ":memory:" else db, **settings), clock, create=True)
+
+    def close(self) -> None:
+        """Checkpoint and close the file."""
+        self.db.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def limits(self) -> Limits:
+        """The time window and phone region events are validated against, as of now."""
+        return Limits(
+            self.clock.now(),
+            timedelta(seconds=self.settings.max_future_seconds),
+            timedelta(days=self.settings.max_past_days),
+            self.settings.default_region,
+        )
+
+
+class IngestAPI:
+    """``ws.ingest``: getting events and records in."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+
+    def write(self, records: Sequence[EventRecord]) -> WriteResult:
+        """Commit validated records (the server's batcher calls this too)."""
+        return self._ws.writer.write(records)
+
+    def send(self, source: str, messages: Sequence[dict[str, Any]]) -> WriteResult:
+        """Validate Segment-spec calls as if ``source`` sent them, and commit them.
+
+        Example:
+            >>> ws = Workspace.open(":memory:")
+            >>> _ = ws.access.add_source("app")
+            >>> ws.ingest.send("app", [{"type": "identify", "userId": "u1",
+            ...     "traits": {"email": "Jane@Example.org"}}]).stored
+            1
+        """
+        source_id = self._ws.access.source(source).source_id
+        limits = self._ws.limits()
+        records = [to_record(message, source_id=source_id, limits=limits) for message in messages]
+        return self.write(records)
+
+    def import_file(
+        self,
+        path: Path,
+        *,
+        source: str,
+        kind: str,
+        mapping: ColumnMapping,
+        event_name: str | None = None,
+        rejects_path: Path | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ImportReport:
+        """Import a CSV, Parquet or JSON Lines export (see ``persona360 import --help``)."""
+        found = self._ws.access.ensure_source(source)
+        ctx = RowContext(
+            mapping, kind, found.source_id, found.name, self._ws.clock.now(),
+            self._ws.settings.default_region, event_name,
+        )
+        return import_file(self._ws.writer, path, ctx, rejects_path=rejects_path, progress=progress)
+
+
+class IdentityAPI:
+    """``ws.identity``: manual merge and unmerge."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+
+    def key(self, kind: str, value: str) -> tuple[str, str]:
+        """The normalised key of an identifier the workspace holds."""
+        check_kind(kind)
+        normalised = normalise_identifier(kind, value, self._ws.settings.default_region)
+        if normalised is None or self._ws.writer.graph.identifier_id((kind, normalised)) is None:
+            raise NotFoundError(f"no identifier {kind} {value!r} in this workspace")
+        return (kind, normalised)
+
+    def merge(self, a: tuple[str, str], b: tuple[str, str], actor: str = "cli") -> int:
+        """Join the profiles holding identifiers ``a`` and ``b``; return the profile id."""
+        record = merge_record(self.key(*a), self.key(*b), self._ws.system_source.source_id,
+                              self._ws.clock.now(), actor)
+        self._ws.writer.write([record])
+        return self._ws.writer.graph.profile_of(self._ws.writer.graph.identifier_id(record.identifiers[0]) or 0)
+
+    def unmerge(self, identifier: tuple[str, str], actor: str = "cli") -> tuple[int, int]:
+        """Detach ``identifier`` from its profile; return (old profile, new profile)."""
+        key = self.key(*identifier)
+        graph = self._ws.writer.graph
+        identifier_id = graph.identifier_id(key) or 0
+        before = graph.profile_of(identifier_id)
+        if len(graph.members(before)) < 2:
+            raise NotFoundError(f"{key[0]} {key[1]!r} is alone in its profile: nothing to unmerge")
+        record = unmerge_record(key, self._ws.system_source.source_id, self._ws.clock.now(), actor)
+        result = self._ws.writer.write([record])
+        after = sorted(result.touched_profiles)
+        return before, next((p for p in after if p != before), before)
+
+
+class ProfilesAPI(ProfileReader):
+    """``ws.profiles``: reading profiles, exporting them and rebuilding the projection."""
+
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(
+            ws.db, timedelta(days=ws.settings.stale_after_days), ws.settings.default_region
+        )
+        self._ws = ws
+
+    def show(self, profile_id: int) -> dict[str, Any]:
+        """The whole profile as of now (see :meth:`ProfileReader.get`)."""
+        return self.get(profile_id, now=self._ws.clock.now())
+
+    def export(self) -> Iterator[dict[str, Any]]:
+        """Every profile with identifiers and traits (for ``profiles export``)."""
+        return self.export_all()
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild identity and every profile from the events; return events replayed."""
+        return rebuild(self._ws.db, self._ws.writer, progress=progress)
