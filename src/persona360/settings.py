@@ -82,9 +82,7 @@ class Settings(BaseSettings):
         "most_recent",
         description="How the shown trait value is picked: most_recent, most_trusted or most_frequent.",
     )
-    stale_after_days: int = Field(
-        365, description="Trait values older than this are marked stale."
-    )
+    stale_after_days: int = Field(365, description="Trait values older than this are marked stale.")
     revenue_currency: str = Field(
         "UAH", description="Currency assumed for revenue when an order names none."
     )

@@ -59,7 +59,9 @@ class Workspace:
     @classmethod
     def open(cls, db: Path | str, clock: Clock | None = None, **settings: Any) -> Workspace:
         """Open (or create) the workspace at ``db`` with settings from the environment."""
-        return cls(load_settings(db=Path(db) if db != ":memory:" else db, **settings), clock, create=True)
+        return cls(
+            load_settings(db=Path(db) if db != ":memory:" else db, **settings), clock, create=True
+        )
 
     def close(self) -> None:
         """Checkpoint and close the file."""
@@ -120,8 +122,13 @@ class IngestAPI:
         """Import a CSV, Parquet or JSON Lines export (see ``persona360 import --help``)."""
         found = self._ws.access.ensure_source(source)
         ctx = RowContext(
-            mapping, kind, found.source_id, found.name, self._ws.clock.now(),
-            self._ws.settings.default_region, event_name,
+            mapping,
+            kind,
+            found.source_id,
+            found.name,
+            self._ws.clock.now(),
+            self._ws.settings.default_region,
+            event_name,
         )
         return import_file(self._ws.writer, path, ctx, rejects_path=rejects_path, progress=progress)
 
@@ -142,10 +149,17 @@ class IdentityAPI:
 
     def merge(self, a: tuple[str, str], b: tuple[str, str], actor: str = "cli") -> int:
         """Join the profiles holding identifiers ``a`` and ``b``; return the profile id."""
-        record = merge_record(self.key(*a), self.key(*b), self._ws.system_source.source_id,
-                              self._ws.clock.now(), actor)
+        record = merge_record(
+            self.key(*a),
+            self.key(*b),
+            self._ws.system_source.source_id,
+            self._ws.clock.now(),
+            actor,
+        )
         self._ws.writer.write([record])
-        return self._ws.writer.graph.profile_of(self._ws.writer.graph.identifier_id(record.identifiers[0]) or 0)
+        return self._ws.writer.graph.profile_of(
+            self._ws.writer.graph.identifier_id(record.identifiers[0]) or 0
+        )
 
     def unmerge(self, identifier: tuple[str, str], actor: str = "cli") -> tuple[int, int]:
         """Detach ``identifier`` from its profile; return (old profile, new profile)."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 
 import duckdb
 
@@ -61,9 +60,7 @@ class Keys:
         """Create source ``name``; return it and its write key (shown only now)."""
         name = name.strip()
         if not name or len(name) > 64 or not all(c.isalnum() or c in "-_." for c in name):
-            raise ValueError(
-                f"source name {name!r} must be 1-64 letters, digits, '-', '_' or '.'"
-            )
+            raise ValueError(f"source name {name!r} must be 1-64 letters, digits, '-', '_' or '.'")
         write_key = "wk_" + secrets.token_urlsafe(24)
         with self.db.transaction() as tx:
             next_id = tx.fetchone("SELECT coalesce(max(source_id), 0) + 1 FROM sources")
@@ -91,7 +88,9 @@ class Keys:
             return cached
         row = self.db.query("SELECT source_id, name FROM sources WHERE name = ?", [name])
         if not row:
-            raise NotFoundError(f"no source named {name!r}: create it with `persona360 sources add {name}`")
+            raise NotFoundError(
+                f"no source named {name!r}: create it with `persona360 sources add {name}`"
+            )
         source = Source(int(row[0][0]), str(row[0][1]))
         self._sources[name] = source
         return source
@@ -122,16 +121,20 @@ class Keys:
         unknown = [scope for scope in scopes if scope not in SCOPES]
         if unknown or not scopes:
             raise ValueError(
-                f"unknown scope(s) {', '.join(unknown) or '(none given)'}: "
-                f"use {', '.join(SCOPES)}"
+                f"unknown scope(s) {', '.join(unknown) or '(none given)'}: use {', '.join(SCOPES)}"
             )
         token = "p360_" + secrets.token_urlsafe(32)
         with self.db.transaction() as tx:
             row = tx.fetchone("SELECT coalesce(max(token_id), 0) + 1 FROM tokens")
             tx.execute(
                 "INSERT INTO tokens VALUES (?, ?, ?, ?, ?, NULL)",
-                [int(row[0]), name or f"token-{row[0]}", hash_secret(token), sorted(scopes),  # type: ignore[index]
-                 self.clock.now()],
+                [
+                    int(row[0]),
+                    name or f"token-{row[0]}",
+                    hash_secret(token),
+                    sorted(scopes),  # type: ignore[index]
+                    self.clock.now(),
+                ],
             )
         return token
 
@@ -162,4 +165,6 @@ class Keys:
 
     def revoke_token(self, token_id: int) -> None:
         with self.db.transaction() as tx:
-            tx.execute("UPDATE tokens SET revoked_at = ? WHERE token_id = ?", [self.clock.now(), token_id])
+            tx.execute(
+                "UPDATE tokens SET revoked_at = ? WHERE token_id = ?", [self.clock.now(), token_id]
+            )

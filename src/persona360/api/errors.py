@@ -55,7 +55,10 @@ def error_body(
 
 
 def error_response(
-    status: int, code: str, message: str, field: str = "",
+    status: int,
+    code: str,
+    message: str,
+    field: str = "",
     errors: list[dict[str, Any]] | None = None,
 ) -> JSONBody:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
@@ -76,7 +79,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> JSONBody:
         first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"] if part not in ("body", "query", "path"))
+        field = ".".join(
+            str(part) for part in first["loc"] if part not in ("body", "query", "path")
+        )
         return error_response(400, "invalid_request", f"{field}: {first['msg']}", field)
 
     @app.exception_handler(StarletteHTTPException)

@@ -21,7 +21,14 @@ from persona360.ingest.record import EventRecord
 from persona360.ingest.validate import to_record
 
 router = APIRouter(prefix="/v1", tags=["tracking"])
-SHORT_PATHS = {"i": "identify", "t": "track", "p": "page", "s": "screen", "g": "group", "a": "alias"}
+SHORT_PATHS = {
+    "i": "identify",
+    "t": "track",
+    "p": "page",
+    "s": "screen",
+    "g": "group",
+    "a": "alias",
+}
 OK = {"success": True}
 
 
@@ -36,7 +43,9 @@ async def _single(request: Request, kind: str) -> dict[str, Any]:
             f"the event is {size} bytes; the limit is {settings.max_event_bytes} bytes "
             f"({settings.max_event_bytes // 1024} KB)"
         )
-    record = to_record(body, source_id=source.source_id, limits=workspace.limits(), expected_type=kind)
+    record = to_record(
+        body, source_id=source.source_id, limits=workspace.limits(), expected_type=kind
+    )
     await get_batcher(request).write([record])
     return OK
 
@@ -50,8 +59,11 @@ async def _batch(request: Request) -> JSONBody:
     records, errors = _validate_batch(body, source.source_id, workspace)
     if errors and not records:
         return error_response(
-            400, "invalid_event", f"all {len(errors)} events of the batch are invalid",
-            "batch", [error.as_dict() for error in errors],
+            400,
+            "invalid_event",
+            f"all {len(errors)} events of the batch are invalid",
+            "batch",
+            [error.as_dict() for error in errors],
         )
     await get_batcher(request).write(records)
     answer: dict[str, Any] = {"success": True, "accepted": len(records)}
@@ -73,8 +85,13 @@ def _validate_batch(
             if size > limit:
                 raise PayloadTooLargeError(f"the event is {size} bytes; the limit is {limit} bytes")
             records.append(
-                to_record(item, source_id=source_id, limits=limits,
-                          batch_sent_at=sent_at, batch_context=context)
+                to_record(
+                    item,
+                    source_id=source_id,
+                    limits=limits,
+                    batch_sent_at=sent_at,
+                    batch_context=context,
+                )
             )
         except InvalidEventError as error:
             errors.append(IndexedError(index, error.field, str(error)))
@@ -87,7 +104,10 @@ def _register(path: str, kind: str) -> None:
 
     endpoint.__name__ = f"track_{kind}_{path}"
     router.add_api_route(
-        f"/{path}", endpoint, methods=["POST"], summary=f"Segment {kind} call",
+        f"/{path}",
+        endpoint,
+        methods=["POST"],
+        summary=f"Segment {kind} call",
         include_in_schema=path == kind,
     )
 

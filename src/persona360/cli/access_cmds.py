@@ -42,8 +42,13 @@ def list_sources(json: JsonOption = False) -> None:
         return
     table = Table("id", "name", "events", "last event", "created")
     for row in rows:
-        table.add_row(str(row["source_id"]), str(row["name"]), str(row["events"]),
-                      str(row["last_event_at"] or "-"), str(row["created_at"]))
+        table.add_row(
+            str(row["source_id"]),
+            str(row["name"]),
+            str(row["events"]),
+            str(row["last_event_at"] or "-"),
+            str(row["created_at"]),
+        )
     console.print(table)
 
 
@@ -73,8 +78,13 @@ def list_tokens(json: JsonOption = False) -> None:
         return
     table = Table("id", "name", "scopes", "created", "revoked")
     for row in rows:
-        table.add_row(str(row["token_id"]), str(row["name"]), ", ".join(row["scopes"]),  # type: ignore[arg-type]
-                      str(row["created_at"]), str(row["revoked_at"] or "-"))
+        table.add_row(
+            str(row["token_id"]),
+            str(row["name"]),
+            ", ".join(row["scopes"]),  # type: ignore[arg-type]
+            str(row["created_at"]),
+            str(row["revoked_at"] or "-"),
+        )
     console.print(table)
 
 

@@ -24,13 +24,20 @@ def import_file(
     kind: Annotated[str, typer.Option(help=f"What the rows are: {', '.join(KINDS)}.")],
     map: Annotated[
         list[str] | None,
-        typer.Option("--map", help="COLUMN=ROLE, repeatable (email, phone, user_id, id:shop, "
-                     "handle:instagram, trait:NAME, prop:NAME, item:FIELD, timestamp, event, "
-                     "order_id, message_id, ignore)."),
+        typer.Option(
+            "--map",
+            help="COLUMN=ROLE, repeatable (email, phone, user_id, id:shop, "
+            "handle:instagram, trait:NAME, prop:NAME, item:FIELD, timestamp, event, "
+            "order_id, message_id, ignore).",
+        ),
     ] = None,
     map_file: Annotated[Path | None, typer.Option(help="TOML file with a [columns] table.")] = None,
-    event: Annotated[str | None, typer.Option(help="Event name for --kind events without an event column.")] = None,
-    rejects: Annotated[Path | None, typer.Option(help="Where to write rejected rows [default: FILE.rejects.csv].")] = None,
+    event: Annotated[
+        str | None, typer.Option(help="Event name for --kind events without an event column.")
+    ] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where to write rejected rows [default: FILE.rejects.csv].")
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Import customers, orders or events from an export file."""
@@ -40,11 +47,23 @@ def import_file(
         mapping = parse_mapping(map or [], map_file)
     except MappingError as error:
         fail(str(error))
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with workspace() as ws, Progress(*columns, console=console, disable=json, transient=True) as bar:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with (
+        workspace() as ws,
+        Progress(*columns, console=console, disable=json, transient=True) as bar,
+    ):
         task = bar.add_task(f"Importing {file.name}", total=None)
         report = ws.ingest.import_file(
-            file, source=source, kind=kind, mapping=mapping, event_name=event,
+            file,
+            source=source,
+            kind=kind,
+            mapping=mapping,
+            event_name=event,
             rejects_path=rejects,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )

@@ -29,11 +29,16 @@ def _find(ws: Workspace, text: str) -> int:
             return ws.profiles.resolve(int(text))
         except LookupError:
             pass
-    return ws.profiles.find_any(text) if ":" not in text else ws.profiles.find(*split_identifier(text))
+    return (
+        ws.profiles.find_any(text) if ":" not in text else ws.profiles.find(*split_identifier(text))
+    )
 
 
 @profiles.command("show")
-def show(identifier: Annotated[str, typer.Argument(help="Profile id or any identifier.")], json: JsonOption = False) -> None:
+def show(
+    identifier: Annotated[str, typer.Argument(help="Profile id or any identifier.")],
+    json: JsonOption = False,
+) -> None:
     """Show one profile: identity, traits with provenance, computed traits."""
     with workspace() as ws:
         profile = ws.profiles.show(_find(ws, identifier))
@@ -46,7 +51,9 @@ def show(identifier: Annotated[str, typer.Argument(help="Profile id or any ident
 @profiles.command("list")
 def list_profiles(
     limit: int = 20,
-    sort: Annotated[str, typer.Option(help="last_seen, revenue, orders, events or first_seen.")] = "last_seen",
+    sort: Annotated[
+        str, typer.Option(help="last_seen, revenue, orders, events or first_seen.")
+    ] = "last_seen",
     json: JsonOption = False,
 ) -> None:
     """List profiles."""
@@ -57,9 +64,15 @@ def list_profiles(
         return
     table = Table("id", "name", "email", "orders", "revenue", "events", "last seen")
     for row in rows:
-        table.add_row(str(row["profile_id"]), str(row["name"] or "-"), str(row["email"] or "-"),
-                      str(row["orders_count"]), f"{row['revenue']:.2f}", str(row["event_count"]),
-                      str(row["last_seen"]))
+        table.add_row(
+            str(row["profile_id"]),
+            str(row["name"] or "-"),
+            str(row["email"] or "-"),
+            str(row["orders_count"]),
+            f"{row['revenue']:.2f}",
+            str(row["event_count"]),
+            str(row["last_seen"]),
+        )
     console.print(table)
 
 
@@ -73,7 +86,8 @@ def export(json: JsonOption = True) -> None:
 
 @profiles.command("timeline")
 def timeline(
-    identifier: str, limit: int = 20,
+    identifier: str,
+    limit: int = 20,
     type: Annotated[str | None, typer.Option(help="Only this event type or name.")] = None,
     json: JsonOption = False,
 ) -> None:
@@ -85,8 +99,13 @@ def timeline(
         return
     table = Table("time", "source", "type", "event", "ids")
     for event in page["events"]:
-        table.add_row(str(event["timestamp"]), event["source"], event["type"], str(event["event"] or ""),
-                      str(event["user_id"] or event["anonymous_id"] or ""))
+        table.add_row(
+            str(event["timestamp"]),
+            event["source"],
+            event["type"],
+            str(event["event"] or ""),
+            str(event["user_id"] or event["anonymous_id"] or ""),
+        )
     console.print(table)
 
 
@@ -126,23 +145,37 @@ def render_profile(profile: dict[str, Any]) -> Panel:
     """A readable Rich panel of a profile."""
     traits = profile["traits"]
     title = " ".join(str(traits[n]["value"]) for n in ("firstName", "lastName") if n in traits)
-    title = title or str(traits.get("name", {}).get("value", "")) or f"Profile {profile['profile_id']}"
+    title = (
+        title or str(traits.get("name", {}).get("value", "")) or f"Profile {profile['profile_id']}"
+    )
     facts = Table.grid(padding=(0, 2))
     facts.add_row("profile", str(profile["profile_id"]), "orders", str(profile["orders_count"]))
     facts.add_row("first seen", str(profile["first_seen"]), "revenue", f"{profile['revenue']:.2f}")
     facts.add_row("last seen", str(profile["last_seen"]), "events", str(profile["event_count"]))
-    facts.add_row("channels", ", ".join(profile["channels"]), "devices", ", ".join(profile["devices"]) or "-")
+    facts.add_row(
+        "channels", ", ".join(profile["channels"]), "devices", ", ".join(profile["devices"]) or "-"
+    )
     ids = Table("identifier", "linked by", "source", box=None)
     for identifier in profile["identifiers"]:
-        reasons = sorted({e["reason"] + ("" if e["status"] == "active" else f" ({e['status']})")
-                          for e in identifier["edges"]})
-        ids.add_row(f"{identifier['kind']}:{identifier['value']}", ", ".join(reasons) or "-", identifier["source"])
+        reasons = sorted(
+            {
+                e["reason"] + ("" if e["status"] == "active" else f" ({e['status']})")
+                for e in identifier["edges"]
+            }
+        )
+        ids.add_row(
+            f"{identifier['kind']}:{identifier['value']}",
+            ", ".join(reasons) or "-",
+            identifier["source"],
+        )
     trait_table = Table("trait", "value", "source", "observed", box=None)
     for name, trait in traits.items():
         flag = " [yellow](stale)[/]" if trait["stale"] else ""
         others = len(trait["values"]) - 1
         more = f" [dim](+{others} other value{'s' if others > 1 else ''})[/]" if others > 0 else ""
-        trait_table.add_row(name, f"{trait['value']}{flag}{more}", trait["source"], str(trait["observed_at"])[:19])
+        trait_table.add_row(
+            name, f"{trait['value']}{flag}{more}", trait["source"], str(trait["observed_at"])[:19]
+        )
     grid = Table.grid()
     for part in (facts, ids, trait_table):
         grid.add_row(part)

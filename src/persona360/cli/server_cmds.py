@@ -23,5 +23,11 @@ def serve(
     """Serve the Segment-compatible tracking API and the admin API."""
     with workspace() as ws:
         console.print(f"persona360 serving [bold]{ws.settings.db}[/] on http://{host}:{port}")
-        uvicorn.run(create_app(ws), host=host, port=port, log_level=log_level,
-                    access_log=False, timeout_graceful_shutdown=10)
+        uvicorn.run(
+            create_app(ws),
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=False,
+            timeout_graceful_shutdown=10,
+        )

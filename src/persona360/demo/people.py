@@ -15,7 +15,7 @@ from persona360.demo.dirt import random_phone
 from persona360.demo.identifiers import customer_id, hash_int, hash_unit, person_rng, stable_uuid
 from persona360.demo.names import COUNTRY_OF, LANGUAGE_OF, LocalePools
 from persona360.demo.spec import ARCHETYPES, DemoSpec
-from persona360.demo.variants import transliterate
+from persona360.demo.variants import fold_ascii, transliterate
 
 _CALLING_CODE = {"ua": "380", "pl": "48", "us": "1", "gb": "44"}
 _CURRENCY = {"ua": "UAH", "pl": "PLN", "us": "USD", "gb": "USD"}
@@ -196,11 +196,7 @@ def _local_part(person: Person, rng: random.Random) -> str:
 
 def _ascii(name: str, language: str, informal: bool) -> str:
     latin = transliterate(name, language, informal) if language in ("uk", "ru") else name
-    folded = latin.lower().translate(_FOLD)
-    return "".join(c for c in folded if c.isascii() and c.isalnum()) or "user"
-
-
-_FOLD = str.maketrans("ąćęłńóśźżäöüé", "acelnoszzaoue")
+    return fold_ascii(latin)
 
 
 def _devices(spec: DemoSpec, index: int, b: Behaviour, rng: random.Random) -> list[Device]:

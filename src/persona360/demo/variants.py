@@ -52,7 +52,7 @@ _UK_2010: dict[str, tuple[str, str]] = {
     "р": ("r", "r"), "с": ("s", "s"), "т": ("t", "t"), "у": ("u", "u"), "ф": ("f", "f"),
     "х": ("kh", "kh"), "ц": ("ts", "ts"), "ч": ("ch", "ch"), "ш": ("sh", "sh"),
     "щ": ("shch", "shch"), "ь": ("", ""), "ю": ("yu", "iu"), "я": ("ya", "ia"),
-    "'": ("", ""), "’": ("", ""),
+    "'": ("", ""), "’": ("", ""), "ʼ": ("", ""),
 }  # fmt: skip
 
 # Russian: the ICAO scheme used in passports since 2013.
@@ -103,7 +103,7 @@ def transliterate(text: str, language: str, informal: bool = False) -> str:
         if char != lower and latin:
             latin = latin[0].upper() + latin[1:]
         out.append(latin)
-        start = not char.isalpha() and char not in "'’"
+        start = not char.isalpha() and char not in "'’ʼ"
     return "".join(out)
 
 
@@ -113,3 +113,16 @@ def is_cyrillic(text: str) -> bool:
 
 def diminutives_of(first_name: str) -> tuple[str, ...]:
     return DIMINUTIVES.get(first_name, ())
+
+
+_FOLD = str.maketrans("ąćęłńóśźżäöüéß", "acelnoszzaouee")
+
+
+def fold_ascii(latin: str) -> str:
+    """Lower-case letters and digits only, as in an email address or a handle."""
+    folded = latin.lower().translate(_FOLD)
+    return "".join(c for c in folded if c.isascii() and c.isalnum()) or "user"
+
+
+def strip_apostrophes(name: str) -> str:
+    return name.replace("ʼ", "").replace("’", "").replace("'", "")

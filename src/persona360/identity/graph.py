@@ -197,7 +197,11 @@ class IdentityGraph:
         self.delta.dropped_redirects.add(new_id)
         self.delta.touched.update((profile_id, new_id))
         self.delta.log.append(
-            (at, "unmerge", {"identifier": self._label(identifier_id), "profiles": [profile_id, new_id]})
+            (
+                at,
+                "unmerge",
+                {"identifier": self._label(identifier_id), "profiles": [profile_id, new_id]},
+            )
         )
         return new_id
 

@@ -31,12 +31,12 @@ def parse_blocklist(entries: Iterable[str], region: str) -> set[tuple[str, str]]
     return keys
 
 
-def limit_breach(
-    left: Counter[str], right: Counter[str], limits: Mapping[str, int]
-) -> str | None:
+def limit_breach(left: Counter[str], right: Counter[str], limits: Mapping[str, int]) -> str | None:
     """Return why joining two profiles with these kind counts breaks a limit, or ``None``."""
     for kind, limit in limits.items():
         total = left.get(kind, 0) + right.get(kind, 0)
         if total > limit:
-            return f"the merged profile would hold {total} identifiers of kind {kind} (limit {limit})"
+            return (
+                f"the merged profile would hold {total} identifiers of kind {kind} (limit {limit})"
+            )
     return None

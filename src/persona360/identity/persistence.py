@@ -14,9 +14,7 @@ from persona360.store.database import Database, Transaction
 _TS = pa.timestamp("us", "UTC")
 
 
-def write_delta(
-    tx: Transaction, delta: GraphDelta, graph: IdentityGraph, at: datetime
-) -> None:
+def write_delta(tx: Transaction, delta: GraphDelta, graph: IdentityGraph, at: datetime) -> None:
     """Persist ``delta`` so that the stored graph equals ``graph`` again."""
     _write_relabels(tx, delta)
     _write_identifiers(tx, delta, graph)
@@ -107,8 +105,15 @@ def _write_edges(tx: Transaction, delta: GraphDelta) -> None:
         columns: dict[str, list[Any]] = {
             name: [getattr(edge, name) for edge in delta.new_edges]
             for name in (
-                "edge_id", "a", "b", "reason", "status", "detail", "source_id",
-                "message_key", "created_at",
+                "edge_id",
+                "a",
+                "b",
+                "reason",
+                "status",
+                "detail",
+                "source_id",
+                "message_key",
+                "created_at",
             )
         }
         table = pa.table(
@@ -151,8 +156,7 @@ def _write_redirects(tx: Transaction, delta: GraphDelta, at: datetime) -> None:
         "WHERE profile_redirects.new_id = m.old_id"
     )
     tx.execute(
-        "INSERT OR REPLACE INTO profile_redirects SELECT old_id, new_id, $at "
-        "FROM __p360__merges",
+        "INSERT OR REPLACE INTO profile_redirects SELECT old_id, new_id, $at FROM __p360__merges",
         {"at": at},
     )
     tx.unregister("__p360__merges")

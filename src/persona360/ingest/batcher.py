@@ -85,8 +85,10 @@ class Batcher:
         while count < self.max_events:
             remaining = deadline - time.monotonic()
             try:
-                item = self._queue.get(timeout=max(remaining, 0)) if remaining > 0 else (
-                    self._queue.get_nowait()
+                item = (
+                    self._queue.get(timeout=max(remaining, 0))
+                    if remaining > 0
+                    else (self._queue.get_nowait())
                 )
             except queue.Empty:
                 break
@@ -112,4 +114,3 @@ class Batcher:
             future.set_result(result)
         if self.after_commit is not None:
             self.after_commit(result)
-

@@ -214,9 +214,7 @@ def _time(value: str | None, field: str) -> datetime | None:
         ) from None
 
 
-def _corrected(
-    original: datetime | None, sent_at: datetime | None, received: datetime
-) -> datetime:
+def _corrected(original: datetime | None, sent_at: datetime | None, received: datetime) -> datetime:
     """Correct client clock skew as Segment does: receivedAt - (sentAt - originalTimestamp)."""
     if original is None:
         return received

@@ -107,8 +107,11 @@ class EventWriter:
             else:
                 anchors = [
                     self.graph.observe(
-                        record.identifiers, record.reason, record.source_id,
-                        record.message_key, record.received_at,
+                        record.identifiers,
+                        record.reason,
+                        record.source_id,
+                        record.message_key,
+                        record.received_at,
                     )
                     for record in fresh
                 ]
@@ -121,12 +124,14 @@ class EventWriter:
                 self._next_seq += len(fresh)
             else:
                 _update_anchors(tx, fresh, anchors)
-            record_facts(tx, fresh, anchors, seqs, self._names(tx))
+            if fresh[0].type not in ADMIN_TYPES:  # a person's decision is no customer activity
+                record_facts(tx, fresh, anchors, seqs, self._names(tx))
             touched = {self.graph.profile_of(anchor) for anchor in anchors}
             touched |= {delta.final_profile(p) for p in delta.touched}
             touched |= set(delta.merges)  # merged-away ids: their rows get dropped
             reproject(
-                tx, touched,
+                tx,
+                touched,
                 policy=self.settings.trait_policy,
                 priority=self.settings.trait_source_priority,
             )
@@ -174,7 +179,9 @@ class EventWriter:
         return self._source_names
 
     def _fresh_graph(self) -> IdentityGraph:
-        blocklist = parse_blocklist(self.settings.identifier_blocklist, self.settings.default_region)
+        blocklist = parse_blocklist(
+            self.settings.identifier_blocklist, self.settings.default_region
+        )
         return IdentityGraph(self.settings.identifier_limits, blocklist)
 
 
@@ -228,7 +235,6 @@ def _insert_events(
     tx.register("__p360__events", table)
     tx.execute("INSERT INTO events SELECT * FROM __p360__events")
     tx.unregister("__p360__events")
-
 
 
 def _update_anchors(tx: Transaction, records: list[EventRecord], anchors: list[int]) -> None:

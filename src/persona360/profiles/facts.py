@@ -112,9 +112,7 @@ def flatten_traits(traits: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _record_traits(
-    tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int]
-) -> None:
+def _record_traits(tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int]) -> None:
     columns: dict[str, list[Any]] = {
         key: [] for key in ("anchor_id", "name", "value", "source_id", "observed_at", "confidence")
     }

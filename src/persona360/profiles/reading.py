@@ -147,7 +147,8 @@ class ProfileReader:
         edges = self.edges(profile_id)
         for identifier in identifiers:
             identifier["edges"] = [
-                edge for edge in edges
+                edge
+                for edge in edges
                 if identifier["identifier_id"] in (edge["a_id"], edge["b_id"])
             ]
         return identifiers
@@ -189,15 +190,22 @@ class ProfileReader:
             "AND ($type IS NULL OR e.type = $type OR e.event = $type) "
             "AND ($ts IS NULL OR (e.timestamp, e.message_key) < ($ts, $key)) "
             "ORDER BY e.timestamp DESC, e.message_key DESC LIMIT $limit",
-            {"p": profile_id, "type": event_type, "ts": before_ts, "key": before_key,
-             "limit": min(max(limit, 1), 500) + 1},
+            {
+                "p": profile_id,
+                "type": event_type,
+                "ts": before_ts,
+                "key": before_key,
+                "limit": min(max(limit, 1), 500) + 1,
+            },
         )
         page = rows[: max(limit, 1)]
         has_more = len(rows) > len(page)
         for row in page:
             for column in ("properties", "traits", "context"):
                 row[column] = orjson.loads(row[column]) if row[column] else {}
-        next_cursor = _encode_cursor(page[-1]["timestamp"], page[-1]["message_key"]) if has_more else None
+        next_cursor = (
+            _encode_cursor(page[-1]["timestamp"], page[-1]["message_key"]) if has_more else None
+        )
         for row in page:
             del row["message_key"]
         return {"profile_id": profile_id, "events": page, "next": next_cursor}
@@ -227,9 +235,14 @@ class ProfileReader:
             f"AND ($tname IS NULL OR EXISTS (SELECT 1 FROM profile_traits t WHERE "
             f"t.profile_id = p.profile_id AND t.name = $tname AND t.value ->> '$' = $tvalue)) "
             f"ORDER BY {_LIST_SORTS[sort]}, p.profile_id LIMIT $limit OFFSET $offset",
-            {"min_orders": min_orders, "source": source,
-             "tname": trait[0] if trait else None, "tvalue": trait[1] if trait else None,
-             "limit": min(max(limit, 1), 1000), "offset": max(offset, 0)},
+            {
+                "min_orders": min_orders,
+                "source": source,
+                "tname": trait[0] if trait else None,
+                "tvalue": trait[1] if trait else None,
+                "limit": min(max(limit, 1), 1000),
+                "offset": max(offset, 0),
+            },
         )
 
     def count(self) -> int:

@@ -134,12 +134,12 @@ class Transaction:
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> None:
         self._cursor.execute(sql, params)
 
-    def fetchall(
-        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
-    ) -> list[Row]:
+    def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[Row]:
         return self._cursor.execute(sql, params).fetchall()
 
-    def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Row | None:
+    def fetchone(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
+    ) -> Row | None:
         # fetchall: DuckDB refuses new work on a cursor whose result is not drained
         rows = self._cursor.execute(sql, params).fetchall()
         return rows[0] if rows else None

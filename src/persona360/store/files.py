@@ -16,9 +16,14 @@ import duckdb
 from persona360.errors import InvalidEventError
 
 FORMATS = {
-    ".csv": "csv", ".tsv": "csv", ".txt": "csv",
-    ".parquet": "parquet", ".pq": "parquet",
-    ".jsonl": "json", ".ndjson": "json", ".json": "json",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "json",
+    ".ndjson": "json",
+    ".json": "json",
 }
 LINE = "__p360_line"
 
@@ -60,13 +65,16 @@ class ExportFile:
                 ).fetchall()
             ]
             self.rows = int(
-                self._con.execute(f"SELECT count(*) FROM {self._relation_sql}", [str(path)])
-                .fetchone()[0]  # type: ignore[index]
+                self._con.execute(
+                    f"SELECT count(*) FROM {self._relation_sql}", [str(path)]
+                ).fetchone()[0]  # type: ignore[index]
             )
         except duckdb.Error as error:
             raise FileFormatError(f"{path.name} cannot be read as {self.format}: {error}") from None
 
-    def chunks(self, order_by: str | None = None, size: int = 20_000) -> Iterator[list[dict[str, Any]]]:
+    def chunks(
+        self, order_by: str | None = None, size: int = 20_000
+    ) -> Iterator[list[dict[str, Any]]]:
         """Yield rows as dicts (with their line number under ``__p360_line``)."""
         first_line = 2 if self.format == "csv" else 1
         numbered = (

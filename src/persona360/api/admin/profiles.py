@@ -38,7 +38,9 @@ def list_profiles(
     sort: str = Query("last_seen", pattern="^(last_seen|revenue|orders|events|first_seen)$"),
     min_orders: int | None = Query(None, ge=0),
     source: str | None = None,
-    trait: str | None = Query(None, description="NAME=VALUE: only profiles showing that trait value"),
+    trait: str | None = Query(
+        None, description="NAME=VALUE: only profiles showing that trait value"
+    ),
 ) -> dict[str, Any]:
     trait_filter = None
     if trait:
@@ -47,7 +49,11 @@ def list_profiles(
             raise ValueError("trait filter must look like NAME=VALUE")
         trait_filter = (name, value)
     rows = ws.profiles.list(
-        limit=limit, offset=offset, sort=sort, min_orders=min_orders, source=source,
+        limit=limit,
+        offset=offset,
+        sort=sort,
+        min_orders=min_orders,
+        source=source,
         trait=trait_filter,
     )
     return {"profiles": rows, "total": ws.profiles.count()}
@@ -93,8 +99,11 @@ def timeline(
 @router.get("/{profile_id}/identifiers", summary="A profile's identifiers and their edges")
 def identifiers(profile_id: int, ws: WorkspaceDep, token: ReadProfiles) -> dict[str, Any]:
     live = ws.profiles.resolve(profile_id)
-    return {"profile_id": live, "identifiers": ws.profiles.identifiers(live),
-            "edges": ws.profiles.edges(live)}
+    return {
+        "profile_id": live,
+        "identifiers": ws.profiles.identifiers(live),
+        "edges": ws.profiles.edges(live),
+    }
 
 
 @router.post("/{profile_id}/unmerge", summary="Detach an identifier from a profile")
@@ -104,7 +113,10 @@ def unmerge(
     live = ws.profiles.resolve(profile_id)
     holder = ws.profiles.find(body.identifier.kind, body.identifier.value)
     if holder != live:
-        raise ValueError(f"{body.identifier.kind} {body.identifier.value!r} is not in profile {live}")
-    old, new = ws.identity.unmerge((body.identifier.kind, body.identifier.value),
-                                   actor=f"token:{token.name}")
+        raise ValueError(
+            f"{body.identifier.kind} {body.identifier.value!r} is not in profile {live}"
+        )
+    old, new = ws.identity.unmerge(
+        (body.identifier.kind, body.identifier.value), actor=f"token:{token.name}"
+    )
     return {"success": True, "profiles": [old, new]}

@@ -160,7 +160,9 @@ def _order_properties(
 ) -> dict[str, Any]:
     column = ctx.mapping.column_for("order_id")
     if column is None:
-        raise InvalidEventError("orders need an order id: map a column to 'order_id'", field="order_id")
+        raise InvalidEventError(
+            "orders need an order id: map a column to 'order_id'", field="order_id"
+        )
     order_id = rows[0].get(column)
     if _blank(order_id):
         raise InvalidEventError(f"column {column!r} (the order id) is empty", field=column)
@@ -181,7 +183,9 @@ def _item(row: dict[str, Any], ctx: RowContext) -> dict[str, Any]:
         if role.startswith("item:") and not _blank(row.get(column)):
             name = role[5:]
             value = row[column]
-            item[name] = _as_number(value, column) if name in ("price", "quantity") else _plain(value)
+            item[name] = (
+                _as_number(value, column) if name in ("price", "quantity") else _plain(value)
+            )
     return item
 
 
@@ -203,7 +207,9 @@ def _as_number(value: Any, column: str) -> float | int:
     try:
         number = float(text)
     except ValueError:
-        raise InvalidEventError(f"column {column!r} holds {str(value)[:40]!r}, not a number", field=column) from None
+        raise InvalidEventError(
+            f"column {column!r} holds {str(value)[:40]!r}, not a number", field=column
+        ) from None
     return int(number) if number.is_integer() and "." not in text else number
 
 

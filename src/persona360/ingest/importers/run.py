@@ -17,7 +17,6 @@ from typing import Any
 import orjson
 
 from persona360.errors import InvalidEventError, MappingError
-from persona360.ingest.importers.mapping import ColumnMapping
 from persona360.ingest.importers.rows import KINDS, RowContext, rows_to_record
 from persona360.ingest.record import EventRecord
 from persona360.ingest.writer import EventWriter
@@ -92,7 +91,9 @@ def _check_kind_roles(ctx: RowContext) -> None:
         raise MappingError("an orders import needs a column mapped to 'timestamp'")
 
 
-def _to_record(rows: list[dict[str, Any]], ctx: RowContext, rejects: _Rejects) -> EventRecord | None:
+def _to_record(
+    rows: list[dict[str, Any]], ctx: RowContext, rejects: _Rejects
+) -> EventRecord | None:
     try:
         return rows_to_record(rows, ctx)
     except InvalidEventError as error:

@@ -1,0 +1,49 @@
+# persona360 — the commands a newcomer needs. Everything installs into ./.venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test test-fast lint fmt check bench docs clean
+
+$(STAMP): pyproject.toml requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements/dev.txt
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The demo shop through the whole pipeline, then the server on 127.0.0.1:8360.
+demo: $(STAMP)
+	$(BIN)/persona360 --db demo-shop/persona360.duckdb demo --out demo-shop
+
+## The whole test suite (unit, integration with real DuckDB/uvicorn, end to end).
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests/unit -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/codespell src docs README.md
+
+fmt: $(STAMP)
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+check: lint test
+
+## Benchmarks print figures; they are never part of the test run.
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+
+docs: $(STAMP)
+	$(BIN)/python -m persona360.docsgen
+
+clean:
+	rm -rf $(VENV) demo-shop .pytest_cache .ruff_cache

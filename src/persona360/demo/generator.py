@@ -1,0 +1,188 @@
+"""``generate_shop``: simulate every person and write the shop's exports and the truth.
+
+People are simulated one at a time from their own random streams and their records are
+streamed out, so memory does not grow with the number of customers.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+from persona360.demo import exports
+from persona360.demo.calendar import DAY, ShopCalendar, build_calendar
+from persona360.demo.catalogue import Catalogue, build_catalogue
+from persona360.demo.disguise import Disguise
+from persona360.demo.dirt import gmail_variant
+from persona360.demo.identifiers import record_id
+from persona360.demo.journeys import Order, Plan, Planner
+from persona360.demo.manifest import Manifest
+from persona360.demo.names import LocalePools, build_pools
+from persona360.demo.outputs import Outputs
+from persona360.demo.people import Person, build_person
+from persona360.demo.segment import SessionWriter, iso
+from persona360.demo.spec import DemoSpec
+from persona360.demo.spool import Progress
+
+_SOCIAL = ("instagram", "facebook", "tiktok")
+
+
+class Shop:
+    """What every person of one demo shares: name pools, catalogue, calendar, planner."""
+
+    def __init__(self, spec: DemoSpec) -> None:
+        self.spec = spec
+        self.pools: dict[str, LocalePools] = build_pools(tuple(l for l, _ in spec.locales), spec.seed)
+        self.catalogue: Catalogue = build_catalogue()
+        self.calendar: ShopCalendar = build_calendar(spec)
+        self.planner = Planner(spec, self.calendar, self.catalogue)
+
+    def person(self, index: int) -> tuple[Person, random.Random]:
+        return build_person(self.spec, self.pools, self.catalogue, index)
+
+
+def generate_shop(spec: DemoSpec, out_dir: Path, progress: Progress | None = None) -> Manifest:
+    """Simulate ``spec.customers`` people and write what the shop's systems know of them.
+
+    Args:
+        spec: the shop to simulate; the same spec always writes byte-identical files.
+        out_dir: folder for the files (created; files already there are replaced).
+        progress: called as ``progress(stage, done, total)`` to drive progress bars.
+
+    Returns:
+        The manifest of files written, with the column mapping to import each one.
+
+    Example:
+        >>> import tempfile
+        >>> manifest = generate_shop(DemoSpec(customers=20, days=14), Path(tempfile.mkdtemp()))
+        >>> manifest.file("orders.csv").mapping["customer_id"]
+        'id:shop'
+    """
+    shop = Shop(spec)
+    outputs = Outputs(spec, Path(out_dir))
+    step = max(1, spec.customers // 200)
+    for index in range(spec.customers):
+        simulate(shop, index, outputs)
+        if progress and ((index + 1) % step == 0 or index + 1 == spec.customers):
+            progress("simulate people", index + 1, spec.customers)
+    manifest = outputs.finish(progress)
+    manifest.write()
+    return manifest
+
+
+def simulate(shop: Shop, index: int, out: Outputs) -> None:
+    """Simulate person ``index`` and write every record they leave."""
+    spec = shop.spec
+    person, rng = shop.person(index)
+    plan = shop.planner.plan(person, rng)
+    disguise = Disguise(spec.dirt, rng)
+    who = (person.person_id, person.archetypes)
+    traits = _accounts(person, plan, disguise, spec.seed)
+    writer = SessionWriter(spec.seed, person, traits, out.event)
+    for session in plan.sessions:
+        writer.write(session, rng, spec.dirt.cookie_reset)
+    out.end_person(*who)
+    pool = shop.pools[person.locale]
+    for order in plan.orders:
+        rows = exports.order_rows(order, person, pool, disguise, spec.dirt.test_email)
+        out.sorted_rows("orders", order.at, rows)
+        out.truth.add("shop", order.order_id, *who)
+        out.records["orders"] += 1
+    _contacts(person, disguise, spec, out)
+    _tickets(person, plan, disguise, shop, out)
+    _social(person, disguise, spec, out)
+    _survey(person, plan, disguise, shop, out)
+
+
+def _accounts(person: Person, plan: Plan, disguise: Disguise, seed: int) -> dict[str, dict[str, Any]]:
+    """Give each order its customer id (own, guest or phone-order duplicate) and the traits
+    each account was registered with."""
+    rng, dirt = disguise.rng, disguise.dirt
+    first, last = disguise.names(person, allow_swap=False)
+    own = person.customer_ids[0]
+    traits = {own: {"email": disguise.email(person), "firstName": first, "lastName": last,
+                    "createdAt": iso(plan_end(plan, person) - person.tenure_days * DAY),
+                    "loyaltyMember": person.loyalty}}  # fmt: skip
+    if rng.random() < 0.7:
+        traits[own]["phone"] = disguise.phone(person)
+    for n, order in enumerate(plan.orders):
+        order.customer_id = own
+        if order.channel == "offline" and rng.random() < 0.5:
+            order.customer_id = person.new_guest_account(seed)
+        elif order.channel != "offline" and n > 0 and rng.random() < dirt.guest_checkout:
+            order.customer_id = person.new_guest_account(seed)
+            guest_first, guest_last = disguise.names(person, allow_swap=False)
+            traits[order.customer_id] = {"email": disguise.email(person),
+                                         "firstName": guest_first, "lastName": guest_last}
+    return traits
+
+
+def plan_end(plan: Plan, person: Person) -> float:
+    """Account creation is measured back from the person's last activity."""
+    times = [s.start for s in plan.sessions] + [o.at for o in plan.orders]
+    return max(times) if times else 0.0
+
+
+def _contacts(person: Person, disguise: Disguise, spec: DemoSpec, out: Outputs) -> None:
+    rng = disguise.rng
+    share = min(1.0, spec.email_list_share * (1.25 if person.behaviour.coupon > 0.5 else 1.0))
+    if rng.random() >= share:
+        return
+    emails = [disguise.email(person)]
+    if rng.random() < spec.dirt.contact_duplicate:
+        other = person.emails[-1] if len(person.emails) > 1 else gmail_variant(emails[0], rng)
+        emails.append(other if other != emails[0] else "old." + emails[0].strip().lower())
+    end = spec.end.timestamp()
+    for n, email in enumerate(emails):
+        contact = record_id(spec.seed, "c_", person.index, n)
+        out.row("email_contacts", exports.contact_row(contact, email, person, disguise, end,
+                                                      spec.days))
+        out.truth.add("email", contact, person.person_id, person.archetypes)
+
+
+def _after_orders(plan: Plan, shop: Shop, rng: random.Random) -> float:
+    cal = shop.calendar
+    if plan.orders and rng.random() < 0.8:
+        order: Order = rng.choice(plan.orders)
+        return min(order.at + rng.uniform(0.2, 10) * DAY, cal.end - 60)
+    return rng.uniform(cal.start, cal.end - 60)
+
+
+def _tickets(person: Person, plan: Plan, disguise: Disguise, shop: Shop, out: Outputs) -> None:
+    rng = disguise.rng
+    if rng.random() >= shop.spec.support_share:
+        return
+    coupon = any(o.coupon for o in plan.orders)
+    for n in range(rng.choice((1, 1, 1, 2, 3))):
+        ticket = record_id(shop.spec.seed, "T", person.index, n)
+        t = _after_orders(plan, shop, rng)
+        out.sorted_rows("tickets", t, [exports.ticket_row(ticket, t, person, disguise, coupon)])
+        out.truth.add("support", ticket, person.person_id, person.archetypes)
+
+
+def _social(person: Person, disguise: Disguise, spec: DemoSpec, out: Outputs) -> None:
+    rng = disguise.rng
+    butterfly = "social_butterfly" in person.archetypes
+    share = spec.social_share_butterflies if butterfly else spec.social_share_others
+    if rng.random() >= share:
+        return
+    platforms = rng.sample(_SOCIAL, rng.choice((1, 2, 2, 3)) if butterfly else 1)
+    handle = exports.social_handle(person, rng)
+    for n, platform in enumerate(platforms):
+        if rng.random() < 0.25:
+            handle = exports.social_handle(person, rng)
+        row = record_id(spec.seed, "s", person.index, n)
+        out.row("social_handles", exports.social_row(row, platform, handle, person, disguise))
+        out.truth.add("social", row, person.person_id, person.archetypes)
+
+
+def _survey(person: Person, plan: Plan, disguise: Disguise, shop: Shop, out: Outputs) -> None:
+    rng = disguise.rng
+    if rng.random() >= shop.spec.survey_share:
+        return
+    response = record_id(shop.spec.seed, "r_", person.index, 0)
+    t = _after_orders(plan, shop, rng)
+    row = exports.survey_row(response, t, person, disguise, shop.catalogue.categories)
+    out.sorted_rows("survey", t, [row])
+    out.truth.add("survey", response, person.person_id, person.archetypes)

@@ -1,0 +1,67 @@
+"""The answer key: which simulated person is behind every record the demo wrote.
+
+Never imported into a workspace; tests and the identity benchmark join it on
+``(source, record_id)`` to score resolution and persona assignment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+SCHEMA = pa.schema([
+    ("source", pa.string()),
+    ("record_id", pa.string()),
+    ("person_id", pa.string()),
+    ("archetypes", pa.list_(pa.string())),
+    ("primary_archetype", pa.string()),
+])  # fmt: skip
+_BATCH = 100_000
+
+
+class TruthWriter:
+    """Streams truth rows to Parquet a batch at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.writer = pq.ParquetWriter(path, SCHEMA, compression="zstd")
+        self.columns: dict[str, list[object]] = {name: [] for name in SCHEMA.names}
+        self.count = 0
+
+    def add(self, source: str, record_id: str, person_id: str, archetypes: tuple[str, ...]) -> None:
+        c = self.columns
+        c["source"].append(source)
+        c["record_id"].append(record_id)
+        c["person_id"].append(person_id)
+        c["archetypes"].append(list(archetypes))
+        c["primary_archetype"].append(archetypes[0])
+        self.count += 1
+        if len(c["source"]) >= _BATCH:
+            self.flush()
+
+    def add_many(
+        self, source: str, record_ids: list[str], person_id: str, archetypes: tuple[str, ...]
+    ) -> None:
+        """Rows for many records of one person (their events), without a call per row."""
+        c, n = self.columns, len(record_ids)
+        c["source"] += [source] * n
+        c["record_id"] += record_ids
+        c["person_id"] += [person_id] * n
+        c["archetypes"] += [list(archetypes)] * n
+        c["primary_archetype"] += [archetypes[0]] * n
+        self.count += n
+        if len(c["source"]) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.columns["source"]:
+            self.writer.write_table(pa.table(self.columns, schema=SCHEMA))
+            for values in self.columns.values():
+                values.clear()
+
+    def close(self) -> int:
+        self.flush()
+        self.writer.close()
+        return self.count

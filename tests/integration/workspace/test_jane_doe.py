@@ -1,0 +1,60 @@
+"""The Jane Doe case: four systems, four fragments, one profile, every link explained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typing import Any
+
+from persona360 import Workspace
+
+
+def test_four_fragments_end_in_one_profile_through_explained_edges(
+    workspace: Workspace, tmp_path: Path, import_jane: Any
+) -> None:
+    import_jane(workspace, tmp_path)
+    profile_id = workspace.profiles.find("id:shop", "1234")
+    for kind, value in [("email", "jane.doe@gmail.com"), ("handle:facebook", "janedoe"),
+                        ("phone", "067 123 45 67")]:
+        assert workspace.profiles.find(kind, value) == profile_id
+    profile = workspace.profiles.show(profile_id)
+    kinds = sorted(i["kind"] for i in profile["identifiers"])
+    assert kinds == ["email", "handle:facebook", "id:shop", "phone"]
+    assert profile["orders_count"] == 1 and profile["revenue"] == 130
+    assert profile["event_counts"] == {"Order Completed": 1, "Ticket Created": 1}
+    assert sorted(profile["sources"]) == ["email", "shop", "social", "support"]
+    reasons = {(e["a"], e["b"], e["reason"], e["source"]) for e in workspace.profiles.edges(profile_id)}
+    assert ("id:shop:1234", "email:janedoe@gmail.com", "record", "shop") in reasons
+    assert ("email:janedoe@gmail.com", "phone:+380671234567", "record", "email") in reasons
+    # John, who shares nothing with Jane, stays apart.
+    assert workspace.profiles.find("email", "john@roe.org") != profile_id
+
+
+def test_trait_provenance_keeps_every_value_and_shows_the_latest(
+    workspace: Workspace, tmp_path: Path, import_jane: Any
+) -> None:
+    import_jane(workspace, tmp_path)
+    traits = workspace.profiles.show(workspace.profiles.find("id:shop", "1234"))["traits"]
+    names = {v["value"]: v["source"] for v in traits["name"]["values"]}
+    assert names == {"Jane D.": "email", "Jane Doe": "social"}
+    assert traits["firstName"] == traits["firstName"] | {"value": "Jane", "source": "shop"}
+
+
+def test_timeline_lists_every_fragment_in_time_order_a_page_at_a_time(
+    workspace: Workspace, tmp_path: Path, import_jane: Any
+) -> None:
+    import_jane(workspace, tmp_path)
+    profile_id = workspace.profiles.find("phone", "+380671234567")
+    seen, cursor = [], None
+    while True:
+        page = workspace.profiles.timeline(profile_id, limit=1, cursor=cursor)
+        seen += page["events"]
+        cursor = page["next"]
+        if cursor is None:
+            break
+    assert [e["source"] for e in seen][:2] == ["support", "shop"] or len(seen) == 4
+    assert len(seen) == 4
+    stamps = [e["timestamp"] for e in seen]
+    assert stamps == sorted(stamps, reverse=True)
+    tickets = workspace.profiles.timeline(profile_id, event_type="Ticket Created")
+    assert [e["properties"]["topic"] for e in tickets["events"]] == ["delivery late"]

@@ -1,0 +1,98 @@
+"""The in-memory identity graph: stitching, guardrails, unmerge; no database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from persona360.identity.graph import IdentityGraph
+
+AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def graph(limits: dict[str, int] | None = None, blocked: set[tuple[str, str]] | None = None) -> IdentityGraph:
+    return IdentityGraph(limits or {"email": 3}, blocked or set())
+
+
+def observe(g: IdentityGraph, *keys: tuple[str, str]) -> int:
+    return g.observe(list(keys), "record", 1, None, AT)
+
+
+def test_shared_identifier_joins_two_records_into_one_component() -> None:
+    g = graph()
+    first = observe(g, ("id:shop", "1234"), ("email", "jane@x.org"))
+    second = observe(g, ("phone", "+380671234567"), ("email", "jane@x.org"))
+    assert g.profile_of(first) == g.profile_of(second)
+    assert len(g.members(g.profile_of(first))) == 3
+
+
+def test_edges_are_recorded_once_with_their_reason() -> None:
+    g = graph()
+    observe(g, ("user_id", "u1"), ("anonymous_id", "a1"))
+    observe(g, ("user_id", "u1"), ("anonymous_id", "a1"))
+    delta = g.take_delta()
+    assert [(e.reason, e.status) for e in delta.new_edges] == [("record", "active")]
+
+
+def test_blocklisted_identifier_never_links() -> None:
+    g = graph(blocked={("email", "test@example.com")})
+    a = observe(g, ("id:shop", "1"), ("email", "test@example.com"))
+    b = observe(g, ("id:shop", "2"), ("email", "test@example.com"))
+    assert g.profile_of(a) != g.profile_of(b)
+    delta = g.take_delta()
+    assert {e.status for e in delta.new_edges} == {"blocked"}
+    assert [code for _, code, _ in delta.log] == ["merge_blocked", "merge_blocked"]
+
+
+def test_blocklisted_identifier_is_never_the_anchor() -> None:
+    g = graph(blocked={("email", "test@example.com")})
+    anchor = observe(g, ("email", "test@example.com"), ("phone", "+380671234567"))
+    assert g.key_of(anchor) == ("phone", "+380671234567")
+
+
+def test_limit_per_kind_stops_a_shared_device_fusing_people() -> None:
+    g = graph(limits={"email": 2})
+    for n in range(4):
+        observe(g, ("anonymous_id", "family-tablet"), ("email", f"person{n}@x.org"))
+    profile = g.profile_of(g.identifier_id(("anonymous_id", "family-tablet")) or 0)
+    emails = [g.key_of(m) for m in g.members(profile) if g.key_of(m)[0] == "email"]
+    assert len(emails) == 2
+    assert any(code == "merge_blocked" for _, code, _ in g.take_delta().log)
+
+
+def test_larger_component_keeps_its_id_and_the_other_is_recorded_as_merged() -> None:
+    g = graph()
+    observe(g, ("user_id", "big"), ("email", "a@x.org"))
+    observe(g, ("user_id", "big"), ("phone", "+380671234567"))
+    small = observe(g, ("user_id", "small"))
+    big = g.profile_of(g.identifier_id(("user_id", "big")) or 0)
+    g.take_delta()
+    observe(g, ("user_id", "small"), ("email", "a@x.org"))
+    delta = g.take_delta()
+    assert delta.merges == {small: big}
+
+
+def test_split_detaches_identifier_with_what_hangs_on_it_and_blocks_refusion() -> None:
+    g = graph()
+    observe(g, ("user_id", "u1"), ("email", "a@x.org"))
+    observe(g, ("user_id", "u1"), ("anonymous_id", "tablet"))
+    observe(g, ("anonymous_id", "tablet"), ("email", "kid@x.org"))
+    delta = g.take_delta()
+    edges = [(e.a, e.b) for e in delta.new_edges]
+    tablet = g.identifier_id(("anonymous_id", "tablet")) or 0
+    kid = g.identifier_id(("email", "kid@x.org")) or 0
+    u1 = g.identifier_id(("user_id", "u1")) or 0
+    new_profile = g.split(tablet, edges, AT)
+    assert g.profile_of(tablet) == g.profile_of(kid) == new_profile
+    assert g.profile_of(u1) != new_profile
+    g.take_delta()
+    observe(g, ("user_id", "u1"), ("email", "kid@x.org"))
+    assert g.profile_of(u1) != g.profile_of(kid)
+    assert g.take_delta().new_edges[0].status == "blocked"
+
+
+def test_alias_previous_id_resolves_to_the_kind_the_graph_knows() -> None:
+    g = graph()
+    observe(g, ("anonymous_id", "anon-7"))
+    anchor = g.observe([("user_id", "u7"), ("previous_id", "anon-7")], "alias", 1, None, AT)
+    assert g.profile_of(anchor) == g.profile_of(g.identifier_id(("anonymous_id", "anon-7")) or 0)
+    assert g.identifier_id(("user_id", "anon-7")) is None
