@@ -80,7 +80,8 @@ class Planner:
         for order in orders:
             if order.channel != "offline":
                 sessions += self._journey(person, order, rng)
-        browse = person.behaviour.browse_sessions * self.spec.scale * (0.6 if orders else 0.9)
+        activity = self.spec.scale * self.spec.activity
+        browse = person.behaviour.browse_sessions * activity * (0.28 if orders else 0.5)
         for _ in range(_poisson(browse, rng)):
             t = self._daytime(rng.uniform(begin, self.calendar.end), rng)
             sessions.append(self._browse(person, t, rng))

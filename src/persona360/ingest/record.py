@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 from typing import Any
 
@@ -48,11 +49,10 @@ class EventRecord:
     order: OrderFacts | None = None
     channel: str | None = None
     device: str | None = None
+    message_key: int = 0  # a 63-bit key for (source, messageId): the unit of deduplication
 
-    @property
-    def message_key(self) -> int:
-        """A 63-bit key for ``(source, messageId)``: the unit of deduplication."""
-        return message_key(self.source_id, self.message_id)
+    def __post_init__(self) -> None:
+        self.message_key = message_key(self.source_id, self.message_id)
 
 
 def message_key(source_id: int, message_id: str) -> int:
@@ -60,6 +60,7 @@ def message_key(source_id: int, message_id: str) -> int:
     return int.from_bytes(digest, "big") >> 1
 
 
+@lru_cache(maxsize=1024)
 def anchor_rank(kind: str) -> int:
     """Position of an identifier kind in :data:`ANCHOR_ORDER` (lower is more trusted)."""
     for rank, prefix in enumerate(ANCHOR_ORDER):
@@ -70,4 +71,6 @@ def anchor_rank(kind: str) -> int:
 
 def order_identifiers(keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Deduplicate identifier keys and sort them most trusted first."""
+    if len(keys) < 2:
+        return list(keys)
     return sorted(set(keys), key=lambda key: (anchor_rank(key[0]), key))

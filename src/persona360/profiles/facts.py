@@ -41,9 +41,7 @@ _STATS_UPSERT = """
 INSERT INTO anchor_stats
 SELECT anchor_id, min(ts), max(ts),
        count_if(type = 'identify'), count_if(type = 'track'), count_if(type = 'page'),
-       count_if(type = 'screen'), count_if(type = 'group'), count_if(type = 'alias'),
-       list_sort(list_distinct(list(channel))), list_sort(list_distinct(list(device))),
-       list_sort(list_distinct(list(source)))
+       count_if(type = 'screen'), count_if(type = 'group'), count_if(type = 'alias')
 FROM __p360__facts GROUP BY anchor_id
 ON CONFLICT (anchor_id) DO UPDATE SET
     first_seen = least(anchor_stats.first_seen, excluded.first_seen),
@@ -53,10 +51,17 @@ ON CONFLICT (anchor_id) DO UPDATE SET
     n_page = anchor_stats.n_page + excluded.n_page,
     n_screen = anchor_stats.n_screen + excluded.n_screen,
     n_group = anchor_stats.n_group + excluded.n_group,
-    n_alias = anchor_stats.n_alias + excluded.n_alias,
-    channels = list_sort(list_distinct(list_concat(anchor_stats.channels, excluded.channels))),
-    devices = list_sort(list_distinct(list_concat(anchor_stats.devices, excluded.devices))),
-    sources = list_sort(list_distinct(list_concat(anchor_stats.sources, excluded.sources)))
+    n_alias = anchor_stats.n_alias + excluded.n_alias
+"""
+
+# Channels, devices and sources seen: sets, so an insert that ignores what is known.
+_TAGS_INSERT = """
+INSERT OR IGNORE INTO anchor_tags
+SELECT DISTINCT anchor_id, tag, value FROM (
+    SELECT anchor_id, 'channel' AS tag, channel AS value FROM __p360__facts
+    UNION ALL SELECT anchor_id, 'device', device FROM __p360__facts
+    UNION ALL SELECT anchor_id, 'source', source FROM __p360__facts)
+WHERE value IS NOT NULL
 """
 
 _EVENT_COUNT_UPSERT = """
@@ -92,6 +97,7 @@ def record_facts(
     )
     tx.register("__p360__facts", facts)
     tx.execute(_STATS_UPSERT)
+    tx.execute(_TAGS_INSERT)
     tx.execute(_EVENT_COUNT_UPSERT)
     tx.unregister("__p360__facts")
 

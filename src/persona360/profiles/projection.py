@@ -27,11 +27,14 @@ stats AS (
     SELECT m.profile_id, min(s.first_seen) AS first_seen, max(s.last_seen) AS last_seen,
            sum(s.n_identify) AS n_identify, sum(s.n_track) AS n_track,
            sum(s.n_page) AS n_page, sum(s.n_screen) AS n_screen,
-           sum(s.n_group) AS n_group, sum(s.n_alias) AS n_alias,
-           list_sort(list_distinct(flatten(list(s.channels)))) AS channels,
-           list_sort(list_distinct(flatten(list(s.devices)))) AS devices,
-           list_sort(list_distinct(flatten(list(s.sources)))) AS sources
+           sum(s.n_group) AS n_group, sum(s.n_alias) AS n_alias
     FROM members m JOIN anchor_stats s ON s.anchor_id = m.identifier_id GROUP BY 1),
+tags AS (
+    SELECT m.profile_id,
+           list_sort(list_distinct(list(t.value) FILTER (t.tag = 'channel'))) AS channels,
+           list_sort(list_distinct(list(t.value) FILTER (t.tag = 'device'))) AS devices,
+           list_sort(list_distinct(list(t.value) FILTER (t.tag = 'source'))) AS sources
+    FROM members m JOIN anchor_tags t ON t.anchor_id = m.identifier_id GROUP BY 1),
 ords AS (
     SELECT m.profile_id, count(*) AS orders_count, sum(o.revenue) AS revenue,
            min(o.ordered_at) AS first_order_at, max(o.ordered_at) AS last_order_at
@@ -47,6 +50,7 @@ SELECT ids.profile_id, stats.first_seen, stats.last_seen,
        coalesce(channels, []), coalesce(devices, []), coalesce(sources, []),
        identifier_count
 FROM ids LEFT JOIN stats USING (profile_id) LEFT JOIN ords USING (profile_id)
+LEFT JOIN tags USING (profile_id)
 """
 
 _TRAITS = """

@@ -156,6 +156,9 @@ def _connect(path: str) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(path)
         con.execute("SET TimeZone = 'UTC'")
+        # Micro-batches commit often; folding the WAL into the file every 16 MB (the
+        # default) made every few commits pay for a checkpoint.
+        con.execute("SET checkpoint_threshold = '256MB'")
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
             raise WorkspaceError(

@@ -54,8 +54,10 @@ MIGRATIONS: list[list[str]] = [
         """CREATE TABLE anchor_stats (
             anchor_id BIGINT PRIMARY KEY, first_seen TIMESTAMPTZ, last_seen TIMESTAMPTZ,
             n_identify BIGINT, n_track BIGINT, n_page BIGINT, n_screen BIGINT,
-            n_group BIGINT, n_alias BIGINT, channels VARCHAR[], devices VARCHAR[],
-            sources VARCHAR[])""",
+            n_group BIGINT, n_alias BIGINT)""",
+        """CREATE TABLE anchor_tags (
+            anchor_id BIGINT NOT NULL, tag VARCHAR NOT NULL, value VARCHAR NOT NULL,
+            PRIMARY KEY (anchor_id, tag, value))""",
         """CREATE TABLE anchor_event_counts (
             anchor_id BIGINT NOT NULL, event VARCHAR NOT NULL, n BIGINT NOT NULL,
             last_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (anchor_id, event))""",
@@ -86,6 +88,7 @@ DERIVED_TABLES: tuple[str, ...] = (
     "trait_values",
     "orders",
     "anchor_stats",
+    "anchor_tags",
     "anchor_event_counts",
     "profiles",
     "profile_traits",
