@@ -43,7 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 
 docs: $(STAMP)
-	$(BIN)/python -m persona360.docsgen
+	$(BIN)/python -c "from persona360.settings import settings_markdown as m; print(m(), end='')" > docs/settings.md
 
 clean:
 	rm -rf $(VENV) demo-shop .pytest_cache .ruff_cache

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from persona360.api.app import create_app
 from persona360.cli.state import console, workspace
 
 
@@ -21,6 +19,9 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
 ) -> None:
     """Serve the Segment-compatible tracking API and the admin API."""
+    import uvicorn  # noqa: PLC0415 - the server stack loads only for this command
+
+    from persona360.api.app import create_app  # noqa: PLC0415
     with workspace() as ws:
         console.print(f"persona360 serving [bold]{ws.settings.db}[/] on http://{host}:{port}")
         uvicorn.run(

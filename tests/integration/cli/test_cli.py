@@ -1,0 +1,87 @@
+"""The command line as a user runs it: a real process against a real workspace file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent / "persona360"
+
+
+def run(db: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PERSONA360_DB": str(db), "COLUMNS": "160"}
+    done = subprocess.run([str(BIN), *args], capture_output=True, text=True, env=env, timeout=120)
+    if ok:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "cli.duckdb"
+    run(path, "init")
+    return path
+
+
+def test_init_sources_tokens(db: Path) -> None:
+    source = json.loads(run(db, "sources", "add", "shop-web", "--json").stdout)
+    assert source["name"] == "shop-web" and source["write_key"].startswith("wk_")
+    token = json.loads(run(db, "tokens", "create", "--scope", "admin", "--json").stdout)
+    assert token["token"].startswith("p360_")
+    plain = run(db, "tokens", "create", "--scope", "profiles:read").stdout.strip().splitlines()
+    assert plain[-1].startswith("p360_")
+    listed = json.loads(run(db, "tokens", "list", "--json").stdout)
+    assert [t["scopes"] for t in listed] == [["admin"], ["profiles:read"]]
+    assert "p360_" not in run(db, "tokens", "list", "--json").stdout
+
+
+def test_import_show_export_merge_unmerge_rebuild(db: Path, tmp_path: Path) -> None:
+    csv = tmp_path / "contacts.csv"
+    csv.write_text("email,name,phone\njane.doe@gmail.com,Jane Doe,067 123 45 67\n"
+                   "john@roe.org,John Roe,\n,Nobody,\n")
+    report = json.loads(run(db, "import", str(csv), "--source", "email", "--kind", "customers",
+                            "--map", "email=email", "--map", "name=trait:name",
+                            "--map", "phone=phone", "--json").stdout)
+    assert (report["stored"], report["rejected"]) == (2, 1)
+    panel = run(db, "profile", "show", "jane.doe@gmail.com").stdout
+    assert "Jane Doe" in panel and "phone:+380671234567" in panel
+    shown = json.loads(run(db, "profiles", "show", "phone:+380671234567", "--json").stdout)
+    assert shown["traits"]["name"]["value"] == "Jane Doe"
+    lines = run(db, "profiles", "export", "--json").stdout.strip().splitlines()
+    exported = [json.loads(line) for line in lines]
+    assert len(exported) == 2
+    assert {i["kind"] for p in exported for i in p["identifiers"]} == {"email", "phone"}
+    merged = json.loads(run(db, "merge", "email:jane.doe@gmail.com", "email:john@roe.org", "--json").stdout)
+    assert len(run(db, "profiles", "export").stdout.strip().splitlines()) == 1
+    split = json.loads(run(db, "unmerge", str(merged["profile_id"]), "email:john@roe.org", "--json").stdout)
+    assert len(set(split["profiles"])) == 2
+    rebuilt = json.loads(run(db, "rebuild", "--json").stdout)
+    assert rebuilt == {"events": 4, "profiles": 2}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["import", "x.csv", "--source", "s", "--kind", "people", "--map", "a=email"], "--kind 'people' is not one of"),
+        (["import", "x.csv", "--source", "s", "--kind", "customers", "--map", "a=mail"], "unknown role 'mail'"),
+        (["import", "missing.csv", "--source", "s", "--kind", "customers", "--map", "a=email"], "does not exist"),
+        (["profile", "show", "nobody@x.org"], "no profile holds email"),
+        (["tokens", "create", "--scope", "root"], "unknown scope(s) root"),
+        (["sources", "add", "bad name!"], "must be 1-64 letters"),
+        (["merge", "jane", "bob"], "cannot tell what kind of identifier"),
+    ],
+)
+def test_bad_commands_say_what_is_wrong(db: Path, args: list[str], message: str) -> None:
+    done = run(db, *args, ok=False)
+    assert done.returncode != 0
+    assert message in " ".join(done.stderr.split())
+
+
+def test_a_missing_workspace_says_how_to_create_one(tmp_path: Path) -> None:
+    done = run(tmp_path / "none.duckdb", "profiles", "list", ok=False)
+    assert "persona360 init" in " ".join(done.stderr.split())

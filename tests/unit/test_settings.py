@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from persona360.settings import Settings, load_settings, settings_markdown
+
+
+def test_every_setting_is_documented() -> None:
+    missing = [name for name, field in Settings.model_fields.items() if not field.description]
+    assert missing == []
+
+
+def test_docs_settings_page_is_current() -> None:
+    page = Path(__file__).parents[2] / "docs" / "settings.md"
+    assert page.read_text() == settings_markdown(), "run `make docs`"
+
+
+def test_environment_is_read_when_settings_are_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERSONA360_DEFAULT_REGION", "PL")
+    assert load_settings().default_region == "PL"
+    assert load_settings(default_region="DE").default_region == "DE"
+
+
+def test_unknown_settings_are_refused() -> None:
+    with pytest.raises(ValidationError, match="extra"):
+        load_settings(colour="blue")
