@@ -54,6 +54,7 @@ class Keys:
         self.db = db
         self.clock = clock
         self._sources: dict[str, Source] = {}
+        self._by_key_hash: dict[str, Source] = {}  # write keys never change once issued
 
     # -- sources -----------------------------------------------------------------
     def add_source(self, name: str) -> tuple[Source, str]:
@@ -107,13 +108,18 @@ class Keys:
         """The source a write key belongs to; :class:`AuthenticationError` when none."""
         if not write_key:
             raise AuthenticationError("a write key is required (HTTP Basic user name or writeKey)")
+        key_hash = hash_secret(write_key)
+        cached = self._by_key_hash.get(key_hash)
+        if cached is not None:
+            return cached
         row = self.db.query(
             "SELECT source_id, name FROM sources WHERE write_key_hash = ? AND name <> ?",
-            [hash_secret(write_key), SYSTEM_SOURCE],
+            [key_hash, SYSTEM_SOURCE],
         )
         if not row:
             raise AuthenticationError("the write key is not known to this workspace")
-        return Source(int(row[0][0]), str(row[0][1]))
+        self._by_key_hash[key_hash] = Source(int(row[0][0]), str(row[0][1]))
+        return self._by_key_hash[key_hash]
 
     # -- tokens ------------------------------------------------------------------
     def create_token(self, scopes: list[str], name: str = "") -> str:

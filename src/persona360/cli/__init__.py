@@ -10,7 +10,14 @@ from typing import Annotated
 
 import typer
 
-from persona360.cli import access_cmds, ingest_cmds, profile_cmds, server_cmds, workspace_cmds
+from persona360.cli import (
+    access_cmds,
+    demo_cmds,
+    ingest_cmds,
+    profile_cmds,
+    server_cmds,
+    workspace_cmds,
+)
 from persona360.cli.state import STATE
 
 app = typer.Typer(
@@ -39,6 +46,7 @@ access_cmds.register(app)
 ingest_cmds.register(app)
 profile_cmds.register(app)
 server_cmds.register(app)
+demo_cmds.register(app)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ value-hunting gift giver still chases coupons, only less often than a pure value
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 SOURCES = ("direct", "organic", "cpc", "email", "social", "referral")
 SECONDARY_WEIGHT = 0.35
@@ -80,7 +81,7 @@ def behaviour_of(archetypes: tuple[str, ...]) -> Behaviour:
 
 def blend(first: Behaviour, second: Behaviour, weight: float) -> Behaviour:
     """Mix ``weight`` of ``second`` into ``first``, number by number."""
-    changes = {
+    changes: dict[str, Any] = {
         f.name: _mix(getattr(first, f.name), getattr(second, f.name), weight)
         for f in fields(Behaviour)
     }

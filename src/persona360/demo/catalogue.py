@@ -84,16 +84,32 @@ def build_catalogue() -> Catalogue:
         for brand in brands:
             for kind, consumable, low, high in kinds:
                 for variant in rng.sample(_VARIANTS, 2 if consumable else 3):
-                    products.append(_product(len(products), category, brand, kind, variant,
-                                             consumable, rng.uniform(low, high)))
+                    products.append(
+                        _product(
+                            len(products),
+                            category,
+                            brand,
+                            kind,
+                            variant,
+                            consumable,
+                            rng.uniform(low, high),
+                        )
+                    )
     brands = tuple(dict.fromkeys(p.brand for p in products))
     return Catalogue(tuple(products), tuple(_RANGES), brands)
 
 
 def _product(
-    index: int, category: str, brand: str, kind: str, variant: str, consumable: bool,
+    index: int,
+    category: str,
+    brand: str,
+    kind: str,
+    variant: str,
+    consumable: bool,
     price: float,
 ) -> Product:
     name = f"{brand} {kind}" if consumable else f"{brand} {kind}, {variant}"
-    sku = f"{category[:2].upper()}-{index + 1:04d}" + ("" if consumable else f"-{variant[:3].upper()}")
+    sku = f"{category[:2].upper()}-{index + 1:04d}" + (
+        "" if consumable else f"-{variant[:3].upper()}"
+    )
     return Product(f"p{index + 1:05d}", sku, name, brand, category, round(price, 2), consumable)

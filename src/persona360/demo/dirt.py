@@ -23,7 +23,7 @@ def _neighbours(rows: tuple[str, ...]) -> dict[str, str]:
     table: dict[str, str] = {}
     for row in rows:
         for i, char in enumerate(row):
-            table[char] = row[max(i - 1, 0)] + row[min(i + 1, len(row) - 1)]
+            table[char] = row[i - 1 : i] + row[i + 1 : i + 2] if i else row[1]
     return table
 
 
@@ -34,6 +34,14 @@ def typo(text: str, rng: random.Random) -> str:
     """One slip of the finger: a neighbouring key, a dropped, doubled or swapped letter."""
     if len(text) < 3:
         return text
+    for _ in range(3):  # swapping two equal letters changes nothing: try again
+        slipped = _slip(text, rng)
+        if slipped != text:
+            return slipped
+    return text[:-1]
+
+
+def _slip(text: str, rng: random.Random) -> str:
     i = rng.randrange(1, len(text) - 1)
     kind = rng.randrange(4)
     if kind == 0:

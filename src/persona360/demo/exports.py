@@ -111,7 +111,12 @@ def ticket_row(
 
 
 def _topics(person: Person, used_coupon: bool) -> tuple[str, ...]:
-    topics = ("delivery delay", "return request", "size exchange", "payment failed")
+    topics: tuple[str, ...] = (
+        "delivery delay",
+        "return request",
+        "size exchange",
+        "payment failed",
+    )
     if used_coupon:
         topics += ("promo code not working",) * 3
     if person.devices[0].app:

@@ -13,8 +13,8 @@ from typing import Any
 from persona360.demo import exports
 from persona360.demo.calendar import DAY, ShopCalendar, build_calendar
 from persona360.demo.catalogue import Catalogue, build_catalogue
-from persona360.demo.disguise import Disguise
 from persona360.demo.dirt import gmail_variant
+from persona360.demo.disguise import Disguise
 from persona360.demo.identifiers import record_id
 from persona360.demo.journeys import Order, Plan, Planner
 from persona360.demo.manifest import Manifest
@@ -33,7 +33,9 @@ class Shop:
 
     def __init__(self, spec: DemoSpec) -> None:
         self.spec = spec
-        self.pools: dict[str, LocalePools] = build_pools(tuple(l for l, _ in spec.locales), spec.seed)
+        self.pools: dict[str, LocalePools] = build_pools(
+            tuple(locale for locale, _ in spec.locales), spec.seed
+        )
         self.catalogue: Catalogue = build_catalogue()
         self.calendar: ShopCalendar = build_calendar(spec)
         self.planner = Planner(spec, self.calendar, self.catalogue)
@@ -95,9 +97,13 @@ def simulate(shop: Shop, index: int, out: Outputs) -> None:
     _survey(person, plan, disguise, shop, out)
 
 
-def _accounts(person: Person, plan: Plan, disguise: Disguise, seed: int) -> dict[str, dict[str, Any]]:
-    """Give each order its customer id (own, guest or phone-order duplicate) and the traits
-    each account was registered with."""
+def _accounts(
+    person: Person, plan: Plan, disguise: Disguise, seed: int
+) -> dict[str, dict[str, Any]]:
+    """Give each order its customer id and return the traits each account registered with.
+
+    Guest checkouts and phone orders open a new customer id for the same person.
+    """
     rng, dirt = disguise.rng, disguise.dirt
     first, last = disguise.names(person, allow_swap=False)
     own = person.customer_ids[0]
@@ -113,8 +119,11 @@ def _accounts(person: Person, plan: Plan, disguise: Disguise, seed: int) -> dict
         elif order.channel != "offline" and n > 0 and rng.random() < dirt.guest_checkout:
             order.customer_id = person.new_guest_account(seed)
             guest_first, guest_last = disguise.names(person, allow_swap=False)
-            traits[order.customer_id] = {"email": disguise.email(person),
-                                         "firstName": guest_first, "lastName": guest_last}
+            traits[order.customer_id] = {
+                "email": disguise.email(person),
+                "firstName": guest_first,
+                "lastName": guest_last,
+            }
     return traits
 
 
@@ -136,8 +145,9 @@ def _contacts(person: Person, disguise: Disguise, spec: DemoSpec, out: Outputs) 
     end = spec.end.timestamp()
     for n, email in enumerate(emails):
         contact = record_id(spec.seed, "c_", person.index, n)
-        out.row("email_contacts", exports.contact_row(contact, email, person, disguise, end,
-                                                      spec.days))
+        out.row(
+            "email_contacts", exports.contact_row(contact, email, person, disguise, end, spec.days)
+        )
         out.truth.add("email", contact, person.person_id, person.archetypes)
 
 

@@ -1,5 +1,7 @@
-"""Stable ids for everything the demo writes, derived from the seed and never from a counter
-shared between people, so a person's records do not depend on who was simulated first.
+"""Stable ids for everything the demo writes, derived from the seed.
+
+Ids never come from a counter shared between people, so a person's records do not depend
+on who was simulated first.
 """
 
 from __future__ import annotations

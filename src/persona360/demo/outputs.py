@@ -19,8 +19,8 @@ import orjson
 from persona360.demo import exports, manifest
 from persona360.demo.manifest import Manifest, ManifestFile
 from persona360.demo.segment import iso
-from persona360.demo.spool import KEY_END, Progress, Spool
 from persona360.demo.spec import DemoSpec
+from persona360.demo.spool import KEY_END, Progress, Spool
 from persona360.demo.truth import TruthWriter
 
 # Each spooled slice of events should stay well under a gigabyte when sorted in memory.

@@ -131,15 +131,28 @@ def build_person(
     country = COUNTRY_OF[locale]
     first, last = rng.choice(pool.first[gender]), rng.choice(pool.last[gender])
     person = Person(
-        index=index, person_id=f"person-{index + 1:06d}", locale=locale, gender=gender,
-        age=int(rng.triangular(18, 72, 33)), first=first, last=last,
-        city=pool.pick_city(rng), address=_address(locale, rng.choice(pool.streets), rng),
-        calling_code=_CALLING_CODE[country], phone=random_phone(_CALLING_CODE[country], rng),
-        phone_style=rng.randrange(5), emails=[], archetypes=archetypes, behaviour=behaviour,
-        devices=_devices(spec, index, behaviour, rng), currency=_CURRENCY[country],
-        tenure_days=rng.uniform(*behaviour.tenure_days), loyalty=rng.random() < behaviour.loyalty,
+        index=index,
+        person_id=f"person-{index + 1:06d}",
+        locale=locale,
+        gender=gender,
+        age=int(rng.triangular(18, 72, 33)),
+        first=first,
+        last=last,
+        city=pool.pick_city(rng),
+        address=_address(locale, rng.choice(pool.streets), rng),
+        calling_code=_CALLING_CODE[country],
+        phone=random_phone(_CALLING_CODE[country], rng),
+        phone_style=rng.randrange(5),
+        emails=[],
+        archetypes=archetypes,
+        behaviour=behaviour,
+        devices=_devices(spec, index, behaviour, rng),
+        currency=_CURRENCY[country],
+        tenure_days=rng.uniform(*behaviour.tenure_days),
+        loyalty=rng.random() < behaviour.loyalty,
         buyer=rng.random() < spec.buyer_share or behaviour.replenish > 0.5,
-        brand=rng.choice(catalogue.brands), category=_category(gender, catalogue, rng),
+        brand=rng.choice(catalogue.brands),
+        category=_category(gender, catalogue, rng),
     )
     person.emails = _emails(person, pool, spec, rng)
     person.customer_ids.append(customer_id(spec.seed, index, 0))

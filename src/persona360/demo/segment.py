@@ -86,9 +86,14 @@ class SessionWriter:
         for product in session.views:
             self._view(product)
         for product in session.reviews:
-            self._track("Product Reviewed", {"product_id": product.product_id,
-                                             "rating": rng.choice((3, 4, 5, 5)),
-                                             "review_id": self._id("review")})
+            self._track(
+                "Product Reviewed",
+                {
+                    "product_id": product.product_id,
+                    "rating": rng.choice((3, 4, 5, 5)),
+                    "review_id": self._id("review"),
+                },
+            )
         if session.order:
             self._checkout(session.order)
         elif session.abandoned:
@@ -101,8 +106,10 @@ class SessionWriter:
     def _landing(self) -> None:
         s = self.session
         if s.app:
-            self._track("Application Opened", {"from_background": self.rng.random() < 0.5,
-                                               "version": _APP["version"]})
+            self._track(
+                "Application Opened",
+                {"from_background": self.rng.random() < 0.5, "version": _APP["version"]},
+            )
             self._screen("Home")
         else:
             self._page("Home" if s.source in ("direct", "organic") else "Landing", "/")
@@ -117,11 +124,15 @@ class SessionWriter:
             self._page("Product", f"/p/{product.sku.lower()}")
         self._track("Product Viewed", product_props(product, self.person.currency))
         if rng.random() < b.reviews_read:
-            self._track("Reviews Read", {"product_id": product.product_id,
-                                         "reviews_count": rng.randrange(3, 240)})
+            self._track(
+                "Reviews Read",
+                {"product_id": product.product_id, "reviews_count": rng.randrange(3, 240)},
+            )
         if rng.random() < b.share:
-            self._track("Product Shared", {"product_id": product.product_id,
-                                           "share_via": rng.choice(_SOCIAL)})
+            self._track(
+                "Product Shared",
+                {"product_id": product.product_id, "share_via": rng.choice(_SOCIAL)},
+            )
             if rng.random() < 0.2:
                 self._track("Referral Sent", {"channel": rng.choice(_SOCIAL)})
 
@@ -132,13 +143,22 @@ class SessionWriter:
         if self.session.device.identified_as != order.customer_id:
             self.identify(order.customer_id)
         products = [product_props(i.product, order.currency, i.quantity) for i in order.items]
-        self._track("Checkout Started", {"order_id": order.order_id, "value": order.subtotal,
-                                         "currency": order.currency, "products": products})
+        self._track(
+            "Checkout Started",
+            {
+                "order_id": order.order_id,
+                "value": order.subtotal,
+                "currency": order.currency,
+                "products": products,
+            },
+        )
         if order.coupon:
             if self.person.behaviour.coupon > 0.5 and self.rng.random() < 0.3:
                 self._track("Coupon Denied", {"coupon_id": "FREESHIP", "reason": "expired"})
-            self._track("Coupon Applied", {"order_id": order.order_id, "coupon_id": order.coupon,
-                                           "discount": order.discount})
+            self._track(
+                "Coupon Applied",
+                {"order_id": order.order_id, "coupon_id": order.coupon, "discount": order.discount},
+            )
         self._track("Order Completed", {
             "order_id": order.order_id, "total": order.total, "revenue": order.subtotal,
             "discount": order.discount, "coupon": order.coupon or None,
@@ -158,8 +178,12 @@ class SessionWriter:
     def _page(self, name: str, path: str) -> None:
         previous = self.context["page"]
         search = previous.get("search", "") if "url" not in previous else ""
-        page = {"path": path, "referrer": previous.get("url", previous["referrer"]),
-                "search": search, "url": SHOP_URL + path + search}
+        page = {
+            "path": path,
+            "referrer": previous.get("url", previous["referrer"]),
+            "search": search,
+            "url": SHOP_URL + path + search,
+        }
         if "url" in previous:
             self.context.pop("campaign", None)  # UTM tags live on the landing page only
         self.context = {**self.context, "page": page}
@@ -194,13 +218,23 @@ class SessionWriter:
             context["campaign"] = campaign
         if s.app:
             lib = "analytics-ios" if d.os == "iOS" else "analytics-android"
-            context |= {"app": _APP, "device": {"type": "mobile"}, "os": {"name": d.os},
-                        "library": {"name": lib, "version": "4.1.8"}}
+            context |= {
+                "app": _APP,
+                "device": {"type": "mobile"},
+                "os": {"name": d.os},
+                "library": {"name": lib, "version": "4.1.8"},
+            }
             return context
-        search = "?" + "&".join(f"utm_{_UTM[k]}={v}" for k, v in campaign.items()) if campaign else ""
+        search = (
+            "?" + "&".join(f"utm_{_UTM[k]}={v}" for k, v in campaign.items()) if campaign else ""
+        )
         referrer = _REFERRERS.get(campaign.get("source", s.source), "")
-        context |= {"userAgent": d.user_agent, "device": {"type": d.kind}, "library": _WEB_LIBRARY,
-                    "page": {"referrer": referrer, "search": search}}
+        context |= {
+            "userAgent": d.user_agent,
+            "device": {"type": d.kind},
+            "library": _WEB_LIBRARY,
+            "page": {"referrer": referrer, "search": search},
+        }
         return context
 
     def _campaign(self, source: str) -> dict[str, str]:
@@ -208,8 +242,11 @@ class SessionWriter:
             platform = self.rng.choice(_SOCIAL)
             return {"source": platform, "medium": "social", "name": "autumn-drop"}
         if source == "email":
-            return {"source": "newsletter", "medium": "email",
-                    "name": self.rng.choice(("flash-sale", "weekly-picks", "back-in-stock"))}
+            return {
+                "source": "newsletter",
+                "medium": "email",
+                "name": self.rng.choice(("flash-sale", "weekly-picks", "back-in-stock")),
+            }
         if source == "cpc":
             return {"source": "google", "medium": "cpc", "name": f"{self.person.category}-search"}
         if source == "referral":

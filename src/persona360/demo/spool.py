@@ -1,5 +1,7 @@
-"""An external sort by time with bounded memory: lines go to per-slice bucket files,
-and each bucket is sorted on its own when the output is assembled.
+"""An external sort by time with bounded memory.
+
+Lines go to per-slice bucket files, and each bucket is sorted on its own when the output
+is assembled.
 
 Buckets are slices of the window, so sorting them one by one and concatenating them in
 order sorts the whole file; no bucket holds more than a slice's worth of lines.

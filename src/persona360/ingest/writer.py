@@ -131,7 +131,7 @@ class EventWriter:
             touched |= set(delta.merges)  # merged-away ids: their rows get dropped
             reproject(
                 tx,
-                touched,
+                {profile: self.graph.members(profile) for profile in touched},
                 policy=self.settings.trait_policy,
                 priority=self.settings.trait_source_priority,
             )

@@ -7,17 +7,17 @@ profiles a batch touched, and ``rebuild`` recomputes all of them, with the same 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
 
 from persona360.profiles.merge_policy import policy_order
 from persona360.store.database import Transaction
 
+# The writer knows each touched profile's identifiers from its in-memory graph and
+# hands them over as __p360__members, which saves a scan of `identifiers` per statement.
 _MEMBERS = """
-members AS (
-    SELECT identifier_id, profile_id FROM identifiers
-    WHERE profile_id IN (SELECT profile_id FROM __p360__touched))
+members AS (SELECT identifier_id, profile_id FROM __p360__members)
 """
 
 _PROFILES = f"""
@@ -71,28 +71,32 @@ SELECT profile_id, name, value, source, last_observed, confidence, value_count
 FROM ranked WHERE value <> 'null'
 """
 
-_EVENT_COUNTS = f"""
-INSERT INTO profile_event_counts
-WITH {_MEMBERS}
-SELECT m.profile_id, c.event, sum(c.n), max(c.last_at)
-FROM members m JOIN anchor_event_counts c ON c.anchor_id = m.identifier_id GROUP BY ALL
-"""
-
-_TABLES = ("profiles", "profile_traits", "profile_event_counts")
+_TABLES = ("profiles", "profile_traits")
 
 
 def reproject(
     tx: Transaction,
-    profile_ids: Iterable[int],
+    members: Mapping[int, Sequence[int]],
     *,
     policy: str,
     priority: list[str],
 ) -> None:
-    """Recompute the projection of ``profile_ids`` (ids that no longer exist are dropped)."""
-    ids = sorted(set(profile_ids))
-    if not ids:
+    """Recompute the projection of the profiles in ``members`` (profile id -> identifier ids).
+
+    A profile with no members left (merged away) loses its rows.
+    """
+    if not members:
         return
+    ids = sorted(members)
+    pairs = [(member, profile) for profile in ids for member in members[profile]]
     tx.register("__p360__touched", pa.table({"profile_id": pa.array(ids, pa.int64())}))
+    tx.register(
+        "__p360__members",
+        pa.table({
+            "identifier_id": pa.array([m for m, _ in pairs], pa.int64()),
+            "profile_id": pa.array([p for _, p in pairs], pa.int64()),
+        }),
+    )
     for table in _TABLES:
         tx.execute(
             f"DELETE FROM {table} WHERE profile_id IN (SELECT profile_id FROM __p360__touched)"
@@ -100,5 +104,5 @@ def reproject(
     tx.execute(_PROFILES)
     traits_sql = _TRAITS.format(members=_MEMBERS, order=policy_order(policy))
     tx.execute(traits_sql, {"priority": priority})
-    tx.execute(_EVENT_COUNTS)
     tx.unregister("__p360__touched")
+    tx.unregister("__p360__members")

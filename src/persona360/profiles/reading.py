@@ -94,7 +94,9 @@ class ProfileReader:
         profile["event_counts"] = {
             str(name): int(n)
             for name, n in self.db.query(
-                "SELECT event, n FROM profile_event_counts WHERE profile_id = ? ORDER BY n DESC, event",
+                "SELECT event, sum(n)::BIGINT AS n FROM anchor_event_counts WHERE anchor_id IN "
+                "(SELECT identifier_id FROM identifiers WHERE profile_id = ?) "
+                "GROUP BY event ORDER BY n DESC, event",
                 [profile_id],
             )
         }

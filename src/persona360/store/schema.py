@@ -73,9 +73,6 @@ MIGRATIONS: list[list[str]] = [
             profile_id BIGINT NOT NULL, name VARCHAR NOT NULL, value VARCHAR NOT NULL,
             source VARCHAR NOT NULL, observed_at TIMESTAMPTZ NOT NULL, confidence DOUBLE,
             value_count BIGINT NOT NULL, PRIMARY KEY (profile_id, name))""",
-        """CREATE TABLE profile_event_counts (
-            profile_id BIGINT NOT NULL, event VARCHAR NOT NULL, n BIGINT NOT NULL,
-            last_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (profile_id, event))""",
     ],
 ]
 
@@ -92,5 +89,4 @@ DERIVED_TABLES: tuple[str, ...] = (
     "anchor_event_counts",
     "profiles",
     "profile_traits",
-    "profile_event_counts",
 )

@@ -16,7 +16,7 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
     tables = {}
     for table, order in [
         ("profiles", "profile_id"), ("profile_traits", "profile_id, name"),
-        ("profile_event_counts", "profile_id, event"), ("identifiers", "identifier_id"),
+        ("anchor_event_counts", "anchor_id, event"), ("anchor_tags", "ALL"), ("identifiers", "identifier_id"),
         ("edges", "edge_id"), ("profile_redirects", "old_id"), ("trait_values", "ALL"),
         ("orders", "order_id"),
     ]:

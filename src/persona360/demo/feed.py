@@ -1,0 +1,138 @@
+"""Feeding the demo's web and app events through the real tracking API.
+
+The events go to a ``persona360 serve`` child process over loopback, as an SDK would
+send them: ``/v1/batch`` with 100 calls a request and a few connections. A separate
+process keeps the client's work off the server's interpreter, as in real life.
+"""
+
+from __future__ import annotations
+
+import base64
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import orjson
+
+from persona360.errors import Persona360Error
+
+
+class FeedError(Persona360Error):
+    """The tracking server refused the demo's events or did not start."""
+
+
+@dataclass
+class FeedReport:
+    sent: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+
+
+class ServerProcess:
+    """``persona360 serve`` on a free loopback port, for the length of a ``with`` block."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> ServerProcess:
+        command = [sys.executable, "-m", "persona360", "--db", str(self.db), "serve",
+                   "--host", "127.0.0.1", "--port", str(self.port)]
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                error = (self._process.stderr.read() if self._process.stderr else b"").decode()
+                raise FeedError(f"the tracking server did not start: {error.strip()[-500:]}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise FeedError("the tracking server did not answer /health within 60 s")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process is None:
+            return
+        self._process.send_signal(signal.SIGTERM)
+        try:
+            self._process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
+def feed_events(
+    path: Path,
+    url: str,
+    write_key: str,
+    *,
+    batch_size: int = 500,
+    connections: int = 8,
+    progress: Callable[[int], None] | None = None,
+) -> FeedReport:
+    """POST every line of ``path`` (one Segment call each) to ``url``/v1/batch."""
+    auth = "Basic " + base64.b64encode(f"{write_key}:".encode()).decode()
+    report, started = FeedReport(), time.monotonic()
+    limits = httpx.Limits(max_connections=connections)
+    with httpx.Client(base_url=url, headers={"Authorization": auth}, limits=limits,
+                      timeout=120) as client, ThreadPoolExecutor(connections) as pool:
+        pending: list[Future[dict[str, object]]] = []
+        for lines in _batches(path, batch_size):
+            body = b'{"batch":[' + b",".join(lines) + b"]}"
+            pending.append(pool.submit(_post, client, body))
+            report.sent += len(lines)
+            if len(pending) >= connections * 4:
+                _collect(pending.pop(0), report, progress)
+        for future in pending:
+            _collect(future, report, progress)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _post(client: httpx.Client, body: bytes) -> dict[str, object]:
+    response = client.post("/v1/batch", content=body, headers={"Content-Type": "application/json"})
+    if response.status_code != 200:
+        raise FeedError(f"/v1/batch answered {response.status_code}: {response.text[:300]}")
+    answer: dict[str, object] = orjson.loads(response.content)
+    return answer
+
+
+def _collect(future: Future[dict[str, object]], report: FeedReport, progress: Callable[[int], None] | None) -> None:
+    answer = future.result()
+    accepted = int(answer.get("accepted", 0))  # type: ignore[call-overload]
+    rejected = len(answer.get("rejected", []))  # type: ignore[arg-type]
+    report.accepted += accepted
+    report.rejected += rejected
+    if progress:
+        progress(accepted + rejected)
+
+
+def _batches(path: Path, size: int) -> Iterator[list[bytes]]:
+    lines: list[bytes] = []
+    with path.open("rb") as handle:
+        for line in handle:
+            line = line.strip()
+            if line:
+                lines.append(line)
+            if len(lines) == size:
+                yield lines
+                lines = []
+    if lines:
+        yield lines
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -1,0 +1,111 @@
+"""The demo end to end: generate the shop, feed it through persona360, score it.
+
+Web and app events go through the real tracking API (a server child process); the
+shop's other exports go through the importers, as a shop would load them. The truth
+file is only read at the end, to score what persona360 made of the mess.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from persona360.demo.feed import FeedReport, ServerProcess, feed_events
+from persona360.demo.generator import generate_shop
+from persona360.demo.manifest import Manifest, ManifestFile
+from persona360.demo.score import StitchingScore, score_stitching
+from persona360.demo.spec import DemoSpec
+from persona360.errors import WorkspaceError
+from persona360.ingest.importers.mapping import ColumnMapping
+from persona360.settings import Settings
+from persona360.workspace import Workspace
+
+Stage = Callable[[str, int, int], None]
+EVENTS_SOURCE = "shop-web"
+
+
+@dataclass
+class DemoReport:
+    """What the demo did, stage by stage."""
+
+    out_dir: str
+    db: str
+    seconds: dict[str, float] = field(default_factory=dict)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    profiles: int = 0
+    events: int = 0
+    stitching: StitchingScore | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["stitching"] = self.stitching.as_dict() if self.stitching else None
+        return data
+
+
+def run_demo(spec: DemoSpec, out_dir: Path, settings: Settings, progress: Stage | None = None) -> DemoReport:
+    """Build the demo shop into ``out_dir`` and a fresh workspace at ``settings.db``."""
+    report = DemoReport(str(out_dir), str(settings.db))
+    say = progress or (lambda stage, done, total: None)
+    _clear_workspace(Path(settings.db), out_dir)
+    manifest = _timed(report, "generate", lambda: generate_shop(spec, out_dir, progress=say))
+    with Workspace(settings, create=True) as ws:
+        _, write_key = ws.access.add_source(EVENTS_SOURCE)
+    events = manifest.file("events.jsonl")
+    feed = _timed(report, "track api", lambda: _feed(manifest, settings, write_key, say))
+    report.sources[EVENTS_SOURCE] = {"records": events.rows, "stored": feed.accepted,
+                                     "rejected": feed.rejected, "via": "POST /v1/batch"}
+    with Workspace(settings) as ws:
+        for entry in manifest.files:
+            if entry.kind in ("customers", "orders", "events") and entry.format == "csv":
+                report.sources[entry.source or entry.name] = _timed(
+                    report, f"import {entry.name}", lambda e=entry: _import(ws, manifest, e, say))
+        report.stitching = _timed(report, "score", lambda: score_stitching(ws.db, manifest))
+        report.profiles = ws.profiles.count()
+        report.events = int(ws.db.scalar("SELECT count(*) FROM events"))
+    return report
+
+
+def _feed(manifest: Manifest, settings: Settings, write_key: str, say: Stage) -> FeedReport:
+    entry = manifest.file("events.jsonl")
+    done = 0
+
+    def step(count: int) -> None:
+        nonlocal done
+        done += count
+        say("send events to /v1/batch", done, entry.rows)
+
+    with ServerProcess(Path(settings.db)) as server:
+        return feed_events(manifest.path(entry.name), server.url, write_key, progress=step)
+
+
+def _import(ws: Workspace, manifest: Manifest, entry: ManifestFile, say: Stage) -> dict[str, Any]:
+    result = ws.ingest.import_file(
+        manifest.path(entry.name), source=entry.source or entry.name, kind=entry.kind,
+        mapping=ColumnMapping(dict(entry.mapping)), event_name=entry.event_name,
+        progress=lambda done, total: say(f"import {entry.name}", done, total),
+    )
+    return {"records": result.records + result.rejected, "stored": result.stored,
+            "rejected": result.rejected, "via": f"import --kind {entry.kind}"}
+
+
+def _timed(report: DemoReport, stage: str, work: Callable[[], Any]) -> Any:
+    started = time.monotonic()
+    result = work()
+    report.seconds[stage] = round(time.monotonic() - started, 2)
+    return result
+
+
+def _clear_workspace(db: Path, out_dir: Path) -> None:
+    """The demo always starts from an empty workspace; it only deletes its own."""
+    if not db.exists():
+        return
+    if out_dir.resolve() not in db.resolve().parents:
+        raise WorkspaceError(
+            f"{db} already exists and is not inside the demo folder {out_dir}; "
+            "give the demo a new --db path"
+        )
+    for path in (db, db.with_name(db.name + ".wal")):
+        path.unlink(missing_ok=True)
