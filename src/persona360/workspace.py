@@ -29,6 +29,7 @@ from persona360.ingest.replay import rebuild
 from persona360.ingest.validate import Limits, to_record
 from persona360.ingest.writer import EventWriter, WriteResult
 from persona360.profiles.reading import ProfileReader
+from persona360.segments.manager import Segments
 from persona360.settings import Settings, load_settings
 from persona360.store.database import Database
 
@@ -55,6 +56,8 @@ class Workspace:
         self.ingest = IngestAPI(self)
         self.identity = IdentityAPI(self)
         self.profiles = ProfilesAPI(self)
+        self.segments = Segments(self)
+        self.writer.after_commit.append(lambda result: self.segments.on_batch(result.touched_profiles))
 
     @classmethod
     def open(cls, db: Path | str, clock: Clock | None = None, **settings: Any) -> Workspace:
@@ -193,5 +196,10 @@ class ProfilesAPI(ProfileReader):
         return self.export_all()
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Rebuild identity and every profile from the events; return events replayed."""
-        return rebuild(self._ws.db, self._ws.writer, progress=progress)
+        """Rebuild identity and every profile from the events; return events replayed.
+
+        Segment memberships are then recomputed, since profile ids may have changed.
+        """
+        replayed = rebuild(self._ws.db, self._ws.writer, progress=progress)
+        self._ws.segments.evaluate(reason="rebuild")
+        return replayed

@@ -77,7 +77,7 @@ def feed_events(
     url: str,
     write_key: str,
     *,
-    batch_size: int = 500,
+    batch_size: int = 1000,
     connections: int = 8,
     progress: Callable[[int], None] | None = None,
 ) -> FeedReport:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import orjson
@@ -60,6 +60,8 @@ class EventWriter:
         load_graph(db, self.graph)
         self._next_seq = int(db.scalar("SELECT coalesce(max(seq), 0) + 1 FROM events"))
         self._source_names: dict[int, str] = {}
+        # Called with each committed result, outside the write lock (segments listen here).
+        self.after_commit: list[Callable[[WriteResult], None]] = []
 
     def write(self, records: Sequence[EventRecord]) -> WriteResult:
         """Store ``records`` (in this order); return what was stored."""
@@ -72,6 +74,9 @@ class EventWriter:
                     log.exception("write of %d records failed; reloading identity graph", len(run))
                     self.reload()
                     raise
+        if result.stored:
+            for listener in self.after_commit:
+                listener(result)
         return result
 
     def replay(self, records: Sequence[EventRecord], seqs: Sequence[int]) -> None:
@@ -135,8 +140,8 @@ class EventWriter:
                 policy=self.settings.trait_policy,
                 priority=self.settings.trait_source_priority,
             )
-        alive = {p for p in touched if p not in delta.merges}
-        return WriteResult(len(fresh), len(records) - len(fresh), alive)
+        # merged-away ids stay in: their segment memberships must end too
+        return WriteResult(len(fresh), len(records) - len(fresh), touched)
 
     def _apply_admin(self, tx: Transaction, record: EventRecord) -> int:
         graph, at = self.graph, record.received_at

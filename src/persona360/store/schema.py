@@ -74,6 +74,45 @@ MIGRATIONS: list[list[str]] = [
             source VARCHAR NOT NULL, observed_at TIMESTAMPTZ NOT NULL, confidence DOUBLE,
             value_count BIGINT NOT NULL, PRIMARY KEY (profile_id, name))""",
     ],
+    [
+        # segments room
+        """CREATE TABLE segments (
+            segment_id INTEGER PRIMARY KEY, name VARCHAR NOT NULL UNIQUE,
+            definition VARCHAR NOT NULL, tree JSON NOT NULL, description VARCHAR,
+            created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
+            evaluated_at TIMESTAMPTZ, swept_at TIMESTAMPTZ, active BOOLEAN NOT NULL)""",
+        """CREATE TABLE segment_memberships (
+            segment_id INTEGER NOT NULL, profile_id BIGINT NOT NULL,
+            entered_at TIMESTAMPTZ NOT NULL, exited_at TIMESTAMPTZ,
+            enter_reason VARCHAR NOT NULL, exit_reason VARCHAR)""",
+        """CREATE TABLE segment_counts (
+            segment_id INTEGER NOT NULL, counted_at TIMESTAMPTZ NOT NULL, members BIGINT NOT NULL)""",
+        """CREATE TABLE segment_triggers (
+            trigger_id INTEGER PRIMARY KEY, segment_id INTEGER NOT NULL, on_change VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL, url VARCHAR, secret VARCHAR, max_attempts INTEGER NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL, active BOOLEAN NOT NULL)""",
+        """CREATE TABLE trigger_deliveries (
+            delivery_id BIGINT PRIMARY KEY, trigger_id INTEGER NOT NULL, segment_id INTEGER NOT NULL,
+            profile_id BIGINT NOT NULL, change VARCHAR NOT NULL, payload JSON NOT NULL,
+            status VARCHAR NOT NULL, attempts INTEGER NOT NULL, next_attempt_at TIMESTAMPTZ NOT NULL,
+            last_error VARCHAR, created_at TIMESTAMPTZ NOT NULL, delivered_at TIMESTAMPTZ)""",
+        # The relations every segment engine provides under the same names (see segments/compile.py).
+        """CREATE VIEW seg_profiles AS SELECT profile_id, event_count, n_identify, n_track, n_page,
+            n_screen, orders_count, revenue, avg_order_value, identifier_count,
+            epoch_us(first_seen) AS first_seen, epoch_us(last_seen) AS last_seen,
+            epoch_us(first_order_at) AS first_order_at, epoch_us(last_order_at) AS last_order_at,
+            channels, devices, sources FROM profiles""",
+        """CREATE VIEW seg_traits AS SELECT profile_id, name, value ->> '$' AS value_text,
+            TRY_CAST(value ->> '$' AS DOUBLE) AS value_num FROM profile_traits""",
+        """CREATE VIEW seg_events AS SELECT i.profile_id, e.type,
+            CASE WHEN e.type = 'track' THEN e.event ELSE e.type END AS event,
+            epoch_us(e.timestamp) AS ts, e.properties
+            FROM events e JOIN identifiers i ON i.identifier_id = e.anchor_id
+            WHERE e.type NOT IN ('merge', 'unmerge')""",
+        """CREATE VIEW seg_members AS SELECT s.name AS segment, m.profile_id
+            FROM segment_memberships m JOIN segments s USING (segment_id)
+            WHERE m.exited_at IS NULL""",
+    ],
 ]
 
 # Tables holding the projection and identity state: emptied and refilled by a rebuild.

@@ -1,0 +1,45 @@
+"""What a condition may refer to: profile columns with types, traits, events, segments.
+
+The compiler checks every name against a catalogue so that a typo is an error with
+a suggestion before anything is saved, not an empty segment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+
+# Computed columns of every profile (the `seg_profiles` view) and their kinds.
+PROFILE_COLUMNS: dict[str, str] = {
+    "event_count": "number", "n_identify": "number", "n_track": "number", "n_page": "number",
+    "n_screen": "number", "orders_count": "number", "revenue": "number",
+    "avg_order_value": "number", "identifier_count": "number",
+    "first_seen": "time", "last_seen": "time", "first_order_at": "time", "last_order_at": "time",
+    "channels": "list", "devices": "list", "sources": "list",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Names known in one workspace at one moment."""
+
+    traits: frozenset[str] = field(default_factory=frozenset)
+    events: frozenset[str] = field(default_factory=frozenset)
+    segments: frozenset[str] = field(default_factory=frozenset)
+    permissive: bool = False  # re-evaluating a saved segment: names were checked when it was saved
+
+    def kind_of(self, name: str) -> str | None:
+        """``number``, ``time``, ``list`` for a column, ``trait`` for a trait, else ``None``."""
+        if name in PROFILE_COLUMNS:
+            return PROFILE_COLUMNS[name]
+        return "trait" if name in self.traits or self.permissive else None
+
+    def suggest(self, name: str, among: str = "names") -> str:
+        """``; did you mean X?`` for the closest known name, or ``""``."""
+        pool = {
+            "names": [*PROFILE_COLUMNS, *self.traits],
+            "events": list(self.events),
+            "segments": list(self.segments),
+        }[among]
+        close = get_close_matches(name, pool, n=1, cutoff=0.6)
+        return f"; did you mean {close[0]!r}?" if close else ""

@@ -1,0 +1,350 @@
+"""Compile a condition to one SQL query, built with SQLGlot, for any engine.
+
+The query reads four relations that every engine provides under the same names:
+
+- ``seg_profiles(profile_id, <computed columns>)`` with times as epoch microseconds,
+- ``seg_traits(profile_id, name, value_text, value_num)``,
+- ``seg_events(profile_id, type, event, ts, properties)`` (``ts`` in epoch microseconds,
+  ``properties`` as JSON text),
+- ``seg_members(segment, profile_id)`` (current members of saved segments).
+
+Each condition that needs events or traits becomes a CTE keyed by ``profile_id``,
+LEFT JOINed to ``seg_profiles``; the WHERE clause combines them with and/or/not.
+Every atom is wrapped in ``COALESCE(..., FALSE)`` so that ``not`` of a missing value
+is true, as a marketer reads it. "Now" is a literal, so the clock stays injectable.
+Engine differences (JSON access, array functions) are left to SQLGlot's dialects.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlglot import exp
+
+from persona360.segments.catalogue import Catalogue
+from persona360.segments.errors import ConditionError
+from persona360.segments.nodes import (
+    Aggregate,
+    And,
+    Compare,
+    Contains,
+    EventMoment,
+    In,
+    InSegment,
+    IsSet,
+    Node,
+    Not,
+    Or,
+    Position,
+    Scalar,
+    Sequence,
+    StartsWith,
+    TimeCompare,
+    Trait,
+    Window,
+)
+
+SCOPE_TABLE = "__p360__scope"
+_OPS: dict[str, type[exp.Binary]] = {
+    "=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
+}  # fmt: skip
+
+
+def epoch_us(moment: datetime) -> int:
+    """A time as epoch microseconds, the unit of every time in the segment relations."""
+    return int(moment.timestamp() * 1_000_000)
+
+
+def compile_condition(
+    node: Node, catalogue: Catalogue, now: datetime, *, scoped: bool = False
+) -> exp.Select:
+    """The query selecting the ``profile_id`` of every profile matching ``node``.
+
+    Args:
+        node: the parsed condition.
+        catalogue: names the workspace knows (unknown ones raise ConditionError).
+        now: the evaluation time.
+        scoped: restrict every relation to the profiles in ``__p360__scope``
+            (the profiles a micro-batch touched).
+    """
+    return _Compiler(catalogue, now, scoped).query(node)
+
+
+class _Compiler:
+    def __init__(self, catalogue: Catalogue, now: datetime, scoped: bool) -> None:
+        self.catalogue = catalogue
+        self.now = epoch_us(now)
+        self.now_time = now
+        self.scoped = scoped
+        self.ctes: list[tuple[str, exp.Select]] = []
+
+    def query(self, node: Node) -> exp.Select:
+        condition = self.visit(node)
+        select = exp.select(exp.column("profile_id", "p")).from_(exp.to_table("seg_profiles").as_("p"))
+        for name, cte in self.ctes:
+            select = select.with_(name, as_=cte)
+            on = exp.EQ(this=exp.column("profile_id", name), expression=exp.column("profile_id", "p"))
+            select = select.join(exp.to_table(name), on=on, join_type="left")
+        if self.scoped:
+            condition = exp.and_(condition, _in_scope(exp.column("profile_id", "p")))
+        return select.where(condition).order_by(exp.column("profile_id", "p"))
+
+    # -- dispatch -------------------------------------------------------------
+    def visit(self, node: Node) -> exp.Expression:
+        if isinstance(node, And):
+            return exp.and_(*(self.visit(item) for item in node.items))
+        if isinstance(node, Or):
+            return exp.or_(*(self.visit(item) for item in node.items))
+        if isinstance(node, Not):
+            return exp.not_(exp.paren(self.visit(node.item)))
+        method = getattr(self, f"_{type(node).__name__.lower()}")
+        atom: exp.Expression = method(node)
+        return exp.func("COALESCE", atom, exp.false())
+
+    # -- traits and computed columns -------------------------------------------
+    def _compare(self, node: Compare) -> exp.Expression:
+        if isinstance(node.operand, Aggregate):
+            return self._aggregate(node.operand, node.op, node.value)
+        if isinstance(node.operand, EventMoment):
+            raise _error(node.operand.pos, f"{node.operand.func}() is a time: use before, after or within")
+        trait, kind = node.operand, self._kind(node.operand)
+        op = _OPS[node.op]
+        if kind == "number":
+            return op(this=exp.column(trait.name, "p"), expression=self._number(node.value, trait))
+        if kind in ("time", "list"):
+            hint = "before, after or within" if kind == "time" else "contains"
+            raise _error(trait.pos, f"{trait.name} is a {kind}: use {hint}")
+        return self._trait_cte(trait, _value_test(op, node.value))
+
+    def _in(self, node: In) -> exp.Expression:
+        kind = self._kind(node.operand)
+        if kind == "number":
+            numbers = [self._number(value, node.operand) for value in node.values]
+            return exp.In(this=exp.column(node.operand.name, "p"), expressions=numbers)
+        if kind != "trait":
+            raise _error(node.operand.pos, f"{node.operand.name} is a {kind}: 'in' needs a trait or number")
+        if all(isinstance(v, float) and not isinstance(v, bool) for v in node.values):
+            test = exp.In(this=exp.column("value_num"), expressions=[_literal(v) for v in node.values])
+        else:
+            test = exp.In(this=exp.column("value_text"), expressions=[_text(v) for v in node.values])
+        return self._trait_cte(node.operand, test)
+
+    def _contains(self, node: Contains) -> exp.Expression:
+        kind = self._kind(node.operand)
+        if kind == "list":
+            return exp.ArrayContains(this=exp.column(node.operand.name, "p"), expression=_text(node.value))
+        if kind != "trait":
+            raise _error(node.operand.pos, f"{node.operand.name} is a {kind}: 'contains' needs text or a list")
+        found = exp.StrPosition(this=exp.column("value_text"), substr=_text(node.value))
+        return self._trait_cte(node.operand, exp.GT(this=found, expression=exp.Literal.number(0)))
+
+    def _startswith(self, node: StartsWith) -> exp.Expression:
+        if self._kind(node.operand) != "trait":
+            raise _error(node.operand.pos, f"{node.operand.name} is not text: 'starts with' needs a trait")
+        head = exp.Substring(this=exp.column("value_text"), start=exp.Literal.number(1),
+                             length=exp.Literal.number(len(node.value)))
+        return self._trait_cte(node.operand, exp.EQ(this=head, expression=_text(node.value)))
+
+    def _isset(self, node: IsSet) -> exp.Expression:
+        kind = self._kind(node.operand)
+        if kind == "trait":
+            present = self._trait_cte(node.operand, exp.true())
+        else:
+            present = exp.not_(exp.Is(this=exp.column(node.operand.name, "p"), expression=exp.null()))
+        return exp.not_(present) if node.negated else present
+
+    def _timecompare(self, node: TimeCompare) -> exp.Expression:
+        operand = node.operand
+        if isinstance(operand, EventMoment):
+            value = self._moment_cte(operand)
+            bound = exp.Literal.number(epoch_us(node.moment.resolve(self.now_time)))
+            return _time_test(node.op, value, bound, exp.Literal.number(self.now))
+        kind = self._kind(operand)
+        if kind == "time":
+            bound = exp.Literal.number(epoch_us(node.moment.resolve(self.now_time)))
+            return _time_test(node.op, exp.column(operand.name, "p"), bound, exp.Literal.number(self.now))
+        if kind != "trait":
+            raise _error(operand.pos, f"{operand.name} is a {kind}, not a time")
+        as_time = exp.TryCast(this=exp.column("value_text"), to=exp.DataType.build("TIMESTAMP"))
+        bound_time = _timestamp(node.moment.resolve(self.now_time))
+        return self._trait_cte(operand, _time_test(node.op, as_time, bound_time, _timestamp(self.now_time)))
+
+    def _kind(self, trait: Trait) -> str:
+        kind = self.catalogue.kind_of(trait.name)
+        if kind is None:
+            raise _error(trait.pos, f"unknown trait {trait.name!r}" + self.catalogue.suggest(trait.name))
+        return kind
+
+    def _number(self, value: Scalar, trait: Trait) -> exp.Expression:
+        if isinstance(value, bool) or not isinstance(value, float):
+            raise _error(trait.pos, f"{trait.name} is a number: compare it with a number, not {value!r}")
+        return _literal(value)
+
+    def _trait_cte(self, trait: Trait, test: exp.Expression) -> exp.Expression:
+        name = f"t{len(self.ctes) + 1}"
+        where = exp.and_(exp.EQ(this=exp.column("name"), expression=_text(trait.name)), test)
+        self._add(name, exp.select("profile_id").from_("seg_traits").where(where))
+        return exp.not_(exp.Is(this=exp.column("profile_id", name), expression=exp.null()))
+
+    # -- events ---------------------------------------------------------------
+    def _aggregate(self, node: Aggregate, op: str, value: Scalar) -> exp.Expression:
+        if isinstance(value, bool) or not isinstance(value, float):
+            raise _error(node.pos, f"{node.func}() is a number: compare it with a number, not {value!r}")
+        self._check_event(node.event, node.pos)
+        measure: exp.Expression
+        if node.func == "count":
+            measure = exp.Count(this=exp.Star())
+        else:
+            prop = _number_prop(str(node.prop))
+            measure = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[node.func](this=prop)
+        name = f"e{len(self.ctes) + 1}"
+        where = self._event_filter(node.event, node.filters, node.window)
+        cte = exp.select("profile_id", measure.as_("v")).from_("seg_events").where(where).group_by("profile_id")
+        self._add(name, cte)
+        column: exp.Expression = exp.column("v", name)
+        if node.func in ("count", "sum"):
+            column = exp.func("COALESCE", column, exp.Literal.number(0))
+        return _OPS[op](this=column, expression=_literal(value))
+
+    def _moment_cte(self, node: EventMoment) -> exp.Expression:
+        self._check_event(node.event, node.pos)
+        name = f"m{len(self.ctes) + 1}"
+        measure = (exp.Min if node.func == "first" else exp.Max)(this=exp.column("ts"))
+        where = self._event_filter(node.event, node.filters, Window())
+        self._add(name, exp.select("profile_id", measure.as_("v")).from_("seg_events").where(where).group_by("profile_id"))
+        return exp.column("v", name)
+
+    def _sequence(self, node: Sequence) -> exp.Expression:
+        self._check_event(node.first, node.pos)
+        self._check_event(node.second, node.pos)
+        name = f"s{len(self.ctes) + 1}"
+        within = _micros(node.within) if node.within is not None else None
+        if node.kind == "then":
+            self._add(name, self._then(node, within))
+        else:
+            self._add(name, self._then_not(node, int(within or 0)))
+        return exp.not_(exp.Is(this=exp.column("profile_id", name), expression=exp.null()))
+
+    def _then(self, node: Sequence, within: int | None) -> exp.Select:
+        on = exp.and_(
+            exp.EQ(this=exp.column("profile_id", "b"), expression=exp.column("profile_id", "a")),
+            exp.EQ(this=exp.column("event", "b"), expression=_text(node.second)),
+            exp.GT(this=exp.column("ts", "b"), expression=exp.column("ts", "a")),
+            exp.LTE(this=exp.column("ts", "b"), expression=exp.Literal.number(self.now)),
+        )
+        if within is not None:
+            on = exp.and_(on, exp.LTE(this=exp.column("ts", "b"), expression=exp.Add(
+                this=exp.column("ts", "a"), expression=exp.Literal.number(within))))
+        where = exp.and_(exp.EQ(this=exp.column("event", "a"), expression=_text(node.first)), self._scope("a"))
+        return (exp.select(exp.column("profile_id", "a")).distinct()
+                .from_(exp.to_table("seg_events").as_("a"))
+                .join(exp.to_table("seg_events").as_("b"), on=on).where(where))
+
+    def _then_not(self, node: Sequence, within: int) -> exp.Select:
+        last = (exp.select("profile_id", exp.Max(this=exp.column("ts")).as_("ts")).from_("seg_events")
+                .where(exp.and_(
+                    exp.EQ(this=exp.column("event"), expression=_text(node.first)),
+                    exp.LTE(this=exp.column("ts"), expression=exp.Literal.number(self.now)),
+                    self._scope(None),
+                )).group_by("profile_id"))
+        deadline = exp.Add(this=exp.column("ts", "a"), expression=exp.Literal.number(within))
+        on = exp.and_(
+            exp.EQ(this=exp.column("profile_id", "b"), expression=exp.column("profile_id", "a")),
+            exp.EQ(this=exp.column("event", "b"), expression=_text(node.second)),
+            # >=: an order stamped the same instant as the cart add still answers it
+            exp.GTE(this=exp.column("ts", "b"), expression=exp.column("ts", "a")),
+            exp.LTE(this=exp.column("ts", "b"), expression=deadline.copy()),
+        )
+        return (exp.select(exp.column("profile_id", "a")).from_(exp.paren(last).as_("a"))
+                .join(exp.to_table("seg_events").as_("b"), on=on, join_type="left")
+                .where(exp.LTE(this=deadline, expression=exp.Literal.number(self.now)))
+                .group_by(exp.column("profile_id", "a"))
+                .having(exp.EQ(this=exp.Count(this=exp.column("profile_id", "b")), expression=exp.Literal.number(0))))
+
+    def _insegment(self, node: InSegment) -> exp.Expression:
+        if not self.catalogue.permissive and node.segment not in self.catalogue.segments:
+            raise _error(node.pos, f"unknown segment {node.segment!r}" + self.catalogue.suggest(node.segment, "segments"))
+        name = f"g{len(self.ctes) + 1}"
+        where = exp.EQ(this=exp.column("segment"), expression=_text(node.segment))
+        self._add(name, exp.select("profile_id").distinct().from_("seg_members").where(where))
+        return exp.not_(exp.Is(this=exp.column("profile_id", name), expression=exp.null()))
+
+    def _event_filter(self, event: str, filters: tuple[tuple[str, Scalar], ...], window: Window) -> exp.Expression:
+        start, end = window.bounds(self.now_time)
+        parts: list[exp.Expression] = [
+            exp.EQ(this=exp.column("event"), expression=_text(event)),
+            exp.LTE(this=exp.column("ts"), expression=exp.Literal.number(epoch_us(end))),
+        ]
+        if start is not None:
+            parts.append(exp.GTE(this=exp.column("ts"), expression=exp.Literal.number(epoch_us(start))))
+        for key, value in filters:
+            if isinstance(value, float) and not isinstance(value, bool):
+                parts.append(exp.EQ(this=_number_prop(key), expression=_literal(value)))
+            else:
+                parts.append(exp.EQ(this=_text_prop(key), expression=_text(value)))
+        parts.append(self._scope(None))
+        return exp.and_(*parts)
+
+    def _check_event(self, event: str, pos: Position) -> None:
+        if not self.catalogue.permissive and self.catalogue.events and event not in self.catalogue.events:
+            raise _error(pos, f"no event named {event!r} has been seen" + self.catalogue.suggest(event, "events"))
+
+    def _scope(self, table: str | None) -> exp.Expression:
+        if not self.scoped:
+            return exp.true()
+        return _in_scope(exp.column("profile_id", table) if table else exp.column("profile_id"))
+
+    def _add(self, name: str, cte: exp.Select) -> None:
+        if self.scoped and name.startswith("t"):
+            cte = cte.where(self._scope(None))
+        self.ctes.append((name, cte))
+
+
+def _in_scope(column: exp.Expression) -> exp.Expression:
+    return exp.In(this=column, query=exp.select("profile_id").from_(SCOPE_TABLE).subquery())
+
+
+def _value_test(op: type[exp.Binary], value: Scalar) -> exp.Expression:
+    if isinstance(value, bool):
+        return op(this=exp.column("value_text"), expression=_text("true" if value else "false"))
+    if isinstance(value, float):
+        return op(this=exp.column("value_num"), expression=_literal(value))
+    return op(this=exp.column("value_text"), expression=_text(value))
+
+
+def _time_test(op: str, value: exp.Expression, bound: exp.Expression, now: exp.Expression) -> exp.Expression:
+    if op == "before":
+        return exp.LT(this=value, expression=bound)
+    if op == "after":
+        return exp.GT(this=value, expression=bound)
+    return exp.and_(exp.GTE(this=value, expression=bound), exp.LTE(this=value.copy(), expression=now))
+
+
+def _text_prop(key: str) -> exp.Expression:
+    return exp.JSONExtractScalar(this=exp.column("properties"), expression=exp.Literal.string(f"$.{key}"))
+
+
+def _number_prop(key: str) -> exp.Expression:
+    return exp.TryCast(this=_text_prop(key), to=exp.DataType.build("DOUBLE"))
+
+
+def _text(value: Any) -> exp.Literal:
+    return exp.Literal.string(str(value))
+
+
+def _literal(value: float) -> exp.Literal:
+    return exp.Literal.number(int(value) if float(value).is_integer() else value)
+
+
+def _micros(delta: timedelta) -> int:
+    return int(delta.total_seconds() * 1_000_000)
+
+
+def _timestamp(moment: datetime) -> exp.Expression:
+    text = moment.replace(tzinfo=None).isoformat(sep=" ")
+    return exp.Cast(this=exp.Literal.string(text), to=exp.DataType.build("TIMESTAMP"))
+
+
+def _error(pos: Position, message: str) -> ConditionError:
+    return ConditionError(message, pos.line, pos.column)

@@ -1,0 +1,96 @@
+"""Evaluating segments and keeping their membership history.
+
+One path for everything (design rule 5): a full evaluation, the re-evaluation of the
+profiles a micro-batch touched and the clock sweep all run the same compiled SQL,
+the last two restricted to a set of profiles. The difference between the result and
+the current members becomes entries and exits with a reason, and each entry or exit
+queues the segment's triggers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pyarrow as pa
+
+from persona360.segments.catalogue import Catalogue
+from persona360.segments.compile import SCOPE_TABLE, compile_condition
+from persona360.segments.definitions import Segment
+from persona360.segments.triggers import queue_deliveries
+from persona360.store.database import Transaction
+
+PERMISSIVE = Catalogue(permissive=True)
+
+
+@dataclass
+class Changes:
+    """Who entered and who left one segment in one evaluation."""
+
+    segment: str
+    entered: list[int] = field(default_factory=list)
+    exited: list[int] = field(default_factory=list)
+    members: int = 0
+
+
+def members_sql(segment: Segment, now: datetime, *, scoped: bool, dialect: str = "duckdb") -> str:
+    """The SQL text selecting the members of ``segment`` as of ``now``."""
+    return compile_condition(segment.node, PERMISSIVE, now, scoped=scoped).sql(dialect=dialect)
+
+
+def evaluate(
+    tx: Transaction,
+    segment: Segment,
+    now: datetime,
+    reason: str,
+    scope: Iterable[int] | None = None,
+) -> Changes:
+    """Re-evaluate ``segment`` (for ``scope`` profiles only, when given) and record changes."""
+    scoped = scope is not None
+    if scoped:
+        ids = sorted(set(scope or ()))
+        if not ids:
+            return Changes(segment.name)
+        tx.register(SCOPE_TABLE, pa.table({"profile_id": pa.array(ids, pa.int64())}))
+    try:
+        now_members = {int(row[0]) for row in tx.fetchall(members_sql(segment, now, scoped=scoped))}
+        current = _current_members(tx, segment.segment_id, scoped)
+    finally:
+        if scoped:
+            tx.unregister(SCOPE_TABLE)
+    changes = Changes(segment.name, sorted(now_members - current), sorted(current - now_members))
+    _record(tx, segment, changes, now, reason)
+    return changes
+
+
+def _current_members(tx: Transaction, segment_id: int, scoped: bool) -> set[int]:
+    sql = "SELECT profile_id FROM segment_memberships WHERE segment_id = ? AND exited_at IS NULL"
+    if scoped:
+        sql += f" AND profile_id IN (SELECT profile_id FROM {SCOPE_TABLE})"
+    return {int(row[0]) for row in tx.fetchall(sql, [segment_id])}
+
+
+def _record(tx: Transaction, segment: Segment, changes: Changes, now: datetime, reason: str) -> None:
+    if changes.entered:
+        tx.execute(
+            "INSERT INTO segment_memberships SELECT ?, unnest($ids), ?, NULL, ?, NULL"
+            .replace("$ids", "?"),
+            [segment.segment_id, changes.entered, now, reason],
+        )
+    if changes.exited:
+        tx.execute(
+            "UPDATE segment_memberships SET exited_at = ?, exit_reason = ? WHERE segment_id = ? "
+            "AND exited_at IS NULL AND profile_id IN (SELECT unnest(?))",
+            [now, reason, segment.segment_id, changes.exited],
+        )
+    row = tx.fetchone(
+        "SELECT count(*) FROM segment_memberships WHERE segment_id = ? AND exited_at IS NULL",
+        [segment.segment_id],
+    )
+    changes.members = int(row[0]) if row else 0
+    if changes.entered or changes.exited or segment.evaluated_at is None:
+        tx.execute("INSERT INTO segment_counts VALUES (?, ?, ?)", [segment.segment_id, now, changes.members])
+    tx.execute("UPDATE segments SET evaluated_at = ? WHERE segment_id = ?", [now, segment.segment_id])
+    queue_deliveries(tx, segment, changes.entered, "enter", now, reason)
+    queue_deliveries(tx, segment, changes.exited, "exit", now, reason)

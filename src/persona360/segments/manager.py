@@ -1,0 +1,243 @@
+"""``ws.segments``: define, preview, evaluate and watch segments; manage their triggers."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+
+from persona360.segments.catalogue import Catalogue
+from persona360.segments.compile import compile_condition
+from persona360.segments.definitions import Segment, SegmentSpec, check_name, insert_segment, load_segments
+from persona360.segments.evaluate import Changes, evaluate
+from persona360.segments.nodes import InSegment, Node, to_json
+from persona360.segments.sweep import FULL, candidates_sql
+from persona360.segments.triggers import add_trigger, deliver_due
+
+if TYPE_CHECKING:
+    from persona360.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+
+class Segments:
+    """Segments of one workspace. Evaluation runs on the workspace's write transaction."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+        self._queue: queue.Queue[set[int] | None] | None = None
+        self._worker: threading.Thread | None = None
+
+    # -- defining ---------------------------------------------------------------
+    def catalogue(self) -> Catalogue:
+        """The trait, event and segment names a new condition may use."""
+        db = self._ws.db
+        traits = {str(r[0]) for r in db.query("SELECT DISTINCT name FROM profile_traits")}
+        events = {str(r[0]) for r in db.query("SELECT DISTINCT event FROM anchor_event_counts")}
+        events |= {"identify", "page", "screen", "group", "alias"}
+        segments = {str(r[0]) for r in db.query("SELECT name FROM segments WHERE active")}
+        return Catalogue(frozenset(traits), frozenset(events), frozenset(segments))
+
+    def check(self, spec: SegmentSpec) -> Node:
+        """Parse and compile ``spec`` against the workspace; raise ConditionError if wrong."""
+        check_name(spec.name)
+        node = spec.node()
+        compile_condition(node, self.catalogue(), self._ws.clock.now())
+        return node
+
+    def preview(self, spec: SegmentSpec, sample: int = 10) -> dict[str, Any]:
+        """Size and a sample of members, without saving anything."""
+        node = self.check(spec)
+        sql = compile_condition(node, self.catalogue(), self._ws.clock.now()).sql(dialect="duckdb")
+        members = [int(r[0]) for r in self._ws.db.query(sql)]
+        profiles = self._ws.profiles.list_ids(members[:sample]) if members else []
+        return {"name": spec.name, "size": len(members), "sample": profiles, "tree": to_json(node),
+                "sql": sql}
+
+    def create(self, spec: SegmentSpec) -> dict[str, Any]:
+        """Save a segment and compute its members; entries fire triggers added later only."""
+        node = self.check(spec)
+        definition = spec.condition if spec.condition is not None else repr(to_json(node))
+        now = self._ws.clock.now()
+        with self._ws.db.transaction() as tx:
+            insert_segment(tx, spec, node, definition, now)
+            segment = load_segments(tx, spec.name)[0]
+            changes = evaluate(tx, segment, now, "created")
+        return {**segment.public(), "members": changes.members}
+
+    def delete(self, name: str) -> None:
+        """Deactivate a segment; its history stays."""
+        segment = self.get(name)
+        with self._ws.db.transaction() as tx:
+            tx.execute("UPDATE segments SET active = FALSE, name = name || '#' || segment_id "
+                       "WHERE segment_id = ?", [segment.segment_id])
+
+    # -- reading ----------------------------------------------------------------
+    def get(self, name: str | int) -> Segment:
+        return load_segments(self._ws.db, name)[0]
+
+    def list(self) -> list[dict[str, Any]]:
+        rows = self._ws.db.query_dicts(
+            "SELECT s.segment_id, s.name, s.definition, s.evaluated_at, "
+            "(SELECT count(*) FROM segment_memberships m WHERE m.segment_id = s.segment_id "
+            "AND m.exited_at IS NULL) AS members FROM segments s WHERE active ORDER BY segment_id")
+        return rows
+
+    def members(self, name: str | int, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+        segment = self.get(name)
+        rows = self._ws.db.query_dicts(
+            "SELECT profile_id, entered_at, enter_reason FROM segment_memberships "
+            "WHERE segment_id = ? AND exited_at IS NULL ORDER BY profile_id LIMIT ? OFFSET ?",
+            [segment.segment_id, limit, offset])
+        total = self._ws.db.scalar("SELECT count(*) FROM segment_memberships WHERE segment_id = ? "
+                                   "AND exited_at IS NULL", [segment.segment_id])
+        return {"segment": segment.name, "total": int(total), "members": rows}
+
+    def history(self, name: str | int, profile_id: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        segment = self.get(name)
+        return self._ws.db.query_dicts(
+            "SELECT profile_id, entered_at, enter_reason, exited_at, exit_reason FROM segment_memberships "
+            "WHERE segment_id = ? AND (? IS NULL OR profile_id = ?) "
+            "ORDER BY greatest(entered_at, coalesce(exited_at, entered_at)) DESC LIMIT ?",
+            [segment.segment_id, profile_id, profile_id, limit])
+
+    def counts(self, name: str | int) -> list[dict[str, Any]]:
+        segment = self.get(name)
+        return self._ws.db.query_dicts(
+            "SELECT counted_at, members FROM segment_counts WHERE segment_id = ? ORDER BY counted_at", [segment.segment_id])
+
+    def of_profile(self, profile_id: int) -> list[dict[str, Any]]:
+        return self._ws.db.query_dicts(
+            "SELECT s.name, m.entered_at FROM segment_memberships m JOIN segments s USING (segment_id) "
+            "WHERE m.profile_id = ? AND m.exited_at IS NULL AND s.active ORDER BY s.name", [profile_id])
+
+    # -- evaluating -------------------------------------------------------------
+    def evaluate(self, name: str | int | None = None, reason: str = "recomputed") -> list[Changes]:
+        """Full evaluation of one or every segment, in definition order."""
+        segments = load_segments(self._ws.db, name)
+        now = self._ws.clock.now()
+        with self._ws.db.transaction() as tx:
+            return [evaluate(tx, segment, now, reason) for segment in segments]
+
+    def on_batch(self, touched: Iterable[int]) -> None:
+        """Re-evaluate the profiles a committed batch touched (in the background if started)."""
+        ids = set(touched)
+        if not ids:
+            return
+        if self._queue is not None:
+            self._queue.put(ids)
+        else:
+            self.evaluate_profiles(ids, "event")
+
+    def evaluate_profiles(self, profile_ids: set[int], reason: str) -> list[Changes]:
+        segments = load_segments(self._ws.db)
+        if not segments:
+            return []
+        now = self._ws.clock.now()
+        changes = []
+        with self._ws.db.transaction() as tx:
+            for segment in segments:
+                changes.append(evaluate(tx, segment, now, reason, profile_ids))
+        return changes
+
+    def sweep(self) -> list[Changes]:
+        """Re-evaluate only the profiles whose membership time alone may have changed."""
+        now = self._ws.clock.now()
+        changed: set[int] = set()
+        results = []
+        with self._ws.db.transaction() as tx:
+            for segment in load_segments(tx):
+                since = segment.swept_at or segment.created_at
+                scope = self._sweep_scope(tx, segment, since, now, changed)
+                if scope is FULL:
+                    result = evaluate(tx, segment, now, "time")
+                elif scope:
+                    result = evaluate(tx, segment, now, "time", scope)  # type: ignore[arg-type]
+                else:
+                    result = Changes(segment.name)
+                tx.execute("UPDATE segments SET swept_at = ? WHERE segment_id = ?", [now, segment.segment_id])
+                changed |= set(result.entered) | set(result.exited)
+                results.append(result)
+        return results
+
+    def _sweep_scope(self, tx: Any, segment: Segment, since: datetime, now: datetime, changed: set[int]) -> Any:
+        query = candidates_sql(segment.node, since, now)
+        if query == FULL:
+            return FULL
+        scope = set(changed) if _uses_segments(segment.node) else set()
+        if query is not None:
+            scope |= {int(r[0]) for r in tx.fetchall(query.sql(dialect="duckdb"))}  # type: ignore[union-attr]
+        return scope
+
+    # -- background work (the server) -------------------------------------------
+    def start_worker(self) -> None:
+        """Evaluate touched profiles on a thread of their own, coalescing batches."""
+        self._queue = queue.Queue()
+        self._worker = threading.Thread(target=self._work, name="persona360-segments", daemon=True)
+        self._worker.start()
+
+    def stop_worker(self) -> None:
+        if self._queue is not None and self._worker is not None:
+            self._queue.put(None)
+            self._worker.join()
+        self._queue, self._worker = None, None
+
+    def _work(self) -> None:
+        assert self._queue is not None
+        while True:
+            ids = self._queue.get()
+            if ids is None:
+                return
+            while not self._queue.empty():
+                more = self._queue.get()
+                if more is None:
+                    self._safe_evaluate(ids)
+                    return
+                ids |= more
+            self._safe_evaluate(ids)
+
+    def _safe_evaluate(self, ids: set[int]) -> None:
+        try:
+            self.evaluate_profiles(ids, "event")
+        except Exception:  # noqa: BLE001 - a worker thread boundary: logged, next batch goes on
+            log.exception("segment evaluation of %d profiles failed", len(ids))
+
+    # -- triggers ---------------------------------------------------------------
+    def add_trigger(self, name: str, url: str, on: str = "enter", max_attempts: int = 5,
+                    secret: str | None = None) -> dict[str, Any]:
+        segment = self.get(name)
+        with self._ws.db.transaction() as tx:
+            trigger_id, secret = add_trigger(tx, segment.segment_id, url, on, self._ws.clock.now(),
+                                             max_attempts, secret)
+        return {"trigger_id": trigger_id, "segment": segment.name, "on": on, "url": url, "secret": secret}
+
+    def triggers(self) -> list[dict[str, Any]]:
+        return self._ws.db.query_dicts(
+            "SELECT t.trigger_id, s.name AS segment, t.on_change, t.url, t.max_attempts, t.created_at, "
+            "count(d.delivery_id) FILTER (d.status = 'delivered') AS delivered, "
+            "count(d.delivery_id) FILTER (d.status = 'pending') AS pending, "
+            "count(d.delivery_id) FILTER (d.status = 'dead') AS dead "
+            "FROM segment_triggers t JOIN segments s USING (segment_id) "
+            "LEFT JOIN trigger_deliveries d USING (trigger_id) WHERE t.active GROUP BY ALL ORDER BY 1")
+
+    def deliveries(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        return self._ws.db.query_dicts(
+            "SELECT delivery_id, trigger_id, profile_id, change, status, attempts, next_attempt_at, "
+            "last_error, created_at, delivered_at FROM trigger_deliveries "
+            "WHERE ? IS NULL OR status = ? ORDER BY delivery_id DESC LIMIT ?", [status, status, limit])
+
+    def deliver_due(self) -> dict[str, int]:
+        """Send the webhook deliveries that are due now."""
+        return deliver_due(self._ws.db, self._ws.clock.now())
+
+
+def _uses_segments(node: Node) -> bool:
+    if isinstance(node, InSegment):
+        return True
+    items = getattr(node, "items", None) or ([getattr(node, "item")] if hasattr(node, "item") else [])
+    return any(_uses_segments(item) for item in items)
+

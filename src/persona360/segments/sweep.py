@@ -1,0 +1,91 @@
+"""The clock sweep: which profiles can change membership just because time passed.
+
+A condition with a relative window changes only for profiles whose events cross a
+window edge between two sweeps: an order leaving ``within = 30d``, a cart add whose
+30 minutes ran out, a last purchase passing "60 days ago". For a sweep from ``t0``
+to ``t1`` those are the profiles with such an event in ``(t0 - W, t1 - W]``; only
+they are re-evaluated. Conditions whose shift cannot be bounded that way (times
+stored in traits) fall back to a full evaluation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlglot import exp
+
+from persona360.segments.compile import epoch_us
+from persona360.segments.nodes import (
+    Aggregate,
+    And,
+    Compare,
+    EventMoment,
+    Node,
+    Not,
+    Or,
+    Sequence,
+    TimeCompare,
+    Trait,
+)
+from persona360.segments.catalogue import PROFILE_COLUMNS
+
+FULL = "full"
+
+
+def candidates_sql(node: Node, since: datetime, until: datetime) -> exp.Select | str | None:
+    """Profiles whose membership may have changed from ``since`` to ``until``.
+
+    Returns:
+        A query of ``profile_id``; ``None`` when time alone changes nothing;
+        ``"full"`` when the whole segment must be re-evaluated.
+    """
+    parts: list[exp.Select] = []
+    for edge in _edges(node):
+        if edge == FULL:
+            return FULL
+        parts.append(_crossing(edge, since, until))
+    if not parts:
+        return None
+    query = parts[0]
+    for part in parts[1:]:
+        query = exp.union(query, part, distinct=True)  # type: ignore[assignment]
+    return query
+
+
+Edge = tuple[str, str, timedelta]  # (relation: "event" or a profile column, event name, delay)
+
+
+def _edges(node: Node) -> list[Edge | str]:
+    if isinstance(node, And | Or):
+        return [edge for item in node.items for edge in _edges(item)]
+    if isinstance(node, Not):
+        return _edges(node.item)
+    if isinstance(node, Compare) and isinstance(node.operand, Aggregate):
+        last = node.operand.window.last
+        return [("event", node.operand.event, last)] if last is not None else []
+    if isinstance(node, Sequence) and node.kind == "then_not" and node.within is not None:
+        return [("event", node.first, node.within)]
+    if isinstance(node, TimeCompare):
+        delay = node.moment.ago
+        if delay is None:
+            return []
+        if isinstance(node.operand, EventMoment):
+            return [("event", node.operand.event, delay)]
+        if isinstance(node.operand, Trait) and PROFILE_COLUMNS.get(node.operand.name) == "time":
+            return [(node.operand.name, "", delay)]
+        return [FULL]
+    return []
+
+
+def _crossing(edge: Edge, since: datetime, until: datetime) -> exp.Select:
+    relation, event, delay = edge
+    low = exp.Literal.number(epoch_us(since - delay))
+    high = exp.Literal.number(epoch_us(until - delay))
+    if relation == "event":
+        column = exp.column("ts")
+        where = exp.and_(exp.EQ(this=exp.column("event"), expression=exp.Literal.string(event)),
+                         exp.GT(this=column, expression=low), exp.LTE(this=column.copy(), expression=high))
+        return exp.select("profile_id").distinct().from_("seg_events").where(where)
+    column = exp.column(relation)
+    where = exp.and_(exp.GT(this=column, expression=low), exp.LTE(this=column.copy(), expression=high))
+    return exp.select("profile_id").from_("seg_profiles").where(where)
