@@ -83,6 +83,9 @@ class Settings(BaseSettings):
         description="How the shown trait value is picked: most_recent, most_trusted or most_frequent.",
     )
     stale_after_days: int = Field(365, description="Trait values older than this are marked stale.")
+    sweep_seconds: float = Field(
+        15.0, description="How often the server applies the passing of time to segments and sends due webhooks."
+    )
     revenue_currency: str = Field(
         "UAH", description="Currency assumed for revenue when an order names none."
     )

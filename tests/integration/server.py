@@ -37,7 +37,10 @@ def free_port() -> int:
 def cli(db: Path, *args: str) -> dict[str, Any]:
     """Run ``persona360 --db DB ARGS --json`` and return its JSON answer."""
     done = subprocess.run(
-        [CLI, "--db", str(db), *args, "--json"], capture_output=True, text=True, timeout=600,
+        [CLI, "--db", str(db), *args, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
         check=False,
     )
     if done.returncode != 0:
@@ -87,7 +90,9 @@ class LiveServer:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [CLI, "--db", str(self.db), "serve", "--host", HOST, "--port", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         log.close()
         self._wait_healthy()
@@ -108,16 +113,24 @@ class LiveServer:
         self.kill()
         raise RuntimeError(f"the server did not answer /health in {START_TIMEOUT} s:\n{self.log()}")
 
-    def stop(self) -> int | None:
-        """SIGTERM, then wait for a graceful exit (SIGKILL if it hangs); return the exit code."""
-        if self.process is None or self.process.poll() is not None:
-            return self.process.returncode if self.process else None
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise RuntimeError(f"the server ignored SIGTERM for {STOP_TIMEOUT} s") from None
+    def stop(self) -> bool:
+        """SIGTERM, then wait for a graceful exit (SIGKILL if it hangs).
+
+        Returns:
+            Whether the process ended cleanly: exit code 0, or killed by the SIGTERM that
+            uvicorn re-raises after its graceful shutdown, with no traceback in the log.
+        """
+        if self.process is None:
+            return False
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise RuntimeError(f"the server ignored SIGTERM for {STOP_TIMEOUT} s") from None
+        clean_exit = self.process.returncode in (0, -signal.SIGTERM)
+        return clean_exit and "Traceback" not in self.log()
 
     def kill(self) -> None:
         """SIGKILL: the crash a power cut or the OOM killer would cause."""
@@ -147,3 +160,26 @@ def stored_message_ids(db: Path, source: str = "shop-web") -> dict[str, int]:
     finally:
         con.close()
     return {str(message_id): int(n) for message_id, n in rows}
+
+
+@dataclass
+class Live:
+    """A running server, its workspace credentials and ready-made HTTP clients."""
+
+    server: LiveServer
+    creds: Credentials
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def tracking(self, **kwargs: Any) -> httpx.Client:
+        """A client that sends the write key as HTTP Basic user, as Segment's SDKs do."""
+        return httpx.Client(
+            base_url=self.url, auth=(self.creds.write_key, ""), timeout=30, **kwargs
+        )
+
+    def admin(self, token: str | None = None) -> httpx.Client:
+        """A client for the admin API with a Bearer token (the admin one by default)."""
+        headers = {"Authorization": f"Bearer {token or self.creds.admin_token}"}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)

@@ -15,8 +15,9 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from persona360 import __version__
 from persona360.api import tracking
-from persona360.api.admin import profiles
+from persona360.api.admin import profiles, segments
 from persona360.api.errors import install_error_handlers
+from persona360.api.ticker import Ticker
 from persona360.ingest.batcher import Batcher
 from persona360.workspace import Workspace
 
@@ -30,10 +31,14 @@ def create_app(workspace: Workspace) -> FastAPI:
         app.state.batcher = Batcher(
             workspace.writer, settings.batch_max_events, settings.batch_max_wait_ms
         )
+        workspace.segments.start_worker()
+        ticker = Ticker(settings.sweep_seconds, [workspace.segments.sweep, workspace.segments.deliver_due])
         try:
             yield
         finally:
+            ticker.stop()
             app.state.batcher.close()
+            workspace.segments.stop_worker()
             workspace.db.checkpoint()
 
     app = FastAPI(
@@ -53,6 +58,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     install_error_handlers(app)
     app.include_router(tracking.router)
     app.include_router(profiles.router)
+    app.include_router(segments.router)
 
     @app.get("/health", tags=["meta"], summary="Liveness and counts")
     def health() -> dict[str, Any]:

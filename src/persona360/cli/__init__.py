@@ -15,6 +15,7 @@ from persona360.cli import (
     demo_cmds,
     ingest_cmds,
     profile_cmds,
+    segment_cmds,
     server_cmds,
     workspace_cmds,
 )
@@ -46,6 +47,7 @@ access_cmds.register(app)
 ingest_cmds.register(app)
 profile_cmds.register(app)
 server_cmds.register(app)
+segment_cmds.register(app)
 demo_cmds.register(app)
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from persona360.errors import IdentityError
 from persona360.identity.guardrails import limit_breach
 
 IdentifierKey = tuple[str, str]
@@ -136,6 +137,8 @@ class IdentityGraph:
         handles, anonymous id); the first one that is not blocklisted anchors the
         event and every other identifier is linked to it.
         """
+        if not keys:
+            raise IdentityError("an event reached the identity graph without any identifier")
         resolved = [self._resolve_previous(key) if key[0] == "previous_id" else key for key in keys]
         ordered = sorted(resolved, key=lambda key: key in self.blocklist)
         ids = [self._ensure(key, source_id, at) for key in ordered]

@@ -25,6 +25,7 @@ _HANDLE_URL = re.compile(r"^(https?://)?(www\.)?[a-z]+\.(com|net)/", re.IGNORECA
 _NAMESPACE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 
+@lru_cache(maxsize=500_000)
 def normalise_email(raw: object) -> str | None:
     """Trim and lower-case an email; Gmail addresses lose dots and ``+tags``.
 

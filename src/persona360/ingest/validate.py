@@ -68,7 +68,9 @@ def to_record(
     sent_at = _time(message.sentAt or batch_sent_at, "sentAt")
     timestamp = _corrected(original, sent_at, received)
     _check_window(timestamp, limits)
-    user_id, anonymous_id = message.userId or None, message.anonymousId or None
+    # strip first: "   " is no id, and must be refused here rather than reach the graph
+    user_id = (message.userId or "").strip() or None
+    anonymous_id = (message.anonymousId or "").strip() or None
     _check_type_fields(message, kind, user_id, anonymous_id)
     properties = message.properties or {}
     event = message.event if kind == "track" else message.name
@@ -220,7 +222,14 @@ def _corrected(original: datetime | None, sent_at: datetime | None, received: da
         return received
     if sent_at is None:
         return original
-    return received - (sent_at - original)
+    try:
+        return received - (sent_at - original)
+    except OverflowError:
+        raise InvalidEventError(
+            f"fields 'sentAt' ({sent_at.isoformat()}) and 'timestamp' ({original.isoformat()}) "
+            "are too far apart to correct clock skew",
+            field="sentAt",
+        ) from None
 
 
 def _check_window(timestamp: datetime, limits: Limits) -> None:

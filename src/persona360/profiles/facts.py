@@ -21,13 +21,14 @@ from persona360.store.database import Transaction
 _TRAIT_UPSERT = """
 INSERT INTO trait_values
 SELECT anchor_id, name, value, source_id, min(observed_at), max(observed_at), count(*),
-       max(confidence)
+       max(confidence), max(seq)
 FROM __p360__traits GROUP BY ALL
 ON CONFLICT (anchor_id, name, value, source_id) DO UPDATE SET
     first_observed = least(trait_values.first_observed, excluded.first_observed),
     last_observed = greatest(trait_values.last_observed, excluded.last_observed),
     times_seen = trait_values.times_seen + excluded.times_seen,
-    confidence = greatest(trait_values.confidence, excluded.confidence)
+    confidence = greatest(trait_values.confidence, excluded.confidence),
+    last_seq = greatest(trait_values.last_seq, excluded.last_seq)
 """
 
 _ORDER_INSERT = """
@@ -82,7 +83,7 @@ def record_facts(
     source_names: dict[int, str],
 ) -> None:
     """Add what ``records`` (new, stored events) say about their anchors."""
-    _record_traits(tx, records, anchors)
+    _record_traits(tx, records, anchors, seqs)
     _record_orders(tx, records, anchors, seqs)
     facts = pa.table(
         {
@@ -118,11 +119,14 @@ def flatten_traits(traits: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _record_traits(tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int]) -> None:
+def _record_traits(
+    tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int], seqs: Sequence[int]
+) -> None:
     columns: dict[str, list[Any]] = {
-        key: [] for key in ("anchor_id", "name", "value", "source_id", "observed_at", "confidence")
+        key: []
+        for key in ("anchor_id", "name", "value", "source_id", "observed_at", "confidence", "seq")
     }
-    for record, anchor in zip(records, anchors, strict=True):
+    for record, anchor, seq in zip(records, anchors, seqs, strict=True):
         if not record.traits:
             continue
         confidence = float(record.extra.get("confidence", 1.0))
@@ -133,6 +137,7 @@ def _record_traits(tx: Transaction, records: Sequence[EventRecord], anchors: Seq
             columns["source_id"].append(record.source_id)
             columns["observed_at"].append(record.timestamp)
             columns["confidence"].append(confidence)
+            columns["seq"].append(seq)
     if not columns["anchor_id"]:
         return
     table = pa.table(
@@ -141,6 +146,7 @@ def _record_traits(tx: Transaction, records: Sequence[EventRecord], anchors: Seq
             "anchor_id": pa.array(columns["anchor_id"], pa.int64()),
             "source_id": pa.array(columns["source_id"], pa.int32()),
             "observed_at": pa.array(columns["observed_at"], pa.timestamp("us", "UTC")),
+            "seq": pa.array(columns["seq"], pa.int64()),
         }
     )
     tx.register("__p360__traits", table)

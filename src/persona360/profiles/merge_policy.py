@@ -9,11 +9,12 @@ from __future__ import annotations
 
 # ORDER BY of the window that ranks a profile's candidate values for one trait.
 # Columns: priority (position in the trusted-source list, 1000 when absent),
-# last_observed, frequency (times seen across the profile), value.
+# last_observed, last_seq (commit order, which breaks ties between values observed at
+# the same instant: the later write wins), frequency (times seen across the profile).
 POLICY_ORDER: dict[str, str] = {
-    "most_recent": "last_observed DESC, priority, value",
-    "most_trusted": "priority, last_observed DESC, value",
-    "most_frequent": "frequency DESC, last_observed DESC, priority, value",
+    "most_recent": "last_observed DESC, last_seq DESC, priority",
+    "most_trusted": "priority, last_observed DESC, last_seq DESC",
+    "most_frequent": "frequency DESC, last_observed DESC, last_seq DESC, priority",
 }
 
 

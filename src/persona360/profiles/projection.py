@@ -58,7 +58,7 @@ INSERT INTO profile_traits
 WITH {members},
 candidates AS (
     SELECT m.profile_id, t.name, t.value, src.name AS source, t.last_observed,
-           t.times_seen, t.confidence,
+           t.last_seq, t.times_seen, t.confidence,
            coalesce(list_position($priority, src.name), 1000) AS priority
     FROM members m JOIN trait_values t ON t.anchor_id = m.identifier_id
     JOIN sources src ON src.source_id = t.source_id),

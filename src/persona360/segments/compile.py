@@ -287,8 +287,12 @@ class _Compiler:
         return exp.and_(*parts)
 
     def _check_event(self, event: str, pos: Position) -> None:
-        if not self.catalogue.permissive and self.catalogue.events and event not in self.catalogue.events:
-            raise _error(pos, f"no event named {event!r} has been seen" + self.catalogue.suggest(event, "events"))
+        """An event never seen is fine (a segment may wait for it) unless it looks like a typo."""
+        if self.catalogue.permissive or event in self.catalogue.events:
+            return
+        hint = self.catalogue.suggest(event, "events")
+        if hint:
+            raise _error(pos, f"no event named {event!r} has been seen{hint}")
 
     def _scope(self, table: str | None) -> exp.Expression:
         if not self.scoped:

@@ -45,7 +45,7 @@ MIGRATIONS: list[list[str]] = [
             anchor_id BIGINT NOT NULL, name VARCHAR NOT NULL, value VARCHAR NOT NULL,
             source_id INTEGER NOT NULL, first_observed TIMESTAMPTZ NOT NULL,
             last_observed TIMESTAMPTZ NOT NULL, times_seen BIGINT NOT NULL,
-            confidence DOUBLE NOT NULL,
+            confidence DOUBLE NOT NULL, last_seq BIGINT NOT NULL,
             PRIMARY KEY (anchor_id, name, value, source_id))""",
         """CREATE TABLE orders (
             order_id VARCHAR PRIMARY KEY, anchor_id BIGINT NOT NULL, source_id INTEGER NOT NULL,

@@ -10,36 +10,13 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from integration.server import Credentials, LiveServer, make_workspace
-
-
-@dataclass
-class Live:
-    """A running server, its workspace credentials and ready-made HTTP clients."""
-
-    server: LiveServer
-    creds: Credentials
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def tracking(self, **kwargs: Any) -> httpx.Client:
-        """A client that sends the write key as HTTP Basic user, as Segment's SDKs do."""
-        return httpx.Client(base_url=self.url, auth=(self.creds.write_key, ""), timeout=30,
-                            **kwargs)
-
-    def admin(self, token: str | None = None) -> httpx.Client:
-        """A client for the admin API with a Bearer token (the admin one by default)."""
-        headers = {"Authorization": f"Bearer {token or self.creds.admin_token}"}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+from integration.server import Credentials, Live, LiveServer, make_workspace
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,8 @@ class RowContext:
         self.source_name, self.now, self.region = source_name, now, region
         self.event_name = event_name
         self.roles = {column: mapping.role_of(column) for column in mapping.roles}
+        # line-item columns, found once per import rather than once per row
+        self.items = [(column, role[5:]) for column, role in self.roles.items() if role.startswith("item:")]
 
 
 def rows_to_record(rows: list[dict[str, Any]], ctx: RowContext) -> EventRecord:
@@ -179,9 +181,8 @@ def _order_properties(
 
 def _item(row: dict[str, Any], ctx: RowContext) -> dict[str, Any]:
     item: dict[str, Any] = {}
-    for column, role in ctx.roles.items():
-        if role.startswith("item:") and not _blank(row.get(column)):
-            name = role[5:]
+    for column, name in ctx.items:
+        if not _blank(row.get(column)):
             value = row[column]
             item[name] = (
                 _as_number(value, column) if name in ("price", "quantity") else _plain(value)

@@ -1,0 +1,76 @@
+"""Admin endpoints for segments: list, preview, create, members, history, counts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from persona360.access.keys import Token
+from persona360.api.deps import WorkspaceDep, require
+from persona360.segments.definitions import SegmentSpec
+
+router = APIRouter(prefix="/v1/segments", tags=["segments"])
+ManageSegments = Annotated[Token, Depends(require("segments"))]
+
+
+class SegmentCreate(BaseModel):
+    """A segment: the condition as text, or as the JSON tree the preview returns."""
+
+    name: str = Field(examples=["Kyiv regulars"])
+    condition: str | None = Field(None, examples=['orders_count >= 3 and city = "Kyiv"'])
+    tree: dict[str, Any] | None = None
+    description: str = ""
+
+    def spec(self) -> SegmentSpec:
+        return SegmentSpec(self.name, self.condition, self.tree, self.description)
+
+
+class TriggerCreate(BaseModel):
+    url: str = Field(examples=["https://example.org/hooks/persona360"])
+    on: str = Field("enter", pattern="^(enter|exit)$")
+    max_attempts: int = Field(5, ge=1, le=50)
+
+
+@router.get("", summary="List segments with their sizes")
+def list_segments(ws: WorkspaceDep, token: ManageSegments) -> dict[str, Any]:
+    return {"segments": ws.segments.list()}
+
+
+@router.post("/preview", summary="Size and sample of a condition, without saving")
+def preview(body: SegmentCreate, ws: WorkspaceDep, token: ManageSegments,
+            sample: int = Query(10, ge=0, le=100)) -> dict[str, Any]:
+    return ws.segments.preview(body.spec(), sample)
+
+
+@router.post("", summary="Create a segment", status_code=201)
+def create(body: SegmentCreate, ws: WorkspaceDep, token: ManageSegments) -> dict[str, Any]:
+    return ws.segments.create(body.spec())
+
+
+@router.get("/{segment}", summary="One segment")
+def get_segment(segment: str, ws: WorkspaceDep, token: ManageSegments) -> dict[str, Any]:
+    return {**ws.segments.get(segment).public(), "members": ws.segments.members(segment, limit=0)["total"]}
+
+
+@router.get("/{segment}/members", summary="Current members")
+def members(segment: str, ws: WorkspaceDep, token: ManageSegments,
+            limit: int = Query(100, ge=0, le=1000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    return ws.segments.members(segment, limit, offset)
+
+
+@router.get("/{segment}/history", summary="Entries and exits, newest first")
+def history(segment: str, ws: WorkspaceDep, token: ManageSegments, profile_id: int | None = None,
+            limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
+    return {"history": ws.segments.history(segment, profile_id, limit)}
+
+
+@router.get("/{segment}/counts", summary="Size over time")
+def counts(segment: str, ws: WorkspaceDep, token: ManageSegments) -> dict[str, Any]:
+    return {"counts": ws.segments.counts(segment)}
+
+
+@router.post("/{segment}/triggers", summary="Call a webhook on entry or exit", status_code=201)
+def add_trigger(segment: str, body: TriggerCreate, ws: WorkspaceDep, token: ManageSegments) -> dict[str, Any]:
+    return ws.segments.add_trigger(segment, body.url, body.on, body.max_attempts)

@@ -1,0 +1,195 @@
+"""``segments``: define, preview, list and watch segments; their webhook triggers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from persona360.cli.state import console, print_json, workspace
+from persona360.segments.definitions import SegmentSpec
+
+segments = typer.Typer(help="Live segments: conditions over traits and events.", no_args_is_help=True)
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+Condition = Annotated[str, typer.Argument(help='e.g. \'orders_count >= 3 and city = "Kyiv"\'.')]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(segments, name="segments")
+
+
+@segments.command("list")
+def list_segments(json: JsonOption = False) -> None:
+    """List segments with their current size."""
+    with workspace() as ws:
+        rows = ws.segments.list()
+    if json:
+        print_json(rows)
+        return
+    table = Table("id", "name", "members", "definition", "evaluated")
+    for row in rows:
+        table.add_row(str(row["segment_id"]), row["name"], str(row["members"]), row["definition"],
+                      str(row["evaluated_at"] or "-")[:19])
+    console.print(table)
+
+
+@segments.command("preview")
+def preview(condition: Condition, sample: int = 10, json: JsonOption = False) -> None:
+    """Show the size and a sample of members of a condition, without saving it."""
+    with workspace() as ws:
+        result = ws.segments.preview(SegmentSpec("preview", condition), sample)
+    if json:
+        print_json(result)
+        return
+    console.print(f"[bold]{result['size']}[/] profiles match.")
+    _sample(result["sample"])
+
+
+@segments.command("create")
+def create(name: str, condition: Condition, description: str = "", json: JsonOption = False) -> None:
+    """Save a segment; its members are computed at once and kept live."""
+    with workspace() as ws:
+        result = ws.segments.create(SegmentSpec(name, condition, description=description))
+    if json:
+        print_json(result)
+    else:
+        console.print(f"Segment [bold]{result['name']}[/] created with {result['members']} members.")
+
+
+@segments.command("show")
+def show(name: str, json: JsonOption = False) -> None:
+    """Show a segment's definition, size and size over time."""
+    with workspace() as ws:
+        segment = ws.segments.get(name).public()
+        segment["counts"] = ws.segments.counts(name)
+        segment["members"] = ws.segments.members(name, limit=0)["total"]
+    if json:
+        print_json(segment)
+        return
+    console.print(f"[bold]{segment['name']}[/] ({segment['members']} members): {segment['definition']}")
+    for count in segment["counts"][-10:]:
+        console.print(f"  {str(count['counted_at'])[:19]}  {count['members']}")
+
+
+@segments.command("members")
+def members(name: str, limit: int = 50, offset: int = 0, json: JsonOption = False) -> None:
+    """List a segment's current members."""
+    with workspace() as ws:
+        page = ws.segments.members(name, limit, offset)
+    if json:
+        print_json(page)
+        return
+    table = Table("profile", "entered", "why", title=f"{page['segment']}: {page['total']} members")
+    for row in page["members"]:
+        table.add_row(str(row["profile_id"]), str(row["entered_at"])[:19], row["enter_reason"])
+    console.print(table)
+
+
+@segments.command("history")
+def history(name: str, profile: int | None = None, limit: int = 50, json: JsonOption = False) -> None:
+    """Entries and exits, newest first."""
+    with workspace() as ws:
+        rows = ws.segments.history(name, profile, limit)
+    if json:
+        print_json(rows)
+        return
+    table = Table("profile", "entered", "why", "exited", "why")
+    for row in rows:
+        table.add_row(str(row["profile_id"]), str(row["entered_at"])[:19], row["enter_reason"],
+                      str(row["exited_at"] or "")[:19], row["exit_reason"] or "")
+    console.print(table)
+
+
+@segments.command("evaluate")
+def evaluate(name: Annotated[str | None, typer.Argument(help="One segment; all when omitted.")] = None,
+             json: JsonOption = False) -> None:
+    """Recompute segments from scratch (they are kept live; this is for repairs)."""
+    with workspace() as ws:
+        changes = ws.segments.evaluate(name)
+    rows = [{"segment": c.segment, "members": c.members, "entered": len(c.entered), "exited": len(c.exited)}
+            for c in changes]
+    if json:
+        print_json(rows)
+        return
+    for row in rows:
+        console.print(f"{row['segment']}: {row['members']} members (+{row['entered']} -{row['exited']})")
+
+
+@segments.command("sweep")
+def sweep(json: JsonOption = False) -> None:
+    """Apply the passing of time now (the server does this on a clock), then send due webhooks."""
+    with workspace() as ws:
+        changes = ws.segments.sweep()
+        sent = ws.segments.deliver_due()
+    result = {"changes": {c.segment: {"entered": len(c.entered), "exited": len(c.exited)} for c in changes},
+              "deliveries": sent}
+    if json:
+        print_json(result)
+    else:
+        console.print(result)
+
+
+@segments.command("delete")
+def delete(name: str) -> None:
+    """Stop a segment (its history is kept)."""
+    with workspace() as ws:
+        ws.segments.delete(name)
+    console.print(f"Segment {name} stopped.")
+
+
+@segments.command("trigger")
+def add_trigger(
+    name: str,
+    url: Annotated[str, typer.Option(help="Webhook URL that receives a signed POST.")],
+    on: Annotated[str, typer.Option(help="enter or exit.")] = "enter",
+    max_attempts: Annotated[int, typer.Option(help="Attempts before a delivery is dead-lettered.")] = 5,
+    json: JsonOption = False,
+) -> None:
+    """Call a webhook when a profile enters (or exits) the segment."""
+    with workspace() as ws:
+        trigger = ws.segments.add_trigger(name, url, on, max_attempts)
+    if json:
+        print_json(trigger)
+    else:
+        console.print(f"Trigger {trigger['trigger_id']} on {on} of {name} -> {url}\n"
+                      f"Signing secret (shown once): {trigger['secret']}")
+
+
+@segments.command("triggers")
+def triggers(json: JsonOption = False) -> None:
+    """List triggers with delivered, pending and dead-lettered counts."""
+    with workspace() as ws:
+        rows = ws.segments.triggers()
+    if json:
+        print_json(rows)
+        return
+    table = Table("id", "segment", "on", "url", "delivered", "pending", "dead")
+    for row in rows:
+        table.add_row(*(str(row[k]) for k in ("trigger_id", "segment", "on_change", "url", "delivered",
+                                               "pending", "dead")))
+    console.print(table)
+
+
+@segments.command("deliveries")
+def deliveries(status: Annotated[str | None, typer.Option(help="pending, delivered or dead.")] = None,
+               limit: int = 50, json: JsonOption = False) -> None:
+    """Webhook deliveries, newest first (``--status dead`` is the dead-letter list)."""
+    with workspace() as ws:
+        rows = ws.segments.deliveries(status, limit)
+    if json:
+        print_json(rows)
+        return
+    table = Table("id", "trigger", "profile", "change", "status", "attempts", "last error")
+    for row in rows:
+        table.add_row(*(str(row[k] if row[k] is not None else "") for k in (
+            "delivery_id", "trigger_id", "profile_id", "change", "status", "attempts", "last_error")))
+    console.print(table)
+
+
+def _sample(rows: list[dict[str, object]]) -> None:
+    table = Table("profile", "email", "orders", "revenue", "last seen")
+    for row in rows:
+        table.add_row(str(row["profile_id"]), str(row.get("email") or "-"), str(row["orders_count"]),
+                      f"{row['revenue']:.2f}", str(row["last_seen"])[:19])
+    console.print(table)

@@ -1,0 +1,169 @@
+"""Segments kept live: entries and exits as events arrive and as time passes, and triggers."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+from typing import Any
+
+import orjson
+import pytest
+
+from persona360 import Workspace
+from persona360.clock import FixedClock
+from persona360.segments.definitions import SegmentSpec
+from persona360.segments.errors import ConditionError
+
+ABANDONED = 'then_not("Product Added", "Order Completed", within = 30m)'
+
+
+def at(clock: FixedClock, **message: Any) -> dict[str, Any]:
+    return {"timestamp": clock.now().isoformat(), **message}
+
+
+@pytest.fixture
+def shop(workspace: Workspace) -> Workspace:
+    workspace.access.add_source("web")
+    return workspace
+
+
+def members(ws: Workspace, name: str) -> set[int]:
+    return {row["profile_id"] for row in ws.segments.members(name)["members"]}
+
+
+def test_abandoned_cart_fires_once_after_30_minutes_and_not_for_a_buyer(
+    shop: Workspace, clock: FixedClock, receiver: Any
+) -> None:
+    shop.ingest.send("web", [
+        at(clock, type="identify", userId="cart-only", traits={"email": "cart@x.org"}),
+        at(clock, type="identify", userId="buyer", traits={"email": "buyer@x.org"}),
+        at(clock, type="track", userId="cart-only", event="Product Added", properties={"sku": "S-1"}),
+        at(clock, type="track", userId="buyer", event="Product Added", properties={"sku": "S-2"}),
+    ])
+    shop.segments.create(SegmentSpec("abandoned cart", ABANDONED))
+    trigger = shop.segments.add_trigger("abandoned cart", receiver.url, "enter")
+    clock.advance(minutes=10)
+    shop.ingest.send("web", [at(clock, type="track", userId="buyer", event="Order Completed",
+                                properties={"order_id": "o-1", "revenue": 50})])
+    shop.segments.sweep()
+    assert shop.segments.deliver_due() == {"delivered": 0, "retried": 0, "dead": 0}
+    clock.advance(minutes=21)
+    changes = shop.segments.sweep()
+    assert [len(c.entered) for c in changes] == [1]
+    assert shop.segments.deliver_due()["delivered"] == 1
+    clock.advance(minutes=30)
+    shop.segments.sweep()
+    assert shop.segments.deliver_due()["delivered"] == 0
+    cart_only = shop.profiles.find("user_id", "cart-only")
+    assert members(shop, "abandoned cart") == {cart_only}
+    assert len(receiver.requests) == 1
+    headers, body = receiver.requests[0]
+    payload = orjson.loads(body)
+    assert (payload["profile_id"], payload["change"], payload["segment"]) == (cart_only, "enter", "abandoned cart")
+    expected = hmac.new(trigger["secret"].encode(), headers["X-Persona360-Timestamp"].encode() + b"." + body,
+                        hashlib.sha256).hexdigest()
+    assert headers["X-Persona360-Signature"] == f"sha256={expected}"
+
+
+def test_members_enter_and_exit_as_events_arrive(shop: Workspace, clock: FixedClock) -> None:
+    shop.ingest.send("web", [at(clock, type="identify", userId="u1", traits={"city": "Lviv"})])
+    shop.segments.create(SegmentSpec("kyiv", 'city = "Kyiv"'))
+    shop.segments.create(SegmentSpec("two orders", 'count("Order Completed", within = 30d) >= 2'))
+    assert members(shop, "kyiv") == set()
+    u1 = shop.profiles.find("user_id", "u1")
+    shop.ingest.send("web", [at(clock, type="identify", userId="u1", traits={"city": "Kyiv"})])
+    assert members(shop, "kyiv") == {u1}
+    for n in range(2):
+        shop.ingest.send("web", [at(clock, type="track", userId="u1", event="Order Completed",
+                                    properties={"order_id": f"o{n}", "revenue": 10})])
+    assert members(shop, "two orders") == {u1}
+    shop.ingest.send("web", [at(clock, type="identify", userId="u1", traits={"city": "Odesa"})])
+    assert members(shop, "kyiv") == set()
+    history = shop.segments.history("kyiv")
+    assert [(h["enter_reason"], h["exit_reason"]) for h in history] == [("event", "event")]
+    # the orders leave the 30-day window: the clock sweep, not an event, ends the membership
+    clock.advance(days=31)
+    shop.segments.sweep()
+    assert members(shop, "two orders") == set()
+    assert shop.segments.history("two orders")[0]["exit_reason"] == "time"
+    assert [c["members"] for c in shop.segments.counts("two orders")] == [0, 1, 0]
+
+
+def test_a_merge_moves_membership_to_the_surviving_profile(shop: Workspace, clock: FixedClock) -> None:
+    shop.ingest.send("web", [at(clock, type="identify", userId="a", traits={"city": "Kyiv"}),
+                             at(clock, type="identify", userId="b")])
+    shop.segments.create(SegmentSpec("kyiv", 'city = "Kyiv"'))
+    shop.identity.merge(("user_id", "a"), ("user_id", "b"))
+    merged = shop.profiles.find("user_id", "b")
+    assert members(shop, "kyiv") == {merged}
+
+
+def test_segment_of_segments_and_preview(shop: Workspace, clock: FixedClock) -> None:
+    shop.ingest.send("web", [
+        at(clock, type="identify", userId=f"u{n}", traits={"email": f"u{n}@x.org", "city": city})
+        for n, city in enumerate(["Kyiv", "Kyiv", "Lviv"])
+    ])
+    shop.segments.create(SegmentSpec("kyiv", 'city = "Kyiv"'))
+    preview = shop.segments.preview(SegmentSpec("not kyiv", 'not in_segment("kyiv")'), sample=5)
+    assert preview["size"] == 1
+    assert preview["sample"][0]["email"] == "u2@x.org"
+    assert shop.segments.list()[0]["members"] == 2
+
+
+def test_failing_webhook_is_retried_with_backoff_then_dead_lettered(
+    shop: Workspace, clock: FixedClock, receiver: Any
+) -> None:
+    shop.segments.create(SegmentSpec("everyone", "event_count >= 1"))
+    shop.segments.add_trigger("everyone", receiver.url, "enter", max_attempts=3)
+    shop.segments.add_trigger("everyone", "http://127.0.0.1:9/closed", "enter", max_attempts=2)
+    receiver.fail_with = 500
+    shop.ingest.send("web", [at(clock, type="identify", userId="u1")])
+    assert shop.segments.deliver_due() == {"delivered": 0, "retried": 2, "dead": 0}
+    assert shop.segments.deliver_due() == {"delivered": 0, "retried": 0, "dead": 0}  # backoff: not yet
+    clock.advance(seconds=31)
+    assert shop.segments.deliver_due() == {"delivered": 0, "retried": 1, "dead": 1}
+    clock.advance(seconds=61)
+    receiver.fail_with = None
+    assert shop.segments.deliver_due() == {"delivered": 1, "retried": 0, "dead": 0}
+    dead = shop.segments.deliveries("dead")
+    assert len(dead) == 1 and dead[0]["attempts"] == 2 and "ConnectError" in dead[0]["last_error"]
+    assert len(receiver.requests) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "condition", "message"),
+    [
+        ("bad", 'cty = "Kyiv"', "unknown trait 'cty'"),
+        ("bad", "orders_count >", "ends too early"),
+        ("bad name!", "orders_count > 1", "must be 1-80 letters"),
+    ],
+)
+def test_bad_definitions_are_refused_before_saving(shop: Workspace, name: str, condition: str, message: str) -> None:
+    shop.ingest.send("web", [{"type": "identify", "userId": "u1", "traits": {"city": "Kyiv"}}])
+    with pytest.raises((ConditionError, ValueError), match=message):
+        shop.segments.create(SegmentSpec(name, condition))
+    assert shop.segments.list() == []
+
+
+def test_duplicate_names_and_bad_triggers(shop: Workspace) -> None:
+    shop.segments.create(SegmentSpec("all", "event_count >= 0"))
+    with pytest.raises(ValueError, match="already exists"):
+        shop.segments.create(SegmentSpec("all", "event_count >= 0"))
+    with pytest.raises(ValueError, match="must start with http"):
+        shop.segments.add_trigger("all", "ftp://x", "enter")
+    with pytest.raises(ValueError, match="fires on one of enter, exit"):
+        shop.segments.add_trigger("all", "http://127.0.0.1:1/", "leave")
+
+
+def test_sweep_candidates_are_only_profiles_crossing_a_window_edge(shop: Workspace, clock: FixedClock) -> None:
+    shop.ingest.send("web", [at(clock, type="track", userId="old", event="Product Viewed")])
+    clock.advance(days=5)
+    shop.ingest.send("web", [at(clock, type="track", userId="new", event="Product Viewed")])
+    shop.segments.create(SegmentSpec("viewers", 'did("Product Viewed", within = 7d)'))
+    assert len(members(shop, "viewers")) == 2
+    clock.advance(days=2, hours=12)
+    changes = shop.segments.sweep()
+    assert [(len(c.entered), len(c.exited)) for c in changes] == [(0, 1)]
+    assert members(shop, "viewers") == {shop.profiles.find("user_id", "new")}
+    assert timedelta(days=7) > timedelta(0)

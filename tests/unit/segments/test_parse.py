@@ -1,0 +1,129 @@
+"""The condition language: what parses, what it means, and errors with positions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from persona360.segments.catalogue import Catalogue
+from persona360.segments.compile import compile_condition
+from persona360.segments.errors import ConditionError
+from persona360.segments.nodes import (
+    Aggregate,
+    And,
+    Compare,
+    EventMoment,
+    In,
+    IsSet,
+    Not,
+    Or,
+    Sequence,
+    TimeCompare,
+    Trait,
+    Window,
+    from_json,
+    to_json,
+)
+from persona360.segments.parse import parse_condition
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+CATALOGUE = Catalogue(
+    traits=frozenset({"city", "firstName", "birthday"}),
+    events=frozenset({"Order Completed", "Product Added", "Product Viewed", "page"}),
+    segments=frozenset({"vip"}),
+)
+
+
+def test_the_issue_examples_parse() -> None:
+    node = parse_condition('orders_count >= 3 and city = "Kyiv"')
+    assert node == And((Compare(Trait("orders_count"), ">=", 3.0), Compare(Trait("city"), "=", "Kyiv")))
+    did = parse_condition('did("Order Completed", category = "shoes", within = 30d) >= 2')
+    assert did == Compare(Aggregate("count", "Order Completed", None, (("category", "shoes"),),
+                                    Window(last=timedelta(days=30))), ">=", 2.0)
+    cart = parse_condition('then_not("Product Added", "Order Completed", within = 30m)')
+    assert cart == Sequence("then_not", "Product Added", "Order Completed", timedelta(minutes=30))
+    last = parse_condition('last("Order Completed") before 60d ago')
+    assert isinstance(last, TimeCompare) and last.operand == EventMoment("last", "Order Completed")
+
+
+def test_precedence_not_and_or_and_parentheses() -> None:
+    node = parse_condition('not city = "Kyiv" or orders_count > 1 and email is set')
+    assert isinstance(node, Or)
+    assert isinstance(node.items[0], Not)
+    assert isinstance(node.items[1], And) and isinstance(node.items[1].items[1], IsSet)
+    grouped = parse_condition('(city in ("Kyiv", "Lviv") or city is not set) and revenue >= 100.5')
+    assert isinstance(grouped, And) and isinstance(grouped.items[0], Or)
+    assert isinstance(grouped.items[0].items[0], In)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'sum("Order Completed", revenue, within = 90d) > 1000',
+        'avg("Order Completed", revenue, between = ("2026-01-01", "2026-02-01")) >= 50',
+        'then("Product Viewed", "Order Completed", within = 7d)',
+        'first("Order Completed") after "2026-01-01"',
+        'last_seen within 14d',
+        'in_segment("vip") and channels contains "web"',
+        'firstName starts with "Ol" and not firstName contains "x"',
+        'trait("city") != "Kyiv"',
+        'did("page")',
+    ],
+)
+def test_every_kind_round_trips_through_the_json_tree(text: str) -> None:
+    node = parse_condition(text)
+    assert from_json(to_json(node)) == node
+    compile_condition(node, CATALOGUE, NOW)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message"),
+    [
+        ("", 1, 1, "the condition is empty"),
+        ("orders_count >= ", 1, 17, "ends too early"),
+        ("city = Kyiv", 1, 8, 'text needs quotes: "Kyiv"'),
+        ("orders_count === 3", 1, 16, "unexpected '='"),
+        ('coutn("Order Completed") > 1', 1, 1, "did you mean count(...)?"),
+        ('then_not("Product Added", "Order Completed")', 1, 1, "needs within = DURATION"),
+        ('count("Order Completed", within = 30x) > 1', 1, 37, "unexpected 'x\\)'; expected ','"),
+        ('count("Order Completed", within = 3) > 1', 1, 1, "within takes a duration"),
+        ('sum("Order Completed") > 1', 1, 1, "needs an event and a property"),
+        ('count("X", between = ("2026-02-01", "2026-01-01")) > 1', 1, 1, "must come after"),
+        ('sum("X", revenue)', 1, 1, "gives a value, not yes/no"),
+        ('city = 30d', 1, 1, "a duration compares only with"),
+        ('first("X") after "yesterday"', 1, 18, "is not a date"),
+        ('orders_count >= 3 and\n  (city = "Kyiv"', 2, 17, "ends too early"),
+    ],
+)
+def test_syntax_errors_say_where_and_what(text: str, line: int, column: int, message: str) -> None:
+    with pytest.raises(ConditionError, match=message) as caught:
+        parse_condition(text)
+    assert (caught.value.line, caught.value.column) == (line, column)
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "message"),
+    [
+        ('cty = "Kyiv"', 1, "unknown trait 'cty'; did you mean 'city'?"),
+        ('orders_count = "many"', 1, "orders_count is a number: compare it with a number"),
+        ("last_seen > 3", 1, "last_seen is a time: use before, after or within"),
+        ('first("Order Completed") > 3', 1, "first\\(\\) is a time: use before, after or within"),
+        ('channels = "web"', 1, "channels is a list: use contains"),
+        ('count("Order Complete") > 1', 1, "did you mean 'Order Completed'?"),
+        ('orders_count >= 1 and in_segment("vipp")', 23, "unknown segment 'vipp'; did you mean 'vip'?"),
+        ('revenue contains "x"', 1, "'contains' needs text or a list"),
+        ('count("Order Completed") > "two"', 1, "is a number: compare it with a number"),
+    ],
+)
+def test_meaning_errors_are_found_before_saving(text: str, column: int, message: str) -> None:
+    with pytest.raises(ConditionError, match=message) as caught:
+        compile_condition(parse_condition(text), CATALOGUE, NOW)
+    assert caught.value.column == column
+
+
+def test_bad_json_trees_name_the_problem() -> None:
+    with pytest.raises(ValueError, match="unknown node 'Maybe'"):
+        from_json({"node": "Maybe"})
+    with pytest.raises(ValueError, match="has no field\\(s\\) colour"):
+        from_json({"node": "Trait", "name": "city", "colour": "red"})
