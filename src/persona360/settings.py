@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     sweep_seconds: float = Field(
         15.0, description="How often the server applies the passing of time to segments and sends due webhooks."
     )
+    rfm_refresh_seconds: float = Field(
+        3600.0, description="How often the clock sweep recomputes RFM scores (they are relative to all buyers)."
+    )
     revenue_currency: str = Field(
         "UAH", description="Currency assumed for revenue when an order names none."
     )

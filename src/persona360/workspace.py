@@ -188,8 +188,14 @@ class ProfilesAPI(ProfileReader):
         self._ws = ws
 
     def show(self, profile_id: int) -> dict[str, Any]:
-        """The whole profile as of now (see :meth:`ProfileReader.get`)."""
-        return self.get(profile_id, now=self._ws.clock.now())
+        """The whole profile as of now, with computed traits and segments.
+
+        See :meth:`ProfileReader.get` for the parts that come from the projection.
+        """
+        profile = self.get(profile_id, now=self._ws.clock.now())
+        profile["computed"] = self._ws.segments.computed_of(profile["profile_id"])
+        profile["segments"] = self._ws.segments.of_profile(profile["profile_id"])
+        return profile
 
     def export(self) -> Iterator[dict[str, Any]]:
         """Every profile with identifiers and traits (for ``profiles export``)."""

@@ -17,6 +17,7 @@ Condition = Annotated[str, typer.Argument(help='e.g. \'orders_count >= 3 and cit
 
 def register(app: typer.Typer) -> None:
     app.add_typer(segments, name="segments")
+    app.add_typer(traits, name="traits")
 
 
 @segments.command("list")
@@ -184,6 +185,55 @@ def deliveries(status: Annotated[str | None, typer.Option(help="pending, deliver
     for row in rows:
         table.add_row(*(str(row[k] if row[k] is not None else "") for k in (
             "delivery_id", "trigger_id", "profile_id", "change", "status", "attempts", "last_error")))
+    console.print(table)
+
+
+traits = typer.Typer(help="Computed traits (aggregates over events) and RFM.", no_args_is_help=True)
+
+
+@traits.command("define")
+def define_trait(
+    name: str,
+    definition: Annotated[str, typer.Argument(help='e.g. \'most_frequent("Product Viewed", category, within = 90d)\'.')],
+    json: JsonOption = False,
+) -> None:
+    """Define a computed trait, kept up to date on every profile."""
+    with workspace() as ws:
+        result = ws.segments.define_trait(name, definition)
+    if json:
+        print_json(result)
+    else:
+        console.print(f"Computed trait [bold]{result['name']}[/] set on {result['profiles']} profiles.")
+
+
+@traits.command("list")
+def list_traits(json: JsonOption = False) -> None:
+    """List computed traits."""
+    with workspace() as ws:
+        rows = ws.segments.computed_traits()
+    if json:
+        print_json(rows)
+        return
+    table = Table("name", "definition", "profiles")
+    for row in rows:
+        table.add_row(row["name"], row["definition"], str(row["profiles"]))
+    console.print(table)
+
+
+@traits.command("rfm")
+def rfm(json: JsonOption = False) -> None:
+    """Recompute RFM scores and named RFM segments now (the server does it hourly)."""
+    with workspace() as ws:
+        scored = ws.segments.refresh_rfm()
+        rows = ws.db.query_dicts(
+            "SELECT value_text AS segment, count(*) AS profiles FROM computed_values "
+            "WHERE name = 'rfm_segment' GROUP BY ALL ORDER BY profiles DESC")
+    if json:
+        print_json({"scored": scored, "segments": rows})
+        return
+    table = Table("RFM segment", "profiles", title=f"{scored} buyers scored")
+    for row in rows:
+        table.add_row(row["segment"], str(row["profiles"]))
     console.print(table)
 
 

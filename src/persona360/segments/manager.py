@@ -5,16 +5,27 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Iterable
 from datetime import datetime
+
+import pyarrow as pa
 from typing import TYPE_CHECKING, Any
 
 
 from persona360.segments.catalogue import Catalogue
-from persona360.segments.compile import compile_condition
+from persona360.segments.compile import SCOPE_TABLE, compile_condition
+from persona360.segments.computed import (
+    ComputedSpec,
+    computed_sql,
+    load_specs,
+    parse_computed,
+    store_values,
+)
 from persona360.segments.definitions import Segment, SegmentSpec, check_name, insert_segment, load_segments
 from persona360.segments.evaluate import Changes, evaluate
-from persona360.segments.nodes import InSegment, Node, to_json
+from persona360.segments.nodes import Aggregate, Compare, InSegment, Node, Window, to_json
+from persona360.segments.rfm import RFM_TRAITS, rfm_sql
 from persona360.segments.sweep import FULL, candidates_sql
 from persona360.segments.triggers import add_trigger, deliver_due
 
@@ -31,12 +42,14 @@ class Segments:
         self._ws = ws
         self._queue: queue.Queue[set[int] | None] | None = None
         self._worker: threading.Thread | None = None
+        self._rfm_at = 0.0  # monotonic time of the last RFM refresh
 
     # -- defining ---------------------------------------------------------------
     def catalogue(self) -> Catalogue:
         """The trait, event and segment names a new condition may use."""
         db = self._ws.db
         traits = {str(r[0]) for r in db.query("SELECT DISTINCT name FROM profile_traits")}
+        traits |= {str(r[0]) for r in db.query("SELECT name FROM computed_traits")} | set(RFM_TRAITS)
         events = {str(r[0]) for r in db.query("SELECT DISTINCT event FROM anchor_event_counts")}
         events |= {"identify", "page", "screen", "group", "alias"}
         segments = {str(r[0]) for r in db.query("SELECT name FROM segments WHERE active")}
@@ -75,6 +88,62 @@ class Segments:
         with self._ws.db.transaction() as tx:
             tx.execute("UPDATE segments SET active = FALSE, name = name || '#' || segment_id "
                        "WHERE segment_id = ?", [segment.segment_id])
+
+    # -- computed traits ---------------------------------------------------------
+    def define_trait(self, name: str, definition: str) -> dict[str, Any]:
+        """Define (or redefine) a computed trait and compute it for every profile."""
+        spec = parse_computed(name, definition)
+        if name in self._reserved_traits():
+            raise ValueError(f"{name!r} is a built-in trait; choose another name")
+        now = self._ws.clock.now()
+        with self._ws.db.transaction() as tx:
+            tx.execute("INSERT OR REPLACE INTO computed_traits VALUES (?, ?, ?)", [name, definition, now])
+            self._compute(tx, spec, now, None)
+            count = tx.fetchone("SELECT count(*) FROM computed_values WHERE name = ?", [name])
+        return {"name": name, "definition": definition, "profiles": int(count[0]) if count else 0}
+
+    def computed_traits(self) -> list[dict[str, Any]]:
+        return self._ws.db.query_dicts(
+            "SELECT c.name, c.definition, c.created_at, count(v.profile_id) AS profiles "
+            "FROM computed_traits c LEFT JOIN computed_values v USING (name) GROUP BY ALL ORDER BY name")
+
+    def computed_of(self, profile_id: int) -> dict[str, str]:
+        """A profile's computed traits (including RFM) as name -> value."""
+        rows = self._ws.db.query("SELECT name, value_text FROM computed_values WHERE profile_id = ? "
+                                 "ORDER BY name", [profile_id])
+        return {str(name): str(value) for name, value in rows}
+
+    def refresh_rfm(self) -> int:
+        """Recompute RFM scores and segments for every buyer; return how many were scored."""
+        now = self._ws.clock.now()
+        with self._ws.db.transaction() as tx:
+            tx.execute("DELETE FROM computed_values WHERE name IN (SELECT unnest(?))", [list(RFM_TRAITS)])
+            tx.execute("INSERT INTO computed_values SELECT profile_id, name, value_text, value_num, ? "
+                       f"FROM ({rfm_sql().sql(dialect='duckdb')})", [now])
+            count = tx.fetchone("SELECT count(*) FROM computed_values WHERE name = 'rfm_segment'")
+        self._rfm_at = time.monotonic()
+        return int(count[0]) if count else 0
+
+    def _compute(self, tx: Any, spec: ComputedSpec, now: datetime, scope: list[int] | None) -> None:
+        sql = computed_sql(spec, now, scoped=scope is not None).sql(dialect="duckdb")
+        store_values(tx, spec.name, sql, now, scope)
+
+    def _refresh_computed(self, tx: Any, now: datetime, scope: list[int] | None) -> None:
+        specs = load_specs(tx)
+        if not specs:
+            return
+        if scope is not None:
+            tx.register(SCOPE_TABLE, pa.table({"profile_id": pa.array(scope, pa.int64())}))
+        try:
+            for spec in specs:
+                self._compute(tx, spec, now, scope)
+        finally:
+            if scope is not None:
+                tx.unregister(SCOPE_TABLE)
+
+    def _reserved_traits(self) -> set[str]:
+        from persona360.segments.catalogue import PROFILE_COLUMNS  # noqa: PLC0415
+        return set(PROFILE_COLUMNS) | set(RFM_TRAITS)
 
     # -- reading ----------------------------------------------------------------
     def get(self, name: str | int) -> Segment:
@@ -134,12 +203,12 @@ class Segments:
             self.evaluate_profiles(ids, "event")
 
     def evaluate_profiles(self, profile_ids: set[int], reason: str) -> list[Changes]:
+        """Refresh computed traits, then segments, for ``profile_ids``."""
         segments = load_segments(self._ws.db)
-        if not segments:
-            return []
         now = self._ws.clock.now()
         changes = []
         with self._ws.db.transaction() as tx:
+            self._refresh_computed(tx, now, sorted(profile_ids))
             for segment in segments:
                 changes.append(evaluate(tx, segment, now, reason, profile_ids))
         return changes
@@ -149,7 +218,10 @@ class Segments:
         now = self._ws.clock.now()
         changed: set[int] = set()
         results = []
+        if time.monotonic() - self._rfm_at > self._ws.settings.rfm_refresh_seconds:
+            self.refresh_rfm()
         with self._ws.db.transaction() as tx:
+            self._refresh_windowed(tx, now)
             for segment in load_segments(tx):
                 since = segment.swept_at or segment.created_at
                 scope = self._sweep_scope(tx, segment, since, now, changed)
@@ -162,7 +234,32 @@ class Segments:
                 tx.execute("UPDATE segments SET swept_at = ? WHERE segment_id = ?", [now, segment.segment_id])
                 changed |= set(result.entered) | set(result.exited)
                 results.append(result)
+            tx.execute("INSERT OR REPLACE INTO meta VALUES ('computed_swept_at', ?)", [now.isoformat()])
         return results
+
+    def _refresh_windowed(self, tx: Any, now: datetime) -> None:
+        """Computed traits with a window: recompute those whose events crossed its edge."""
+        for spec in load_specs(tx):
+            if spec.within is None:
+                continue
+            since = self._last_sweep(tx)
+            if since is None:  # the first sweep: no edge to compare with, recompute it all
+                self._compute(tx, spec, now, None)
+                continue
+            probe = Compare(Aggregate("count", spec.event, window=Window(last=spec.within)), ">=", 1.0)
+            query = candidates_sql(probe, since, now)
+            ids = sorted({int(r[0]) for r in tx.fetchall(query.sql(dialect="duckdb"))}) if query else []  # type: ignore[union-attr]
+            if ids:
+                tx.register(SCOPE_TABLE, pa.table({"profile_id": pa.array(ids, pa.int64())}))
+                try:
+                    self._compute(tx, spec, now, ids)
+                finally:
+                    tx.unregister(SCOPE_TABLE)
+
+    @staticmethod
+    def _last_sweep(tx: Any) -> datetime | None:
+        row = tx.fetchone("SELECT value FROM meta WHERE key = 'computed_swept_at'")
+        return datetime.fromisoformat(row[0]) if row else None
 
     def _sweep_scope(self, tx: Any, segment: Segment, since: datetime, now: datetime, changed: set[int]) -> Any:
         query = candidates_sql(segment.node, since, now)

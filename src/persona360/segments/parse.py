@@ -48,7 +48,8 @@ FUNCTIONS = (*AGGREGATES, "did", *MOMENTS, *SEQUENCES, "in_segment", "trait")
 @cache
 def _parser() -> Lark:
     grammar = resources.files("persona360.segments").joinpath("grammar.lark").read_text()
-    return Lark(grammar, parser="earley", propagate_positions=True, maybe_placeholders=False)
+    return Lark(grammar, parser="earley", propagate_positions=True, maybe_placeholders=False,
+                start=["start", "call"])
 
 
 def parse_condition(text: str) -> Node:
@@ -64,7 +65,7 @@ def parse_condition(text: str) -> Node:
     if not text.strip():
         raise ConditionError("the condition is empty", 1, 1)
     try:
-        tree = _parser().parse(text)
+        tree = _parser().parse(text, start="start")
     except UnexpectedInput as error:
         raise _syntax_error(text, error) from None
     try:
@@ -74,6 +75,25 @@ def parse_condition(text: str) -> Node:
             raise error.orig_exc from None
         raise
     return node
+
+
+def call_parts(text: str) -> tuple[str, list[Any], dict[str, Any], int, int]:
+    """Parse one call, ``name(args...)``: (name, positional, keywords, line, column).
+
+    Computed traits are written as calls; they share the condition language's lexer.
+    """
+    try:
+        tree = _parser().parse(text, start="call")
+    except UnexpectedInput as error:
+        raise _syntax_error(text, error) from None
+    build = _Build()
+    name = str(tree.children[0]).lower()
+    args = [build.transform(child) if isinstance(child, Tree) else child for child in tree.children[1:]]
+    # a bare name is a property (revenue); the event must be quoted, as in conditions
+    args = [arg.name if isinstance(arg, Trait) and n > 0 else arg for n, arg in enumerate(args)]
+    positional = [arg for arg in args if not isinstance(arg, tuple)]
+    keywords = dict(arg for arg in args if isinstance(arg, tuple))
+    return name, positional, keywords, 1, 1
 
 
 def duration(text: str) -> timedelta:

@@ -102,8 +102,15 @@ MIGRATIONS: list[list[str]] = [
             epoch_us(first_seen) AS first_seen, epoch_us(last_seen) AS last_seen,
             epoch_us(first_order_at) AS first_order_at, epoch_us(last_order_at) AS last_order_at,
             channels, devices, sources FROM profiles""",
+        """CREATE TABLE computed_traits (
+            name VARCHAR PRIMARY KEY, definition VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL)""",
+        """CREATE TABLE computed_values (
+            profile_id BIGINT NOT NULL, name VARCHAR NOT NULL, value_text VARCHAR NOT NULL,
+            value_num DOUBLE, computed_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (profile_id, name))""",
         """CREATE VIEW seg_traits AS SELECT profile_id, name, value ->> '$' AS value_text,
-            TRY_CAST(value ->> '$' AS DOUBLE) AS value_num FROM profile_traits""",
+            TRY_CAST(value ->> '$' AS DOUBLE) AS value_num FROM profile_traits
+            WHERE name NOT IN (SELECT name FROM computed_traits)
+            UNION ALL SELECT profile_id, name, value_text, value_num FROM computed_values""",
         """CREATE VIEW seg_events AS SELECT i.profile_id, e.type,
             CASE WHEN e.type = 'track' THEN e.event ELSE e.type END AS event,
             epoch_us(e.timestamp) AS ts, e.properties

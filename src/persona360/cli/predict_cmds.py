@@ -1,0 +1,110 @@
+"""``predict``: fit and score predictive traits; ``predict report``: how good the fit is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from persona360.cli.state import console, fail, print_json, workspace
+from persona360.predict import PredictionOptions, prediction_report, run_predictions
+
+predict = typer.Typer(
+    help="Predict purchases, P(alive), churn risk and customer lifetime value.",
+    invoke_without_command=True,
+)
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(predict, name="predict")
+
+
+@predict.callback()
+def run(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None, typer.Option(help="End of observation, ISO 8601 [default: now].")
+    ] = None,
+    horizon_months: Annotated[int, typer.Option(help="Months the CLV adds up.")] = 12,
+    monthly_discount: Annotated[float, typer.Option(help="CLV discount rate per month.")] = 0.01,
+    holdout_days: Annotated[int, typer.Option(help="Holdout length of the report's check.")] = 90,
+    json: JsonOption = False,
+) -> None:
+    """Fit the models on the workspace's orders and store every customer's predictions."""
+    if ctx.invoked_subcommand is not None:
+        return
+    moment = _parse_moment(as_of)
+    with workspace() as ws, Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        console=console, disable=json, transient=True,
+    ) as bar:
+        options = PredictionOptions(horizon_months, monthly_discount, holdout_days)
+        task = bar.add_task("Predicting", total=None)
+        report = run_predictions(
+            ws, as_of=moment, options=options,
+            progress=lambda step, done, total: bar.update(
+                task, description=step.capitalize(), completed=done, total=total
+            ),
+        )
+    if json:
+        print_json(report)
+        return
+    console.print(
+        f"Scored {report['customers']} customers ({report['repeat_customers']} repeat) "
+        f"as of {report['as_of'][:10]}; see `persona360 predict report`."
+    )
+
+
+@predict.command("report")
+def report(json: JsonOption = False) -> None:
+    """Show the fitted parameters, their standard errors and the holdout check."""
+    with workspace() as ws:
+        found = prediction_report(ws)
+    if found is None:
+        fail("no predictions yet: run `persona360 predict` first")
+    if json:
+        print_json(found)
+        return
+    console.print(f"Fitted {found['fitted_at'][:19]} on orders up to {found['as_of'][:19]} "
+                  f"({found['customers']} customers, {found['repeat_customers']} repeat).")
+    console.print(_parameters(found))
+    console.print(_diagnostics(found["diagnostics"]))
+
+
+def _parse_moment(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"--as-of {text!r} is not an ISO 8601 date or time, e.g. 2026-11-01T00:00:00Z")
+    return None
+
+
+def _parameters(report: dict[str, Any]) -> Table:
+    table = Table("model", "parameter", "estimate", "std. error", title="Parameters (days)")
+    for model, label in (("bgnbd", "BG/NBD"), ("gamma_gamma", "Gamma-Gamma")):
+        for name, value in report[model]["params"].items():
+            error = report[model]["standard_errors"][name]
+            table.add_row(label, name, f"{value:.4g}", "-" if error is None else f"{error:.3g}")
+    return table
+
+
+def _diagnostics(diagnostics: dict[str, Any]) -> Table | str:
+    if "skipped" in diagnostics:
+        return f"Holdout check skipped: {diagnostics['skipped']}"
+    title = (
+        f"Holdout ({diagnostics['holdout_days']} days after {diagnostics['calibration_end']}): "
+        f"predicted {diagnostics['predicted']:.0f}, actual {diagnostics['actual']:.0f} purchases"
+    )
+    table = Table("repeat purchases", "customers", "predicted mean", "actual mean", title=title)
+    for row in diagnostics["by_frequency"]:
+        table.add_row(row["frequency"], str(row["customers"]),
+                      f"{row['predicted_mean']:.3f}", f"{row['actual_mean']:.3f}")
+    correlation = diagnostics["correlation"]
+    table.caption = f"correlation {correlation:.3f}" if correlation is not None else None
+    return table

@@ -1,0 +1,170 @@
+"""Fit, score and store: the job behind ``persona360 predict`` and the daily schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+from persona360.clock import to_utc
+from persona360.predict import bgnbd, gamma_gamma
+from persona360.predict.diagnostics import holdout_diagnostics
+from persona360.predict.eligibility import EligibleProfiles, eligible_profiles
+from persona360.predict.estimation import Fit
+from persona360.predict.guardrails import PredictionOptions, require_repeat_customers
+from persona360.predict.persistence import read_latest_fit, read_predictions, save_predictions
+from persona360.predict.purchases import PurchaseHistory, read_history
+from persona360.predict.scoring import CHURN_CUTOFFS, Scores, score
+
+if TYPE_CHECKING:
+    from persona360.workspace import Workspace
+
+MODEL_VERSION = "bgnbd+gamma-gamma/1"
+# (what is happening, steps done, steps in all)
+Progress = Callable[[str, int, int], None]
+STEPS = ("reading orders", "fitting purchases", "fitting spend", "scoring", "holdout check",
+         "saving")
+
+
+def run_predictions(
+    ws: Workspace,
+    *,
+    as_of: datetime | None = None,
+    options: PredictionOptions | None = None,
+    eligible: EligibleProfiles = eligible_profiles,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Fit both models on the workspace's orders, score every customer, store the results.
+
+    Args:
+        ws: the workspace.
+        as_of: the end of observation; the workspace clock's now when omitted.
+        options: horizon, discount rate, holdout length, minimum repeat customers.
+        eligible: which profiles may be used (see :mod:`persona360.predict.eligibility`).
+        progress: called as each step starts.
+
+    Returns:
+        The fit report (as :func:`prediction_report` returns it later).
+
+    Raises:
+        TooFewRepeatCustomersError: too few customers bought twice to fit.
+        PredictionError: an option is out of range.
+
+    Example:
+        >>> from persona360 import Workspace
+        >>> run_predictions(Workspace.open(":memory:"))
+        Traceback (most recent call last):
+        ...
+        persona360.predict.guardrails.TooFewRepeatCustomersError: cannot fit the purchase model: 0 customers have bought again on a later day than their first order, and at least 30 are needed; import more order history or wait for more repeat purchases
+    """
+    options = options or PredictionOptions()
+    tell = progress or (lambda step, done, total: None)
+    fitted_at = ws.clock.now()
+    as_of = to_utc(as_of) if as_of is not None else fitted_at
+    tell(STEPS[0], 0, len(STEPS))
+    history = _eligible(ws, read_history(ws.db, as_of), eligible)
+    require_repeat_customers(history.repeat_customers, options.min_repeat_customers)
+    require_repeat_customers(history.spend_customers, options.min_repeat_customers, "spend")
+    tell(STEPS[1], 1, len(STEPS))
+    purchase_model, purchase_fit = bgnbd.fit_bgnbd(history.frequency, history.recency, history.age)
+    tell(STEPS[2], 2, len(STEPS))
+    spenders = history.select(history.spend_days > 0)
+    spend_model, spend_fit = gamma_gamma.fit_gamma_gamma(
+        spenders.spend_days, spenders.average_spend
+    )
+    tell(STEPS[3], 3, len(STEPS))
+    scores = score(
+        history, purchase_model, spend_model,
+        horizon_months=options.horizon_months, monthly_discount=options.monthly_discount,
+    )
+    tell(STEPS[4], 4, len(STEPS))
+    calibration_end = as_of.date() - timedelta(days=options.holdout_days)
+    calibration = _eligible(ws, read_history(ws.db, as_of, calibration_end), eligible)
+    report = {
+        "model_version": MODEL_VERSION,
+        "fitted_at": fitted_at.isoformat(),
+        "as_of": as_of.isoformat(),
+        "time_unit": "day",
+        "customers": len(history),
+        "repeat_customers": history.repeat_customers,
+        "spend_customers": history.spend_customers,
+        "bgnbd": _model_report(bgnbd.PARAMETERS, purchase_fit),
+        "gamma_gamma": {
+            **_model_report(gamma_gamma.PARAMETERS, spend_fit),
+            "frequency_spend_correlation": _correlation(spenders),
+        },
+        "options": vars(options).copy(),
+        "churn_cutoffs": {"low_below": CHURN_CUTOFFS[0], "high_from": CHURN_CUTOFFS[1]},
+        "diagnostics": {
+            "calibration_end": calibration_end.isoformat(),
+            **holdout_diagnostics(calibration, options.holdout_days, options.min_repeat_customers),
+        },
+    }
+    tell(STEPS[5], 5, len(STEPS))
+    save_predictions(ws.db, _rows(history, scores, options), report)
+    tell("done", len(STEPS), len(STEPS))
+    return report
+
+
+def prediction_report(ws: Workspace) -> dict[str, Any] | None:
+    """The report of the last run (parameters, standard errors, diagnostics), or None."""
+    return read_latest_fit(ws.db)
+
+
+def profile_predictions(ws: Workspace, profile_id: int) -> dict[str, Any] | None:
+    """The stored predictions of a profile (following merges), or None if it has none.
+
+    Raises:
+        NotFoundError: no profile has (or had) that id.
+    """
+    return read_predictions(ws.db, ws.profiles.resolve(profile_id))
+
+
+def _eligible(ws: Workspace, history: PurchaseHistory, eligible: EligibleProfiles) -> PurchaseHistory:
+    mask = np.asarray(eligible(ws, history.profile_id), dtype=bool)
+    return history if mask.all() else history.select(mask)
+
+
+def _model_report(names: tuple[str, ...], fit: Fit) -> dict[str, Any]:
+    return {
+        "params": dict(zip(names, fit.params.tolist(), strict=True)),
+        "standard_errors": {
+            name: (None if np.isnan(error) else error)
+            for name, error in zip(names, fit.standard_errors.tolist(), strict=True)
+        },
+        "log_likelihood": fit.log_likelihood,
+        "iterations": fit.iterations,
+        "at_bound": list(fit.at_bound),
+    }
+
+
+def _correlation(spenders: PurchaseHistory) -> float | None:
+    # The Gamma-Gamma model assumes spend does not depend on frequency; a strong
+    # correlation here says its CLV figures should be read with care.
+    if len(spenders) < 3 or spenders.spend_days.std() == 0 or spenders.average_spend.std() == 0:
+        return None
+    return float(np.corrcoef(spenders.spend_days, spenders.average_spend)[0, 1])
+
+
+def _rows(history: PurchaseHistory, scores: Scores, options: PredictionOptions) -> pa.Table:
+    size = len(history)
+    return pa.table({
+        "profile_id": pa.array(history.profile_id, pa.int64()),
+        "model_version": pa.array(np.full(size, MODEL_VERSION, dtype=object), pa.string()),
+        "frequency": history.frequency.astype(np.int32),
+        "recency_days": history.recency.astype(np.int32),
+        "age_days": history.age.astype(np.int32),
+        "average_spend": pa.array(history.average_spend, from_pandas=True),
+        **{f"expected_purchases_{days}d": values for days, values in scores.expected_purchases.items()},
+        "p_alive": scores.p_alive,
+        "churn_risk": scores.churn_risk,
+        "churn_bucket": pa.array(scores.churn_bucket, pa.string()),
+        "p_purchase_30d": scores.p_purchase_30d,
+        "expected_spend": scores.expected_spend,
+        "clv": scores.clv,
+        "clv_horizon_months": np.full(size, options.horizon_months, dtype=np.int32),
+        "monthly_discount": np.full(size, options.monthly_discount),
+    })

@@ -1,0 +1,128 @@
+"""Computed traits: declarative aggregates over events, kept on every profile.
+
+A definition is a call in the condition language's syntax:
+
+    favorite_category = most_frequent("Product Viewed", category, within = 90d)
+    orders_90d        = count("Order Completed", within = 90d)
+    spend_year        = sum("Order Completed", revenue, within = 365d)
+    brands_bought     = distinct("Order Completed", brand)
+    last_coupon       = last("Order Completed", coupon)
+    best_send_hour    = most_frequent_hour("Email Opened", within = 180d)
+
+Values land in ``computed_values`` (profile_id, name, value_text, value_num), which
+the ``seg_traits`` relation includes, so segments and templates use computed traits
+like any other trait. The SQL is built with SQLGlot from the same parsed calls.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlglot import exp
+
+from persona360.segments.compile import SCOPE_TABLE, epoch_us
+from persona360.segments.errors import ConditionError
+from persona360.segments.parse import call_parts
+from persona360.store.database import Database, Transaction
+
+FUNCTIONS = ("count", "sum", "avg", "min", "max", "first", "last", "most_frequent", "distinct",
+             "most_frequent_hour")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+@dataclass(frozen=True)
+class ComputedSpec:
+    """One computed trait: its name and its definition (the call)."""
+
+    name: str
+    func: str
+    event: str
+    prop: str | None
+    within: timedelta | None
+
+
+def parse_computed(name: str, definition: str) -> ComputedSpec:
+    """Parse ``definition`` (a call) for computed trait ``name``; ConditionError if wrong."""
+    if not _NAME.match(name):
+        raise ConditionError(f"computed trait name {name!r} must be lower_snake_case, 1-63 characters")
+    func, positional, keywords, line, column = call_parts(definition)
+    if func not in FUNCTIONS:
+        raise ConditionError(f"{func}() is not a computed-trait function; use {', '.join(FUNCTIONS)}",
+                             line, column)
+    if not positional or not isinstance(positional[0], str):
+        raise ConditionError(f'{func}() needs an event name first: {func}("Order Completed", ...)', line, column)
+    needs_prop = func not in ("count", "most_frequent_hour")
+    prop = positional[1] if len(positional) > 1 else None
+    if needs_prop and not isinstance(prop, str):
+        raise ConditionError(f"{func}() needs a property after the event name", line, column)
+    within = keywords.pop("within", None)
+    if keywords or (within is not None and not isinstance(within, timedelta)):
+        raise ConditionError(f"{func}() takes only within = DURATION besides the event and property",
+                             line, column)
+    return ComputedSpec(name, func, positional[0], prop if needs_prop else None, within)
+
+
+def computed_sql(spec: ComputedSpec, now: datetime, *, scoped: bool) -> exp.Select:
+    """``SELECT profile_id, value_text, value_num`` for every profile that has a value."""
+    where = [exp.EQ(this=exp.column("event"), expression=exp.Literal.string(spec.event)),
+             exp.LTE(this=exp.column("ts"), expression=exp.Literal.number(epoch_us(now)))]
+    if spec.within is not None:
+        where.append(exp.GTE(this=exp.column("ts"), expression=exp.Literal.number(epoch_us(now - spec.within))))
+    if scoped:
+        where.append(exp.In(this=exp.column("profile_id"),
+                            query=exp.select("profile_id").from_(SCOPE_TABLE).subquery()))
+    events = exp.select("profile_id", "ts", _prop(spec.prop).as_("v") if spec.prop else exp.null().as_("v"))
+    events = events.from_("seg_events").where(exp.and_(*where))
+    value = _aggregate(spec)
+    query = exp.select("profile_id", value.as_("value_text")).from_(events.subquery("ev"))
+    query = query.where(exp.not_(exp.Is(this=exp.column("v"), expression=exp.null()))) if spec.prop else query
+    query = query.group_by("profile_id")
+    outer = exp.select("profile_id", "value_text",
+                       exp.TryCast(this=exp.column("value_text"), to=exp.DataType.build("DOUBLE")).as_("value_num"))
+    return outer.from_(query.subquery("agg")).where(exp.not_(exp.Is(this=exp.column("value_text"), expression=exp.null())))
+
+
+def _prop(name: str | None) -> exp.Expression:
+    return exp.JSONExtractScalar(this=exp.column("properties"), expression=exp.Literal.string(f"$.{name}"))
+
+
+def _aggregate(spec: ComputedSpec) -> exp.Expression:
+    number = exp.TryCast(this=exp.column("v"), to=exp.DataType.build("DOUBLE"))
+    text = exp.DataType.build("VARCHAR")
+    if spec.func == "count":
+        return exp.Cast(this=exp.Count(this=exp.Star()), to=text)
+    if spec.func in ("sum", "avg", "min", "max"):
+        agg = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[spec.func](this=number)
+        return exp.Cast(this=agg, to=text)
+    if spec.func in ("first", "last"):
+        pick = exp.ArgMin if spec.func == "first" else exp.ArgMax
+        return pick(this=exp.column("v"), expression=exp.column("ts"))
+    if spec.func == "distinct":
+        items = exp.ArraySort(this=exp.ArrayAgg(this=exp.Distinct(expressions=[exp.column("v")])))
+        return exp.ArrayToString(this=items, expression=exp.Literal.string(", "))
+    if spec.func == "most_frequent_hour":
+        hours = exp.IntDiv(this=exp.column("ts"), expression=exp.Literal.number(3_600_000_000))
+        hour = exp.Mod(this=exp.paren(hours), expression=exp.Literal.number(24))
+        return exp.Cast(this=exp.Anonymous(this="MODE", expressions=[hour]), to=text)
+    return exp.Anonymous(this="MODE", expressions=[exp.column("v")])
+
+
+def store_values(tx: Transaction, name: str, rows_sql: str, now: datetime, scope: list[int] | None) -> None:
+    """Replace the values of computed trait ``name`` (for ``scope`` profiles, or all)."""
+    if scope is None:
+        tx.execute("DELETE FROM computed_values WHERE name = ?", [name])
+    else:
+        tx.execute(f"DELETE FROM computed_values WHERE name = ? AND profile_id IN (SELECT profile_id FROM {SCOPE_TABLE})", [name])
+    tx.execute(
+        f"INSERT INTO computed_values SELECT profile_id, ?, value_text, value_num, ? FROM ({rows_sql})",
+        [name, now],
+    )
+
+
+def load_specs(db: Database | Transaction) -> list[ComputedSpec]:
+    """Every defined computed trait, in name order."""
+    sql = "SELECT name, definition FROM computed_traits ORDER BY name"
+    rows = db.fetchall(sql) if isinstance(db, Transaction) else db.query(sql)
+    return [parse_computed(str(name), str(definition)) for name, definition in rows]
