@@ -68,6 +68,13 @@ def _print_summary(report: dict[str, object]) -> None:
             f"{score['people_in_one_profile']:.1%} of people are in exactly one profile, "  # type: ignore[index]
             f"{score['profiles_of_one_person']:.1%} of profiles hold exactly one person."  # type: ignore[index]
         )
+    segments = Table("segment", "members", title="Live segments")
+    for name, size in report["segments"].items():  # type: ignore[attr-defined]
+        segments.add_row(name, f"{size:,}")
+    rfm = Table("RFM segment", "buyers", title="RFM")
+    for name, size in report["rfm"].items():  # type: ignore[attr-defined]
+        rfm.add_row(name, f"{size:,}")
+    console.print(segments, rfm)
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in report["seconds"].items())  # type: ignore[attr-defined]
     console.print(f"[dim]{timings}[/]")
 

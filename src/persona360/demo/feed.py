@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -44,15 +45,19 @@ class ServerProcess:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
+        # a file, not a pipe: a pipe nobody reads fills up and stalls a chatty server
+        self._log = tempfile.TemporaryFile()
 
     def __enter__(self) -> ServerProcess:
         command = [sys.executable, "-m", "persona360", "--db", str(self.db), "serve",
                    "--host", "127.0.0.1", "--port", str(self.port)]
-        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                error = (self._process.stderr.read() if self._process.stderr else b"").decode()
+                self._log.seek(0)
+                error = self._log.read().decode(errors="replace")
+                self._log.close()
                 raise FeedError(f"the tracking server did not start: {error.strip()[-500:]}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
@@ -70,6 +75,8 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+        finally:
+            self._log.close()
 
 
 def feed_events(

@@ -20,6 +20,7 @@ from persona360.demo.score import StitchingScore, score_stitching
 from persona360.demo.spec import DemoSpec
 from persona360.errors import WorkspaceError
 from persona360.ingest.importers.mapping import ColumnMapping
+from persona360.segments.definitions import SegmentSpec
 from persona360.settings import Settings
 from persona360.workspace import Workspace
 
@@ -38,6 +39,9 @@ class DemoReport:
     profiles: int = 0
     events: int = 0
     stitching: StitchingScore | None = None
+    segments: dict[str, int] = field(default_factory=dict)
+    rfm: dict[str, int] = field(default_factory=dict)
+    computed_traits: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -63,9 +67,39 @@ def run_demo(spec: DemoSpec, out_dir: Path, settings: Settings, progress: Stage 
                 report.sources[entry.source or entry.name] = _timed(
                     report, f"import {entry.name}", lambda e=entry: _import(ws, manifest, e, say))
         report.stitching = _timed(report, "score", lambda: score_stitching(ws.db, manifest))
+        _timed(report, "segments", lambda: _segment(ws, report))
         report.profiles = ws.profiles.count()
         report.events = int(ws.db.scalar("SELECT count(*) FROM events"))
     return report
+
+
+# What a marketer of the demo shop would set up first: each shows one kind of condition.
+DEMO_TRAITS = {
+    "favorite_category": 'most_frequent("Product Viewed", category, within = 90d)',
+    "favorite_brand": 'most_frequent("Order Completed", brand)',
+    "orders_90d": 'count("Order Completed", within = 90d)',
+}
+DEMO_SEGMENTS = {
+    "Abandoned cart": 'then_not("Product Added", "Order Completed", within = 30m)',
+    "Repeat buyers": 'count("Order Completed", within = 90d) >= 3',
+    "Champions": 'rfm_segment = "Champions"',
+    "At risk": 'rfm_segment in ("At Risk", "Can\'t Lose Them")',
+    "Researchers": 'count("Reviews Read", within = 30d) >= 3 and orders_count <= 1',
+    "Shoe lovers on mobile": 'favorite_category = "shoes" and devices contains "mobile"',
+    "Coupon users": 'did("Coupon Applied", within = 90d)',
+    "Social sharers": 'count("Product Shared") >= 2 or sources contains "social"',
+}
+
+
+def _segment(ws: Workspace, report: DemoReport) -> None:
+    for name, definition in DEMO_TRAITS.items():
+        report.computed_traits[name] = ws.segments.define_trait(name, definition)["profiles"]
+    ws.segments.refresh_rfm()
+    for row in ws.db.query("SELECT value_text, count(*) FROM computed_values "
+                           "WHERE name = 'rfm_segment' GROUP BY ALL ORDER BY 2 DESC"):
+        report.rfm[str(row[0])] = int(row[1])
+    for name, condition in DEMO_SEGMENTS.items():
+        report.segments[name] = ws.segments.create(SegmentSpec(name, condition))["members"]
 
 
 def _feed(manifest: Manifest, settings: Settings, write_key: str, say: Stage) -> FeedReport:
