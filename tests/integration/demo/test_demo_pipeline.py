@@ -43,7 +43,9 @@ def test_stitching_is_scored_against_the_truth(demo: tuple[dict, Path]) -> None:
     score = demo[0]["stitching"]
     assert 140 <= score["people"] <= 150  # a person who left no record is not in the truth
     assert score["placed"] == demo[0]["events"]
-    assert 0.9 <= score["precision"] <= 1.0 and 0.8 <= score["recall"] <= 1.0
+    # deterministic stitching alone: nearly pure profiles, people still split across some
+    # (probabilistic matching, issue 5, is what joins "Jane D." to "Jane Doe")
+    assert 0.95 <= score["precision"] <= 1.0 and 0.6 <= score["recall"] < 1.0
     assert score["profiles"] >= score["people"] * 0.9
 
 
