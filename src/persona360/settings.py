@@ -50,22 +50,14 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the server listens on.")
     port: int = Field(8360, description="Port the server listens on.")
     max_event_bytes: int = Field(32 * 1024, description="Largest accepted single event, in bytes.")
-    max_body_bytes: int = Field(
-        4 * 1024 * 1024, description="Largest accepted request body (after gzip), in bytes."
-    )
+    max_body_bytes: int = Field(4 * 1024 * 1024, description="Largest accepted request body (after gzip), in bytes.")
     max_future_seconds: int = Field(
         24 * 3600,
         description="How far in the future a (skew-corrected) event timestamp may lie.",
     )
-    max_past_days: int = Field(
-        3650, description="How far in the past an event timestamp may lie, in days."
-    )
-    batch_max_events: int = Field(
-        5000, description="Most events the writer commits in one micro-batch."
-    )
-    batch_max_wait_ms: int = Field(
-        10, description="How long the writer waits to fill a micro-batch, in milliseconds."
-    )
+    max_past_days: int = Field(3650, description="How far in the past an event timestamp may lie, in days.")
+    batch_max_events: int = Field(5000, description="Most events the writer commits in one micro-batch.")
+    batch_max_wait_ms: int = Field(10, description="How long the writer waits to fill a micro-batch, in milliseconds.")
     identifier_limits: dict[str, int] = Field(
         default_factory=lambda: dict(DEFAULT_IDENTIFIER_LIMITS),
         description="Guardrail: most identifiers of one kind a single profile may hold.",
@@ -84,14 +76,14 @@ class Settings(BaseSettings):
     )
     stale_after_days: int = Field(365, description="Trait values older than this are marked stale.")
     sweep_seconds: float = Field(
-        15.0, description="How often the server applies the passing of time to segments and sends due webhooks."
+        15.0,
+        description="How often the server applies the passing of time to segments and sends due webhooks.",
     )
     rfm_refresh_seconds: float = Field(
-        3600.0, description="How often the clock sweep recomputes RFM scores (they are relative to all buyers)."
+        3600.0,
+        description="How often the clock sweep recomputes RFM scores (they are relative to all buyers).",
     )
-    revenue_currency: str = Field(
-        "UAH", description="Currency assumed for revenue when an order names none."
-    )
+    revenue_currency: str = Field("UAH", description="Currency assumed for revenue when an order names none.")
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -131,4 +123,3 @@ def settings_markdown() -> str:
     for variable, default, help_text in settings_reference():
         lines.append(f"| `{variable}` | `{default}` | {help_text} |")
     return "\n".join(lines) + "\n"
-

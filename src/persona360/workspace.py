@@ -44,9 +44,7 @@ class Workspace:
             missing file is an error that says how to create one.
     """
 
-    def __init__(
-        self, settings: Settings, clock: Clock | None = None, *, create: bool = False
-    ) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None, *, create: bool = False) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.db = Database(settings.db, create=create or str(settings.db) == ":memory:")
@@ -62,9 +60,7 @@ class Workspace:
     @classmethod
     def open(cls, db: Path | str, clock: Clock | None = None, **settings: Any) -> Workspace:
         """Open (or create) the workspace at ``db`` with settings from the environment."""
-        return cls(
-            load_settings(db=Path(db) if db != ":memory:" else db, **settings), clock, create=True
-        )
+        return cls(load_settings(db=Path(db) if db != ":memory:" else db, **settings), clock, create=True)
 
     def close(self) -> None:
         """Checkpoint and close the file."""
@@ -160,9 +156,7 @@ class IdentityAPI:
             actor,
         )
         self._ws.writer.write([record])
-        return self._ws.writer.graph.profile_of(
-            self._ws.writer.graph.identifier_id(record.identifiers[0]) or 0
-        )
+        return self._ws.writer.graph.profile_of(self._ws.writer.graph.identifier_id(record.identifiers[0]) or 0)
 
     def unmerge(self, identifier: tuple[str, str], actor: str = "cli") -> tuple[int, int]:
         """Detach ``identifier`` from its profile; return (old profile, new profile)."""
@@ -182,9 +176,7 @@ class ProfilesAPI(ProfileReader):
     """``ws.profiles``: reading profiles, exporting them and rebuilding the projection."""
 
     def __init__(self, ws: Workspace) -> None:
-        super().__init__(
-            ws.db, timedelta(days=ws.settings.stale_after_days), ws.settings.default_region
-        )
+        super().__init__(ws.db, timedelta(days=ws.settings.stale_after_days), ws.settings.default_region)
         self._ws = ws
 
     def show(self, profile_id: int) -> dict[str, Any]:

@@ -89,9 +89,7 @@ class Keys:
             return cached
         row = self.db.query("SELECT source_id, name FROM sources WHERE name = ?", [name])
         if not row:
-            raise NotFoundError(
-                f"no source named {name!r}: create it with `persona360 sources add {name}`"
-            )
+            raise NotFoundError(f"no source named {name!r}: create it with `persona360 sources add {name}`")
         source = Source(int(row[0][0]), str(row[0][1]))
         self._sources[name] = source
         return source
@@ -126,9 +124,7 @@ class Keys:
         """Create an admin token with ``scopes``; return it (shown only now)."""
         unknown = [scope for scope in scopes if scope not in SCOPES]
         if unknown or not scopes:
-            raise ValueError(
-                f"unknown scope(s) {', '.join(unknown) or '(none given)'}: use {', '.join(SCOPES)}"
-            )
+            raise ValueError(f"unknown scope(s) {', '.join(unknown) or '(none given)'}: use {', '.join(SCOPES)}")
         token = "p360_" + secrets.token_urlsafe(32)
         with self.db.transaction() as tx:
             row = tx.fetchone("SELECT coalesce(max(token_id), 0) + 1 FROM tokens")
@@ -171,6 +167,4 @@ class Keys:
 
     def revoke_token(self, token_id: int) -> None:
         with self.db.transaction() as tx:
-            tx.execute(
-                "UPDATE tokens SET revoked_at = ? WHERE token_id = ?", [self.clock.now(), token_id]
-            )
+            tx.execute("UPDATE tokens SET revoked_at = ? WHERE token_id = ?", [self.clock.now(), token_id])

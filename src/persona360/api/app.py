@@ -28,9 +28,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings = workspace.settings
-        app.state.batcher = Batcher(
-            workspace.writer, settings.batch_max_events, settings.batch_max_wait_ms
-        )
+        app.state.batcher = Batcher(workspace.writer, settings.batch_max_events, settings.batch_max_wait_ms)
         workspace.segments.start_worker()
         ticker = Ticker(settings.sweep_seconds, [workspace.segments.sweep, workspace.segments.deliver_due])
         try:

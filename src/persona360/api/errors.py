@@ -45,9 +45,7 @@ STATUS_OF: list[tuple[type[Exception], int, str]] = [
 ]
 
 
-def error_body(
-    code: str, message: str, field: str = "", errors: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
+def error_body(code: str, message: str, field: str = "", errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"success": False, "code": code, "message": message, "field": field}
     if errors is not None:
         body["errors"] = errors
@@ -79,9 +77,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> JSONBody:
         first = error.errors()[0]
-        field = ".".join(
-            str(part) for part in first["loc"] if part not in ("body", "query", "path")
-        )
+        field = ".".join(str(part) for part in first["loc"] if part not in ("body", "query", "path"))
         return error_response(400, "invalid_request", f"{field}: {first['msg']}", field)
 
     @app.exception_handler(StarletteHTTPException)

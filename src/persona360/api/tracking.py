@@ -43,9 +43,7 @@ async def _single(request: Request, kind: str) -> dict[str, Any]:
             f"the event is {size} bytes; the limit is {settings.max_event_bytes} bytes "
             f"({settings.max_event_bytes // 1024} KB)"
         )
-    record = to_record(
-        body, source_id=source.source_id, limits=workspace.limits(), expected_type=kind
-    )
+    record = to_record(body, source_id=source.source_id, limits=workspace.limits(), expected_type=kind)
     await get_batcher(request).write([record])
     return OK
 

@@ -34,9 +34,7 @@ app = typer.Typer(
 def _global(
     db: Annotated[
         Path | None,
-        typer.Option(
-            "--db", envvar="PERSONA360_DB", help="Workspace file [default: ./persona360.duckdb]."
-        ),
+        typer.Option("--db", envvar="PERSONA360_DB", help="Workspace file [default: ./persona360.duckdb]."),
     ] = None,
 ) -> None:
     STATE.db = db

@@ -35,7 +35,12 @@ def demo(
     spec = DemoSpec(customers=customers, days=days, seed=seed, end=end)
     settings = load_settings(db=STATE.db or out / "persona360.duckdb")
     out.mkdir(parents=True, exist_ok=True)
-    columns = (TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description:<32}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, disable=json) as bar:
         tasks: dict[str, int] = {}
 

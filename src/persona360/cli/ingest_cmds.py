@@ -32,9 +32,7 @@ def import_file(
         ),
     ] = None,
     map_file: Annotated[Path | None, typer.Option(help="TOML file with a [columns] table.")] = None,
-    event: Annotated[
-        str | None, typer.Option(help="Event name for --kind events without an event column.")
-    ] = None,
+    event: Annotated[str | None, typer.Option(help="Event name for --kind events without an event column.")] = None,
     rejects: Annotated[
         Path | None, typer.Option(help="Where to write rejected rows [default: FILE.rejects.csv].")
     ] = None,

@@ -26,9 +26,7 @@ def register(app: typer.Typer) -> None:
 @predict.callback()
 def run(
     ctx: typer.Context,
-    as_of: Annotated[
-        str | None, typer.Option(help="End of observation, ISO 8601 [default: now].")
-    ] = None,
+    as_of: Annotated[str | None, typer.Option(help="End of observation, ISO 8601 [default: now].")] = None,
     horizon_months: Annotated[int, typer.Option(help="Months the CLV adds up.")] = 12,
     monthly_discount: Annotated[float, typer.Option(help="CLV discount rate per month.")] = 0.01,
     holdout_days: Annotated[int, typer.Option(help="Holdout length of the report's check.")] = 90,
@@ -38,14 +36,23 @@ def run(
     if ctx.invoked_subcommand is not None:
         return
     moment = _parse_moment(as_of)
-    with workspace() as ws, Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        console=console, disable=json, transient=True,
-    ) as bar:
+    with (
+        workspace() as ws,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            disable=json,
+            transient=True,
+        ) as bar,
+    ):
         options = PredictionOptions(horizon_months, monthly_discount, holdout_days)
         task = bar.add_task("Predicting", total=None)
         report = run_predictions(
-            ws, as_of=moment, options=options,
+            ws,
+            as_of=moment,
+            options=options,
             progress=lambda step, done, total: bar.update(
                 task, description=step.capitalize(), completed=done, total=total
             ),
@@ -69,8 +76,10 @@ def report(json: JsonOption = False) -> None:
     if json:
         print_json(found)
         return
-    console.print(f"Fitted {found['fitted_at'][:19]} on orders up to {found['as_of'][:19]} "
-                  f"({found['customers']} customers, {found['repeat_customers']} repeat).")
+    console.print(
+        f"Fitted {found['fitted_at'][:19]} on orders up to {found['as_of'][:19]} "
+        f"({found['customers']} customers, {found['repeat_customers']} repeat)."
+    )
     console.print(_parameters(found))
     console.print(_diagnostics(found["diagnostics"]))
 
@@ -103,8 +112,12 @@ def _diagnostics(diagnostics: dict[str, Any]) -> Table | str:
     )
     table = Table("repeat purchases", "customers", "predicted mean", "actual mean", title=title)
     for row in diagnostics["by_frequency"]:
-        table.add_row(row["frequency"], str(row["customers"]),
-                      f"{row['predicted_mean']:.3f}", f"{row['actual_mean']:.3f}")
+        table.add_row(
+            row["frequency"],
+            str(row["customers"]),
+            f"{row['predicted_mean']:.3f}",
+            f"{row['actual_mean']:.3f}",
+        )
     correlation = diagnostics["correlation"]
     table.caption = f"correlation {correlation:.3f}" if correlation is not None else None
     return table

@@ -29,9 +29,7 @@ def _find(ws: Workspace, text: str) -> int:
             return ws.profiles.resolve(int(text))
         except LookupError:
             pass
-    return (
-        ws.profiles.find_any(text) if ":" not in text else ws.profiles.find(*split_identifier(text))
-    )
+    return ws.profiles.find_any(text) if ":" not in text else ws.profiles.find(*split_identifier(text))
 
 
 @profiles.command("show")
@@ -51,9 +49,7 @@ def show(
 @profiles.command("list")
 def list_profiles(
     limit: int = 20,
-    sort: Annotated[
-        str, typer.Option(help="last_seen, revenue, orders, events or first_seen.")
-    ] = "last_seen",
+    sort: Annotated[str, typer.Option(help="last_seen, revenue, orders, events or first_seen.")] = "last_seen",
     json: JsonOption = False,
 ) -> None:
     """List profiles."""
@@ -145,23 +141,16 @@ def render_profile(profile: dict[str, Any]) -> Panel:
     """A readable Rich panel of a profile."""
     traits = profile["traits"]
     title = " ".join(str(traits[n]["value"]) for n in ("firstName", "lastName") if n in traits)
-    title = (
-        title or str(traits.get("name", {}).get("value", "")) or f"Profile {profile['profile_id']}"
-    )
+    title = title or str(traits.get("name", {}).get("value", "")) or f"Profile {profile['profile_id']}"
     facts = Table.grid(padding=(0, 2))
     facts.add_row("profile", str(profile["profile_id"]), "orders", str(profile["orders_count"]))
     facts.add_row("first seen", str(profile["first_seen"]), "revenue", f"{profile['revenue']:.2f}")
     facts.add_row("last seen", str(profile["last_seen"]), "events", str(profile["event_count"]))
-    facts.add_row(
-        "channels", ", ".join(profile["channels"]), "devices", ", ".join(profile["devices"]) or "-"
-    )
+    facts.add_row("channels", ", ".join(profile["channels"]), "devices", ", ".join(profile["devices"]) or "-")
     ids = Table("identifier", "linked by", "source", box=None)
     for identifier in profile["identifiers"]:
         reasons = sorted(
-            {
-                e["reason"] + ("" if e["status"] == "active" else f" ({e['status']})")
-                for e in identifier["edges"]
-            }
+            {e["reason"] + ("" if e["status"] == "active" else f" ({e['status']})") for e in identifier["edges"]}
         )
         ids.add_row(
             f"{identifier['kind']}:{identifier['value']}",
@@ -173,9 +162,7 @@ def render_profile(profile: dict[str, Any]) -> Panel:
         flag = " [yellow](stale)[/]" if trait["stale"] else ""
         others = len(trait["values"]) - 1
         more = f" [dim](+{others} other value{'s' if others > 1 else ''})[/]" if others > 0 else ""
-        trait_table.add_row(
-            name, f"{trait['value']}{flag}{more}", trait["source"], str(trait["observed_at"])[:19]
-        )
+        trait_table.add_row(name, f"{trait['value']}{flag}{more}", trait["source"], str(trait["observed_at"])[:19])
     grid = Table.grid()
     for part in (facts, ids, trait_table):
         grid.add_row(part)

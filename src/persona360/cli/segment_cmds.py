@@ -12,7 +12,7 @@ from persona360.segments.definitions import SegmentSpec
 
 segments = typer.Typer(help="Live segments: conditions over traits and events.", no_args_is_help=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-Condition = Annotated[str, typer.Argument(help='e.g. \'orders_count >= 3 and city = "Kyiv"\'.')]
+Condition = Annotated[str, typer.Argument(help="e.g. 'orders_count >= 3 and city = \"Kyiv\"'.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -30,8 +30,13 @@ def list_segments(json: JsonOption = False) -> None:
         return
     table = Table("id", "name", "members", "definition", "evaluated")
     for row in rows:
-        table.add_row(str(row["segment_id"]), row["name"], str(row["members"]), row["definition"],
-                      str(row["evaluated_at"] or "-")[:19])
+        table.add_row(
+            str(row["segment_id"]),
+            row["name"],
+            str(row["members"]),
+            row["definition"],
+            str(row["evaluated_at"] or "-")[:19],
+        )
     console.print(table)
 
 
@@ -97,19 +102,33 @@ def history(name: str, profile: int | None = None, limit: int = 50, json: JsonOp
         return
     table = Table("profile", "entered", "why", "exited", "why")
     for row in rows:
-        table.add_row(str(row["profile_id"]), str(row["entered_at"])[:19], row["enter_reason"],
-                      str(row["exited_at"] or "")[:19], row["exit_reason"] or "")
+        table.add_row(
+            str(row["profile_id"]),
+            str(row["entered_at"])[:19],
+            row["enter_reason"],
+            str(row["exited_at"] or "")[:19],
+            row["exit_reason"] or "",
+        )
     console.print(table)
 
 
 @segments.command("evaluate")
-def evaluate(name: Annotated[str | None, typer.Argument(help="One segment; all when omitted.")] = None,
-             json: JsonOption = False) -> None:
+def evaluate(
+    name: Annotated[str | None, typer.Argument(help="One segment; all when omitted.")] = None,
+    json: JsonOption = False,
+) -> None:
     """Recompute segments from scratch (they are kept live; this is for repairs)."""
     with workspace() as ws:
         changes = ws.segments.evaluate(name)
-    rows = [{"segment": c.segment, "members": c.members, "entered": len(c.entered), "exited": len(c.exited)}
-            for c in changes]
+    rows = [
+        {
+            "segment": c.segment,
+            "members": c.members,
+            "entered": len(c.entered),
+            "exited": len(c.exited),
+        }
+        for c in changes
+    ]
     if json:
         print_json(rows)
         return
@@ -123,8 +142,10 @@ def sweep(json: JsonOption = False) -> None:
     with workspace() as ws:
         changes = ws.segments.sweep()
         sent = ws.segments.deliver_due()
-    result = {"changes": {c.segment: {"entered": len(c.entered), "exited": len(c.exited)} for c in changes},
-              "deliveries": sent}
+    result = {
+        "changes": {c.segment: {"entered": len(c.entered), "exited": len(c.exited)} for c in changes},
+        "deliveries": sent,
+    }
     if json:
         print_json(result)
     else:
@@ -153,8 +174,10 @@ def add_trigger(
     if json:
         print_json(trigger)
     else:
-        console.print(f"Trigger {trigger['trigger_id']} on {on} of {name} -> {url}\n"
-                      f"Signing secret (shown once): {trigger['secret']}")
+        console.print(
+            f"Trigger {trigger['trigger_id']} on {on} of {name} -> {url}\n"
+            f"Signing secret (shown once): {trigger['secret']}"
+        )
 
 
 @segments.command("triggers")
@@ -167,14 +190,29 @@ def triggers(json: JsonOption = False) -> None:
         return
     table = Table("id", "segment", "on", "url", "delivered", "pending", "dead")
     for row in rows:
-        table.add_row(*(str(row[k]) for k in ("trigger_id", "segment", "on_change", "url", "delivered",
-                                               "pending", "dead")))
+        table.add_row(
+            *(
+                str(row[k])
+                for k in (
+                    "trigger_id",
+                    "segment",
+                    "on_change",
+                    "url",
+                    "delivered",
+                    "pending",
+                    "dead",
+                )
+            )
+        )
     console.print(table)
 
 
 @segments.command("deliveries")
-def deliveries(status: Annotated[str | None, typer.Option(help="pending, delivered or dead.")] = None,
-               limit: int = 50, json: JsonOption = False) -> None:
+def deliveries(
+    status: Annotated[str | None, typer.Option(help="pending, delivered or dead.")] = None,
+    limit: int = 50,
+    json: JsonOption = False,
+) -> None:
     """Webhook deliveries, newest first (``--status dead`` is the dead-letter list)."""
     with workspace() as ws:
         rows = ws.segments.deliveries(status, limit)
@@ -183,8 +221,20 @@ def deliveries(status: Annotated[str | None, typer.Option(help="pending, deliver
         return
     table = Table("id", "trigger", "profile", "change", "status", "attempts", "last error")
     for row in rows:
-        table.add_row(*(str(row[k] if row[k] is not None else "") for k in (
-            "delivery_id", "trigger_id", "profile_id", "change", "status", "attempts", "last_error")))
+        table.add_row(
+            *(
+                str(row[k] if row[k] is not None else "")
+                for k in (
+                    "delivery_id",
+                    "trigger_id",
+                    "profile_id",
+                    "change",
+                    "status",
+                    "attempts",
+                    "last_error",
+                )
+            )
+        )
     console.print(table)
 
 
@@ -194,7 +244,10 @@ traits = typer.Typer(help="Computed traits (aggregates over events) and RFM.", n
 @traits.command("define")
 def define_trait(
     name: str,
-    definition: Annotated[str, typer.Argument(help='e.g. \'most_frequent("Product Viewed", category, within = 90d)\'.')],
+    definition: Annotated[
+        str,
+        typer.Argument(help="e.g. 'most_frequent(\"Product Viewed\", category, within = 90d)'."),
+    ],
     json: JsonOption = False,
 ) -> None:
     """Define a computed trait, kept up to date on every profile."""
@@ -227,7 +280,8 @@ def rfm(json: JsonOption = False) -> None:
         scored = ws.segments.refresh_rfm()
         rows = ws.db.query_dicts(
             "SELECT value_text AS segment, count(*) AS profiles FROM computed_values "
-            "WHERE name = 'rfm_segment' GROUP BY ALL ORDER BY profiles DESC")
+            "WHERE name = 'rfm_segment' GROUP BY ALL ORDER BY profiles DESC"
+        )
     if json:
         print_json({"scored": scored, "segments": rows})
         return
@@ -240,6 +294,11 @@ def rfm(json: JsonOption = False) -> None:
 def _sample(rows: list[dict[str, object]]) -> None:
     table = Table("profile", "email", "orders", "revenue", "last seen")
     for row in rows:
-        table.add_row(str(row["profile_id"]), str(row.get("email") or "-"), str(row["orders_count"]),
-                      f"{row['revenue']:.2f}", str(row["last_seen"])[:19])
+        table.add_row(
+            str(row["profile_id"]),
+            str(row.get("email") or "-"),
+            str(row["orders_count"]),
+            f"{row['revenue']:.2f}",
+            str(row["last_seen"])[:19],
+        )
     console.print(table)

@@ -22,6 +22,7 @@ def serve(
     import uvicorn  # noqa: PLC0415 - the server stack loads only for this command
 
     from persona360.api.app import create_app  # noqa: PLC0415
+
     with workspace() as ws:
         console.print(f"persona360 serving [bold]{ws.settings.db}[/] on http://{host}:{port}")
         uvicorn.run(

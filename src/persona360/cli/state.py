@@ -52,6 +52,4 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def print_json(data: Any) -> None:
     """Write ``data`` as one line of JSON on stdout."""
-    sys.stdout.write(
-        orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS).decode() + "\n"
-    )
+    sys.stdout.write(orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS).decode() + "\n")

@@ -31,9 +31,7 @@ def rebuild(json: JsonOption = False) -> None:
     """Rebuild the identity graph and every profile from the stored events."""
     with workspace() as ws, Progress(console=console, disable=json, transient=True) as bar:
         task = bar.add_task("Replaying events", total=None)
-        replayed = ws.profiles.rebuild(
-            progress=lambda done, total: bar.update(task, completed=done, total=total)
-        )
+        replayed = ws.profiles.rebuild(progress=lambda done, total: bar.update(task, completed=done, total=total))
         info = {"events": replayed, "profiles": ws.profiles.count()}
     if json:
         print_json(info)

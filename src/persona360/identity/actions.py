@@ -15,9 +15,7 @@ from persona360.ingest.record import EventRecord
 IdentifierKey = tuple[str, str]
 
 
-def merge_record(
-    a: IdentifierKey, b: IdentifierKey, source_id: int, now: datetime, actor: str
-) -> EventRecord:
+def merge_record(a: IdentifierKey, b: IdentifierKey, source_id: int, now: datetime, actor: str) -> EventRecord:
     """The event that joins the profiles holding ``a`` and ``b``."""
     if a == b:
         raise IdentityError("merge needs two different identifiers")
@@ -33,9 +31,7 @@ def merge_record(
     )
 
 
-def unmerge_record(
-    identifier: IdentifierKey, source_id: int, now: datetime, actor: str
-) -> EventRecord:
+def unmerge_record(identifier: IdentifierKey, source_id: int, now: datetime, actor: str) -> EventRecord:
     """The event that detaches ``identifier`` from its profile."""
     return EventRecord(
         message_id=f"unmerge-{uuid.uuid4()}",

@@ -36,7 +36,5 @@ def limit_breach(left: Counter[str], right: Counter[str], limits: Mapping[str, i
     for kind, limit in limits.items():
         total = left.get(kind, 0) + right.get(kind, 0)
         if total > limit:
-            return (
-                f"the merged profile would hold {total} identifiers of kind {kind} (limit {limit})"
-            )
+            return f"the merged profile would hold {total} identifiers of kind {kind} (limit {limit})"
     return None

@@ -34,9 +34,7 @@ def write_delta(tx: Transaction, delta: GraphDelta, graph: IdentityGraph, at: da
 
 def load_graph(db: Database, graph: IdentityGraph) -> None:
     """Fill ``graph`` from the stored identifiers, edges and unmerge decisions."""
-    identifiers = db.query(
-        "SELECT identifier_id, kind, value, profile_id FROM identifiers ORDER BY identifier_id"
-    )
+    identifiers = db.query("SELECT identifier_id, kind, value, profile_id FROM identifiers ORDER BY identifier_id")
     pairs = db.query("SELECT DISTINCT a, b FROM edges")
     splits = db.query(
         "SELECT (detail->>'a')::BIGINT, (detail->>'b')::BIGINT FROM identity_log "
@@ -57,8 +55,7 @@ def load_graph(db: Database, graph: IdentityGraph) -> None:
 def active_edges(tx: Transaction, identifier_ids: list[int]) -> list[tuple[int, int]]:
     """The active edges among ``identifier_ids`` (what an unmerge has to cut)."""
     rows = tx.fetchall(
-        "SELECT a, b FROM edges WHERE status = 'active' AND a IN (SELECT unnest($ids)) "
-        "AND b IN (SELECT unnest($ids))",
+        "SELECT a, b FROM edges WHERE status = 'active' AND a IN (SELECT unnest($ids)) AND b IN (SELECT unnest($ids))",
         {"ids": identifier_ids},
     )
     return [(int(a), int(b)) for a, b in rows]
@@ -152,8 +149,7 @@ def _write_redirects(tx: Transaction, delta: GraphDelta, at: datetime) -> None:
     )
     tx.register("__p360__merges", table)
     tx.execute(
-        "UPDATE profile_redirects SET new_id = m.new_id FROM __p360__merges m "
-        "WHERE profile_redirects.new_id = m.old_id"
+        "UPDATE profile_redirects SET new_id = m.new_id FROM __p360__merges m WHERE profile_redirects.new_id = m.old_id"
     )
     tx.execute(
         "INSERT OR REPLACE INTO profile_redirects SELECT old_id, new_id, $at FROM __p360__merges",

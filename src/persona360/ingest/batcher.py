@@ -85,11 +85,7 @@ class Batcher:
         while count < self.max_events:
             remaining = deadline - time.monotonic()
             try:
-                item = (
-                    self._queue.get(timeout=max(remaining, 0))
-                    if remaining > 0
-                    else (self._queue.get_nowait())
-                )
+                item = self._queue.get(timeout=max(remaining, 0)) if remaining > 0 else (self._queue.get_nowait())
             except queue.Empty:
                 break
             if item is _STOP:

@@ -47,9 +47,7 @@ class SegmentMessage(BaseModel):
     integrations: dict[str, Any] | None = None
     writeKey: str | None = None
 
-    _ids = field_validator(
-        "messageId", "userId", "anonymousId", "previousId", "groupId", mode="before"
-    )(_id_text)
+    _ids = field_validator("messageId", "userId", "anonymousId", "previousId", "groupId", mode="before")(_id_text)
 
 
 class SegmentBatch(BaseModel):

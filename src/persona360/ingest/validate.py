@@ -28,9 +28,7 @@ _TABLET = re.compile(r"ipad|tablet|android(?!.*mobile)", re.IGNORECASE)
 class Limits:
     """The time window and region one request is validated against."""
 
-    def __init__(
-        self, now: datetime, max_future: timedelta, max_past: timedelta, region: str
-    ) -> None:
+    def __init__(self, now: datetime, max_future: timedelta, max_past: timedelta, region: str) -> None:
         self.now, self.region = now, region
         self.earliest, self.latest = now - max_past, now + max_future
 
@@ -98,9 +96,7 @@ def to_record(
     )
 
 
-def order_facts(
-    event: str | None, properties: dict[str, Any], fallback_id: str | None
-) -> OrderFacts | None:
+def order_facts(event: str | None, properties: dict[str, Any], fallback_id: str | None) -> OrderFacts | None:
     """The order a Segment e-commerce ``Order Completed`` event describes."""
     if event not in ORDER_EVENTS:
         return None
@@ -153,9 +149,7 @@ def _parse(raw: dict[str, Any]) -> SegmentMessage:
         field = ".".join(str(part) for part in first["loc"])
         value = raw.get(str(first["loc"][0])) if first["loc"] else None
         expected = _expected(first["type"], first["msg"])
-        raise InvalidEventError(
-            f"field {field!r} {expected} (got {_show(value)})", field=field
-        ) from None
+        raise InvalidEventError(f"field {field!r} {expected} (got {_show(value)})", field=field) from None
 
 
 def _expected(error_type: str, message: str) -> str:
@@ -176,17 +170,11 @@ def _show(value: Any) -> str:
 def _message_type(message: SegmentMessage, expected: str | None) -> str:
     kind = message.type or expected
     if kind is None:
-        raise InvalidEventError(
-            f"field 'type' is missing: use one of {', '.join(MESSAGE_TYPES)}", field="type"
-        )
+        raise InvalidEventError(f"field 'type' is missing: use one of {', '.join(MESSAGE_TYPES)}", field="type")
     if kind not in MESSAGE_TYPES:
-        raise InvalidEventError(
-            f"field 'type' is {kind!r}: use one of {', '.join(MESSAGE_TYPES)}", field="type"
-        )
+        raise InvalidEventError(f"field 'type' is {kind!r}: use one of {', '.join(MESSAGE_TYPES)}", field="type")
     if expected is not None and message.type is not None and message.type != expected:
-        raise InvalidEventError(
-            f"field 'type' is {kind!r} but this endpoint takes {expected!r} calls", field="type"
-        )
+        raise InvalidEventError(f"field 'type' is {kind!r} but this endpoint takes {expected!r} calls", field="type")
     return kind
 
 
@@ -210,8 +198,7 @@ def _time(value: str | None, field: str) -> datetime | None:
         return to_utc(datetime.fromisoformat(value))
     except (TypeError, ValueError):
         raise InvalidEventError(
-            f"field {field!r} is {_show(value)}, not an ISO-8601 time "
-            "such as 2026-11-23T10:15:00.000Z",
+            f"field {field!r} is {_show(value)}, not an ISO-8601 time such as 2026-11-23T10:15:00.000Z",
             field=field,
         ) from None
 
@@ -247,9 +234,7 @@ def _check_window(timestamp: datetime, limits: Limits) -> None:
         )
 
 
-def _check_type_fields(
-    message: SegmentMessage, kind: str, user_id: str | None, anonymous_id: str | None
-) -> None:
+def _check_type_fields(message: SegmentMessage, kind: str, user_id: str | None, anonymous_id: str | None) -> None:
     if not user_id and not anonymous_id:
         raise InvalidEventError(
             "either 'userId' or 'anonymousId' is required and both are missing or empty",
@@ -260,9 +245,7 @@ def _check_type_fields(
     if kind == "group" and not message.groupId:
         raise InvalidEventError("field 'groupId' is required for group calls", field="groupId")
     if kind == "alias" and not (message.previousId and user_id):
-        raise InvalidEventError(
-            "alias calls need both 'previousId' and 'userId'", field="previousId"
-        )
+        raise InvalidEventError("alias calls need both 'previousId' and 'userId'", field="previousId")
 
 
 def _identifiers(

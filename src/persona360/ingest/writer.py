@@ -184,9 +184,7 @@ class EventWriter:
         return self._source_names
 
     def _fresh_graph(self) -> IdentityGraph:
-        blocklist = parse_blocklist(
-            self.settings.identifier_blocklist, self.settings.default_region
-        )
+        blocklist = parse_blocklist(self.settings.identifier_blocklist, self.settings.default_region)
         return IdentityGraph(self.settings.identifier_limits, blocklist)
 
 
@@ -211,9 +209,7 @@ def _json(value: dict[str, object]) -> str | None:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode() if value else None
 
 
-def _insert_events(
-    tx: Transaction, records: list[EventRecord], anchors: list[int], seqs: list[int]
-) -> None:
+def _insert_events(tx: Transaction, records: list[EventRecord], anchors: list[int], seqs: list[int]) -> None:
     table = pa.table(
         {
             "seq": pa.array(seqs, pa.int64()),

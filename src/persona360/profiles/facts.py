@@ -123,8 +123,7 @@ def _record_traits(
     tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int], seqs: Sequence[int]
 ) -> None:
     columns: dict[str, list[Any]] = {
-        key: []
-        for key in ("anchor_id", "name", "value", "source_id", "observed_at", "confidence", "seq")
+        key: [] for key in ("anchor_id", "name", "value", "source_id", "observed_at", "confidence", "seq")
     }
     for record, anchor, seq in zip(records, anchors, seqs, strict=True):
         if not record.traits:
@@ -173,9 +172,7 @@ def _record_orders(
             "message_key": pa.array([record.message_key for *_, record in rows], pa.uint64()),
             "revenue": pa.array([order.revenue for order, *_ in rows], pa.float64()),
             "currency": [order.currency for order, *_ in rows],
-            "ordered_at": pa.array(
-                [record.timestamp for *_, record in rows], pa.timestamp("us", "UTC")
-            ),
+            "ordered_at": pa.array([record.timestamp for *_, record in rows], pa.timestamp("us", "UTC")),
         }
     )
     tx.register("__p360__orders", table)

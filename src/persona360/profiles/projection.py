@@ -92,15 +92,15 @@ def reproject(
     tx.register("__p360__touched", pa.table({"profile_id": pa.array(ids, pa.int64())}))
     tx.register(
         "__p360__members",
-        pa.table({
-            "identifier_id": pa.array([m for m, _ in pairs], pa.int64()),
-            "profile_id": pa.array([p for _, p in pairs], pa.int64()),
-        }),
+        pa.table(
+            {
+                "identifier_id": pa.array([m for m, _ in pairs], pa.int64()),
+                "profile_id": pa.array([p for _, p in pairs], pa.int64()),
+            }
+        ),
     )
     for table in _TABLES:
-        tx.execute(
-            f"DELETE FROM {table} WHERE profile_id IN (SELECT profile_id FROM __p360__touched)"
-        )
+        tx.execute(f"DELETE FROM {table} WHERE profile_id IN (SELECT profile_id FROM __p360__touched)")
     tx.execute(_PROFILES)
     traits_sql = _TRAITS.format(members=_MEMBERS, order=policy_order(policy))
     tx.execute(traits_sql, {"priority": priority})

@@ -43,9 +43,7 @@ class ProfileReader:
         row = self.db.query("SELECT 1 FROM profiles WHERE profile_id = ?", [profile_id])
         if row:
             return profile_id
-        redirect = self.db.scalar(
-            "SELECT new_id FROM profile_redirects WHERE old_id = ?", [profile_id]
-        )
+        redirect = self.db.scalar("SELECT new_id FROM profile_redirects WHERE old_id = ?", [profile_id])
         if redirect is not None:
             return int(redirect)
         raise NotFoundError(f"no profile with id {profile_id}")
@@ -56,9 +54,7 @@ class ProfileReader:
         normalised = normalise_identifier(kind, value, self.region)
         if normalised is None:
             raise NotFoundError(f"{value!r} is not a valid {kind}")
-        row = self.db.query(
-            "SELECT profile_id FROM identifiers WHERE kind = ? AND value = ?", [kind, normalised]
-        )
+        row = self.db.query("SELECT profile_id FROM identifiers WHERE kind = ? AND value = ?", [kind, normalised])
         if not row:
             raise NotFoundError(f"no profile holds {kind} {normalised!r}")
         return int(row[0][0])
@@ -85,9 +81,7 @@ class ProfileReader:
     def get(self, profile_id: int, *, now: datetime) -> dict[str, Any]:
         """The whole profile: computed traits, shown traits, identifiers, event counts."""
         profile_id = self.resolve(profile_id)
-        rows = self.db.query_dicts(
-            f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE profile_id = ?", [profile_id]
-        )
+        rows = self.db.query_dicts(f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE profile_id = ?", [profile_id])
         profile = rows[0]
         profile["traits"] = self.traits(profile_id, now=now)
         profile["identifiers"] = self.identifiers(profile_id)
@@ -149,9 +143,7 @@ class ProfileReader:
         edges = self.edges(profile_id)
         for identifier in identifiers:
             identifier["edges"] = [
-                edge
-                for edge in edges
-                if identifier["identifier_id"] in (edge["a_id"], edge["b_id"])
+                edge for edge in edges if identifier["identifier_id"] in (edge["a_id"], edge["b_id"])
             ]
         return identifiers
 
@@ -205,9 +197,7 @@ class ProfileReader:
         for row in page:
             for column in ("properties", "traits", "context"):
                 row[column] = orjson.loads(row[column]) if row[column] else {}
-        next_cursor = (
-            _encode_cursor(page[-1]["timestamp"], page[-1]["message_key"]) if has_more else None
-        )
+        next_cursor = _encode_cursor(page[-1]["timestamp"], page[-1]["message_key"]) if has_more else None
         for row in page:
             del row["message_key"]
         return {"profile_id": profile_id, "events": page, "next": next_cursor}
@@ -249,11 +239,15 @@ class ProfileReader:
 
     def list_ids(self, profile_ids: list[int]) -> list[dict[str, Any]]:
         """The list view of the given profiles, in the given order."""
-        rows = {row["profile_id"]: row for row in self.db.query_dicts(
-            "SELECT p.profile_id, p.last_seen, p.orders_count, p.revenue, "
-            "(SELECT value ->> '$' FROM profile_traits t WHERE t.profile_id = p.profile_id "
-            "AND t.name = 'email') AS email FROM profiles p WHERE p.profile_id IN (SELECT unnest($ids))",
-            {"ids": profile_ids})}
+        rows = {
+            row["profile_id"]: row
+            for row in self.db.query_dicts(
+                "SELECT p.profile_id, p.last_seen, p.orders_count, p.revenue, "
+                "(SELECT value ->> '$' FROM profile_traits t WHERE t.profile_id = p.profile_id "
+                "AND t.name = 'email') AS email FROM profiles p WHERE p.profile_id IN (SELECT unnest($ids))",
+                {"ids": profile_ids},
+            )
+        }
         return [rows[p] for p in profile_ids if p in rows]
 
     def count(self) -> int:

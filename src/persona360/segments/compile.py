@@ -56,9 +56,7 @@ def epoch_us(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
-def compile_condition(
-    node: Node, catalogue: Catalogue, now: datetime, *, scoped: bool = False
-) -> exp.Select:
+def compile_condition(node: Node, catalogue: Catalogue, now: datetime, *, scoped: bool = False) -> exp.Select:
     """The query selecting the ``profile_id`` of every profile matching ``node``.
 
     Args:
@@ -135,15 +133,21 @@ class _Compiler:
         if kind == "list":
             return exp.ArrayContains(this=exp.column(node.operand.name, "p"), expression=_text(node.value))
         if kind != "trait":
-            raise _error(node.operand.pos, f"{node.operand.name} is a {kind}: 'contains' needs text or a list")
+            raise _error(
+                node.operand.pos,
+                f"{node.operand.name} is a {kind}: 'contains' needs text or a list",
+            )
         found = exp.StrPosition(this=exp.column("value_text"), substr=_text(node.value))
         return self._trait_cte(node.operand, exp.GT(this=found, expression=exp.Literal.number(0)))
 
     def _startswith(self, node: StartsWith) -> exp.Expression:
         if self._kind(node.operand) != "trait":
             raise _error(node.operand.pos, f"{node.operand.name} is not text: 'starts with' needs a trait")
-        head = exp.Substring(this=exp.column("value_text"), start=exp.Literal.number(1),
-                             length=exp.Literal.number(len(node.value)))
+        head = exp.Substring(
+            this=exp.column("value_text"),
+            start=exp.Literal.number(1),
+            length=exp.Literal.number(len(node.value)),
+        )
         return self._trait_cte(node.operand, exp.EQ(this=head, expression=_text(node.value)))
 
     def _isset(self, node: IsSet) -> exp.Expression:
@@ -212,7 +216,10 @@ class _Compiler:
         name = f"m{len(self.ctes) + 1}"
         measure = (exp.Min if node.func == "first" else exp.Max)(this=exp.column("ts"))
         where = self._event_filter(node.event, node.filters, Window())
-        self._add(name, exp.select("profile_id", measure.as_("v")).from_("seg_events").where(where).group_by("profile_id"))
+        self._add(
+            name,
+            exp.select("profile_id", measure.as_("v")).from_("seg_events").where(where).group_by("profile_id"),
+        )
         return exp.column("v", name)
 
     def _sequence(self, node: Sequence) -> exp.Expression:
@@ -234,20 +241,35 @@ class _Compiler:
             exp.LTE(this=exp.column("ts", "b"), expression=exp.Literal.number(self.now)),
         )
         if within is not None:
-            on = exp.and_(on, exp.LTE(this=exp.column("ts", "b"), expression=exp.Add(
-                this=exp.column("ts", "a"), expression=exp.Literal.number(within))))
+            on = exp.and_(
+                on,
+                exp.LTE(
+                    this=exp.column("ts", "b"),
+                    expression=exp.Add(this=exp.column("ts", "a"), expression=exp.Literal.number(within)),
+                ),
+            )
         where = exp.and_(exp.EQ(this=exp.column("event", "a"), expression=_text(node.first)), self._scope("a"))
-        return (exp.select(exp.column("profile_id", "a")).distinct()
-                .from_(exp.to_table("seg_events").as_("a"))
-                .join(exp.to_table("seg_events").as_("b"), on=on).where(where))
+        return (
+            exp.select(exp.column("profile_id", "a"))
+            .distinct()
+            .from_(exp.to_table("seg_events").as_("a"))
+            .join(exp.to_table("seg_events").as_("b"), on=on)
+            .where(where)
+        )
 
     def _then_not(self, node: Sequence, within: int) -> exp.Select:
-        last = (exp.select("profile_id", exp.Max(this=exp.column("ts")).as_("ts")).from_("seg_events")
-                .where(exp.and_(
+        last = (
+            exp.select("profile_id", exp.Max(this=exp.column("ts")).as_("ts"))
+            .from_("seg_events")
+            .where(
+                exp.and_(
                     exp.EQ(this=exp.column("event"), expression=_text(node.first)),
                     exp.LTE(this=exp.column("ts"), expression=exp.Literal.number(self.now)),
                     self._scope(None),
-                )).group_by("profile_id"))
+                )
+            )
+            .group_by("profile_id")
+        )
         deadline = exp.Add(this=exp.column("ts", "a"), expression=exp.Literal.number(within))
         on = exp.and_(
             exp.EQ(this=exp.column("profile_id", "b"), expression=exp.column("profile_id", "a")),
@@ -256,15 +278,26 @@ class _Compiler:
             exp.GTE(this=exp.column("ts", "b"), expression=exp.column("ts", "a")),
             exp.LTE(this=exp.column("ts", "b"), expression=deadline.copy()),
         )
-        return (exp.select(exp.column("profile_id", "a")).from_(exp.paren(last).as_("a"))
-                .join(exp.to_table("seg_events").as_("b"), on=on, join_type="left")
-                .where(exp.LTE(this=deadline, expression=exp.Literal.number(self.now)))
-                .group_by(exp.column("profile_id", "a"))
-                .having(exp.EQ(this=exp.Count(this=exp.column("profile_id", "b")), expression=exp.Literal.number(0))))
+        return (
+            exp.select(exp.column("profile_id", "a"))
+            .from_(exp.paren(last).as_("a"))
+            .join(exp.to_table("seg_events").as_("b"), on=on, join_type="left")
+            .where(exp.LTE(this=deadline, expression=exp.Literal.number(self.now)))
+            .group_by(exp.column("profile_id", "a"))
+            .having(
+                exp.EQ(
+                    this=exp.Count(this=exp.column("profile_id", "b")),
+                    expression=exp.Literal.number(0),
+                )
+            )
+        )
 
     def _insegment(self, node: InSegment) -> exp.Expression:
         if not self.catalogue.permissive and node.segment not in self.catalogue.segments:
-            raise _error(node.pos, f"unknown segment {node.segment!r}" + self.catalogue.suggest(node.segment, "segments"))
+            raise _error(
+                node.pos,
+                f"unknown segment {node.segment!r}" + self.catalogue.suggest(node.segment, "segments"),
+            )
         name = f"g{len(self.ctes) + 1}"
         where = exp.EQ(this=exp.column("segment"), expression=_text(node.segment))
         self._add(name, exp.select("profile_id").distinct().from_("seg_members").where(where))

@@ -27,8 +27,18 @@ from persona360.segments.errors import ConditionError
 from persona360.segments.parse import call_parts
 from persona360.store.database import Database, Transaction
 
-FUNCTIONS = ("count", "sum", "avg", "min", "max", "first", "last", "most_frequent", "distinct",
-             "most_frequent_hour")
+FUNCTIONS = (
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "first",
+    "last",
+    "most_frequent",
+    "distinct",
+    "most_frequent_hour",
+)
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -49,8 +59,7 @@ def parse_computed(name: str, definition: str) -> ComputedSpec:
         raise ConditionError(f"computed trait name {name!r} must be lower_snake_case, 1-63 characters")
     func, positional, keywords, line, column = call_parts(definition)
     if func not in FUNCTIONS:
-        raise ConditionError(f"{func}() is not a computed-trait function; use {', '.join(FUNCTIONS)}",
-                             line, column)
+        raise ConditionError(f"{func}() is not a computed-trait function; use {', '.join(FUNCTIONS)}", line, column)
     if not positional or not isinstance(positional[0], str):
         raise ConditionError(f'{func}() needs an event name first: {func}("Order Completed", ...)', line, column)
     needs_prop = func not in ("count", "most_frequent_hour")
@@ -59,29 +68,39 @@ def parse_computed(name: str, definition: str) -> ComputedSpec:
         raise ConditionError(f"{func}() needs a property after the event name", line, column)
     within = keywords.pop("within", None)
     if keywords or (within is not None and not isinstance(within, timedelta)):
-        raise ConditionError(f"{func}() takes only within = DURATION besides the event and property",
-                             line, column)
+        raise ConditionError(f"{func}() takes only within = DURATION besides the event and property", line, column)
     return ComputedSpec(name, func, positional[0], prop if needs_prop else None, within)
 
 
 def computed_sql(spec: ComputedSpec, now: datetime, *, scoped: bool) -> exp.Select:
     """``SELECT profile_id, value_text, value_num`` for every profile that has a value."""
-    where = [exp.EQ(this=exp.column("event"), expression=exp.Literal.string(spec.event)),
-             exp.LTE(this=exp.column("ts"), expression=exp.Literal.number(epoch_us(now)))]
+    where = [
+        exp.EQ(this=exp.column("event"), expression=exp.Literal.string(spec.event)),
+        exp.LTE(this=exp.column("ts"), expression=exp.Literal.number(epoch_us(now))),
+    ]
     if spec.within is not None:
         where.append(exp.GTE(this=exp.column("ts"), expression=exp.Literal.number(epoch_us(now - spec.within))))
     if scoped:
-        where.append(exp.In(this=exp.column("profile_id"),
-                            query=exp.select("profile_id").from_(SCOPE_TABLE).subquery()))
+        where.append(
+            exp.In(
+                this=exp.column("profile_id"),
+                query=exp.select("profile_id").from_(SCOPE_TABLE).subquery(),
+            )
+        )
     events = exp.select("profile_id", "ts", _prop(spec.prop).as_("v") if spec.prop else exp.null().as_("v"))
     events = events.from_("seg_events").where(exp.and_(*where))
     value = _aggregate(spec)
     query = exp.select("profile_id", value.as_("value_text")).from_(events.subquery("ev"))
     query = query.where(exp.not_(exp.Is(this=exp.column("v"), expression=exp.null()))) if spec.prop else query
     query = query.group_by("profile_id")
-    outer = exp.select("profile_id", "value_text",
-                       exp.TryCast(this=exp.column("value_text"), to=exp.DataType.build("DOUBLE")).as_("value_num"))
-    return outer.from_(query.subquery("agg")).where(exp.not_(exp.Is(this=exp.column("value_text"), expression=exp.null())))
+    outer = exp.select(
+        "profile_id",
+        "value_text",
+        exp.TryCast(this=exp.column("value_text"), to=exp.DataType.build("DOUBLE")).as_("value_num"),
+    )
+    return outer.from_(query.subquery("agg")).where(
+        exp.not_(exp.Is(this=exp.column("value_text"), expression=exp.null()))
+    )
 
 
 def _prop(name: str | None) -> exp.Expression:
@@ -114,7 +133,10 @@ def store_values(tx: Transaction, name: str, rows_sql: str, now: datetime, scope
     if scope is None:
         tx.execute("DELETE FROM computed_values WHERE name = ?", [name])
     else:
-        tx.execute(f"DELETE FROM computed_values WHERE name = ? AND profile_id IN (SELECT profile_id FROM {SCOPE_TABLE})", [name])
+        tx.execute(
+            f"DELETE FROM computed_values WHERE name = ? AND profile_id IN (SELECT profile_id FROM {SCOPE_TABLE})",
+            [name],
+        )
     tx.execute(
         f"INSERT INTO computed_values SELECT profile_id, ?, value_text, value_num, ? FROM ({rows_sql})",
         [name, now],

@@ -48,9 +48,15 @@ class Segment:
     swept_at: datetime | None = None
 
     def public(self) -> dict[str, Any]:
-        return {"segment_id": self.segment_id, "name": self.name, "definition": self.definition,
-                "tree": to_json(self.node), "description": self.description,
-                "created_at": self.created_at, "evaluated_at": self.evaluated_at}
+        return {
+            "segment_id": self.segment_id,
+            "name": self.name,
+            "definition": self.definition,
+            "tree": to_json(self.node),
+            "description": self.description,
+            "created_at": self.created_at,
+            "evaluated_at": self.evaluated_at,
+        }
 
 
 def check_name(name: str) -> str:
@@ -66,24 +72,36 @@ def insert_segment(tx: Transaction, spec: SegmentSpec, node: Node, definition: s
     segment_id = int(row[0])  # type: ignore[index]
     tx.execute(
         "INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, TRUE)",
-        [segment_id, spec.name, definition, orjson.dumps(to_json(node)).decode(),
-         spec.description, now, now],
+        [
+            segment_id,
+            spec.name,
+            definition,
+            orjson.dumps(to_json(node)).decode(),
+            spec.description,
+            now,
+            now,
+        ],
     )
     return segment_id
 
 
 def load_segments(db: Database | Transaction, name_or_id: str | int | None = None) -> list[Segment]:
     """Active segments (all, or the one named or numbered)."""
-    sql = ("SELECT segment_id, name, definition, tree, description, created_at, evaluated_at, swept_at "
-           "FROM segments WHERE active")
+    sql = (
+        "SELECT segment_id, name, definition, tree, description, created_at, evaluated_at, swept_at "
+        "FROM segments WHERE active"
+    )
     params: list[Any] = []
     if name_or_id is not None:
         sql += " AND (name = ? OR CAST(segment_id AS VARCHAR) = ?)"
         params = [str(name_or_id), str(name_or_id)]
-    rows = db.fetchall(sql + " ORDER BY segment_id", params) if isinstance(db, Transaction) else db.query(sql + " ORDER BY segment_id", params)
+    rows = (
+        db.fetchall(sql + " ORDER BY segment_id", params)
+        if isinstance(db, Transaction)
+        else db.query(sql + " ORDER BY segment_id", params)
+    )
     segments = [
-        Segment(int(r[0]), r[1], r[2], from_json(orjson.loads(r[3])), r[4] or "", r[5], r[6], r[7])
-        for r in rows
+        Segment(int(r[0]), r[1], r[2], from_json(orjson.loads(r[3])), r[4] or "", r[5], r[6], r[7]) for r in rows
     ]
     if name_or_id is not None and not segments:
         raise NotFoundError(f"no segment {name_or_id!r}: see `persona360 segments list`")

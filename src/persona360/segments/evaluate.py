@@ -74,8 +74,7 @@ def _current_members(tx: Transaction, segment_id: int, scoped: bool) -> set[int]
 def _record(tx: Transaction, segment: Segment, changes: Changes, now: datetime, reason: str) -> None:
     if changes.entered:
         tx.execute(
-            "INSERT INTO segment_memberships SELECT ?, unnest($ids), ?, NULL, ?, NULL"
-            .replace("$ids", "?"),
+            "INSERT INTO segment_memberships SELECT ?, unnest($ids), ?, NULL, ?, NULL".replace("$ids", "?"),
             [segment.segment_id, changes.entered, now, reason],
         )
     if changes.exited:
@@ -90,7 +89,10 @@ def _record(tx: Transaction, segment: Segment, changes: Changes, now: datetime, 
     )
     changes.members = int(row[0]) if row else 0
     if changes.entered or changes.exited or segment.evaluated_at is None:
-        tx.execute("INSERT INTO segment_counts VALUES (?, ?, ?)", [segment.segment_id, now, changes.members])
+        tx.execute(
+            "INSERT INTO segment_counts VALUES (?, ?, ?)",
+            [segment.segment_id, now, changes.members],
+        )
     tx.execute("UPDATE segments SET evaluated_at = ? WHERE segment_id = ?", [now, segment.segment_id])
     queue_deliveries(tx, segment, changes.entered, "enter", now, reason)
     queue_deliveries(tx, segment, changes.exited, "exit", now, reason)

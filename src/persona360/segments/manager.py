@@ -8,10 +8,9 @@ import threading
 import time
 from collections.abc import Iterable
 from datetime import datetime
-
-import pyarrow as pa
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
 
 from persona360.segments.catalogue import Catalogue
 from persona360.segments.compile import SCOPE_TABLE, compile_condition
@@ -22,7 +21,13 @@ from persona360.segments.computed import (
     parse_computed,
     store_values,
 )
-from persona360.segments.definitions import Segment, SegmentSpec, check_name, insert_segment, load_segments
+from persona360.segments.definitions import (
+    Segment,
+    SegmentSpec,
+    check_name,
+    insert_segment,
+    load_segments,
+)
 from persona360.segments.evaluate import Changes, evaluate
 from persona360.segments.nodes import Aggregate, Compare, InSegment, Node, Window, to_json
 from persona360.segments.rfm import RFM_TRAITS, rfm_sql
@@ -68,8 +73,13 @@ class Segments:
         sql = compile_condition(node, self.catalogue(), self._ws.clock.now()).sql(dialect="duckdb")
         members = [int(r[0]) for r in self._ws.db.query(sql)]
         profiles = self._ws.profiles.list_ids(members[:sample]) if members else []
-        return {"name": spec.name, "size": len(members), "sample": profiles, "tree": to_json(node),
-                "sql": sql}
+        return {
+            "name": spec.name,
+            "size": len(members),
+            "sample": profiles,
+            "tree": to_json(node),
+            "sql": sql,
+        }
 
     def create(self, spec: SegmentSpec) -> dict[str, Any]:
         """Save a segment and compute its members; entries fire triggers added later only."""
@@ -86,8 +96,10 @@ class Segments:
         """Deactivate a segment; its history stays."""
         segment = self.get(name)
         with self._ws.db.transaction() as tx:
-            tx.execute("UPDATE segments SET active = FALSE, name = name || '#' || segment_id "
-                       "WHERE segment_id = ?", [segment.segment_id])
+            tx.execute(
+                "UPDATE segments SET active = FALSE, name = name || '#' || segment_id WHERE segment_id = ?",
+                [segment.segment_id],
+            )
 
     # -- computed traits ---------------------------------------------------------
     def define_trait(self, name: str, definition: str) -> dict[str, Any]:
@@ -105,12 +117,15 @@ class Segments:
     def computed_traits(self) -> list[dict[str, Any]]:
         return self._ws.db.query_dicts(
             "SELECT c.name, c.definition, c.created_at, count(v.profile_id) AS profiles "
-            "FROM computed_traits c LEFT JOIN computed_values v USING (name) GROUP BY ALL ORDER BY name")
+            "FROM computed_traits c LEFT JOIN computed_values v USING (name) GROUP BY ALL ORDER BY name"
+        )
 
     def computed_of(self, profile_id: int) -> dict[str, str]:
         """A profile's computed traits (including RFM) as name -> value."""
-        rows = self._ws.db.query("SELECT name, value_text FROM computed_values WHERE profile_id = ? "
-                                 "ORDER BY name", [profile_id])
+        rows = self._ws.db.query(
+            "SELECT name, value_text FROM computed_values WHERE profile_id = ? ORDER BY name",
+            [profile_id],
+        )
         return {str(name): str(value) for name, value in rows}
 
     def refresh_rfm(self) -> int:
@@ -118,8 +133,11 @@ class Segments:
         now = self._ws.clock.now()
         with self._ws.db.transaction() as tx:
             tx.execute("DELETE FROM computed_values WHERE name IN (SELECT unnest(?))", [list(RFM_TRAITS)])
-            tx.execute("INSERT INTO computed_values SELECT profile_id, name, value_text, value_num, ? "
-                       f"FROM ({rfm_sql().sql(dialect='duckdb')})", [now])
+            tx.execute(
+                "INSERT INTO computed_values SELECT profile_id, name, value_text, value_num, ? "
+                f"FROM ({rfm_sql().sql(dialect='duckdb')})",
+                [now],
+            )
             count = tx.fetchone("SELECT count(*) FROM computed_values WHERE name = 'rfm_segment'")
         self._rfm_at = time.monotonic()
         return int(count[0]) if count else 0
@@ -143,6 +161,7 @@ class Segments:
 
     def _reserved_traits(self) -> set[str]:
         from persona360.segments.catalogue import PROFILE_COLUMNS  # noqa: PLC0415
+
         return set(PROFILE_COLUMNS) | set(RFM_TRAITS)
 
     # -- reading ----------------------------------------------------------------
@@ -150,20 +169,23 @@ class Segments:
         return load_segments(self._ws.db, name)[0]
 
     def list(self) -> list[dict[str, Any]]:
-        rows = self._ws.db.query_dicts(
+        return self._ws.db.query_dicts(
             "SELECT s.segment_id, s.name, s.definition, s.evaluated_at, "
             "(SELECT count(*) FROM segment_memberships m WHERE m.segment_id = s.segment_id "
-            "AND m.exited_at IS NULL) AS members FROM segments s WHERE active ORDER BY segment_id")
-        return rows
+            "AND m.exited_at IS NULL) AS members FROM segments s WHERE active ORDER BY segment_id"
+        )
 
     def members(self, name: str | int, limit: int = 100, offset: int = 0) -> dict[str, Any]:
         segment = self.get(name)
         rows = self._ws.db.query_dicts(
             "SELECT profile_id, entered_at, enter_reason FROM segment_memberships "
             "WHERE segment_id = ? AND exited_at IS NULL ORDER BY profile_id LIMIT ? OFFSET ?",
-            [segment.segment_id, limit, offset])
-        total = self._ws.db.scalar("SELECT count(*) FROM segment_memberships WHERE segment_id = ? "
-                                   "AND exited_at IS NULL", [segment.segment_id])
+            [segment.segment_id, limit, offset],
+        )
+        total = self._ws.db.scalar(
+            "SELECT count(*) FROM segment_memberships WHERE segment_id = ? AND exited_at IS NULL",
+            [segment.segment_id],
+        )
         return {"segment": segment.name, "total": int(total), "members": rows}
 
     def history(self, name: str | int, profile_id: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
@@ -172,17 +194,22 @@ class Segments:
             "SELECT profile_id, entered_at, enter_reason, exited_at, exit_reason FROM segment_memberships "
             "WHERE segment_id = ? AND (? IS NULL OR profile_id = ?) "
             "ORDER BY greatest(entered_at, coalesce(exited_at, entered_at)) DESC LIMIT ?",
-            [segment.segment_id, profile_id, profile_id, limit])
+            [segment.segment_id, profile_id, profile_id, limit],
+        )
 
     def counts(self, name: str | int) -> list[dict[str, Any]]:
         segment = self.get(name)
         return self._ws.db.query_dicts(
-            "SELECT counted_at, members FROM segment_counts WHERE segment_id = ? ORDER BY counted_at", [segment.segment_id])
+            "SELECT counted_at, members FROM segment_counts WHERE segment_id = ? ORDER BY counted_at",
+            [segment.segment_id],
+        )
 
     def of_profile(self, profile_id: int) -> list[dict[str, Any]]:
         return self._ws.db.query_dicts(
             "SELECT s.name, m.entered_at FROM segment_memberships m JOIN segments s USING (segment_id) "
-            "WHERE m.profile_id = ? AND m.exited_at IS NULL AND s.active ORDER BY s.name", [profile_id])
+            "WHERE m.profile_id = ? AND m.exited_at IS NULL AND s.active ORDER BY s.name",
+            [profile_id],
+        )
 
     # -- evaluating -------------------------------------------------------------
     def evaluate(self, name: str | int | None = None, reason: str = "recomputed") -> list[Changes]:
@@ -231,7 +258,10 @@ class Segments:
                     result = evaluate(tx, segment, now, "time", scope)  # type: ignore[arg-type]
                 else:
                     result = Changes(segment.name)
-                tx.execute("UPDATE segments SET swept_at = ? WHERE segment_id = ?", [now, segment.segment_id])
+                tx.execute(
+                    "UPDATE segments SET swept_at = ? WHERE segment_id = ?",
+                    [now, segment.segment_id],
+                )
                 changed |= set(result.entered) | set(result.exited)
                 results.append(result)
             tx.execute("INSERT OR REPLACE INTO meta VALUES ('computed_swept_at', ?)", [now.isoformat()])
@@ -304,13 +334,26 @@ class Segments:
             log.exception("segment evaluation of %d profiles failed", len(ids))
 
     # -- triggers ---------------------------------------------------------------
-    def add_trigger(self, name: str, url: str, on: str = "enter", max_attempts: int = 5,
-                    secret: str | None = None) -> dict[str, Any]:
+    def add_trigger(
+        self,
+        name: str,
+        url: str,
+        on: str = "enter",
+        max_attempts: int = 5,
+        secret: str | None = None,
+    ) -> dict[str, Any]:
         segment = self.get(name)
         with self._ws.db.transaction() as tx:
-            trigger_id, secret = add_trigger(tx, segment.segment_id, url, on, self._ws.clock.now(),
-                                             max_attempts, secret)
-        return {"trigger_id": trigger_id, "segment": segment.name, "on": on, "url": url, "secret": secret}
+            trigger_id, secret = add_trigger(
+                tx, segment.segment_id, url, on, self._ws.clock.now(), max_attempts, secret
+            )
+        return {
+            "trigger_id": trigger_id,
+            "segment": segment.name,
+            "on": on,
+            "url": url,
+            "secret": secret,
+        }
 
     def triggers(self) -> list[dict[str, Any]]:
         return self._ws.db.query_dicts(
@@ -319,13 +362,16 @@ class Segments:
             "count(d.delivery_id) FILTER (d.status = 'pending') AS pending, "
             "count(d.delivery_id) FILTER (d.status = 'dead') AS dead "
             "FROM segment_triggers t JOIN segments s USING (segment_id) "
-            "LEFT JOIN trigger_deliveries d USING (trigger_id) WHERE t.active GROUP BY ALL ORDER BY 1")
+            "LEFT JOIN trigger_deliveries d USING (trigger_id) WHERE t.active GROUP BY ALL ORDER BY 1"
+        )
 
     def deliveries(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         return self._ws.db.query_dicts(
             "SELECT delivery_id, trigger_id, profile_id, change, status, attempts, next_attempt_at, "
             "last_error, created_at, delivered_at FROM trigger_deliveries "
-            "WHERE ? IS NULL OR status = ? ORDER BY delivery_id DESC LIMIT ?", [status, status, limit])
+            "WHERE ? IS NULL OR status = ? ORDER BY delivery_id DESC LIMIT ?",
+            [status, status, limit],
+        )
 
     def deliver_due(self) -> dict[str, int]:
         """Send the webhook deliveries that are due now."""
@@ -335,6 +381,5 @@ class Segments:
 def _uses_segments(node: Node) -> bool:
     if isinstance(node, InSegment):
         return True
-    items = getattr(node, "items", None) or ([getattr(node, "item")] if hasattr(node, "item") else [])
+    items = getattr(node, "items", None) or ([node.item] if hasattr(node, "item") else [])
     return any(_uses_segments(item) for item in items)
-

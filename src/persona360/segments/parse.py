@@ -48,8 +48,13 @@ FUNCTIONS = (*AGGREGATES, "did", *MOMENTS, *SEQUENCES, "in_segment", "trait")
 @cache
 def _parser() -> Lark:
     grammar = resources.files("persona360.segments").joinpath("grammar.lark").read_text()
-    return Lark(grammar, parser="earley", propagate_positions=True, maybe_placeholders=False,
-                start=["start", "call"])
+    return Lark(
+        grammar,
+        parser="earley",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        start=["start", "call"],
+    )
 
 
 def parse_condition(text: str) -> Node:
@@ -105,10 +110,16 @@ def _syntax_error(text: str, error: UnexpectedInput) -> ConditionError:
     line, column = error.line, error.column
     if isinstance(error, UnexpectedEOF) or line in (-1, None):
         lines = text.splitlines() or [""]
-        return ConditionError("the condition ends too early (is a value or ')' missing?)",
-                              len(lines), len(lines[-1]) + 1)
-    found = text.splitlines()[line - 1][column - 1 :].split()[0][:20] if isinstance(
-        error, UnexpectedCharacters) else str(getattr(error, "token", ""))
+        return ConditionError(
+            "the condition ends too early (is a value or ')' missing?)",
+            len(lines),
+            len(lines[-1]) + 1,
+        )
+    found = (
+        text.splitlines()[line - 1][column - 1 :].split()[0][:20]
+        if isinstance(error, UnexpectedCharacters)
+        else str(getattr(error, "token", ""))
+    )
     expected = sorted(getattr(error, "allowed", set()) or getattr(error, "expected", set()))
     hint = _expected_words(expected)
     if found.isidentifier() and "STRING" in expected:
@@ -117,9 +128,18 @@ def _syntax_error(text: str, error: UnexpectedInput) -> ConditionError:
 
 
 def _expected_words(names: list[str]) -> str:
-    words = {"CMP": "a comparison (= != < <= > >=)", "STRING": "a quoted string",
-             "NUMBER": "a number", "DURATION": "a duration like 30d", "NAME": "a name",
-             "RPAR": "')'", "LPAR": "'('", "COMMA": "','", "_AND": "and", "_OR": "or"}
+    words = {
+        "CMP": "a comparison (= != < <= > >=)",
+        "STRING": "a quoted string",
+        "NUMBER": "a number",
+        "DURATION": "a duration like 30d",
+        "NAME": "a name",
+        "RPAR": "')'",
+        "LPAR": "'('",
+        "COMMA": "','",
+        "_AND": "and",
+        "_OR": "or",
+    }
     shown = [words.get(name, name.lstrip("_").lower()) for name in names]
     return ", ".join(dict.fromkeys(shown))
 
@@ -182,14 +202,15 @@ class _Build(Transformer[Token, Any]):
         if isinstance(node, Aggregate) and node.func == "count":
             return Compare(node, ">=", 1.0)  # did("X") alone means at least once
         raise ConditionError(
-            f"{getattr(node, 'func', 'this call')}(...) gives a value, not yes/no: "
-            "compare it, e.g. >= 1", node.pos.line, node.pos.column)
+            f"{getattr(node, 'func', 'this call')}(...) gives a value, not yes/no: compare it, e.g. >= 1",
+            node.pos.line,
+            node.pos.column,
+        )
 
     def compare(self, meta: Any, items: list[Any]) -> Node:
         operand, op, value = items
         if isinstance(value, timedelta):
-            raise ConditionError("a duration compares only with 'within' or 'before ... ago'",
-                                 meta.line, meta.column)
+            raise ConditionError("a duration compares only with 'within' or 'before ... ago'", meta.line, meta.column)
         return Compare(_operand(operand), _OPS.get(str(op), str(op)), value)  # type: ignore[arg-type]
 
     def in_(self, meta: Any, items: list[Any]) -> Node:
@@ -242,16 +263,18 @@ def _timed(node: Any) -> Trait | EventMoment:
     if isinstance(node, Trait | EventMoment):
         return node
     pos = getattr(node, "pos", Position())
-    raise ConditionError("'before', 'after' and 'within' apply to a time: a trait or "
-                         "first(...)/last(...)", pos.line, pos.column)
+    raise ConditionError(
+        "'before', 'after' and 'within' apply to a time: a trait or first(...)/last(...)",
+        pos.line,
+        pos.column,
+    )
 
 
 def _time(text: str, pos: Position) -> datetime:
     try:
         return to_utc(datetime.fromisoformat(text))
     except ValueError:
-        raise ConditionError(f"{text!r} is not a date or time like \"2026-01-31\"",
-                             pos.line, pos.column) from None
+        raise ConditionError(f'{text!r} is not a date or time like "2026-01-31"', pos.line, pos.column) from None
 
 
 def _call(name: str, args: list[Any], pos: Position) -> Any:
@@ -283,8 +306,11 @@ def _aggregate(name: str, positional: list[Any], keywords: dict[str, Any], pos: 
     prop = None
     if name != "count":
         if len(positional) < 2 or not isinstance(positional[1], Trait | str):
-            raise ConditionError(f"{name}() needs an event and a property: "
-                                 f'{name}("Order Completed", revenue)', pos.line, pos.column)
+            raise ConditionError(
+                f'{name}() needs an event and a property: {name}("Order Completed", revenue)',
+                pos.line,
+                pos.column,
+            )
         prop = positional[1].name if isinstance(positional[1], Trait) else positional[1]
     window = _window(keywords, pos)
     return Aggregate(name, event, prop, _filters(keywords, {"within", "between"}, name, pos), window, pos)
@@ -292,21 +318,30 @@ def _aggregate(name: str, positional: list[Any], keywords: dict[str, Any], pos: 
 
 def _sequence(name: str, positional: list[Any], keywords: dict[str, Any], pos: Position) -> Sequence:
     if len(positional) != 2 or not all(isinstance(p, str) for p in positional):
-        raise ConditionError(f'{name}() needs two event names: {name}("Product Added", '
-                             '"Order Completed", within = 30m)', pos.line, pos.column)
+        raise ConditionError(
+            f'{name}() needs two event names: {name}("Product Added", "Order Completed", within = 30m)',
+            pos.line,
+            pos.column,
+        )
     within = keywords.pop("within", None)
     if keywords or (within is not None and not isinstance(within, timedelta)):
         raise ConditionError(f"{name}() takes only within = DURATION", pos.line, pos.column)
     if name == "then_not" and within is None:
-        raise ConditionError("then_not() needs within = DURATION (how long to wait for the second event)",
-                             pos.line, pos.column)
+        raise ConditionError(
+            "then_not() needs within = DURATION (how long to wait for the second event)",
+            pos.line,
+            pos.column,
+        )
     return Sequence(name, positional[0], positional[1], within, pos)
 
 
 def _event_name(positional: list[Any], name: str, pos: Position) -> str:
     if not positional or not isinstance(positional[0], str):
-        raise ConditionError(f'{name}() needs an event name first, e.g. {name}("Order Completed")',
-                             pos.line, pos.column)
+        raise ConditionError(
+            f'{name}() needs an event name first, e.g. {name}("Order Completed")',
+            pos.line,
+            pos.column,
+        )
     return str(positional[0])
 
 
@@ -320,8 +355,11 @@ def _window(keywords: dict[str, Any], pos: Position) -> Window:
         return Window(last=within)
     if between is not None:
         if not (isinstance(between, tuple) and len(between) == 2 and all(isinstance(b, str) for b in between)):
-            raise ConditionError('between takes two dates: between = ("2026-01-01", "2026-02-01")',
-                                 pos.line, pos.column)
+            raise ConditionError(
+                'between takes two dates: between = ("2026-01-01", "2026-02-01")',
+                pos.line,
+                pos.column,
+            )
         start, end = (_time(b, pos) for b in between)
         if end <= start:
             raise ConditionError("between: the second date must come after the first", pos.line, pos.column)

@@ -1,4 +1,4 @@
-"""RFM: recency, frequency and monetary scores (1-5) and the standard named segments.
+r"""RFM: recency, frequency and monetary scores (1-5) and the standard named segments.
 
 Scores are quintiles among profiles with at least one order, taken from the percent
 rank so that ties share the lower score (most shops have many one-order customers:
@@ -62,8 +62,10 @@ def rfm_sql() -> exp.Expression:
     """
     grid = exp.Case()
     for (r, f), name in sorted(GRID.items()):
-        test = exp.and_(exp.EQ(this=exp.column("r"), expression=exp.Literal.number(r)),
-                        exp.EQ(this=exp.column("f"), expression=exp.Literal.number(f)))
+        test = exp.and_(
+            exp.EQ(this=exp.column("r"), expression=exp.Literal.number(r)),
+            exp.EQ(this=exp.column("f"), expression=exp.Literal.number(f)),
+        )
         grid = grid.when(test, exp.Literal.string(name))
     query = sqlglot.parse_one(_RFM, read="duckdb")
     for case in query.find_all(exp.Column):
@@ -85,6 +87,7 @@ named AS (SELECT *, __grid__ AS segment FROM scored)
 SELECT profile_id, 'rfm_recency' AS name, CAST(r AS VARCHAR) AS value_text, CAST(r AS DOUBLE) AS value_num FROM named
 UNION ALL SELECT profile_id, 'rfm_frequency', CAST(f AS VARCHAR), CAST(f AS DOUBLE) FROM named
 UNION ALL SELECT profile_id, 'rfm_monetary', CAST(m AS VARCHAR), CAST(m AS DOUBLE) FROM named
-UNION ALL SELECT profile_id, 'rfm_score', CAST(r AS VARCHAR) || CAST(f AS VARCHAR) || CAST(m AS VARCHAR), CAST(100 * r + 10 * f + m AS DOUBLE) FROM named
+UNION ALL SELECT profile_id, 'rfm_score', CAST(r AS VARCHAR) || CAST(f AS VARCHAR) || CAST(m AS VARCHAR),
+    CAST(100 * r + 10 * f + m AS DOUBLE) FROM named
 UNION ALL SELECT profile_id, 'rfm_segment', segment, CAST(NULL AS DOUBLE) FROM named
 """

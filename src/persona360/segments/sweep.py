@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlglot import exp
 
+from persona360.segments.catalogue import PROFILE_COLUMNS
 from persona360.segments.compile import epoch_us
 from persona360.segments.nodes import (
     Aggregate,
@@ -27,7 +28,6 @@ from persona360.segments.nodes import (
     TimeCompare,
     Trait,
 )
-from persona360.segments.catalogue import PROFILE_COLUMNS
 
 FULL = "full"
 
@@ -83,8 +83,11 @@ def _crossing(edge: Edge, since: datetime, until: datetime) -> exp.Select:
     high = exp.Literal.number(epoch_us(until - delay))
     if relation == "event":
         column = exp.column("ts")
-        where = exp.and_(exp.EQ(this=exp.column("event"), expression=exp.Literal.string(event)),
-                         exp.GT(this=column, expression=low), exp.LTE(this=column.copy(), expression=high))
+        where = exp.and_(
+            exp.EQ(this=exp.column("event"), expression=exp.Literal.string(event)),
+            exp.GT(this=column, expression=low),
+            exp.LTE(this=column.copy(), expression=high),
+        )
         return exp.select("profile_id").distinct().from_("seg_events").where(where)
     column = exp.column(relation)
     where = exp.and_(exp.GT(this=column, expression=low), exp.LTE(this=column.copy(), expression=high))

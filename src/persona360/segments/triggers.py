@@ -29,7 +29,12 @@ BACKOFF_CAP = timedelta(hours=6)
 
 
 def add_trigger(
-    tx: Transaction, segment_id: int, url: str, on: str, now: datetime, max_attempts: int = 5,
+    tx: Transaction,
+    segment_id: int,
+    url: str,
+    on: str,
+    now: datetime,
+    max_attempts: int = 5,
     secret: str | None = None,
 ) -> tuple[int, str]:
     """Register a webhook trigger; return its id and its signing secret."""
@@ -50,7 +55,12 @@ def add_trigger(
 
 
 def queue_deliveries(
-    tx: Transaction, segment: Segment, profile_ids: list[int], change: str, now: datetime, reason: str
+    tx: Transaction,
+    segment: Segment,
+    profile_ids: list[int],
+    change: str,
+    now: datetime,
+    reason: str,
 ) -> None:
     """Put one delivery per active trigger and profile into the outbox."""
     if not profile_ids:
@@ -63,15 +73,31 @@ def queue_deliveries(
         start = tx.fetchone("SELECT coalesce(max(delivery_id), 0) FROM trigger_deliveries")
         first = int(start[0]) + 1  # type: ignore[index]
         payloads = [
-            orjson.dumps({"segment": segment.name, "segment_id": segment.segment_id, "change": change,
-                          "profile_id": profile_id, "at": now.isoformat(), "reason": reason}).decode()
+            orjson.dumps(
+                {
+                    "segment": segment.name,
+                    "segment_id": segment.segment_id,
+                    "change": change,
+                    "profile_id": profile_id,
+                    "at": now.isoformat(),
+                    "reason": reason,
+                }
+            ).decode()
             for profile_id in profile_ids
         ]
         tx.execute(
             "INSERT INTO trigger_deliveries SELECT unnest(?) , ?, ?, unnest(?), ?, unnest(?)::JSON, "
             "'pending', 0, ?, NULL, ?, NULL",
-            [list(range(first, first + len(profile_ids))), trigger_id, segment.segment_id,
-             profile_ids, change, payloads, now, now],
+            [
+                list(range(first, first + len(profile_ids))),
+                trigger_id,
+                segment.segment_id,
+                profile_ids,
+                change,
+                payloads,
+                now,
+                now,
+            ],
         )
 
 
@@ -106,9 +132,12 @@ def deliver_due(db: Database, now: datetime, client: httpx.Client | None = None,
 def _attempt(client: httpx.Client, delivery: dict[str, Any], now: datetime) -> tuple[str, str | None]:
     body = str(delivery["payload"]).encode()
     stamp = str(int(now.timestamp()))
-    headers = {"Content-Type": "application/json", "X-Persona360-Timestamp": stamp,
-               "X-Persona360-Signature": sign(delivery["secret"], stamp, body),
-               "X-Persona360-Delivery": str(delivery["delivery_id"])}
+    headers = {
+        "Content-Type": "application/json",
+        "X-Persona360-Timestamp": stamp,
+        "X-Persona360-Signature": sign(delivery["secret"], stamp, body),
+        "X-Persona360-Delivery": str(delivery["delivery_id"]),
+    }
     try:
         response = client.post(delivery["url"], content=body, headers=headers)
     except httpx.HTTPError as error:
@@ -131,6 +160,12 @@ def _save(db: Database, delivery: dict[str, Any], outcome: tuple[str, str | None
         tx.execute(
             "UPDATE trigger_deliveries SET status = ?, attempts = ?, last_error = ?, "
             "next_attempt_at = ?, delivered_at = ? WHERE delivery_id = ?",
-            [{"retried": "pending"}.get(status, status), attempts, error, now + backoff,
-             now if status == "delivered" else None, delivery["delivery_id"]],
+            [
+                {"retried": "pending"}.get(status, status),
+                attempts,
+                error,
+                now + backoff,
+                now if status == "delivered" else None,
+                delivery["delivery_id"],
+            ],
         )

@@ -34,9 +34,7 @@ class Database:
     def __init__(self, path: Path | str, *, create: bool = True) -> None:
         self.path = str(path)
         if self.path != ":memory:" and not create and not Path(self.path).exists():
-            raise WorkspaceError(
-                f"no workspace at {self.path}: run `persona360 init --db {self.path}` first"
-            )
+            raise WorkspaceError(f"no workspace at {self.path}: run `persona360 init --db {self.path}` first")
         self._con = _connect(self.path)
         self._write_lock = threading.RLock()
         self._local = threading.local()
@@ -54,17 +52,13 @@ class Database:
         """Run a read query on this thread's cursor and return all rows."""
         return self._reader().execute(sql, params).fetchall()
 
-    def query_dicts(
-        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
-    ) -> list[dict[str, Any]]:
+    def query_dicts(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run a read query and return rows as dicts keyed by column name."""
         cursor = self._reader().execute(sql, params)
         names = [column[0] for column in cursor.description or []]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    def query_arrow(
-        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
-    ) -> pa.Table:
+    def query_arrow(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
         """Run a read query and return an Arrow table (for bulk reads)."""
         return self._reader().execute(sql, params).fetch_arrow_table()
 
@@ -120,9 +114,7 @@ class Database:
                     if statement.startswith("CREATE TABLE IF NOT EXISTS meta"):
                         continue
                     tx.execute(statement)
-                tx.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)]
-                )
+                tx.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)])
 
 
 class Transaction:
@@ -137,9 +129,7 @@ class Transaction:
     def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[Row]:
         return self._cursor.execute(sql, params).fetchall()
 
-    def fetchone(
-        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
-    ) -> Row | None:
+    def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Row | None:
         # fetchall: DuckDB refuses new work on a cursor whose result is not drained
         rows = self._cursor.execute(sql, params).fetchall()
         return rows[0] if rows else None

@@ -38,8 +38,7 @@ def file_format(path: Path) -> str:
         return FORMATS[path.suffix.lower()]
     except KeyError:
         raise FileFormatError(
-            f"{path.name}: cannot tell the format from {path.suffix!r}; "
-            f"use one of {', '.join(sorted(FORMATS))}"
+            f"{path.name}: cannot tell the format from {path.suffix!r}; use one of {', '.join(sorted(FORMATS))}"
         ) from None
 
 
@@ -60,26 +59,18 @@ class ExportFile:
         try:
             self.columns = [
                 column[0]
-                for column in self._con.execute(
-                    f"DESCRIBE SELECT * FROM {self._relation_sql}", [str(path)]
-                ).fetchall()
+                for column in self._con.execute(f"DESCRIBE SELECT * FROM {self._relation_sql}", [str(path)]).fetchall()
             ]
             self.rows = int(
-                self._con.execute(
-                    f"SELECT count(*) FROM {self._relation_sql}", [str(path)]
-                ).fetchone()[0]  # type: ignore[index]
+                self._con.execute(f"SELECT count(*) FROM {self._relation_sql}", [str(path)]).fetchone()[0]  # type: ignore[index]
             )
         except duckdb.Error as error:
             raise FileFormatError(f"{path.name} cannot be read as {self.format}: {error}") from None
 
-    def chunks(
-        self, order_by: str | None = None, size: int = 20_000
-    ) -> Iterator[list[dict[str, Any]]]:
+    def chunks(self, order_by: str | None = None, size: int = 20_000) -> Iterator[list[dict[str, Any]]]:
         """Yield rows as dicts (with their line number under ``__p360_line``)."""
         first_line = 2 if self.format == "csv" else 1
-        numbered = (
-            f"SELECT *, row_number() OVER () + {first_line - 1} AS {LINE} FROM {self._relation_sql}"
-        )
+        numbered = f"SELECT *, row_number() OVER () + {first_line - 1} AS {LINE} FROM {self._relation_sql}"
         order = f"ORDER BY {_quote(order_by)}, {LINE}" if order_by else f"ORDER BY {LINE}"
         try:
             reader = self._con.execute(f"SELECT * FROM ({numbered}) {order}", [str(self.path)])
