@@ -129,7 +129,7 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.kill()
                 raise RuntimeError(f"the server ignored SIGTERM for {STOP_TIMEOUT} s") from None
-        clean_exit = self.process.returncode in (0, -signal.SIGTERM)
+        clean_exit = self.process.returncode == 0
         return clean_exit and "Traceback" not in self.log()
 
     def kill(self) -> None:

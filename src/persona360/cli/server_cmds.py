@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -23,6 +26,9 @@ def serve(
 
     from persona360.api.app import create_app  # noqa: PLC0415
 
+    # uvicorn re-raises SIGTERM after its graceful shutdown; turning it into SystemExit
+    # lets the workspace close (and checkpoint) and the process exit 0.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     with workspace() as ws:
         console.print(f"persona360 serving [bold]{ws.settings.db}[/] on http://{host}:{port}")
         uvicorn.run(
@@ -33,3 +39,7 @@ def serve(
             access_log=False,
             timeout_graceful_shutdown=10,
         )
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    sys.exit(0)
