@@ -20,8 +20,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/persona360 --db demo-shop/persona360.duckdb demo --out demo-shop
 
-## The whole test suite (unit, integration with real DuckDB/uvicorn, end to end).
+## The whole test suite (unit, integration with real DuckDB/uvicorn/Spark, end to end in Chromium).
 test: $(STAMP)
+	bash tests/e2e/setup.sh
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 test-fast: $(STAMP)
@@ -41,6 +42,9 @@ check: lint test
 ## Benchmarks print figures; they are never part of the test run.
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/segments.py
+	$(BIN)/python bench/predict.py
+	$(BIN)/python bench/ui.py
 
 docs: $(STAMP)
 	$(BIN)/python -c "from persona360.settings import settings_markdown as m; print(m(), end='')" > docs/settings.md

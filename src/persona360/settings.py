@@ -83,6 +83,9 @@ class Settings(BaseSettings):
         3600.0,
         description="How often the clock sweep recomputes RFM scores (they are relative to all buyers).",
     )
+    predict_every_hours: float = Field(
+        24.0, description="How often the server refits CLV, P(alive) and churn predictions, in hours."
+    )
     revenue_currency: str = Field("UAH", description="Currency assumed for revenue when an order names none.")
 
 

@@ -28,6 +28,7 @@ from persona360.ingest.record import EventRecord
 from persona360.ingest.replay import rebuild
 from persona360.ingest.validate import Limits, to_record
 from persona360.ingest.writer import EventWriter, WriteResult
+from persona360.predict import PredictAPI
 from persona360.profiles.reading import ProfileReader
 from persona360.segments.manager import Segments
 from persona360.settings import Settings, load_settings
@@ -55,6 +56,7 @@ class Workspace:
         self.identity = IdentityAPI(self)
         self.profiles = ProfilesAPI(self)
         self.segments = Segments(self)
+        self.predict = PredictAPI(self)
         self.writer.after_commit.append(lambda result: self.segments.on_batch(result.touched_profiles))
 
     @classmethod
@@ -187,6 +189,7 @@ class ProfilesAPI(ProfileReader):
         profile = self.get(profile_id, now=self._ws.clock.now())
         profile["computed"] = self._ws.segments.computed_of(profile["profile_id"])
         profile["segments"] = self._ws.segments.of_profile(profile["profile_id"])
+        profile["predictions"] = self._ws.predict.get(profile["profile_id"])
         return profile
 
     def export(self) -> Iterator[dict[str, Any]]:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from persona360 import __version__
+from persona360 import __version__, web
 from persona360.api import tracking
 from persona360.api.admin import profiles, segments
 from persona360.api.errors import install_error_handlers
@@ -30,7 +31,11 @@ def create_app(workspace: Workspace) -> FastAPI:
         settings = workspace.settings
         app.state.batcher = Batcher(workspace.writer, settings.batch_max_events, settings.batch_max_wait_ms)
         workspace.segments.start_worker()
-        ticker = Ticker(settings.sweep_seconds, [workspace.segments.sweep, workspace.segments.deliver_due])
+        every = timedelta(hours=settings.predict_every_hours)
+        ticker = Ticker(
+            settings.sweep_seconds,
+            [workspace.segments.sweep, workspace.segments.deliver_due, lambda: workspace.predict.run_if_due(every)],
+        )
         try:
             yield
         finally:
@@ -57,6 +62,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(tracking.router)
     app.include_router(profiles.router)
     app.include_router(segments.router)
+    app.include_router(web.router)
 
     @app.get("/health", tags=["meta"], summary="Liveness and counts")
     def health() -> dict[str, Any]:

@@ -14,6 +14,7 @@ from persona360.cli import (
     access_cmds,
     demo_cmds,
     ingest_cmds,
+    predict_cmds,
     profile_cmds,
     segment_cmds,
     server_cmds,
@@ -47,6 +48,7 @@ profile_cmds.register(app)
 server_cmds.register(app)
 segment_cmds.register(app)
 demo_cmds.register(app)
+predict_cmds.register(app)
 
 
 def main() -> None:

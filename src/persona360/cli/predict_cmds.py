@@ -72,7 +72,7 @@ def report(json: JsonOption = False) -> None:
     with workspace() as ws:
         found = prediction_report(ws)
     if found is None:
-        fail("no predictions yet: run `persona360 predict` first")
+        raise fail("no predictions yet: run `persona360 predict` first")
     if json:
         print_json(found)
         return
@@ -90,8 +90,7 @@ def _parse_moment(text: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        fail(f"--as-of {text!r} is not an ISO 8601 date or time, e.g. 2026-11-01T00:00:00Z")
-    return None
+        raise fail(f"--as-of {text!r} is not an ISO 8601 date or time, e.g. 2026-11-01T00:00:00Z") from None
 
 
 def _parameters(report: dict[str, Any]) -> Table:

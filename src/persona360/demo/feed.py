@@ -46,12 +46,12 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
         # a file, not a pipe: a pipe nobody reads fills up and stalls a chatty server
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __exit__, outlives __init__
 
     def __enter__(self) -> ServerProcess:
         command = [sys.executable, "-m", "persona360", "--db", str(self.db), "serve",
                    "--host", "127.0.0.1", "--port", str(self.port)]
-        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log)
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log)  # noqa: S603 - our own CLI
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

@@ -20,6 +20,7 @@ from persona360.demo.score import StitchingScore, score_stitching
 from persona360.demo.spec import DemoSpec
 from persona360.errors import WorkspaceError
 from persona360.ingest.importers.mapping import ColumnMapping
+from persona360.predict.guardrails import PredictionError
 from persona360.segments.definitions import SegmentSpec
 from persona360.settings import Settings
 from persona360.workspace import Workspace
@@ -42,6 +43,7 @@ class DemoReport:
     segments: dict[str, int] = field(default_factory=dict)
     rfm: dict[str, int] = field(default_factory=dict)
     computed_traits: dict[str, int] = field(default_factory=dict)
+    predictions: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -68,6 +70,7 @@ def run_demo(spec: DemoSpec, out_dir: Path, settings: Settings, progress: Stage 
                     report, f"import {entry.name}", lambda e=entry: _import(ws, manifest, e, say))
         report.stitching = _timed(report, "score", lambda: score_stitching(ws.db, manifest))
         _timed(report, "segments", lambda: _segment(ws, report))
+        report.predictions = _timed(report, "predict", lambda: _predict(ws))
         report.profiles = ws.profiles.count()
         report.events = int(ws.db.scalar("SELECT count(*) FROM events"))
     return report
@@ -100,6 +103,16 @@ def _segment(ws: Workspace, report: DemoReport) -> None:
         report.rfm[str(row[0])] = int(row[1])
     for name, condition in DEMO_SEGMENTS.items():
         report.segments[name] = ws.segments.create(SegmentSpec(name, condition))["members"]
+
+
+def _predict(ws: Workspace) -> dict[str, Any]:
+    try:
+        result = ws.predict.run()
+    except PredictionError as error:  # a tiny demo may have too few repeat buyers to fit
+        return {"skipped": str(error)}
+    churn = ws.db.query("SELECT churn_bucket, count(*) FROM profile_predictions GROUP BY ALL ORDER BY 1")
+    return {"scored": result.get("customers"), "churn_risk": {str(k): int(v) for k, v in churn},
+            "fitted_at": result.get("fitted_at")}
 
 
 def _feed(manifest: Manifest, settings: Settings, write_key: str, say: Stage) -> FeedReport:

@@ -19,7 +19,16 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
-from persona360.predict.estimation import Fit, FloatArray, Points, distinct_points, maximise
+from persona360.predict.estimation import (
+    Fit,
+    FloatArray,
+    Frequencies,
+    Points,
+    distinct_points,
+    frequencies,
+    maximise,
+    weighted_sum,
+)
 
 PARAMETERS = ("r", "alpha", "a", "b")
 
@@ -35,36 +44,50 @@ class BgNbd:
 
 
 def bgnbd_log_likelihood(
-    log_params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray, counts: FloatArray
+    log_params: FloatArray,
+    x: FloatArray,
+    t_x: FloatArray,
+    T: FloatArray,
+    counts: FloatArray,
+    by_x: Frequencies | None = None,
 ) -> tuple[float, FloatArray]:
     """Total log-likelihood (eq. 6) of ``counts`` customers per (x, t_x, T), and its gradient.
 
     The gradient is with respect to the log-parameters (log r, log alpha, log a, log b).
     The dropout term is ``log(1 + a/(b+x-1) * ((alpha+T)/(alpha+t_x))**(r+x))``, a
     softplus whose derivative is a logistic function, which keeps it finite for
-    customers with many purchases.
+    customers with many purchases. ``by_x`` (from :func:`frequencies`) can be passed
+    to save regrouping on every call.
     """
     r, alpha, a, b = np.exp(log_params)
+    by_x = by_x or frequencies(x, counts)
+    xs, wx = by_x.values, by_x.weights
     repeat = x > 0
     log_at, log_atx = np.log(alpha + T), np.log(alpha + t_x)
-    b_x1 = np.where(repeat, b + x - 1.0, 1.0)
+    b_x1 = np.where(xs > 0, b + xs - 1.0, 1.0)[by_x.index]
     dropout = np.log(a) - np.log(b_x1) + (r + x) * (log_at - log_atx)
     share = np.where(repeat, expit(dropout), 0.0)
     total = counts.sum()
     value = (
-        counts @ (gammaln(r + x) + gammaln(b + x) - gammaln(a + b + x) - (r + x) * log_at)
-        + counts @ np.where(repeat, np.logaddexp(0.0, dropout), 0.0)
+        weighted_sum(wx, gammaln(r + xs) + gammaln(b + xs) - gammaln(a + b + xs))
+        - weighted_sum(counts, (r + x) * log_at)
+        + weighted_sum(counts, np.where(repeat, np.logaddexp(0.0, dropout), 0.0))
         + total * (r * np.log(alpha) - gammaln(r) - gammaln(b) + gammaln(a + b))
     )
-    psi_abx = counts @ digamma(a + b + x)
-    gradient = np.array([
-        counts @ (digamma(r + x) - log_at + share * (log_at - log_atx))
-        + total * (np.log(alpha) - digamma(r)),
-        counts @ (-(r + x) / (alpha + T) + share * (r + x) * (1 / (alpha + T) - 1 / (alpha + t_x)))
-        + total * r / alpha,
-        -psi_abx + counts @ share / a + total * digamma(a + b),
-        counts @ (digamma(b + x) - share / b_x1) - psi_abx + total * (digamma(a + b) - digamma(b)),
-    ])
+    psi_abx = weighted_sum(wx, digamma(a + b + xs))
+    gradient = np.array(
+        [
+            weighted_sum(wx, digamma(r + xs))
+            + weighted_sum(counts, share * (log_at - log_atx) - log_at)
+            + total * (np.log(alpha) - digamma(r)),
+            weighted_sum(counts, (r + x) * ((share - 1.0) / (alpha + T) - share / (alpha + t_x))) + total * r / alpha,
+            -psi_abx + weighted_sum(counts, share) / a + total * digamma(a + b),
+            weighted_sum(wx, digamma(b + xs))
+            - weighted_sum(counts, share / b_x1)
+            - psi_abx
+            + total * (digamma(a + b) - digamma(b)),
+        ]
+    )
     return float(value), gradient * np.array([r, alpha, a, b])
 
 
@@ -88,10 +111,11 @@ def fit_bgnbd_points(points: Points) -> tuple[BgNbd, Fit]:
     x, t_x, T = points.values.T
     counts = points.counts
     # r/alpha is the mean purchase rate, so start alpha where that matches the data.
-    rate = max(float(counts @ x), 1.0) / max(float(counts @ T), 1.0)
+    rate = max(weighted_sum(counts, x), 1.0) / max(weighted_sum(counts, T), 1.0)
     start = np.array([1.0, 1.0 / rate, 1.0, 1.0])
+    by_x = frequencies(x, counts)
     fit = maximise(
-        lambda log_params: bgnbd_log_likelihood(log_params, x, t_x, T, counts),
+        lambda log_params: bgnbd_log_likelihood(log_params, x, t_x, T, counts, by_x),
         start,
         PARAMETERS,
         float(counts.sum()),
@@ -106,9 +130,7 @@ def probability_alive(m: BgNbd, x: FloatArray, t_x: FloatArray, T: FloatArray) -
     return np.where(x > 0, expit(-dropout), 1.0)
 
 
-def conditional_expected_purchases(
-    m: BgNbd, t: float, x: FloatArray, t_x: FloatArray, T: FloatArray
-) -> FloatArray:
+def conditional_expected_purchases(m: BgNbd, t: float, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
     """E[Y(t) | x, t_x, T]: purchases expected in the next ``t`` (eq. 10).
 
     Written with Euler's transformation, ``(1-z)**(r+x) 2F1(r+x, b+x; a+b+x-1; z) =
@@ -131,9 +153,7 @@ def expected_purchases(m: BgNbd, t: ArrayLike) -> FloatArray:
     return np.asarray((a + m.b - 1.0) / (a - 1.0) * (1.0 - core), dtype=np.float64)
 
 
-def probability_purchase(
-    m: BgNbd, t: float, x: FloatArray, t_x: FloatArray, T: FloatArray
-) -> FloatArray:
+def probability_purchase(m: BgNbd, t: float, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
     """P(at least one purchase in the next ``t`` | x, t_x, T).
 
     A customer alive at ``T`` can only drop out right after a purchase, so "no purchase

@@ -71,15 +71,20 @@ class PredictionOptions:
 def check_options(options: PredictionOptions) -> None:
     """Raise :class:`PredictionError` naming the first option out of range."""
     checks = (
-        ("horizon_months", options.horizon_months, 1 <= options.horizon_months <= 600,
-         "a whole number of months from 1 to 600"),
-        ("monthly_discount", options.monthly_discount,
-         math.isfinite(options.monthly_discount) and 0 <= options.monthly_discount < 1,
-         "a rate from 0 to below 1 (0.01 is 1% a month)"),
-        ("holdout_days", options.holdout_days, 1 <= options.holdout_days <= 3650,
-         "a number of days from 1 to 3650"),
-        ("min_repeat_customers", options.min_repeat_customers,
-         options.min_repeat_customers >= 2, "at least 2"),
+        (
+            "horizon_months",
+            options.horizon_months,
+            1 <= options.horizon_months <= 600,
+            "a whole number of months from 1 to 600",
+        ),
+        (
+            "monthly_discount",
+            options.monthly_discount,
+            math.isfinite(options.monthly_discount) and 0 <= options.monthly_discount < 1,
+            "a rate from 0 to below 1 (0.01 is 1% a month)",
+        ),
+        ("holdout_days", options.holdout_days, 1 <= options.holdout_days <= 3650, "a number of days from 1 to 3650"),
+        ("min_repeat_customers", options.min_repeat_customers, options.min_repeat_customers >= 2, "at least 2"),
     )
     for name, value, good, expected in checks:
         if not good:

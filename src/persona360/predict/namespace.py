@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from persona360.predict.eligibility import EligibleProfiles, eligible_profiles
-from persona360.predict.guardrails import PredictionOptions
+from persona360.predict.guardrails import PredictionError, PredictionOptions
 from persona360.predict.run import Progress, prediction_report, profile_predictions, run_predictions
 
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 
 class PredictAPI:
@@ -35,9 +38,7 @@ class PredictAPI:
         progress: Progress | None = None,
     ) -> dict[str, Any]:
         """Fit, score and store (see :func:`~persona360.predict.run.run_predictions`)."""
-        return run_predictions(
-            self._ws, as_of=as_of, options=options, eligible=self.eligible, progress=progress
-        )
+        return run_predictions(self._ws, as_of=as_of, options=options, eligible=self.eligible, progress=progress)
 
     def report(self) -> dict[str, Any] | None:
         """The last fit's parameters, standard errors and holdout diagnostics, or None."""
@@ -46,3 +47,18 @@ class PredictAPI:
     def get(self, profile_id: int) -> dict[str, Any] | None:
         """A profile's stored predictions (following merges), or None if it has none."""
         return profile_predictions(self._ws, profile_id)
+
+    def run_if_due(self, every: timedelta) -> dict[str, Any] | None:
+        """Fit and score when the last fit is older than ``every`` (the server's schedule).
+
+        Too little data is not an error here: the schedule simply tries again next time.
+        """
+        report = self.report()
+        now = self._ws.clock.now()
+        if report and now - datetime.fromisoformat(str(report["fitted_at"])) < every:
+            return None
+        try:
+            return self.run()
+        except PredictionError as error:
+            log.info("scheduled predictions skipped: %s", error)
+            return None

@@ -1,7 +1,6 @@
 """The predict room's tables: one row of predictions per profile, one row per fit.
 
-The tables are created with ``CREATE TABLE IF NOT EXISTS`` the first time predictions
-are written, inside the same transaction; they will move into a store migration.
+The tables are created by the store's third migration (``store/schema.py``).
 Each run replaces every profile's row, so profiles merged away or no longer eligible
 lose theirs.
 """
@@ -15,26 +14,26 @@ import pyarrow as pa
 
 from persona360.store.database import Database
 
-TABLES_SQL = (
-    """CREATE TABLE IF NOT EXISTS profile_predictions (
-        profile_id BIGINT PRIMARY KEY, fitted_at TIMESTAMPTZ NOT NULL,
-        as_of TIMESTAMPTZ NOT NULL, model_version VARCHAR NOT NULL,
-        frequency INTEGER NOT NULL, recency_days INTEGER NOT NULL, age_days INTEGER NOT NULL,
-        average_spend DOUBLE, expected_purchases_30d DOUBLE NOT NULL,
-        expected_purchases_90d DOUBLE NOT NULL, expected_purchases_365d DOUBLE NOT NULL,
-        p_alive DOUBLE NOT NULL, churn_risk DOUBLE NOT NULL, churn_bucket VARCHAR NOT NULL,
-        p_purchase_30d DOUBLE NOT NULL, expected_spend DOUBLE NOT NULL, clv DOUBLE NOT NULL,
-        clv_horizon_months INTEGER NOT NULL, monthly_discount DOUBLE NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS prediction_fits (
-        fit_id INTEGER PRIMARY KEY, fitted_at TIMESTAMPTZ NOT NULL, as_of TIMESTAMPTZ NOT NULL,
-        model_version VARCHAR NOT NULL, customers BIGINT NOT NULL, report JSON NOT NULL)""",
-)
-
 _COLUMNS = (
-    "profile_id", "fitted_at", "as_of", "model_version", "frequency", "recency_days",
-    "age_days", "average_spend", "expected_purchases_30d", "expected_purchases_90d",
-    "expected_purchases_365d", "p_alive", "churn_risk", "churn_bucket", "p_purchase_30d",
-    "expected_spend", "clv", "clv_horizon_months", "monthly_discount",
+    "profile_id",
+    "fitted_at",
+    "as_of",
+    "model_version",
+    "frequency",
+    "recency_days",
+    "age_days",
+    "average_spend",
+    "expected_purchases_30d",
+    "expected_purchases_90d",
+    "expected_purchases_365d",
+    "p_alive",
+    "churn_risk",
+    "churn_bucket",
+    "p_purchase_30d",
+    "expected_spend",
+    "clv",
+    "clv_horizon_months",
+    "monthly_discount",
 )
 
 
@@ -45,12 +44,9 @@ def save_predictions(db: Database, rows: pa.Table, report: dict[str, Any]) -> No
     come from ``report`` (the same for every row).
     """
     selected = ", ".join(
-        f"CAST(${name} AS TIMESTAMPTZ)" if name in ("fitted_at", "as_of") else name
-        for name in _COLUMNS
+        f"CAST(${name} AS TIMESTAMPTZ)" if name in ("fitted_at", "as_of") else name for name in _COLUMNS
     )
     with db.transaction() as tx:
-        for statement in TABLES_SQL:
-            tx.execute(statement)
         tx.register("__p360__predictions", rows)
         tx.execute("DELETE FROM profile_predictions")
         tx.execute(
@@ -59,10 +55,14 @@ def save_predictions(db: Database, rows: pa.Table, report: dict[str, Any]) -> No
         )
         tx.unregister("__p360__predictions")
         tx.execute(
-            "INSERT INTO prediction_fits SELECT coalesce(max(fit_id), 0) + 1, ?, ?, ?, ?, ? "
-            "FROM prediction_fits",
-            [report["fitted_at"], report["as_of"], report["model_version"],
-             report["customers"], orjson.dumps(report, default=str).decode()],
+            "INSERT INTO prediction_fits SELECT coalesce(max(fit_id), 0) + 1, ?, ?, ?, ?, ? FROM prediction_fits",
+            [
+                report["fitted_at"],
+                report["as_of"],
+                report["model_version"],
+                report["customers"],
+                orjson.dumps(report, default=str).decode(),
+            ],
         )
 
 
@@ -74,9 +74,7 @@ def read_predictions(db: Database, profile_id: int) -> dict[str, Any] | None:
     """
     if not _exists(db):
         return None
-    rows = db.query_dicts(
-        "SELECT * FROM profile_predictions WHERE profile_id = ?", [profile_id]
-    )
+    rows = db.query_dicts("SELECT * FROM profile_predictions WHERE profile_id = ?", [profile_id])
     return rows[0] if rows else None
 
 
@@ -91,7 +89,5 @@ def read_latest_fit(db: Database) -> dict[str, Any] | None:
 def _exists(db: Database) -> bool:
     # Read paths check instead of creating the tables, so that they never need the
     # write lock (the server's writer holds it).
-    found = db.scalar(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'prediction_fits'"
-    )
+    found = db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'prediction_fits'")
     return bool(found)

@@ -25,8 +25,7 @@ if TYPE_CHECKING:
 MODEL_VERSION = "bgnbd+gamma-gamma/1"
 # (what is happening, steps done, steps in all)
 Progress = Callable[[str, int, int], None]
-STEPS = ("reading orders", "fitting purchases", "fitting spend", "scoring", "holdout check",
-         "saving")
+STEPS = ("reading orders", "fitting purchases", "fitting spend", "scoring", "holdout check", "saving")
 
 
 def run_predictions(
@@ -55,10 +54,10 @@ def run_predictions(
 
     Example:
         >>> from persona360 import Workspace
-        >>> run_predictions(Workspace.open(":memory:"))
+        >>> run_predictions(Workspace.open(":memory:"))  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        persona360.predict.guardrails.TooFewRepeatCustomersError: cannot fit the purchase model: 0 customers have bought again on a later day than their first order, and at least 30 are needed; import more order history or wait for more repeat purchases
+        persona360.predict.guardrails.TooFewRepeatCustomersError: cannot fit the purchase ...
     """
     options = options or PredictionOptions()
     tell = progress or (lambda step, done, total: None)
@@ -72,13 +71,14 @@ def run_predictions(
     purchase_model, purchase_fit = bgnbd.fit_bgnbd(history.frequency, history.recency, history.age)
     tell(STEPS[2], 2, len(STEPS))
     spenders = history.select(history.spend_days > 0)
-    spend_model, spend_fit = gamma_gamma.fit_gamma_gamma(
-        spenders.spend_days, spenders.average_spend
-    )
+    spend_model, spend_fit = gamma_gamma.fit_gamma_gamma(spenders.spend_days, spenders.average_spend)
     tell(STEPS[3], 3, len(STEPS))
     scores = score(
-        history, purchase_model, spend_model,
-        horizon_months=options.horizon_months, monthly_discount=options.monthly_discount,
+        history,
+        purchase_model,
+        spend_model,
+        horizon_months=options.horizon_months,
+        monthly_discount=options.monthly_discount,
     )
     tell(STEPS[4], 4, len(STEPS))
     calibration_end = as_of.date() - timedelta(days=options.holdout_days)
@@ -151,20 +151,22 @@ def _correlation(spenders: PurchaseHistory) -> float | None:
 
 def _rows(history: PurchaseHistory, scores: Scores, options: PredictionOptions) -> pa.Table:
     size = len(history)
-    return pa.table({
-        "profile_id": pa.array(history.profile_id, pa.int64()),
-        "model_version": pa.array(np.full(size, MODEL_VERSION, dtype=object), pa.string()),
-        "frequency": history.frequency.astype(np.int32),
-        "recency_days": history.recency.astype(np.int32),
-        "age_days": history.age.astype(np.int32),
-        "average_spend": pa.array(history.average_spend, from_pandas=True),
-        **{f"expected_purchases_{days}d": values for days, values in scores.expected_purchases.items()},
-        "p_alive": scores.p_alive,
-        "churn_risk": scores.churn_risk,
-        "churn_bucket": pa.array(scores.churn_bucket, pa.string()),
-        "p_purchase_30d": scores.p_purchase_30d,
-        "expected_spend": scores.expected_spend,
-        "clv": scores.clv,
-        "clv_horizon_months": np.full(size, options.horizon_months, dtype=np.int32),
-        "monthly_discount": np.full(size, options.monthly_discount),
-    })
+    return pa.table(
+        {
+            "profile_id": pa.array(history.profile_id, pa.int64()),
+            "model_version": pa.array(np.full(size, MODEL_VERSION, dtype=object), pa.string()),
+            "frequency": history.frequency.astype(np.int32),
+            "recency_days": history.recency.astype(np.int32),
+            "age_days": history.age.astype(np.int32),
+            "average_spend": pa.array(history.average_spend, from_pandas=True),
+            **{f"expected_purchases_{days}d": values for days, values in scores.expected_purchases.items()},
+            "p_alive": scores.p_alive,
+            "churn_risk": scores.churn_risk,
+            "churn_bucket": pa.array(scores.churn_bucket, pa.string()),
+            "p_purchase_30d": scores.p_purchase_30d,
+            "expected_spend": scores.expected_spend,
+            "clv": scores.clv,
+            "clv_horizon_months": np.full(size, options.horizon_months, dtype=np.int32),
+            "monthly_discount": np.full(size, options.monthly_discount),
+        }
+    )

@@ -56,13 +56,9 @@ def score(
     x, t_x, T = points.values.T
     back = points.inverse
     alive = probability_alive(bgnbd, x, t_x, T)[back]
-    expected = {
-        days: conditional_expected_purchases(bgnbd, days, x, t_x, T)[back] for days in WINDOWS_DAYS
-    }
+    expected = {days: conditional_expected_purchases(bgnbd, days, x, t_x, T)[back] for days in WINDOWS_DAYS}
     fallback = _observed_mean(history)
-    spend = conditional_expected_spend(
-        gamma_gamma, history.spend_days, history.average_spend, fallback
-    )
+    spend = conditional_expected_spend(gamma_gamma, history.spend_days, history.average_spend, fallback)
     units = discounted_purchases(bgnbd, x, t_x, T, horizon_months, monthly_discount)[back]
     churn = 1.0 - alive
     return Scores(
@@ -109,4 +105,4 @@ def _observed_mean(history: PurchaseHistory) -> float:
     if not np.any(has_spend):
         return float("nan")
     weights = history.spend_days[has_spend]
-    return float(weights @ history.average_spend[has_spend] / weights.sum())
+    return float(np.sum(weights * history.average_spend[has_spend]) / weights.sum())

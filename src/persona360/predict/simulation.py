@@ -43,9 +43,7 @@ def simulate_bgnbd(
     return x.astype(np.float64), recency
 
 
-def simulate_spend(
-    model: GammaGamma, transactions: ArrayLike, rng: np.random.Generator
-) -> FloatArray:
+def simulate_spend(model: GammaGamma, transactions: ArrayLike, rng: np.random.Generator) -> FloatArray:
     """Average spend of ``transactions`` purchases per customer (at least one each).
 
     Each customer's scale ``ν ~ Gamma(q, gamma)``; a purchase is ``Gamma(p, ν)``, so

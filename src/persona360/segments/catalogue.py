@@ -18,6 +18,12 @@ PROFILE_COLUMNS: dict[str, str] = {
     "channels": "list", "devices": "list", "sources": "list",
 }  # fmt: skip
 
+# Traits the predict room keeps on profiles (see the seg_traits view in store/schema.py).
+PREDICTION_TRAITS = (
+    "clv", "p_alive", "churn_risk", "churn_bucket", "p_purchase_30d",
+    "expected_purchases_30d", "expected_purchases_90d",
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Catalogue:

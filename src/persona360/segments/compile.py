@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from persona360.clock import to_utc
 from persona360.segments.catalogue import Catalogue
 from persona360.segments.errors import ConditionError
 from persona360.segments.nodes import (
@@ -170,7 +171,7 @@ class _Compiler:
             return _time_test(node.op, exp.column(operand.name, "p"), bound, exp.Literal.number(self.now))
         if kind != "trait":
             raise _error(operand.pos, f"{operand.name} is a {kind}, not a time")
-        as_time = exp.TryCast(this=exp.column("value_text"), to=exp.DataType.build("TIMESTAMP"))
+        as_time = exp.TryCast(this=exp.column("value_text"), to=exp.DataType.build("TIMESTAMPTZ"), safe=True)
         bound_time = _timestamp(node.moment.resolve(self.now_time))
         return self._trait_cte(operand, _time_test(node.op, as_time, bound_time, _timestamp(self.now_time)))
 
@@ -363,10 +364,15 @@ def _text_prop(key: str) -> exp.Expression:
 
 
 def _number_prop(key: str) -> exp.Expression:
-    return exp.TryCast(this=_text_prop(key), to=exp.DataType.build("DOUBLE"))
+    return exp.TryCast(this=_text_prop(key), to=exp.DataType.build("DOUBLE"), safe=True)
 
 
 def _text(value: Any) -> exp.Literal:
+    """A value as the text JSON gives it: true/false, 37 not 37.0."""
+    if isinstance(value, bool):
+        return exp.Literal.string("true" if value else "false")
+    if isinstance(value, float) and value.is_integer():
+        return exp.Literal.string(str(int(value)))
     return exp.Literal.string(str(value))
 
 
@@ -379,8 +385,8 @@ def _micros(delta: timedelta) -> int:
 
 
 def _timestamp(moment: datetime) -> exp.Expression:
-    text = moment.replace(tzinfo=None).isoformat(sep=" ")
-    return exp.Cast(this=exp.Literal.string(text), to=exp.DataType.build("TIMESTAMP"))
+    text = to_utc(moment).isoformat(sep=" ")
+    return exp.Cast(this=exp.Literal.string(text), to=exp.DataType.build("TIMESTAMPTZ"))
 
 
 def _error(pos: Position, message: str) -> ConditionError:

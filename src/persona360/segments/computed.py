@@ -96,7 +96,7 @@ def computed_sql(spec: ComputedSpec, now: datetime, *, scoped: bool) -> exp.Sele
     outer = exp.select(
         "profile_id",
         "value_text",
-        exp.TryCast(this=exp.column("value_text"), to=exp.DataType.build("DOUBLE")).as_("value_num"),
+        exp.TryCast(this=exp.column("value_text"), to=exp.DataType.build("DOUBLE"), safe=True).as_("value_num"),
     )
     return outer.from_(query.subquery("agg")).where(
         exp.not_(exp.Is(this=exp.column("value_text"), expression=exp.null()))
@@ -108,7 +108,7 @@ def _prop(name: str | None) -> exp.Expression:
 
 
 def _aggregate(spec: ComputedSpec) -> exp.Expression:
-    number = exp.TryCast(this=exp.column("v"), to=exp.DataType.build("DOUBLE"))
+    number = exp.TryCast(this=exp.column("v"), to=exp.DataType.build("DOUBLE"), safe=True)
     text = exp.DataType.build("VARCHAR")
     if spec.func == "count":
         return exp.Cast(this=exp.Count(this=exp.Star()), to=text)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from persona360.segments.catalogue import Catalogue
+from persona360.segments.catalogue import PREDICTION_TRAITS, Catalogue
 from persona360.segments.compile import SCOPE_TABLE, compile_condition
 from persona360.segments.computed import (
     ComputedSpec,
@@ -54,7 +54,8 @@ class Segments:
         """The trait, event and segment names a new condition may use."""
         db = self._ws.db
         traits = {str(r[0]) for r in db.query("SELECT DISTINCT name FROM profile_traits")}
-        traits |= {str(r[0]) for r in db.query("SELECT name FROM computed_traits")} | set(RFM_TRAITS)
+        traits |= {str(r[0]) for r in db.query("SELECT name FROM computed_traits")}
+        traits |= set(RFM_TRAITS) | set(PREDICTION_TRAITS)
         events = {str(r[0]) for r in db.query("SELECT DISTINCT event FROM anchor_event_counts")}
         events |= {"identify", "page", "screen", "group", "alias"}
         segments = {str(r[0]) for r in db.query("SELECT name FROM segments WHERE active")}
@@ -162,7 +163,7 @@ class Segments:
     def _reserved_traits(self) -> set[str]:
         from persona360.segments.catalogue import PROFILE_COLUMNS  # noqa: PLC0415
 
-        return set(PROFILE_COLUMNS) | set(RFM_TRAITS)
+        return set(PROFILE_COLUMNS) | set(RFM_TRAITS) | set(PREDICTION_TRAITS)
 
     # -- reading ----------------------------------------------------------------
     def get(self, name: str | int) -> Segment:

@@ -66,9 +66,7 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
     ">": operator.gt, ">=": operator.ge,
 }  # fmt: skip
-_ISO = re.compile(
-    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?"
-)
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?")
 
 
 @dataclass(frozen=True)
@@ -187,10 +185,8 @@ class _Judge:
 
     def _isset(self, node: IsSet, pid: int) -> bool:
         name = node.operand.name
-        if name in PROFILE_COLUMNS:
-            present = self._column(name, pid) is not None
-        else:
-            present = (pid, name) in self.data.trait_of
+        in_column = name in PROFILE_COLUMNS
+        present = self._column(name, pid) is not None if in_column else (pid, name) in self.data.trait_of
         return present != node.negated
 
     def _timecompare(self, node: TimeCompare, pid: int) -> bool:
@@ -201,9 +197,7 @@ class _Judge:
             value = (min if operand.func == "first" else max)(times) if times else None
             return _time_test(node.op, value, epoch_us(bound_time), self.now)
         if operand.name in PROFILE_COLUMNS:
-            return _time_test(
-                node.op, self._column(operand.name, pid), epoch_us(bound_time), self.now
-            )
+            return _time_test(node.op, self._column(operand.name, pid), epoch_us(bound_time), self.now)
         row = self.data.trait_of.get((pid, operand.name))
         as_time = parse_time(row["value_text"]) if row else None
         return _time_test(node.op, as_time, _naive(bound_time), _naive(self.now_time))
@@ -216,11 +210,7 @@ class _Judge:
         events = self._events(pid, node.event, node.filters, node.window)
         if node.func == "count":
             return float(len(events))
-        numbers = [
-            n
-            for n in (_number(_json_text(e.properties, str(node.prop))) for e in events)
-            if n is not None
-        ]
+        numbers = [n for n in (_number(_json_text(e.properties, str(node.prop))) for e in events) if n is not None]
         if node.func == "sum":
             return sum(numbers, 0.0)
         if not numbers:
@@ -229,9 +219,7 @@ class _Judge:
             return sum(numbers) / len(numbers)
         return (min if node.func == "min" else max)(numbers)
 
-    def _events(
-        self, pid: int, event: str, filters: Iterable[tuple[str, Scalar]], window: Window
-    ) -> list[Event]:
+    def _events(self, pid: int, event: str, filters: Iterable[tuple[str, Scalar]], window: Window) -> list[Event]:
         start, end = window.bounds(self.now_time)
         low = epoch_us(start) if start is not None else None
         high = epoch_us(end)
@@ -308,7 +296,7 @@ def _time_test(op: str, value: Any, bound: Any, now: Any) -> bool:
 
 
 def _any_in(sorted_times: list[int], low: int, high: int, *, strict_low: bool) -> bool:
-    """Is some time in ``(low, high]`` (``strict_low``) or ``[low, high]``?"""
+    """Whether some time lies in ``(low, high]`` (``strict_low``) or ``[low, high]``."""
     start = (bisect_right if strict_low else bisect_left)(sorted_times, low)
     return start < len(sorted_times) and sorted_times[start] <= high
 

@@ -60,7 +60,7 @@ class Database:
 
     def query_arrow(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
         """Run a read query and return an Arrow table (for bulk reads)."""
-        return self._reader().execute(sql, params).fetch_arrow_table()
+        return self._reader().execute(sql, params).to_arrow_table()
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
         """Run a read query returning one value."""

@@ -120,6 +120,35 @@ MIGRATIONS: list[list[str]] = [
             FROM segment_memberships m JOIN segments s USING (segment_id)
             WHERE m.exited_at IS NULL""",
     ],
+    [
+        # predict room
+        """CREATE TABLE profile_predictions (
+        profile_id BIGINT PRIMARY KEY, fitted_at TIMESTAMPTZ NOT NULL,
+        as_of TIMESTAMPTZ NOT NULL, model_version VARCHAR NOT NULL,
+        frequency INTEGER NOT NULL, recency_days INTEGER NOT NULL, age_days INTEGER NOT NULL,
+        average_spend DOUBLE, expected_purchases_30d DOUBLE NOT NULL,
+        expected_purchases_90d DOUBLE NOT NULL, expected_purchases_365d DOUBLE NOT NULL,
+        p_alive DOUBLE NOT NULL, churn_risk DOUBLE NOT NULL, churn_bucket VARCHAR NOT NULL,
+        p_purchase_30d DOUBLE NOT NULL, expected_spend DOUBLE NOT NULL, clv DOUBLE NOT NULL,
+        clv_horizon_months INTEGER NOT NULL, monthly_discount DOUBLE NOT NULL)""",
+        """CREATE TABLE prediction_fits (
+        fit_id INTEGER PRIMARY KEY, fitted_at TIMESTAMPTZ NOT NULL, as_of TIMESTAMPTZ NOT NULL,
+        model_version VARCHAR NOT NULL, customers BIGINT NOT NULL, report JSON NOT NULL)""",
+        # predictions are traits too: segments and templates read them like any other
+        "DROP VIEW seg_traits",
+        """CREATE VIEW seg_traits AS SELECT profile_id, name, value ->> '$' AS value_text,
+            TRY_CAST(value ->> '$' AS DOUBLE) AS value_num FROM profile_traits
+            WHERE name NOT IN (SELECT name FROM computed_traits)
+            UNION ALL SELECT profile_id, name, value_text, value_num FROM computed_values
+            UNION ALL SELECT profile_id, unnest(['clv', 'p_alive', 'churn_risk', 'p_purchase_30d',
+                'expected_purchases_30d', 'expected_purchases_90d']),
+                unnest([clv, p_alive, churn_risk, p_purchase_30d, expected_purchases_30d,
+                expected_purchases_90d])::VARCHAR,
+                unnest([clv, p_alive, churn_risk, p_purchase_30d, expected_purchases_30d,
+                expected_purchases_90d])
+            FROM profile_predictions
+            UNION ALL SELECT profile_id, 'churn_bucket', churn_bucket, NULL FROM profile_predictions""",
+    ],
 ]
 
 # Tables holding the projection and identity state: emptied and refilled by a rebuild.

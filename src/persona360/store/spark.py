@@ -62,12 +62,14 @@ class UnsupportedFeatureError(Persona360Error):
         self.feature = feature
 
 
-def local_session(cores: int = 2, app_name: str = "persona360") -> SparkSession:
-    """A Spark session in local mode, configured for small, exact, quiet segment queries.
+def local_session(cores: int = 2, app_name: str = "persona360", *, small_data: bool = False) -> SparkSession:
+    """A Spark session in local mode, configured for exact, quiet segment queries.
 
     Args:
         cores: worker threads (``local[cores]``).
         app_name: the name Spark shows for the application.
+        small_data: tune for relations of a few thousand rows (tests): one shuffle
+            partition and no generated code, which halves the time of a query there.
 
     Raises:
         UnsupportedFeatureError: when pyspark is not installed.
@@ -90,8 +92,13 @@ def local_session(cores: int = 2, app_name: str = "persona360") -> SparkSession:
         .config("spark.ui.showConsoleProgress", "false")
         # The default 200 shuffle partitions means 200 tiny tasks per join or group by;
         # on a laptop-sized segment they cost more than the work itself.
-        .config("spark.sql.shuffle.partitions", str(max(2, cores)))
+        .config("spark.sql.shuffle.partitions", "1" if small_data else str(max(2, cores)))
         .config("spark.default.parallelism", str(max(2, cores)))
+        # On a few thousand rows, compiling generated Java for each query and re-planning
+        # it adaptively take longer than running it interpreted as planned.
+        .config("spark.sql.codegen.wholeStage", str(not small_data).lower())
+        .config("spark.sql.codegen.factoryMode", "NO_CODEGEN" if small_data else "FALLBACK")
+        .config("spark.sql.adaptive.enabled", str(not small_data).lower())
         # Bind to loopback: no firewall prompt, no dependence on the host name resolving,
         # and nothing listens on the network.
         .config("spark.driver.host", "127.0.0.1")

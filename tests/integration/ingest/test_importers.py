@@ -109,7 +109,8 @@ def test_shop_test_email_on_many_orders_does_not_fuse_customers(workspace: Works
         ("data.xlsx", "x", ["email=email"], "customers", InvalidEventError, "cannot tell the format"),
         ("bad.parquet", "not parquet", ["email=email"], "customers", InvalidEventError, "cannot be read as parquet"),
         ("c.csv", "email\na@x.org\n", ["mail=email"], "customers", MappingError, "names column\\(s\\) 'mail'"),
-        ("o.csv", "id,at\n1,2026-01-01\n", ["at=timestamp"], "orders", MappingError, "needs a column mapped to 'order_id'"),
+        ("o.csv", "id,at\n1,2026-01-01\n", ["at=timestamp"], "orders", MappingError,
+         "needs a column mapped to 'order_id'"),
         ("c.csv", "email\na@x.org\n", ["email=email"], "people", MappingError, "kind 'people' is not one of"),
     ],
 )

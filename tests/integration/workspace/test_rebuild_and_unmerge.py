@@ -11,7 +11,6 @@ from persona360 import Workspace
 from persona360.errors import NotFoundError
 
 
-
 def snapshot(ws: Workspace) -> dict[str, Any]:
     tables = {}
     for table, order in [

@@ -21,9 +21,7 @@ PUBLISHED = BgNbd(r=0.243, alpha=4.414, a=0.793, b=2.426)
 
 
 def numeric_gradient(f, at: np.ndarray, step: float = 1e-6) -> np.ndarray:
-    return np.array([
-        (f(at + step * e)[0] - f(at - step * e)[0]) / (2 * step) for e in np.eye(len(at))
-    ])
+    return np.array([(f(at + step * e)[0] - f(at - step * e)[0]) / (2 * step) for e in np.eye(len(at))])
 
 
 def sample(rng: np.random.Generator, n: int = 50) -> tuple[np.ndarray, ...]:
@@ -46,9 +44,7 @@ def test_conditional_expectation_is_the_papers_equation_10() -> None:
     x, t_x, T, _ = sample(np.random.default_rng(2))
     t = 39.0
     z = t / (m.alpha + T + t)
-    bracket = 1 - ((m.alpha + T) / (m.alpha + T + t)) ** (m.r + x) * hyp2f1(
-        m.r + x, m.b + x, m.a + m.b + x - 1, z
-    )
+    bracket = 1 - ((m.alpha + T) / (m.alpha + T + t)) ** (m.r + x) * hyp2f1(m.r + x, m.b + x, m.a + m.b + x - 1, z)
     odds = np.where(x > 0, m.a / (m.b + x - 1) * ((m.alpha + T) / (m.alpha + t_x)) ** (m.r + x), 0)
     paper = (m.a + m.b + x - 1) / (m.a - 1) * bracket / (1 + odds)
     np.testing.assert_allclose(conditional_expected_purchases(m, t, x, t_x, T), paper, rtol=1e-9)
@@ -57,9 +53,7 @@ def test_conditional_expectation_is_the_papers_equation_10() -> None:
 def test_the_papers_worked_example() -> None:
     # FHL (2005) section 5: a customer with x = 2, t_x = 30.43, T = 38.86 weeks is
     # expected to make 1.226 purchases in the next 39 weeks.
-    value = conditional_expected_purchases(
-        PUBLISHED, 39.0, np.array([2.0]), np.array([30.43]), np.array([38.86])
-    )
+    value = conditional_expected_purchases(PUBLISHED, 39.0, np.array([2.0]), np.array([30.43]), np.array([38.86]))
     assert value[0] == pytest.approx(1.226, abs=0.001)
 
 
@@ -78,7 +72,7 @@ def test_one_time_buyers_are_alive_and_probabilities_are_bounded() -> None:
     assert np.all((alive > 0) & (alive <= 1))
     soon = probability_purchase(PUBLISHED, 4.0, x, t_x, T)
     later = probability_purchase(PUBLISHED, 40.0, x, t_x, T)
-    assert np.all((0 < soon) & (soon < later) & (later <= alive))
+    assert np.all((soon > 0) & (soon < later) & (later <= alive))
 
 
 def test_unconditional_expectation_starts_at_zero_and_grows() -> None:
@@ -96,9 +90,7 @@ def test_unconditional_expectation_starts_at_zero_and_grows() -> None:
         (BgNbd(r=0.6, alpha=70.0, a=0.7, b=3.5), 0.0, 730.0, True),  # a shop, in days
     ],
 )
-def test_planted_parameters_are_recovered(
-    truth: BgNbd, low: float, high: float, whole_days: bool
-) -> None:
+def test_planted_parameters_are_recovered(truth: BgNbd, low: float, high: float, whole_days: bool) -> None:
     rng = np.random.default_rng(20260)
     T = rng.uniform(low, high, 40_000)
     if whole_days:

@@ -18,13 +18,27 @@ from persona360.predict.guardrails import (
 @pytest.mark.parametrize(
     ("found", "needed", "what", "message"),
     [
-        (0, 30, "purchase", "cannot fit the purchase model: 0 customers have bought again on a "
-         "later day than their first order, and at least 30 are needed"),
-        (1, 30, "purchase", "1 customer has bought again on a later day than their first order, "
-         "and at least 30 are needed"),
+        (
+            0,
+            30,
+            "purchase",
+            "cannot fit the purchase model: 0 customers have bought again on a "
+            "later day than their first order, and at least 30 are needed",
+        ),
+        (
+            1,
+            30,
+            "purchase",
+            "1 customer has bought again on a later day than their first order, and at least 30 are needed",
+        ),
         (29, 30, "purchase", "29 customers have bought again"),
-        (12, 50, "spend", "cannot fit the spend model: 12 customers have made a repeat purchase "
-         "with a positive revenue, and at least 50 are needed"),
+        (
+            12,
+            50,
+            "spend",
+            "cannot fit the spend model: 12 customers have made a repeat purchase "
+            "with a positive revenue, and at least 50 are needed",
+        ),
     ],
 )
 def test_too_few_repeat_customers(found: int, needed: int, what: str, message: str) -> None:

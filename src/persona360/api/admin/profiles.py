@@ -38,9 +38,7 @@ def list_profiles(
     sort: str = Query("last_seen", pattern="^(last_seen|revenue|orders|events|first_seen)$"),
     min_orders: int | None = Query(None, ge=0),
     source: str | None = None,
-    trait: str | None = Query(
-        None, description="NAME=VALUE: only profiles showing that trait value"
-    ),
+    trait: str | None = Query(None, description="NAME=VALUE: only profiles showing that trait value"),
 ) -> dict[str, Any]:
     trait_filter = None
     if trait:
@@ -107,16 +105,10 @@ def identifiers(profile_id: int, ws: WorkspaceDep, token: ReadProfiles) -> dict[
 
 
 @router.post("/{profile_id}/unmerge", summary="Detach an identifier from a profile")
-def unmerge(
-    profile_id: int, body: UnmergeCreate, ws: WorkspaceDep, token: WriteProfiles
-) -> dict[str, Any]:
+def unmerge(profile_id: int, body: UnmergeCreate, ws: WorkspaceDep, token: WriteProfiles) -> dict[str, Any]:
     live = ws.profiles.resolve(profile_id)
     holder = ws.profiles.find(body.identifier.kind, body.identifier.value)
     if holder != live:
-        raise ValueError(
-            f"{body.identifier.kind} {body.identifier.value!r} is not in profile {live}"
-        )
-    old, new = ws.identity.unmerge(
-        (body.identifier.kind, body.identifier.value), actor=f"token:{token.name}"
-    )
+        raise ValueError(f"{body.identifier.kind} {body.identifier.value!r} is not in profile {live}")
+    old, new = ws.identity.unmerge((body.identifier.kind, body.identifier.value), actor=f"token:{token.name}")
     return {"success": True, "profiles": [old, new]}

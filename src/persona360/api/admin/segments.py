@@ -39,8 +39,12 @@ def list_segments(ws: WorkspaceDep, token: ManageSegments) -> dict[str, Any]:
 
 
 @router.post("/preview", summary="Size and sample of a condition, without saving")
-def preview(body: SegmentCreate, ws: WorkspaceDep, token: ManageSegments,
-            sample: int = Query(10, ge=0, le=100)) -> dict[str, Any]:
+def preview(
+    body: SegmentCreate,
+    ws: WorkspaceDep,
+    token: ManageSegments,
+    sample: int = Query(10, ge=0, le=100),
+) -> dict[str, Any]:
     return ws.segments.preview(body.spec(), sample)
 
 
@@ -51,18 +55,31 @@ def create(body: SegmentCreate, ws: WorkspaceDep, token: ManageSegments) -> dict
 
 @router.get("/{segment}", summary="One segment")
 def get_segment(segment: str, ws: WorkspaceDep, token: ManageSegments) -> dict[str, Any]:
-    return {**ws.segments.get(segment).public(), "members": ws.segments.members(segment, limit=0)["total"]}
+    return {
+        **ws.segments.get(segment).public(),
+        "members": ws.segments.members(segment, limit=0)["total"],
+    }
 
 
 @router.get("/{segment}/members", summary="Current members")
-def members(segment: str, ws: WorkspaceDep, token: ManageSegments,
-            limit: int = Query(100, ge=0, le=1000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+def members(
+    segment: str,
+    ws: WorkspaceDep,
+    token: ManageSegments,
+    limit: int = Query(100, ge=0, le=1000),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
     return ws.segments.members(segment, limit, offset)
 
 
 @router.get("/{segment}/history", summary="Entries and exits, newest first")
-def history(segment: str, ws: WorkspaceDep, token: ManageSegments, profile_id: int | None = None,
-            limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
+def history(
+    segment: str,
+    ws: WorkspaceDep,
+    token: ManageSegments,
+    profile_id: int | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+) -> dict[str, Any]:
     return {"history": ws.segments.history(segment, profile_id, limit)}
 
 

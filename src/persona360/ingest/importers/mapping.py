@@ -102,7 +102,5 @@ def _read_map_file(path: Path) -> dict[str, str]:
         raise MappingError(f"mapping file {path} is not valid TOML: {error}") from None
     table = data.get("columns", data)
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-        raise MappingError(
-            f'mapping file {path} must hold a [columns] table of COLUMN = "ROLE" strings'
-        )
+        raise MappingError(f'mapping file {path} must hold a [columns] table of COLUMN = "ROLE" strings')
     return {str(column): role for column, role in table.items()}

@@ -136,9 +136,7 @@ def _timestamp(row: dict[str, Any], ctx: RowContext) -> datetime:
         ) from None
     moment = to_utc(moment)
     if moment > ctx.now:
-        raise InvalidEventError(
-            f"column {column!r} holds {moment.isoformat()}, which is in the future", field=column
-        )
+        raise InvalidEventError(f"column {column!r} holds {moment.isoformat()}, which is in the future", field=column)
     return moment
 
 
@@ -157,14 +155,10 @@ def _event_name(row: dict[str, Any], ctx: RowContext) -> tuple[str | None, str]:
     return name, "track"
 
 
-def _order_properties(
-    rows: list[dict[str, Any]], ctx: RowContext, properties: dict[str, Any]
-) -> dict[str, Any]:
+def _order_properties(rows: list[dict[str, Any]], ctx: RowContext, properties: dict[str, Any]) -> dict[str, Any]:
     column = ctx.mapping.column_for("order_id")
     if column is None:
-        raise InvalidEventError(
-            "orders need an order id: map a column to 'order_id'", field="order_id"
-        )
+        raise InvalidEventError("orders need an order id: map a column to 'order_id'", field="order_id")
     order_id = rows[0].get(column)
     if _blank(order_id):
         raise InvalidEventError(f"column {column!r} (the order id) is empty", field=column)
@@ -184,9 +178,7 @@ def _item(row: dict[str, Any], ctx: RowContext) -> dict[str, Any]:
     for column, name in ctx.items:
         if not _blank(row.get(column)):
             value = row[column]
-            item[name] = (
-                _as_number(value, column) if name in ("price", "quantity") else _plain(value)
-            )
+            item[name] = _as_number(value, column) if name in ("price", "quantity") else _plain(value)
     return item
 
 
@@ -208,9 +200,7 @@ def _as_number(value: Any, column: str) -> float | int:
     try:
         number = float(text)
     except ValueError:
-        raise InvalidEventError(
-            f"column {column!r} holds {str(value)[:40]!r}, not a number", field=column
-        ) from None
+        raise InvalidEventError(f"column {column!r} holds {str(value)[:40]!r}, not a number", field=column) from None
     return int(number) if number.is_integer() and "." not in text else number
 
 

@@ -91,9 +91,7 @@ def _check_kind_roles(ctx: RowContext) -> None:
         raise MappingError("an orders import needs a column mapped to 'timestamp'")
 
 
-def _to_record(
-    rows: list[dict[str, Any]], ctx: RowContext, rejects: _Rejects
-) -> EventRecord | None:
+def _to_record(rows: list[dict[str, Any]], ctx: RowContext, rejects: _Rejects) -> EventRecord | None:
     try:
         return rows_to_record(rows, ctx)
     except InvalidEventError as error:
@@ -112,9 +110,7 @@ def _flush(writer: EventWriter, pending: list[EventRecord], report: ImportReport
     pending.clear()
 
 
-def _groups(
-    chunks: Iterator[list[dict[str, Any]]], order_column: str | None
-) -> Iterator[list[dict[str, Any]]]:
+def _groups(chunks: Iterator[list[dict[str, Any]]], order_column: str | None) -> Iterator[list[dict[str, Any]]]:
     """Yield single rows, or for orders all consecutive rows of one order id."""
     if order_column is None:
         for chunk in chunks:

@@ -1,0 +1,476 @@
+"""Ingestion benchmark: the real server and the real CLI, on loopback, in a temp folder.
+
+Measures, as the median of several runs:
+
+  (a) events/s through ``/v1/batch`` (batches of 100 realistic calls, concurrent clients);
+  (b) requests/s and p50/p99 latency of single ``/v1/track`` calls;
+  (c) rows/s of ``persona360 import`` of an orders CSV, next to a plain DuckDB bulk
+      load of the same file (``CREATE TABLE t AS SELECT * FROM read_csv(...)``).
+
+Run with ``.venv/bin/python bench/ingest.py`` (about 15-25 minutes on a small machine)
+or ``--quick`` for a smoke check. It is never part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import httpx
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from integration.server import CLI, Credentials, LiveServer, make_workspace  # noqa: E402
+
+GOALS = {"batch": 30_000.0, "single": 2_000.0, "import": 200_000.0}
+MAPPING = [
+    "order_id=order_id",
+    "ordered_at=timestamp",
+    "customer_id=id:shop",
+    "email=email",
+    "phone=phone",
+    "sku=item:sku",
+    "unit_price=item:price",
+    "quantity=item:quantity",
+    "order_total=prop:total",
+]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    runs: int
+    batches: int  # of 100 events, per run
+    singles: int  # requests per run
+    import_rows: int
+    connections: int
+
+
+FULL = Sizes(runs=5, batches=300, singles=4_000, import_rows=1_000_000, connections=8)
+QUICK = Sizes(runs=1, batches=60, singles=1_000, import_rows=100_000, connections=8)
+
+
+# -- realistic events ------------------------------------------------------------
+AGENTS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+    "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 Chrome/126.0 Mobile Safari",
+    "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+)
+PRODUCTS = [(f"SKU-{n:05d}", f"Product {n}", round(99 + (n * 37) % 4900, 2)) for n in range(500)]
+
+
+class Shoppers:
+    """Visitors: most stay anonymous, some identify (email, sometimes phone), some buy.
+
+    Each visitor browses under one or two anonymous ids before identifying, so the
+    server has identities to stitch; ids are unique per run (``prefix``).
+    """
+
+    def __init__(self, seed: int, prefix: str, people: int = 5_000) -> None:
+        self.rng = random.Random(seed)
+        self.prefix, self.people = prefix, people
+        self.now = datetime.now(UTC)
+
+    def event(self) -> dict[str, Any]:
+        rng = self.rng
+        person = rng.randrange(self.people)
+        known = person % 3 == 0  # a third of visitors have an account
+        anon = f"{self.prefix}-a{person}-{rng.randrange(2)}"
+        base: dict[str, Any] = {
+            "messageId": str(uuid.UUID(int=rng.getrandbits(128))),
+            "anonymousId": anon,
+            "timestamp": (self.now - timedelta(seconds=rng.randrange(86_400))).isoformat(),
+            "context": self._context(person),
+        }
+        if known and rng.random() < 0.5:
+            base["userId"] = f"{self.prefix}-u{person}"
+        roll = rng.random()
+        if roll < 0.08 and known:
+            return {
+                **base,
+                "type": "identify",
+                "userId": f"{self.prefix}-u{person}",
+                "traits": self._traits(person),
+            }
+        if roll < 0.40:
+            return {
+                **base,
+                "type": "page",
+                "name": rng.choice(("Home", "Catalogue", "Product")),
+                "properties": {"path": f"/p/{rng.randrange(500)}"},
+            }
+        if roll < 0.97 or not known:
+            sku, name, price = rng.choice(PRODUCTS)
+            return {
+                **base,
+                "type": "track",
+                "event": rng.choice(("Product Viewed", "Product Added", "Checkout Started")),
+                "properties": {
+                    "product_id": sku,
+                    "name": name,
+                    "price": price,
+                    "currency": "UAH",
+                    "category": "Shoes",
+                },
+            }
+        return {
+            **base,
+            "type": "track",
+            "event": "Order Completed",
+            "userId": f"{self.prefix}-u{person}",
+            "properties": self._order(),
+        }
+
+    def _context(self, person: int) -> dict[str, Any]:
+        return {
+            "userAgent": AGENTS[person % len(AGENTS)],
+            "ip": f"10.{person % 250}.{person // 250 % 250}.7",
+            "locale": "uk-UA",
+            "page": {
+                "url": "https://shop.example/catalogue",
+                "referrer": "https://google.com/",
+                "title": "Shop",
+            },
+            "library": {"name": "analytics.js", "version": "5.2.0"},
+        }
+
+    def _traits(self, person: int) -> dict[str, Any]:
+        traits: dict[str, Any] = {
+            "email": f"{self.prefix}.p{person}@example.org",
+            "firstName": f"Name{person}",
+            "plan": "free",
+        }
+        if person % 2:
+            traits["phone"] = f"+38067{person:07d}"
+        return traits
+
+    def _order(self) -> dict[str, Any]:
+        items = [self.rng.choice(PRODUCTS) for _ in range(self.rng.randint(1, 4))]
+        products = [
+            {"product_id": sku, "name": name, "price": price, "quantity": 1}
+            for sku, name, price in items
+        ]
+        return {
+            "order_id": str(uuid.UUID(int=self.rng.getrandbits(128))),
+            "revenue": round(sum(p["price"] for p in products), 2),
+            "currency": "UAH",
+            "products": products,
+        }
+
+
+def batch_bodies(count: int, seed: int) -> list[bytes]:
+    """``count`` encoded ``/v1/batch`` bodies of 100 events each (built before timing)."""
+    shoppers = Shoppers(seed, f"r{seed}")
+    sent_at = datetime.now(UTC).isoformat()
+    return [
+        orjson.dumps({"sentAt": sent_at, "batch": [shoppers.event() for _ in range(100)]})
+        for _ in range(count)
+    ]
+
+
+def track_bodies(count: int, seed: int) -> list[bytes]:
+    shoppers = Shoppers(seed, f"s{seed}")
+    bodies = []
+    while len(bodies) < count:
+        event = shoppers.event()
+        if event["type"] == "track":
+            event.pop("type")
+            bodies.append(orjson.dumps(event))
+    return bodies
+
+
+# -- HTTP load -------------------------------------------------------------------
+def post_all(url: str, key: str, path: str, bodies: list[bytes], connections: int) -> list[float]:
+    """POST every body over ``connections`` keep-alive connections; return latencies (s)."""
+    chunks = [bodies[i::connections] for i in range(connections)]
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def worker(chunk: list[bytes]) -> None:
+        mine = []
+        headers = {"Content-Type": "application/json"}
+        with httpx.Client(base_url=url, auth=(key, ""), timeout=120) as client:
+            for body in chunk:
+                started = time.perf_counter()
+                answer = client.post(path, content=body, headers=headers)
+                mine.append(time.perf_counter() - started)
+                if answer.status_code != 200 or answer.json().get("rejected"):
+                    raise RuntimeError(f"{path} answered {answer.status_code}: {answer.text[:300]}")
+        with lock:
+            latencies.extend(mine)
+
+    with ThreadPoolExecutor(connections) as pool:
+        list(pool.map(worker, chunks))
+    return latencies
+
+
+def bench_batch(server: LiveServer, creds: Credentials, sizes: Sizes, run: int) -> float:
+    bodies = batch_bodies(sizes.batches, seed=1000 + run)
+    started = time.perf_counter()
+    post_all(server.url, creds.write_key, "/v1/batch", bodies, sizes.connections)
+    return sizes.batches * 100 / (time.perf_counter() - started)
+
+
+def bench_single(
+    server: LiveServer, creds: Credentials, sizes: Sizes, run: int
+) -> tuple[float, float, float]:
+    bodies = track_bodies(sizes.singles, seed=2000 + run)
+    started = time.perf_counter()
+    latencies = post_all(server.url, creds.write_key, "/v1/track", bodies, sizes.connections)
+    elapsed = time.perf_counter() - started
+    quantiles = statistics.quantiles(latencies, n=100)
+    return len(bodies) / elapsed, quantiles[49] * 1000, quantiles[98] * 1000
+
+
+# -- import ----------------------------------------------------------------------
+def orders_csv(path: Path, rows: int) -> None:
+    """An orders export: one line per line item, about 3 per order, sorted by order."""
+    orders = rows // 2 + 10  # about 3 lines each: enough orders for LIMIT to cut at rows
+    customers = max(rows // 12, 1)
+    con = duckdb.connect()
+    con.execute(f"""
+        COPY (
+          WITH o AS (
+            SELECT o, 1 + (hash(o) % 5)::INT AS n, hash(o * 7 + 1) % {customers} AS c,
+                   TIMESTAMP '2024-01-01' + to_seconds((hash(o * 13 + 2) % 60480000)::BIGINT) AS ts
+            FROM range({orders}) t(o)
+          ), lines AS (SELECT o, c, ts, unnest(range(n)) AS l FROM o),
+          priced AS (
+            SELECT *, 'SKU-' || lpad((hash(o * 31 + l) % 5000)::VARCHAR, 5, '0') AS sku,
+                   round(50 + (hash(o * 17 + l) % 500000) / 100.0, 2) AS unit_price,
+                   1 + (hash(o * 19 + l) % 3)::INT AS quantity
+            FROM lines
+          )
+          SELECT 'ORD-' || lpad(o::VARCHAR, 8, '0') AS order_id,
+                 strftime(ts, '%Y-%m-%dT%H:%M:%SZ') AS ordered_at, 'C' || c AS customer_id,
+                 CASE WHEN c % 50 = 0 THEN NULL ELSE 'customer' || c || '@example.org' END AS email,
+                 CASE WHEN c % 4 = 0 THEN NULL
+                      ELSE '+38050' || lpad((c % 10000000)::VARCHAR, 7, '0')
+                 END AS phone,
+                 sku, unit_price, quantity,
+                 round(sum(unit_price * quantity) OVER (PARTITION BY o), 2) AS order_total
+          FROM priced ORDER BY o, l LIMIT {rows}
+        ) TO '{path}' (HEADER, DELIMITER ',')
+    """)
+    con.close()
+
+
+def run_import(creds: Credentials, csv: Path) -> tuple[float, dict[str, Any]]:
+    """Seconds for ``persona360 import`` of ``csv`` into ``creds.db`` (CLI start included)."""
+    args = [
+        CLI,
+        "--db",
+        str(creds.db),
+        "import",
+        str(csv),
+        "--source",
+        "shop",
+        "--kind",
+        "orders",
+        *[part for pair in MAPPING for part in ("--map", pair)],
+        "--json",
+    ]
+    started = time.perf_counter()
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"import failed: {done.stderr[-2000:]}")
+    report: dict[str, Any] = orjson.loads(done.stdout.strip().splitlines()[-1])
+    return elapsed, report
+
+
+def bulk_baseline(csv: Path, folder: Path) -> float:
+    """Seconds for DuckDB alone to load the same file into a table of a fresh file."""
+    db = folder / f"baseline-{uuid.uuid4().hex[:6]}.duckdb"
+    con = duckdb.connect(str(db))
+    started = time.perf_counter()
+    con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv}')")
+    con.execute("CHECKPOINT")
+    elapsed = time.perf_counter() - started
+    con.close()
+    db.unlink()
+    return elapsed
+
+
+def cli_start_seconds() -> float:
+    started = time.perf_counter()
+    subprocess.run([CLI, "--help"], capture_output=True, check=True)
+    return time.perf_counter() - started
+
+
+# -- the run -----------------------------------------------------------------------
+def medians(label: str, runs: int, once: Callable[[int], Any]) -> list[Any]:
+    results = []
+    for run in range(runs):
+        result = once(run)
+        results.append(result)
+        print(f"  {label} run {run + 1}/{runs}: {_show(result)}", flush=True)
+    return results
+
+
+def _show(result: Any) -> str:
+    if isinstance(result, tuple):
+        return ", ".join(f"{value:,.1f}" for value in result)
+    return f"{result:,.1f}"
+
+
+def copy_of(template: Credentials, folder: Path) -> Credentials:
+    db = folder / f"ws-{uuid.uuid4().hex[:6]}.duckdb"
+    shutil.copyfile(template.db, db)
+    return replace(template, db=db)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes, one run: a smoke check")
+    parser.add_argument("--runs", type=int, help="runs per measurement (median is reported)")
+    parser.add_argument("--rows", type=int, help="rows of the orders CSV")
+    parser.add_argument("--connections", type=int, help="concurrent client connections")
+    parser.add_argument("--only", choices=("batch", "single", "import"), action="append")
+    options = parser.parse_args(argv)
+    sizes = QUICK if options.quick else FULL
+    sizes = replace(
+        sizes,
+        runs=options.runs or sizes.runs,
+        import_rows=options.rows or sizes.import_rows,
+        connections=options.connections or sizes.connections,
+    )
+    only = set(options.only or ("batch", "single", "import"))
+    folder = Path(tempfile.mkdtemp(prefix="p360-bench-"))
+    print(f"persona360 ingest benchmark ({'quick' if options.quick else 'full'}): {sizes}")
+    print(f"workspace folder: {folder}", flush=True)
+    try:
+        table = run_all(sizes, only, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print_table(table)
+
+
+def run_all(sizes: Sizes, only: set[str], folder: Path) -> list[tuple[str, str, str, str]]:
+    template = make_workspace(folder / "template")
+    rows: list[tuple[str, str, str, str]] = []
+    if only & {"batch", "single"}:
+        creds = copy_of(template, folder)
+        with LiveServer(creds.db) as server:
+            if "batch" in only:
+                print("(a) /v1/batch, 100 events a request", flush=True)
+                rates = medians(
+                    "events/s", sizes.runs, lambda r: bench_batch(server, creds, sizes, r)
+                )
+                rows.append(
+                    _row("(a) batch ingest", statistics.median(rates), "events/s", GOALS["batch"])
+                )
+            if "single" in only:
+                print("(b) single /v1/track", flush=True)
+                results = medians(
+                    "req/s, p50 ms, p99 ms",
+                    sizes.runs,
+                    lambda r: bench_single(server, creds, sizes, r),
+                )
+                rate = statistics.median(r[0] for r in results)
+                rows.append(_row("(b) single track", rate, "req/s", GOALS["single"]))
+                rows.append(
+                    (
+                        "    p50 latency",
+                        f"{statistics.median(r[1] for r in results):.1f} ms",
+                        "",
+                        "",
+                    )
+                )
+                rows.append(
+                    (
+                        "    p99 latency",
+                        f"{statistics.median(r[2] for r in results):.1f} ms",
+                        "",
+                        "",
+                    )
+                )
+    if "import" in only:
+        rows += bench_import(template, sizes, folder)
+    return rows
+
+
+def bench_import(
+    template: Credentials, sizes: Sizes, folder: Path
+) -> list[tuple[str, str, str, str]]:
+    csv = folder / "orders.csv"
+    started = time.perf_counter()
+    orders_csv(csv, sizes.import_rows)
+    print(
+        f"(c) import: {sizes.import_rows:,} rows generated in "
+        f"{time.perf_counter() - started:.1f} s "
+        f"({csv.stat().st_size / 1e6:.0f} MB)",
+        flush=True,
+    )
+    startup = cli_start_seconds()
+
+    def once(run: int) -> tuple[float, float, float]:
+        creds = copy_of(template, folder)
+        seconds, report = run_import(creds, csv)
+        creds.db.unlink()
+        if report["rows"] != sizes.import_rows or report["rejected"]:
+            raise RuntimeError(f"unexpected import report: {report}")
+        baseline = bulk_baseline(csv, folder)
+        return (
+            sizes.import_rows / seconds,
+            sizes.import_rows / (seconds - startup),
+            sizes.import_rows / baseline,
+        )
+
+    results = medians("rows/s import, import without CLI start, duckdb baseline", sizes.runs, once)
+    rate = statistics.median(r[0] for r in results)
+    net = statistics.median(r[1] for r in results)
+    baseline = statistics.median(r[2] for r in results)
+    return [
+        _row("(c) persona360 import", rate, "rows/s", GOALS["import"]),
+        (f"    same, minus CLI start ({startup:.1f} s)", f"{net:,.0f} rows/s", "", ""),
+        ("    DuckDB bulk load baseline", f"{baseline:,.0f} rows/s", "", ""),
+        (
+            "    import / baseline",
+            f"{rate / baseline:.3f} ({baseline / rate:,.0f}x slower)",
+            "",
+            "",
+        ),
+    ]
+
+
+def _row(name: str, value: float, unit: str, goal: float) -> tuple[str, str, str, str]:
+    verdict = "OK" if value >= goal else f"MISS ({value / goal:.0%} of goal)"
+    return (name, f"{value:,.0f} {unit}", f">= {goal:,.0f} {unit}", verdict)
+
+
+def print_table(rows: list[tuple[str, str, str, str]]) -> None:
+    widths = [
+        max(len(row[i]) for row in [("measure", "median", "goal", "verdict"), *rows])
+        for i in range(4)
+    ]
+    line = "  ".join("-" * width for width in widths)
+    print()
+    for row in [("measure", "median", "goal", "verdict"), None, *rows]:
+        print(
+            line
+            if row is None
+            else "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+        )
+
+
+if __name__ == "__main__":
+    main()

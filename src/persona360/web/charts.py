@@ -1,0 +1,135 @@
+"""Charts drawn on the server as inline SVG: horizontal bars and lines over time.
+
+No JavaScript and no third-party library: each chart is a ``<figure>`` whose SVG has a
+``<title>`` and ``<desc>`` for screen readers, and a caption naming what it shows.
+Colours come from CSS classes (``static/app.css``), so the palette lives in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from markupsafe import Markup, escape
+
+BAR_HEIGHT = 22
+BAR_GAP = 8
+LABEL_WIDTH = 170
+VALUE_WIDTH = 80
+LINE_WIDTH = 640
+LINE_HEIGHT = 220
+PAD = 36
+SERIES_CLASSES = 6
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line: a name and its (time, value) points in time order."""
+
+    name: str
+    points: Sequence[tuple[datetime, float]]
+
+
+def bar_chart(title: str, items: Sequence[tuple[str, float]], unit: str = "", width: int = 560) -> Markup:
+    """Horizontal bars, one per (label, value), longest first as given."""
+    if not items:
+        return _empty(title)
+    top = max(value for _, value in items) or 1.0
+    span = width - LABEL_WIDTH - VALUE_WIDTH
+    height = len(items) * (BAR_HEIGHT + BAR_GAP) + BAR_GAP
+    rows = [_bar(i, label, value, top, span, unit) for i, (label, value) in enumerate(items)]
+    summary = "; ".join(f"{label}: {format_number(value)}{unit}" for label, value in items)
+    return _figure(title, summary, width, height, "".join(rows))
+
+
+def _bar(index: int, label: str, value: float, top: float, span: int, unit: str) -> str:
+    y = BAR_GAP + index * (BAR_HEIGHT + BAR_GAP)
+    length = max(value / top * span, 1.0 if value else 0.0)
+    middle = y + BAR_HEIGHT / 2 + 4
+    short = label if len(label) <= 24 else label[:23] + "…"
+    return (
+        f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{middle:.1f}" text-anchor="end">'
+        f"{escape(short)}</text>"
+        f'<rect class="chart-bar" x="{LABEL_WIDTH}" y="{y}" width="{length:.1f}" '
+        f'height="{BAR_HEIGHT}" rx="3"/>'
+        f'<text class="chart-value" x="{LABEL_WIDTH + length + 6:.1f}" y="{middle:.1f}">'
+        f"{escape(format_number(value))}{escape(unit)}</text>"
+    )
+
+
+def line_chart(title: str, series: Sequence[Series], unit: str = "") -> Markup:
+    """Lines over a shared time axis, with min/max labels and a legend."""
+    points = [p for s in series for p in s.points]
+    if not points:
+        return _empty(title)
+    t0 = min(t for t, _ in points).timestamp()
+    t1 = max(t for t, _ in points).timestamp()
+    top = max(max(v for _, v in points), 1.0)
+    plot_w, plot_h = LINE_WIDTH - 2 * PAD, LINE_HEIGHT - 2 * PAD
+
+    def xy(moment: datetime, value: float) -> str:
+        x = PAD + (moment.timestamp() - t0) / ((t1 - t0) or 1.0) * plot_w
+        return f"{x:.1f},{PAD + plot_h - value / top * plot_h:.1f}"
+
+    body = [_axes(plot_w, plot_h, top, unit, min(t for t, _ in points), max(t for t, _ in points))]
+    for i, line in enumerate(series):
+        path = " ".join(xy(t, v) for t, v in line.points)
+        klass = f"chart-line s{i % SERIES_CLASSES}"
+        if len(line.points) == 1:
+            x, y = xy(*line.points[0]).split(",")
+            body.append(f'<circle class="{klass}" cx="{x}" cy="{y}" r="3"/>')
+        else:
+            body.append(f'<polyline class="{klass}" points="{path}"/>')
+    summary = "; ".join(
+        f"{s.name}: {format_number(s.points[0][1])} to {format_number(s.points[-1][1])}{unit}"
+        for s in series
+        if s.points
+    )
+    legend = _legend(series)
+    return _figure(title, summary, LINE_WIDTH, LINE_HEIGHT, "".join(body), legend)
+
+
+def _axes(plot_w: int, plot_h: int, top: float, unit: str, first: datetime, last: datetime) -> str:
+    bottom = PAD + plot_h
+    return (
+        f'<line class="chart-axis" x1="{PAD}" y1="{bottom}" x2="{PAD + plot_w}" y2="{bottom}"/>'
+        f'<line class="chart-axis" x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{bottom}"/>'
+        f'<text class="chart-label" x="{PAD - 4}" y="{PAD + 4}" text-anchor="end">'
+        f"{escape(format_number(top))}{escape(unit)}</text>"
+        f'<text class="chart-label" x="{PAD - 4}" y="{bottom + 4}" text-anchor="end">0</text>'
+        f'<text class="chart-label" x="{PAD}" y="{bottom + 18}">{first:%d %b %H:%M}</text>'
+        f'<text class="chart-label" x="{PAD + plot_w}" y="{bottom + 18}" text-anchor="end">'
+        f"{last:%d %b %H:%M}</text>"
+    )
+
+
+def _legend(series: Sequence[Series]) -> str:
+    items = "".join(
+        f'<li><span class="swatch s{i % SERIES_CLASSES}" aria-hidden="true"></span>{escape(s.name)}</li>'
+        for i, s in enumerate(series)
+    )
+    return f'<ul class="chart-legend">{items}</ul>'
+
+
+def _figure(title: str, summary: str, width: int, height: int, body: str, extra: str = "") -> Markup:
+    # every text from data went through escape() in the builders above
+    return Markup(  # noqa: S704
+        f'<figure class="chart"><figcaption>{escape(title)}</figcaption>'
+        f'<svg role="img" viewBox="0 0 {width} {height}" width="100%" '
+        f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>{escape(title)}</title><desc>{escape(summary)}</desc>{body}</svg>{extra}</figure>"
+    )
+
+
+def _empty(title: str) -> Markup:
+    return Markup(  # noqa: S704 - the title is escaped
+        f'<figure class="chart"><figcaption>{escape(title)}</figcaption><p class="muted">No data yet.</p></figure>'
+    )
+
+
+def format_number(value: float) -> str:
+    """1234567 -> '1,234,567'; 12.5 -> '12.5'; 0.333 -> '0.33'."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")

@@ -1,0 +1,111 @@
+"""The profile 360 card, its timeline pages, and the merge and unmerge forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from persona360.web.auth import FormDep, ViewerDep, check_csrf
+from persona360.web.charts import bar_chart
+from persona360.web.rendering import TEMPLATES, WebRoute, page
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+TIMELINE_PAGE = 30
+EVENT_TYPES = ("identify", "track", "page", "screen", "group", "alias")
+MERGE_KINDS = ("email", "phone", "user_id", "anonymous_id")
+NOTICES = {"merged": "The profiles were merged.", "unmerged": "The identifier was detached."}
+
+
+@router.get("/profiles/{profile_id}")
+def profile_card(
+    request: Request,
+    viewer: ViewerDep,
+    profile_id: int,
+    type: str | None = Query(None, max_length=200),
+    done: str | None = None,
+    other: int | None = None,
+) -> Response:
+    ws = request.app.state.workspace
+    live = ws.profiles.resolve(profile_id)
+    if live != profile_id:
+        return RedirectResponse(f"/profiles/{live}", status_code=303)
+    profile = ws.profiles.show(live)
+    timeline = ws.profiles.timeline(live, limit=TIMELINE_PAGE, event_type=type or None)
+    counts = profile["event_counts"]
+    return page(
+        request,
+        "profile.html",
+        profile=profile,
+        now=ws.clock.now(),
+        segments=ws.segments.of_profile(live),
+        timeline=timeline,
+        event_type=type or "",
+        event_filters=sorted(set(EVENT_TYPES) | set(counts)),
+        merge_kinds=MERGE_KINDS,
+        notice=NOTICES.get(done or ""),
+        other=other,
+        title=display_name(profile),
+        events_chart=bar_chart("Events by name", list(counts.items())[:10]),
+        identities=identity_rows(profile["identifiers"]),
+    )
+
+
+@router.get("/profiles/{profile_id}/timeline")
+def timeline_page(
+    request: Request,
+    viewer: ViewerDep,
+    profile_id: int,
+    cursor: str | None = None,
+    type: str | None = Query(None, max_length=200),
+) -> HTMLResponse:
+    """The next page of the timeline as ``<li>`` rows; the next cursor in a header."""
+    ws = request.app.state.workspace
+    found = ws.profiles.timeline(profile_id, limit=TIMELINE_PAGE, cursor=cursor, event_type=type or None)
+    html = TEMPLATES.get_template("_timeline_rows.html").render(events=found["events"])
+    return HTMLResponse(html, headers={"X-Next-Cursor": found["next"] or "", "Cache-Control": "no-store"})
+
+
+@router.post("/profiles/{profile_id}/unmerge")
+def unmerge(request: Request, viewer: ViewerDep, profile_id: int, form: FormDep) -> Response:
+    check_csrf(viewer, form.get("csrf"))
+    viewer.require("profiles:write")
+    ws = request.app.state.workspace
+    live = ws.profiles.resolve(profile_id)
+    kind, value = form.get("kind", ""), form.get("value", "")
+    if ws.profiles.find(kind, value) != live:
+        raise ValueError(f"{kind} {value!r} is not in profile {live}")
+    old, new = ws.identity.unmerge((kind, value), actor=f"web:{viewer.token.name}")
+    return RedirectResponse(f"/profiles/{old}?done=unmerged&other={new}", status_code=303)
+
+
+@router.post("/profiles/{profile_id}/merge")
+def merge(request: Request, viewer: ViewerDep, profile_id: int, form: FormDep) -> Response:
+    check_csrf(viewer, form.get("csrf"))
+    viewer.require("profiles:write")
+    ws = request.app.state.workspace
+    mine = ws.profiles.identifiers(ws.profiles.resolve(profile_id))
+    if not mine:
+        raise ValueError(f"profile {profile_id} has no identifier to merge by")
+    other = (form.get("kind", ""), form.get("value", "").strip())
+    merged = ws.identity.merge((mine[0]["kind"], mine[0]["value"]), other, actor=f"web:{viewer.token.name}")
+    return RedirectResponse(f"/profiles/{merged}?done=merged", status_code=303)
+
+
+def display_name(profile: dict[str, Any]) -> str:
+    traits = profile["traits"]
+    for name in ("name", "firstName", "email"):
+        if name in traits and traits[name]["value"]:
+            return str(traits[name]["value"])
+    return f"Profile {profile['profile_id']}"
+
+
+def identity_rows(identifiers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each identifier with its edges seen from its side: the other end, reason, status."""
+    rows = []
+    for identifier in identifiers:
+        me = f"{identifier['kind']}:{identifier['value']}"
+        links = [{**edge, "other": edge["b"] if edge["a"] == me else edge["a"]} for edge in identifier["edges"]]
+        rows.append({**identifier, "links": links})
+    return rows

@@ -1,0 +1,106 @@
+"""Templates, their filters, and the route class that turns failures into HTML pages.
+
+The API answers errors in one JSON shape (``api/errors.py``); a browser needs a page
+instead, and a login redirect rather than a 401. :class:`WebRoute` does that for the
+web router only, so the API's handlers stay as they are.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import ClientDisconnect
+
+from persona360.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from persona360.web.charts import format_number
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+TEMPLATES = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+class LoginRequiredError(AuthenticationError):
+    """No valid session: the browser goes to the login page."""
+
+
+def ago(moment: datetime | None, now: datetime | None = None) -> str:
+    """'3 min ago', '5 h ago', '12 d ago' ('never' for None)."""
+    if moment is None:
+        return "never"
+    seconds = ((now or datetime.now(moment.tzinfo)) - moment).total_seconds()
+    future = seconds < 0
+    seconds = abs(seconds)
+    for size, unit in ((86400 * 365, "y"), (86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            text = f"{int(seconds // size)} {unit}"
+            return f"in {text}" if future else f"{text} ago"
+    return "just now"
+
+
+def stamp(moment: datetime | None) -> str:
+    return "" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
+
+
+def money(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+TEMPLATES.filters.update(ago=ago, stamp=stamp, money=money, num=format_number, urlpart=lambda s: quote(str(s), safe=""))
+
+
+def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render ``template`` with the viewer (when logged in) and the request."""
+    context.setdefault("viewer", getattr(request.state, "viewer", None))
+    html = TEMPLATES.get_template(template).render(request=request, **context)
+    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+    "style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    return page(request, "error.html", status=status, title=title, message=message)
+
+
+class WebRoute(APIRoute):
+    """A route whose failures answer as pages: login redirect, 403, 404, 400."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except ClientDisconnect:
+                return Response(status_code=400)  # the browser left (a superseded preview)
+            except LoginRequiredError:
+                target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+                return RedirectResponse(f"/login?next={target}", status_code=303)
+            except PermissionDeniedError as error:
+                return error_page(request, 403, "Not allowed", str(error))
+            except NotFoundError as error:
+                return error_page(request, 404, "Not found", str(error))
+            except ValueError as error:
+                return error_page(request, 400, "Cannot do that", str(error))
+
+        return handle

@@ -1,0 +1,104 @@
+"""The web UI's router: static files, the overview, search and the profiles list.
+
+Wire it into the app with ``app.include_router(persona360.web.router)``; it serves
+``/``, ``/login``, ``/profiles…``, ``/segments…`` and ``/static/…`` next to the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from persona360.errors import NotFoundError
+from persona360.web import auth, profile_pages, segment_pages
+from persona360.web.auth import ViewerDep
+from persona360.web.charts import Series, bar_chart, line_chart
+from persona360.web.figures import overview as overview_figures
+from persona360.web.rendering import HERE, WebRoute, page
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+STATIC = {path.name: path for path in (HERE / "static").iterdir() if path.is_file()}
+MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
+PAGE_SIZE = 50
+SORTS = ("last_seen", "revenue", "orders", "events", "first_seen")
+CHART_SEGMENTS = 6
+
+
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    path = STATIC.get(name)
+    if path is None:
+        raise NotFoundError(f"no static file {name!r}")
+    return FileResponse(
+        path,
+        media_type=MEDIA_TYPES.get(path.suffix),
+        headers={"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.get("/")
+def overview(request: Request, viewer: ViewerDep) -> HTMLResponse:
+    ws = request.app.state.workspace
+    figures = overview_figures(ws)
+    charts = {
+        "events": line_chart("Events per day, last 30 days", [Series("events", figures["events_per_day"])]),
+        "revenue": bar_chart("Revenue by source", figures["revenue_by_source"]),
+    }
+    if viewer.can("segments"):
+        charts.update(segment_charts(ws))
+    return page(request, "overview.html", figures=figures, charts=charts)
+
+
+def segment_charts(ws: Any) -> dict[str, Any]:
+    """Segment sizes (bars) and the size over time of the largest few (lines)."""
+    segments = sorted(ws.segments.list(), key=lambda s: -s["members"])
+    sizes = bar_chart("Segment sizes (profiles)", [(s["name"], s["members"]) for s in segments])
+    series = [
+        Series(s["name"], [(c["counted_at"], float(c["members"])) for c in ws.segments.counts(s["segment_id"])])
+        for s in segments[:CHART_SEGMENTS]
+    ]
+    title = f"Segment size over time (largest {min(len(segments), CHART_SEGMENTS)})"
+    return {"segment_sizes": sizes, "segment_counts": line_chart(title, series)}
+
+
+@router.get("/search")
+def search(request: Request, viewer: ViewerDep, q: str = "") -> Response:
+    text = q.strip()
+    if not text:
+        return page(request, "search.html", q=q, error=None)
+    try:
+        profile_id = request.app.state.workspace.profiles.find_any(text)
+    except NotFoundError as error:
+        return page(request, "search.html", status=404, q=q, error=str(error))
+    return RedirectResponse(f"/profiles/{profile_id}", status_code=303)
+
+
+@router.get("/profiles")
+def profiles(
+    request: Request,
+    viewer: ViewerDep,
+    sort: str = Query("last_seen", pattern="^[a-z_]+$"),
+    page_number: int = Query(1, ge=1, alias="page"),
+) -> HTMLResponse:
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}")
+    ws = request.app.state.workspace
+    rows = ws.profiles.list(limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE, sort=sort)
+    total = ws.profiles.count()
+    return page(
+        request,
+        "profiles.html",
+        rows=rows,
+        total=total,
+        sort=sort,
+        sorts=SORTS,
+        page_number=page_number,
+        pages=max(1, -(-total // PAGE_SIZE)),
+    )
+
+
+router.include_router(auth.router)
+router.include_router(profile_pages.router)
+router.include_router(segment_pages.router)

@@ -1,0 +1,142 @@
+"""Segments: the list, the builder with its live preview, and one segment's page."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from persona360.segments.catalogue import PROFILE_COLUMNS
+from persona360.segments.definitions import SegmentSpec
+from persona360.segments.errors import ConditionError
+from persona360.web.auth import FormDep, Viewer, ViewerDep, check_csrf
+from persona360.web.charts import Series, bar_chart, line_chart
+from persona360.web.rendering import WebRoute, page
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+SAMPLE = 8
+MEMBERS_PAGE = 25
+MAX_CONDITION = 10_000
+
+
+def segment_viewer(viewer: ViewerDep) -> Viewer:
+    viewer.require("segments")
+    return viewer
+
+
+SegmentViewer = Annotated[Viewer, Depends(segment_viewer)]
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    body = await request.json()
+    if not isinstance(body, dict):
+        raise ValueError("send a JSON object")
+    return body
+
+
+@router.get("/segments")
+def segments(request: Request, viewer: SegmentViewer) -> HTMLResponse:
+    rows = request.app.state.workspace.segments.list()
+    chart = bar_chart("Members per segment", [(r["name"], r["members"]) for r in rows])
+    return page(request, "segments.html", rows=rows, chart=chart)
+
+
+@router.get("/segments/new")
+def builder(request: Request, viewer: SegmentViewer) -> HTMLResponse:
+    return builder_page(request, {"name": "", "condition": "", "description": ""}, None)
+
+
+def builder_page(
+    request: Request,
+    form: dict[str, str],
+    error: dict[str, Any] | None,
+    status: int = 200,
+    save_error: str | None = None,
+) -> HTMLResponse:
+    catalogue = request.app.state.workspace.segments.catalogue()
+    return page(
+        request,
+        "segment_new.html",
+        status=status,
+        form=form,
+        error=error,
+        save_error=save_error,
+        columns=sorted(PROFILE_COLUMNS),
+        traits=sorted(catalogue.traits),
+        events=sorted(catalogue.events),
+    )
+
+
+@router.post("/segments/preview")
+def preview(
+    request: Request, viewer: SegmentViewer, body: Annotated[dict[str, Any], Depends(read_json)]
+) -> JSONResponse:
+    """Size and sample of a condition as JSON, or the error with its position."""
+    check_csrf(viewer, request.headers.get("x-csrf-token"))
+    condition = str(body.get("condition", ""))[:MAX_CONDITION]
+    started = time.perf_counter()
+    try:
+        found = request.app.state.workspace.segments.preview(SegmentSpec("preview", condition), SAMPLE)
+    except ValueError as error:
+        return JSONResponse({"ok": False, "error": describe_error(error, condition)})
+    sample = [
+        {"profile_id": r["profile_id"], "email": r["email"], "orders": r["orders_count"], "revenue": r["revenue"]}
+        for r in found["sample"]
+    ]
+    took = round((time.perf_counter() - started) * 1000, 1)
+    return JSONResponse({"ok": True, "size": found["size"], "sample": sample, "took_ms": took})
+
+
+def describe_error(error: ValueError, condition: str) -> dict[str, Any]:
+    """The reason, and where: line, column and that line's text for a caret."""
+    line = getattr(error, "line", 0)
+    column = getattr(error, "column", 0)
+    lines = condition.splitlines() or [""]
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return {
+        "reason": getattr(error, "reason", str(error)),
+        "message": str(error),
+        "line": line,
+        "column": column,
+        "text": text,
+    }
+
+
+@router.post("/segments")
+def create(request: Request, viewer: SegmentViewer, form: FormDep) -> Response:
+    check_csrf(viewer, form.get("csrf"))
+    fields = {k: form.get(k, "").strip() for k in ("name", "condition", "description")}
+    spec = SegmentSpec(fields["name"], fields["condition"], None, fields["description"])
+    try:
+        created = request.app.state.workspace.segments.create(spec)
+    except ConditionError as error:
+        return builder_page(request, fields, describe_error(error, fields["condition"]), 400)
+    except ValueError as error:
+        return builder_page(request, fields, None, 400, save_error=str(error))
+    return RedirectResponse(f"/segments/{created['segment_id']}", status_code=303)
+
+
+@router.get("/segments/{segment}")
+def segment_page(
+    request: Request, viewer: SegmentViewer, segment: str, page_number: int = Query(1, ge=1, alias="page")
+) -> HTMLResponse:
+    ws = request.app.state.workspace
+    found = ws.segments.get(segment)
+    members = ws.segments.members(found.segment_id, MEMBERS_PAGE, (page_number - 1) * MEMBERS_PAGE)
+    entered = {m["profile_id"]: m for m in members["members"]}
+    rows = [{**row, **entered[row["profile_id"]]} for row in ws.profiles.list_ids(list(entered))]
+    counts = [(c["counted_at"], float(c["members"])) for c in ws.segments.counts(found.segment_id)]
+    return page(
+        request,
+        "segment.html",
+        segment=found,
+        total=members["total"],
+        rows=rows,
+        history=ws.segments.history(found.segment_id, None, 50),
+        page_number=page_number,
+        pages=max(1, -(-members["total"] // MEMBERS_PAGE)),
+        now=ws.clock.now(),
+        chart=line_chart("Members over time", [Series(found.name, counts)]),
+    )

@@ -1,0 +1,137 @@
+"""End-to-end fixtures: a demo shop served by a real server process, and headless Chromium.
+
+Chromium is Debian's ``/usr/bin/chromium`` (``tests/e2e/setup.sh`` installs it), driven
+by Playwright's Python package; Playwright's own browser downloads are never used.
+Without ``/usr/bin/chromium`` every test here is skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from integration.server import CLI, HOST, LiveServer, cli
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artefacts" / "screenshots"
+
+
+class WebServer(LiveServer):
+    """``persona360 serve`` with its output in a log file."""
+
+    def start(self) -> WebServer:
+        command = [CLI, "--db", str(self.db), "serve", "--host", HOST, "--port", str(self.port)]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                cwd=ROOT,
+            )
+        self._wait_healthy()
+        return self
+
+
+@dataclass(frozen=True)
+class Shop:
+    """The demo shop's server, its tokens, and a person whose identities were merged."""
+
+    url: str
+    admin_token: str
+    read_token: str
+    merged_email: str
+    merged_profile: int
+
+
+def merged_person(db: Path) -> tuple[str, int]:
+    """An email of a profile joined from several identifiers (read before serving)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute(
+            "SELECT i.value, i.profile_id FROM identifiers i JOIN profiles p USING (profile_id) "
+            "WHERE i.kind = 'email' AND p.identifier_count >= 3 AND p.orders_count > 0 "
+            "ORDER BY p.identifier_count DESC, i.profile_id LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+    assert row is not None, "the demo shop has no merged person"
+    return str(row[0]), int(row[1])
+
+
+@pytest.fixture(scope="session")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: run tests/e2e/setup.sh as root")
+    folder = tmp_path_factory.mktemp("e2e-shop")
+    db = folder / "ws.duckdb"
+    subprocess.run(
+        [CLI, "--db", str(db), "demo", "--customers", "200", "--days", "30", "--no-serve", "--out", str(folder)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    admin = cli(db, "tokens", "create", "--scope", "admin", "--name", "e2e-admin")["token"]
+    read = cli(db, "tokens", "create", "--scope", "profiles:read", "--name", "e2e-read")["token"]
+    email, profile_id = merged_person(db)
+    server = WebServer(db).start()
+    try:
+        yield Shop(server.url, admin, read, email, profile_id)
+    finally:
+        assert server.stop(), (
+            f"the server did not stop cleanly (exit {server.process and server.process.returncode}); "
+            f"its log:\n{server.log()}"
+        )
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: run tests/e2e/setup.sh as root")
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only with Chromium
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, shop: Shop) -> Iterator[Any]:
+    """A fresh browser context (no cookies) with a desktop-sized window."""
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=shop.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def log_in(page: Any, token: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Admin token").fill(token)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/")
+
+
+def screenshot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

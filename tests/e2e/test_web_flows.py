@@ -1,0 +1,149 @@
+"""The web UI in headless Chromium against a real server holding a demo shop.
+
+Each flow saves a full-page screenshot to ``artefacts/screenshots/`` for a human to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from conftest import Shop, log_in, screenshot
+
+pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("browser")]
+
+
+def test_pages_need_a_login_and_a_wrong_token_is_refused(page: Any, shop: Shop) -> None:
+    page.goto("/profiles")
+    expect(page).to_have_url(f"{shop.url}/login?next=/profiles")
+    page.get_by_label("Admin token").fill("p360_not-a-token")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_have_text("That token does not open this workspace.")
+    screenshot(page, "01-login-refused")
+    page.get_by_label("Admin token").fill(shop.admin_token)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{shop.url}/profiles")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "p360_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert shop.admin_token not in cookie["value"]
+
+
+def test_logout_ends_the_session(page: Any, shop: Shop) -> None:
+    log_in(page, shop.admin_token)
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(f"{shop.url}/login")
+    page.goto("/")
+    expect(page).to_have_url(f"{shop.url}/login?next=/")
+
+
+def test_search_by_email_shows_merged_identities_with_edge_reasons(page: Any, shop: Shop) -> None:
+    log_in(page, shop.admin_token)
+    page.get_by_label("Find a person").fill(shop.merged_email.upper())
+    page.get_by_label("Find a person").press("Enter")
+    expect(page).to_have_url(f"{shop.url}/profiles/{shop.merged_profile}")
+    identity = page.locator("#identity")
+    expect(identity.locator(".identifier")).to_have_count(
+        int(identity.locator("h2 .muted").inner_text().split()[0].lstrip("("))
+    )
+    assert identity.locator(".identifier").count() >= 3
+    reasons = set(identity.locator(".edge .reason").all_inner_texts())
+    assert reasons, "no edge reasons shown"
+    assert reasons <= {"identify", "alias", "same event", "record", "manual merge"}
+    expect(identity.get_by_text(shop.merged_email, exact=True)).to_be_visible()
+    expect(identity.get_by_role("button", name="Unmerge").first).to_be_visible()
+    expect(page.get_by_role("heading", name="Traits")).to_be_visible()
+    screenshot(page, "02-profile-360")
+
+
+def test_timeline_scrolls_for_more_and_filters_by_type(page: Any, shop: Shop) -> None:
+    log_in(page, shop.admin_token)
+    page.goto(f"/profiles/{shop.merged_profile}")
+    events = page.locator("#timeline .event")
+    first_page = events.count()
+    if page.locator("#timeline-more").count():
+        page.locator("#timeline-more").scroll_into_view_if_needed()
+        expect(events).not_to_have_count(first_page)
+    page.get_by_label("Event type").select_option("track")
+    page.wait_for_url("**type=track**")
+    assert set(page.locator("#timeline .event").evaluate_all("rows => rows.map(r => r.className)")) == {
+        "event type-track"
+    }
+
+
+def test_read_only_token_cannot_unmerge(page: Any, shop: Shop) -> None:
+    log_in(page, shop.read_token)
+    page.goto(f"/profiles/{shop.merged_profile}")
+    expect(page.get_by_role("button", name="Unmerge")).to_have_count(0)
+    expect(page.get_by_role("link", name="Segments")).to_have_count(0)
+    csrf = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    answer = page.request.post(
+        f"/profiles/{shop.merged_profile}/unmerge", form={"csrf": csrf, "kind": "email", "value": shop.merged_email}
+    )
+    assert answer.status == 403
+    assert "profiles:write" in answer.text()
+
+
+def test_build_a_segment_with_live_preview_and_error_position(page: Any, shop: Shop) -> None:
+    log_in(page, shop.admin_token)
+    page.goto("/segments")
+    page.get_by_role("link", name="New segment").click()
+    page.get_by_label("Name").fill("Recent buyers")
+    condition = page.get_by_label("Condition")
+    condition.press_sequentially("orders_count >= 1 andd last_seen within 30d", delay=5)
+    error = page.locator("#condition-error")
+    expect(error).to_be_visible()
+    expect(error.locator(".reason")).to_contain_text("Line 1, column 19")
+    caret_lines = error.locator(".caret").inner_text().split("\n")
+    assert caret_lines[1] == " " * 18 + "^" and caret_lines[0][18:22] == "andd"
+    screenshot(page, "03-segment-builder-error")
+    condition.fill("")
+    condition.press_sequentially("orders_count >= 1 and last_seen within 30d", delay=5)
+    expect(page.locator("#preview-size")).to_contain_text("profiles match")
+    expect(error).to_be_hidden()
+    size = int(page.locator("#preview-size").inner_text().split()[0].replace(",", ""))
+    assert size > 0
+    expect(page.locator("#preview-sample tbody tr").first).to_be_visible()
+    screenshot(page, "04-segment-builder-preview")
+    page.get_by_role("button", name="Save segment").click()
+    page.wait_for_url(re.compile(r"/segments/\d+$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Recent buyers")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"({size:,} members)")
+    expect(page.locator("#members-title + table tbody tr").first).to_be_visible()
+    screenshot(page, "05-segment-page")
+
+
+def test_overview_draws_charts(page: Any, shop: Shop) -> None:
+    log_in(page, shop.admin_token)
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    assert int(page.locator("#kpi-profiles").inner_text().replace(",", "")) > 100
+    captions = page.locator("figure.chart figcaption").all_inner_texts()
+    assert "Events per day, last 30 days" in captions and "Revenue by source" in captions
+    assert page.locator("figure.chart svg polyline").count() >= 1
+    assert page.locator("figure.chart svg rect.chart-bar").count() >= 1
+    expect(page.get_by_role("cell", name="shop-web")).to_be_visible()
+    screenshot(page, "06-overview")
+
+
+def test_profiles_list_sorts(page: Any, shop: Shop) -> None:
+    log_in(page, shop.admin_token)
+    page.goto("/profiles")
+    page.get_by_role("link", name="Revenue").click()
+    expect(page).to_have_url(f"{shop.url}/profiles?sort=revenue")
+    revenues = [float(v.replace(",", "")) for v in page.locator("tbody tr td:nth-child(5)").all_inner_texts()]
+    assert revenues == sorted(revenues, reverse=True) and revenues[0] > 0
+    screenshot(page, "07-profiles-list")
+
+
+def test_static_files_and_pages_send_safe_headers(shop: Shop) -> None:
+    with httpx.Client(base_url=shop.url) as client:
+        login = client.get("/login")
+        assert "script-src 'self'" in login.headers["content-security-policy"]
+        assert client.get("/static/app.js").headers["content-type"].startswith("text/javascript")
+        assert client.get("/static/../web/routes.py").status_code == 404
+        evil = client.post("/login", data={"token": shop.admin_token, "next": "//evil.example"})
+        assert evil.status_code == 303 and evil.headers["location"] == "/"

@@ -1,0 +1,223 @@
+"""Predictions on a real workspace: orders imported, fitted, stored, read back, reported."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from persona360 import Workspace
+from persona360.cli import predict_cmds
+from persona360.cli.state import STATE
+from persona360.ingest.importers.mapping import parse_mapping
+from persona360.predict import (
+    PredictAPI,
+    PredictionOptions,
+    TooFewRepeatCustomersError,
+    run_predictions,
+)
+
+MAPPING = ["order_id=order_id", "ordered_at=timestamp", "customer=id:shop"]
+Order = tuple[str, int, float]  # customer, days before now, revenue
+
+
+def shop_orders(customers: int = 400, seed: int = 6) -> list[Order]:
+    """Customers who buy like BG/NBD says, over the last two years, in whole days."""
+    rng = np.random.default_rng(seed)
+    orders: list[Order] = []
+    for number in range(customers):
+        start = int(rng.integers(0, 730))
+        rate, dropout = rng.gamma(0.8, 1 / 60), rng.beta(1.0, 4.0)
+        ago, alive = start, True
+        orders.append((f"c{number}", ago, round(float(rng.gamma(4, 10)), 2)))
+        while alive:
+            ago -= int(np.ceil(rng.exponential(1 / rate)))
+            if ago < 1:
+                break
+            orders.append((f"c{number}", ago, round(float(rng.gamma(4, 10)), 2)))
+            alive = rng.random() > dropout
+    return orders
+
+
+def import_orders(ws: Workspace, tmp_path: Path, orders: list[Order]) -> None:
+    path = tmp_path / "orders.csv"
+    now = ws.clock.now()
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["order_id", "ordered_at", "customer", "revenue"])
+        for index, (customer, ago, revenue) in enumerate(orders):
+            moment = (now - timedelta(days=ago, hours=3)).strftime("%Y-%m-%d %H:%M:%S")
+            writer.writerow([f"o{index}", moment, customer, revenue])
+    report = ws.ingest.import_file(path, source="shop", kind="orders", mapping=parse_mapping(MAPPING))
+    assert report.rejected == 0
+
+
+@pytest.fixture
+def shop(workspace: Workspace, tmp_path: Path) -> Workspace:
+    orders = shop_orders()
+    # a customer with a refund: the negative order is not a purchase and not spend
+    orders += [("refunder", 300, 80.0), ("refunder", 200, 40.0), ("refunder", 100, -40.0)]
+    # a repeat purchase with no revenue counts as a purchase but not as spend
+    orders += [("freebie", 50, 30.0), ("freebie", 20, 0.0)]
+    import_orders(workspace, tmp_path, orders)
+    return workspace
+
+
+def profile(ws: Workspace, customer: str) -> int:
+    return ws.profiles.find("id:shop", customer)
+
+
+def test_predictions_are_stored_and_read_back(shop: Workspace) -> None:
+    steps: list[str] = []
+    report = run_predictions(shop, progress=lambda step, done, total: steps.append(step))
+    assert steps[0] == "reading orders" and steps[-1] == "done"
+    assert report["customers"] == 402 and report["repeat_customers"] > 100
+    stored = shop.db.scalar("SELECT count(*) FROM profile_predictions")
+    assert stored == 402
+    api = PredictAPI(shop)
+    row = api.get(profile(shop, "c1"))
+    assert row is not None and row["model_version"] == "bgnbd+gamma-gamma/1"
+    assert 0 <= row["p_alive"] <= 1 and row["churn_risk"] == pytest.approx(1 - row["p_alive"])
+    assert row["churn_bucket"] in ("low", "medium", "high")
+    assert row["expected_purchases_30d"] <= row["expected_purchases_90d"] <= row["expected_purchases_365d"]
+    assert 0 <= row["p_purchase_30d"] <= row["p_alive"]
+    assert row["clv"] > 0 and row["clv_horizon_months"] == 12
+    assert api.report() == orjson.loads(orjson.dumps(report))
+
+
+def test_refunds_and_zero_revenue_orders(shop: Workspace) -> None:
+    run_predictions(shop)
+    refunder = PredictAPI(shop).get(profile(shop, "refunder"))
+    assert refunder is not None
+    assert (refunder["frequency"], refunder["recency_days"], refunder["age_days"]) == (1, 100, 300)
+    assert refunder["average_spend"] == 40.0
+    freebie = PredictAPI(shop).get(profile(shop, "freebie"))
+    assert freebie is not None and freebie["frequency"] == 1
+    assert freebie["average_spend"] is None
+    assert freebie["expected_spend"] > 0
+
+
+def test_report_has_standard_errors_and_holdout_diagnostics(shop: Workspace) -> None:
+    report = run_predictions(shop, options=PredictionOptions(holdout_days=120))
+    assert set(report["bgnbd"]["params"]) == {"r", "alpha", "a", "b"}
+    assert all(error is not None and error > 0 for error in report["bgnbd"]["standard_errors"].values())
+    diagnostics = report["diagnostics"]
+    assert diagnostics["holdout_days"] == 120 and "skipped" not in diagnostics
+    assert diagnostics["calibration_end"] == "2026-07-04"
+    assert diagnostics["by_frequency"][0]["frequency"] == "0"
+    assert diagnostics["actual"] > 0 and diagnostics["correlation"] > 0.3
+    # the model is right about a shop drawn from it: the holdout total within 20%
+    assert abs(diagnostics["error_percent"]) < 20
+
+
+def test_as_of_leaves_later_orders_out(shop: Workspace) -> None:
+    earlier = shop.clock.now() - timedelta(days=150)
+    report = run_predictions(shop, as_of=earlier)
+    assert report["customers"] < 402
+    row = PredictAPI(shop).get(profile(shop, "refunder"))
+    # bought 300 and 200 days before now, so 150 and 50 days before as_of
+    assert row is not None and (row["frequency"], row["recency_days"], row["age_days"]) == (1, 100, 150)
+    assert row["as_of"] == earlier
+
+
+def test_ineligible_profiles_are_neither_used_nor_scored(shop: Workspace) -> None:
+    run_predictions(shop)
+    excluded = profile(shop, "c1")
+    api = PredictAPI(shop, eligible=lambda ws, ids: ids != excluded)
+    report = api.run()
+    assert report["customers"] == 401
+    assert api.get(excluded) is None
+    assert api.get(profile(shop, "c2")) is not None
+
+
+def test_nothing_is_stored_before_the_first_run(workspace: Workspace) -> None:
+    assert PredictAPI(workspace).report() is None
+
+
+Setup = Callable[[list[Order]], list[Order]]
+GUARDRAIL_CASES: list[tuple[str, list[Order], str]] = [
+    ("no orders", [], "0 customers have bought again"),
+    (
+        "one-time buyers only",
+        [(f"c{i}", 10 + i, 20.0) for i in range(50)],
+        "0 customers have bought again on a later day than their first order, and at least 30",
+    ),
+    (
+        "same-day repeats are one purchase",
+        [(f"c{i}", 10, 20.0) for i in range(40)] * 2,
+        "0 customers have bought again",
+    ),
+    (
+        "refunds are not purchases",
+        [(f"c{i}", 60, 20.0) for i in range(40)] + [(f"c{i}", 30, -20.0) for i in range(40)],
+        "0 customers have bought again",
+    ),
+    (
+        "too few repeat buyers",
+        [(f"c{i}", 60, 20.0) for i in range(40)] + [(f"c{i}", 30, 20.0) for i in range(12)],
+        "cannot fit the purchase model: 12 customers have bought again on a later day than "
+        "their first order, and at least 30 are needed",
+    ),
+    (
+        "repeat orders without revenue",
+        [(f"c{i}", 60, 20.0) for i in range(40)] + [(f"c{i}", 30, 0.0) for i in range(40)],
+        "cannot fit the spend model: 0 customers have made a repeat purchase with a positive "
+        "revenue, and at least 30 are needed",
+    ),
+]
+
+
+@pytest.mark.parametrize(("orders", "message"), [c[1:] for c in GUARDRAIL_CASES], ids=[c[0] for c in GUARDRAIL_CASES])
+def test_guardrails(workspace: Workspace, tmp_path: Path, orders: list[Order], message: str) -> None:
+    if orders:
+        import_orders(workspace, tmp_path, orders)
+    with pytest.raises(TooFewRepeatCustomersError, match=message):
+        run_predictions(workspace)
+    assert PredictAPI(workspace).report() is None
+
+
+def cli(ws_path: Path, *args: str) -> Any:
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    predict_cmds.register(app)
+    STATE.db = ws_path
+    try:
+        return CliRunner().invoke(app, list(args))
+    finally:
+        STATE.db = None
+
+
+def test_cli_predict_and_report(shop: Workspace) -> None:
+    path = Path(shop.settings.db)
+    shop.close()
+    result = cli(path, "predict", "--json", "--as-of", "2026-10-01T00:00:00+00:00")
+    assert result.exit_code == 0, result.output
+    assert orjson.loads(result.stdout)["as_of"] == "2026-10-01T00:00:00+00:00"
+    shown = cli(path, "predict", "report", "--json")
+    assert orjson.loads(shown.stdout)["customers"] == orjson.loads(result.stdout)["customers"]
+    text = cli(path, "predict", "report")
+    assert "BG/NBD" in text.stdout and "Holdout" in text.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["predict", "--horizon-months", "0"], "horizon_months is 0"),
+        (["predict", "--as-of", "yesterday"], "--as-of 'yesterday' is not an ISO 8601"),
+        (["predict", "report"], "no predictions yet: run `persona360 predict` first"),
+    ],
+)
+def test_cli_errors(workspace: Workspace, args: list[str], message: str) -> None:
+    path = Path(workspace.settings.db)
+    workspace.close()
+    result = cli(path, *args)
+    assert result.exit_code == 1
+    assert message in " ".join(result.output.split())
