@@ -95,11 +95,15 @@ class Keys:
         return source
 
     def sources(self) -> list[dict[str, object]]:
-        """Every source with its event count and last event time."""
+        """Every source that sends data, with its event count and last event time.
+
+        The system source (manual merges and unmerges) is left out: it is no data source.
+        """
         return self.db.query_dicts(
             "SELECT s.source_id, s.name, s.created_at, count(e.seq) AS events, "
             "max(e.received_at) AS last_event_at FROM sources s "
-            "LEFT JOIN events e USING (source_id) GROUP BY ALL ORDER BY s.source_id"
+            "LEFT JOIN events e USING (source_id) WHERE s.name <> ? GROUP BY ALL ORDER BY s.source_id",
+            [SYSTEM_SOURCE],
         )
 
     def source_for_write_key(self, write_key: str | None) -> Source:
