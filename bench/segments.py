@@ -16,12 +16,10 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-import orjson
-
 from persona360 import Workspace
 from persona360.clock import FixedClock
 from persona360.demo import DemoSpec, generate_shop
-from persona360.ingest.importers.mapping import ColumnMapping
+from persona360.demo.pipeline import load_without_server
 from persona360.segments.catalogue import Catalogue
 from persona360.segments.compile import compile_condition
 from persona360.segments.definitions import SegmentSpec
@@ -61,25 +59,7 @@ def build_workspace(spec: DemoSpec, out: Path) -> Workspace:
     manifest = generate_shop(spec, out / f"shop-{spec.customers}-{spec.days}")
     print(f"generated {spec.customers} customers x {spec.days} days in {time.monotonic() - started:.0f} s")
     started = time.monotonic()
-    ws.access.add_source("shop-web")
-    with manifest.path("events.jsonl").open("rb") as lines:
-        batch: list[dict[str, object]] = []
-        for line in lines:
-            batch.append(orjson.loads(line))
-            if len(batch) == 5000:
-                ws.ingest.send("shop-web", batch)
-                batch = []
-        if batch:
-            ws.ingest.send("shop-web", batch)
-    for entry in manifest.files:
-        if entry.kind in ("customers", "orders", "events") and entry.format == "csv":
-            ws.ingest.import_file(
-                manifest.path(entry.name),
-                source=entry.source or entry.name,
-                kind=entry.kind,
-                mapping=ColumnMapping(dict(entry.mapping)),
-                event_name=entry.event_name,
-            )
+    load_without_server(ws, manifest)
     ws.segments.create(SegmentSpec("buyers", "orders_count >= 1"))
     print(f"loaded into the workspace in {time.monotonic() - started:.0f} s")
     return ws

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from persona360.demo.feed import FeedReport, ServerProcess, feed_events
 from persona360.demo.generator import generate_shop
 from persona360.demo.manifest import Manifest, ManifestFile
@@ -20,6 +22,7 @@ from persona360.demo.score import StitchingScore, score_stitching
 from persona360.demo.spec import DemoSpec
 from persona360.errors import WorkspaceError
 from persona360.ingest.importers.mapping import ColumnMapping
+from persona360.ingest.importers.run import ImportReport
 from persona360.predict.guardrails import PredictionError
 from persona360.segments.definitions import SegmentSpec
 from persona360.settings import Settings
@@ -64,10 +67,9 @@ def run_demo(spec: DemoSpec, out_dir: Path, settings: Settings, progress: Stage 
     report.sources[EVENTS_SOURCE] = {"records": events.rows, "stored": feed.accepted,
                                      "rejected": feed.rejected, "via": "POST /v1/batch"}
     with Workspace(settings) as ws:
-        for entry in manifest.files:
-            if entry.kind in ("customers", "orders", "events") and entry.format == "csv":
-                report.sources[entry.source or entry.name] = _timed(
-                    report, f"import {entry.name}", lambda e=entry: _import(ws, manifest, e, say))
+        for entry in exports(manifest):
+            report.sources[entry.source or entry.name] = _timed(
+                report, f"import {entry.name}", lambda e=entry: _import(ws, manifest, e, say))
         report.stitching = _timed(report, "score", lambda: score_stitching(ws.db, manifest))
         _timed(report, "segments", lambda: _segment(ws, report))
         report.predictions = _timed(report, "predict", lambda: _predict(ws))
@@ -128,12 +130,42 @@ def _feed(manifest: Manifest, settings: Settings, write_key: str, say: Stage) ->
         return feed_events(manifest.path(entry.name), server.url, write_key, progress=step)
 
 
-def _import(ws: Workspace, manifest: Manifest, entry: ManifestFile, say: Stage) -> dict[str, Any]:
-    result = ws.ingest.import_file(
+def exports(manifest: Manifest) -> list[ManifestFile]:
+    """The CSV exports a shop imports (not the events, not the truth)."""
+    return [f for f in manifest.files if f.kind in ("customers", "orders", "events") and f.format == "csv"]
+
+
+def import_export(
+    ws: Workspace, manifest: Manifest, entry: ManifestFile, progress: Callable[[int, int], None] | None = None
+) -> ImportReport:
+    """Import one export of the demo with the mapping its manifest gives."""
+    return ws.ingest.import_file(
         manifest.path(entry.name), source=entry.source or entry.name, kind=entry.kind,
-        mapping=ColumnMapping(dict(entry.mapping)), event_name=entry.event_name,
-        progress=lambda done, total: say(f"import {entry.name}", done, total),
+        mapping=ColumnMapping(dict(entry.mapping)), event_name=entry.event_name, progress=progress,
     )
+
+
+def load_without_server(ws: Workspace, manifest: Manifest, batch: int = 5_000) -> None:
+    """Load the whole demo straight into ``ws`` (tests and benchmarks: no server, no feed).
+
+    The events go through ``ws.ingest.send``, the same validation the tracking API uses.
+    """
+    ws.access.ensure_source(EVENTS_SOURCE)
+    with manifest.path("events.jsonl").open("rb") as lines:
+        pending: list[dict[str, Any]] = []
+        for line in lines:
+            pending.append(orjson.loads(line))
+            if len(pending) == batch:
+                ws.ingest.send(EVENTS_SOURCE, pending)
+                pending = []
+        if pending:
+            ws.ingest.send(EVENTS_SOURCE, pending)
+    for entry in exports(manifest):
+        import_export(ws, manifest, entry)
+
+
+def _import(ws: Workspace, manifest: Manifest, entry: ManifestFile, say: Stage) -> dict[str, Any]:
+    result = import_export(ws, manifest, entry, lambda done, total: say(f"import {entry.name}", done, total))
     return {"records": result.records + result.rejected, "stored": result.stored,
             "rejected": result.rejected, "via": f"import --kind {entry.kind}"}
 

@@ -130,7 +130,7 @@ class EventWriter:
             else:
                 _update_anchors(tx, fresh, anchors)
             if fresh[0].type not in ADMIN_TYPES:  # a person's decision is no customer activity
-                record_facts(tx, fresh, anchors, seqs, self._names(tx))
+                record_facts(tx, fresh, anchors, seqs, self._names(tx, fresh))
             touched = {self.graph.profile_of(anchor) for anchor in anchors}
             touched |= {delta.final_profile(p) for p in delta.touched}
             touched |= set(delta.merges)  # merged-away ids: their rows get dropped
@@ -176,10 +176,9 @@ class EventWriter:
         }
         return [record for record in unique if record.message_key not in stored]
 
-    def _names(self, tx: Transaction) -> dict[int, str]:
-        if not self._source_names or len(self._source_names) < int(
-            tx.fetchone("SELECT count(*) FROM sources")[0]  # type: ignore[index]
-        ):
+    def _names(self, tx: Transaction, records: Sequence[EventRecord]) -> dict[int, str]:
+        """Source names by id; read again only when a batch names a source not yet seen."""
+        if any(record.source_id not in self._source_names for record in records):
             self._source_names = dict(tx.fetchall("SELECT source_id, name FROM sources"))
         return self._source_names
 

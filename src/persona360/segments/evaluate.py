@@ -74,7 +74,7 @@ def _current_members(tx: Transaction, segment_id: int, scoped: bool) -> set[int]
 def _record(tx: Transaction, segment: Segment, changes: Changes, now: datetime, reason: str) -> None:
     if changes.entered:
         tx.execute(
-            "INSERT INTO segment_memberships SELECT ?, unnest($ids), ?, NULL, ?, NULL".replace("$ids", "?"),
+            "INSERT INTO segment_memberships SELECT ?, unnest(?), ?, NULL, ?, NULL",
             [segment.segment_id, changes.entered, now, reason],
         )
     if changes.exited:

@@ -1,4 +1,4 @@
-"""A webhook receiver on loopback that records what it is sent and can be told to fail."""
+"""Segment test helpers, and a webhook receiver on loopback that records what it is sent."""
 
 from __future__ import annotations
 
@@ -8,6 +8,15 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from persona360 import Workspace
+
+
+@pytest.fixture
+def shop(workspace: Workspace) -> Workspace:
+    """A workspace with a ``web`` source to send events from."""
+    workspace.access.add_source("web")
+    return workspace
 
 
 @dataclass

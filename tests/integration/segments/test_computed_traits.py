@@ -6,21 +6,12 @@ from typing import Any
 
 import pytest
 
+from integration.segments.clocked import at
 from persona360 import Workspace
 from persona360.clock import FixedClock
 from persona360.segments.definitions import SegmentSpec
 from persona360.segments.errors import ConditionError
 from persona360.segments.rfm import GRID, RFM_SEGMENTS
-
-
-def at(clock: FixedClock, **message: Any) -> dict[str, Any]:
-    return {"timestamp": clock.now().isoformat(), **message}
-
-
-@pytest.fixture
-def shop(workspace: Workspace) -> Workspace:
-    workspace.access.add_source("web")
-    return workspace
 
 
 def view(clock: FixedClock, user: str, category: str) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,7 +21,7 @@ from hypothesis import strategies as st
 from persona360 import Workspace
 from persona360.clock import FixedClock
 from persona360.demo import DemoSpec, generate_shop
-from persona360.ingest.importers.mapping import ColumnMapping
+from persona360.demo.pipeline import load_without_server
 from persona360.segments.catalogue import PROFILE_COLUMNS, Catalogue
 from persona360.segments.compile import compile_condition
 from persona360.segments.definitions import SegmentSpec
@@ -83,19 +82,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory, spark_engine: SparkEngine) ->
     folder = tmp_path_factory.mktemp("engines")
     manifest = generate_shop(SPEC, folder / "shop")
     ws = Workspace(load_settings(db=folder / "ws.duckdb"), FixedClock(END), create=True)
-    ws.access.add_source("shop-web")
-    lines = manifest.path("events.jsonl").read_bytes().splitlines()
-    for start in range(0, len(lines), 5000):
-        ws.ingest.send("shop-web", [orjson.loads(line) for line in lines[start : start + 5000]])
-    for entry in manifest.files:
-        if entry.kind in ("customers", "orders", "events") and entry.format == "csv":
-            ws.ingest.import_file(
-                manifest.path(entry.name),
-                source=entry.source or entry.name,
-                kind=entry.kind,
-                mapping=ColumnMapping(dict(entry.mapping)),
-                event_name=entry.event_name,
-            )
+    load_without_server(ws, manifest)
     _send_edge_profiles(ws)
     ws.segments.create(SegmentSpec("buyers", "orders_count >= 1"))
     ws.segments.create(SegmentSpec("mobile", 'devices contains "mobile"'))

@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import timedelta
 from typing import Any
 
 import orjson
 import pytest
 
+from integration.segments.clocked import at
 from persona360 import Workspace
 from persona360.clock import FixedClock
 from persona360.segments.definitions import SegmentSpec
 from persona360.segments.errors import ConditionError
 
 ABANDONED = 'then_not("Product Added", "Order Completed", within = 30m)'
-
-
-def at(clock: FixedClock, **message: Any) -> dict[str, Any]:
-    return {"timestamp": clock.now().isoformat(), **message}
-
-
-@pytest.fixture
-def shop(workspace: Workspace) -> Workspace:
-    workspace.access.add_source("web")
-    return workspace
 
 
 def members(ws: Workspace, name: str) -> set[int]:
@@ -166,4 +156,3 @@ def test_sweep_candidates_are_only_profiles_crossing_a_window_edge(shop: Workspa
     changes = shop.segments.sweep()
     assert [(len(c.entered), len(c.exited)) for c in changes] == [(0, 1)]
     assert members(shop, "viewers") == {shop.profiles.find("user_id", "new")}
-    assert timedelta(days=7) > timedelta(0)

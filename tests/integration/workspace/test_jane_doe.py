@@ -51,8 +51,9 @@ def test_timeline_lists_every_fragment_in_time_order_a_page_at_a_time(
         cursor = page["next"]
         if cursor is None:
             break
-    assert [e["source"] for e in seen][:2] == ["support", "shop"] or len(seen) == 4
     assert len(seen) == 4
+    # contacts and social rows carry no time (stamped at import); the ticket and order do
+    assert [e["source"] for e in seen][2:] == ["support", "shop"]
     stamps = [e["timestamp"] for e in seen]
     assert stamps == sorted(stamps, reverse=True)
     tickets = workspace.profiles.timeline(profile_id, event_type="Ticket Created")
