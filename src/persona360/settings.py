@@ -20,6 +20,9 @@ DEFAULT_IDENTIFIER_LIMITS: dict[str, int] = {
     "email": 10,
     "phone": 10,
     "anonymous_id": 500,
+    # families: every external-id namespace and social platform on its own
+    "id:*": 5,
+    "handle:*": 5,
 }
 DEFAULT_BLOCKLIST: list[str] = [
     "email:test@example.com",

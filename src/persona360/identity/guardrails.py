@@ -32,9 +32,14 @@ def parse_blocklist(entries: Iterable[str], region: str) -> set[tuple[str, str]]
 
 
 def limit_breach(left: Counter[str], right: Counter[str], limits: Mapping[str, int]) -> str | None:
-    """Return why joining two profiles with these kind counts breaks a limit, or ``None``."""
-    for kind, limit in limits.items():
+    """Return why joining two profiles with these kind counts breaks a limit, or ``None``.
+
+    A kind without its own limit takes its family's (``id:*`` for ``id:shop``), so one
+    shared test email cannot gather a thousand shop customer ids into one profile.
+    """
+    for kind in sorted(set(left) | set(right)):
+        limit = limits.get(kind, limits.get(kind.split(":", 1)[0] + ":*") if ":" in kind else None)
         total = left.get(kind, 0) + right.get(kind, 0)
-        if total > limit:
+        if limit is not None and total > limit:
             return f"the merged profile would hold {total} identifiers of kind {kind} (limit {limit})"
     return None

@@ -96,3 +96,11 @@ def test_alias_previous_id_resolves_to_the_kind_the_graph_knows() -> None:
     anchor = g.observe([("user_id", "u7"), ("previous_id", "anon-7")], "alias", 1, None, AT)
     assert g.profile_of(anchor) == g.profile_of(g.identifier_id(("anonymous_id", "anon-7")) or 0)
     assert g.identifier_id(("user_id", "anon-7")) is None
+
+
+def test_a_family_limit_covers_every_namespace() -> None:
+    g = graph(limits={"id:*": 2})
+    for n in range(5):
+        observe(g, ("email", "test@shop.example"), ("id:shop", f"cust-{n}"))
+    profile = g.profile_of(g.identifier_id(("email", "test@shop.example")) or 0)
+    assert sum(1 for m in g.members(profile) if g.key_of(m)[0] == "id:shop") == 2
