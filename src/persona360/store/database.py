@@ -107,14 +107,22 @@ class Database:
     def _migrate(self) -> None:
         with self.transaction() as tx:
             tx.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-            row = tx.fetchone("SELECT value FROM meta WHERE key = 'schema_version'")
-            version = int(row[0]) if row else 0
-            for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
+            rows = tx.fetchall("SELECT key FROM meta WHERE starts_with(key, 'migration:')")
+            applied = {row[0].removeprefix("migration:") for row in rows}
+            legacy = tx.fetchall("SELECT value FROM meta WHERE key = 'schema_version'")
+            if legacy:  # workspaces from before named migrations counted them
+                applied |= {name for name, _ in MIGRATIONS[: int(legacy[0][0])]}
+                tx.execute("DELETE FROM meta WHERE key = 'schema_version'")
+                for name in applied:
+                    tx.execute("INSERT OR REPLACE INTO meta VALUES (?, 'applied')", [f"migration:{name}"])
+            for name, statements in MIGRATIONS:
+                if name in applied:
+                    continue
                 for statement in statements:
                     if statement.startswith("CREATE TABLE IF NOT EXISTS meta"):
                         continue
                     tx.execute(statement)
-                tx.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)])
+                tx.execute("INSERT INTO meta VALUES (?, 'applied')", [f"migration:{name}"])
 
 
 class Transaction:

@@ -1,13 +1,19 @@
 """The tables of a workspace, as ordered migrations.
 
-Each migration is a list of statements applied once, in order, and recorded in
-``meta.schema_version``. Tables belong to rooms (see each room's README); only the
-store creates them so that a workspace file is always complete.
+Each migration is a name and a list of statements, applied once, in order, and
+recorded in ``meta`` under ``migration:NAME``. Tables belong to rooms (see each room's
+README); the first three migrations are written here, later rooms keep theirs in
+``store/tables/ROOM.py`` so that each room's schema reads next to nothing else. Only the
+store applies them, so that a workspace file is always complete.
 """
 
 from __future__ import annotations
 
-MIGRATIONS: list[list[str]] = [
+from persona360.store.tables import ROOM_MIGRATIONS
+
+Migration = tuple[str, list[str]]
+
+_CORE: list[list[str]] = [
     [
         "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
         # access room
@@ -149,6 +155,11 @@ MIGRATIONS: list[list[str]] = [
             FROM profile_predictions
             UNION ALL SELECT profile_id, 'churn_bucket', churn_bucket, NULL FROM profile_predictions""",
     ],
+]
+
+MIGRATIONS: list[Migration] = [
+    *zip(("core", "segments", "predict"), _CORE, strict=True),
+    *ROOM_MIGRATIONS,
 ]
 
 # Tables holding the projection and identity state: emptied and refilled by a rebuild.

@@ -1,0 +1,17 @@
+"""Per-room migrations, one module each, gathered in a fixed order.
+
+A room appends ``("ROOM_N", [statements])`` to its own module's ``MIGRATIONS``; names
+are recorded once applied, so a new migration also reaches existing workspaces.
+"""
+
+from __future__ import annotations
+
+from persona360.store.tables import activation, enrichment, personas, privacy, resolution
+
+ROOM_MIGRATIONS: list[tuple[str, list[str]]] = [
+    *privacy.MIGRATIONS,
+    *resolution.MIGRATIONS,
+    *activation.MIGRATIONS,
+    *personas.MIGRATIONS,
+    *enrichment.MIGRATIONS,
+]

@@ -1,0 +1,5 @@
+"""The tables of the resolution room, as named migrations (see store/schema.py)."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[str, list[str]]] = []
