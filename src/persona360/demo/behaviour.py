@@ -82,8 +82,7 @@ def behaviour_of(archetypes: tuple[str, ...]) -> Behaviour:
 def blend(first: Behaviour, second: Behaviour, weight: float) -> Behaviour:
     """Mix ``weight`` of ``second`` into ``first``, number by number."""
     changes: dict[str, Any] = {
-        f.name: _mix(getattr(first, f.name), getattr(second, f.name), weight)
-        for f in fields(Behaviour)
+        f.name: _mix(getattr(first, f.name), getattr(second, f.name), weight) for f in fields(Behaviour)
     }
     return replace(first, **changes)
 

@@ -109,7 +109,5 @@ def _product(
     price: float,
 ) -> Product:
     name = f"{brand} {kind}" if consumable else f"{brand} {kind}, {variant}"
-    sku = f"{category[:2].upper()}-{index + 1:04d}" + (
-        "" if consumable else f"-{variant[:3].upper()}"
-    )
+    sku = f"{category[:2].upper()}-{index + 1:04d}" + ("" if consumable else f"-{variant[:3].upper()}")
     return Product(f"p{index + 1:05d}", sku, name, brand, category, round(price, 2), consumable)

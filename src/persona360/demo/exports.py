@@ -79,9 +79,7 @@ def _spelling(city: tuple[str, ...], rng: random.Random) -> str:
     return city[0] if rng.random() < 0.75 else rng.choice(city)
 
 
-def contact_row(
-    contact_id: str, email: str, person: Person, disguise: Disguise, end: float, days: int
-) -> list[str]:
+def contact_row(contact_id: str, email: str, person: Person, disguise: Disguise, end: float, days: int) -> list[str]:
     """An email-service contact: name as the person typed it in a sign-up form, if at all."""
     rng = disguise.rng
     name = disguise.full_name(person)
@@ -97,9 +95,7 @@ def contact_row(
             str(clicks)]  # fmt: skip
 
 
-def ticket_row(
-    ticket_id: str, t: float, person: Person, disguise: Disguise, used_coupon: bool
-) -> list[str]:
+def ticket_row(ticket_id: str, t: float, person: Person, disguise: Disguise, used_coupon: bool) -> list[str]:
     """A support ticket: reached by phone, by email, or both."""
     rng = disguise.rng
     how = rng.random()
@@ -126,9 +122,7 @@ def _topics(person: Person, used_coupon: bool) -> tuple[str, ...]:
     return topics
 
 
-def social_row(
-    row_id: str, platform: str, handle: str, person: Person, disguise: Disguise
-) -> list[str]:
+def social_row(row_id: str, platform: str, handle: str, person: Person, disguise: Disguise) -> list[str]:
     """A lead-ad or social-login row: the handle, a display name and one way to reach them."""
     rng = disguise.rng
     cells = {"instagram": "", "facebook": "", "tiktok": ""}

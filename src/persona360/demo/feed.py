@@ -49,8 +49,18 @@ class ServerProcess:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __exit__, outlives __init__
 
     def __enter__(self) -> ServerProcess:
-        command = [sys.executable, "-m", "persona360", "--db", str(self.db), "serve",
-                   "--host", "127.0.0.1", "--port", str(self.port)]
+        command = [
+            sys.executable,
+            "-m",
+            "persona360",
+            "--db",
+            str(self.db),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log)  # noqa: S603 - our own CLI
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -92,8 +102,10 @@ def feed_events(
     auth = "Basic " + base64.b64encode(f"{write_key}:".encode()).decode()
     report, started = FeedReport(), time.monotonic()
     limits = httpx.Limits(max_connections=connections)
-    with httpx.Client(base_url=url, headers={"Authorization": auth}, limits=limits,
-                      timeout=120) as client, ThreadPoolExecutor(connections) as pool:
+    with (
+        httpx.Client(base_url=url, headers={"Authorization": auth}, limits=limits, timeout=120) as client,
+        ThreadPoolExecutor(connections) as pool,
+    ):
         pending: list[Future[dict[str, object]]] = []
         for lines in _batches(path, batch_size):
             body = b'{"batch":[' + b",".join(lines) + b"]}"

@@ -33,9 +33,7 @@ class Shop:
 
     def __init__(self, spec: DemoSpec) -> None:
         self.spec = spec
-        self.pools: dict[str, LocalePools] = build_pools(
-            tuple(locale for locale, _ in spec.locales), spec.seed
-        )
+        self.pools: dict[str, LocalePools] = build_pools(tuple(locale for locale, _ in spec.locales), spec.seed)
         self.catalogue: Catalogue = build_catalogue()
         self.calendar: ShopCalendar = build_calendar(spec)
         self.planner = Planner(spec, self.calendar, self.catalogue)
@@ -97,9 +95,7 @@ def simulate(shop: Shop, index: int, out: Outputs) -> None:
     _survey(person, plan, disguise, shop, out)
 
 
-def _accounts(
-    person: Person, plan: Plan, disguise: Disguise, seed: int
-) -> dict[str, dict[str, Any]]:
+def _accounts(person: Person, plan: Plan, disguise: Disguise, seed: int) -> dict[str, dict[str, Any]]:
     """Give each order its customer id and return the traits each account registered with.
 
     Guest checkouts and phone orders open a new customer id for the same person.
@@ -145,9 +141,7 @@ def _contacts(person: Person, disguise: Disguise, spec: DemoSpec, out: Outputs) 
     end = spec.end.timestamp()
     for n, email in enumerate(emails):
         contact = record_id(spec.seed, "c_", person.index, n)
-        out.row(
-            "email_contacts", exports.contact_row(contact, email, person, disguise, end, spec.days)
-        )
+        out.row("email_contacts", exports.contact_row(contact, email, person, disguise, end, spec.days))
         out.truth.add("email", contact, person.person_id, person.archetypes)
 
 

@@ -69,9 +69,7 @@ class Planner:
 
     def __init__(self, spec: DemoSpec, calendar: ShopCalendar, catalogue: Catalogue) -> None:
         self.spec, self.calendar, self.catalogue = spec, calendar, catalogue
-        self.by_brand = {
-            b: [p for p in catalogue.products if p.brand == b] for b in catalogue.brands
-        }
+        self.by_brand = {b: [p for p in catalogue.products if p.brand == b] for b in catalogue.brands}
         self.by_category = {c: catalogue.in_category(c) for c in catalogue.categories}
         self.consumables = [p for p in catalogue.products if p.consumable]
 
@@ -142,9 +140,7 @@ class Planner:
             return rng.choice(self.by_category[person.category])
         return rng.choice(self.catalogue.products)
 
-    def _order(
-        self, person: Person, n: int, t: float, items: list[LineItem], rng: random.Random
-    ) -> Order:
+    def _order(self, person: Person, n: int, t: float, items: list[LineItem], rng: random.Random) -> Order:
         b = person.behaviour
         offline = rng.random() < self.spec.offline_orders
         order = Order(
@@ -191,9 +187,7 @@ class Planner:
         b = person.behaviour
         device = self._device(person, rng)
         app = device.app and rng.random() < b.app / max(b.phone, 0.1) * 1.3
-        source = rng.choices(
-            ("direct", "organic", "cpc", "email", "social", "referral"), b.sources
-        )[0]
+        source = rng.choices(("direct", "organic", "cpc", "email", "social", "referral"), b.sources)[0]
         views = [self._product(person, rng) for _ in range(max(1, _poisson(b.views, rng)))]
         session = Session(t, device, source, app, views)
         if rng.random() < b.cart_abandon:

@@ -40,10 +40,7 @@ class Outputs:
         expected = spec.customers * spec.days * _EVENTS_PER_PERSON_DAY
         slices = max(spec.days, math.ceil(expected / _EVENTS_PER_SLICE))
         self.events = Spool(self.tmp / "events", start, end, slices)
-        self.spools = {
-            name: Spool(self.tmp / name, start, end, spec.days)
-            for name in ("orders", "tickets", "survey")
-        }
+        self.spools = {name: Spool(self.tmp / name, start, end, spec.days) for name in ("orders", "tickets", "survey")}
         self.direct = {name: _open_csv(out_dir / f"{name}.csv", columns) for name, columns in
                        (("email_contacts", exports.CONTACT_COLUMNS),
                         ("social_handles", exports.SOCIAL_COLUMNS))}  # fmt: skip
@@ -109,9 +106,7 @@ class Outputs:
         with open(self.out_dir / "events.jsonl", "wb") as out:
             return self.events.merge(out, "sort events", progress, keyed=False)
 
-    def _merge_csv(
-        self, name: str, file: str, columns: Sequence[str], progress: Progress | None
-    ) -> int:
+    def _merge_csv(self, name: str, file: str, columns: Sequence[str], progress: Progress | None) -> int:
         with open(self.out_dir / file, "wb") as out:
             out.write(self._line(columns) + b"\n")
             return self.spools[name].merge(out, f"sort {name}", progress, keyed=True)

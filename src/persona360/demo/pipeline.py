@@ -64,12 +64,17 @@ def run_demo(spec: DemoSpec, out_dir: Path, settings: Settings, progress: Stage 
         _, write_key = ws.access.add_source(EVENTS_SOURCE)
     events = manifest.file("events.jsonl")
     feed = _timed(report, "track api", lambda: _feed(manifest, settings, write_key, say))
-    report.sources[EVENTS_SOURCE] = {"records": events.rows, "stored": feed.accepted,
-                                     "rejected": feed.rejected, "via": "POST /v1/batch"}
+    report.sources[EVENTS_SOURCE] = {
+        "records": events.rows,
+        "stored": feed.accepted,
+        "rejected": feed.rejected,
+        "via": "POST /v1/batch",
+    }
     with Workspace(settings) as ws:
         for entry in exports(manifest):
             report.sources[entry.source or entry.name] = _timed(
-                report, f"import {entry.name}", lambda e=entry: _import(ws, manifest, e, say))
+                report, f"import {entry.name}", lambda e=entry: _import(ws, manifest, e, say)
+            )
         report.stitching = _timed(report, "score", lambda: score_stitching(ws.db, manifest))
         _timed(report, "segments", lambda: _segment(ws, report))
         report.predictions = _timed(report, "predict", lambda: _predict(ws))
@@ -100,8 +105,9 @@ def _segment(ws: Workspace, report: DemoReport) -> None:
     for name, definition in DEMO_TRAITS.items():
         report.computed_traits[name] = ws.segments.define_trait(name, definition)["profiles"]
     ws.segments.refresh_rfm()
-    for row in ws.db.query("SELECT value_text, count(*) FROM computed_values "
-                           "WHERE name = 'rfm_segment' GROUP BY ALL ORDER BY 2 DESC"):
+    for row in ws.db.query(
+        "SELECT value_text, count(*) FROM computed_values WHERE name = 'rfm_segment' GROUP BY ALL ORDER BY 2 DESC"
+    ):
         report.rfm[str(row[0])] = int(row[1])
     for name, condition in DEMO_SEGMENTS.items():
         report.segments[name] = ws.segments.create(SegmentSpec(name, condition))["members"]
@@ -113,8 +119,11 @@ def _predict(ws: Workspace) -> dict[str, Any]:
     except PredictionError as error:  # a tiny demo may have too few repeat buyers to fit
         return {"skipped": str(error)}
     churn = ws.db.query("SELECT churn_bucket, count(*) FROM profile_predictions GROUP BY ALL ORDER BY 1")
-    return {"scored": result.get("customers"), "churn_risk": {str(k): int(v) for k, v in churn},
-            "fitted_at": result.get("fitted_at")}
+    return {
+        "scored": result.get("customers"),
+        "churn_risk": {str(k): int(v) for k, v in churn},
+        "fitted_at": result.get("fitted_at"),
+    }
 
 
 def _feed(manifest: Manifest, settings: Settings, write_key: str, say: Stage) -> FeedReport:
@@ -140,8 +149,12 @@ def import_export(
 ) -> ImportReport:
     """Import one export of the demo with the mapping its manifest gives."""
     return ws.ingest.import_file(
-        manifest.path(entry.name), source=entry.source or entry.name, kind=entry.kind,
-        mapping=ColumnMapping(dict(entry.mapping)), event_name=entry.event_name, progress=progress,
+        manifest.path(entry.name),
+        source=entry.source or entry.name,
+        kind=entry.kind,
+        mapping=ColumnMapping(dict(entry.mapping)),
+        event_name=entry.event_name,
+        progress=progress,
     )
 
 
@@ -166,8 +179,12 @@ def load_without_server(ws: Workspace, manifest: Manifest, batch: int = 5_000) -
 
 def _import(ws: Workspace, manifest: Manifest, entry: ManifestFile, say: Stage) -> dict[str, Any]:
     result = import_export(ws, manifest, entry, lambda done, total: say(f"import {entry.name}", done, total))
-    return {"records": result.records + result.rejected, "stored": result.stored,
-            "rejected": result.rejected, "via": f"import --kind {entry.kind}"}
+    return {
+        "records": result.records + result.rejected,
+        "stored": result.stored,
+        "rejected": result.rejected,
+        "via": f"import --kind {entry.kind}",
+    }
 
 
 def _timed(report: DemoReport, stage: str, work: Callable[[], Any]) -> Any:
@@ -183,8 +200,7 @@ def _clear_workspace(db: Path, out_dir: Path) -> None:
         return
     if out_dir.resolve() not in db.resolve().parents:
         raise WorkspaceError(
-            f"{db} already exists and is not inside the demo folder {out_dir}; "
-            "give the demo a new --db path"
+            f"{db} already exists and is not inside the demo folder {out_dir}; give the demo a new --db path"
         )
     for path in (db, db.with_name(db.name + ".wal")):
         path.unlink(missing_ok=True)

@@ -70,10 +70,13 @@ def score_stitching(db: Database, manifest: Manifest, truth: Path | None = None)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     people, profiles = int(row["people"]), int(row["profiles"])
     return StitchingScore(
-        records=int(row["records"]), placed=int(row["placed"]), people=people, profiles=profiles,
-        precision=round(precision, 4), recall=round(recall, 4), f1=round(f1, 4),
-        people_in_one_profile=(
-            round(int(row["people_whole"]) / int(row["placed_people"]), 4) if people else 0.0
-        ),
+        records=int(row["records"]),
+        placed=int(row["placed"]),
+        people=people,
+        profiles=profiles,
+        precision=round(precision, 4),
+        recall=round(recall, 4),
+        f1=round(f1, 4),
+        people_in_one_profile=(round(int(row["people_whole"]) / int(row["placed_people"]), 4) if people else 0.0),
         profiles_of_one_person=round(int(row["profiles_pure"]) / profiles, 4) if profiles else 0.0,
     )

@@ -68,9 +68,7 @@ def product_props(p: Product, currency: str, quantity: int | None = None) -> dic
 class SessionWriter:
     """Turns one session into messages, keeping the clock and the device's login state."""
 
-    def __init__(
-        self, seed: int, person: Person, traits: dict[str, dict[str, Any]], emit: Emit
-    ) -> None:
+    def __init__(self, seed: int, person: Person, traits: dict[str, dict[str, Any]], emit: Emit) -> None:
         self.seed, self.person, self.traits, self.emit = seed, person, traits, emit
         self.count = 0
 
@@ -225,9 +223,7 @@ class SessionWriter:
                 "library": {"name": lib, "version": "4.1.8"},
             }
             return context
-        search = (
-            "?" + "&".join(f"utm_{_UTM[k]}={v}" for k, v in campaign.items()) if campaign else ""
-        )
+        search = "?" + "&".join(f"utm_{_UTM[k]}={v}" for k, v in campaign.items()) if campaign else ""
         referrer = _REFERRERS.get(campaign.get("source", s.source), "")
         context |= {
             "userAgent": d.user_agent,

@@ -41,9 +41,7 @@ class TruthWriter:
         if len(c["source"]) >= _BATCH:
             self.flush()
 
-    def add_many(
-        self, source: str, record_ids: list[str], person_id: str, archetypes: tuple[str, ...]
-    ) -> None:
+    def add_many(self, source: str, record_ids: list[str], person_id: str, archetypes: tuple[str, ...]) -> None:
         """Rows for many records of one person (their events), without a call per row."""
         c, n = self.columns, len(record_ids)
         c["source"] += [source] * n

@@ -15,8 +15,20 @@ from persona360.ingest.record import EventRecord
 IdentifierKey = tuple[str, str]
 
 
-def merge_record(a: IdentifierKey, b: IdentifierKey, source_id: int, now: datetime, actor: str) -> EventRecord:
-    """The event that joins the profiles holding ``a`` and ``b``."""
+def merge_record(
+    a: IdentifierKey,
+    b: IdentifierKey,
+    source_id: int,
+    now: datetime,
+    actor: str,
+    reason: str = "manual_merge",
+    detail: dict[str, object] | None = None,
+) -> EventRecord:
+    """The event that joins the profiles holding ``a`` and ``b``.
+
+    ``reason`` becomes the edge's reason (``manual_merge``, or ``probabilistic`` for an
+    accepted match); ``detail`` (e.g. the match probability) is kept on the event.
+    """
     if a == b:
         raise IdentityError("merge needs two different identifiers")
     return EventRecord(
@@ -26,8 +38,8 @@ def merge_record(a: IdentifierKey, b: IdentifierKey, source_id: int, now: dateti
         timestamp=now,
         received_at=now,
         identifiers=[a],
-        reason="manual_merge",
-        extra={"a": list(a), "b": list(b), "actor": actor},
+        reason=reason,
+        extra={"a": list(a), "b": list(b), "actor": actor, **(detail or {})},
     )
 
 

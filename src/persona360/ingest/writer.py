@@ -29,6 +29,7 @@ from persona360.store.database import Database, Transaction
 log = logging.getLogger(__name__)
 _TS = pa.timestamp("us", "UTC")
 ADMIN_TYPES = ("merge", "unmerge")
+FactHook = Callable[[Transaction, list[EventRecord], list[int], list[int]], None]
 
 
 @dataclass
@@ -62,12 +63,22 @@ class EventWriter:
         self._source_names: dict[int, str] = {}
         # Called with each committed result, outside the write lock (segments listen here).
         self.after_commit: list[Callable[[WriteResult], None]] = []
+        # Called on each new batch before anything is stored; returns the records to keep
+        # (privacy drops records of erased people here). Not called on a rebuild's replay.
+        self.screens: list[Callable[[list[EventRecord]], list[EventRecord]]] = []
+        # Called inside the write transaction with the customer records just stored (or
+        # replayed), their anchors and seqs: other rooms derive their own facts here, so
+        # that those facts commit with the events and a rebuild re-derives them.
+        self.fact_hooks: list[FactHook] = []
 
     def write(self, records: Sequence[EventRecord]) -> WriteResult:
         """Store ``records`` (in this order); return what was stored."""
         result = WriteResult()
         with self._lock:
-            for run in _runs(records):
+            kept = list(records)
+            for screen in self.screens:
+                kept = screen(kept)
+            for run in _runs(kept):
                 try:
                     result.add(self._write_run(run))
                 except Exception:
@@ -131,6 +142,8 @@ class EventWriter:
                 _update_anchors(tx, fresh, anchors)
             if fresh[0].type not in ADMIN_TYPES:  # a person's decision is no customer activity
                 record_facts(tx, fresh, anchors, seqs, self._names(tx, fresh))
+                for hook in self.fact_hooks:
+                    hook(tx, fresh, anchors, seqs)
             touched = {self.graph.profile_of(anchor) for anchor in anchors}
             touched |= {delta.final_profile(p) for p in delta.touched}
             touched |= set(delta.merges)  # merged-away ids: their rows get dropped
@@ -150,7 +163,7 @@ class EventWriter:
             if a is None or b is None:
                 raise ValueError("merge names an identifier the workspace does not hold")
             graph.lift_split(a, b, at)
-            graph.link(a, b, "manual_merge", record.source_id, record.message_key, at, force=True)
+            graph.link(a, b, record.reason, record.source_id, record.message_key, at, force=True)
             return a
         identifier = graph.identifier_id(tuple(record.extra["identifier"]))
         if identifier is None:

@@ -9,7 +9,7 @@ store applies them, so that a workspace file is always complete.
 
 from __future__ import annotations
 
-from persona360.store.tables import ROOM_MIGRATIONS
+from persona360.store.tables import ROOM_DERIVED, ROOM_MIGRATIONS
 
 Migration = tuple[str, list[str]]
 
@@ -175,4 +175,5 @@ DERIVED_TABLES: tuple[str, ...] = (
     "anchor_event_counts",
     "profiles",
     "profile_traits",
+    *ROOM_DERIVED,
 )

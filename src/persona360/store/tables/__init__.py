@@ -15,3 +15,11 @@ ROOM_MIGRATIONS: list[tuple[str, list[str]]] = [
     *personas.MIGRATIONS,
     *enrichment.MIGRATIONS,
 ]
+
+ROOM_DERIVED: tuple[str, ...] = (
+    *privacy.DERIVED,
+    *resolution.DERIVED,
+    *activation.DERIVED,
+    *personas.DERIVED,
+    *enrichment.DERIVED,
+)
