@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint fmt check bench docs clean
+.PHONY: install demo test test-fast lint fmt check bench docs lock clean
 
 $(STAMP): pyproject.toml requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -c "from persona360.settings import settings_markdown as m; print(m(), end='')" > docs/settings.md
+
+## Re-pin requirements/*.txt from pyproject.toml (after changing a dependency).
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --no-header --quiet -o requirements/main.txt
+	$(BIN)/uv pip compile pyproject.toml --extra spark --extra names --group dev --no-header --quiet -o requirements/dev.txt
 
 clean:
 	rm -rf $(VENV) demo-shop .pytest_cache .ruff_cache

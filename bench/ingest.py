@@ -162,10 +162,7 @@ class Shoppers:
 
     def _order(self) -> dict[str, Any]:
         items = [self.rng.choice(PRODUCTS) for _ in range(self.rng.randint(1, 4))]
-        products = [
-            {"product_id": sku, "name": name, "price": price, "quantity": 1}
-            for sku, name, price in items
-        ]
+        products = [{"product_id": sku, "name": name, "price": price, "quantity": 1} for sku, name, price in items]
         return {
             "order_id": str(uuid.UUID(int=self.rng.getrandbits(128))),
             "revenue": round(sum(p["price"] for p in products), 2),
@@ -178,10 +175,7 @@ def batch_bodies(count: int, seed: int) -> list[bytes]:
     """``count`` encoded ``/v1/batch`` bodies of 100 events each (built before timing)."""
     shoppers = Shoppers(seed, f"r{seed}")
     sent_at = datetime.now(UTC).isoformat()
-    return [
-        orjson.dumps({"sentAt": sent_at, "batch": [shoppers.event() for _ in range(100)]})
-        for _ in range(count)
-    ]
+    return [orjson.dumps({"sentAt": sent_at, "batch": [shoppers.event() for _ in range(100)]}) for _ in range(count)]
 
 
 def track_bodies(count: int, seed: int) -> list[bytes]:
@@ -227,9 +221,7 @@ def bench_batch(server: LiveServer, creds: Credentials, sizes: Sizes, run: int) 
     return sizes.batches * 100 / (time.perf_counter() - started)
 
 
-def bench_single(
-    server: LiveServer, creds: Credentials, sizes: Sizes, run: int
-) -> tuple[float, float, float]:
+def bench_single(server: LiveServer, creds: Credentials, sizes: Sizes, run: int) -> tuple[float, float, float]:
     bodies = track_bodies(sizes.singles, seed=2000 + run)
     started = time.perf_counter()
     latencies = post_all(server.url, creds.write_key, "/v1/track", bodies, sizes.connections)
@@ -337,9 +329,7 @@ def copy_of(template: Credentials, folder: Path) -> Credentials:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes, one run: a smoke check")
     parser.add_argument("--runs", type=int, help="runs per measurement (median is reported)")
     parser.add_argument("--rows", type=int, help="rows of the orders CSV")
@@ -372,12 +362,8 @@ def run_all(sizes: Sizes, only: set[str], folder: Path) -> list[tuple[str, str, 
         with LiveServer(creds.db) as server:
             if "batch" in only:
                 print("(a) /v1/batch, 100 events a request", flush=True)
-                rates = medians(
-                    "events/s", sizes.runs, lambda r: bench_batch(server, creds, sizes, r)
-                )
-                rows.append(
-                    _row("(a) batch ingest", statistics.median(rates), "events/s", GOALS["batch"])
-                )
+                rates = medians("events/s", sizes.runs, lambda r: bench_batch(server, creds, sizes, r))
+                rows.append(_row("(a) batch ingest", statistics.median(rates), "events/s", GOALS["batch"]))
             if "single" in only:
                 print("(b) single /v1/track", flush=True)
                 results = medians(
@@ -408,9 +394,7 @@ def run_all(sizes: Sizes, only: set[str], folder: Path) -> list[tuple[str, str, 
     return rows
 
 
-def bench_import(
-    template: Credentials, sizes: Sizes, folder: Path
-) -> list[tuple[str, str, str, str]]:
+def bench_import(template: Credentials, sizes: Sizes, folder: Path) -> list[tuple[str, str, str, str]]:
     csv = folder / "orders.csv"
     started = time.perf_counter()
     orders_csv(csv, sizes.import_rows)
@@ -458,18 +442,11 @@ def _row(name: str, value: float, unit: str, goal: float) -> tuple[str, str, str
 
 
 def print_table(rows: list[tuple[str, str, str, str]]) -> None:
-    widths = [
-        max(len(row[i]) for row in [("measure", "median", "goal", "verdict"), *rows])
-        for i in range(4)
-    ]
+    widths = [max(len(row[i]) for row in [("measure", "median", "goal", "verdict"), *rows]) for i in range(4)]
     line = "  ".join("-" * width for width in widths)
     print()
     for row in [("measure", "median", "goal", "verdict"), None, *rows]:
-        print(
-            line
-            if row is None
-            else "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
-        )
+        print(line if row is None else "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
 
 
 if __name__ == "__main__":

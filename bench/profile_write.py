@@ -44,16 +44,11 @@ def print_statements(transactions: int) -> None:
     print(f"\nWriter statements by total time (ms a transaction, {transactions} transactions):")
     ranked = sorted(SQL_TIME.items(), key=lambda item: -sum(item[1]))
     for sql, times in ranked[:15]:
-        print(
-            f"  {sum(times) / transactions * 1000:7.2f} ms"
-            f"  x{len(times) / transactions:4.1f}  {sql}"
-        )
+        print(f"  {sum(times) / transactions * 1000:7.2f} ms  x{len(times) / transactions:4.1f}  {sql}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--chunk", type=int, default=100, help="records per transaction")
     parser.add_argument("--top", type=int, default=25)
@@ -73,8 +68,7 @@ def main() -> None:
     for start in range(0, len(calls), options.chunk):
         limits = ws.limits()
         records = [
-            to_record(call, source_id=source.source_id, limits=limits)
-            for call in calls[start : start + options.chunk]
+            to_record(call, source_id=source.source_id, limits=limits) for call in calls[start : start + options.chunk]
         ]
         ws.ingest.write(records)
     profiler.disable()

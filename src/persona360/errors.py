@@ -58,6 +58,18 @@ class IdentityError(ValueError, Persona360Error):
     """A merge or unmerge request cannot be carried out."""
 
 
+class SurveyError(ValueError, Persona360Error):
+    """A survey definition, answer or answer link is not acceptable.
+
+    Attributes:
+        field: dotted path of the offending field (``answers.rating``), or ``""``.
+    """
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
 @dataclass(frozen=True)
 class IndexedError:
     """One rejected item of a batch, reported by its position."""

@@ -90,6 +90,61 @@ class Settings(BaseSettings):
         24.0, description="How often the server refits CLV, P(alive) and churn predictions, in hours."
     )
     revenue_currency: str = Field("UAH", description="Currency assumed for revenue when an order names none.")
+    personas_k_min: int = Field(3, description="Fewest personas `persona360 personas build` tries.")
+    personas_k_max: int = Field(12, description="Most personas `persona360 personas build` tries.")
+    personas_stale_days: int = Field(30, description="Age in days after which a persona model is flagged stale.")
+    personas_archetypes: Path | None = Field(
+        None, description="TOML file of archetypes personas are matched against [default: the packaged table]."
+    )
+    resolution_upper: float = Field(
+        0.99, description="Match probability at or above which `persona360 resolve` merges two profiles."
+    )
+    resolution_lower: float = Field(
+        0.8, description="Match probability from which `persona360 resolve` queues a pair for review."
+    )
+    consent_default_allow: list[str] = Field(
+        ["transactional", "analytics", "profiling"],
+        description=(
+            "Purposes allowed for a profile with no live consent decision (profiling on legitimate interest, "
+            "so only a withdrawal excludes a person from predictions and personas); the others need a grant."
+        ),
+    )
+    survey_link_secret: str = Field(
+        "dev-only-survey-link-secret",
+        description="Key that signs one-click survey answer links; set your own outside dev (the default is refused).",
+    )
+    activation_locale: str = Field("uk_UA", description="Locale of dates, money and generic wording in messages.")
+    activation_stale_after_days: int = Field(
+        180, description="A trait older than this is not used in a message; the generic wording is."
+    )
+    activation_min_confidence: float = Field(
+        0.5, description="A trait with lower confidence is not used in a message; the generic wording is."
+    )
+    activation_default_timezone: str = Field(
+        "Europe/Kyiv", description="Time zone of a profile without a timezone trait (for quiet hours)."
+    )
+    activation_quiet_hours: tuple[int, int] = Field(
+        (21, 9), description="Local hours [start, end) in which messages wait instead of being sent."
+    )
+    activation_frequency_cap: int = Field(1, description="Most messages one profile gets per channel per window.")
+    activation_frequency_hours: float = Field(24.0, description="The frequency cap window, in hours.")
+    activation_max_attempts: int = Field(5, description="Send attempts before a message is dead-lettered.")
+    activation_rate_per_second: float = Field(20.0, description="Most messages handed to a channel per second.")
+    activation_conversion_days: float = Field(
+        7.0, description="An order this long after a campaign's last message counts as its conversion."
+    )
+    smtp_host: str = Field("127.0.0.1", description="SMTP server that sends campaign email.")
+    smtp_port: int = Field(25, description="Port of the SMTP server.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_username: str = Field("", description="SMTP login; empty means no AUTH.")
+    smtp_password: str = Field("", description="SMTP password.")
+    smtp_sender: str = Field("shop@example.org", description="From address of campaign email.")
+    tracking_base_url: str = Field(
+        "http://127.0.0.1:8360", description="Public base URL of the server, used in click and open links."
+    )
+    tracking_secret: str = Field(
+        "dev-tracking-secret", description="Key that signs click and open links; set your own outside dev."
+    )
 
 
 def load_settings(**overrides: Any) -> Settings:

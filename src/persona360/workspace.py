@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from persona360.access.keys import SYSTEM_SOURCE, Keys
+from persona360.activation import ActivationAPI
 from persona360.clock import Clock, SystemClock
+from persona360.enrichment import EnrichmentAPI
 from persona360.errors import NotFoundError
 from persona360.identity.actions import merge_record, unmerge_record
 from persona360.identity.normalise import check_kind, normalise_identifier
@@ -28,11 +30,15 @@ from persona360.ingest.record import EventRecord
 from persona360.ingest.replay import rebuild
 from persona360.ingest.validate import Limits, to_record
 from persona360.ingest.writer import EventWriter, WriteResult
+from persona360.personas import PersonasAPI
 from persona360.predict import PredictAPI
+from persona360.privacy import PrivacyAPI
 from persona360.profiles.reading import ProfileReader
+from persona360.resolution import ResolutionAPI
 from persona360.segments.manager import Segments
 from persona360.settings import Settings, load_settings
 from persona360.store.database import Database
+from persona360.surveys import SurveysAPI
 
 
 class Workspace:
@@ -57,6 +63,12 @@ class Workspace:
         self.profiles = ProfilesAPI(self)
         self.segments = Segments(self)
         self.predict = PredictAPI(self)
+        self.personas = PersonasAPI(self)
+        self.enrichment = EnrichmentAPI(self)
+        self.surveys = SurveysAPI(self)
+        self.resolution = ResolutionAPI(self)
+        self.privacy = PrivacyAPI(self)
+        self.activation = ActivationAPI(self)
         self.writer.after_commit.append(lambda result: self.segments.on_batch(result.touched_profiles))
 
     @classmethod

@@ -175,9 +175,7 @@ class Live:
 
     def tracking(self, **kwargs: Any) -> httpx.Client:
         """A client that sends the write key as HTTP Basic user, as Segment's SDKs do."""
-        return httpx.Client(
-            base_url=self.url, auth=(self.creds.write_key, ""), timeout=30, **kwargs
-        )
+        return httpx.Client(base_url=self.url, auth=(self.creds.write_key, ""), timeout=30, **kwargs)
 
     def admin(self, token: str | None = None) -> httpx.Client:
         """A client for the admin API with a Bearer token (the admin one by default)."""

@@ -15,8 +15,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from persona360 import __version__, web
-from persona360.api import tracking
+from persona360.api import links as activation_links
+from persona360.api import surveys, tracking
+from persona360.api.admin import privacy as admin_privacy
 from persona360.api.admin import profiles, segments
+from persona360.api.admin import surveys as admin_surveys
 from persona360.api.errors import install_error_handlers
 from persona360.api.ticker import Ticker
 from persona360.ingest.batcher import Batcher
@@ -34,7 +37,12 @@ def create_app(workspace: Workspace) -> FastAPI:
         every = timedelta(hours=settings.predict_every_hours)
         ticker = Ticker(
             settings.sweep_seconds,
-            [workspace.segments.sweep, workspace.segments.deliver_due, lambda: workspace.predict.run_if_due(every)],
+            [
+                workspace.segments.sweep,
+                workspace.segments.deliver_due,
+                workspace.activation.deliver_due,
+                lambda: workspace.predict.run_if_due(every),
+            ],
         )
         try:
             yield
@@ -60,8 +68,12 @@ def create_app(workspace: Workspace) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(tracking.router)
+    app.include_router(activation_links.router)
     app.include_router(profiles.router)
+    app.include_router(admin_privacy.router)
     app.include_router(segments.router)
+    app.include_router(surveys.router)
+    app.include_router(admin_surveys.router)
     app.include_router(web.router)
 
     @app.get("/health", tags=["meta"], summary="Liveness and counts")

@@ -12,12 +12,18 @@ import typer
 
 from persona360.cli import (
     access_cmds,
+    activation_cmds,
     demo_cmds,
+    enrich_cmds,
     ingest_cmds,
+    personas_cmds,
     predict_cmds,
+    privacy_cmds,
     profile_cmds,
+    resolve_cmds,
     segment_cmds,
     server_cmds,
+    survey_cmds,
     workspace_cmds,
 )
 from persona360.cli.state import STATE
@@ -43,12 +49,18 @@ def _global(
 
 workspace_cmds.register(app)
 access_cmds.register(app)
+activation_cmds.register(app)
 ingest_cmds.register(app)
 profile_cmds.register(app)
 server_cmds.register(app)
 segment_cmds.register(app)
 demo_cmds.register(app)
+enrich_cmds.register(app)
 predict_cmds.register(app)
+personas_cmds.register(app)
+privacy_cmds.register(app)
+survey_cmds.register(app)
+resolve_cmds.register(app)
 
 
 def main() -> None:

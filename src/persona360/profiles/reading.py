@@ -112,6 +112,8 @@ class ProfileReader:
                 "source": row["source"],
                 "observed_at": observed,
                 "confidence": row["confidence"],
+                # enrichment providers store their answers under sources named enrich.NAME
+                "inferred": str(row["source"]).startswith("enrich."),
                 "stale": now - observed > self.stale_after,
                 "values": all_values.get(row["name"], []),
             }

@@ -55,6 +55,8 @@ class Segments:
         db = self._ws.db
         traits = {str(r[0]) for r in db.query("SELECT DISTINCT name FROM profile_traits")}
         traits |= {str(r[0]) for r in db.query("SELECT name FROM computed_traits")}
+        # values other rooms publish there too (the persona of each profile)
+        traits |= {str(r[0]) for r in db.query("SELECT DISTINCT name FROM computed_values")}
         traits |= set(RFM_TRAITS) | set(PREDICTION_TRAITS)
         events = {str(r[0]) for r in db.query("SELECT DISTINCT event FROM anchor_event_counts")}
         events |= {"identify", "page", "screen", "group", "alias"}
@@ -163,7 +165,10 @@ class Segments:
     def _reserved_traits(self) -> set[str]:
         from persona360.segments.catalogue import PROFILE_COLUMNS  # noqa: PLC0415
 
-        return set(PROFILE_COLUMNS) | set(RFM_TRAITS) | set(PREDICTION_TRAITS)
+        published = self._ws.db.query(
+            "SELECT DISTINCT name FROM computed_values WHERE name NOT IN (SELECT name FROM computed_traits)"
+        )
+        return set(PROFILE_COLUMNS) | set(RFM_TRAITS) | set(PREDICTION_TRAITS) | {str(r[0]) for r in published}
 
     # -- reading ----------------------------------------------------------------
     def get(self, name: str | int) -> Segment:

@@ -68,18 +68,14 @@ def test_token_without_scope_is_forbidden(live: Live, tracking: httpx.Client, ta
         )
         body = _error(merge, 403, "forbidden")
         assert "profiles:write" in body["message"]
-        unmerge = reader.post(
-            "/v1/profiles/1/unmerge", json={"identifier": {"kind": "user_id", "value": f"a-{tag}"}}
-        )
+        unmerge = reader.post("/v1/profiles/1/unmerge", json={"identifier": {"kind": "user_id", "value": f"a-{tag}"}})
         _error(unmerge, 403, "forbidden")
     with live.admin() as admin:
         assert _lookup(admin, user_id=f"a-{tag}") != _lookup(admin, user_id=f"b-{tag}")
 
 
 # -- lookups -----------------------------------------------------------------------
-def test_lookup_by_email_phone_and_user_id(
-    tracking: httpx.Client, admin: httpx.Client, tag: str
-) -> None:
+def test_lookup_by_email_phone_and_user_id(tracking: httpx.Client, admin: httpx.Client, tag: str) -> None:
     phone = f"+38050{int(tag[:7], 16) % 10_000_000:07d}"
     _identify(tracking, f"u-{tag}", email=f"Lookup.{tag}@Example.org", phone=phone)
     profile_id = _lookup(admin, user_id=f"u-{tag}")
@@ -132,9 +128,7 @@ def test_lookup_by_email_phone_and_user_id(
         "unknown route",
     ],
 )
-def test_admin_errors(
-    admin: httpx.Client, path: str, params: dict[str, Any], status: int, code: str | None
-) -> None:
+def test_admin_errors(admin: httpx.Client, path: str, params: dict[str, Any], status: int, code: str | None) -> None:
     answer = admin.get(path, params=params)
     assert answer.status_code == status, answer.text
     body = answer.json()
@@ -144,9 +138,7 @@ def test_admin_errors(
 
 
 # -- timeline --------------------------------------------------------------------
-def test_timeline_pages_cover_every_event_exactly_once(
-    tracking: httpx.Client, admin: httpx.Client, tag: str
-) -> None:
+def test_timeline_pages_cover_every_event_exactly_once(tracking: httpx.Client, admin: httpx.Client, tag: str) -> None:
     start = datetime(2026, 1, 1, tzinfo=UTC)
     batch = []
     for i in range(53):
@@ -195,9 +187,7 @@ def test_timeline_pages_cover_every_event_exactly_once(
     assert [event["message_id"] for event in only["events"]] == [f"{tag}-id"]
 
 
-def test_timeline_rejects_a_forged_cursor(
-    admin: httpx.Client, tracking: httpx.Client, tag: str
-) -> None:
+def test_timeline_rejects_a_forged_cursor(admin: httpx.Client, tracking: httpx.Client, tag: str) -> None:
     _identify(tracking, f"u-{tag}")
     profile_id = _lookup(admin, user_id=f"u-{tag}")
     answer = admin.get(f"/v1/profiles/{profile_id}/timeline", params={"cursor": "%%garbage%%"})
@@ -210,9 +200,7 @@ def _keys(identifiers: list[dict[str, Any]]) -> set[str]:
     return {f"{item['kind']}:{item['value']}" for item in identifiers}
 
 
-def test_identifiers_show_edges_with_reasons(
-    tracking: httpx.Client, admin: httpx.Client, tag: str
-) -> None:
+def test_identifiers_show_edges_with_reasons(tracking: httpx.Client, admin: httpx.Client, tag: str) -> None:
     anon, user, member = f"anon-{tag}", f"user-{tag}", f"member-{tag}"
     _ok(
         tracking.post(
@@ -247,10 +235,7 @@ def test_identifiers_show_edges_with_reasons(
         f"email:e.{tag}@example.org",
         "phone:+380671234567",
     }
-    reasons = {
-        frozenset((edge["a"], edge["b"])): (edge["reason"], edge["status"])
-        for edge in answer["edges"]
-    }
+    reasons = {frozenset((edge["a"], edge["b"])): (edge["reason"], edge["status"]) for edge in answer["edges"]}
     assert reasons[frozenset((f"user_id:{user}", f"anonymous_id:{anon}"))] == ("identify", "active")
     assert reasons[frozenset((f"user_id:{user}", f"email:e.{tag}@example.org"))] == (
         "identify",
@@ -264,9 +249,7 @@ def test_identifiers_show_edges_with_reasons(
     assert all(edge["source"] == "shop-web" for edge in answer["edges"])
 
 
-def test_merge_and_unmerge_round_trip(
-    tracking: httpx.Client, admin: httpx.Client, tag: str
-) -> None:
+def test_merge_and_unmerge_round_trip(tracking: httpx.Client, admin: httpx.Client, tag: str) -> None:
     a, b = f"ann-{tag}", f"bob-{tag}"
     _identify(tracking, a, email=f"{a}@example.org", firstName="Ann")
     _identify(tracking, b, email=f"{b}@example.org", firstName="Bob")
@@ -298,11 +281,7 @@ def test_merge_and_unmerge_round_trip(
     profile = _ok(admin.get(f"/v1/profiles/{live_id}"))
     assert profile["event_count"] == 3 and profile["n_identify"] == 2
 
-    split = _ok(
-        admin.post(
-            f"/v1/profiles/{gone}/unmerge", json={"identifier": {"kind": "user_id", "value": b}}
-        )
-    )
+    split = _ok(admin.post(f"/v1/profiles/{gone}/unmerge", json={"identifier": {"kind": "user_id", "value": b}}))
     old, new = split["profiles"]
     assert old == live_id and new != live_id
     assert _lookup(admin, user_id=a) == _lookup(admin, email=f"{a}@example.org") == old
@@ -354,9 +333,7 @@ def test_merge_and_unmerge_round_trip(
     ],
     ids=["unknown identifiers", "missing side", "unknown kind", "unknown profile"],
 )
-def test_merge_errors(
-    admin: httpx.Client, path: str, body: dict[str, Any], status: int, code: str | None
-) -> None:
+def test_merge_errors(admin: httpx.Client, path: str, body: dict[str, Any], status: int, code: str | None) -> None:
     answer = admin.post(path, json=body)
     assert answer.status_code == status, answer.text
     shape = answer.json()

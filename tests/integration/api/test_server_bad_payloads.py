@@ -145,9 +145,7 @@ CASES: dict[str, Case] = {
     "alias without previousId": Case(
         "/v1/alias", _json({"userId": "u"}), 400, "invalid_event", "previousId", "previousId"
     ),
-    "group without groupId": Case(
-        "/v1/group", _json({"userId": "u"}), 400, "invalid_event", "groupId", "groupId"
-    ),
+    "group without groupId": Case("/v1/group", _json({"userId": "u"}), 400, "invalid_event", "groupId", "groupId"),
     "oversized single event": Case(
         "/v1/track",
         _event(properties={"blob": BIG}),
@@ -158,9 +156,7 @@ CASES: dict[str, Case] = {
     ),
     "oversized event inside a batch": Case(
         "/v1/batch",
-        _json(
-            {"batch": [{"type": "track", "userId": "u", "event": "E", "properties": {"blob": BIG}}]}
-        ),
+        _json({"batch": [{"type": "track", "userId": "u", "event": "E", "properties": {"blob": BIG}}]}),
         400,
         "invalid_event",
         "batch",
@@ -222,15 +218,9 @@ CASES: dict[str, Case] = {
         "timestamp",
         "must be a string",
     ),
-    "unparsable sentAt": Case(
-        "/v1/track", _event(sentAt="soon"), 400, "invalid_event", "sentAt", "not an ISO-8601"
-    ),
-    "missing write key": Case(
-        "/v1/track", _event(), 401, "unauthorized", "", "write key is required", auth="none"
-    ),
-    "unknown write key": Case(
-        "/v1/track", _event(), 401, "unauthorized", "", "not known", auth="unknown"
-    ),
+    "unparsable sentAt": Case("/v1/track", _event(sentAt="soon"), 400, "invalid_event", "sentAt", "not an ISO-8601"),
+    "missing write key": Case("/v1/track", _event(), 401, "unauthorized", "", "write key is required", auth="none"),
+    "unknown write key": Case("/v1/track", _event(), 401, "unauthorized", "", "not known", auth="unknown"),
     "malformed basic auth": Case(
         "/v1/track", _event(), 401, "unauthorized", "", "not valid Basic auth", auth="bad-basic"
     ),
@@ -242,9 +232,7 @@ CASES: dict[str, Case] = {
         "batch",
         "'batch' array",
     ),
-    "batch missing": Case(
-        "/v1/batch", _json({"events": []}), 400, "invalid_event", "batch", "'batch' array"
-    ),
+    "batch missing": Case("/v1/batch", _json({"events": []}), 400, "invalid_event", "batch", "'batch' array"),
     "empty body": Case("/v1/track", b"", 400, "invalid_event", "", "body is empty"),
     "whitespace body": Case("/v1/batch", b"  \n ", 400, "invalid_event", "", "body is empty"),
 }
@@ -287,9 +275,7 @@ def _headers(live: Live, case: Case) -> dict[str, str]:
 
 
 def _check(live: Live, case: Case) -> None:
-    answer = httpx.post(
-        f"{live.url}{case.path}", content=case.body, headers=_headers(live, case), timeout=30
-    )
+    answer = httpx.post(f"{live.url}{case.path}", content=case.body, headers=_headers(live, case), timeout=30)
     assert answer.status_code == case.status, answer.text
     body = answer.json()
     assert SHAPE <= set(body) <= SHAPE | {"errors"}, body
@@ -322,8 +308,7 @@ def test_unknown_type_reports_field_per_item(live: Live) -> None:
         {
             "index": 0,
             "field": "type",
-            "message": "field 'type' is 'teleport': use one of identify, track, page, screen, "
-            "group, alias",
+            "message": "field 'type' is 'teleport': use one of identify, track, page, screen, group, alias",
         },
         {"index": 1, "field": "event", "message": "field 'event' is required for track calls"},
     ]

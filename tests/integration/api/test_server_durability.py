@@ -34,9 +34,7 @@ def _event(rng: random.Random, message_id: str, thread: int) -> dict[str, Any]:
         "context": {"userAgent": "Mozilla/5.0 (iPhone)", "ip": "10.0.0.1"},
     }
     if kind == "identify":
-        event.update(
-            userId=f"user-{person}", traits={"email": f"p{person}@example.org", "thread": thread}
-        )
+        event.update(userId=f"user-{person}", traits={"email": f"p{person}@example.org", "thread": thread})
     elif kind == "track":
         event.update(
             event=rng.choice(("Product Viewed", "Added To Cart")),
@@ -89,9 +87,7 @@ def test_concurrent_clients_with_duplicates_store_each_message_once(
     server = LiveServer(fresh_workspace.db).start()
     try:
         with ThreadPoolExecutor(THREADS) as pool:
-            sets = list(
-                pool.map(lambda t: _send(server.url, fresh_workspace.write_key, t), range(THREADS))
-            )
+            sets = list(pool.map(lambda t: _send(server.url, fresh_workspace.write_key, t), range(THREADS)))
     finally:
         assert server.stop(), server.log()
     acknowledged = set().union(*sets)

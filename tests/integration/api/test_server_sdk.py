@@ -56,9 +56,7 @@ def _keys(identifiers: list[dict[str, Any]]) -> set[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("gzip", [False, True], ids=["plain", "gzip"])
-def test_sdk_calls_end_in_one_profile(
-    live: Live, admin: httpx.Client, tag: str, gzip: bool
-) -> None:
+def test_sdk_calls_end_in_one_profile(live: Live, admin: httpx.Client, tag: str, gzip: bool) -> None:
     errors: list[Exception] = []
     client = Client(
         write_key=live.creds.write_key,

@@ -42,9 +42,7 @@ def _iso(moment: datetime) -> str:
 
 
 @pytest.mark.parametrize("kind", list(SINGLE_KINDS))
-def test_single_call_answers_exactly_success_true(
-    tracking: httpx.Client, tag: str, kind: str
-) -> None:
+def test_single_call_answers_exactly_success_true(tracking: httpx.Client, tag: str, kind: str) -> None:
     body = {"userId": f"u-{tag}", **SINGLE_KINDS[kind]}
     answer = tracking.post(f"/v1/{kind}", json=body)
     assert answer.status_code == 200
@@ -68,9 +66,7 @@ def test_write_key_as_basic_user_or_in_body(live: Live, admin: httpx.Client, tag
 
 
 def test_gzip_encoded_batch(tracking: httpx.Client, admin: httpx.Client, tag: str) -> None:
-    batch = {
-        "batch": [{"type": "track", "userId": f"u-{tag}", "event": f"E{i}"} for i in range(20)]
-    }
+    batch = {"batch": [{"type": "track", "userId": f"u-{tag}", "event": f"E{i}"} for i in range(20)]}
     answer = tracking.post(
         "/v1/batch",
         content=gzip.compress(orjson.dumps(batch)),
@@ -81,9 +77,7 @@ def test_gzip_encoded_batch(tracking: httpx.Client, admin: httpx.Client, tag: st
     assert _profile(admin, user_id=f"u-{tag}")["n_track"] == 20
 
 
-def test_identify_traits_in_context_traits(
-    tracking: httpx.Client, admin: httpx.Client, tag: str
-) -> None:
+def test_identify_traits_in_context_traits(tracking: httpx.Client, admin: httpx.Client, tag: str) -> None:
     email = f"ctx.{tag}@example.org"
     answer = tracking.post(
         "/v1/identify",
@@ -154,9 +148,7 @@ def test_cors_preflight_is_answered(live: Live, path: str) -> None:
     assert "content-type" in allowed and "authorization" in allowed
 
 
-def test_batch_with_invalid_items_reports_them_by_index(
-    tracking: httpx.Client, admin: httpx.Client, tag: str
-) -> None:
+def test_batch_with_invalid_items_reports_them_by_index(tracking: httpx.Client, admin: httpx.Client, tag: str) -> None:
     user = f"u-{tag}"
     batch = [
         {"type": "track", "userId": user, "event": "Good 0"},
@@ -184,9 +176,7 @@ def _stored_time(admin: httpx.Client, user: str) -> datetime:
     return datetime.fromisoformat(event["timestamp"])
 
 
-def test_clock_skew_is_corrected_from_sent_at(
-    tracking: httpx.Client, admin: httpx.Client, tag: str
-) -> None:
+def test_clock_skew_is_corrected_from_sent_at(tracking: httpx.Client, admin: httpx.Client, tag: str) -> None:
     """A client whose clock is one hour fast: timestamp and sentAt both one hour ahead."""
     fast = datetime.now(UTC) + timedelta(hours=1)
     event_time, sent_at = fast - timedelta(seconds=5), fast
@@ -221,12 +211,8 @@ def test_clock_skew_is_corrected_from_sent_at(
         assert abs(stored - (now - timedelta(seconds=5))) < timedelta(seconds=30), (user, stored)
 
 
-def test_timestamp_without_sent_at_is_kept(
-    tracking: httpx.Client, admin: httpx.Client, tag: str
-) -> None:
+def test_timestamp_without_sent_at_is_kept(tracking: httpx.Client, admin: httpx.Client, tag: str) -> None:
     past = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
-    answer = tracking.post(
-        "/v1/track", json={"userId": f"u-{tag}", "event": "Imported", "timestamp": _iso(past)}
-    )
+    answer = tracking.post("/v1/track", json={"userId": f"u-{tag}", "event": "Imported", "timestamp": _iso(past)})
     assert answer.status_code == 200, answer.text
     assert _stored_time(admin, f"u-{tag}") == past

@@ -42,11 +42,25 @@ def test_init_sources_tokens(db: Path) -> None:
 
 def test_import_show_export_merge_unmerge_rebuild(db: Path, tmp_path: Path) -> None:
     csv = tmp_path / "contacts.csv"
-    csv.write_text("email,name,phone\njane.doe@gmail.com,Jane Doe,067 123 45 67\n"
-                   "john@roe.org,John Roe,\n,Nobody,\n")
-    report = json.loads(run(db, "import", str(csv), "--source", "email", "--kind", "customers",
-                            "--map", "email=email", "--map", "name=trait:name",
-                            "--map", "phone=phone", "--json").stdout)
+    csv.write_text("email,name,phone\njane.doe@gmail.com,Jane Doe,067 123 45 67\njohn@roe.org,John Roe,\n,Nobody,\n")
+    report = json.loads(
+        run(
+            db,
+            "import",
+            str(csv),
+            "--source",
+            "email",
+            "--kind",
+            "customers",
+            "--map",
+            "email=email",
+            "--map",
+            "name=trait:name",
+            "--map",
+            "phone=phone",
+            "--json",
+        ).stdout
+    )
     assert (report["stored"], report["rejected"]) == (2, 1)
     panel = run(db, "profile", "show", "jane.doe@gmail.com").stdout
     assert "Jane Doe" in panel and "phone:+380671234567" in panel

@@ -31,8 +31,7 @@ def write(tmp: Path, name: str, text: str) -> Path:
 
 def test_bad_rows_go_to_the_reject_file_with_line_and_reason(workspace: Workspace, tmp_path: Path) -> None:
     path = write(tmp_path, "customers.csv", CUSTOMERS)
-    report = workspace.ingest.import_file(path, source="crm", kind="customers",
-                                          mapping=parse_mapping(CUSTOMER_MAP))
+    report = workspace.ingest.import_file(path, source="crm", kind="customers", mapping=parse_mapping(CUSTOMER_MAP))
     assert (report.rows, report.stored, report.rejected) == (5, 2, 3)
     with open(report.rejects_path or "", encoding="utf-8") as handle:
         rejects = list(csv.DictReader(handle))
@@ -63,12 +62,24 @@ def test_orders_with_line_items_become_one_order_each(workspace: Workspace, tmp_
         ("A-2", "2026-03-02 10:00:00", "c2", "SKU-9", "99", "1"),
         ("A-1", "2026-03-01 10:00:00", "c1", "SKU-2", "5", "1"),
     ]
-    table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(
-        ["order_id", "ordered_at", "customer", "sku", "price", "qty"])})
+    table = pa.table(
+        {
+            name: [r[i] for r in rows]
+            for i, name in enumerate(["order_id", "ordered_at", "customer", "sku", "price", "qty"])
+        }
+    )
     path = tmp_path / "orders.parquet"
     pq.write_table(table, path)
-    mapping = parse_mapping(["order_id=order_id", "ordered_at=timestamp", "customer=id:shop",
-                             "sku=item:sku", "price=item:price", "qty=item:quantity"])
+    mapping = parse_mapping(
+        [
+            "order_id=order_id",
+            "ordered_at=timestamp",
+            "customer=id:shop",
+            "sku=item:sku",
+            "price=item:price",
+            "qty=item:quantity",
+        ]
+    )
     report = workspace.ingest.import_file(path, source="shop", kind="orders", mapping=mapping)
     assert (report.rows, report.records, report.stored) == (3, 2, 2)
     profile = workspace.profiles.show(workspace.profiles.find("id:shop", "c1"))
@@ -78,9 +89,12 @@ def test_orders_with_line_items_become_one_order_each(workspace: Workspace, tmp_
 
 
 def test_json_lines_events_with_an_event_column(workspace: Workspace, tmp_path: Path) -> None:
-    path = write(tmp_path, "events.jsonl",
-                 '{"user": "u1", "what": "Survey Answered", "at": "2026-04-01T10:00:00Z", "nps": 9}\n'
-                 '{"user": "u1", "what": "", "at": "2026-04-01T10:00:00Z", "nps": 3}\n')
+    path = write(
+        tmp_path,
+        "events.jsonl",
+        '{"user": "u1", "what": "Survey Answered", "at": "2026-04-01T10:00:00Z", "nps": 9}\n'
+        '{"user": "u1", "what": "", "at": "2026-04-01T10:00:00Z", "nps": 3}\n',
+    )
     mapping = parse_mapping(["user=user_id", "what=event", "at=timestamp"])
     report = workspace.ingest.import_file(path, source="survey", kind="events", mapping=mapping)
     assert (report.stored, report.rejected) == (1, 1)
@@ -109,14 +123,26 @@ def test_shop_test_email_on_many_orders_does_not_fuse_customers(workspace: Works
         ("data.xlsx", "x", ["email=email"], "customers", InvalidEventError, "cannot tell the format"),
         ("bad.parquet", "not parquet", ["email=email"], "customers", InvalidEventError, "cannot be read as parquet"),
         ("c.csv", "email\na@x.org\n", ["mail=email"], "customers", MappingError, "names column\\(s\\) 'mail'"),
-        ("o.csv", "id,at\n1,2026-01-01\n", ["at=timestamp"], "orders", MappingError,
-         "needs a column mapped to 'order_id'"),
+        (
+            "o.csv",
+            "id,at\n1,2026-01-01\n",
+            ["at=timestamp"],
+            "orders",
+            MappingError,
+            "needs a column mapped to 'order_id'",
+        ),
         ("c.csv", "email\na@x.org\n", ["email=email"], "people", MappingError, "kind 'people' is not one of"),
     ],
 )
 def test_bad_files_are_refused_before_anything_is_written(
-    workspace: Workspace, tmp_path: Path, name: str, content: str | None, flags: list[str],
-    kind: str, error: type[Exception], message: str,
+    workspace: Workspace,
+    tmp_path: Path,
+    name: str,
+    content: str | None,
+    flags: list[str],
+    kind: str,
+    error: type[Exception],
+    message: str,
 ) -> None:
     path = tmp_path / name
     if content is not None:

@@ -19,13 +19,25 @@ def view(clock: FixedClock, user: str, category: str) -> dict[str, Any]:
 
 
 def order(clock: FixedClock, user: str, order_id: str, revenue: float, brand: str = "Acme") -> dict[str, Any]:
-    return at(clock, type="track", userId=user, event="Order Completed",
-              properties={"order_id": order_id, "revenue": revenue, "brand": brand})
+    return at(
+        clock,
+        type="track",
+        userId=user,
+        event="Order Completed",
+        properties={"order_id": order_id, "revenue": revenue, "brand": brand},
+    )
 
 
 def test_computed_traits_follow_events_and_windows(shop: Workspace, clock: FixedClock) -> None:
-    shop.ingest.send("web", [view(clock, "u1", "shoes"), view(clock, "u1", "shoes"), view(clock, "u1", "bags"),
-                             order(clock, "u1", "o1", 100, "Acme")])
+    shop.ingest.send(
+        "web",
+        [
+            view(clock, "u1", "shoes"),
+            view(clock, "u1", "shoes"),
+            view(clock, "u1", "bags"),
+            order(clock, "u1", "o1", 100, "Acme"),
+        ],
+    )
     clock.advance(minutes=5)
     shop.ingest.send("web", [order(clock, "u1", "o2", 50, "Zeta")])
     shop.segments.define_trait("favorite_category", 'most_frequent("Product Viewed", category, within = 30d)')
@@ -34,7 +46,11 @@ def test_computed_traits_follow_events_and_windows(shop: Workspace, clock: Fixed
     shop.segments.define_trait("last_brand", 'last("Order Completed", brand)')
     u1 = shop.profiles.find("user_id", "u1")
     assert shop.segments.computed_of(u1) == {
-        "brands": "Acme, Zeta", "favorite_category": "shoes", "last_brand": "Zeta", "spend": "150.0"}
+        "brands": "Acme, Zeta",
+        "favorite_category": "shoes",
+        "last_brand": "Zeta",
+        "spend": "150.0",
+    }
     clock.advance(days=20)
     shop.ingest.send("web", [view(clock, "u1", "bags"), view(clock, "u1", "bags")])
     assert shop.segments.computed_of(u1)["favorite_category"] == "bags"
@@ -74,9 +90,19 @@ def test_bad_computed_traits_are_refused(shop: Workspace, name: str, definition:
 
 def test_rfm_grid_covers_every_score_with_the_eleven_named_segments() -> None:
     assert len(GRID) == 25
-    assert set(RFM_SEGMENTS) == {"Champions", "Loyal", "Potential Loyalist", "New", "Promising",
-                                 "Need Attention", "About to Sleep", "At Risk", "Can't Lose Them",
-                                 "Hibernating", "Lost"}
+    assert set(RFM_SEGMENTS) == {
+        "Champions",
+        "Loyal",
+        "Potential Loyalist",
+        "New",
+        "Promising",
+        "Need Attention",
+        "About to Sleep",
+        "At Risk",
+        "Can't Lose Them",
+        "Hibernating",
+        "Lost",
+    }
     assert GRID[(5, 5)] == "Champions" and GRID[(1, 1)] == "Lost" and GRID[(1, 5)] == "Can't Lose Them"
 
 

@@ -25,17 +25,30 @@ def members(ws: Workspace, name: str) -> set[int]:
 def test_abandoned_cart_fires_once_after_30_minutes_and_not_for_a_buyer(
     shop: Workspace, clock: FixedClock, receiver: Any
 ) -> None:
-    shop.ingest.send("web", [
-        at(clock, type="identify", userId="cart-only", traits={"email": "cart@x.org"}),
-        at(clock, type="identify", userId="buyer", traits={"email": "buyer@x.org"}),
-        at(clock, type="track", userId="cart-only", event="Product Added", properties={"sku": "S-1"}),
-        at(clock, type="track", userId="buyer", event="Product Added", properties={"sku": "S-2"}),
-    ])
+    shop.ingest.send(
+        "web",
+        [
+            at(clock, type="identify", userId="cart-only", traits={"email": "cart@x.org"}),
+            at(clock, type="identify", userId="buyer", traits={"email": "buyer@x.org"}),
+            at(clock, type="track", userId="cart-only", event="Product Added", properties={"sku": "S-1"}),
+            at(clock, type="track", userId="buyer", event="Product Added", properties={"sku": "S-2"}),
+        ],
+    )
     shop.segments.create(SegmentSpec("abandoned cart", ABANDONED))
     trigger = shop.segments.add_trigger("abandoned cart", receiver.url, "enter")
     clock.advance(minutes=10)
-    shop.ingest.send("web", [at(clock, type="track", userId="buyer", event="Order Completed",
-                                properties={"order_id": "o-1", "revenue": 50})])
+    shop.ingest.send(
+        "web",
+        [
+            at(
+                clock,
+                type="track",
+                userId="buyer",
+                event="Order Completed",
+                properties={"order_id": "o-1", "revenue": 50},
+            )
+        ],
+    )
     shop.segments.sweep()
     assert shop.segments.deliver_due() == {"delivered": 0, "retried": 0, "dead": 0}
     clock.advance(minutes=21)
@@ -51,8 +64,9 @@ def test_abandoned_cart_fires_once_after_30_minutes_and_not_for_a_buyer(
     headers, body = receiver.requests[0]
     payload = orjson.loads(body)
     assert (payload["profile_id"], payload["change"], payload["segment"]) == (cart_only, "enter", "abandoned cart")
-    expected = hmac.new(trigger["secret"].encode(), headers["X-Persona360-Timestamp"].encode() + b"." + body,
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        trigger["secret"].encode(), headers["X-Persona360-Timestamp"].encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
     assert headers["X-Persona360-Signature"] == f"sha256={expected}"
 
 
@@ -65,8 +79,18 @@ def test_members_enter_and_exit_as_events_arrive(shop: Workspace, clock: FixedCl
     shop.ingest.send("web", [at(clock, type="identify", userId="u1", traits={"city": "Kyiv"})])
     assert members(shop, "kyiv") == {u1}
     for n in range(2):
-        shop.ingest.send("web", [at(clock, type="track", userId="u1", event="Order Completed",
-                                    properties={"order_id": f"o{n}", "revenue": 10})])
+        shop.ingest.send(
+            "web",
+            [
+                at(
+                    clock,
+                    type="track",
+                    userId="u1",
+                    event="Order Completed",
+                    properties={"order_id": f"o{n}", "revenue": 10},
+                )
+            ],
+        )
     assert members(shop, "two orders") == {u1}
     shop.ingest.send("web", [at(clock, type="identify", userId="u1", traits={"city": "Odesa"})])
     assert members(shop, "kyiv") == set()
@@ -81,8 +105,9 @@ def test_members_enter_and_exit_as_events_arrive(shop: Workspace, clock: FixedCl
 
 
 def test_a_merge_moves_membership_to_the_surviving_profile(shop: Workspace, clock: FixedClock) -> None:
-    shop.ingest.send("web", [at(clock, type="identify", userId="a", traits={"city": "Kyiv"}),
-                             at(clock, type="identify", userId="b")])
+    shop.ingest.send(
+        "web", [at(clock, type="identify", userId="a", traits={"city": "Kyiv"}), at(clock, type="identify", userId="b")]
+    )
     shop.segments.create(SegmentSpec("kyiv", 'city = "Kyiv"'))
     shop.identity.merge(("user_id", "a"), ("user_id", "b"))
     merged = shop.profiles.find("user_id", "b")
@@ -90,10 +115,13 @@ def test_a_merge_moves_membership_to_the_surviving_profile(shop: Workspace, cloc
 
 
 def test_segment_of_segments_and_preview(shop: Workspace, clock: FixedClock) -> None:
-    shop.ingest.send("web", [
-        at(clock, type="identify", userId=f"u{n}", traits={"email": f"u{n}@x.org", "city": city})
-        for n, city in enumerate(["Kyiv", "Kyiv", "Lviv"])
-    ])
+    shop.ingest.send(
+        "web",
+        [
+            at(clock, type="identify", userId=f"u{n}", traits={"email": f"u{n}@x.org", "city": city})
+            for n, city in enumerate(["Kyiv", "Kyiv", "Lviv"])
+        ],
+    )
     shop.segments.create(SegmentSpec("kyiv", 'city = "Kyiv"'))
     preview = shop.segments.preview(SegmentSpec("not kyiv", 'not in_segment("kyiv")'), sample=5)
     assert preview["size"] == 1

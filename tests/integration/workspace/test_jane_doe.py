@@ -13,8 +13,7 @@ def test_four_fragments_end_in_one_profile_through_explained_edges(
 ) -> None:
     import_jane(workspace, tmp_path)
     profile_id = workspace.profiles.find("id:shop", "1234")
-    for kind, value in [("email", "jane.doe@gmail.com"), ("handle:facebook", "janedoe"),
-                        ("phone", "067 123 45 67")]:
+    for kind, value in [("email", "jane.doe@gmail.com"), ("handle:facebook", "janedoe"), ("phone", "067 123 45 67")]:
         assert workspace.profiles.find(kind, value) == profile_id
     profile = workspace.profiles.show(profile_id)
     kinds = sorted(i["kind"] for i in profile["identifiers"])

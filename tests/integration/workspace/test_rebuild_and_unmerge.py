@@ -14,9 +14,14 @@ from persona360.errors import NotFoundError
 def snapshot(ws: Workspace) -> dict[str, Any]:
     tables = {}
     for table, order in [
-        ("profiles", "profile_id"), ("profile_traits", "profile_id, name"),
-        ("anchor_event_counts", "anchor_id, event"), ("anchor_tags", "ALL"), ("identifiers", "identifier_id"),
-        ("edges", "edge_id"), ("profile_redirects", "old_id"), ("trait_values", "ALL"),
+        ("profiles", "profile_id"),
+        ("profile_traits", "profile_id, name"),
+        ("anchor_event_counts", "anchor_id, event"),
+        ("anchor_tags", "ALL"),
+        ("identifiers", "identifier_id"),
+        ("edges", "edge_id"),
+        ("profile_redirects", "old_id"),
+        ("trait_values", "ALL"),
         ("orders", "order_id"),
     ]:
         tables[table] = ws.db.query(f"SELECT * FROM {table} ORDER BY {order}")
@@ -25,20 +30,33 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
 
 def send_web(ws: Workspace) -> None:
     ws.access.add_source("web")
-    ws.ingest.send("web", [
-        {"type": "page", "anonymousId": "anon-1", "name": "Home",
-         "context": {"userAgent": "Mozilla/5.0 (iPhone) Mobile", "page": {"url": "https://shop/"}}},
-        {"type": "identify", "userId": "1234", "anonymousId": "anon-1",
-         "traits": {"email": "jane.doe@gmail.com", "city": "Kyiv"}},
-        {"type": "alias", "userId": "1234", "previousId": "anon-0"},
-        {"type": "track", "userId": "1234", "event": "Order Completed",
-         "properties": {"order_id": "1001", "revenue": 130}},
-    ])
+    ws.ingest.send(
+        "web",
+        [
+            {
+                "type": "page",
+                "anonymousId": "anon-1",
+                "name": "Home",
+                "context": {"userAgent": "Mozilla/5.0 (iPhone) Mobile", "page": {"url": "https://shop/"}},
+            },
+            {
+                "type": "identify",
+                "userId": "1234",
+                "anonymousId": "anon-1",
+                "traits": {"email": "jane.doe@gmail.com", "city": "Kyiv"},
+            },
+            {"type": "alias", "userId": "1234", "previousId": "anon-0"},
+            {
+                "type": "track",
+                "userId": "1234",
+                "event": "Order Completed",
+                "properties": {"order_id": "1001", "revenue": 130},
+            },
+        ],
+    )
 
 
-def test_rebuild_gives_the_same_projection(
-    workspace: Workspace, tmp_path: Path, import_jane: Any
-) -> None:
+def test_rebuild_gives_the_same_projection(workspace: Workspace, tmp_path: Path, import_jane: Any) -> None:
     import_jane(workspace, tmp_path)
     send_web(workspace)
     workspace.identity.merge(("email", "john@roe.org"), ("id:shop", "1234"))
@@ -49,9 +67,7 @@ def test_rebuild_gives_the_same_projection(
     assert snapshot(workspace) == before
 
 
-def test_orders_seen_in_two_systems_count_once(
-    workspace: Workspace, tmp_path: Path, import_jane: Any
-) -> None:
+def test_orders_seen_in_two_systems_count_once(workspace: Workspace, tmp_path: Path, import_jane: Any) -> None:
     import_jane(workspace, tmp_path)
     send_web(workspace)
     profile = workspace.profiles.show(workspace.profiles.find("email", "jane.doe@gmail.com"))
@@ -87,9 +103,17 @@ def test_unmerged_profiles_do_not_fuse_again_until_merged_by_hand(
     jane = workspace.profiles.find("id:shop", "1234")
     _, new = workspace.identity.unmerge(("handle:facebook", "janedoe"))
     workspace.access.add_source("web")
-    workspace.ingest.send("web", [{"type": "identify", "userId": "fb-login",
-                                   "traits": {"email": "jane.doe@gmail.com"},
-                                   "context": {"externalIds": [{"id": "janedoe", "type": "fb"}]}}])
+    workspace.ingest.send(
+        "web",
+        [
+            {
+                "type": "identify",
+                "userId": "fb-login",
+                "traits": {"email": "jane.doe@gmail.com"},
+                "context": {"externalIds": [{"id": "janedoe", "type": "fb"}]},
+            }
+        ],
+    )
     workspace.ingest.send("web", [{"type": "identify", "userId": "fb-login"}])
     assert workspace.profiles.find("handle:facebook", "janedoe") == new
     profile = workspace.identity.merge(("handle:facebook", "janedoe"), ("id:shop", "1234"))

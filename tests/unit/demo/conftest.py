@@ -16,8 +16,5 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     table = pq.read_table(out / "truth.parquet").to_pylist()
     truth = {(r["source"], r["record_id"]): r for r in table}
     assert len(truth) == len(table), "truth has a duplicate (source, record_id)"
-    pure = {
-        r["person_id"]: (r["primary_archetype"] if len(r["archetypes"]) == 1 else None)
-        for r in table
-    }
+    pure = {r["person_id"]: (r["primary_archetype"] if len(r["archetypes"]) == 1 else None) for r in table}
     return Demo(SPEC, manifest, events, truth, pure)

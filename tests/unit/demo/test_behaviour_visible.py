@@ -22,10 +22,7 @@ def _others(shares: dict[str, float], archetype: str) -> float:
 
 
 def test_value_hunters_buy_with_coupons(demo: Demo) -> None:
-    pairs = [
-        (demo.primary("shop", oid), bool(rows[0]["discount_code"]))
-        for oid, rows in demo.orders().items()
-    ]
+    pairs = [(demo.primary("shop", oid), bool(rows[0]["discount_code"])) for oid, rows in demo.orders().items()]
     shares = _share_by_archetype(pairs)
     assert shares["value_hunter"] > 0.7
     assert shares["value_hunter"] > 3 * _others(shares, "value_hunter")
@@ -66,9 +63,7 @@ def test_mobile_shoppers_live_on_their_phones(demo: Demo) -> None:
     shares = _share_by_archetype(pairs)
     assert shares["mobile_shopper"] > 0.85
     assert shares["mobile_shopper"] > _others(shares, "mobile_shopper") + 0.15
-    apps = _share_by_archetype(
-        [(demo.primary("shop-web", e["messageId"]), "app" in e["context"]) for e in demo.events]
-    )
+    apps = _share_by_archetype([(demo.primary("shop-web", e["messageId"]), "app" in e["context"]) for e in demo.events])
     assert apps["mobile_shopper"] > 1.5 * _others(apps, "mobile_shopper")
 
 
@@ -82,10 +77,7 @@ def test_social_butterflies_arrive_from_social(demo: Demo) -> None:
     assert shares["social_butterfly"] > 0.6
     assert shares["social_butterfly"] > 2 * _others(shares, "social_butterfly")
     shared = _share_by_archetype(
-        [
-            (demo.primary("shop-web", e["messageId"]), e.get("event") == "Product Shared")
-            for e in demo.events
-        ]
+        [(demo.primary("shop-web", e["messageId"]), e.get("event") == "Product Shared") for e in demo.events]
     )
     assert shared["social_butterfly"] > 3 * _others(shared, "social_butterfly")
 

@@ -40,9 +40,7 @@ def test_phone_formats(country: str, region: str, number: str, formats: list[str
     assert [format_phone(country, number, style) for style in range(5)] == formats
 
 
-@pytest.mark.parametrize(
-    ("country", "region"), [("380", "UA"), ("48", "PL"), ("1", "US"), ("44", "GB")]
-)
+@pytest.mark.parametrize(("country", "region"), [("380", "UA"), ("48", "PL"), ("1", "US"), ("44", "GB")])
 def test_every_format_parses_back_to_the_number(country: str, region: str) -> None:
     rng = random.Random(1)
     for _ in range(200):

@@ -49,9 +49,7 @@ def test_diminutives_and_swaps_appear(demo: Demo, shop: Shop) -> None:
             person.last,
             person.latin_last,
         )
-    assert kinds["swapped"] / kinds["total"] == pytest.approx(
-        demo.spec.dirt.swapped_names, abs=0.03
-    )
+    assert kinds["swapped"] / kinds["total"] == pytest.approx(demo.spec.dirt.swapped_names, abs=0.03)
     assert 0.02 < kinds["diminutive"] / kinds["total"] < demo.spec.dirt.diminutive + 0.05
 
 
@@ -107,7 +105,5 @@ def test_social_handles_are_wide_and_messy(demo: Demo) -> None:
         assert row["email"] or row["phone"]
     handles = [row["instagram"] or row["facebook"] or row["tiktok"] for row in rows]
     assert any(h.startswith("@") for h in handles) and any(not h.startswith("@") for h in handles)
-    butterflies = sum(
-        demo.pure[demo.person("social", r["row_id"])] == "social_butterfly" for r in rows
-    )
+    butterflies = sum(demo.pure[demo.person("social", r["row_id"])] == "social_butterfly" for r in rows)
     assert butterflies / len(rows) > 0.4

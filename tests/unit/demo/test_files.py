@@ -94,9 +94,7 @@ def test_events_are_sorted_by_time(demo: Demo) -> None:
 
 
 def test_web_orders_appear_in_events_and_export_under_one_id(demo: Demo) -> None:
-    completed = {
-        e["properties"]["order_id"]: e for e in demo.events if e.get("event") == "Order Completed"
-    }
+    completed = {e["properties"]["order_id"]: e for e in demo.events if e.get("event") == "Order Completed"}
     exported = demo.orders()
     assert completed and set(completed) < set(exported), "offline orders are export-only"
     for order_id, event in completed.items():

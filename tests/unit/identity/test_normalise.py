@@ -32,8 +32,7 @@ def test_normalise_email(raw: object, expected: str | None) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["+380671234567", "067 123 45 67", "(067) 123-45-67", "380671234567", "0671234567",
-     "+38 (067) 123-45-67"],
+    ["+380671234567", "067 123 45 67", "(067) 123-45-67", "380671234567", "0671234567", "+38 (067) 123-45-67"],
 )
 def test_five_ukrainian_phone_formats_are_one_number(raw: str) -> None:
     assert normalise_phone(raw, "UA") == "+380671234567"
@@ -62,9 +61,7 @@ def test_normalise_handle(raw: str, expected: str | None) -> None:
     assert normalise_handle(raw) == expected
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"), [(" 42 ", "42"), (42, "42"), (42.0, "42"), (True, None), ("", None)]
-)
+@pytest.mark.parametrize(("raw", "expected"), [(" 42 ", "42"), (42, "42"), (42.0, "42"), (True, None), ("", None)])
 def test_normalise_plain_id(raw: object, expected: str | None) -> None:
     assert normalise_plain_id(raw) == expected
 

@@ -58,8 +58,13 @@ def test_endpoint_type_must_match_the_body() -> None:
 def test_client_clock_skew_is_corrected_from_sent_at() -> None:
     ahead = NOW + timedelta(hours=1)
     event = record(
-        {"type": "track", "userId": "u", "event": "X",
-         "timestamp": (ahead - timedelta(seconds=30)).isoformat(), "sentAt": ahead.isoformat()}
+        {
+            "type": "track",
+            "userId": "u",
+            "event": "X",
+            "timestamp": (ahead - timedelta(seconds=30)).isoformat(),
+            "sentAt": ahead.isoformat(),
+        }
     )
     assert event.timestamp == NOW - timedelta(seconds=30)
     assert event.original_timestamp == ahead - timedelta(seconds=30)
@@ -67,24 +72,36 @@ def test_client_clock_skew_is_corrected_from_sent_at() -> None:
 
 def test_identify_traits_in_context_and_top_level_merge_top_level_winning() -> None:
     event = record(
-        {"type": "identify", "userId": "u",
-         "traits": {"firstName": "Jane"},
-         "context": {"traits": {"firstName": "J", "email": "J@X.org"}}}
+        {
+            "type": "identify",
+            "userId": "u",
+            "traits": {"firstName": "Jane"},
+            "context": {"traits": {"firstName": "J", "email": "J@X.org"}},
+        }
     )
     assert event.traits == {"firstName": "Jane", "email": "J@X.org"}
     assert ("email", "j@x.org") in event.identifiers
 
 
 def test_track_takes_identifiers_from_context_traits_but_stores_no_traits() -> None:
-    event = record({"type": "track", "anonymousId": "a", "event": "X",
-                    "context": {"traits": {"phone": "067 123 45 67"}}})
+    event = record(
+        {"type": "track", "anonymousId": "a", "event": "X", "context": {"traits": {"phone": "067 123 45 67"}}}
+    )
     assert event.traits == {}
     assert ("phone", "+380671234567") in event.identifiers
 
 
 def test_explicit_nulls_are_accepted() -> None:
-    event = record({"type": "identify", "userId": "u", "traits": {"email": None, "city": None},
-                    "context": None, "properties": None, "integrations": None})
+    event = record(
+        {
+            "type": "identify",
+            "userId": "u",
+            "traits": {"email": None, "city": None},
+            "context": None,
+            "properties": None,
+            "integrations": None,
+        }
+    )
     assert event.traits == {"email": None, "city": None}
 
 
@@ -94,15 +111,27 @@ def test_numeric_ids_become_text_as_segment_does() -> None:
 
 
 def test_order_completed_gives_order_facts_with_revenue_from_products() -> None:
-    event = record({"type": "track", "userId": "u", "event": "Order Completed",
-                    "properties": {"order_id": "o-1", "products": [{"price": 10, "quantity": 2}, {"price": 5}]}})
+    event = record(
+        {
+            "type": "track",
+            "userId": "u",
+            "event": "Order Completed",
+            "properties": {"order_id": "o-1", "products": [{"price": 10, "quantity": 2}, {"price": 5}]},
+        }
+    )
     assert event.order is not None
     assert (event.order.order_id, event.order.revenue) == ("o-1", 25.0)
 
 
 def test_external_ids_become_namespaced_identifiers() -> None:
-    event = record({"type": "track", "userId": "u", "event": "X",
-                    "context": {"externalIds": [{"id": "1234", "type": "shop", "collection": "users"}]}})
+    event = record(
+        {
+            "type": "track",
+            "userId": "u",
+            "event": "X",
+            "context": {"externalIds": [{"id": "1234", "type": "shop", "collection": "users"}]},
+        }
+    )
     assert ("id:shop", "1234") in event.identifiers
 
 

@@ -39,8 +39,11 @@ def test_the_issue_examples_parse() -> None:
     node = parse_condition('orders_count >= 3 and city = "Kyiv"')
     assert node == And((Compare(Trait("orders_count"), ">=", 3.0), Compare(Trait("city"), "=", "Kyiv")))
     did = parse_condition('did("Order Completed", category = "shoes", within = 30d) >= 2')
-    assert did == Compare(Aggregate("count", "Order Completed", None, (("category", "shoes"),),
-                                    Window(last=timedelta(days=30))), ">=", 2.0)
+    assert did == Compare(
+        Aggregate("count", "Order Completed", None, (("category", "shoes"),), Window(last=timedelta(days=30))),
+        ">=",
+        2.0,
+    )
     cart = parse_condition('then_not("Product Added", "Order Completed", within = 30m)')
     assert cart == Sequence("then_not", "Product Added", "Order Completed", timedelta(minutes=30))
     last = parse_condition('last("Order Completed") before 60d ago')
@@ -64,7 +67,7 @@ def test_precedence_not_and_or_and_parentheses() -> None:
         'avg("Order Completed", revenue, between = ("2026-01-01", "2026-02-01")) >= 50',
         'then("Product Viewed", "Order Completed", within = 7d)',
         'first("Order Completed") after "2026-01-01"',
-        'last_seen within 14d',
+        "last_seen within 14d",
         'in_segment("vip") and channels contains "web"',
         'firstName starts with "Ol" and not firstName contains "x"',
         'trait("city") != "Kyiv"',
@@ -91,7 +94,7 @@ def test_every_kind_round_trips_through_the_json_tree(text: str) -> None:
         ('sum("Order Completed") > 1', 1, 1, "needs an event and a property"),
         ('count("X", between = ("2026-02-01", "2026-01-01")) > 1', 1, 1, "must come after"),
         ('sum("X", revenue)', 1, 1, "gives a value, not yes/no"),
-        ('city = 30d', 1, 1, "a duration compares only with"),
+        ("city = 30d", 1, 1, "a duration compares only with"),
         ('first("X") after "yesterday"', 1, 18, "is not a date"),
         ('orders_count >= 3 and\n  (city = "Kyiv"', 2, 17, "ends too early"),
     ],

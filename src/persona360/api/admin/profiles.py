@@ -54,6 +54,7 @@ def list_profiles(
         source=source,
         trait=trait_filter,
     )
+    ws.privacy.audit(f"token:{token.name}", "profiles.list", "profiles", {"limit": limit, "offset": offset})
     return {"profiles": rows, "total": ws.profiles.count()}
 
 
@@ -66,7 +67,9 @@ def lookup(request: Request, ws: WorkspaceDep, token: ReadProfiles) -> dict[str,
             "?anonymous_id=..., ?id:NAMESPACE=... or ?handle:PLATFORM=..."
         )
     kind, value = given[0]
-    return ws.profiles.show(ws.profiles.find(kind, value))
+    profile_id = ws.profiles.find(kind, value)
+    ws.privacy.audit(f"token:{token.name}", "profile.read", f"profile:{profile_id}", {"lookup": kind})
+    return ws.profiles.show(profile_id)
 
 
 @router.post("/merge", summary="Merge the profiles holding two identifiers")
@@ -79,6 +82,7 @@ def merge(body: MergeCreate, ws: WorkspaceDep, token: WriteProfiles) -> dict[str
 
 @router.get("/{profile_id}", summary="A whole profile")
 def get_profile(profile_id: int, ws: WorkspaceDep, token: ReadProfiles) -> dict[str, Any]:
+    ws.privacy.audit(f"token:{token.name}", "profile.read", f"profile:{profile_id}")
     return ws.profiles.show(profile_id)
 
 
@@ -91,12 +95,14 @@ def timeline(
     cursor: str | None = None,
     type: str | None = Query(None, description="an event type (track) or name (Order Completed)"),
 ) -> dict[str, Any]:
+    ws.privacy.audit(f"token:{token.name}", "profile.timeline", f"profile:{profile_id}")
     return ws.profiles.timeline(profile_id, limit=limit, cursor=cursor, event_type=type)
 
 
 @router.get("/{profile_id}/identifiers", summary="A profile's identifiers and their edges")
 def identifiers(profile_id: int, ws: WorkspaceDep, token: ReadProfiles) -> dict[str, Any]:
     live = ws.profiles.resolve(profile_id)
+    ws.privacy.audit(f"token:{token.name}", "profile.identifiers", f"profile:{live}")
     return {
         "profile_id": live,
         "identifiers": ws.profiles.identifiers(live),

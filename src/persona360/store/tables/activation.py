@@ -2,7 +2,30 @@
 
 from __future__ import annotations
 
-MIGRATIONS: list[tuple[str, list[str]]] = []
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    (
+        "activation_1",
+        [
+            """CREATE TABLE campaigns (
+                campaign_id INTEGER PRIMARY KEY, name VARCHAR UNIQUE NOT NULL, segment VARCHAR NOT NULL,
+                template VARCHAR NOT NULL, channel VARCHAR NOT NULL, control_share DOUBLE NOT NULL,
+                event VARCHAR, created_at TIMESTAMPTZ NOT NULL)""",
+            """CREATE TABLE campaign_assignments (
+                campaign_id INTEGER NOT NULL, profile_id BIGINT NOT NULL, arm VARCHAR NOT NULL,
+                bucket DOUBLE NOT NULL, assigned_at TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (campaign_id, profile_id))""",
+            """CREATE TABLE activation_messages (
+                message_id BIGINT PRIMARY KEY, campaign_id INTEGER NOT NULL, profile_id BIGINT NOT NULL,
+                channel VARCHAR NOT NULL, address VARCHAR NOT NULL, subject VARCHAR, body VARCHAR,
+                traits_used VARCHAR[], status VARCHAR NOT NULL, attempts INTEGER NOT NULL,
+                error VARCHAR, created_at TIMESTAMPTZ NOT NULL, next_attempt_at TIMESTAMPTZ,
+                sent_at TIMESTAMPTZ, updated_at TIMESTAMPTZ NOT NULL)""",
+            """CREATE TABLE activation_events (
+                message_id BIGINT NOT NULL, profile_id BIGINT NOT NULL, kind VARCHAR NOT NULL,
+                url VARCHAR, occurred_at TIMESTAMPTZ NOT NULL)""",
+        ],
+    )
+]
 
 # Tables this room derives from events inside the write (writer fact hooks): a rebuild
 # empties them before it replays the events.

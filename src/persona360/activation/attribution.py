@@ -1,0 +1,109 @@
+"""Campaign results: messages, opens, clicks, and orders attributed against the control arm.
+
+An order counts as a conversion of a profile when it is placed within
+``activation_conversion_days`` after the reference time: the last message sent to the
+profile in the campaign, or, for the control arm (and treated people whose message
+never went out), the time they were assigned. Orders reach profiles through their
+identifiers, so a merge after the send still credits the campaign.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Any
+
+from persona360.store.database import Database
+
+Z95 = 1.959963984540054
+
+
+def two_proportions(x1: int, n1: int, x0: int, n0: int) -> dict[str, float | None]:
+    """Treatment rate vs control rate, the difference with a 95% CI, and relative uplift.
+
+    The CI is the two-proportion normal approximation (unpooled standard error).
+
+    Example:
+        >>> r = two_proportions(30, 100, 20, 100)
+        >>> round(r["difference"], 2), round(r["ci_low"], 3), round(r["ci_high"], 3)
+        (0.1, -0.022, 0.222)
+    """
+    p1 = x1 / n1 if n1 else None
+    p0 = x0 / n0 if n0 else None
+    if p1 is None or p0 is None:
+        return {"rate": p1, "control_rate": p0, "difference": None, "ci_low": None, "ci_high": None, "uplift": None}
+    se = math.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)
+    diff = p1 - p0
+    return {
+        "rate": p1,
+        "control_rate": p0,
+        "difference": diff,
+        "ci_low": diff - Z95 * se,
+        "ci_high": diff + Z95 * se,
+        "uplift": diff / p0 if p0 else None,
+    }
+
+
+def message_counts(db: Database, campaign_id: int) -> dict[str, int]:
+    rows = db.query(
+        "SELECT status, count(*) FROM activation_messages WHERE campaign_id = ? GROUP BY status", [campaign_id]
+    )
+    by_status = {str(status): int(n) for status, n in rows}
+    events = dict(
+        db.query(
+            "SELECT e.kind, count(DISTINCT e.message_id) FROM activation_events e "
+            "JOIN activation_messages m USING (message_id) WHERE m.campaign_id = ? GROUP BY e.kind",
+            [campaign_id],
+        )
+    )
+    return {
+        "sends": sum(by_status.values()),
+        "delivered": by_status.get("sent", 0),
+        "waiting": by_status.get("queued", 0) + by_status.get("failed", 0),
+        "dead": by_status.get("dead", 0),
+        "cancelled": by_status.get("cancelled", 0),
+        "opens": int(events.get("open", 0)),
+        "clicks": int(events.get("click", 0)),
+    }
+
+
+def conversions(db: Database, campaign_id: int, window: timedelta) -> dict[str, dict[str, float]]:
+    """Per arm: profiles, profiles that ordered, orders and revenue in the window."""
+    rows = db.query_dicts(
+        "WITH last_sent AS (SELECT profile_id, max(sent_at) AS sent_at FROM activation_messages "
+        "  WHERE campaign_id = $c AND status = 'sent' GROUP BY profile_id), "
+        "ref AS (SELECT a.profile_id, a.arm, coalesce(s.sent_at, a.assigned_at) AS since "
+        "  FROM campaign_assignments a LEFT JOIN last_sent s USING (profile_id) WHERE a.campaign_id = $c), "
+        "bought AS (SELECT r.profile_id, count(*) AS orders, sum(coalesce(o.revenue, 0)) AS revenue "
+        "  FROM ref r JOIN identifiers i ON i.profile_id = r.profile_id "
+        "  JOIN orders o ON o.anchor_id = i.identifier_id "
+        "  AND o.ordered_at >= r.since AND o.ordered_at < r.since + $w GROUP BY r.profile_id) "
+        "SELECT r.arm, count(*) AS profiles, count(b.profile_id) AS converted, "
+        "  coalesce(sum(b.orders), 0) AS orders, coalesce(sum(b.revenue), 0) AS revenue "
+        "FROM ref r LEFT JOIN bought b USING (profile_id) GROUP BY r.arm",
+        {"c": campaign_id, "w": window},
+    )
+    empty = {"profiles": 0, "converted": 0, "orders": 0, "revenue": 0.0}
+    arms = {arm: dict(empty) for arm in ("treatment", "control")}
+    for row in rows:
+        name = row.pop("arm")
+        arms[name] = {k: (float(v) if k == "revenue" else int(v)) for k, v in row.items()}
+    return arms
+
+
+def campaign_report(db: Database, campaign: dict[str, Any], window: timedelta) -> dict[str, Any]:
+    """Everything ``campaigns report`` shows."""
+    arms = conversions(db, campaign["campaign_id"], window)
+    treated, control = arms["treatment"], arms["control"]
+    return {
+        "campaign": campaign["name"],
+        "segment": campaign["segment"],
+        **message_counts(db, campaign["campaign_id"]),
+        "conversions": treated["converted"],
+        "revenue": treated["revenue"],
+        "arms": arms,
+        "window_days": window.total_seconds() / 86400,
+        **two_proportions(
+            int(treated["converted"]), int(treated["profiles"]), int(control["converted"]), int(control["profiles"])
+        ),
+    }

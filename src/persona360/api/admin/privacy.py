@@ -1,0 +1,51 @@
+"""Admin endpoints of the privacy room: a profile's consent, read and changed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from persona360.access.keys import Token
+from persona360.api.deps import WorkspaceDep, require
+
+router = APIRouter(prefix="/v1/profiles", tags=["privacy"])
+PrivacyScope = Annotated[Token, Depends(require("privacy"))]
+
+
+class ConsentCreate(BaseModel):
+    """A consent change: grant or withdraw a purpose, on one channel or all."""
+
+    action: Literal["grant", "withdraw"]
+    purpose: str = Field(examples=["marketing"])
+    channel: str | None = Field(None, examples=["email"])
+    basis: str = Field("consent", examples=["consent"])
+    expires_at: datetime | None = None
+
+
+@router.get("/{profile_id}/consent", summary="A profile's consent per purpose and channel")
+def get_consent(
+    profile_id: int,
+    ws: WorkspaceDep,
+    token: PrivacyScope,
+    history: bool = Query(False, description="every change, newest first"),
+) -> dict[str, Any]:
+    rows = ws.privacy.consent(profile_id, history=history)
+    ws.privacy.audit(f"token:{token.name}", "consent.read", f"profile:{profile_id}")
+    return {"profile_id": ws.profiles.resolve(profile_id), "consent": rows}
+
+
+@router.post("/{profile_id}/consent", summary="Grant or withdraw a purpose for a profile")
+def change_consent(profile_id: int, body: ConsentCreate, ws: WorkspaceDep, token: PrivacyScope) -> dict[str, Any]:
+    ws.privacy.change(
+        profile_id,
+        body.purpose,
+        body.channel,
+        granted=body.action == "grant",
+        basis=body.basis,
+        expires_at=body.expires_at,
+        actor=f"token:{token.name}",
+    )
+    return {"success": True, "consent": ws.privacy.consent(profile_id)}

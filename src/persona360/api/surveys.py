@@ -1,0 +1,58 @@
+"""Public survey endpoints: answers sent with a write key, and one-click email links.
+
+``POST /v1/surveys/{id}/responses`` authenticates like the tracking API (the write key
+as HTTP Basic user, or ``writeKey`` in the body); ``GET /v1/surveys/{id}/a?token=``
+needs no key because the token itself is signed (see ``surveys/links.py``).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from persona360.api.body import read_json
+from persona360.api.deps import get_workspace, source_for
+from persona360.errors import SurveyError
+
+router = APIRouter(prefix="/v1/surveys", tags=["surveys"])
+IDENTIFIER_FIELDS = (("userId", "user_id"), ("anonymousId", "anonymous_id"), ("email", "email"))
+
+
+def respondent(body: Any) -> tuple[str, str]:
+    """The identifier a response body names: ``userId``, then ``anonymousId``, then ``email``."""
+    if not isinstance(body, dict):
+        raise SurveyError("the body must be a JSON object with an identifier and 'answers'", field="")
+    for field, kind in IDENTIFIER_FIELDS:
+        value = body.get(field)
+        if isinstance(value, str) and value.strip():
+            return kind, value
+    raise SurveyError("one of 'userId', 'anonymousId' or 'email' is required", field="userId")
+
+
+@router.post("/{survey_id}/responses", summary="Record one person's answers (write key)")
+async def respond(survey_id: str, request: Request) -> dict[str, Any]:
+    workspace = get_workspace(request)
+    body = await read_json(request, workspace.settings.max_event_bytes)
+    source = source_for(request, body)
+    identifier = respondent(body)
+    # the write takes the writer's lock: keep it off the event loop
+    result = await run_in_threadpool(
+        workspace.surveys.answer, survey_id, identifier, body.get("answers"), source=source.name
+    )
+    return {"success": True, **result}
+
+
+@router.get("/{survey_id}/a", summary="One-click answer from a signed email link", response_class=HTMLResponse)
+def answer_link(survey_id: str, request: Request, token: str | None = None) -> HTMLResponse:
+    result = get_workspace(request).surveys.answer_link(survey_id, token)
+    answered = ", ".join(f"{name}: {value}" for name, value in result["answers"].items())
+    page = (
+        "<!doctype html><meta charset=utf-8><title>Thank you</title>"
+        f"<main style='font-family:sans-serif;margin:3em auto;max-width:30em'><h1>Thank you!</h1>"
+        f"<p>Your answer was recorded ({html.escape(answered)}).</p></main>"
+    )
+    return HTMLResponse(page)

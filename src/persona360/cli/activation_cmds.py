@@ -1,0 +1,109 @@
+"""``templates`` and ``campaigns``: preview messages, create and send campaigns, report results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from persona360.activation import CampaignSpec
+from persona360.cli.state import console, print_json, workspace
+
+templates = typer.Typer(help="Message templates (Jinja2, sandboxed).", no_args_is_help=True)
+campaigns = typer.Typer(help="Campaigns: a segment, a template and a channel.", no_args_is_help=True)
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+TemplateFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Template file (Subject: line, body).")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(templates, name="templates")
+    app.add_typer(campaigns, name="campaigns")
+
+
+@templates.command("preview")
+def preview(template_file: TemplateFile, profile_id: int, json: JsonOption = False) -> None:
+    """Render a template for one profile (links are not tracked) and list the traits it used."""
+    with workspace() as ws:
+        result = ws.activation.preview(template_file.read_text(encoding="utf-8"), profile_id)
+    if json:
+        print_json({"subject": result.subject, "text": result.text, "traits_used": result.traits_used})
+        return
+    console.print(f"[bold]Subject:[/] {result.subject}\n", markup=True)
+    console.print(result.text, markup=False)
+    console.print(f"\n[dim]traits used: {', '.join(result.traits_used) or '-'}[/]")
+
+
+@campaigns.command("create")
+def create(
+    name: str,
+    segment: Annotated[str, typer.Option("--segment", help="Segment whose members get the message.")],
+    template: Annotated[Path, typer.Option("--template", exists=True, dir_okay=False, help="Template file.")],
+    channel: Annotated[str, typer.Option("--channel", help="Channel: email.")] = "email",
+    control_share: Annotated[float, typer.Option("--control-share", help="Share held out as control.")] = 0.1,
+    event: Annotated[str | None, typer.Option("--event", help="Event whose properties the template sees.")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Save a campaign."""
+    spec = CampaignSpec(name, segment, template.read_text(encoding="utf-8"), channel, control_share, event)
+    with workspace() as ws:
+        result = ws.activation.create(spec)
+    _answer(result, json, f"Campaign [bold]{name}[/] created on segment {segment}.")
+
+
+@campaigns.command("list")
+def list_campaigns(json: JsonOption = False) -> None:
+    """List campaigns."""
+    with workspace() as ws:
+        rows = ws.activation.list()
+    if json:
+        print_json(rows)
+        return
+    for row in rows:
+        console.print(f"{row['name']}: segment {row['segment']}, {row['channel']}, control {row['control_share']:.0%}")
+
+
+@campaigns.command("send")
+def send(name: str, json: JsonOption = False) -> None:
+    """Queue messages for new members of the segment and send what is due (quiet hours wait)."""
+    with workspace() as ws:
+        counts = ws.activation.send(name)
+    summary = ", ".join(f"{k} {v}" for k, v in counts.items() if k != "errors")
+    _answer(counts, json, summary)
+
+
+@campaigns.command("deliver")
+def deliver(channel: str = "email", json: JsonOption = False) -> None:
+    """Send queued messages whose time has come, and retry failed ones that are due."""
+    with workspace() as ws:
+        counts = ws.activation.deliver_due(channel)
+    _answer(counts, json, ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@campaigns.command("report")
+def report(name: str, json: JsonOption = False) -> None:
+    """Sends, deliveries, opens, clicks, conversions, revenue and uplift over the control arm."""
+    with workspace() as ws:
+        result = ws.activation.report(name)
+    if json:
+        print_json(result)
+        return
+    for key in ("sends", "delivered", "dead", "opens", "clicks", "conversions", "revenue"):
+        console.print(f"{key:>12}: {result[key]}")
+    console.print(f"{'rate':>12}: {_pct(result['rate'])} vs control {_pct(result['control_rate'])}")
+    if result["difference"] is not None:
+        console.print(
+            f"{'difference':>12}: {result['difference']:+.2%} "
+            f"(95% CI {result['ci_low']:+.2%} to {result['ci_high']:+.2%}), uplift {_pct(result['uplift'])}"
+        )
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2%}"
+
+
+def _answer(result: Any, json: bool, text: str) -> None:
+    if json:
+        print_json(result)
+    else:
+        console.print(text)

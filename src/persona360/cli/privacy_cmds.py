@@ -1,0 +1,114 @@
+"""``consent``: show and change a person's consent; ``audit``: the audit trail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from persona360.cli.state import console, fail, print_json, workspace
+from persona360.privacy import CHANNELS, PURPOSES
+
+consent = typer.Typer(help="A person's consent: show it, grant or withdraw a purpose.", no_args_is_help=True)
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+IdentifierArg = Annotated[str, typer.Argument(help="KIND:VALUE (email:jane@example.org) or a bare email/phone.")]
+PurposeOption = Annotated[str, typer.Option("--purpose", help=f"One of: {', '.join(PURPOSES)}.")]
+ChannelOption = Annotated[str | None, typer.Option("--channel", help=f"One of: {', '.join(CHANNELS)} (default: all).")]
+BasisOption = Annotated[str, typer.Option("--basis", help="Legal basis: consent, contract, legitimate_interest...")]
+ExpiresOption = Annotated[str | None, typer.Option("--expires", help="When the grant lapses (YYYY-MM-DD, UTC).")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(consent, name="consent")
+    app.command("audit")(audit)
+
+
+@consent.command("grant")
+def grant(
+    identifier: IdentifierArg,
+    purpose: PurposeOption,
+    channel: ChannelOption = None,
+    basis: BasisOption = "consent",
+    expires: ExpiresOption = None,
+) -> None:
+    """Record that the person granted a purpose (on a channel, or on all)."""
+    _change(identifier, purpose, channel, True, basis, expires)
+
+
+@consent.command("withdraw")
+def withdraw(
+    identifier: IdentifierArg,
+    purpose: PurposeOption,
+    channel: ChannelOption = None,
+    basis: BasisOption = "consent",
+) -> None:
+    """Record that the person withdrew a purpose (on a channel, or on all)."""
+    _change(identifier, purpose, channel, False, basis, None)
+
+
+@consent.command("show")
+def show(
+    identifier: IdentifierArg,
+    history: Annotated[bool, typer.Option("--history", help="Every change, newest first.")] = False,
+    json: JsonOption = False,
+) -> None:
+    """Show the person's current consent per purpose and channel."""
+    with workspace() as ws:
+        profile_id = ws.privacy.profile_of(identifier)
+        rows = ws.privacy.consent(profile_id, history=history)
+        ws.privacy.audit("cli", "consent.read", f"profile:{profile_id}")
+    if json:
+        print_json({"profile_id": profile_id, "consent": rows})
+        return
+    table = Table(
+        "purpose", "channel", "granted", "basis", "source", "changed", "expires", title=f"profile {profile_id}"
+    )
+    for row in rows:
+        table.add_row(
+            row["purpose"],
+            row["channel"] or "all",
+            "yes" if row["granted"] else "no",
+            row["basis"],
+            row["source"],
+            str(row["changed_at"]),
+            str(row["expires_at"] or "-"),
+        )
+    console.print(table)
+
+
+def audit(
+    limit: Annotated[int, typer.Option("--limit", help="How many entries, newest first.")] = 50,
+    target: Annotated[str | None, typer.Option("--target", help="Only entries about this (profile:42).")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Show the audit trail: who read or changed whose data, newest first."""
+    with workspace() as ws:
+        rows = ws.privacy.audit_log(limit, target)
+    if json:
+        print_json(rows)
+        return
+    table = Table("id", "when", "actor", "action", "target", "detail")
+    for row in rows:
+        detail = "" if row["detail"] is None else str(row["detail"])
+        table.add_row(str(row["audit_id"]), str(row["logged_at"]), row["actor"], row["action"], row["target"], detail)
+    console.print(table)
+
+
+def _change(identifier: str, purpose: str, channel: str | None, granted: bool, basis: str, expires: str | None) -> None:
+    with workspace() as ws:
+        profile_id = ws.privacy.profile_of(identifier)
+        ws.privacy.change(profile_id, purpose, channel, granted=granted, basis=basis, expires_at=_date(expires))
+    verb = "granted" if granted else "withdrawn"
+    console.print(f"{purpose} ({channel or 'all channels'}) {verb} for profile {profile_id}.")
+
+
+def _date(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"--expires {text!r} is not a date: write YYYY-MM-DD")
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,79 @@
+"""``resolve`` and ``review``: probabilistic matching and its review queue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from persona360.cli.state import console, print_json, workspace
+
+review = typer.Typer(help="Decide the pairs `resolve` was not sure about.", no_args_is_help=True)
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("resolve")(resolve)
+    app.add_typer(review, name="review")
+
+
+def resolve(
+    train: Annotated[
+        bool, typer.Option("--train", help="Estimate the model from the data first (500+ profiles).")
+    ] = False,
+    json: JsonOption = False,
+) -> None:
+    """Match profiles that share no identifier: merge sure pairs, queue likely ones."""
+    with workspace() as ws:
+        report = ws.resolution.resolve(train=train)
+    if json:
+        print_json(report.as_dict())
+        return
+    console.print(
+        f"Compared {report.records} profiles{' (trained)' if report.trained else ''}: "
+        f"{report.candidates} candidate pairs, {report.merged} merged, {report.queued} queued for review, "
+        f"{report.skipped} decided before."
+    )
+
+
+@review.command("list")
+def list_pairs(
+    status: Annotated[str, typer.Option(help="pending, accepted, rejected, merged or all.")] = "pending",
+    limit: int = 50,
+    json: JsonOption = False,
+) -> None:
+    """List pairs waiting for a decision (or decided ones, with --status)."""
+    with workspace() as ws:
+        rows = ws.resolution.pairs(None if status == "all" else status, limit)
+    if json:
+        print_json(rows)
+        return
+    table = Table("id", "probability", "a", "b", "status", "strongest reasons")
+    for row in rows:
+        weights = sorted(row["explanation"]["match_weights"].items(), key=lambda kv: -abs(kv[1]))[:3]
+        table.add_row(
+            str(row["pair_id"]),
+            f"{row['probability']:.3f}",
+            f"{row['a_kind']}:{row['a_value']} (#{row['a_profile']})",
+            f"{row['b_kind']}:{row['b_value']} (#{row['b_profile']})",
+            row["status"],
+            ", ".join(f"{name} {weight:+.1f}" for name, weight in weights),
+        )
+    console.print(table)
+
+
+@review.command("accept")
+def accept(pair_id: Annotated[int, typer.Argument(help="Pair id from `review list`.")]) -> None:
+    """Merge the two profiles of a pair (undo with `persona360 unmerge`)."""
+    with workspace() as ws:
+        profile_id = ws.resolution.accept(pair_id)
+    console.print(f"Merged into profile {profile_id}.")
+
+
+@review.command("reject")
+def reject(pair_id: Annotated[int, typer.Argument(help="Pair id from `review list`.")]) -> None:
+    """Keep the two profiles apart; the pair is never proposed again."""
+    with workspace() as ws:
+        ws.resolution.reject(pair_id)
+    console.print(f"Rejected pair {pair_id}.")

@@ -1,0 +1,144 @@
+"""``surveys``: define surveys, answer them, make one-click links and read reports."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from persona360.cli.state import console, fail, print_json, workspace
+from persona360.errors import SurveyError
+from persona360.surveys import load_survey
+
+surveys = typer.Typer(help="Surveys whose answers become profile traits; NPS reports.", no_args_is_help=True)
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+Identifier = Annotated[str, typer.Option("--identifier", help="Who answers: email:x@y, user_id:U or anonymous_id:A.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(surveys, name="surveys")
+
+
+@surveys.command("create")
+def create(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Survey definition (.json/.yaml).")],
+    json: JsonOption = False,
+) -> None:
+    """Create or replace a survey from a JSON or YAML file."""
+    with workspace() as ws:
+        survey = ws.surveys.create(load_survey(file))
+    if json:
+        print_json(survey)
+    else:
+        console.print(f"Survey [bold]{survey['id']}[/] saved with {len(survey['questions'])} questions.")
+
+
+@surveys.command("list")
+def list_surveys(json: JsonOption = False) -> None:
+    """List surveys with their number of questions and respondents."""
+    with workspace() as ws:
+        rows = ws.surveys.list()
+    if json:
+        print_json(rows)
+        return
+    table = Table("id", "name", "questions", "respondents", "updated")
+    for row in rows:
+        table.add_row(
+            row["survey_id"], row["name"], str(row["questions"]), str(row["respondents"]), str(row["updated_at"])[:19]
+        )
+    console.print(table)
+
+
+@surveys.command("show")
+def show(survey_id: str, json: JsonOption = False) -> None:
+    """Show a survey's questions and the trait each one feeds."""
+    with workspace() as ws:
+        survey = ws.surveys.show(survey_id)
+    if json:
+        print_json(survey)
+        return
+    console.print(f"[bold]{survey['name']}[/] ({survey['id']}), {survey['respondents']} respondents")
+    table = Table("question", "kind", "trait", "allowed")
+    for q in survey["questions"]:
+        allowed = ", ".join(q["choices"]) if q["choices"] else ("" if q["min"] is None else f"{q['min']}-{q['max']}")
+        table.add_row(q["id"], q["kind"], q["trait"], allowed)
+    console.print(table)
+
+
+@surveys.command("answer")
+def answer(
+    survey_id: str,
+    answers: Annotated[str, typer.Argument(help="JSON object, e.g. '{\"rating\": 4}'.")],
+    identifier: Identifier,
+    json: JsonOption = False,
+) -> None:
+    """Record one person's answers (their traits land on the profile at once)."""
+    with workspace() as ws:
+        result = ws.surveys.answer(survey_id, _identifier(identifier), _json_arg(answers))
+    if json:
+        print_json(result)
+    else:
+        console.print(f"Recorded on profile {result['profile_id']}: {result['traits']}")
+
+
+@surveys.command("link")
+def link(
+    survey_id: str,
+    question: str,
+    answer: Annotated[str, typer.Argument(help="The answer the link gives (JSON or plain text).")],
+    identifier: Identifier,
+    base_url: Annotated[str, typer.Option(help="Public URL of the server.")] = "",
+    json: JsonOption = False,
+) -> None:
+    """Print a signed one-click link that answers QUESTION with ANSWER (for email)."""
+    with workspace() as ws:
+        token = ws.surveys.link(survey_id, question, _answer_value(answer), _identifier(identifier))
+        base = base_url or f"http://{ws.settings.host}:{ws.settings.port}"
+    url = f"{base.rstrip('/')}/v1/surveys/{survey_id}/a?token={token}"
+    if json:
+        print_json({"survey": survey_id, "question": question, "token": token, "url": url})
+    else:
+        console.print(url, soft_wrap=True)
+
+
+@surveys.command("report")
+def report(
+    survey_id: str,
+    segment: Annotated[str | None, typer.Option(help="Only members of this segment.")] = None,
+    json: JsonOption = False,
+) -> None:
+    """NPS, choice counts, scale means and free-text themes of a survey."""
+    with workspace() as ws:
+        result = ws.surveys.report(survey_id, segment)
+    if json:
+        print_json(result)
+        return
+    console.print(f"[bold]{result['survey']}[/]" + (f" in segment {segment}" if segment else ""))
+    for q in result["questions"]:
+        console.print(f"\n[bold]{q['question']}[/] ({q['kind']}), {q['responses']} responses")
+        console.print({k: v for k, v in q.items() if k not in ("question", "kind", "responses")})
+
+
+def _identifier(text: str) -> tuple[str, str]:
+    kind, _, value = text.partition(":")
+    if not value:
+        fail(f"--identifier must be KIND:VALUE (e.g. email:jane@example.org), not {text!r}")
+    return kind, value
+
+
+def _json_arg(text: str) -> dict[str, Any]:
+    try:
+        value = jsonlib.loads(text)
+    except jsonlib.JSONDecodeError as error:
+        raise SurveyError(f"answers are not valid JSON: {error}", field="answers") from None
+    return value if isinstance(value, dict) else {}
+
+
+def _answer_value(text: str) -> Any:
+    try:
+        return jsonlib.loads(text)
+    except jsonlib.JSONDecodeError:
+        return text

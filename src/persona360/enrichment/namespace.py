@@ -1,0 +1,76 @@
+"""``ws.enrichment``: run providers over profiles, list the built-in providers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from persona360.enrichment.provider import Provider
+from persona360.enrichment.registry import BUILTIN_PROVIDERS, builtin_provider
+from persona360.enrichment.run import EnrichmentReport, run_enrichment
+
+if TYPE_CHECKING:
+    from persona360.workspace import Workspace
+
+
+class EnrichmentAPI:
+    """``ws.enrichment``: traits inferred from what profiles hold, stored as events."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+
+    def providers(self) -> dict[str, tuple[str, ...]]:
+        """Each built-in provider's name and the traits it may infer."""
+        region = self._ws.settings.default_region
+        return {name: builtin_provider(name, region).traits for name in BUILTIN_PROVIDERS}
+
+    def provider(self, name: str) -> Provider:
+        """The built-in provider called ``name``."""
+        return builtin_provider(name, self._ws.settings.default_region)
+
+    def run(
+        self,
+        provider: str | Provider | Sequence[str | Provider] | None = None,
+        profile_ids: Sequence[int] | None = None,
+        segment: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> EnrichmentReport:
+        """Infer traits for profiles and store them as events of ``enrich.NAME`` sources.
+
+        Profiles whose person has not allowed ``enrichment`` are skipped when the
+        workspace has a privacy room; a trait any other source observed is never
+        written. Shown traits from ``enrich.`` sources are marked ``inferred``.
+
+        Args:
+            provider: a built-in provider's name, a :class:`Provider`, a list of
+                either, or None for every built-in provider.
+            profile_ids: only these profiles (merged-away ids are followed).
+            segment: only the members of this segment (ignored with ``profile_ids``).
+            progress: called with (profiles done, profiles to do).
+
+        Returns:
+            An :class:`EnrichmentReport` (counts of profiles and traits written).
+
+        Raises:
+            NotFoundError: an unknown provider, profile or segment.
+
+        Example:
+            >>> from persona360 import Workspace
+            >>> ws = Workspace.open(":memory:")
+            >>> _ = ws.access.add_source("shop")
+            >>> _ = ws.ingest.send("shop", [{"type": "identify", "userId": "u1",
+            ...     "traits": {"firstName": "Olena"}}])
+            >>> ws.privacy.grant(ws.profiles.find("user_id", "u1"), "enrichment")
+            >>> ws.enrichment.run("name").traits_written
+            1
+        """
+        return run_enrichment(
+            self._ws, self._resolve(provider), profile_ids=profile_ids, segment=segment, progress=progress
+        )
+
+    def _resolve(self, provider: str | Provider | Sequence[str | Provider] | None) -> list[Provider]:
+        if provider is None:
+            provider = list(BUILTIN_PROVIDERS)
+        if isinstance(provider, str | Provider):
+            provider = [provider]
+        return [self.provider(item) if isinstance(item, str) else item for item in provider]

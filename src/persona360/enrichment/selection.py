@@ -1,0 +1,100 @@
+"""Which profiles a run enriches, and what each provider may read of one profile.
+
+Everything here goes through the public functions of ``ws.profiles``,
+``ws.segments`` and ``ws.privacy``; the enrichment room reads no tables itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from persona360.enrichment.provider import INFERRED_SOURCE_PREFIX, ProfileView
+
+if TYPE_CHECKING:
+    from persona360.workspace import Workspace
+
+log = logging.getLogger(__name__)
+_PAGE = 1000
+# How many recent events are read for context.ip and context.userAgent.
+RECENT_EVENTS = 100
+
+
+def select_profiles(ws: Workspace, profile_ids: Sequence[int] | None, segment: str | None) -> list[int]:
+    """The live ids to enrich. the given ids, a segment's members, or every profile."""
+    if profile_ids is not None:
+        return sorted({ws.profiles.resolve(profile_id) for profile_id in profile_ids})
+    if segment is not None:
+        return _segment_members(ws, segment)
+    return _all_profiles(ws)
+
+
+def consented(ws: Workspace, profile_ids: list[int]) -> tuple[list[int], bool]:
+    """The ids whose person allows ``enrichment``, and whether consent was checked.
+
+    Without a privacy room (``ws.privacy``) every id is kept and a warning is logged.
+    """
+    privacy = getattr(ws, "privacy", None)
+    if privacy is None:
+        log.warning("enrichment consent unchecked: this workspace has no privacy room (ws.privacy)")
+        return profile_ids, False
+    allowed = privacy.may_many(profile_ids, "enrichment")
+    return [profile_id for profile_id in profile_ids if profile_id in allowed], True
+
+
+def load_view(ws: Workspace, profile_id: int, *, with_events: bool = True) -> ProfileView:
+    """What providers may read of one profile, as of now.
+
+    Without ``with_events`` the view has no ``ips``/``user_agents`` and its
+    ``last_event_at`` is the profile's ``last_seen``.
+    """
+    traits = ws.profiles.traits(profile_id, now=ws.clock.now())
+    events = ws.profiles.timeline(profile_id, limit=RECENT_EVENTS)["events"] if with_events else []
+    return ProfileView(
+        profile_id=profile_id,
+        traits={name: trait["value"] for name, trait in traits.items()},
+        inferred=frozenset(name for name, trait in traits.items() if is_inferred_source(trait["source"])),
+        observed=frozenset(
+            name
+            for name, trait in traits.items()
+            if any(not is_inferred_source(value["source"]) for value in trait["values"])
+        ),
+        identifiers=tuple((row["kind"], row["value"]) for row in ws.profiles.identifiers(profile_id)),
+        ips=_distinct(event["context"].get("ip") for event in events),
+        user_agents=_distinct(event["context"].get("userAgent") for event in events),
+        last_event_at=events[0]["timestamp"] if events else _last_seen(ws, profile_id),
+    )
+
+
+def _last_seen(ws: Workspace, profile_id: int) -> Any:
+    rows: Any = ws.profiles.list_ids([profile_id])
+    return rows[0]["last_seen"] if rows else None
+
+
+def is_inferred_source(source: str | None) -> bool:
+    """Whether ``source`` is an enrichment provider's (``enrich.NAME``)."""
+    return bool(source) and str(source).startswith(INFERRED_SOURCE_PREFIX)
+
+
+def _distinct(values: Any) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(value for value in values if isinstance(value, str) and value))
+
+
+def _segment_members(ws: Workspace, segment: str) -> list[int]:
+    ids: list[int] = []
+    while True:
+        page = ws.segments.members(segment, limit=_PAGE, offset=len(ids))["members"]
+        ids.extend(int(row["profile_id"]) for row in page)
+        if len(page) < _PAGE:
+            return ids
+
+
+def _all_profiles(ws: Workspace) -> list[int]:
+    # first_seen does not move while the run writes (its events are the newest).
+    ids: list[int] = []
+    while True:
+        page = ws.profiles.list(limit=_PAGE, offset=len(ids), sort="first_seen")
+        ids.extend(int(row["profile_id"]) for row in page)
+        if len(page) < _PAGE:
+            return sorted(ids)

@@ -1,0 +1,92 @@
+"""Persona cards as Markdown or JSON documents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+
+def model_age(stored: dict[str, Any], now: datetime, stale_days: int) -> dict[str, Any]:
+    """How old a stored model is and whether it should be rebuilt."""
+    days = (now - stored["built_at"]).total_seconds() / 86400
+    return {"age_days": round(days, 1), "stale": days > stale_days, "stale_after_days": stale_days}
+
+
+def export_json(stored: dict[str, Any], age: dict[str, Any]) -> str:
+    """The model's cards, report and age as one JSON document."""
+    document = {
+        "version": stored["version"],
+        "built_at": stored["built_at"].isoformat(),
+        "customers": stored["profiles"],
+        **age,
+        "report": stored["report"],
+        "personas": stored["cards"],
+    }
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
+
+
+def export_markdown(stored: dict[str, Any], age: dict[str, Any]) -> str:
+    """The cards as a Markdown document, one section per persona."""
+    stale = " **(stale: rebuild with `persona360 personas build`)**" if age["stale"] else ""
+    lines = [
+        f"# Personas (model v{stored['version']})",
+        "",
+        f"Built {stored['built_at']:%Y-%m-%d %H:%M} UTC from {stored['profiles']} customers; "
+        f"{age['age_days']} days old{stale}.",
+    ]
+    for card in stored["cards"]:
+        lines += ["", *card_markdown(card)]
+    return "\n".join(lines) + "\n"
+
+
+def card_markdown(card: dict[str, Any]) -> list[str]:
+    """One persona card as Markdown lines."""
+    lines = [
+        f"## {card['persona']}. {card['name']}",
+        "",
+        card["avatar_svg"],
+        "",
+        f"*{card['description']}*",
+        "",
+        f"- **Size:** {card['size']} customers ({card['share']:.1%}), "
+        f"{card['revenue_share']:.1%} of revenue; {card['close_profiles']} close to the centre",
+        f"- **Archetypes:** {_archetypes(card)}",
+        f"- **Best send hour:** {_hour(card['best_send_hour'])}",
+        f"- **Behaviour:** {_pairs(card['behaviour'])}",
+        f"- **Channels:** {_pairs(card['channels'])}",
+        f"- **Stability:** {_stability(card['stability'])}",
+        "",
+        "| feature | persona | everyone | ratio | z |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {row['feature']} | {row['persona']} | {row['base']} | {row['ratio']} | {row['z']:+} |"
+        for row in card["distinguishing"]
+    ]
+    if card["triggers"]:
+        lines += ["", "**Triggers:** " + "; ".join(card["triggers"])]
+    if card["offers"]:
+        lines += ["", "**Offers:** " + "; ".join(card["offers"])]
+    return lines
+
+
+def _archetypes(card: dict[str, Any]) -> str:
+    if not card["archetypes"]:
+        return "none fits"
+    return ", ".join(f"{m['archetype']} ({m['confidence']:.0%})" for m in card["archetypes"])
+
+
+def _hour(hour: int | None) -> str:
+    return "unknown" if hour is None else f"{hour:02d}:00 UTC"
+
+
+def _pairs(values: dict[str, float]) -> str:
+    return ", ".join(f"{name.replace('_', ' ')} {value:g}" for name, value in values.items())
+
+
+def _stability(stability: dict[str, Any]) -> str:
+    if stability["jaccard"] is None:
+        return "not checked"
+    return f"Jaccard {stability['jaccard']:.2f}" + (" (unstable)" if stability["unstable"] else "")

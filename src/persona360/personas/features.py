@@ -1,0 +1,221 @@
+"""Behaviour features per customer, computed in one DuckDB query.
+
+Customers are profiles with at least one order. Every feature is a number per profile;
+a value that cannot be computed (no tracked orders, fewer than three orders for a
+regularity, no predictions) is NULL in SQL and becomes the median plus a ``*_missing``
+flag in :func:`feature_matrix`, so that missingness is explicit, never silently zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from persona360.store.database import Database
+
+# Skewed amounts are clustered on a log scale (their raw values stay on the cards).
+LOG_FEATURES = ("frequency", "monetary", "aov", "views_per_order", "reviews_per_order", "tenure_days", "clv")
+# Kept on the frame for the cards, never clustered on.
+Columns = dict[str, list[Any]]
+CARD_ONLY = ("profile_id", "usual_hour", "revenue", "category_shares")
+TOP_CATEGORIES = 6
+
+_FEATURES_SQL = """
+WITH buyers AS (
+    SELECT profile_id, orders_count, revenue, avg_order_value, first_seen, last_order_at
+    FROM profiles WHERE orders_count >= $min_orders),
+ev AS (
+    SELECT i.profile_id, e.event, e."timestamp" AS ts, e.properties, e.context
+    FROM events e JOIN identifiers i ON i.identifier_id = e.anchor_id
+    JOIN buyers b ON b.profile_id = i.profile_id
+    WHERE e.type IN ('track', 'page', 'screen')),
+ord AS (
+    SELECT i.profile_id, o.ordered_at FROM orders o
+    JOIN identifiers i ON i.identifier_id = o.anchor_id JOIN buyers b ON b.profile_id = i.profile_id),
+gaps AS (
+    SELECT profile_id, epoch(ordered_at - lag(ordered_at) OVER (
+        PARTITION BY profile_id ORDER BY ordered_at)) / 86400.0 AS gap FROM ord),
+regularity AS (
+    SELECT profile_id, stddev_samp(gap) / nullif(avg(gap), 0) AS gap_cv
+    FROM gaps WHERE gap IS NOT NULL GROUP BY profile_id HAVING count(gap) >= 2),
+completed AS (SELECT profile_id, properties FROM ev WHERE event = 'Order Completed'),
+order_stats AS (
+    SELECT profile_id,
+        avg(CASE WHEN coalesce(TRY_CAST(properties ->> 'discount' AS DOUBLE), 0) > 0
+                   OR coalesce((properties ->> 'coupon'), '') <> '' THEN 1.0 ELSE 0.0 END) AS discount_share,
+        avg(CASE WHEN TRY_CAST(properties ->> 'gift_wrap' AS BOOLEAN) THEN 1.0 ELSE 0.0 END) AS gift_share
+    FROM completed GROUP BY profile_id),
+items AS (
+    SELECT profile_id, item.brand AS brand, item.category AS category, item.product_id AS product_id
+    FROM (SELECT profile_id, unnest(from_json(properties -> 'products',
+        '[{"product_id": "VARCHAR", "brand": "VARCHAR", "category": "VARCHAR"}]')) AS item FROM completed)),
+brands AS (
+    SELECT profile_id, max(n) / sum(n) AS top_brand_share
+    FROM (SELECT profile_id, brand, count(*)::DOUBLE AS n FROM items GROUP BY profile_id, brand) GROUP BY profile_id),
+repeats AS (
+    SELECT profile_id, 1.0 - count(DISTINCT product_id) / count(*)::DOUBLE AS repeat_item_share
+    FROM items GROUP BY profile_id),
+categories AS (
+    SELECT profile_id, map_from_entries(list({'k': category, 'v': n / total})) AS category_shares
+    FROM (SELECT *, sum(n) OVER (PARTITION BY profile_id) AS total
+          FROM (SELECT profile_id, category, count(*)::DOUBLE AS n FROM items
+                WHERE category IS NOT NULL GROUP BY profile_id, category)) GROUP BY profile_id),
+sessions AS (
+    SELECT profile_id, count(*) AS n_sessions,
+        avg(CASE WHEN (context -> 'device' ->> 'type') = 'mobile' THEN 1.0 ELSE 0.0 END) AS mobile_share,
+        avg(CASE WHEN (context -> 'app') IS NOT NULL THEN 1.0 ELSE 0.0 END) AS app_share,
+        avg(CASE WHEN (context -> 'campaign' ->> 'medium') = 'social' THEN 1.0 ELSE 0.0 END) AS social_share,
+        avg(CASE WHEN (context -> 'campaign' ->> 'medium') = 'email' THEN 1.0 ELSE 0.0 END) AS email_share,
+        avg(CASE WHEN (context -> 'campaign' ->> 'medium') = 'cpc' THEN 1.0 ELSE 0.0 END) AS paid_share,
+        mode(hour(timezone('UTC', ts))) AS usual_hour
+    FROM ev WHERE event = 'Product List Viewed' GROUP BY profile_id),
+counts AS (
+    SELECT profile_id,
+        count(*) FILTER (WHERE event = 'Product Viewed') AS views,
+        count(*) FILTER (WHERE event = 'Reviews Read') AS reviews,
+        count(*) FILTER (WHERE event IN ('Product Shared', 'Referral Sent')) AS shares
+    FROM ev GROUP BY profile_id),
+traits AS (
+    SELECT profile_id,
+        max(TRY_CAST(value ->> '$' AS TIMESTAMPTZ)) FILTER (WHERE name = 'createdAt') AS created_at,
+        max(CASE WHEN (value ->> '$') IN ('true', 'yes', '1') THEN 1.0 WHEN (value ->> '$') IN ('false', 'no', '0')
+            THEN 0.0 END) FILTER (WHERE name = 'loyaltyMember') AS loyalty_member,
+        max(TRY_CAST(value ->> '$' AS DOUBLE)) FILTER (WHERE name = 'emailOpens')
+            / nullif(max(TRY_CAST(value ->> '$' AS DOUBLE)) FILTER (WHERE name = 'emailSends'), 0)
+            AS email_open_rate
+    FROM profile_traits WHERE name IN ('createdAt', 'loyaltyMember', 'emailOpens', 'emailSends')
+    GROUP BY profile_id)
+SELECT b.profile_id,
+    epoch($now - b.last_order_at) / 86400.0 AS recency_days,
+    b.orders_count::DOUBLE AS frequency,
+    coalesce(b.revenue, 0) AS monetary,
+    b.avg_order_value AS aov,
+    r.gap_cv,
+    os.discount_share, os.gift_share, br.top_brand_share, rp.repeat_item_share,
+    coalesce(c.views, 0) / b.orders_count::DOUBLE AS views_per_order,
+    coalesce(c.reviews, 0) / b.orders_count::DOUBLE AS reviews_per_order,
+    coalesce(c.shares, 0) / nullif(c.views, 0)::DOUBLE AS share_rate,
+    s.mobile_share, s.app_share, s.social_share, s.email_share, s.paid_share,
+    epoch($now - coalesce(t.created_at, b.first_seen)) / 86400.0 AS tenure_days,
+    t.loyalty_member, t.email_open_rate,
+    p.clv, p.churn_risk,
+    coalesce(b.revenue, 0) AS revenue, s.usual_hour, cat.category_shares
+FROM buyers b
+LEFT JOIN regularity r USING (profile_id) LEFT JOIN order_stats os USING (profile_id)
+LEFT JOIN brands br USING (profile_id) LEFT JOIN repeats rp USING (profile_id)
+LEFT JOIN categories cat USING (profile_id) LEFT JOIN sessions s USING (profile_id)
+LEFT JOIN counts c USING (profile_id) LEFT JOIN traits t USING (profile_id)
+LEFT JOIN profile_predictions p USING (profile_id)
+ORDER BY b.profile_id
+"""
+
+
+_COLUMN_NAMES = (
+    "profile_id", "recency_days", "frequency", "monetary", "aov", "gap_cv", "discount_share", "gift_share",
+    "top_brand_share", "repeat_item_share", "views_per_order", "reviews_per_order", "share_rate", "mobile_share",
+    "app_share", "social_share", "email_share", "paid_share", "tenure_days", "loyalty_member", "email_open_rate",
+    "clv", "churn_risk", "revenue", "usual_hour", "category_shares",
+)  # fmt: skip
+
+
+def features_sql() -> str:
+    """The query behind :func:`read_features` (parameters ``$now``, ``$min_orders``)."""
+    return _FEATURES_SQL
+
+
+def read_features(db: Database, now: datetime, min_orders: int = 1) -> Columns:
+    """One row per customer: the raw features, None where unknown, as columns."""
+    # Rows, not Arrow: Database.query_arrow warns on DuckDB 2 (see predict/purchases.py, #6).
+    rows = db.query_dicts(_FEATURES_SQL, {"now": now, "min_orders": min_orders})
+    names = rows[0].keys() if rows else _COLUMN_NAMES
+    return {name: [row[name] for row in rows] for name in names}
+
+
+def keep_rows(columns: Columns, keep: list[bool]) -> Columns:
+    """The rows of ``columns`` where ``keep`` is true."""
+    return {name: [v for v, k in zip(values, keep, strict=True) if k] for name, values in columns.items()}
+
+
+@dataclass
+class FeatureMatrix:
+    """The numbers k-means sees, and how they were made from the raw features."""
+
+    profile_ids: np.ndarray
+    names: list[str]
+    values: np.ndarray  # after imputation and log transforms
+    raw: np.ndarray  # after imputation, before log transforms (what cards report)
+    imputed: dict[str, float]
+    revenue: np.ndarray
+    usual_hour: np.ndarray
+
+
+def feature_matrix(
+    table: Columns, names: list[str] | None = None, imputed: dict[str, float] | None = None
+) -> FeatureMatrix:
+    """Impute missing values with the median (or given values), flag them, log skewed amounts.
+
+    Args:
+        table: the output of :func:`read_features`.
+        names: a stored model's feature list, to score new profiles the same way.
+        imputed: that model's medians.
+    """
+    wanted = [n.removeprefix("category:") for n in names or [] if n.startswith("category:")]
+    columns = _numeric_columns(table) | _category_columns(table, wanted if names is not None else None)
+    fill = dict(imputed or {})
+    out: dict[str, np.ndarray] = {}
+    for name, column in columns.items():
+        missing = np.isnan(column)
+        if name not in fill:
+            if missing.all():
+                continue
+            fill[name] = float(np.median(column[~missing]))
+        out[name] = np.where(missing, fill[name], column)
+        out[f"{name}_missing"] = missing.astype(float)
+    if names is None:
+        names = [n for n in out if not n.endswith("_missing") or 0 < out[n].sum() < len(out[n])]
+    raw = np.column_stack([out[n] for n in names]) if names else np.zeros((len(table["profile_id"]), 0))
+    return FeatureMatrix(
+        profile_ids=np.asarray(table["profile_id"], dtype=np.int64),
+        names=list(names),
+        values=transform(raw, list(names)),
+        raw=raw,
+        imputed={n: fill[n] for n in names if n in fill},
+        revenue=_floats(table["revenue"]),
+        usual_hour=_floats(table["usual_hour"]),
+    )
+
+
+def transform(raw: np.ndarray, names: list[str]) -> np.ndarray:
+    """The log transform of the skewed columns (``log1p``, negatives clipped to zero)."""
+    values = raw.copy()
+    for index, name in enumerate(names):
+        if name in LOG_FEATURES:
+            values[:, index] = np.log1p(np.clip(values[:, index], 0, None))
+    return values
+
+
+def _numeric_columns(table: Columns) -> dict[str, np.ndarray]:
+    return {name: _floats(values) for name, values in table.items() if name not in CARD_ONLY}
+
+
+def _category_columns(table: Columns, wanted: list[str] | None) -> dict[str, np.ndarray]:
+    """The shop's most bought categories (or ``wanted``), one share column each (``category:NAME``)."""
+    rows = [dict(m) if m else {} for m in table["category_shares"]]
+    if wanted is None:
+        totals: dict[str, float] = {}
+        for row in rows:
+            for name, share in row.items():
+                totals[name] = totals.get(name, 0.0) + share
+        wanted = sorted(sorted(totals, key=lambda name: (-totals[name], name))[:TOP_CATEGORIES])
+    bought = np.array([bool(row) for row in rows], dtype=bool)
+    return {
+        f"category:{name}": np.where(bought, np.array([row.get(name, 0.0) for row in rows], dtype=float), np.nan)
+        for name in wanted
+    }
+
+
+def _floats(values: list[Any]) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)

@@ -1,0 +1,93 @@
+"""Reading and writing persona model versions and their assignments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import orjson
+import pyarrow as pa
+
+from persona360.store.database import Database
+
+_LATEST = "SELECT max(version) FROM persona_models"
+
+
+def next_version(db: Database) -> int:
+    """The number the next model gets (1 for the first)."""
+    return int(db.scalar(_LATEST) or 0) + 1
+
+
+def save_model(
+    db: Database,
+    version: int,
+    built_at: datetime,
+    model: dict[str, Any],
+    report: dict[str, Any],
+    cards: list[dict[str, Any]],
+    assignments: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """Store one version: the model, its report and cards, and every customer's persona."""
+    profile_ids, labels, distances = assignments
+    table = pa.table(
+        {
+            "version": pa.array(np.full(len(profile_ids), version), pa.int32()),
+            "profile_id": pa.array(profile_ids, pa.int64()),
+            "persona": pa.array(labels, pa.int32()),
+            "distance": pa.array(distances, pa.float64()),
+        }
+    )
+    with db.transaction() as tx:
+        tx.execute(
+            "INSERT INTO persona_models VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            [version, built_at, model["k"], len(profile_ids), _json(model), _json(report), _json(cards)],
+        )
+        tx.register("__p360__persona_assignments", table)
+        tx.execute("INSERT INTO persona_assignments SELECT * FROM __p360__persona_assignments")
+        tx.unregister("__p360__persona_assignments")
+
+
+def load_model(db: Database, version: int | None = None) -> dict[str, Any] | None:
+    """A stored version (the latest when ``version`` is None), or None when there is none."""
+    rows = db.query(
+        "SELECT version, built_at, k, profiles, model, report, cards FROM persona_models "
+        f"WHERE version = coalesce($1, ({_LATEST}))",
+        [version],
+    )
+    if not rows:
+        return None
+    number, built_at, k, profiles, model, report, cards = rows[0]
+    return {
+        "version": number,
+        "built_at": built_at,
+        "k": k,
+        "profiles": profiles,
+        "model": orjson.loads(model),
+        "report": orjson.loads(report),
+        "cards": orjson.loads(cards),
+    }
+
+
+def versions(db: Database) -> list[dict[str, Any]]:
+    """Every stored version, newest first (without the model bodies)."""
+    return db.query_dicts("SELECT version, built_at, k, profiles FROM persona_models ORDER BY version DESC")
+
+
+def assignments(db: Database, version: int) -> dict[int, int]:
+    """Map profile id -> persona number in ``version``."""
+    rows = db.query("SELECT profile_id, persona FROM persona_assignments WHERE version = $1", [version])
+    return {int(profile): int(persona) for profile, persona in rows}
+
+
+def persona_of(db: Database, profile_id: int) -> tuple[int, int] | None:
+    """(version, persona) of a profile in the latest model, if it was assigned."""
+    rows = db.query(
+        f"SELECT version, persona FROM persona_assignments WHERE version = ({_LATEST}) AND profile_id = $1",
+        [profile_id],
+    )
+    return (int(rows[0][0]), int(rows[0][1])) if rows else None
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()

@@ -1,0 +1,189 @@
+"""The consent ledger: derived from events by a writer fact hook, read by ``may``.
+
+Consent lives per identifier (anchor), appended in event order, and is joined to
+``identifiers`` for the profile, so merges and unmerges need no rewrite and a
+rebuild re-derives the ledger from the events.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from persona360.ingest.record import EventRecord
+from persona360.privacy.purposes import ConsentFact, check_purpose, facts_from_payload
+from persona360.store.database import Database, Transaction
+
+CONSENT_TYPE = "consent"
+_TS = pa.timestamp("us", "UTC")
+
+
+def consent_record(
+    identifier: tuple[str, str],
+    fact: ConsentFact,
+    source_id: int,
+    actor: str,
+) -> EventRecord:
+    """The system-source event that records an admin's consent change."""
+    check_purpose(fact.purpose, fact.channel)
+    return EventRecord(
+        message_id=f"consent-{uuid.uuid4()}",
+        source_id=source_id,
+        type=CONSENT_TYPE,
+        timestamp=fact.changed_at,
+        received_at=fact.changed_at,
+        identifiers=[identifier],
+        reason="manual_consent",
+        extra={
+            "purpose": fact.purpose,
+            "channel": fact.channel,
+            "granted": fact.granted,
+            "basis": fact.basis,
+            "expires_at": fact.expires_at.isoformat() if fact.expires_at else None,
+            "actor": actor,
+        },
+    )
+
+
+class ConsentLedger:
+    """The fact hook that appends consent rows, and the queries that read them.
+
+    Args:
+        db: the workspace database.
+        system_source_id: the source whose ``consent`` events are admin decisions.
+        default_allow: purposes allowed when no live decision exists.
+    """
+
+    def __init__(self, db: Database, system_source_id: int, default_allow: Iterable[str]) -> None:
+        self.db = db
+        self.system_source_id = system_source_id
+        self.default_allow = frozenset(default_allow)
+
+    # -- writing (inside the writer's transaction) --------------------------------
+    def __call__(self, tx: Transaction, records: list[EventRecord], anchors: list[int], seqs: list[int]) -> None:
+        rows = [
+            row
+            for record, anchor, seq in zip(records, anchors, seqs, strict=True)
+            for row in self._rows(record, anchor, seq)
+        ]
+        if not rows:
+            return
+        names: dict[int, str] = dict(tx.fetchall("SELECT source_id, name FROM sources"))
+        tx.register("__p360__consent", _ledger_table(rows, names))
+        tx.execute(_LEDGER_INSERT)
+        tx.unregister("__p360__consent")
+
+    def _rows(self, record: EventRecord, anchor: int, seq: int) -> list[_Row]:
+        if record.type != CONSENT_TYPE:
+            facts = facts_from_payload(record.traits, record.context, record.timestamp)
+            return [_Row(anchor, seq, fact, record.source_id) for fact in facts]
+        if record.source_id != self.system_source_id:
+            return []
+        extra = record.extra
+        expires = datetime.fromisoformat(extra["expires_at"]) if extra.get("expires_at") else None
+        fact = ConsentFact(
+            extra["purpose"], extra["channel"], bool(extra["granted"]), extra["basis"], record.timestamp, expires
+        )
+        return [_Row(anchor, seq, fact, record.source_id, str(extra.get("actor", "")), always=True)]
+
+    # -- reading -------------------------------------------------------------------
+    def allowed(self, profile_ids: Sequence[int], purpose: str, channel: str | None, now: datetime) -> set[int]:
+        """The profiles among ``profile_ids`` whose live consent allows ``purpose``."""
+        check_purpose(purpose, channel)
+        params = {
+            "ids": list(profile_ids),
+            "purpose": purpose,
+            "channel": channel,
+            "now": now,
+            "default": purpose in self.default_allow,
+        }
+        return {int(row[0]) for row in self.db.query(_ALLOWED_SQL, params)}
+
+    def current(self, profile_id: int) -> list[dict[str, Any]]:
+        """The latest decision per (purpose, channel) of a profile, expired ones included."""
+        return self.db.query_dicts(
+            "SELECT * FROM consent_current WHERE profile_id = ? ORDER BY purpose, channel NULLS FIRST",
+            [profile_id],
+        )
+
+    def history(self, profile_id: int) -> list[dict[str, Any]]:
+        """Every consent decision of a profile, newest first."""
+        return self.db.query_dicts(
+            "SELECT c.purpose, c.channel, c.granted, c.basis, c.source, c.changed_at, c.expires_at "
+            "FROM consent_ledger c JOIN identifiers i ON i.identifier_id = c.anchor_id "
+            "WHERE i.profile_id = ? ORDER BY c.changed_at DESC, c.seq DESC",
+            [profile_id],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    anchor: int
+    seq: int
+    fact: ConsentFact
+    source_id: int
+    actor: str = ""
+    always: bool = False  # admin changes are kept even when they repeat the last one
+
+
+def _ledger_table(rows: list[_Row], names: dict[int, str]) -> pa.Table:
+    def source(row: _Row) -> str:
+        name = names.get(row.source_id, str(row.source_id))
+        return f"{name}:{row.actor}" if row.actor else name
+
+    return pa.table(
+        {
+            "anchor_id": pa.array([r.anchor for r in rows], pa.int64()),
+            "purpose": pa.array([r.fact.purpose for r in rows], pa.string()),
+            "channel": pa.array([r.fact.channel for r in rows], pa.string()),
+            "granted": pa.array([r.fact.granted for r in rows], pa.bool_()),
+            "basis": pa.array([r.fact.basis for r in rows], pa.string()),
+            "source": pa.array([source(r) for r in rows], pa.string()),
+            "changed_at": pa.array([r.fact.changed_at for r in rows], _TS),
+            "expires_at": pa.array([r.fact.expires_at for r in rows], _TS),
+            "seq": pa.array([r.seq for r in rows], pa.int64()),
+            "always": pa.array([r.always for r in rows], pa.bool_()),
+        }
+    )
+
+
+# A customer's consent repeats on every call (Segment sends it in each context): a row is
+# appended only when it changes the latest decision for its key. Admin changes always are.
+_LEDGER_INSERT = """
+INSERT INTO consent_ledger
+WITH batch AS (
+    SELECT *, lag(granted) OVER w AS prev_granted, row_number() OVER w AS pos
+    FROM __p360__consent
+    WINDOW w AS (PARTITION BY anchor_id, purpose, channel ORDER BY seq)),
+latest AS (
+    SELECT anchor_id, purpose, channel, granted FROM consent_ledger
+    QUALIFY row_number() OVER (PARTITION BY anchor_id, purpose, channel ORDER BY changed_at DESC, seq DESC) = 1)
+SELECT b.anchor_id, b.purpose, b.channel, b.granted, b.basis, b.source, b.changed_at, b.expires_at, b.seq
+FROM batch b LEFT JOIN latest l
+    ON l.anchor_id = b.anchor_id AND l.purpose = b.purpose AND l.channel IS NOT DISTINCT FROM b.channel
+WHERE b.always
+   OR (b.pos = 1 AND l.granted IS DISTINCT FROM b.granted)
+   OR (b.pos > 1 AND b.prev_granted IS DISTINCT FROM b.granted)
+ORDER BY b.seq
+"""
+
+# The latest live decision for (purpose, channel) or (purpose, any channel) wins; with
+# none, the purpose's default. Only profiles the workspace holds come back.
+_ALLOWED_SQL = """
+WITH ids AS (SELECT DISTINCT unnest($ids::BIGINT[]) AS profile_id),
+live AS (SELECT DISTINCT profile_id FROM identifiers WHERE profile_id IN (SELECT profile_id FROM ids)),
+decided AS (
+    SELECT i.profile_id, c.granted FROM consent_ledger c
+    JOIN identifiers i ON i.identifier_id = c.anchor_id
+    WHERE i.profile_id IN (SELECT profile_id FROM ids) AND c.purpose = $purpose
+      AND (c.channel IS NULL OR c.channel = $channel)
+      AND (c.expires_at IS NULL OR c.expires_at > $now)
+    QUALIFY row_number() OVER (PARTITION BY i.profile_id ORDER BY c.changed_at DESC, c.seq DESC) = 1)
+SELECT l.profile_id FROM live l LEFT JOIN decided d USING (profile_id)
+WHERE coalesce(d.granted, $default)
+"""

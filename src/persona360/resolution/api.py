@@ -1,0 +1,136 @@
+"""``ws.resolution``: probabilistic matching of profiles, and the review queue.
+
+Pairs at or above ``resolution_upper`` are merged at once, as merge events with the
+reason ``probabilistic`` (so ``persona360 unmerge`` undoes them like any merge);
+pairs between ``resolution_lower`` and ``resolution_upper`` wait in the review
+queue. Every pair is remembered, so a rejected or unmerged pair is never proposed
+again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from persona360.errors import IdentityError
+from persona360.identity.actions import merge_record
+from persona360.resolution import queue
+from persona360.resolution.queue import PairRow
+
+if TYPE_CHECKING:
+    from persona360.resolution.model import ScoredPair
+    from persona360.workspace import Workspace
+
+_KEYS = "SELECT identifier_id, kind, value, profile_id FROM identifiers WHERE identifier_id IN (SELECT unnest(?))"
+
+
+@dataclass(frozen=True)
+class ResolveReport:
+    """What one ``resolve`` run did."""
+
+    records: int
+    candidates: int
+    merged: int
+    queued: int
+    skipped: int
+    trained: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ResolutionAPI:
+    """``ws.resolution``: find profiles of one person that no shared identifier joined."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+
+    def resolve(self, *, train: bool = False, actor: str = "resolve") -> ResolveReport:
+        """Score every profile against its blocked neighbours; merge or queue the likely ones.
+
+        Args:
+            train: estimate the model's u and m from the data first (needs at least
+                ``MIN_RECORDS_TO_TRAIN`` profiles; smaller workspaces use priors).
+            actor: who the merge events and decisions are attributed to.
+
+        Returns:
+            Counts of records compared, candidate pairs, merges, queued pairs and
+            pairs skipped because they were decided before.
+        """
+        from persona360.resolution.model import MIN_RECORDS_TO_TRAIN, score_pairs
+        from persona360.resolution.records import load_records
+
+        records = load_records(self._ws.db)
+        anchors = {r.profile_id: r.anchor_id for r in records}
+        pairs = score_pairs(records, train=train, threshold=self._ws.settings.resolution_lower)
+        known = queue.known_profile_pairs(self._ws.db)
+        fresh = [p for p in pairs if frozenset((p.a_profile, p.b_profile)) not in known]
+        upper = self._ws.settings.resolution_upper
+        merged = self._merge([p for p in fresh if p.probability >= upper], anchors, actor)
+        queued = self._queue([p for p in fresh if p.probability < upper], anchors)
+        trained = train and len(records) >= MIN_RECORDS_TO_TRAIN
+        return ResolveReport(len(records), len(pairs), merged, queued, len(pairs) - len(fresh), trained)
+
+    def pairs(self, status: str | None = "pending", limit: int = 50) -> list[dict[str, Any]]:
+        """Stored pairs (``pending`` by default; ``None`` for all), most likely first."""
+        return queue.list_pairs(self._ws.db, status, limit)
+
+    def accept(self, pair_id: int, actor: str = "cli") -> int:
+        """Merge the two profiles of a pending pair; return the profile id."""
+        pair = self._pending(pair_id)
+        detail = {"probability": pair["probability"], "pair_id": pair_id}
+        record = self._merge_record((pair["a_kind"], pair["a_value"]), (pair["b_kind"], pair["b_value"]), actor, detail)
+        self._ws.ingest.write([record])
+        queue.decide(self._ws.db, pair_id, "accepted", self._ws.clock.now(), actor)
+        graph = self._ws.writer.graph
+        return graph.profile_of(graph.identifier_id(record.identifiers[0]) or 0)
+
+    def reject(self, pair_id: int, actor: str = "cli") -> None:
+        """Reject a pending pair: it stays apart and is never proposed again."""
+        self._pending(pair_id)
+        queue.decide(self._ws.db, pair_id, "rejected", self._ws.clock.now(), actor)
+
+    def _pending(self, pair_id: int) -> dict[str, Any]:
+        pair = queue.get_pair(self._ws.db, pair_id)
+        if pair["status"] != "pending":
+            raise IdentityError(f"review pair {pair_id} is already {pair['status']}: only pending pairs are decided")
+        return pair
+
+    def _merge_record(self, a: tuple[str, str], b: tuple[str, str], actor: str, detail: dict[str, object]) -> Any:
+        now = self._ws.clock.now()
+        return merge_record(a, b, self._ws.system_source.source_id, now, actor, "probabilistic", detail)
+
+    def _keys(self, ids: Sequence[int]) -> dict[int, tuple[str, str, int]]:
+        rows = self._ws.db.query(_KEYS, [list(ids)])
+        return {int(i): (str(kind), str(value), int(profile)) for i, kind, value, profile in rows}
+
+    def _merge(self, pairs: list[ScoredPair], anchors: dict[int, int], actor: str) -> int:
+        if not pairs:
+            return 0
+        keys = self._keys([anchors[p.a_profile] for p in pairs] + [anchors[p.b_profile] for p in pairs])
+        records, rows = [], []
+        for pair in pairs:
+            a, b = keys[anchors[pair.a_profile]], keys[anchors[pair.b_profile]]
+            detail = {"probability": round(pair.probability, 6), "weights": pair.weights}
+            records.append(self._merge_record(a[:2], b[:2], actor, detail))
+            rows.append(self._row(pair, anchors, "merged"))
+        self._ws.ingest.write(records)
+        queue.add_pairs(self._ws.db, rows, self._ws.clock.now(), actor)
+        return len(records)
+
+    def _queue(self, pairs: list[ScoredPair], anchors: dict[int, int]) -> int:
+        keys = self._keys([anchors[p.a_profile] for p in pairs] + [anchors[p.b_profile] for p in pairs])
+        # An automatic merge above may already have joined both sides.
+        rows = [
+            self._row(p, anchors, "pending")
+            for p in pairs
+            if keys[anchors[p.a_profile]][2] != keys[anchors[p.b_profile]][2]
+        ]
+        queue.add_pairs(self._ws.db, rows, self._ws.clock.now(), "resolve")
+        return len(rows)
+
+    @staticmethod
+    def _row(pair: ScoredPair, anchors: dict[int, int], status: str) -> PairRow:
+        explanation = {"match_weights": pair.weights, "profiles": [pair.a_profile, pair.b_profile]}
+        return PairRow(anchors[pair.a_profile], anchors[pair.b_profile], pair.probability, explanation, status)

@@ -1,0 +1,95 @@
+"""The ``resolution_pairs`` table: proposed, accepted, rejected and merged pairs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from persona360.errors import NotFoundError
+from persona360.store.database import Database
+
+_DECIDED_PROFILE_PAIRS = """
+SELECT a.profile_id, b.profile_id FROM resolution_pairs p
+JOIN identifiers a ON a.identifier_id = p.a_identifier_id
+JOIN identifiers b ON b.identifier_id = p.b_identifier_id
+"""
+
+_LIST = """
+SELECT p.pair_id, p.status, p.probability, p.explanation, p.created_at, p.decided_at, p.decided_by,
+       a.kind AS a_kind, a.value AS a_value, a.profile_id AS a_profile,
+       b.kind AS b_kind, b.value AS b_value, b.profile_id AS b_profile
+FROM resolution_pairs p
+JOIN identifiers a ON a.identifier_id = p.a_identifier_id
+JOIN identifiers b ON b.identifier_id = p.b_identifier_id
+"""
+
+
+@dataclass(frozen=True)
+class PairRow:
+    """A pair to store: the two profiles' anchor identifiers and the model's verdict."""
+
+    a_identifier_id: int
+    b_identifier_id: int
+    probability: float
+    explanation: dict[str, Any]
+    status: str
+
+
+def known_profile_pairs(db: Database) -> set[frozenset[int]]:
+    """The current profiles of every pair ever stored, whatever its status.
+
+    A candidate between two of these profiles is not proposed again.
+    """
+    return {frozenset(row) for row in db.query(_DECIDED_PROFILE_PAIRS) if row[0] != row[1]}
+
+
+def add_pairs(db: Database, rows: list[PairRow], now: datetime, actor: str) -> None:
+    """Store ``rows``; merged ones are decided at once by ``actor``."""
+    with db.transaction() as tx:
+        first = int(tx.fetchone("SELECT coalesce(max(pair_id), 0) + 1 FROM resolution_pairs")[0])  # type: ignore[index]
+        for offset, row in enumerate(rows):
+            decided = row.status != "pending"
+            tx.execute(
+                "INSERT INTO resolution_pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    first + offset,
+                    row.a_identifier_id,
+                    row.b_identifier_id,
+                    row.probability,
+                    json.dumps(row.explanation),
+                    row.status,
+                    now,
+                    now if decided else None,
+                    actor if decided else None,
+                ],
+            )
+
+
+def list_pairs(db: Database, status: str | None = "pending", limit: int = 50) -> list[dict[str, Any]]:
+    """Stored pairs with both sides' identifiers, most likely first."""
+    where = "WHERE p.status = ?" if status else ""
+    params: list[Any] = [status] if status else []
+    rows = db.query_dicts(f"{_LIST} {where} ORDER BY p.probability DESC, p.pair_id LIMIT ?", [*params, limit])
+    for row in rows:
+        row["explanation"] = json.loads(row["explanation"])
+    return rows
+
+
+def get_pair(db: Database, pair_id: int) -> dict[str, Any]:
+    """One stored pair; raises NotFoundError when there is none."""
+    rows = db.query_dicts(f"{_LIST} WHERE p.pair_id = ?", [pair_id])
+    if not rows:
+        raise NotFoundError(f"no review pair {pair_id}: see `persona360 review list`")
+    rows[0]["explanation"] = json.loads(rows[0]["explanation"])
+    return rows[0]
+
+
+def decide(db: Database, pair_id: int, status: str, now: datetime, actor: str) -> None:
+    """Mark a pending pair ``accepted`` or ``rejected``."""
+    with db.transaction() as tx:
+        tx.execute(
+            "UPDATE resolution_pairs SET status = ?, decided_at = ?, decided_by = ? WHERE pair_id = ?",
+            [status, now, actor, pair_id],
+        )

@@ -1,0 +1,86 @@
+"""The surveys room's tables (migration ``surveys_1`` in ``store/tables/enrichment.py``).
+
+``surveys`` holds definitions. ``survey_answers`` is derived from ``Survey Answered``
+events by a writer fact hook, keyed by (anchor, survey, question): answering again
+replaces the row, and a rebuild re-derives it from the events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from persona360.errors import NotFoundError
+from persona360.ingest.record import EventRecord
+from persona360.store.database import Database, Transaction
+from persona360.surveys.answers import ANSWERED
+from persona360.surveys.definitions import SurveySpec
+
+_UPSERT = (
+    "INSERT INTO survey_answers VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (anchor_id, survey_id, question) DO UPDATE SET "
+    "answer = excluded.answer, answered_at = excluded.answered_at, seq = excluded.seq"
+)
+
+
+def save_survey(db: Database, spec: SurveySpec, now: datetime) -> None:
+    """Insert or replace a survey definition (its answers are kept)."""
+    with db.transaction() as tx:
+        tx.execute(
+            "INSERT INTO surveys VALUES (?, ?, ?, ?, ?) ON CONFLICT (survey_id) DO UPDATE SET "
+            "name = excluded.name, definition = excluded.definition, updated_at = excluded.updated_at",
+            [spec.id, spec.name, spec.model_dump_json(), now, now],
+        )
+
+
+def read_survey(db: Database, survey_id: str) -> SurveySpec:
+    """The survey ``survey_id``; :class:`NotFoundError` naming the known ones otherwise."""
+    rows = db.query("SELECT definition FROM surveys WHERE survey_id = ?", [survey_id])
+    if not rows:
+        known = ", ".join(row["survey_id"] for row in list_surveys(db)) or "none yet"
+        raise NotFoundError(f"no survey {survey_id!r}; known surveys: {known}")
+    return SurveySpec.model_validate_json(rows[0][0])
+
+
+def list_surveys(db: Database) -> list[dict[str, Any]]:
+    """Every survey with its question count and how many people answered it."""
+    return db.query_dicts(
+        "SELECT s.survey_id, s.name, len(CAST(json_extract(s.definition, '$.questions') AS JSON[])) "
+        "AS questions, count(DISTINCT a.anchor_id) AS respondents, s.created_at, s.updated_at "
+        "FROM surveys s LEFT JOIN survey_answers a USING (survey_id) "
+        "GROUP BY ALL ORDER BY s.survey_id"
+    )
+
+
+def answer_rows(db: Database, survey_id: str, question: str | None = None) -> list[dict[str, Any]]:
+    """Stored answers of a survey (optionally one question), oldest first, answers decoded."""
+    rows = db.query_dicts(
+        "SELECT anchor_id, question, answer, answered_at FROM survey_answers "
+        "WHERE survey_id = ? AND (CAST(? AS VARCHAR) IS NULL OR question = ?) ORDER BY seq",
+        [survey_id, question, question],
+    )
+    for row in rows:
+        row["answer"] = orjson.loads(row["answer"])
+    return rows
+
+
+def record_answers(
+    tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int], seqs: Sequence[int]
+) -> None:
+    """Writer fact hook: keep the latest answer per (anchor, survey, question)."""
+    for record, anchor, seq in zip(records, anchors, seqs, strict=True):
+        fact = _answer_fact(record)
+        if fact is not None:
+            tx.execute(_UPSERT, [anchor, *fact, record.timestamp, seq])
+
+
+def _answer_fact(record: EventRecord) -> tuple[str, str, str] | None:
+    if record.type != "track" or record.event != ANSWERED:
+        return None
+    survey, question = record.properties.get("survey"), record.properties.get("question")
+    if not isinstance(survey, str) or not isinstance(question, str) or "answer" not in record.properties:
+        return None
+    return survey, question, orjson.dumps(record.properties["answer"]).decode()

@@ -1,0 +1,57 @@
+"""``persona360 templates preview`` and ``campaigns create/send/report`` on a workspace file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import typer
+from typer.testing import CliRunner
+
+from integration.activation.conftest import Inbox
+from integration.segments.clocked import at
+from persona360 import Workspace
+from persona360.cli import activation_cmds
+from persona360.cli.state import STATE
+from persona360.clock import FixedClock
+from persona360.segments.definitions import SegmentSpec
+
+
+def cli(db: Path, *args: str) -> Any:
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    activation_cmds.register(app)
+    STATE.db = db
+    try:
+        return CliRunner().invoke(app, list(args))
+    finally:
+        STATE.db = None
+
+
+def test_preview_create_send_report(
+    workspace: Workspace, clock: FixedClock, tmp_path: Path, smtp: Inbox, monkeypatch: Any
+) -> None:
+    workspace.access.add_source("web")
+    workspace.ingest.send(
+        "web", [at(clock, type="identify", userId="u1", traits={"email": "a@x.org", "name": "Ірина"})]
+    )
+    profile_id = workspace.profiles.find("user_id", "u1")
+    workspace.privacy.grant(profile_id, "marketing", "email")
+    workspace.segments.create(SegmentSpec("all", "event_count >= 1"))
+    db = Path(workspace.settings.db)
+    workspace.close()
+    template = tmp_path / "hello.j2"
+    template.write_text("Subject: Привіт\n\n{{ g('Дорогий', 'Дорога', 'Привіт,') }} {{ greeting() }}!\n")
+    monkeypatch.setenv("PERSONA360_SMTP_PORT", str(smtp.port))
+
+    shown = cli(db, "templates", "preview", str(template), str(profile_id), "--json")
+    assert shown.exit_code == 0, shown.output
+    assert orjson.loads(shown.stdout) == {"subject": "Привіт", "text": "Дорога Ірина!", "traits_used": ["name"]}
+    made = cli(db, "campaigns", "create", "hi", "--segment", "all", "--template", str(template), "--control-share", "0")
+    assert made.exit_code == 0, made.output
+    sent = cli(db, "campaigns", "send", "hi", "--json")
+    assert sent.exit_code == 0, sent.output
+    assert orjson.loads(sent.stdout)["sent"] == 1 and len(smtp.messages) == 1
+    report = cli(db, "campaigns", "report", "hi")
+    assert report.exit_code == 0 and "delivered: 1" in report.stdout

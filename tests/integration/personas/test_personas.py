@@ -1,0 +1,167 @@
+"""Personas on a small demo shop: the planted archetypes come back, with full cards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from persona360 import Workspace
+from persona360.cli import personas_cmds
+from persona360.cli.state import STATE
+from persona360.clock import FixedClock
+from persona360.demo import DemoSpec, generate_shop
+from persona360.demo.pipeline import load_without_server
+from persona360.personas import DiscoveryOptions, PersonaDiscoveryError, assign_profiles
+from persona360.personas.persistence import assignments
+from persona360.personas.recovery import score_recovery
+from persona360.settings import Settings, load_settings
+
+SPEC = DemoSpec(customers=600, days=90, seed=7)
+END = SPEC.end
+PROFILING = ["transactional", "analytics", "profiling"]
+OPTIONS = DiscoveryOptions(k_min=5, k_max=9, bootstraps=3, seed=0)
+
+
+@dataclass
+class Shop:
+    settings: Settings
+    truth: Path
+    built: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Shop:
+    folder = tmp_path_factory.mktemp("personas")
+    manifest = generate_shop(SPEC, folder / "shop")
+    settings = load_settings(db=folder / "ws.duckdb", consent_default_allow=PROFILING)
+    with Workspace(settings, FixedClock(END), create=True) as ws:
+        load_without_server(ws, manifest)
+        built = ws.personas.build(OPTIONS)
+    return Shop(settings, manifest.path("truth.parquet"), built)
+
+
+@pytest.fixture
+def ws(shop: Shop) -> Iterator[Workspace]:
+    with Workspace(shop.settings, FixedClock(END + timedelta(days=2))) as workspace:
+        yield workspace
+
+
+def test_planted_archetypes_are_recovered(shop: Shop, ws: Workspace) -> None:
+    score = score_recovery(ws.db, shop.truth, shop.built["version"])
+    assert score["profiles"] > 300
+    # a random assignment scores about 0; the behaviour clusters score far above it
+    assert score["ari"] > 0.45, score
+    named = {card["archetypes"][0]["archetype"] for card in shop.built["cards"] if card["archetypes"]}
+    assert len(named) >= 5, named
+    agree = [
+        card for card in shop.built["cards"]
+        if card["archetypes"] and score["personas"][card["persona"]]["archetype"] == card["archetypes"][0]["archetype"]
+    ]  # fmt: skip
+    assert sum(c["size"] for c in agree) > 0.6 * shop.built["profiles"]
+
+
+def test_cards_are_complete(shop: Shop) -> None:
+    cards = shop.built["cards"]
+    assert sum(c["size"] for c in cards) == shop.built["profiles"]
+    assert sum(c["revenue_share"] for c in cards) == pytest.approx(1.0, abs=0.01)
+    for card in cards:
+        assert card["name"] and card["description"] and card["avatar_svg"].startswith("<svg")
+        assert len(card["distinguishing"]) == 5 and all("z" in row for row in card["distinguishing"])
+        assert {"frequency", "aov", "discount_share"} <= set(card["behaviour"])
+        assert {"mobile_share", "social_share"} <= set(card["channels"])
+        assert card["best_send_hour"] is None or 0 <= card["best_send_hour"] < 24
+        assert 0 < card["close_profiles"] <= card["size"] and len(card["exemplars"]) <= 3
+        assert card["stability"]["jaccard"] is not None
+        if card["archetypes"]:
+            assert card["triggers"] and card["offers"]
+    assert len({c["name"] for c in cards}) == len(cards)
+    report = shop.built["report"]
+    assert report["consent"] == {"checked": True, "excluded": 0}
+    assert set(report["silhouettes"]) == {str(k) for k in range(5, 10)}
+    assert 0 <= report["stability"]["ari_mean"] <= 1
+
+
+def test_read_back_show_and_export(shop: Shop, ws: Workspace) -> None:
+    listed = ws.personas.list()
+    assert [row["persona"] for row in listed] == list(range(shop.built["k"]))
+    card = ws.personas.show(listed[0]["name"].upper())
+    assert card["persona"] == 0 and card["age_days"] == 2.0 and card["stale"] is False
+    assert ws.personas.show("v1-p1")["persona"] == 1
+    with pytest.raises(LookupError, match="no persona 'nobody'"):
+        ws.personas.show("nobody")
+    document = orjson.loads(ws.personas.export("json"))
+    assert len(document["personas"]) == shop.built["k"]
+    assert "## 0. " in ws.personas.export("md")
+    some_profile = shop.built["cards"][0]["exemplars"][0]
+    assert ws.personas.of_profile(some_profile) == {"version": 1, "persona": 0, "name": listed[0]["name"]}
+
+
+def test_nearest_centroid_scoring_matches_the_stored_assignment(shop: Shop, ws: Workspace) -> None:
+    stored = ws.personas.latest(shop.built["version"])
+    assert stored is not None
+    profile_ids, labels = assign_profiles(stored, ws, END)
+    expected = assignments(ws.db, shop.built["version"])
+    assert np.mean([expected[int(p)] == label for p, label in zip(profile_ids, labels, strict=True)]) > 0.99
+
+
+def test_the_persona_trait_is_published(shop: Shop, ws: Workspace) -> None:
+    assert shop.built["trait_profiles"] == shop.built["profiles"]
+    card = shop.built["cards"][0]
+    assert ws.segments.computed_of(card["exemplars"][0])["persona"] == card["name"]
+    members = ws.db.scalar(
+        "SELECT count(*) FROM seg_traits WHERE name = 'persona' AND value_text = ?", [card["name"]]
+    )  # what a segment `persona = "..."` reads, once the catalogue lists published traits
+    assert abs(members - card["size"]) <= max(2, card["size"] // 100)
+    assert ws.personas.publish() == shop.built["profiles"]
+
+
+def test_without_profiling_consent_nobody_is_clustered(shop: Shop) -> None:
+    # a shop that asks for profiling consent instead of relying on legitimate interest
+    settings = load_settings(db=shop.settings.db, consent_default_allow=["transactional", "analytics"])
+    with Workspace(settings, FixedClock(END)) as ws, pytest.raises(PersonaDiscoveryError, match="profiling"):
+        ws.personas.build(OPTIONS)
+
+
+def test_cli(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERSONA360_CONSENT_DEFAULT_ALLOW", orjson.dumps(PROFILING).decode())
+    built = orjson.loads(cli(shop.settings.db, "build", "--k", "7", "--bootstraps", "0", "--json").stdout)
+    assert built["k"] == 7 and built["version"] >= 2
+    listed = cli(shop.settings.db, "list")
+    assert listed.exit_code == 0 and "customers" in listed.stdout
+    shown = cli(shop.settings.db, "show", "0")
+    assert shown.exit_code == 0 and "Best send hour" in shown.stdout
+    exported = cli(shop.settings.db, "export", "--format", "json")
+    assert len(orjson.loads(exported.stdout)["personas"]) == 7
+    bad = cli(shop.settings.db, "export", "--format", "pdf")
+    assert bad.exit_code == 1
+
+
+def cli(db: Path, *args: str) -> Any:
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    personas_cmds.register(app)
+    STATE.db = db
+    try:
+        return CliRunner().invoke(app, ["personas", *args])
+    finally:
+        STATE.db = None
+
+
+def test_an_empty_workspace_says_what_to_do(tmp_path: Path) -> None:
+    with Workspace(
+        load_settings(db=tmp_path / "empty.duckdb"), FixedClock(datetime(2026, 1, 1, tzinfo=UTC)), create=True
+    ) as ws:
+        assert ws.personas.latest() is None
+        with pytest.raises(LookupError, match="personas build"):
+            ws.personas.list()
+        with pytest.raises(PersonaDiscoveryError, match="load orders first"):
+            ws.personas.build(OPTIONS)

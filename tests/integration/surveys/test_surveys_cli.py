@@ -1,0 +1,44 @@
+"""The ``surveys`` commands, run in-process through Typer's runner on a real file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from integration.surveys.conftest import DELIVERY
+from persona360.cli import app
+
+RUNNER = CliRunner()
+
+
+def run(db: Path, *args: str) -> Any:
+    done = RUNNER.invoke(app, ["--db", str(db), *args, "--json"])
+    assert done.exit_code == 0, done.output
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_create_list_show_answer_link_report(tmp_path: Path) -> None:
+    db, file = tmp_path / "ws.duckdb", tmp_path / "delivery.json"
+    file.write_text(json.dumps(DELIVERY))
+    RUNNER.invoke(app, ["--db", str(db), "init"])
+    assert run(db, "surveys", "create", str(file))["id"] == "post-delivery"
+    assert [row["survey_id"] for row in run(db, "surveys", "list")] == ["post-delivery"]
+    assert run(db, "surveys", "show", "post-delivery")["questions"][0]["trait"] == "delivery_rating"
+    answered = run(db, "surveys", "answer", "post-delivery", '{"recommend": 10}', "--identifier", "user_id:u1")
+    assert answered["traits"] == {"nps_score": 10}
+    link = run(db, "surveys", "link", "post-delivery", "size", "41", "--identifier", "email:a@b.org")
+    assert link["url"].endswith(f"/v1/surveys/post-delivery/a?token={link['token']}")
+    report = run(db, "surveys", "report", "post-delivery")
+    assert next(q for q in report["questions"] if q["question"] == "recommend")["nps"] == 100.0
+
+
+def test_a_bad_file_names_the_field(tmp_path: Path) -> None:
+    db, file = tmp_path / "ws.duckdb", tmp_path / "bad.yaml"
+    file.write_text("id: x\nname: X\nquestions:\n  - {id: q, text: Q, kind: scale, min: 3, max: 1, trait: t}\n")
+    RUNNER.invoke(app, ["--db", str(db), "init"])
+    done = RUNNER.invoke(app, ["--db", str(db), "surveys", "create", str(file)])
+    assert done.exit_code == 1
+    assert "questions[0] (q)" in done.output and "min < max" in done.output
