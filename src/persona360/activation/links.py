@@ -7,13 +7,9 @@ URL the message did not contain (no open redirect).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from typing import Any
 
-import orjson
-
+from persona360.access.signed import ForgedTokenError, MalformedTokenError, sign, unsign
 from persona360.errors import Persona360Error
 
 
@@ -21,32 +17,19 @@ class BadTokenError(ValueError, Persona360Error):
     """A tracking token is malformed or its signature does not match."""
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def sign_token(secret: str, payload: dict[str, Any]) -> str:
     """A token carrying ``payload`` that only ``secret`` can have made."""
-    body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
-    mac = hmac.new(secret.encode(), body, hashlib.sha256).digest()[:16]
-    return f"{_b64(body)}.{_b64(mac)}"
+    return sign(secret.encode(), payload)
 
 
 def read_token(secret: str, token: str) -> dict[str, Any]:
     """The payload of a token made by :func:`sign_token`; raise :class:`BadTokenError` otherwise."""
     try:
-        body_text, mac_text = token.split(".", 1)
-        body, mac = _unb64(body_text), _unb64(mac_text)
-    except ValueError as error:
+        payload = unsign(secret.encode(), token)
+    except MalformedTokenError as error:
         raise BadTokenError(f"tracking token {token[:20]!r} is malformed") from error
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).digest()[:16]
-    if not hmac.compare_digest(mac, expected):
-        raise BadTokenError("tracking token signature does not match")
-    payload = orjson.loads(body)
+    except ForgedTokenError as error:
+        raise BadTokenError("tracking token signature does not match") from error
     if not isinstance(payload, dict) or not isinstance(payload.get("m"), int):
         raise BadTokenError("tracking token carries no message id")
     return payload
