@@ -2,4 +2,7 @@
 
 from persona360.cli import main
 
-main()
+# Guarded: worker processes started with "spawn" (the demo generator's) import the main
+# module again, and must not run the command line a second time.
+if __name__ == "__main__":
+    main()

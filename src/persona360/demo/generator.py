@@ -1,16 +1,25 @@
 """``generate_shop``: simulate every person and write the shop's exports and the truth.
 
 People are simulated one at a time from their own random streams and their records are
-streamed out, so memory does not grow with the number of customers.
+streamed out, so memory does not grow with the number of customers. Each person depends
+only on ``(seed, index)``, so large shops are split into contiguous ranges of people
+simulated by worker processes (one per core); the shards are joined into the same bytes
+one process would write.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import queue
 import random
+import shutil
+import traceback
 from pathlib import Path
 from typing import Any
 
 from persona360.demo import exports
+from persona360.demo.assemble import assemble
 from persona360.demo.calendar import DAY, ShopCalendar, build_calendar
 from persona360.demo.catalogue import Catalogue, build_catalogue
 from persona360.demo.dirt import gmail_variant
@@ -19,7 +28,7 @@ from persona360.demo.identifiers import record_id
 from persona360.demo.journeys import Order, Plan, Planner
 from persona360.demo.manifest import Manifest
 from persona360.demo.names import LocalePools, build_pools
-from persona360.demo.outputs import Outputs
+from persona360.demo.outputs import Outputs, ShardCounts
 from persona360.demo.people import Person, build_person
 from persona360.demo.segment import SessionWriter, iso
 from persona360.demo.spec import DemoSpec
@@ -42,13 +51,23 @@ class Shop:
         return build_person(self.spec, self.pools, self.catalogue, index)
 
 
-def generate_shop(spec: DemoSpec, out_dir: Path, progress: Progress | None = None) -> Manifest:
+# Below this many people per process, starting a worker (imports, name pools) costs more
+# than it saves.
+PEOPLE_PER_WORKER = 4_000
+_STAGE = "simulate people"
+
+
+def generate_shop(
+    spec: DemoSpec, out_dir: Path, progress: Progress | None = None, workers: int | None = None
+) -> Manifest:
     """Simulate ``spec.customers`` people and write what the shop's systems know of them.
 
     Args:
         spec: the shop to simulate; the same spec always writes byte-identical files.
         out_dir: folder for the files (created; files already there are replaced).
         progress: called as ``progress(stage, done, total)`` to drive progress bars.
+        workers: processes to simulate people in; by default one per core for large
+            shops and one for small ones. The files do not depend on it.
 
     Returns:
         The manifest of files written, with the column mapping to import each one.
@@ -59,16 +78,101 @@ def generate_shop(spec: DemoSpec, out_dir: Path, progress: Progress | None = Non
         >>> manifest.file("orders.csv").mapping["customer_id"]
         'id:shop'
     """
-    shop = Shop(spec)
-    outputs = Outputs(spec, Path(out_dir))
-    step = max(1, spec.customers // 200)
-    for index in range(spec.customers):
-        simulate(shop, index, outputs)
-        if progress and ((index + 1) % step == 0 or index + 1 == spec.customers):
-            progress("simulate people", index + 1, spec.customers)
-    manifest = outputs.finish(progress)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work = out_dir / ".demo-spool"
+    shutil.rmtree(work, ignore_errors=True)
+    ranges = shard_ranges(spec.customers, workers or default_workers(spec.customers))
+    shards = [work / f"shard-{n:03d}" for n in range(len(ranges))]
+    if len(ranges) == 1:
+        counts = simulate_range(spec, 0, spec.customers, shards[0], progress)
+    else:
+        counts = _simulate_in_processes(spec, ranges, shards, progress)
+    manifest = assemble(spec, out_dir, shards, counts, progress)
+    shutil.rmtree(work, ignore_errors=True)
     manifest.write()
     return manifest
+
+
+def default_workers(customers: int) -> int:
+    return max(1, min(os.cpu_count() or 1, customers // PEOPLE_PER_WORKER))
+
+
+def shard_ranges(customers: int, shards: int) -> list[tuple[int, int]]:
+    """Split people ``0..customers`` into at most ``shards`` contiguous, non-empty ranges."""
+    shards = max(1, min(shards, customers))
+    bounds = [customers * n // shards for n in range(shards + 1)]
+    return [(bounds[n], bounds[n + 1]) for n in range(shards)]
+
+
+def simulate_range(
+    spec: DemoSpec, first: int, stop: int, work_dir: Path, progress: Progress | None = None
+) -> ShardCounts:
+    """Simulate people ``first..stop`` into one shard's work folder."""
+    shop = Shop(spec)
+    outputs = Outputs(spec, work_dir)
+    step = max(1, spec.customers // 200)
+    for index in range(first, stop):
+        simulate(shop, index, outputs)
+        done = index + 1 - first
+        if progress and (done % step == 0 or index + 1 == stop):
+            progress(_STAGE, done, stop - first)
+    return outputs.close()
+
+
+def _simulate_in_processes(
+    spec: DemoSpec, ranges: list[tuple[int, int]], shards: list[Path], progress: Progress | None
+) -> ShardCounts:
+    # spawn, not fork: the caller may run threads (progress bars, a server) that a forked
+    # child would inherit half-way through.
+    context = multiprocessing.get_context("spawn")
+    messages: Any = context.Queue()
+    processes = [
+        context.Process(target=_shard_worker, args=(spec, n, first, stop, shards[n], messages), daemon=True)
+        for n, (first, stop) in enumerate(ranges)
+    ]
+    for process in processes:
+        process.start()
+    done, results, failure = [0] * len(ranges), {}, None
+    try:
+        while len(results) < len(ranges) and failure is None:
+            try:
+                kind, shard, payload = messages.get(timeout=1.0)
+            except queue.Empty:
+                if any(p.exitcode not in (None, 0) for p in processes):
+                    failure = "a demo worker process died"
+                continue
+            if kind == "progress":
+                done[shard] = payload
+                if progress:
+                    progress(_STAGE, sum(done), spec.customers)
+            elif kind == "done":
+                results[shard] = payload
+            else:
+                failure = payload
+    finally:
+        for process in processes:
+            if failure is not None:
+                process.terminate()
+            process.join()
+    if failure is not None:
+        raise RuntimeError(f"generating the demo shop failed: {failure}")
+    total = ShardCounts()
+    for shard in range(len(ranges)):
+        total.add(results[shard])
+    return total
+
+
+def _shard_worker(spec: DemoSpec, shard: int, first: int, stop: int, work_dir: Path, messages: Any) -> None:
+    try:
+
+        def report(_stage: str, done: int, _total: int) -> None:
+            messages.put(("progress", shard, done))
+
+        counts = simulate_range(spec, first, stop, work_dir, report)
+        messages.put(("done", shard, counts))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+        messages.put(("error", shard, traceback.format_exc()))
 
 
 def simulate(shop: Shop, index: int, out: Outputs) -> None:

@@ -57,19 +57,40 @@ class Spool:
     def merge(self, out: BinaryIO, stage: str, progress: Progress | None, keyed: bool) -> int:
         """Write every line, sorted, to ``out``; remove the buckets; return the line count."""
         self.flush()
-        for bucket in range(self.slices):
-            path = self._path(bucket)
-            if path.exists():
-                lines = path.read_bytes().splitlines()
-                lines.sort()
-                if keyed:
-                    lines = [line[line.index(KEY_END) + 1 :] for line in lines]
-                out.write(b"\n".join(lines) + b"\n")
-                path.unlink()
-            if progress:
-                progress(stage, bucket + 1, self.slices)
-        shutil.rmtree(self.directory, ignore_errors=True)
+        merge_spools([self.directory], self.slices, out, stage, progress, keyed)
         return self.count
 
     def _path(self, bucket: int) -> Path:
-        return self.directory / f"{bucket:05d}.part"
+        return bucket_path(self.directory, bucket)
+
+
+def bucket_path(directory: Path, bucket: int) -> Path:
+    return directory / f"{bucket:05d}.part"
+
+
+def merge_spools(
+    directories: list[Path], slices: int, out: BinaryIO, stage: str, progress: Progress | None, keyed: bool
+) -> None:
+    """Sort the flushed buckets of several spools of the same window into ``out``.
+
+    Bucket *k* of every spool covers the same slice of time, so sorting the union of the
+    *k*-th buckets and concatenating the slices in order sorts everything. Lines sort by
+    their bytes, so the result does not depend on how the lines were split between spools
+    (the sharded generator relies on this for byte-identical output). Removes the buckets.
+    """
+    for bucket in range(slices):
+        lines: list[bytes] = []
+        for directory in directories:
+            path = bucket_path(directory, bucket)
+            if path.exists():
+                lines += path.read_bytes().splitlines()
+                path.unlink()
+        if lines:
+            lines.sort()
+            if keyed:
+                lines = [line[line.index(KEY_END) + 1 :] for line in lines]
+            out.write(b"\n".join(lines) + b"\n")
+        if progress:
+            progress(stage, bucket + 1, slices)
+    for directory in directories:
+        shutil.rmtree(directory, ignore_errors=True)

@@ -29,6 +29,8 @@ class TruthWriter:
         self.writer = pq.ParquetWriter(path, SCHEMA, compression="zstd")
         self.columns: dict[str, list[object]] = {name: [] for name in SCHEMA.names}
         self.count = 0
+        self._batches: list[pa.RecordBatch] = []
+        self._pending = 0
 
     def add(self, source: str, record_id: str, person_id: str, archetypes: tuple[str, ...]) -> None:
         c = self.columns
@@ -53,6 +55,26 @@ class TruthWriter:
         if len(c["source"]) >= _BATCH:
             self.flush()
 
+    def add_batch(self, batch: pa.RecordBatch) -> None:
+        """Rows already in truth form (a shard's file), written in row groups of a fixed size.
+
+        Fixed sizes make the file's bytes depend only on its rows, not on how the rows
+        arrived, so a demo built by several shards equals one built by one.
+        """
+        self._batches.append(batch)
+        self._pending += batch.num_rows
+        self.count += batch.num_rows
+        if self._pending >= _BATCH:
+            self._write_batches(final=False)
+
+    def _write_batches(self, final: bool) -> None:
+        table = pa.Table.from_batches(self._batches, schema=SCHEMA)
+        cut = table.num_rows if final else table.num_rows - table.num_rows % _BATCH
+        for offset in range(0, cut, _BATCH):
+            self.writer.write_table(table.slice(offset, min(_BATCH, cut - offset)))
+        self._batches = table.slice(cut).to_batches()
+        self._pending = table.num_rows - cut
+
     def flush(self) -> None:
         if self.columns["source"]:
             self.writer.write_table(pa.table(self.columns, schema=SCHEMA))
@@ -61,5 +83,7 @@ class TruthWriter:
 
     def close(self) -> int:
         self.flush()
+        if self._pending:
+            self._write_batches(final=True)
         self.writer.close()
         return self.count

@@ -10,6 +10,7 @@ import pytest
 from demo_shop_data import Demo
 
 from persona360.demo import DemoSpec, generate_shop
+from persona360.demo.generator import shard_ranges
 from persona360.ingest.importers.mapping import check_role
 
 _ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -34,6 +35,21 @@ def test_same_seed_writes_identical_bytes(tmp_path: Path) -> None:
     generate_shop(spec, tmp_path / "a")
     generate_shop(spec, tmp_path / "b")
     assert _hashes(tmp_path / "a") == _hashes(tmp_path / "b")
+
+
+def test_worker_processes_write_the_same_bytes_as_one(tmp_path: Path) -> None:
+    spec = DemoSpec(customers=150, days=30, seed=3)
+    one = generate_shop(spec, tmp_path / "one", workers=1)
+    three = generate_shop(spec, tmp_path / "three", workers=3)
+    assert _hashes(tmp_path / "one") == _hashes(tmp_path / "three")
+    assert one.files == three.files
+    assert not (tmp_path / "three" / ".demo-spool").exists()
+
+
+def test_shard_ranges_cover_everyone_once() -> None:
+    assert shard_ranges(10, 3) == [(0, 3), (3, 6), (6, 10)]
+    assert shard_ranges(2, 8) == [(0, 1), (1, 2)]
+    assert shard_ranges(5, 1) == [(0, 5)]
 
 
 def test_another_seed_writes_other_files(tmp_path: Path) -> None:

@@ -1,0 +1,80 @@
+"""Join the shards of a demo run into the files a shop would export, and describe them.
+
+Shards are contiguous ranges of people, joined in order: the files written as people
+come (contacts, social handles, truth) are concatenated, and the time-ordered ones are
+sorted from every shard's spool buckets at once. Lines sort by their bytes and truth row
+groups are cut at fixed sizes, so the result is byte-identical however many shards
+wrote it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from persona360.demo import exports, manifest
+from persona360.demo.manifest import Manifest, ManifestFile
+from persona360.demo.outputs import ShardCounts, csv_line, event_slices
+from persona360.demo.spec import DemoSpec
+from persona360.demo.spool import Progress, merge_spools
+from persona360.demo.truth import TruthWriter
+
+_SORTED = (
+    ("orders", "orders.csv", exports.ORDER_COLUMNS),
+    ("tickets", "support_tickets.csv", exports.TICKET_COLUMNS),
+    ("survey", "survey_answers.csv", exports.SURVEY_COLUMNS),
+)
+_DIRECT = (
+    ("email_contacts", "email_contacts.csv", exports.CONTACT_COLUMNS),
+    ("social_handles", "social_handles.csv", exports.SOCIAL_COLUMNS),
+)
+
+
+def assemble(
+    spec: DemoSpec, out_dir: Path, shards: list[Path], counts: ShardCounts, progress: Progress | None
+) -> Manifest:
+    """Write the final files from the shards' work folders (which are consumed)."""
+    with open(out_dir / "events.jsonl", "wb") as out:
+        merge_spools([s / "events" for s in shards], event_slices(spec), out, "sort events", progress, keyed=False)
+    for name, file, columns in _SORTED:
+        with open(out_dir / file, "wb") as out:
+            out.write(_header(columns))
+            merge_spools([s / name for s in shards], spec.days, out, f"sort {name}", progress, keyed=True)
+    for name, file, columns in _DIRECT:
+        with open(out_dir / file, "wb") as out:
+            out.write(_header(columns))
+            for shard in shards:
+                with open(shard / f"{name}.csv", "rb") as body:
+                    shutil.copyfileobj(body, out)
+    truth = TruthWriter(out_dir / "truth.parquet")
+    for shard in shards:
+        for batch in pq.ParquetFile(shard / "truth.parquet").iter_batches():
+            truth.add_batch(batch)
+    truth.close()
+    return Manifest(spec, out_dir, _files(counts))
+
+
+def _header(columns: tuple[str, ...] | list[str]) -> bytes:
+    buffer = io.StringIO()
+    return csv_line(buffer, csv.writer(buffer, lineterminator=""), columns) + b"\n"
+
+
+def _files(c: ShardCounts) -> tuple[ManifestFile, ...]:
+    lines = c.lines
+    contacts, social = lines["email_contacts"], lines["social_handles"]
+    return (
+        ManifestFile("events.jsonl", "shop-web", "events", "segment-jsonl", c.events, c.events),
+        ManifestFile("orders.csv", "shop", "orders", "csv", lines["orders"], c.orders, manifest.ORDERS_MAPPING),
+        ManifestFile("email_contacts.csv", "email", "customers", "csv", contacts, contacts,
+                     manifest.CONTACTS_MAPPING),
+        ManifestFile("support_tickets.csv", "support", "events", "csv", lines["tickets"], lines["tickets"],
+                     manifest.TICKETS_MAPPING),
+        ManifestFile("social_handles.csv", "social", "customers", "csv", social, social, manifest.SOCIAL_MAPPING),
+        ManifestFile("survey_answers.csv", "survey", "events", "csv", lines["survey"], lines["survey"],
+                     manifest.SURVEY_MAPPING),
+        ManifestFile("truth.parquet", None, "truth", "parquet", c.truth, c.truth),
+    )  # fmt: skip
