@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from persona360.enrichment.provider import Provider
 from persona360.enrichment.registry import BUILTIN_PROVIDERS, builtin_provider
-from persona360.enrichment.run import EnrichmentReport, run_enrichment
+from persona360.enrichment.run import BATCH, EnrichmentReport, run_enrichment
 
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
@@ -34,6 +34,7 @@ class EnrichmentAPI:
         profile_ids: Sequence[int] | None = None,
         segment: str | None = None,
         progress: Callable[[int, int], None] | None = None,
+        batch: int = BATCH,
     ) -> EnrichmentReport:
         """Infer traits for profiles and store them as events of ``enrich.NAME`` sources.
 
@@ -46,7 +47,8 @@ class EnrichmentAPI:
                 either, or None for every built-in provider.
             profile_ids: only these profiles (merged-away ids are followed).
             segment: only the members of this segment (ignored with ``profile_ids``).
-            progress: called with (profiles done, profiles to do).
+            progress: called with (profiles done, profiles to do) after each batch.
+            batch: profiles read, enriched and written together.
 
         Returns:
             An :class:`EnrichmentReport` (counts of profiles and traits written).
@@ -65,7 +67,12 @@ class EnrichmentAPI:
             1
         """
         return run_enrichment(
-            self._ws, self._resolve(provider), profile_ids=profile_ids, segment=segment, progress=progress
+            self._ws,
+            self._resolve(provider),
+            profile_ids=profile_ids,
+            segment=segment,
+            progress=progress,
+            batch=batch,
         )
 
     def _resolve(self, provider: str | Provider | Sequence[str | Provider] | None) -> list[Provider]:
