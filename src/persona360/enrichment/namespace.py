@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from persona360.enrichment.auto import AutoEnricher
 from persona360.enrichment.provider import Provider
-from persona360.enrichment.registry import BUILTIN_PROVIDERS, builtin_provider
+from persona360.enrichment.registry import BUILTIN_PROVIDERS, builtin_provider, check_builtin
 from persona360.enrichment.run import BATCH, EnrichmentReport, run_enrichment
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ class EnrichmentAPI:
 
     def __init__(self, ws: Workspace) -> None:
         self._ws = ws
+        self._auto: AutoEnricher | None = None
 
     def providers(self) -> dict[str, tuple[str, ...]]:
         """Each built-in provider's name and the traits it may infer."""
@@ -27,6 +29,26 @@ class EnrichmentAPI:
     def provider(self, name: str) -> Provider:
         """The built-in provider called ``name``."""
         return builtin_provider(name, self._ws.settings.default_region)
+
+    def check_provider(self, name: str) -> None:
+        """Raise :class:`NotFoundError` naming the choices unless ``name`` is a built-in provider."""
+        check_builtin(name)
+
+    def start_auto(self) -> AutoEnricher | None:
+        """Enrich the profiles every later write touches, in the background (the server).
+
+        Does nothing when ``PERSONA360_ENRICH_AUTO`` is off; uses the providers of
+        ``PERSONA360_ENRICH_AUTO_PROVIDERS``. Stop it with :meth:`stop_auto`.
+        """
+        if self._auto is None and self._ws.settings.enrich_auto:
+            self._auto = AutoEnricher(self._ws, self._ws.settings.enrich_auto_providers).start()
+        return self._auto
+
+    def stop_auto(self) -> None:
+        """Enrich what is still queued, then stop automatic enrichment."""
+        if self._auto is not None:
+            self._auto.stop()
+            self._auto = None
 
     def run(
         self,
