@@ -14,7 +14,7 @@ import orjson
 
 from persona360.errors import NotFoundError
 from persona360.identity.normalise import check_kind, normalise_identifier
-from persona360.profiles.snapshots import ProfileSnapshot, read_snapshots
+from persona360.profiles.snapshots import ProfileSnapshot, read_snapshots, trait_holders
 from persona360.store.database import Database
 
 _PROFILE_COLUMNS = (
@@ -260,6 +260,15 @@ class ProfileReader:
         as enrichment, which would otherwise pay three or four queries per profile.
         """
         return read_snapshots(self.db, profile_ids, recent_events=recent_events)
+
+    def trait_holders(
+        self, name: str, *, source_prefix: str | None = None, below: float | None = None, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        """Profiles showing trait ``name`` from sources named ``source_prefix...``, under a confidence.
+
+        See :func:`persona360.profiles.snapshots.trait_holders` (for "infer, then confirm").
+        """
+        return trait_holders(self.db, name, source_prefix=source_prefix, below=below, limit=limit)
 
     def count(self) -> int:
         return int(self.db.scalar("SELECT count(*) FROM profiles"))

@@ -93,3 +93,25 @@ def read_snapshots(db: Database, profile_ids: Sequence[int], *, recent_events: i
             if profile_id in found:
                 found[profile_id].recent.append((timestamp, ip, agent))
     return [found[p] for p in ids if p in found]
+
+
+def trait_holders(
+    db: Database, name: str, *, source_prefix: str | None = None, below: float | None = None, limit: int = 1000
+) -> list[dict[str, Any]]:
+    """Profiles whose shown ``name`` trait came from ``source_prefix...`` sources, least sure first.
+
+    With ``below``, only values whose confidence is under it.
+
+    Returns:
+        ``{profile_id, value, source, confidence}`` rows.
+    """
+    rows = db.query_dicts(
+        "SELECT profile_id, value, source, confidence FROM profile_traits WHERE name = $name "
+        "AND ($prefix IS NULL OR starts_with(source, $prefix)) "
+        "AND ($below IS NULL OR coalesce(confidence, 1) < $below) "
+        "ORDER BY coalesce(confidence, 1), profile_id LIMIT $limit",
+        {"name": name, "prefix": source_prefix, "below": below, "limit": max(limit, 0)},
+    )
+    for row in rows:
+        row["value"] = orjson.loads(row["value"])
+    return rows

@@ -7,8 +7,17 @@ from collections import Counter
 from statistics import mean
 from typing import TYPE_CHECKING, Any
 
-from persona360.errors import SurveyError
+from persona360.enrichment.provider import INFERRED_SOURCE_PREFIX as INFERRED_PREFIX
+from persona360.errors import NotFoundError, SurveyError
 from persona360.surveys.answers import answer_messages, check_answer, check_answers, identity_fields
+from persona360.surveys.confirm import (
+    choices_for,
+    confirmation_spec,
+    inferred_value,
+    replaced,
+    respondent,
+    survey_id_for,
+)
 from persona360.surveys.definitions import SurveySpec, parse_survey
 from persona360.surveys.links import LinkAnswer, link_key, sign_answer, verify_answer
 from persona360.surveys.report import group_themes, nps_summary
@@ -84,10 +93,89 @@ class SurveysAPI:
         identity_fields(*identifier)
         self._ws.access.ensure_source(source)
         now = self._ws.clock.now().isoformat()
-        self._ws.ingest.send(source, answer_messages(survey, identifier, checked, now))
+        replaces = self._inferred_before(survey, identifier, checked)
+        self._ws.ingest.send(source, answer_messages(survey, identifier, checked, now, replaces))
         profile_id = self._ws.profiles.find(*identifier)
         traits = {survey.question(name).trait: value for name, value in checked.items()}
-        return {"survey": survey.id, "profile_id": profile_id, "answers": checked, "traits": traits}
+        return {
+            "survey": survey.id,
+            "profile_id": profile_id,
+            "answers": checked,
+            "traits": traits,
+            "replaces": replaces,
+        }
+
+    def _inferred_before(
+        self, survey: SurveySpec, identifier: tuple[str, str], checked: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Per question: the inferred value its answer replaces on the profile, if any."""
+        try:
+            profile_id = self._ws.profiles.find(*identifier)
+        except NotFoundError:
+            return {}
+        shown = self._ws.profiles.traits(profile_id, now=self._ws.clock.now())
+        by_trait = replaced(shown, [survey.question(name).trait for name in checked])
+        return {
+            name: by_trait[survey.question(name).trait] for name in checked if survey.question(name).trait in by_trait
+        }
+
+    # -- infer, then ask to confirm ----------------------------------------------
+    def unsure(self, trait: str, below: float = 0.9, limit: int = 1000) -> builtins.list[dict[str, Any]]:
+        """Profiles whose shown ``trait`` is inferred with a confidence under ``below``, least sure first.
+
+        Returns:
+            ``{profile_id, value, source, confidence}`` rows.
+        """
+        return self._ws.profiles.trait_holders(trait, source_prefix=INFERRED_PREFIX, below=below, limit=limit)
+
+    def confirmation(self, trait: str, inferred: Any = None, choices: builtins.list[str] | None = None) -> SurveySpec:
+        """The survey ``confirm-TRAIT`` (created, or widened with new choices, as needed)."""
+        try:
+            existing = self.get(survey_id_for(trait)).questions[0].choices
+        except NotFoundError:
+            existing = []
+        wanted = choices_for(trait, inferred, choices, existing) if inferred is not None else existing or choices or []
+        if wanted != existing:
+            self.create(confirmation_spec(trait, wanted))
+        return self.get(survey_id_for(trait))
+
+    def confirm_links(self, profile_id: int, trait: str, choices: builtins.list[str] | None = None) -> dict[str, Any]:
+        """Signed one-click tokens asking a person to confirm an inferred trait, one per choice.
+
+        The answer replaces the inferred value (it is observed, and newer) and its event
+        records what it replaced.
+
+        Args:
+            profile_id: the person asked.
+            trait: a trait the profile shows as inferred (``gender``...).
+            choices: the values offered (default: the trait's known choices); the
+                inferred value is always among them.
+
+        Returns:
+            ``{profile_id, trait, survey, question, inferred: {value, source, confidence},
+            tokens: {choice: token}}``; a token goes to ``/v1/surveys/SURVEY/a?token=``.
+
+        Raises:
+            SurveyError: the trait is not shown, or not inferred, or the profile has no
+                identifier a survey answer can use.
+        """
+        profile_id = self._ws.profiles.resolve(profile_id)
+        inferred = inferred_value(self._ws.profiles.traits(profile_id, now=self._ws.clock.now()), trait, profile_id)
+        who = respondent(self._ws.profiles.identifiers(profile_id), profile_id)
+        survey = self.confirmation(trait, inferred["value"], choices)
+        key = link_key(self._ws.settings)
+        tokens = {
+            choice: sign_answer(key, LinkAnswer(survey.id, who, trait, choice))
+            for choice in survey.questions[0].choices
+        }
+        return {
+            "profile_id": profile_id,
+            "trait": trait,
+            "survey": survey.id,
+            "question": trait,
+            "inferred": inferred,
+            "tokens": tokens,
+        }
 
     def link(self, survey_id: str, question: str, answer: Any, identifier: tuple[str, str]) -> str:
         """A signed token answering ``question`` with ``answer`` for one person (for email links)."""

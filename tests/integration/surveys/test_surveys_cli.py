@@ -9,7 +9,9 @@ from typing import Any
 from typer.testing import CliRunner
 
 from integration.surveys.conftest import DELIVERY
+from persona360 import Workspace
 from persona360.cli import app
+from persona360.settings import load_settings
 
 RUNNER = CliRunner()
 
@@ -42,3 +44,17 @@ def test_a_bad_file_names_the_field(tmp_path: Path) -> None:
     done = RUNNER.invoke(app, ["--db", str(db), "surveys", "create", str(file)])
     assert done.exit_code == 1
     assert "questions[0] (q)" in done.output and "min < max" in done.output
+
+
+def test_confirm_prints_links_for_unsure_inferences(tmp_path: Path) -> None:
+    db = tmp_path / "ws.duckdb"
+    with Workspace(load_settings(db=db, consent_default_allow=["enrichment"]), create=True) as ws:
+        ws.access.add_source("shop")
+        ws.ingest.send("shop", [{"type": "identify", "userId": "taylor", "traits": {"firstName": "Taylor"}}])
+        ws.enrichment.run("name")
+    asked = run(db, "surveys", "confirm", "gender", "--below", "0.9", "--base-url", "https://shop.example")
+    (profile,) = asked["profiles"]
+    assert profile["inferred"]["value"] == "male"
+    assert sorted(profile["links"]) == ["female", "male"]
+    assert profile["links"]["female"].startswith("https://shop.example/v1/surveys/confirm-gender/a?token=")
+    assert run(db, "surveys", "confirm", "gender", "--below", "0.5")["profiles"] == []
