@@ -103,6 +103,37 @@ def link(
         console.print(url, soft_wrap=True)
 
 
+@surveys.command("import")
+def import_answers(
+    file: Annotated[Path, typer.Argument(help="CSV, Parquet or JSON Lines file, one respondent per row.")],
+    survey: Annotated[str, typer.Option("--survey", help="The survey answered.")],
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="COLUMN=ROLE, repeatable. Roles: user_id, anonymous_id, email, timestamp, answer:QUESTION, ignore.",
+        ),
+    ] = None,
+    source: Annotated[str, typer.Option(help="Source the answers are recorded under.")] = "surveys",
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where to write rejected rows [default: FILE.rejects.csv].")
+    ] = None,
+    json: JsonOption = False,
+) -> None:
+    """Import survey answers; bad rows go to a reject file with line number and reason."""
+    with workspace() as ws:
+        report = ws.surveys.import_file(file, survey, mapping or [], source=source, rejects_path=rejects)
+    if json:
+        print_json(report.as_dict())
+        return
+    console.print(
+        f"{report.rows} rows: {report.records} answered, {report.stored} events stored, "
+        f"{report.duplicates} already there, {report.rejected} rejected."
+    )
+    if report.rejects_path:
+        console.print(f"Rejected rows with line numbers and reasons: {report.rejects_path}")
+
+
 @surveys.command("confirm")
 def confirm(
     trait: Annotated[str, typer.Argument(help="An inferred trait, e.g. gender.")],

@@ -11,6 +11,7 @@ import hashlib
 from typing import Any
 
 from persona360.errors import SurveyError
+from persona360.identity.normalise import normalise_email
 from persona360.surveys.definitions import QuestionSpec, SurveySpec
 
 ANSWERED = "Survey Answered"
@@ -92,6 +93,8 @@ def identity_fields(kind: str, value: str) -> tuple[dict[str, Any], dict[str, An
         return {"userId": value}, {}
     if kind == "anonymous_id":
         return {"anonymousId": value}, {}
+    if normalise_email(value) is None:
+        raise SurveyError(f"the respondent's email {value!r} is not a valid email address", field="email")
     digest = hashlib.sha256(value.lower().encode()).hexdigest()[:24]
     return {"anonymousId": f"survey-{digest}"}, {"email": value}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections import Counter
+from pathlib import Path
 from statistics import mean
 from typing import TYPE_CHECKING, Any
 
@@ -19,11 +20,13 @@ from persona360.surveys.confirm import (
     survey_id_for,
 )
 from persona360.surveys.definitions import SurveySpec, parse_survey
+from persona360.surveys.importing import import_answers
 from persona360.surveys.links import LinkAnswer, link_key, sign_answer, verify_answer
 from persona360.surveys.report import group_themes, nps_summary
 from persona360.surveys.store import answer_rows, list_surveys, read_survey, record_answers, save_survey
 
 if TYPE_CHECKING:
+    from persona360.ingest.importers.run import ImportReport
     from persona360.workspace import Workspace
 
 SOURCE = "surveys"
@@ -118,6 +121,36 @@ class SurveysAPI:
         return {
             name: by_trait[survey.question(name).trait] for name in checked if survey.question(name).trait in by_trait
         }
+
+    def import_file(
+        self,
+        path: Path,
+        survey_id: str,
+        mapping: builtins.list[str] | tuple[str, ...] = (),
+        *,
+        source: str = SOURCE,
+        rejects_path: Path | None = None,
+    ) -> ImportReport:
+        """Import answers from a CSV, Parquet or JSON Lines file, one respondent per row.
+
+        Args:
+            path: the file.
+            survey_id: the survey answered.
+            mapping: ``COLUMN=ROLE`` flags (``user_id``, ``anonymous_id``, ``email``,
+                ``timestamp``, ``answer:QUESTION``, ``ignore``); columns named like a
+                role or question need none.
+            source: the source the answers are recorded under (created when missing).
+            rejects_path: where bad rows go [default: ``FILE.rejects.csv``].
+
+        Returns:
+            The importers' report, of kind ``survey:ID``; ``records`` counts the rows
+            whose answers were taken.
+
+        Raises:
+            MappingError: the mapping is wrong (before any row is read).
+            NotFoundError: no such survey.
+        """
+        return import_answers(self._ws, path, self.get(survey_id), mapping, source=source, rejects_path=rejects_path)
 
     # -- infer, then ask to confirm ----------------------------------------------
     def unsure(self, trait: str, below: float = 0.9, limit: int = 1000) -> builtins.list[dict[str, Any]]:

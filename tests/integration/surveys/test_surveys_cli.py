@@ -58,3 +58,20 @@ def test_confirm_prints_links_for_unsure_inferences(tmp_path: Path) -> None:
     assert sorted(profile["links"]) == ["female", "male"]
     assert profile["links"]["female"].startswith("https://shop.example/v1/surveys/confirm-gender/a?token=")
     assert run(db, "surveys", "confirm", "gender", "--below", "0.5")["profiles"] == []
+
+
+def test_import_answers_with_a_reject_file(tmp_path: Path) -> None:
+    db, file, answers = tmp_path / "ws.duckdb", tmp_path / "delivery.json", tmp_path / "answers.csv"
+    file.write_text(json.dumps(DELIVERY))
+    answers.write_text("Email,stars\nann@example.org,5\nbob@example.org,7\n", encoding="utf-8")
+    RUNNER.invoke(app, ["--db", str(db), "init"])
+    run(db, "surveys", "create", str(file))
+    flags = ["--map", "Email=email", "--map", "stars=answer:rating"]
+    report = run(db, "surveys", "import", str(answers), "--survey", "post-delivery", *flags)
+    assert (report["records"], report["rejected"]) == (1, 1)
+    assert report["rejects_sample"] == [
+        {"line": 3, "reason": "question 'rating': 7 is out of range: answer between 1 and 5"}
+    ]
+    assert Path(report["rejects_path"]) == tmp_path / "answers.csv.rejects.csv"
+    done = RUNNER.invoke(app, ["--db", str(db), "surveys", "import", str(answers), "--survey", "post-delivery"])
+    assert done.exit_code == 1 and "'Email', 'stars' have no role" in done.output
