@@ -168,11 +168,12 @@ def confirm(
 def report(
     survey_id: str,
     segment: Annotated[str | None, typer.Option(help="Only members of this segment.")] = None,
+    by_persona: Annotated[bool, typer.Option("--by-persona", help="Also the NPS of each persona.")] = False,
     json: JsonOption = False,
 ) -> None:
-    """NPS, choice counts, scale means and free-text themes of a survey."""
+    """NPS (per persona with --by-persona), choice counts, scale means and free-text themes."""
     with workspace() as ws:
-        result = ws.surveys.report(survey_id, segment)
+        result = ws.surveys.report(survey_id, segment, by_persona=by_persona)
     if json:
         print_json(result)
         return

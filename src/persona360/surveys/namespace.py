@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from persona360.workspace import Workspace
 
 SOURCE = "surveys"
+# The computed value the personas room publishes for every customer it may profile.
+PERSONA_TRAIT = "persona"
+NO_PERSONA = "(no persona)"
 
 
 class SurveysAPI:
@@ -240,22 +243,51 @@ class SurveysAPI:
             ``{survey, question, segment, responses, promoters, passives, detractors, nps}``.
         """
         survey = self.get(survey_id)
-        name = question or next((q.id for q in survey.questions if q.kind == "nps"), None)
-        if name is None:
-            raise SurveyError(f"survey {survey.id!r} has no NPS question", field="question")
-        if survey.question(name).kind != "nps":
-            raise SurveyError(f"question {name!r} is not an NPS question (0-10)", field="question")
+        name = _nps_question(survey, question)
         scores = [row["answer"] for row in self.responses(survey.id, segment) if row["question"] == name]
         return {"survey": survey.id, "question": name, "segment": segment, **nps_summary(scores)}
 
-    def report(self, survey_id: str, segment: str | None = None) -> dict[str, Any]:
-        """A summary per question: NPS, choice counts, scale mean, or free-text themes."""
+    def nps_by_persona(self, survey_id: str, question: str | None = None, segment: str | None = None) -> dict[str, Any]:
+        """The NPS of each persona's respondents (the ``persona`` value the personas room publishes).
+
+        Respondents without a persona (none built yet, or not a customer, or objecting to
+        profiling) are counted under ``(no persona)``.
+
+        Returns:
+            ``{survey, question, segment, personas: {name: {responses, promoters, passives,
+            detractors, nps}}}``, personas by name.
+        """
+        survey = self.get(survey_id)
+        name = _nps_question(survey, question)
+        rows = [row for row in self.responses(survey.id, segment) if row["question"] == name]
+        return {"survey": survey.id, "question": name, "segment": segment, "personas": self._by_persona(rows)}
+
+    def _by_persona(self, rows: builtins.list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        scores: dict[str, builtins.list[int]] = {}
+        for row in rows:
+            persona = self._ws.segments.computed_of(row["profile_id"]).get(PERSONA_TRAIT) or NO_PERSONA
+            scores.setdefault(persona, []).append(row["answer"])
+        return {persona: nps_summary(values) for persona, values in sorted(scores.items())}
+
+    def report(self, survey_id: str, segment: str | None = None, by_persona: bool = False) -> dict[str, Any]:
+        """A summary per question: NPS, choice counts, scale mean, or free-text themes.
+
+        With ``by_persona``, each NPS question also has ``by_persona``: its NPS per persona
+        (see :meth:`nps_by_persona`).
+        """
         survey = self.get(survey_id)
         rows = self.responses(survey.id, segment)
         questions = []
         for question in survey.questions:
-            values = [row["answer"] for row in rows if row["question"] == question.id]
-            questions.append({"question": question.id, "kind": question.kind, **_summarise(question.kind, values)})
+            mine = [row for row in rows if row["question"] == question.id]
+            summary = {
+                "question": question.id,
+                "kind": question.kind,
+                **_summarise(question.kind, [r["answer"] for r in mine]),
+            }
+            if by_persona and question.kind == "nps":
+                summary["by_persona"] = self._by_persona(mine)
+            questions.append(summary)
         return {"survey": survey.id, "segment": segment, "questions": questions}
 
     def _segment_profiles(self, segment: str | None) -> set[int] | None:
@@ -269,6 +301,15 @@ class SurveysAPI:
             return self._ws.writer.graph.profile_of(anchor_id)
         except KeyError:  # the person was erased
             return None
+
+
+def _nps_question(survey: SurveySpec, question: str | None) -> str:
+    name = question or next((q.id for q in survey.questions if q.kind == "nps"), None)
+    if name is None:
+        raise SurveyError(f"survey {survey.id!r} has no NPS question", field="question")
+    if survey.question(name).kind != "nps":
+        raise SurveyError(f"question {name!r} is not an NPS question (0-10)", field="question")
+    return name
 
 
 def _summarise(kind: str, values: list[Any]) -> dict[str, Any]:

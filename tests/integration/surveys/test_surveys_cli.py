@@ -35,6 +35,9 @@ def test_create_list_show_answer_link_report(tmp_path: Path) -> None:
     assert link["url"].endswith(f"/v1/surveys/post-delivery/a?token={link['token']}")
     report = run(db, "surveys", "report", "post-delivery")
     assert next(q for q in report["questions"] if q["question"] == "recommend")["nps"] == 100.0
+    by_persona = run(db, "surveys", "report", "post-delivery", "--by-persona")
+    recommend = next(q for q in by_persona["questions"] if q["question"] == "recommend")
+    assert recommend["by_persona"]["(no persona)"]["nps"] == 100.0  # no personas built yet
 
 
 def test_a_bad_file_names_the_field(tmp_path: Path) -> None:
