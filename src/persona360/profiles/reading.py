@@ -7,6 +7,8 @@ A profile id that was merged away still finds the profile it went into (via
 from __future__ import annotations
 
 import base64
+import builtins
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -253,7 +255,7 @@ class ProfileReader:
         }
         return [rows[p] for p in profile_ids if p in rows]
 
-    def snapshots(self, profile_ids: list[int], *, recent_events: int = 0) -> list[ProfileSnapshot]:
+    def snapshots(self, profile_ids: Sequence[int], *, recent_events: int = 0) -> builtins.list[ProfileSnapshot]:
         """Traits, identifiers and recent event context of many profiles in three queries.
 
         See :func:`persona360.profiles.snapshots.read_snapshots`; for batch readers such
@@ -263,7 +265,7 @@ class ProfileReader:
 
     def trait_holders(
         self, name: str, *, source_prefix: str | None = None, below: float | None = None, limit: int = 1000
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         """Profiles showing trait ``name`` from sources named ``source_prefix...``, under a confidence.
 
         See :func:`persona360.profiles.snapshots.trait_holders` (for "infer, then confirm").

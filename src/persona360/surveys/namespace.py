@@ -88,7 +88,9 @@ class SurveysAPI:
             source: the source the answers are recorded under (created when missing).
 
         Returns:
-            ``{survey, profile_id, answers, traits}``.
+            ``{survey, profile_id, answers, traits, replaces}``; ``replaces`` maps a
+            question to the inferred value (value, source, confidence) its answer
+            replaced, which the ``Survey Answered`` event keeps too.
 
         Raises:
             SurveyError: an unknown question or a bad answer, named in the message.
