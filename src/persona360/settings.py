@@ -115,7 +115,7 @@ class Settings(BaseSettings):
     )
     enrich_auto: bool = Field(
         True,
-        description="The server enriches new and changed profiles in the background (only people who allow enrichment).",
+        description="The server enriches new and changed profiles in the background (people who allow enrichment).",
     )
     enrich_auto_providers: list[str] = Field(
         default_factory=lambda: ["phone", "email", "name", "ip", "user_agent"],
