@@ -113,6 +113,14 @@ class Settings(BaseSettings):
         "dev-only-survey-link-secret",
         description="Key that signs one-click survey answer links; set your own outside dev (the default is refused).",
     )
+    enrich_auto: bool = Field(
+        True,
+        description="The server enriches new and changed profiles in the background (people who allow enrichment).",
+    )
+    enrich_auto_providers: list[str] = Field(
+        default_factory=lambda: ["phone", "email", "name", "ip", "user_agent"],
+        description="Built-in providers automatic enrichment uses (all offline: no outside service slows ingestion).",
+    )
     activation_locale: str = Field("uk_UA", description="Locale of dates, money and generic wording in messages.")
     activation_stale_after_days: int = Field(
         180, description="A trait older than this is not used in a message; the generic wording is."

@@ -34,6 +34,7 @@ def create_app(workspace: Workspace) -> FastAPI:
         settings = workspace.settings
         app.state.batcher = Batcher(workspace.writer, settings.batch_max_events, settings.batch_max_wait_ms)
         workspace.segments.start_worker()
+        workspace.enrichment.start_auto()
         every = timedelta(hours=settings.predict_every_hours)
         ticker = Ticker(
             settings.sweep_seconds,
@@ -49,6 +50,7 @@ def create_app(workspace: Workspace) -> FastAPI:
         finally:
             ticker.stop()
             app.state.batcher.close()
+            workspace.enrichment.stop_auto()  # its last write still reaches the segment worker
             workspace.segments.stop_worker()
             workspace.db.checkpoint()
 

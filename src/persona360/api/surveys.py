@@ -2,7 +2,9 @@
 
 ``POST /v1/surveys/{id}/responses`` authenticates like the tracking API (the write key
 as HTTP Basic user, or ``writeKey`` in the body); ``GET /v1/surveys/{id}/a?token=``
-needs no key because the token itself is signed (see ``surveys/links.py``).
+needs no key because the token itself is signed (see ``surveys/links.py``). The
+embeddable widget (``/v1/surveys/widget.js``) reads ``/{id}/definition`` and posts the
+answers with the write key in the body; ``/{id}/form?writeKey=`` is a page holding it.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ import html
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from persona360.api.body import read_json
 from persona360.api.deps import get_workspace, source_for
 from persona360.errors import SurveyError
+from persona360.surveys.widget import IDENTITY_PARAMETERS, form_page, public_definition, widget_script
 
 router = APIRouter(prefix="/v1/surveys", tags=["surveys"])
 IDENTIFIER_FIELDS = (("userId", "user_id"), ("anonymousId", "anonymous_id"), ("email", "email"))
@@ -31,6 +34,26 @@ def respondent(body: Any) -> tuple[str, str]:
         if isinstance(value, str) and value.strip():
             return kind, value
     raise SurveyError("one of 'userId', 'anonymousId' or 'email' is required", field="userId")
+
+
+@router.get("/widget.js", summary="The embeddable survey widget (JavaScript, no dependencies)")
+def widget() -> Response:
+    return Response(widget_script(), media_type="text/javascript", headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/{survey_id}/definition", summary="A survey's questions, for the widget (public)")
+def definition(survey_id: str, request: Request) -> dict[str, Any]:
+    return public_definition(get_workspace(request).surveys.get(survey_id))
+
+
+@router.get(
+    "/{survey_id}/form", summary="A page with the survey form (write key in the query)", response_class=HTMLResponse
+)
+def form(survey_id: str, request: Request, writeKey: str | None = None) -> HTMLResponse:  # noqa: N803 - Segment's spelling
+    workspace = get_workspace(request)
+    source_for(request, {"writeKey": writeKey})  # a wrong key fails here, not at the first answer
+    identity = {name: request.query_params.get(name, "") for name in IDENTITY_PARAMETERS}
+    return HTMLResponse(form_page(workspace.surveys.get(survey_id), writeKey or "", identity))
 
 
 @router.post("/{survey_id}/responses", summary="Record one person's answers (write key)")

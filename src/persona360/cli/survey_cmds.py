@@ -96,23 +96,84 @@ def link(
     """Print a signed one-click link that answers QUESTION with ANSWER (for email)."""
     with workspace() as ws:
         token = ws.surveys.link(survey_id, question, _answer_value(answer), _identifier(identifier))
-        base = base_url or f"http://{ws.settings.host}:{ws.settings.port}"
-    url = f"{base.rstrip('/')}/v1/surveys/{survey_id}/a?token={token}"
+        url = _link_url(base_url or _default_base(ws), survey_id, token)
     if json:
         print_json({"survey": survey_id, "question": question, "token": token, "url": url})
     else:
         console.print(url, soft_wrap=True)
 
 
+@surveys.command("import")
+def import_answers(
+    file: Annotated[Path, typer.Argument(help="CSV, Parquet or JSON Lines file, one respondent per row.")],
+    survey: Annotated[str, typer.Option("--survey", help="The survey answered.")],
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="COLUMN=ROLE, repeatable. Roles: user_id, anonymous_id, email, timestamp, answer:QUESTION, ignore.",
+        ),
+    ] = None,
+    source: Annotated[str, typer.Option(help="Source the answers are recorded under.")] = "surveys",
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where to write rejected rows [default: FILE.rejects.csv].")
+    ] = None,
+    json: JsonOption = False,
+) -> None:
+    """Import survey answers; bad rows go to a reject file with line number and reason."""
+    with workspace() as ws:
+        report = ws.surveys.import_file(file, survey, mapping or [], source=source, rejects_path=rejects)
+    if json:
+        print_json(report.as_dict())
+        return
+    console.print(
+        f"{report.rows} rows: {report.records} answered, {report.stored} events stored, "
+        f"{report.duplicates} already there, {report.rejected} rejected."
+    )
+    if report.rejects_path:
+        console.print(f"Rejected rows with line numbers and reasons: {report.rejects_path}")
+
+
+@surveys.command("confirm")
+def confirm(
+    trait: Annotated[str, typer.Argument(help="An inferred trait, e.g. gender.")],
+    below: Annotated[float, typer.Option(help="Ask only where the inference's confidence is under this.")] = 0.9,
+    choice: Annotated[
+        list[str] | None, typer.Option(help="A value to offer (repeat); default: the trait's own.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Most profiles to ask.")] = 100,
+    base_url: Annotated[str, typer.Option(help="Public URL of the server.")] = "",
+    json: JsonOption = False,
+) -> None:
+    """Print one-click links asking people to confirm a low-confidence inferred trait."""
+    with workspace() as ws:
+        base = base_url or _default_base(ws)
+        asked = [
+            ws.surveys.confirm_links(row["profile_id"], trait, choice) for row in ws.surveys.unsure(trait, below, limit)
+        ]
+    for item in asked:
+        item["links"] = {value: _link_url(base, item["survey"], token) for value, token in item.pop("tokens").items()}
+    if json:
+        print_json({"trait": trait, "below": below, "profiles": asked})
+        return
+    console.print(f"{len(asked)} profiles show an inferred {trait} with confidence under {below}")
+    for item in asked:
+        inferred = item["inferred"]
+        console.print(f"\n[bold]profile {item['profile_id']}[/]: {inferred['value']!r} ({inferred['confidence']:.2f})")
+        for value, url in item["links"].items():
+            console.print(f"  {value}: {url}", soft_wrap=True)
+
+
 @surveys.command("report")
 def report(
     survey_id: str,
     segment: Annotated[str | None, typer.Option(help="Only members of this segment.")] = None,
+    by_persona: Annotated[bool, typer.Option("--by-persona", help="Also the NPS of each persona.")] = False,
     json: JsonOption = False,
 ) -> None:
-    """NPS, choice counts, scale means and free-text themes of a survey."""
+    """NPS (per persona with --by-persona), choice counts, scale means and free-text themes."""
     with workspace() as ws:
-        result = ws.surveys.report(survey_id, segment)
+        result = ws.surveys.report(survey_id, segment, by_persona=by_persona)
     if json:
         print_json(result)
         return
@@ -120,6 +181,14 @@ def report(
     for q in result["questions"]:
         console.print(f"\n[bold]{q['question']}[/] ({q['kind']}), {q['responses']} responses")
         console.print({k: v for k, v in q.items() if k not in ("question", "kind", "responses")})
+
+
+def _default_base(ws: Any) -> str:
+    return f"http://{ws.settings.host}:{ws.settings.port}"
+
+
+def _link_url(base: str, survey_id: str, token: str) -> str:
+    return f"{base.rstrip('/')}/v1/surveys/{survey_id}/a?token={token}"
 
 
 def _identifier(text: str) -> tuple[str, str]:

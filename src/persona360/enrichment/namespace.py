@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from persona360.enrichment.auto import AutoEnricher
 from persona360.enrichment.provider import Provider
-from persona360.enrichment.registry import BUILTIN_PROVIDERS, builtin_provider
-from persona360.enrichment.run import EnrichmentReport, run_enrichment
+from persona360.enrichment.registry import BUILTIN_PROVIDERS, builtin_provider, check_builtin
+from persona360.enrichment.run import BATCH, EnrichmentReport, run_enrichment
 
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
@@ -18,6 +19,7 @@ class EnrichmentAPI:
 
     def __init__(self, ws: Workspace) -> None:
         self._ws = ws
+        self._auto: AutoEnricher | None = None
 
     def providers(self) -> dict[str, tuple[str, ...]]:
         """Each built-in provider's name and the traits it may infer."""
@@ -28,12 +30,33 @@ class EnrichmentAPI:
         """The built-in provider called ``name``."""
         return builtin_provider(name, self._ws.settings.default_region)
 
+    def check_provider(self, name: str) -> None:
+        """Raise :class:`NotFoundError` naming the choices unless ``name`` is a built-in provider."""
+        check_builtin(name)
+
+    def start_auto(self) -> AutoEnricher | None:
+        """Enrich the profiles every later write touches, in the background (the server).
+
+        Does nothing when ``PERSONA360_ENRICH_AUTO`` is off; uses the providers of
+        ``PERSONA360_ENRICH_AUTO_PROVIDERS``. Stop it with :meth:`stop_auto`.
+        """
+        if self._auto is None and self._ws.settings.enrich_auto:
+            self._auto = AutoEnricher(self._ws, self._ws.settings.enrich_auto_providers).start()
+        return self._auto
+
+    def stop_auto(self) -> None:
+        """Enrich what is still queued, then stop automatic enrichment."""
+        if self._auto is not None:
+            self._auto.stop()
+            self._auto = None
+
     def run(
         self,
         provider: str | Provider | Sequence[str | Provider] | None = None,
         profile_ids: Sequence[int] | None = None,
         segment: str | None = None,
         progress: Callable[[int, int], None] | None = None,
+        batch: int = BATCH,
     ) -> EnrichmentReport:
         """Infer traits for profiles and store them as events of ``enrich.NAME`` sources.
 
@@ -46,7 +69,8 @@ class EnrichmentAPI:
                 either, or None for every built-in provider.
             profile_ids: only these profiles (merged-away ids are followed).
             segment: only the members of this segment (ignored with ``profile_ids``).
-            progress: called with (profiles done, profiles to do).
+            progress: called with (profiles done, profiles to do) after each batch.
+            batch: profiles read, enriched and written together.
 
         Returns:
             An :class:`EnrichmentReport` (counts of profiles and traits written).
@@ -65,7 +89,12 @@ class EnrichmentAPI:
             1
         """
         return run_enrichment(
-            self._ws, self._resolve(provider), profile_ids=profile_ids, segment=segment, progress=progress
+            self._ws,
+            self._resolve(provider),
+            profile_ids=profile_ids,
+            segment=segment,
+            progress=progress,
+            batch=batch,
         )
 
     def _resolve(self, provider: str | Provider | Sequence[str | Provider] | None) -> list[Provider]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,7 @@ class ProfileView:
         inferred: names of traits whose shown value an ``enrich.`` source gave.
         observed: names of traits with a value from a source that is not an enrichment
             (a run never writes those).
+        confidence: the confidence of each shown trait's value (1 for observed ones).
         identifiers: ``(kind, value)`` pairs, normalised (email lower case, phone E.164).
         ips: distinct ``context.ip`` values of its recent events, newest first.
         user_agents: distinct ``context.userAgent`` values, newest first.
@@ -41,6 +43,7 @@ class ProfileView:
     traits: dict[str, Any] = field(default_factory=dict)
     inferred: frozenset[str] = frozenset()
     observed: frozenset[str] = frozenset()
+    confidence: dict[str, float | None] = field(default_factory=dict)
     identifiers: tuple[tuple[str, str], ...] = ()
     ips: tuple[str, ...] = ()
     user_agents: tuple[str, ...] = ()
@@ -83,6 +86,15 @@ class Provider(ABC):
     @abstractmethod
     def enrich(self, profile: ProfileView) -> list[Inferred]:
         """The traits this provider infers for ``profile`` (empty when it cannot)."""
+
+    def enrich_many(self, profiles: Sequence[ProfileView]) -> list[list[Inferred]]:
+        """The answers for a batch of profiles, in order.
+
+        A run calls this once per batch; the default asks :meth:`enrich` for each.
+        Override it when the provider can answer many at once (a remote API with a
+        bulk endpoint, a model scored on a matrix).
+        """
+        return [self.enrich(profile) for profile in profiles]
 
     @property
     def source(self) -> str:

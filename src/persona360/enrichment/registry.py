@@ -53,8 +53,12 @@ BUILTIN_PROVIDERS: dict[str, Callable[[str], Provider]] = {
 
 def builtin_provider(name: str, region: str) -> Provider:
     """The built-in provider called ``name``; raise naming the choices."""
-    try:
-        return BUILTIN_PROVIDERS[name](region)
-    except KeyError:
+    check_builtin(name)
+    return BUILTIN_PROVIDERS[name](region)
+
+
+def check_builtin(name: str) -> None:
+    """Raise :class:`NotFoundError` naming the choices unless ``name`` is a built-in provider."""
+    if name not in BUILTIN_PROVIDERS:
         choices = ", ".join(BUILTIN_PROVIDERS)
-        raise NotFoundError(f"no enrichment provider {name!r}: use one of {choices}") from None
+        raise NotFoundError(f"no enrichment provider {name!r}: use one of {choices}")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from persona360.enrichment.provider import Inferred, ProfileView, Provider
-from persona360.enrichment.selection import consented, load_view, select_profiles
+from persona360.enrichment.selection import consented, load_views, select_profiles
 from persona360.ingest.record import EventRecord, order_identifiers
 from persona360.ingest.validate import infer_channel
 
@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # Trait names that are identifiers elsewhere: an inferred value must never look like one.
 RESERVED_TRAITS = frozenset({"email", "phone", "userId", "user_id", "anonymousId", "anonymous_id", "id"})
-_BATCH = 500
+# Profiles read, enriched and written together: big enough that the three batched reads
+# and the one write are amortised, small enough that a progress bar moves.
+BATCH = 500
 
 
 @dataclass
@@ -56,43 +58,46 @@ def run_enrichment(
     profile_ids: Sequence[int] | None = None,
     segment: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    batch: int = BATCH,
 ) -> EnrichmentReport:
-    """Enrich the selected profiles with every provider; see ``EnrichmentAPI.run``."""
+    """Enrich the selected profiles with every provider; see ``EnrichmentAPI.run``.
+
+    Works a batch of profiles at a time: one batched read of their views, one
+    ``enrich_many`` call per provider, one write of all the answers.
+    """
     selected = select_profiles(ws, profile_ids, segment)
     allowed, checked = consented(ws, selected)
     report = EnrichmentReport(len(selected), skipped_no_consent=len(selected) - len(allowed), consent_checked=checked)
     sources = {provider.name: ws.access.ensure_source(provider.source).source_id for provider in providers}
     with_events = any(provider.reads_events for provider in providers)
-    pending: list[EventRecord] = []
-    for done, profile_id in enumerate(allowed, 1):
-        view = load_view(ws, profile_id, with_events=with_events)
-        records = _records_for(ws, view, providers, sources, report)
-        report.enriched += bool(records)
-        pending.extend(records)
-        if len(pending) >= _BATCH:
-            ws.ingest.write(pending)
-            pending = []
+    for start in range(0, len(allowed), max(batch, 1)):
+        views = load_views(ws, allowed[start : start + batch], with_events=with_events)
+        records = _batch_records(ws, views, providers, sources, report)
+        if records:
+            ws.ingest.write(records)
         if progress:
-            progress(done, len(allowed))
-    if pending:
-        ws.ingest.write(pending)
+            progress(min(start + batch, len(allowed)), len(allowed))
     return report
 
 
-def _records_for(
+def _batch_records(
     ws: Workspace,
-    view: ProfileView,
+    views: list[ProfileView],
     providers: Sequence[Provider],
     sources: dict[str, int],
     report: EnrichmentReport,
 ) -> list[EventRecord]:
-    if not view.identifiers:
-        return []
-    anchor = order_identifiers(list(view.identifiers))[0]
+    views = [view for view in views if view.identifiers]
+    answers = {provider.name: provider.enrich_many(views) for provider in providers}
     records = []
-    for provider in providers:
-        answers = _to_write(view, provider.enrich(view), report)
-        records.extend(_records(ws, view, anchor, provider, sources[provider.name], answers))
+    for i, view in enumerate(views):
+        anchor = order_identifiers(list(view.identifiers))[0]
+        mine = []
+        for provider in providers:
+            kept = _to_write(view, answers[provider.name][i], report)
+            mine.extend(_records(ws, view, anchor, provider, sources[provider.name], kept))
+        report.enriched += bool(mine)
+        records.extend(mine)
     for record in records:
         for name in record.traits:
             report.by_trait[name] = report.by_trait.get(name, 0) + 1

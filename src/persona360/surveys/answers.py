@@ -11,6 +11,7 @@ import hashlib
 from typing import Any
 
 from persona360.errors import SurveyError
+from persona360.identity.normalise import normalise_email
 from persona360.surveys.definitions import QuestionSpec, SurveySpec
 
 ANSWERED = "Survey Answered"
@@ -92,14 +93,25 @@ def identity_fields(kind: str, value: str) -> tuple[dict[str, Any], dict[str, An
         return {"userId": value}, {}
     if kind == "anonymous_id":
         return {"anonymousId": value}, {}
+    if normalise_email(value) is None:
+        raise SurveyError(f"the respondent's email {value!r} is not a valid email address", field="email")
     digest = hashlib.sha256(value.lower().encode()).hexdigest()[:24]
     return {"anonymousId": f"survey-{digest}"}, {"email": value}
 
 
 def answer_messages(
-    survey: SurveySpec, identifier: tuple[str, str], answers: dict[str, Any], timestamp: str
+    survey: SurveySpec,
+    identifier: tuple[str, str],
+    answers: dict[str, Any],
+    timestamp: str,
+    replaces: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Segment-spec calls for checked ``answers``: one track per question, one identify."""
+    """Segment-spec calls for checked ``answers``: one track per question, one identify.
+
+    ``replaces`` maps a question to the inferred value its answer replaces (value,
+    source, confidence); its track keeps that as ``properties.replaces``.
+    """
+    replaces = replaces or {}
     ids, person = identity_fields(*identifier)
     context = {"traits": person} if person else {}
     tracks = [
@@ -108,7 +120,12 @@ def answer_messages(
             "event": ANSWERED,
             **ids,
             "timestamp": timestamp,
-            "properties": {"survey": survey.id, "question": name, "answer": value},
+            "properties": {
+                "survey": survey.id,
+                "question": name,
+                "answer": value,
+                **({"replaces": replaces[name]} if name in replaces else {}),
+            },
             "context": context,
         }
         for name, value in answers.items()

@@ -4,20 +4,35 @@ from __future__ import annotations
 
 import builtins
 from collections import Counter
+from pathlib import Path
 from statistics import mean
 from typing import TYPE_CHECKING, Any
 
-from persona360.errors import SurveyError
+from persona360.enrichment.provider import INFERRED_SOURCE_PREFIX as INFERRED_PREFIX
+from persona360.errors import NotFoundError, SurveyError
 from persona360.surveys.answers import answer_messages, check_answer, check_answers, identity_fields
+from persona360.surveys.confirm import (
+    choices_for,
+    confirmation_spec,
+    inferred_value,
+    replaced,
+    respondent,
+    survey_id_for,
+)
 from persona360.surveys.definitions import SurveySpec, parse_survey
+from persona360.surveys.importing import import_answers
 from persona360.surveys.links import LinkAnswer, link_key, sign_answer, verify_answer
 from persona360.surveys.report import group_themes, nps_summary
 from persona360.surveys.store import answer_rows, list_surveys, read_survey, record_answers, save_survey
 
 if TYPE_CHECKING:
+    from persona360.ingest.importers.run import ImportReport
     from persona360.workspace import Workspace
 
 SOURCE = "surveys"
+# The computed value the personas room publishes for every customer it may profile.
+PERSONA_TRAIT = "persona"
+NO_PERSONA = "(no persona)"
 
 
 class SurveysAPI:
@@ -73,7 +88,9 @@ class SurveysAPI:
             source: the source the answers are recorded under (created when missing).
 
         Returns:
-            ``{survey, profile_id, answers, traits}``.
+            ``{survey, profile_id, answers, traits, replaces}``; ``replaces`` maps a
+            question to the inferred value (value, source, confidence) its answer
+            replaced, which the ``Survey Answered`` event keeps too.
 
         Raises:
             SurveyError: an unknown question or a bad answer, named in the message.
@@ -84,10 +101,119 @@ class SurveysAPI:
         identity_fields(*identifier)
         self._ws.access.ensure_source(source)
         now = self._ws.clock.now().isoformat()
-        self._ws.ingest.send(source, answer_messages(survey, identifier, checked, now))
+        replaces = self._inferred_before(survey, identifier, checked)
+        self._ws.ingest.send(source, answer_messages(survey, identifier, checked, now, replaces))
         profile_id = self._ws.profiles.find(*identifier)
         traits = {survey.question(name).trait: value for name, value in checked.items()}
-        return {"survey": survey.id, "profile_id": profile_id, "answers": checked, "traits": traits}
+        return {
+            "survey": survey.id,
+            "profile_id": profile_id,
+            "answers": checked,
+            "traits": traits,
+            "replaces": replaces,
+        }
+
+    def _inferred_before(
+        self, survey: SurveySpec, identifier: tuple[str, str], checked: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Per question: the inferred value its answer replaces on the profile, if any."""
+        try:
+            profile_id = self._ws.profiles.find(*identifier)
+        except NotFoundError:
+            return {}
+        shown = self._ws.profiles.traits(profile_id, now=self._ws.clock.now())
+        by_trait = replaced(shown, [survey.question(name).trait for name in checked])
+        return {
+            name: by_trait[survey.question(name).trait] for name in checked if survey.question(name).trait in by_trait
+        }
+
+    def import_file(
+        self,
+        path: Path,
+        survey_id: str,
+        mapping: builtins.list[str] | tuple[str, ...] = (),
+        *,
+        source: str = SOURCE,
+        rejects_path: Path | None = None,
+    ) -> ImportReport:
+        """Import answers from a CSV, Parquet or JSON Lines file, one respondent per row.
+
+        Args:
+            path: the file.
+            survey_id: the survey answered.
+            mapping: ``COLUMN=ROLE`` flags (``user_id``, ``anonymous_id``, ``email``,
+                ``timestamp``, ``answer:QUESTION``, ``ignore``); columns named like a
+                role or question need none.
+            source: the source the answers are recorded under (created when missing).
+            rejects_path: where bad rows go [default: ``FILE.rejects.csv``].
+
+        Returns:
+            The importers' report, of kind ``survey:ID``; ``records`` counts the rows
+            whose answers were taken.
+
+        Raises:
+            MappingError: the mapping is wrong (before any row is read).
+            NotFoundError: no such survey.
+        """
+        return import_answers(self._ws, path, self.get(survey_id), mapping, source=source, rejects_path=rejects_path)
+
+    # -- infer, then ask to confirm ----------------------------------------------
+    def unsure(self, trait: str, below: float = 0.9, limit: int = 1000) -> builtins.list[dict[str, Any]]:
+        """Profiles whose shown ``trait`` is inferred with a confidence under ``below``, least sure first.
+
+        Returns:
+            ``{profile_id, value, source, confidence}`` rows.
+        """
+        return self._ws.profiles.trait_holders(trait, source_prefix=INFERRED_PREFIX, below=below, limit=limit)
+
+    def confirmation(self, trait: str, inferred: Any = None, choices: builtins.list[str] | None = None) -> SurveySpec:
+        """The survey ``confirm-TRAIT`` (created, or widened with new choices, as needed)."""
+        try:
+            existing = self.get(survey_id_for(trait)).questions[0].choices
+        except NotFoundError:
+            existing = []
+        wanted = choices_for(trait, inferred, choices, existing) if inferred is not None else existing or choices or []
+        if wanted != existing:
+            self.create(confirmation_spec(trait, wanted))
+        return self.get(survey_id_for(trait))
+
+    def confirm_links(self, profile_id: int, trait: str, choices: builtins.list[str] | None = None) -> dict[str, Any]:
+        """Signed one-click tokens asking a person to confirm an inferred trait, one per choice.
+
+        The answer replaces the inferred value (it is observed, and newer) and its event
+        records what it replaced.
+
+        Args:
+            profile_id: the person asked.
+            trait: a trait the profile shows as inferred (``gender``...).
+            choices: the values offered (default: the trait's known choices); the
+                inferred value is always among them.
+
+        Returns:
+            ``{profile_id, trait, survey, question, inferred: {value, source, confidence},
+            tokens: {choice: token}}``; a token goes to ``/v1/surveys/SURVEY/a?token=``.
+
+        Raises:
+            SurveyError: the trait is not shown, or not inferred, or the profile has no
+                identifier a survey answer can use.
+        """
+        profile_id = self._ws.profiles.resolve(profile_id)
+        inferred = inferred_value(self._ws.profiles.traits(profile_id, now=self._ws.clock.now()), trait, profile_id)
+        who = respondent(self._ws.profiles.identifiers(profile_id), profile_id)
+        survey = self.confirmation(trait, inferred["value"], choices)
+        key = link_key(self._ws.settings)
+        tokens = {
+            choice: sign_answer(key, LinkAnswer(survey.id, who, trait, choice))
+            for choice in survey.questions[0].choices
+        }
+        return {
+            "profile_id": profile_id,
+            "trait": trait,
+            "survey": survey.id,
+            "question": trait,
+            "inferred": inferred,
+            "tokens": tokens,
+        }
 
     def link(self, survey_id: str, question: str, answer: Any, identifier: tuple[str, str]) -> str:
         """A signed token answering ``question`` with ``answer`` for one person (for email links)."""
@@ -119,22 +245,51 @@ class SurveysAPI:
             ``{survey, question, segment, responses, promoters, passives, detractors, nps}``.
         """
         survey = self.get(survey_id)
-        name = question or next((q.id for q in survey.questions if q.kind == "nps"), None)
-        if name is None:
-            raise SurveyError(f"survey {survey.id!r} has no NPS question", field="question")
-        if survey.question(name).kind != "nps":
-            raise SurveyError(f"question {name!r} is not an NPS question (0-10)", field="question")
+        name = _nps_question(survey, question)
         scores = [row["answer"] for row in self.responses(survey.id, segment) if row["question"] == name]
         return {"survey": survey.id, "question": name, "segment": segment, **nps_summary(scores)}
 
-    def report(self, survey_id: str, segment: str | None = None) -> dict[str, Any]:
-        """A summary per question: NPS, choice counts, scale mean, or free-text themes."""
+    def nps_by_persona(self, survey_id: str, question: str | None = None, segment: str | None = None) -> dict[str, Any]:
+        """The NPS of each persona's respondents (the ``persona`` value the personas room publishes).
+
+        Respondents without a persona (none built yet, or not a customer, or objecting to
+        profiling) are counted under ``(no persona)``.
+
+        Returns:
+            ``{survey, question, segment, personas: {name: {responses, promoters, passives,
+            detractors, nps}}}``, personas by name.
+        """
+        survey = self.get(survey_id)
+        name = _nps_question(survey, question)
+        rows = [row for row in self.responses(survey.id, segment) if row["question"] == name]
+        return {"survey": survey.id, "question": name, "segment": segment, "personas": self._by_persona(rows)}
+
+    def _by_persona(self, rows: builtins.list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        scores: dict[str, builtins.list[int]] = {}
+        for row in rows:
+            persona = self._ws.segments.computed_of(row["profile_id"]).get(PERSONA_TRAIT) or NO_PERSONA
+            scores.setdefault(persona, []).append(row["answer"])
+        return {persona: nps_summary(values) for persona, values in sorted(scores.items())}
+
+    def report(self, survey_id: str, segment: str | None = None, by_persona: bool = False) -> dict[str, Any]:
+        """A summary per question: NPS, choice counts, scale mean, or free-text themes.
+
+        With ``by_persona``, each NPS question also has ``by_persona``: its NPS per persona
+        (see :meth:`nps_by_persona`).
+        """
         survey = self.get(survey_id)
         rows = self.responses(survey.id, segment)
         questions = []
         for question in survey.questions:
-            values = [row["answer"] for row in rows if row["question"] == question.id]
-            questions.append({"question": question.id, "kind": question.kind, **_summarise(question.kind, values)})
+            mine = [row for row in rows if row["question"] == question.id]
+            summary = {
+                "question": question.id,
+                "kind": question.kind,
+                **_summarise(question.kind, [r["answer"] for r in mine]),
+            }
+            if by_persona and question.kind == "nps":
+                summary["by_persona"] = self._by_persona(mine)
+            questions.append(summary)
         return {"survey": survey.id, "segment": segment, "questions": questions}
 
     def _segment_profiles(self, segment: str | None) -> set[int] | None:
@@ -148,6 +303,15 @@ class SurveysAPI:
             return self._ws.writer.graph.profile_of(anchor_id)
         except KeyError:  # the person was erased
             return None
+
+
+def _nps_question(survey: SurveySpec, question: str | None) -> str:
+    name = question or next((q.id for q in survey.questions if q.kind == "nps"), None)
+    if name is None:
+        raise SurveyError(f"survey {survey.id!r} has no NPS question", field="question")
+    if survey.question(name).kind != "nps":
+        raise SurveyError(f"question {name!r} is not an NPS question (0-10)", field="question")
+    return name
 
 
 def _summarise(kind: str, values: list[Any]) -> dict[str, Any]:

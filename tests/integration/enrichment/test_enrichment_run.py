@@ -20,15 +20,6 @@ UA_IPHONE = (
 )
 
 
-@pytest.fixture
-def ws(tmp_path: Path, clock: FixedClock) -> Any:
-    settings = load_settings(db=tmp_path / "ws.duckdb", consent_default_allow=["transactional", "enrichment"])
-    workspace = Workspace(settings, clock, create=True)
-    workspace.access.add_source("shop")
-    yield workspace
-    workspace.close()
-
-
 def _olena(ws: Workspace, **traits: Any) -> int:
     ws.ingest.send(
         "shop",

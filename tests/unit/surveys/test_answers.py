@@ -86,3 +86,15 @@ def test_an_unknown_identifier_kind_is_refused() -> None:
     with pytest.raises(SurveyError, match="must be one of user_id, anonymous_id, email") as caught:
         answer_messages(SURVEY, ("phone", "+380"), {"rating": 2}, "2026-01-01T00:00:00+00:00")
     assert caught.value.field == "identifier"
+
+
+def test_an_invalid_email_is_refused() -> None:
+    with pytest.raises(SurveyError, match="email 'jane-at-example' is not a valid email address") as caught:
+        answer_messages(SURVEY, ("email", "jane-at-example"), {"rating": 2}, "2026-01-01T00:00:00+00:00")
+    assert caught.value.field == "email"
+
+
+def test_a_replaced_inference_is_kept_on_the_answer_event() -> None:
+    replaces = {"size": {"value": "40", "source": "enrich.x", "confidence": 0.5}}
+    tracks = answer_messages(SURVEY, ("user_id", "u1"), {"rating": 2, "size": "41"}, "2026-01-01T00:00:00Z", replaces)
+    assert "replaces" not in tracks[0]["properties"] and tracks[1]["properties"]["replaces"] == replaces["size"]

@@ -43,5 +43,7 @@ def show(survey_id: str, ws: WorkspaceDep, token: ManageSurveys) -> dict[str, An
 
 
 @router.get("/{survey_id}/report", summary="NPS, choice counts, scale means and free-text themes")
-def report(survey_id: str, ws: WorkspaceDep, token: ManageSurveys, segment: str | None = None) -> dict[str, Any]:
-    return ws.surveys.report(survey_id, segment)
+def report(
+    survey_id: str, ws: WorkspaceDep, token: ManageSurveys, segment: str | None = None, by_persona: bool = False
+) -> dict[str, Any]:
+    return ws.surveys.report(survey_id, segment, by_persona=by_persona)
