@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+import integration.server as server_module
 from integration.api.conftest import copy_workspace
-from integration.server import Credentials, Live, LiveServer, cli
+from integration.server import Credentials, Live, LiveServer
 from persona360 import Workspace
 from persona360.clock import FixedClock
 from persona360.demo import DemoSpec, generate_shop
@@ -18,8 +19,10 @@ from persona360.demo.pipeline import load_without_server
 from persona360.personas import DiscoveryOptions
 from persona360.settings import load_settings
 
-pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("server")]
-SPEC = DemoSpec(customers=150, days=60, seed=11)
+# setup loads a demo shop and fits two models: minutes when the shared machine is loaded
+pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("server"), pytest.mark.timeout(900)]
+SPEC = DemoSpec(customers=120, days=30, seed=11)
+SLOW_START = 120.0
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +35,11 @@ def shop(template: Credentials, tmp_path_factory: pytest.TempPathFactory) -> Ite
         load_without_server(ws, manifest)
         ws.personas.build(DiscoveryOptions(k=3, bootstraps=0))
         ws.personas.build(DiscoveryOptions(k=4, bootstraps=0))
-    segments_only = cli(creds.db, "tokens", "create", "--scope", "segments", "--name", "it-segments")["token"]
-    server = LiveServer(creds.db).start()
+        segments_only = ws.access.create_token(["segments"], "it-segments")
+    with pytest.MonkeyPatch.context() as patch:
+        # the server takes ~30 s to start when eight engineers share two cores
+        patch.setattr(server_module, "START_TIMEOUT", SLOW_START)
+        server = LiveServer(creds.db).start()
     try:
         yield Live(server, creds), segments_only
     finally:
@@ -101,6 +107,11 @@ def test_the_personas_scope_is_required(shop: tuple[Live, str]) -> None:
 
 def test_before_any_build_the_api_says_what_to_do(template: Credentials, tmp_path: Path) -> None:
     creds = copy_workspace(template, tmp_path / "empty")
-    with LiveServer(creds.db) as server:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(server_module, "START_TIMEOUT", SLOW_START)
+        server = LiveServer(creds.db).start()
+    try:
         answer = httpx.get(f"{server.url}/v1/personas", headers={"Authorization": f"Bearer {creds.admin_token}"})
+    finally:
+        server.stop()
     assert answer.status_code == 404 and "personas build" in answer.json()["message"]
