@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     personas_k_min: int = Field(3, description="Fewest personas `persona360 personas build` tries.")
     personas_k_max: int = Field(12, description="Most personas `persona360 personas build` tries.")
     personas_stale_days: int = Field(30, description="Age in days after which a persona model is flagged stale.")
+    personas_refresh_minutes: float = Field(
+        15.0,
+        description="How often the server scores new or changed customers against the latest persona model "
+        "(in SQL, no rebuild); 0 turns it off. A stale model is rebuilt instead.",
+    )
     personas_archetypes: Path | None = Field(
         None, description="TOML file of archetypes personas are matched against [default: the packaged table]."
     )

@@ -21,6 +21,7 @@ SCOPES: dict[str, str] = {
     "profiles:read": "read profiles, timelines and identifiers",
     "profiles:write": "merge and unmerge profiles",
     "segments": "manage segments",
+    "personas": "read persona cards, members and drift; build and refresh personas",
     "campaigns": "send campaigns",
     "privacy": "consent changes, erasure and access export",
 }

@@ -17,8 +17,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from persona360 import __version__, web
 from persona360.api import links as activation_links
 from persona360.api import surveys, tracking
+from persona360.api.admin import personas, profiles, segments
 from persona360.api.admin import privacy as admin_privacy
-from persona360.api.admin import profiles, segments
 from persona360.api.admin import surveys as admin_surveys
 from persona360.api.errors import install_error_handlers
 from persona360.api.ticker import Ticker
@@ -43,6 +43,7 @@ def create_app(workspace: Workspace) -> FastAPI:
                 workspace.segments.deliver_due,
                 workspace.activation.deliver_due,
                 lambda: workspace.predict.run_if_due(every),
+                workspace.personas.rebuild_if_stale,
             ],
         )
         try:
@@ -74,6 +75,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(profiles.router)
     app.include_router(admin_privacy.router)
     app.include_router(segments.router)
+    app.include_router(personas.router)
     app.include_router(surveys.router)
     app.include_router(admin_surveys.router)
     app.include_router(web.router)

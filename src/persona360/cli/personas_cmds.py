@@ -1,4 +1,4 @@
-"""``personas build|list|show|export``: discover personas and read their cards."""
+"""``personas build|list|show|export|drift|refresh``: discover personas, read their cards, follow their drift."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from persona360.cli.state import console, fail, print_json, workspace
-from persona360.personas.export import card_markdown
+from persona360.personas.export import card_markdown, drift_markdown
 
 personas = typer.Typer(help="Discover customer personas and read their cards.", no_args_is_help=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -90,3 +90,31 @@ def export(
         return
     out.write_text(text, encoding="utf-8")
     console.print(f"Wrote {out}")
+
+
+@personas.command("drift")
+def drift(
+    version: Annotated[int | None, typer.Option(help="A model version [default: the latest].")] = None,
+    json: JsonOption = False,
+) -> None:
+    """How a model version differs from the one before it."""
+    with workspace() as ws:
+        report = ws.personas.drift(version)
+    if json:
+        print_json({"drift": report})
+        return
+    if report is None:
+        console.print("This is the first model version: there is nothing to compare it with.")
+        return
+    console.print("\n".join(drift_markdown(report)))
+
+
+@personas.command("refresh")
+def refresh(json: JsonOption = False) -> None:
+    """Score customers changed since the last build or refresh against the latest model."""
+    with workspace() as ws:
+        done = ws.personas.refresh()
+    if json:
+        print_json(done)
+        return
+    console.print(f"{done['profiles']} customers scored against model v{done['version']}.")

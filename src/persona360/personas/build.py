@@ -11,9 +11,10 @@ import numpy as np
 
 from persona360.personas.archetypes import load_archetypes
 from persona360.personas.cards import build_cards
-from persona360.personas.discovery import DiscoveryOptions, PersonaDiscoveryError, assign, discover
+from persona360.personas.discovery import Discovery, DiscoveryOptions, PersonaDiscoveryError, assign, discover
+from persona360.personas.drift import compare_models, feature_bins, population_stability, summarise
 from persona360.personas.features import LOG_FEATURES, FeatureMatrix, feature_matrix, keep_rows, read_features
-from persona360.personas.persistence import next_version, save_model
+from persona360.personas.persistence import assignments, load_model, next_version, save_model
 
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
@@ -47,7 +48,8 @@ def build_personas(
     matrix, consent = _customers(ws, moment)
     clustered = [n for n in CLUSTERED if n in matrix.names]
     say("clustering")
-    found = discover(matrix.values[:, [matrix.names.index(n) for n in clustered]], options)
+    columns = [matrix.names.index(n) for n in clustered]
+    found = discover(matrix.values[:, columns], options)
     version = next_version(ws.db)
     say("cards")
     cards = build_cards(matrix, found, load_archetypes(ws.settings.personas_archetypes), version)
@@ -61,6 +63,7 @@ def build_personas(
         "scale": found.scale.tolist(),
         "centroids": found.centroids.tolist(),
         "options": asdict(options),
+        **_summaries(matrix.raw[:, columns], clustered, found),
     }
     report = {
         "customers": len(matrix.profile_ids),
@@ -68,9 +71,34 @@ def build_personas(
         "stability": found.stability,
         "consent": consent,
     }
+    stored = {"version": version, "built_at": moment, "k": found.k, "profiles": len(matrix.profile_ids),
+              "model": model, "report": report, "cards": cards}  # fmt: skip
+    say("drift")
+    report["drift"] = _drift(ws, stored, dict(zip(matrix.profile_ids.tolist(), found.labels.tolist(), strict=True)),
+                             matrix.raw[:, columns], clustered)  # fmt: skip
     save_model(ws.db, version, moment, model, report, cards, (matrix.profile_ids, found.labels, found.distances))
-    return {"version": version, "built_at": moment, "k": found.k, "profiles": len(matrix.profile_ids),
-            "model": model, "report": report, "cards": cards}  # fmt: skip
+    return stored
+
+
+def _summaries(raw: np.ndarray, names: list[str], found: Discovery) -> dict[str, Any]:
+    """What a later build compares against: persona means, feature spread, decile bins."""
+    means = [
+        {name: float(value) for name, value in zip(names, raw[found.labels == p].mean(axis=0), strict=True)}
+        for p in range(found.k)
+    ]
+    spread = {name: float(value) for name, value in zip(names, raw.std(axis=0), strict=True)}
+    return {"means": means, "spread": spread, "bins": feature_bins(raw, names)}
+
+
+def _drift(
+    ws: Workspace, stored: dict[str, Any], members: dict[int, int], raw: np.ndarray, names: list[str]
+) -> dict[str, Any] | None:
+    """The drift report against the previous version, or None for the first model."""
+    previous = load_model(ws.db)
+    if previous is None:
+        return None
+    drift = compare_models(previous, stored, assignments(ws.db, previous["version"]), members)
+    return summarise(drift, population_stability(previous["model"].get("bins", {}), raw, names))
 
 
 def _customers(ws: Workspace, now: datetime) -> tuple[FeatureMatrix, dict[str, Any]]:

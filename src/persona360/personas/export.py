@@ -90,3 +90,35 @@ def _stability(stability: dict[str, Any]) -> str:
     if stability["jaccard"] is None:
         return "not checked"
     return f"Jaccard {stability['jaccard']:.2f}" + (" (unstable)" if stability["unstable"] else "")
+
+
+def drift_markdown(drift: dict[str, Any]) -> list[str]:
+    """A drift report as Markdown lines: customers, matches, born and gone, shifted features."""
+    people = drift["customers"]
+    lines = [
+        f"# Drift: model v{drift['to_version']} against v{drift['from_version']}",
+        "",
+        f"- **Customers:** {people['before']} -> {people['after']} ({people['joined']} joined, {people['left']} left)",
+        f"- **Changed persona:** {_share(drift['changed_share'])} of the {people['both']} in both; "
+        f"assignment ARI {drift['ari']}",
+        f"- **Born:** {_names(drift['born'])}; **gone:** {_names(drift['gone'])}",
+        f"- **Shifted features (PSI > 0.25):** {', '.join(drift['shifted_features']) or 'none'}",
+        "",
+        "| before | after | overlap | share | centre moved | moved most |",
+        "|---|---|---|---|---|---|",
+    ]
+    for m in drift["matches"]:
+        moved = ", ".join(f"{f['feature']} {f['before']:g}->{f['after']:g}" for f in m["feature_shifts"][:2])
+        lines.append(
+            f"| {m['old']}. {m['old_name']} | {m['new']}. {m['new_name']} | {m['jaccard']:.2f} | "
+            f"{m['share_before']:.1%} -> {m['share_after']:.1%} | {m['centroid_shift']} | {moved or '-'} |"
+        )
+    return lines
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _names(personas: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{p['persona']}. {p['name']}" for p in personas) or "none"

@@ -26,7 +26,8 @@ TOP_CATEGORIES = 6
 _FEATURES_SQL = """
 WITH buyers AS (
     SELECT profile_id, orders_count, revenue, avg_order_value, first_seen, last_order_at
-    FROM profiles WHERE orders_count >= $min_orders),
+    FROM profiles WHERE orders_count >= $min_orders
+        AND ($profiles IS NULL OR list_contains($profiles, profile_id))),
 ev AS (
     SELECT i.profile_id, e.event, e."timestamp" AS ts, e.properties, e.context
     FROM events e JOIN identifiers i ON i.identifier_id = e.anchor_id
@@ -122,14 +123,18 @@ _COLUMN_NAMES = (
 
 
 def features_sql() -> str:
-    """The query behind :func:`read_features` (parameters ``$now``, ``$min_orders``)."""
+    """The query behind :func:`read_features`.
+
+    Parameters: ``$now``, ``$min_orders``, and ``$profiles`` (a list of profile ids to
+    restrict it to, or NULL for every customer).
+    """
     return _FEATURES_SQL
 
 
-def read_features(db: Database, now: datetime, min_orders: int = 1) -> Columns:
-    """One row per customer: the raw features, None where unknown, as columns."""
+def read_features(db: Database, now: datetime, min_orders: int = 1, profiles: list[int] | None = None) -> Columns:
+    """One row per customer (or per customer among ``profiles``): the raw features, None where unknown."""
     # Rows, not Arrow: Database.query_arrow warns on DuckDB 2 (see predict/purchases.py, #6).
-    rows = db.query_dicts(_FEATURES_SQL, {"now": now, "min_orders": min_orders})
+    rows = db.query_dicts(_FEATURES_SQL, {"now": now, "min_orders": min_orders, "profiles": profiles})
     names = rows[0].keys() if rows else _COLUMN_NAMES
     return {name: [row[name] for row in rows] for name in names}
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from persona360.errors import NotFoundError
 from persona360.personas.build import Progress, build_personas
-from persona360.personas.discovery import DiscoveryOptions
+from persona360.personas.discovery import DiscoveryOptions, PersonaDiscoveryError
 from persona360.personas.export import export_json, export_markdown, model_age
-from persona360.personas.persistence import load_model, persona_of, versions
-from persona360.personas.trait import publish_trait
+from persona360.personas.persistence import last_refresh, load_model, members, persona_of, versions
+from persona360.personas.trait import changed_customers, publish_trait
 
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 
 class PersonasAPI:
@@ -99,6 +103,89 @@ class PersonasAPI:
         stored = self._required()
         card = stored["cards"][found[1]]
         return {"version": found[0], "persona": found[1], "name": card["name"]}
+
+    def card(self, persona: str | int) -> dict[str, Any]:
+        """Alias of :meth:`show`, for the API and the web page."""
+        return self.show(persona)
+
+    def members(self, persona: str | int, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+        """The customers of one persona of the latest model, closest to its centre first.
+
+        Returns:
+            ``version``, ``persona``, ``name``, ``total`` and ``members`` (profile id and
+            distance to the centre).
+        """
+        card = self.show(persona)
+        page = members(self._ws.db, card["version"], card["persona"], limit, offset)
+        return {"version": card["version"], "persona": card["persona"], "name": card["name"], **page}
+
+    def drift(self, version: int | None = None) -> dict[str, Any] | None:
+        """The drift report stored with a model version (the latest by default).
+
+        It compares the version with the one before it: persona matching by member
+        overlap (Hungarian), size and share changes, centroid movement and feature
+        shifts per matched persona, personas born and gone, the share of customers who
+        changed persona, the assignment ARI and each feature's PSI. None for the first
+        version.
+
+        Raises:
+            NotFoundError: no model yet, or no such version.
+        """
+        stored = load_model(self._ws.db, version)
+        if stored is None:
+            raise NotFoundError(
+                f"no persona model v{version}" if version else "no personas yet: run `persona360 personas build` first"
+            )
+        drift: dict[str, Any] | None = stored["report"].get("drift")
+        return drift
+
+    def refresh(self, profiles: Sequence[int] | None = None, *, now: datetime | None = None) -> dict[str, Any]:
+        """Score new or changed customers against the latest model in SQL, without a rebuild.
+
+        Args:
+            profiles: the customers to score; by default those with an event received
+                since the last build or refresh.
+            now: the time of the refresh [default: the clock's].
+
+        Returns:
+            ``version`` and ``profiles`` (how many got a persona).
+        """
+        stored = self._required()
+        moment = now or self._ws.clock.now()
+        if profiles is None:
+            since = last_refresh(self._ws.db, stored["version"]) or stored["built_at"]
+            profiles = changed_customers(self._ws, since)
+        scored = publish_trait(self._ws, stored, moment, [int(p) for p in profiles]) if profiles else 0
+        return {"version": stored["version"], "profiles": scored}
+
+    def rebuild_if_stale(self) -> dict[str, Any] | None:
+        """The server's schedule: rebuild when the latest model is stale, else refresh when due.
+
+        A model older than the ``personas_stale_days`` setting is rebuilt with the options
+        it was built with; otherwise, every ``personas_refresh_minutes``, customers changed
+        since the last refresh are scored against it. Nothing happens before the first build (building is a user's
+        decision), and too few customers is not an error here: the next tick tries again.
+        """
+        stored = self.latest()
+        if stored is None:
+            return None
+        if not stored["age"]["stale"]:
+            return self._refresh_if_due(stored)
+        options = DiscoveryOptions(**stored["model"]["options"])
+        try:
+            built = self.build(options)
+        except PersonaDiscoveryError as error:
+            log.info("scheduled persona rebuild skipped: %s", error)
+            return None
+        log.info("personas rebuilt on schedule: model v%s", built["version"])
+        return built
+
+    def _refresh_if_due(self, stored: dict[str, Any]) -> dict[str, Any] | None:
+        every = self._ws.settings.personas_refresh_minutes
+        since = last_refresh(self._ws.db, stored["version"]) or stored["built_at"]
+        if every <= 0 or (self._ws.clock.now() - since).total_seconds() < every * 60:
+            return None
+        return self.refresh()
 
     def _required(self) -> dict[str, Any]:
         stored = self.latest()

@@ -9,7 +9,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from persona360.store.database import Database
+from persona360.store.database import Database, Transaction
 
 _LATEST = "SELECT max(version) FROM persona_models"
 
@@ -29,7 +29,18 @@ def save_model(
     assignments: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
     """Store one version: the model, its report and cards, and every customer's persona."""
-    profile_ids, labels, distances = assignments
+    with db.transaction() as tx:
+        tx.execute(
+            "INSERT INTO persona_models VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            [version, built_at, model["k"], len(assignments[0]), _json(model), _json(report), _json(cards)],
+        )
+        _insert_assignments(tx, version, assignments, "INSERT")
+
+
+def _insert_assignments(
+    tx: Transaction, version: int, assigned: tuple[np.ndarray, np.ndarray, np.ndarray], verb: str
+) -> None:
+    profile_ids, labels, distances = assigned
     table = pa.table(
         {
             "version": pa.array(np.full(len(profile_ids), version), pa.int32()),
@@ -38,14 +49,9 @@ def save_model(
             "distance": pa.array(distances, pa.float64()),
         }
     )
-    with db.transaction() as tx:
-        tx.execute(
-            "INSERT INTO persona_models VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            [version, built_at, model["k"], len(profile_ids), _json(model), _json(report), _json(cards)],
-        )
-        tx.register("__p360__persona_assignments", table)
-        tx.execute("INSERT INTO persona_assignments SELECT * FROM __p360__persona_assignments")
-        tx.unregister("__p360__persona_assignments")
+    tx.register("__p360__persona_assignments", table)
+    tx.execute(f"{verb} INTO persona_assignments SELECT * FROM __p360__persona_assignments")
+    tx.unregister("__p360__persona_assignments")
 
 
 def load_model(db: Database, version: int | None = None) -> dict[str, Any] | None:
@@ -91,3 +97,37 @@ def persona_of(db: Database, profile_id: int) -> tuple[int, int] | None:
 
 def _json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
+def replace_assignments(
+    db: Database, version: int, assigned: tuple[np.ndarray, np.ndarray, np.ndarray], refreshed_at: datetime
+) -> None:
+    """Store (or overwrite) the persona of the given customers under ``version``; log the refresh."""
+    with db.transaction() as tx:
+        _insert_assignments(tx, version, assigned, "INSERT OR REPLACE")
+        tx.execute("INSERT INTO persona_refreshes VALUES ($1, $2, $3)", [version, refreshed_at, len(assigned[0])])
+
+
+def last_refresh(db: Database, version: int) -> datetime | None:
+    """When customers were last scored against ``version`` (its build counts as the first time)."""
+    return db.scalar(  # type: ignore[no-any-return]
+        "SELECT greatest(m.built_at, (SELECT max(refreshed_at) FROM persona_refreshes WHERE version = $1)) "
+        "FROM persona_models m WHERE m.version = $1",
+        [version],
+    )
+
+
+def members(db: Database, version: int, persona: int, limit: int, offset: int) -> dict[str, Any]:
+    """The customers of one persona, closest to its centre first, one page at a time."""
+    total = db.scalar(
+        "SELECT count(*) FROM persona_assignments WHERE version = $1 AND persona = $2", [version, persona]
+    )
+    rows = db.query(
+        "SELECT profile_id, distance FROM persona_assignments WHERE version = $1 AND persona = $2 "
+        "ORDER BY distance, profile_id LIMIT $3 OFFSET $4",
+        [version, persona, limit, offset],
+    )
+    return {
+        "total": int(total or 0),
+        "members": [{"profile_id": int(p), "distance": round(float(d), 4)} for p, d in rows],
+    }

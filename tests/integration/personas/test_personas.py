@@ -21,8 +21,10 @@ from persona360.clock import FixedClock
 from persona360.demo import DemoSpec, generate_shop
 from persona360.demo.pipeline import load_without_server
 from persona360.personas import DiscoveryOptions, PersonaDiscoveryError, assign_profiles
+from persona360.personas.assignment import assign_in_sql
 from persona360.personas.persistence import assignments
 from persona360.personas.recovery import score_recovery
+from persona360.personas.trait import changed_customers
 from persona360.settings import Settings, load_settings
 
 SPEC = DemoSpec(customers=600, days=90, seed=7)
@@ -165,3 +167,74 @@ def test_an_empty_workspace_says_what_to_do(tmp_path: Path) -> None:
             ws.personas.list()
         with pytest.raises(PersonaDiscoveryError, match="load orders first"):
             ws.personas.build(OPTIONS)
+
+
+# -- assignment in SQL, drift, refresh, schedule ----------------------------------
+def test_sql_assignment_equals_the_python_assignment(ws: Workspace) -> None:
+    stored = ws.personas.latest()
+    assert stored is not None
+    python_ids, python_labels = assign_profiles(stored, ws, END)
+    sql_ids, sql_labels, distances = assign_in_sql(ws.db, stored["model"], END)
+    assert sql_ids.tolist() == python_ids.tolist()
+    assert sql_labels.tolist() == python_labels.tolist()
+    assert (distances >= 0).all()
+    some = sql_ids[::50].tolist()
+    scoped_ids, scoped_labels, _ = assign_in_sql(ws.db, stored["model"], END, some)
+    assert scoped_ids.tolist() == some
+    assert scoped_labels.tolist() == sql_labels[::50].tolist()
+
+
+def test_a_rebuild_reports_drift_against_the_previous_version(ws: Workspace) -> None:
+    fixed = DiscoveryOptions(k=6, bootstraps=0, seed=0)
+    first = ws.personas.build(fixed)
+    same = ws.personas.build(fixed)
+    drift = ws.personas.drift()
+    assert drift == same["report"]["drift"] and drift is not None
+    assert (drift["from_version"], drift["to_version"]) == (first["version"], same["version"])
+    assert drift["ari"] == 1.0 and drift["changed_share"] == 0.0
+    assert drift["born"] == [] and drift["gone"] == [] and drift["shifted_features"] == []
+    assert max(drift["psi"].values()) < 0.01
+    # a planted change: one persona more, so one of them has no predecessor
+    more = ws.personas.build(DiscoveryOptions(k=7, bootstraps=0, seed=0))
+    drift = ws.personas.drift(more["version"])
+    assert drift is not None and len(drift["born"]) >= 1 and drift["changed_share"] > 0
+    assert all(m["feature_shifts"] for m in drift["matches"])
+    assert ws.personas.drift(first["version"])["to_version"] == first["version"]  # type: ignore[index]
+    with pytest.raises(LookupError, match="v999"):
+        ws.personas.drift(999)
+
+
+def test_refresh_scores_changed_customers_in_sql(ws: Workspace) -> None:
+    stored = ws.personas.latest()
+    assert stored is not None
+    customers = changed_customers(ws, END - timedelta(days=400))
+    assert len(customers) == stored["profiles"]
+    done = ws.personas.refresh(customers[:20], now=END + timedelta(days=2))
+    assert done == {"version": stored["version"], "profiles": 20}
+    assert ws.personas.refresh(now=END + timedelta(days=2))["profiles"] == 0  # nothing received since
+    page = ws.personas.members(0, limit=5)
+    assert page["total"] == stored["cards"][0]["size"] and len(page["members"]) == 5
+    assert [m["distance"] for m in page["members"]] == sorted(m["distance"] for m in page["members"])
+
+
+def test_the_server_schedule_rebuilds_a_stale_model(shop: Shop) -> None:
+    with Workspace(shop.settings, FixedClock(END + timedelta(days=2))) as fresh:
+        before = fresh.personas.latest()
+        assert before is not None and fresh.personas.rebuild_if_stale() is None  # refreshed 0 minutes ago
+    late = before["built_at"] + timedelta(days=shop.settings.personas_stale_days + 1)
+    with Workspace(shop.settings, FixedClock(late)) as stale:
+        rebuilt = stale.personas.rebuild_if_stale()
+        assert rebuilt is not None and rebuilt["version"] == before["version"] + 1
+        assert rebuilt["model"]["options"] == before["model"]["options"]
+        assert rebuilt["report"]["drift"]["from_version"] == before["version"]
+
+
+def test_cli_drift(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERSONA360_CONSENT_DEFAULT_ALLOW", orjson.dumps(PROFILING).decode())
+    cli(shop.settings.db, "build", "--k", "6", "--bootstraps", "0", "--json")
+    shown = cli(shop.settings.db, "drift")
+    assert shown.exit_code == 0 and "Changed persona" in shown.stdout, shown.stdout
+    answer = orjson.loads(cli(shop.settings.db, "drift", "--json", "--version", "1").stdout)
+    assert answer == {"drift": None}
+    refreshed = orjson.loads(cli(shop.settings.db, "refresh", "--json").stdout)
+    assert refreshed["profiles"] == 0

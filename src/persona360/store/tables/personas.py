@@ -15,6 +15,14 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             distance DOUBLE NOT NULL, PRIMARY KEY (version, profile_id))""",
         ],
     ),
+    (
+        "personas_2",
+        [
+            # one row per refresh: customers scored in SQL against a stored model between rebuilds
+            """CREATE TABLE persona_refreshes (
+            version INTEGER NOT NULL, refreshed_at TIMESTAMPTZ NOT NULL, profiles BIGINT NOT NULL)""",
+        ],
+    ),
 ]
 
 # Tables this room derives from events inside the write (writer fact hooks): a rebuild
