@@ -139,11 +139,23 @@ class Settings(BaseSettings):
     smtp_username: str = Field("", description="SMTP login; empty means no AUTH.")
     smtp_password: str = Field("", description="SMTP password.")
     smtp_sender: str = Field("shop@example.org", description="From address of campaign email.")
+    sms_url: str = Field("https://api.twilio.com", description="Base URL of the Twilio-style SMS Messages API.")
+    sms_account: str = Field("", description="SMS API account SID (the HTTP Basic user).")
+    sms_token: str = Field("", description="SMS API auth token (the HTTP Basic password).")
+    sms_sender: str = Field("", description="Sender of SMS: a number in E.164 or an alphanumeric sender id.")
+    viber_url: str = Field("https://api.infobip.com", description="Base URL of the Infobip-style Viber API.")
+    viber_api_key: str = Field("", description="Viber API key (sent as `Authorization: App KEY`).")
+    viber_sender: str = Field("", description="Viber business sender name.")
+    activation_webhook_url: str = Field("", description="URL the `webhook` campaign channel posts each message to.")
+    activation_webhook_secret: str = Field(
+        "", description="Key that signs webhook channel posts (HMAC-SHA256, like segment triggers)."
+    )
     tracking_base_url: str = Field(
         "http://127.0.0.1:8360", description="Public base URL of the server, used in click and open links."
     )
     tracking_secret: str = Field(
-        "dev-tracking-secret", description="Key that signs click and open links; set your own outside dev."
+        "dev-tracking-secret",
+        description="Key that signs click and open links; set your own outside dev (the default is refused).",
     )
 
 

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from persona360.activation.attribution import campaign_report
-from persona360.activation.campaigns import PURPOSE, CampaignRun, CampaignSpec, create_campaign, get_campaign
+from persona360.activation.campaigns import (
+    PURPOSE,
+    CampaignError,
+    CampaignRun,
+    CampaignSpec,
+    create_campaign,
+    get_campaign,
+)
 from persona360.activation.channels.base import Channel, RateLimiter
+from persona360.activation.channels.sms import SmsChannel, SmsConfig
 from persona360.activation.channels.smtp import SmtpChannel, SmtpConfig
+from persona360.activation.channels.viber import ViberChannel, ViberConfig
+from persona360.activation.channels.webhook import WebhookChannel, WebhookConfig
 from persona360.activation.links import click_url, open_url, read_token
 from persona360.activation.outbox import Delivery
 from persona360.activation.templates import Freshness, Renderer, RenderResult, TemplateContext, TraitValue
@@ -27,7 +38,14 @@ class ActivationAPI:
 
     def __init__(self, ws: Workspace) -> None:
         self._ws = ws
-        self.channel_factories: dict[str, Callable[[], Channel]] = {"email": self._smtp}
+        self.channel_factories: dict[str, Callable[[], Channel]] = {
+            "email": self._smtp,
+            "sms": self._sms,
+            "viber": self._viber,
+            "webhook": self._webhook,
+        }
+        # One send at a time: a run numbers its messages before it inserts them.
+        self._sending = threading.Lock()
 
     def renderer(self) -> Renderer:
         """A renderer with the workspace's locale, currency and freshness rule, as of now."""
@@ -67,26 +85,56 @@ class ActivationAPI:
 
     def send(self, name: str) -> dict[str, Any]:
         """Queue messages for new members of the campaign's segment, then send what is due."""
-        campaign = self.get(name)
-        run = CampaignRun(self._ws, campaign, self.renderer(), self._link)
-        counts: dict[str, Any] = dict(run.queue())
-        counts.update(self.deliver_due(campaign["channel"]))
-        counts["errors"] = run.errors[:10]
+        counts = self.queue(name)
+        counts.update(self.deliver_due(self.get(name)["channel"]))
         self._audit("campaign.send", name, counts)
         return counts
 
-    def deliver_due(self, channel: str = "email") -> dict[str, int]:
-        """Send (or retry) every message on ``channel`` whose time has come."""
+    def queue(self, name: str) -> dict[str, Any]:
+        """Queue messages for new members of the campaign's segment without sending them.
+
+        They go out with the next :meth:`deliver_due` (the server's ticker runs it).
+        Returns the counts of each step (``members``, ``no_consent``, ``capped``,
+        ``control``, ``queued``, ``deferred``...) and the first render ``errors``.
+        """
+        run = CampaignRun(self._ws, self.get(name), self.renderer(), self._link)
+        with self._sending:
+            counts: dict[str, Any] = dict(run.queue())
+        counts["errors"] = run.errors[:10]
+        return counts
+
+    def deliver_due(self, channel: str | None = "email") -> dict[str, int]:
+        """Send (or retry) every message on ``channel`` (every channel with ``None``) whose time has come.
+
+        Raises:
+            CampaignError: unknown channel.
+        """
+        if channel is None:
+            return self._deliver_all()
+        if channel not in self.channel_factories:
+            raise CampaignError(f"channel {channel!r} is not one of {', '.join(self.channel_factories)}")
         s = self._ws.settings
         delivery = Delivery(
             self._ws.db,
             self.channel_factories[channel](),
             RateLimiter(s.activation_rate_per_second),
             s.activation_max_attempts,
-            lambda profile_id: self._ws.privacy.may(profile_id, PURPOSE, channel),
+            lambda profile_ids: self._ws.privacy.may_many(profile_ids, PURPOSE, channel),
             self._pixel,
         )
         return delivery.run(self._ws.clock.now())
+
+    def _deliver_all(self) -> dict[str, int]:
+        waiting = self._ws.db.query(
+            "SELECT DISTINCT channel FROM activation_messages WHERE status IN ('queued', 'failed') "
+            "AND next_attempt_at <= ? ORDER BY channel",
+            [self._ws.clock.now()],
+        )
+        totals = {"sent": 0, "retried": 0, "dead": 0, "cancelled": 0}
+        for (channel,) in waiting:
+            for key, n in self.deliver_due(str(channel)).items():
+                totals[key] += n
+        return totals
 
     def messages(self, name: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
         """The message log, optionally for one campaign and one status."""
@@ -137,5 +185,34 @@ class ActivationAPI:
             SmtpConfig(s.smtp_host, s.smtp_port, s.smtp_sender, s.smtp_starttls, s.smtp_username, s.smtp_password)
         )
 
+    def _sms(self) -> Channel:
+        s = self._ws.settings
+        _require("sms", {"sms_account": s.sms_account, "sms_token": s.sms_token, "sms_sender": s.sms_sender})
+        return SmsChannel(SmsConfig(s.sms_url, s.sms_account, s.sms_token, s.sms_sender))
+
+    def _viber(self) -> Channel:
+        s = self._ws.settings
+        _require("viber", {"viber_api_key": s.viber_api_key, "viber_sender": s.viber_sender})
+        return ViberChannel(ViberConfig(s.viber_url, s.viber_api_key, s.viber_sender))
+
+    def _webhook(self) -> Channel:
+        s = self._ws.settings
+        _require(
+            "webhook",
+            {
+                "activation_webhook_url": s.activation_webhook_url,
+                "activation_webhook_secret": s.activation_webhook_secret,
+            },
+        )
+        config = WebhookConfig(s.activation_webhook_url, s.activation_webhook_secret)
+        return WebhookChannel(config, now=lambda: self._ws.clock.now().timestamp())
+
     def _audit(self, action: str, target: str, detail: dict[str, Any]) -> None:
         self._ws.privacy.audit("activation", action, target, detail)
+
+
+def _require(channel: str, values: dict[str, str]) -> None:
+    """Refuse to build a channel whose settings are missing, naming them."""
+    missing = [f"PERSONA360_{name.upper()}" for name, value in values.items() if not value]
+    if missing:
+        raise CampaignError(f"the {channel} channel is not configured: set {', '.join(missing)}")

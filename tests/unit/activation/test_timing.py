@@ -10,8 +10,10 @@ import pytest
 from persona360.activation.attribution import two_proportions
 from persona360.activation.channels.base import RateLimiter
 from persona360.activation.links import BadTokenError, click_url, read_token, sign_token
-from persona360.activation.outbox import backoff, to_html
+from persona360.activation.outbox import BACKOFF_BASE, to_html
 from persona360.activation.timing import arm, bucket, quiet_until, zone
+from persona360.retry import backoff
+from persona360.segments import triggers
 
 
 def test_control_draw_is_deterministic_and_near_its_share() -> None:
@@ -45,8 +47,10 @@ def test_unknown_time_zone_falls_back_to_default() -> None:
 
 
 def test_backoff_doubles_up_to_a_cap() -> None:
-    assert [backoff(n) for n in (1, 2, 3)] == [timedelta(minutes=m) for m in (1, 2, 4)]
-    assert backoff(30) == timedelta(hours=6)
+    assert [backoff(n, BACKOFF_BASE) for n in (1, 2, 3)] == [timedelta(minutes=m) for m in (1, 2, 4)]
+    assert backoff(30, BACKOFF_BASE) == timedelta(hours=6)
+    # segment triggers use the same formula from a shorter first wait
+    assert [backoff(n, triggers.BACKOFF_BASE) for n in (1, 2)] == [timedelta(seconds=30), timedelta(minutes=1)]
 
 
 def test_links_are_signed() -> None:

@@ -17,15 +17,20 @@ class Message:
     subject: str
     text: str
     html: str | None = None
+    profile_id: int | None = None
 
 
 @dataclass(frozen=True)
 class SendResult:
-    """What a channel did with a message; ``permanent`` failures are not retried."""
+    """What a channel did with a message; ``permanent`` failures are not retried.
+
+    ``provider_id`` is the provider's own id of an accepted message, when it gives one.
+    """
 
     ok: bool
     error: str | None = None
     permanent: bool = False
+    provider_id: str | None = None
 
 
 class Channel(Protocol):
