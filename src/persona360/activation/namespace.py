@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from persona360.activation.attribution import campaign_report
+from persona360.activation.audience import Audience, check_format, hashed_rows, write_csv
 from persona360.activation.campaigns import (
     PURPOSE,
     CampaignError,
@@ -24,6 +25,7 @@ from persona360.activation.channels.webhook import WebhookChannel, WebhookConfig
 from persona360.activation.links import click_url, open_url, read_token
 from persona360.activation.outbox import Delivery
 from persona360.activation.templates import Freshness, Renderer, RenderResult, TemplateContext, TraitValue
+from persona360.errors import NotFoundError
 
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
@@ -67,6 +69,40 @@ class ActivationAPI:
         traits = {n: TraitValue(t["value"], t["observed_at"], t["confidence"]) for n, t in raw.items()}
         ctx = TemplateContext(profile_id, traits, self._ws.segments.computed_of(profile_id), event or {})
         return self.renderer().render(template, ctx)
+
+    def save_template(self, name: str, source: str) -> dict[str, Any]:
+        """Save (or replace) a named template once it parses; campaigns copy it when created.
+
+        Raises:
+            TemplateRenderError: the template does not parse.
+            CampaignError: the name is empty.
+        """
+        if not name.strip():
+            raise CampaignError("template name is empty: give it a name")
+        self.renderer().check(source)
+        now = self._ws.clock.now()
+        with self._ws.db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO activation_templates VALUES ($n, $s, $now, $now) "
+                "ON CONFLICT (name) DO UPDATE SET source = $s, updated_at = $now",
+                {"n": name, "s": source, "now": now},
+            )
+        return self.template(name)
+
+    def template(self, name: str) -> dict[str, Any]:
+        """One saved template by name.
+
+        Raises:
+            NotFoundError: no template of that name.
+        """
+        rows = self._ws.db.query_dicts("SELECT * FROM activation_templates WHERE name = ?", [name])
+        if not rows:
+            raise NotFoundError(f"no template named {name!r}; save one first")
+        return rows[0]
+
+    def templates(self) -> list[dict[str, Any]]:
+        """Every saved template, by name."""
+        return self._ws.db.query_dicts("SELECT * FROM activation_templates ORDER BY name")
 
     def create(self, spec: CampaignSpec) -> dict[str, Any]:
         """Save a campaign (checks the template parses and the segment exists)."""
@@ -145,6 +181,16 @@ class ActivationAPI:
             {"c": campaign_id, "s": status},
         )
 
+    def outbox(self) -> list[dict[str, Any]]:
+        """Messages per channel and status across campaigns, with how many are due now and the oldest due."""
+        return self._ws.db.query_dicts(
+            "SELECT channel, status, count(*) AS messages, "
+            "count(*) FILTER (WHERE status IN ('queued', 'failed') AND next_attempt_at <= $now) AS due, "
+            "min(next_attempt_at) FILTER (WHERE status IN ('queued', 'failed')) AS next_attempt_at "
+            "FROM activation_messages GROUP BY channel, status ORDER BY channel, status",
+            {"now": self._ws.clock.now()},
+        )
+
     def body(self, message_id: int) -> str:
         """The rendered text of one message."""
         return str(self._ws.db.scalar("SELECT body FROM activation_messages WHERE message_id = ?", [message_id]))
@@ -165,6 +211,40 @@ class ActivationAPI:
                     [payload["m"], rows[0][0], kind, url, self._ws.clock.now()],
                 )
         return str(url) if url else None
+
+    def export_audience(
+        self, segment: str, fmt: str = "facebook", purpose: str = PURPOSE, actor: str = "cli"
+    ) -> Audience:
+        """A segment as a hashed customer list for Facebook or Google (see ``audience.py``).
+
+        Only members whose consent allows ``purpose`` as a whole are exported; the export
+        is written to the audit trail.
+
+        Raises:
+            AudienceError: unknown format.
+            NotFoundError: no such segment.
+            ConsentError: unknown purpose.
+        """
+        check_format(fmt)
+        members = [int(m["profile_id"]) for m in self._ws.segments.members(segment, limit=10_000_000)["members"]]
+        allowed = sorted(self._ws.privacy.may_many(members, purpose)) if members else []
+        emails = self._ws.privacy.addresses_many(allowed, purpose, "email")
+        phones = self._ws.privacy.addresses_many(allowed, purpose, "sms")
+        rows = [row for p in allowed for row in hashed_rows(emails.get(p, []), phones.get(p, []), fmt)]
+        exported = sum(1 for p in allowed if p in emails or p in phones)
+        audience = Audience(
+            segment,
+            fmt,
+            write_csv(rows, fmt),
+            len(members),
+            exported,
+            len(members) - len(allowed),
+            len(allowed) - exported,
+            len(rows),
+        )
+        detail = {"format": fmt, "purpose": purpose, "profiles": exported, "rows": len(rows)}
+        self._ws.privacy.audit(actor, "audience.export", f"segment:{segment}", detail)
+        return audience
 
     def report(self, name: str) -> dict[str, Any]:
         """Sends, deliveries, opens, clicks, conversions and uplift over the control arm."""

@@ -30,6 +30,10 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         [
             # the provider's id of a message (Twilio's SID, Infobip's messageId), for support cases
             "ALTER TABLE activation_messages ADD COLUMN provider_id VARCHAR",
+            # saved templates, which campaigns copy when created (a later edit never changes a sent campaign)
+            """CREATE TABLE activation_templates (
+                name VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+                updated_at TIMESTAMPTZ NOT NULL)""",
         ],
     ),
 ]
