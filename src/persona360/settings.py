@@ -124,7 +124,8 @@ class Settings(BaseSettings):
         "Europe/Kyiv", description="Time zone of a profile without a timezone trait (for quiet hours)."
     )
     activation_quiet_hours: tuple[int, int] = Field(
-        (21, 9), description="Local hours [start, end) in which messages wait instead of being sent."
+        (21, 9),
+        description="Local hours [start, end) in which messages wait instead of being sent; equal hours mean none.",
     )
     activation_frequency_cap: int = Field(1, description="Most messages one profile gets per channel per window.")
     activation_frequency_hours: float = Field(24.0, description="The frequency cap window, in hours.")

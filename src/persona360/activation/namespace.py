@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins  # ``list`` below is a method: annotations after it name the type through builtins
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -105,7 +106,9 @@ class ActivationAPI:
         return self._ws.db.query_dicts("SELECT * FROM activation_templates ORDER BY name")
 
     def create(self, spec: CampaignSpec) -> dict[str, Any]:
-        """Save a campaign (checks the template parses and the segment exists)."""
+        """Save a campaign (checks the template parses, the segment exists and the channel is configured)."""
+        spec.check()
+        self.channel_factories[spec.channel]().close()  # raises, naming the settings, when unconfigured
         return create_campaign(self._ws, spec, self.renderer())
 
     def get(self, name: str) -> dict[str, Any]:
@@ -139,7 +142,7 @@ class ActivationAPI:
         counts["errors"] = run.errors[:10]
         return counts
 
-    def deliver_due(self, channel: str | None = "email") -> dict[str, int]:
+    def deliver_due(self, channel: str | None = None) -> dict[str, int]:
         """Send (or retry) every message on ``channel`` (every channel with ``None``) whose time has come.
 
         Raises:
@@ -172,7 +175,7 @@ class ActivationAPI:
                 totals[key] += n
         return totals
 
-    def messages(self, name: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+    def messages(self, name: str | None = None, status: str | None = None) -> builtins.list[dict[str, Any]]:
         """The message log, optionally for one campaign and one status."""
         campaign_id = self.get(name)["campaign_id"] if name else None
         return self._ws.db.query_dicts(
@@ -181,7 +184,7 @@ class ActivationAPI:
             {"c": campaign_id, "s": status},
         )
 
-    def outbox(self) -> list[dict[str, Any]]:
+    def outbox(self) -> builtins.list[dict[str, Any]]:
         """Messages per channel and status across campaigns, with how many are due now and the oldest due."""
         return self._ws.db.query_dicts(
             "SELECT channel, status, count(*) AS messages, "

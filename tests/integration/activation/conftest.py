@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,7 +37,7 @@ class Inbox:
         return ""
 
 
-class _Keep:
+class Keep:
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox
 
@@ -51,13 +52,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@contextmanager
+def smtp_server() -> Iterator[Inbox]:
+    """An aiosmtpd server on a free loopback port for the ``with`` block."""
+    inbox = Inbox(port=free_port())
+    controller = Controller(Keep(inbox), hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
 @pytest.fixture
 def smtp() -> Iterator[Inbox]:
-    inbox = Inbox(port=free_port())
-    controller = Controller(_Keep(inbox), hostname="127.0.0.1", port=inbox.port)
-    controller.start()
-    yield inbox
-    controller.stop()
+    with smtp_server() as inbox:
+        yield inbox
 
 
 def serve(app: Any) -> tuple[Any, threading.Thread, str]:

@@ -169,5 +169,7 @@ def test_unconfigured_channel_names_the_missing_settings(
     with Workspace(load_settings(db=tmp_path / "x.duckdb", **settings), clock, create=True) as ws:
         with pytest.raises(CampaignError, match=says):
             ws.activation.deliver_due(channel)
+        with pytest.raises(CampaignError, match=says):  # refused when the campaign is created, too
+            ws.activation.create(CampaignSpec("c", "any", "Hi", channel=channel))
         with pytest.raises(CampaignError, match="'fax' is not one of"):
             ws.activation.deliver_due("fax")

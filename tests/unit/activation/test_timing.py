@@ -41,6 +41,11 @@ def test_quiet_hours_in_the_profile_time_zone(utc_hour: int, tz: str, wake: date
         assert got == wake
 
 
+@pytest.mark.parametrize("utc_hour", [0, 5, 12, 21, 23])
+def test_equal_quiet_hours_mean_none(utc_hour: int) -> None:
+    assert quiet_until(datetime(2026, 11, 1, utc_hour, tzinfo=UTC), ZoneInfo("Europe/Kyiv"), (9, 9)) is None
+
+
 def test_unknown_time_zone_falls_back_to_default() -> None:
     assert zone("Mars/Olympus", "Europe/Kyiv") == ZoneInfo("Europe/Kyiv")
     assert zone(None, "UTC") == ZoneInfo("UTC")
