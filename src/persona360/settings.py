@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     activation_frequency_hours: float = Field(24.0, description="The frequency cap window, in hours.")
     activation_max_attempts: int = Field(5, description="Send attempts before a message is dead-lettered.")
     activation_rate_per_second: float = Field(20.0, description="Most messages handed to a channel per second.")
+    activation_connections: int = Field(
+        4, description="Connections a delivery run opens to a channel's server, each on its own thread."
+    )
     activation_conversion_days: float = Field(
         7.0, description="An order this long after a campaign's last message counts as its conversion."
     )

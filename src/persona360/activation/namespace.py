@@ -49,6 +49,9 @@ class ActivationAPI:
         }
         # One send at a time: a run numbers its messages before it inserts them.
         self._sending = threading.Lock()
+        # One delivery at a time: the server's ticker and a send must not both take the
+        # same due messages (each would send them, and their updates would conflict).
+        self._delivering = threading.RLock()
 
     def renderer(self) -> Renderer:
         """A renderer with the workspace's locale, currency and freshness rule, as of now."""
@@ -152,10 +155,15 @@ class ActivationAPI:
             return self._deliver_all()
         if channel not in self.channel_factories:
             raise CampaignError(f"channel {channel!r} is not one of {', '.join(self.channel_factories)}")
+        with self._delivering:
+            return self._deliver(channel)
+
+    def _deliver(self, channel: str) -> dict[str, int]:
         s = self._ws.settings
+        factory = self.channel_factories[channel]
         delivery = Delivery(
             self._ws.db,
-            self.channel_factories[channel](),
+            [factory() for _ in range(max(s.activation_connections, 1))],
             RateLimiter(s.activation_rate_per_second),
             s.activation_max_attempts,
             lambda profile_ids: self._ws.privacy.may_many(profile_ids, PURPOSE, channel),

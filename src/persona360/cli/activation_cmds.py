@@ -76,7 +76,9 @@ def send(name: str, json: JsonOption = False) -> None:
 
 @campaigns.command("deliver")
 def deliver(
-    channel: Annotated[str | None, typer.Option("--channel", help="Only this channel [default: every channel].")] = None,
+    channel: Annotated[
+        str | None, typer.Option("--channel", help="Only this channel [default: every channel].")
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Send queued messages whose time has come, and retry failed ones that are due."""

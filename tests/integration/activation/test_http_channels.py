@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -30,6 +31,7 @@ def ws(tmp_path: Path, clock: FixedClock, provider: Provider) -> Iterator[Worksp
     settings = load_settings(
         db=tmp_path / "ws.duckdb",
         activation_max_attempts=3,
+        activation_connections=1,  # so the test can see one kept-alive connection carry every message
         sms_url=provider.url,
         sms_account="AC123",
         sms_token="tok",
@@ -173,3 +175,14 @@ def test_unconfigured_channel_names_the_missing_settings(
             ws.activation.create(CampaignSpec("c", "any", "Hi", channel=channel))
         with pytest.raises(CampaignError, match="'fax' is not one of"):
             ws.activation.deliver_due("fax")
+
+
+def test_concurrent_deliveries_send_each_message_once(ws: Workspace, clock: FixedClock, provider: Provider) -> None:
+    """The server's ticker and a send may deliver at the same moment: neither takes the other's messages."""
+    people(ws, clock, "sms")
+    ws.activation.create(CampaignSpec("sms", "all", "Привіт", channel="sms", control_share=0))
+    assert ws.activation.queue("sms")["queued"] == 2
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: ws.activation.deliver_due("sms"), range(2)))
+    assert sorted(run["sent"] for run in runs) == [0, 2]
+    assert len(provider.requests) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,10 +61,14 @@ class RateLimiter:
         self._monotonic = monotonic
         self._sleep = sleep
         self._next = 0.0
+        self._lock = threading.Lock()  # shared by the connections of one delivery run
 
     def wait(self) -> None:
-        now = self._monotonic()
-        if now < self._next:
-            self._sleep(self._next - now)
-            now = self._next
-        self._next = now + self.interval
+        if not self.interval:
+            return
+        with self._lock:
+            now = self._monotonic()
+            if now < self._next:
+                self._sleep(self._next - now)
+                now = self._next
+            self._next = now + self.interval
