@@ -137,12 +137,16 @@ class Settings(BaseSettings):
         "Europe/Kyiv", description="Time zone of a profile without a timezone trait (for quiet hours)."
     )
     activation_quiet_hours: tuple[int, int] = Field(
-        (21, 9), description="Local hours [start, end) in which messages wait instead of being sent."
+        (21, 9),
+        description="Local hours [start, end) in which messages wait instead of being sent; equal hours mean none.",
     )
     activation_frequency_cap: int = Field(1, description="Most messages one profile gets per channel per window.")
     activation_frequency_hours: float = Field(24.0, description="The frequency cap window, in hours.")
     activation_max_attempts: int = Field(5, description="Send attempts before a message is dead-lettered.")
     activation_rate_per_second: float = Field(20.0, description="Most messages handed to a channel per second.")
+    activation_connections: int = Field(
+        4, description="Connections a delivery run opens to a channel's server, each on its own thread."
+    )
     activation_conversion_days: float = Field(
         7.0, description="An order this long after a campaign's last message counts as its conversion."
     )
@@ -152,11 +156,23 @@ class Settings(BaseSettings):
     smtp_username: str = Field("", description="SMTP login; empty means no AUTH.")
     smtp_password: str = Field("", description="SMTP password.")
     smtp_sender: str = Field("shop@example.org", description="From address of campaign email.")
+    sms_url: str = Field("https://api.twilio.com", description="Base URL of the Twilio-style SMS Messages API.")
+    sms_account: str = Field("", description="SMS API account SID (the HTTP Basic user).")
+    sms_token: str = Field("", description="SMS API auth token (the HTTP Basic password).")
+    sms_sender: str = Field("", description="Sender of SMS: a number in E.164 or an alphanumeric sender id.")
+    viber_url: str = Field("https://api.infobip.com", description="Base URL of the Infobip-style Viber API.")
+    viber_api_key: str = Field("", description="Viber API key (sent as `Authorization: App KEY`).")
+    viber_sender: str = Field("", description="Viber business sender name.")
+    activation_webhook_url: str = Field("", description="URL the `webhook` campaign channel posts each message to.")
+    activation_webhook_secret: str = Field(
+        "", description="Key that signs webhook channel posts (HMAC-SHA256, like segment triggers)."
+    )
     tracking_base_url: str = Field(
         "http://127.0.0.1:8360", description="Public base URL of the server, used in click and open links."
     )
     tracking_secret: str = Field(
-        "dev-tracking-secret", description="Key that signs click and open links; set your own outside dev."
+        "dev-tracking-secret",
+        description="Key that signs click and open links; set your own outside dev (the default is refused).",
     )
 
 

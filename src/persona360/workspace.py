@@ -18,6 +18,7 @@ from typing import Any
 
 from persona360.access.keys import SYSTEM_SOURCE, Keys
 from persona360.activation import ActivationAPI
+from persona360.activation.links import check_tracking_secret
 from persona360.clock import Clock, SystemClock
 from persona360.enrichment import EnrichmentAPI
 from persona360.errors import NotFoundError
@@ -52,6 +53,7 @@ class Workspace:
     """
 
     def __init__(self, settings: Settings, clock: Clock | None = None, *, create: bool = False) -> None:
+        check_tracking_secret(settings)  # before the file is opened: refused outside dev
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.db = Database(settings.db, create=create or str(settings.db) == ":memory:")

@@ -1,4 +1,4 @@
-"""Signed tokens for links that leave persona360 (tracking links, one-click answers).
+"""Signed tokens for links that leave persona360 (tracking links, one-click answers), and webhook signatures.
 
 A token is ``base64url(JSON) + "." + base64url(HMAC-SHA256(key, JSON))``: whoever holds
 it can read it, nobody without the key can make or alter one. Callers turn the two
@@ -42,6 +42,27 @@ def unsign(key: bytes, token: str) -> Any:
     if not hmac.compare_digest(mac, _mac(key, body)):
         raise ForgedTokenError("signature does not match")
     return orjson.loads(body)
+
+
+def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """``sha256=HEX(HMAC-SHA256(secret, timestamp + "." + body))``: the signature header of a webhook."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def webhook_headers(secret: str, body: bytes, timestamp: int, delivery: str) -> dict[str, str]:
+    """The headers of a signed JSON webhook (segment triggers and the activation webhook channel).
+
+    The receiver recomputes :func:`webhook_signature` over ``X-Persona360-Timestamp``
+    and the raw body, and refuses old timestamps to stop replays.
+    """
+    stamp = str(timestamp)
+    return {
+        "Content-Type": "application/json",
+        "X-Persona360-Timestamp": stamp,
+        "X-Persona360-Signature": webhook_signature(secret, stamp, body),
+        "X-Persona360-Delivery": delivery,
+    }
 
 
 def _mac(key: bytes, body: bytes) -> bytes:

@@ -1,5 +1,6 @@
-"""Activation: templates, campaigns over a channel, tracking and attribution (see README.md)."""
+"""Activation: templates, campaigns over a channel, tracking, attribution and audience export (see README.md)."""
 
+from persona360.activation.audience import Audience, AudienceError
 from persona360.activation.campaigns import CampaignError, CampaignSpec
 from persona360.activation.links import BadTokenError
 from persona360.activation.namespace import ActivationAPI
@@ -7,6 +8,8 @@ from persona360.activation.templates import Renderer, RenderResult, TemplateRend
 
 __all__ = [
     "ActivationAPI",
+    "Audience",
+    "AudienceError",
     "BadTokenError",
     "CampaignError",
     "CampaignSpec",

@@ -3,8 +3,9 @@
 An order counts as a conversion of a profile when it is placed within
 ``activation_conversion_days`` after the reference time: the last message sent to the
 profile in the campaign, or, for the control arm (and treated people whose message
-never went out), the time they were assigned. Orders reach profiles through their
-identifiers, so a merge after the send still credits the campaign.
+never went out), the time they were assigned. Orders come from the profiles room's
+``profile_orders_sql()`` (orders with the profile that holds them now), so a merge after
+the send still credits the campaign and this room never reads ``orders`` itself.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 from datetime import timedelta
 from typing import Any
 
+from persona360.profiles.reading import profile_orders_sql
 from persona360.store.database import Database
 
 Z95 = 1.959963984540054
@@ -49,7 +51,7 @@ def message_counts(db: Database, campaign_id: int) -> dict[str, int]:
         "SELECT status, count(*) FROM activation_messages WHERE campaign_id = ? GROUP BY status", [campaign_id]
     )
     by_status = {str(status): int(n) for status, n in rows}
-    events = dict(
+    events: dict[str, int] = dict(
         db.query(
             "SELECT e.kind, count(DISTINCT e.message_id) FROM activation_events e "
             "JOIN activation_messages m USING (message_id) WHERE m.campaign_id = ? GROUP BY e.kind",
@@ -74,9 +76,9 @@ def conversions(db: Database, campaign_id: int, window: timedelta) -> dict[str, 
         "  WHERE campaign_id = $c AND status = 'sent' GROUP BY profile_id), "
         "ref AS (SELECT a.profile_id, a.arm, coalesce(s.sent_at, a.assigned_at) AS since "
         "  FROM campaign_assignments a LEFT JOIN last_sent s USING (profile_id) WHERE a.campaign_id = $c), "
+        f"orders_of AS ({profile_orders_sql()}), "
         "bought AS (SELECT r.profile_id, count(*) AS orders, sum(coalesce(o.revenue, 0)) AS revenue "
-        "  FROM ref r JOIN identifiers i ON i.profile_id = r.profile_id "
-        "  JOIN orders o ON o.anchor_id = i.identifier_id "
+        "  FROM ref r JOIN orders_of o ON o.profile_id = r.profile_id "
         "  AND o.ordered_at >= r.since AND o.ordered_at < r.since + $w GROUP BY r.profile_id) "
         "SELECT r.arm, count(*) AS profiles, count(b.profile_id) AS converted, "
         "  coalesce(sum(b.orders), 0) AS orders, coalesce(sum(b.revenue), 0) AS revenue "

@@ -10,11 +10,27 @@ from __future__ import annotations
 from typing import Any
 
 from persona360.access.signed import ForgedTokenError, MalformedTokenError, sign, unsign
-from persona360.errors import Persona360Error
+from persona360.errors import Persona360Error, WorkspaceError
+from persona360.settings import Settings
+
+DEFAULT_SECRET = "dev-tracking-secret"  # noqa: S105 - the dev default, refused outside dev
 
 
 class BadTokenError(ValueError, Persona360Error):
     """A tracking token is malformed or its signature does not match."""
+
+
+def check_tracking_secret(settings: Settings) -> None:
+    """Refuse the shipped tracking secret outside ``env=dev``: anyone could forge clicks and opens with it.
+
+    Raises:
+        WorkspaceError: ``env`` is not ``dev`` and ``tracking_secret`` is the default.
+    """
+    if settings.tracking_secret == DEFAULT_SECRET and settings.env != "dev":
+        raise WorkspaceError(
+            f"PERSONA360_TRACKING_SECRET is the shipped default, which is only for dev (env={settings.env!r}): "
+            "set it to a long random value, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+        )
 
 
 def sign_token(secret: str, payload: dict[str, Any]) -> str:

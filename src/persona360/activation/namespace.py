@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import builtins  # ``list`` below is a method: annotations after it name the type through builtins
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from persona360.activation.attribution import campaign_report
-from persona360.activation.campaigns import PURPOSE, CampaignRun, CampaignSpec, create_campaign, get_campaign
+from persona360.activation.audience import Audience, check_format, hashed_rows, write_csv
+from persona360.activation.campaigns import (
+    PURPOSE,
+    CampaignError,
+    CampaignRun,
+    CampaignSpec,
+    create_campaign,
+    get_campaign,
+)
 from persona360.activation.channels.base import Channel, RateLimiter
+from persona360.activation.channels.sms import SmsChannel, SmsConfig
 from persona360.activation.channels.smtp import SmtpChannel, SmtpConfig
+from persona360.activation.channels.viber import ViberChannel, ViberConfig
+from persona360.activation.channels.webhook import WebhookChannel, WebhookConfig
 from persona360.activation.links import click_url, open_url, read_token
 from persona360.activation.outbox import Delivery
 from persona360.activation.templates import Freshness, Renderer, RenderResult, TemplateContext, TraitValue
+from persona360.errors import NotFoundError
 
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
@@ -27,7 +41,17 @@ class ActivationAPI:
 
     def __init__(self, ws: Workspace) -> None:
         self._ws = ws
-        self.channel_factories: dict[str, Callable[[], Channel]] = {"email": self._smtp}
+        self.channel_factories: dict[str, Callable[[], Channel]] = {
+            "email": self._smtp,
+            "sms": self._sms,
+            "viber": self._viber,
+            "webhook": self._webhook,
+        }
+        # One send at a time: a run numbers its messages before it inserts them.
+        self._sending = threading.Lock()
+        # One delivery at a time: the server's ticker and a send must not both take the
+        # same due messages (each would send them, and their updates would conflict).
+        self._delivering = threading.RLock()
 
     def renderer(self) -> Renderer:
         """A renderer with the workspace's locale, currency and freshness rule, as of now."""
@@ -50,8 +74,44 @@ class ActivationAPI:
         ctx = TemplateContext(profile_id, traits, self._ws.segments.computed_of(profile_id), event or {})
         return self.renderer().render(template, ctx)
 
+    def save_template(self, name: str, source: str) -> dict[str, Any]:
+        """Save (or replace) a named template once it parses; campaigns copy it when created.
+
+        Raises:
+            TemplateRenderError: the template does not parse.
+            CampaignError: the name is empty.
+        """
+        if not name.strip():
+            raise CampaignError("template name is empty: give it a name")
+        self.renderer().check(source)
+        now = self._ws.clock.now()
+        with self._ws.db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO activation_templates VALUES ($n, $s, $now, $now) "
+                "ON CONFLICT (name) DO UPDATE SET source = $s, updated_at = $now",
+                {"n": name, "s": source, "now": now},
+            )
+        return self.template(name)
+
+    def template(self, name: str) -> dict[str, Any]:
+        """One saved template by name.
+
+        Raises:
+            NotFoundError: no template of that name.
+        """
+        rows = self._ws.db.query_dicts("SELECT * FROM activation_templates WHERE name = ?", [name])
+        if not rows:
+            raise NotFoundError(f"no template named {name!r}; save one first")
+        return rows[0]
+
+    def templates(self) -> list[dict[str, Any]]:
+        """Every saved template, by name."""
+        return self._ws.db.query_dicts("SELECT * FROM activation_templates ORDER BY name")
+
     def create(self, spec: CampaignSpec) -> dict[str, Any]:
-        """Save a campaign (checks the template parses and the segment exists)."""
+        """Save a campaign (checks the template parses, the segment exists and the channel is configured)."""
+        spec.check()
+        self.channel_factories[spec.channel]().close()  # raises, naming the settings, when unconfigured
         return create_campaign(self._ws, spec, self.renderer())
 
     def get(self, name: str) -> dict[str, Any]:
@@ -67,34 +127,79 @@ class ActivationAPI:
 
     def send(self, name: str) -> dict[str, Any]:
         """Queue messages for new members of the campaign's segment, then send what is due."""
-        campaign = self.get(name)
-        run = CampaignRun(self._ws, campaign, self.renderer(), self._link)
-        counts: dict[str, Any] = dict(run.queue())
-        counts.update(self.deliver_due(campaign["channel"]))
-        counts["errors"] = run.errors[:10]
+        counts = self.queue(name)
+        counts.update(self.deliver_due(self.get(name)["channel"]))
         self._audit("campaign.send", name, counts)
         return counts
 
-    def deliver_due(self, channel: str = "email") -> dict[str, int]:
-        """Send (or retry) every message on ``channel`` whose time has come."""
+    def queue(self, name: str) -> dict[str, Any]:
+        """Queue messages for new members of the campaign's segment without sending them.
+
+        They go out with the next :meth:`deliver_due` (the server's ticker runs it).
+        Returns the counts of each step (``members``, ``no_consent``, ``capped``,
+        ``control``, ``queued``, ``deferred``...) and the first render ``errors``.
+        """
+        run = CampaignRun(self._ws, self.get(name), self.renderer(), self._link)
+        with self._sending:
+            counts: dict[str, Any] = dict(run.queue())
+        counts["errors"] = run.errors[:10]
+        return counts
+
+    def deliver_due(self, channel: str | None = None) -> dict[str, int]:
+        """Send (or retry) every message on ``channel`` (every channel with ``None``) whose time has come.
+
+        Raises:
+            CampaignError: unknown channel.
+        """
+        if channel is None:
+            return self._deliver_all()
+        if channel not in self.channel_factories:
+            raise CampaignError(f"channel {channel!r} is not one of {', '.join(self.channel_factories)}")
+        with self._delivering:
+            return self._deliver(channel)
+
+    def _deliver(self, channel: str) -> dict[str, int]:
         s = self._ws.settings
+        factory = self.channel_factories[channel]
         delivery = Delivery(
             self._ws.db,
-            self.channel_factories[channel](),
+            [factory() for _ in range(max(s.activation_connections, 1))],
             RateLimiter(s.activation_rate_per_second),
             s.activation_max_attempts,
-            lambda profile_id: self._ws.privacy.may(profile_id, PURPOSE, channel),
+            lambda profile_ids: self._ws.privacy.may_many(profile_ids, PURPOSE, channel),
             self._pixel,
         )
         return delivery.run(self._ws.clock.now())
 
-    def messages(self, name: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+    def _deliver_all(self) -> dict[str, int]:
+        waiting = self._ws.db.query(
+            "SELECT DISTINCT channel FROM activation_messages WHERE status IN ('queued', 'failed') "
+            "AND next_attempt_at <= ? ORDER BY channel",
+            [self._ws.clock.now()],
+        )
+        totals = {"sent": 0, "retried": 0, "dead": 0, "cancelled": 0}
+        for (channel,) in waiting:
+            for key, n in self.deliver_due(str(channel)).items():
+                totals[key] += n
+        return totals
+
+    def messages(self, name: str | None = None, status: str | None = None) -> builtins.list[dict[str, Any]]:
         """The message log, optionally for one campaign and one status."""
         campaign_id = self.get(name)["campaign_id"] if name else None
         return self._ws.db.query_dicts(
             "SELECT * EXCLUDE (body) FROM activation_messages WHERE ($c IS NULL OR campaign_id = $c) "
             "AND ($s IS NULL OR status = $s) ORDER BY message_id",
             {"c": campaign_id, "s": status},
+        )
+
+    def outbox(self) -> builtins.list[dict[str, Any]]:
+        """Messages per channel and status across campaigns, with how many are due now and the oldest due."""
+        return self._ws.db.query_dicts(
+            "SELECT channel, status, count(*) AS messages, "
+            "count(*) FILTER (WHERE status IN ('queued', 'failed') AND next_attempt_at <= $now) AS due, "
+            "min(next_attempt_at) FILTER (WHERE status IN ('queued', 'failed')) AS next_attempt_at "
+            "FROM activation_messages GROUP BY channel, status ORDER BY channel, status",
+            {"now": self._ws.clock.now()},
         )
 
     def body(self, message_id: int) -> str:
@@ -118,6 +223,40 @@ class ActivationAPI:
                 )
         return str(url) if url else None
 
+    def export_audience(
+        self, segment: str, fmt: str = "facebook", purpose: str = PURPOSE, actor: str = "cli"
+    ) -> Audience:
+        """A segment as a hashed customer list for Facebook or Google (see ``audience.py``).
+
+        Only members whose consent allows ``purpose`` as a whole are exported; the export
+        is written to the audit trail.
+
+        Raises:
+            AudienceError: unknown format.
+            NotFoundError: no such segment.
+            ConsentError: unknown purpose.
+        """
+        check_format(fmt)
+        members = [int(m["profile_id"]) for m in self._ws.segments.members(segment, limit=10_000_000)["members"]]
+        allowed = sorted(self._ws.privacy.may_many(members, purpose)) if members else []
+        emails = self._ws.privacy.addresses_many(allowed, purpose, "email")
+        phones = self._ws.privacy.addresses_many(allowed, purpose, "sms")
+        rows = [row for p in allowed for row in hashed_rows(emails.get(p, []), phones.get(p, []), fmt)]
+        exported = sum(1 for p in allowed if p in emails or p in phones)
+        audience = Audience(
+            segment,
+            fmt,
+            write_csv(rows, fmt),
+            len(members),
+            exported,
+            len(members) - len(allowed),
+            len(allowed) - exported,
+            len(rows),
+        )
+        detail = {"format": fmt, "purpose": purpose, "profiles": exported, "rows": len(rows)}
+        self._ws.privacy.audit(actor, "audience.export", f"segment:{segment}", detail)
+        return audience
+
     def report(self, name: str) -> dict[str, Any]:
         """Sends, deliveries, opens, clicks, conversions and uplift over the control arm."""
         window = timedelta(days=self._ws.settings.activation_conversion_days)
@@ -137,5 +276,34 @@ class ActivationAPI:
             SmtpConfig(s.smtp_host, s.smtp_port, s.smtp_sender, s.smtp_starttls, s.smtp_username, s.smtp_password)
         )
 
+    def _sms(self) -> Channel:
+        s = self._ws.settings
+        _require("sms", {"sms_account": s.sms_account, "sms_token": s.sms_token, "sms_sender": s.sms_sender})
+        return SmsChannel(SmsConfig(s.sms_url, s.sms_account, s.sms_token, s.sms_sender))
+
+    def _viber(self) -> Channel:
+        s = self._ws.settings
+        _require("viber", {"viber_api_key": s.viber_api_key, "viber_sender": s.viber_sender})
+        return ViberChannel(ViberConfig(s.viber_url, s.viber_api_key, s.viber_sender))
+
+    def _webhook(self) -> Channel:
+        s = self._ws.settings
+        _require(
+            "webhook",
+            {
+                "activation_webhook_url": s.activation_webhook_url,
+                "activation_webhook_secret": s.activation_webhook_secret,
+            },
+        )
+        config = WebhookConfig(s.activation_webhook_url, s.activation_webhook_secret)
+        return WebhookChannel(config, now=lambda: self._ws.clock.now().timestamp())
+
     def _audit(self, action: str, target: str, detail: dict[str, Any]) -> None:
         self._ws.privacy.audit("activation", action, target, detail)
+
+
+def _require(channel: str, values: dict[str, str]) -> None:
+    """Refuse to build a channel whose settings are missing, naming them."""
+    missing = [f"PERSONA360_{name.upper()}" for name, value in values.items() if not value]
+    if missing:
+        raise CampaignError(f"the {channel} channel is not configured: set {', '.join(missing)}")

@@ -29,12 +29,16 @@ def zone(name: object, default: str) -> ZoneInfo:
 def quiet_until(now: datetime, tz: ZoneInfo, quiet: tuple[int, int]) -> datetime | None:
     """The end of the quiet hours ``now`` falls in, in UTC; None if it is not quiet.
 
+    Equal start and end hours mean no quiet hours at all.
+
     Example:
         >>> from datetime import UTC
         >>> quiet_until(datetime(2026, 1, 1, 22, tzinfo=UTC), ZoneInfo("UTC"), (21, 9)).isoformat()
         '2026-01-02T09:00:00+00:00'
     """
     start, end = quiet
+    if start == end:  # an empty window: no quiet hours
+        return None
     local = now.astimezone(tz)
     hour = local.hour
     in_quiet = start <= hour < end if start < end else hour >= start or hour < end

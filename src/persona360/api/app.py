@@ -18,6 +18,7 @@ from persona360 import __version__, web
 from persona360.api import links as activation_links
 from persona360.api import surveys, tracking
 from persona360.api.admin import personas, profiles, segments
+from persona360.api.admin import activation as admin_activation
 from persona360.api.admin import privacy as admin_privacy
 from persona360.api.admin import surveys as admin_surveys
 from persona360.api.errors import install_error_handlers
@@ -78,6 +79,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(personas.router)
     app.include_router(surveys.router)
     app.include_router(admin_surveys.router)
+    app.include_router(admin_activation.router)
     app.include_router(web.router)
 
     @app.get("/health", tags=["meta"], summary="Liveness and counts")

@@ -12,6 +12,7 @@ from persona360.cli.state import console, print_json, workspace
 
 templates = typer.Typer(help="Message templates (Jinja2, sandboxed).", no_args_is_help=True)
 campaigns = typer.Typer(help="Campaigns: a segment, a template and a channel.", no_args_is_help=True)
+audiences = typer.Typer(help="Segments as hashed customer lists for ad platforms.", no_args_is_help=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 TemplateFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Template file (Subject: line, body).")]
 
@@ -19,6 +20,7 @@ TemplateFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=
 def register(app: typer.Typer) -> None:
     app.add_typer(templates, name="templates")
     app.add_typer(campaigns, name="campaigns")
+    app.add_typer(audiences, name="audiences")
 
 
 @templates.command("preview")
@@ -39,7 +41,7 @@ def create(
     name: str,
     segment: Annotated[str, typer.Option("--segment", help="Segment whose members get the message.")],
     template: Annotated[Path, typer.Option("--template", exists=True, dir_okay=False, help="Template file.")],
-    channel: Annotated[str, typer.Option("--channel", help="Channel: email.")] = "email",
+    channel: Annotated[str, typer.Option("--channel", help="Channel: email, sms, viber or webhook.")] = "email",
     control_share: Annotated[float, typer.Option("--control-share", help="Share held out as control.")] = 0.1,
     event: Annotated[str | None, typer.Option("--event", help="Event whose properties the template sees.")] = None,
     json: JsonOption = False,
@@ -73,7 +75,12 @@ def send(name: str, json: JsonOption = False) -> None:
 
 
 @campaigns.command("deliver")
-def deliver(channel: str = "email", json: JsonOption = False) -> None:
+def deliver(
+    channel: Annotated[
+        str | None, typer.Option("--channel", help="Only this channel [default: every channel].")
+    ] = None,
+    json: JsonOption = False,
+) -> None:
     """Send queued messages whose time has come, and retry failed ones that are due."""
     with workspace() as ws:
         counts = ws.activation.deliver_due(channel)
@@ -96,6 +103,21 @@ def report(name: str, json: JsonOption = False) -> None:
             f"{'difference':>12}: {result['difference']:+.2%} "
             f"(95% CI {result['ci_low']:+.2%} to {result['ci_high']:+.2%}), uplift {_pct(result['uplift'])}"
         )
+
+
+@audiences.command("export")
+def export_audience(
+    segment: str,
+    out: Annotated[Path, typer.Option("--out", dir_okay=False, help="CSV file to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="facebook or google.")] = "facebook",
+    json: JsonOption = False,
+) -> None:
+    """Write a segment's consenting members as SHA-256-hashed emails and phones (audited)."""
+    with workspace() as ws:
+        audience = ws.activation.export_audience(segment, fmt)
+    out.write_text(audience.csv, encoding="utf-8")
+    summary = {k: v for k, v in vars(audience).items() if k != "csv"} | {"out": str(out)}
+    _answer(summary, json, f"{audience.exported} profiles, {audience.rows} rows -> {out} ({fmt})")
 
 
 def _pct(value: float | None) -> str:

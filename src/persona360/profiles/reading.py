@@ -122,6 +122,36 @@ class ProfileReader:
             }
         return traits
 
+    def shown_traits_many(self, profile_ids: list[int]) -> dict[int, dict[str, dict[str, Any]]]:
+        """Shown value, observed time and confidence of every trait of many profiles, in one query.
+
+        The bulk form of :meth:`traits` without alternatives, for code that handles a whole
+        segment at once (a campaign send renders thousands of messages from one read).
+        """
+        rows = self.db.query(
+            "SELECT profile_id, name, value, observed_at, confidence FROM profile_traits "
+            "WHERE profile_id IN (SELECT unnest($ids::BIGINT[]))",
+            {"ids": profile_ids},
+        )
+        traits: dict[int, dict[str, dict[str, Any]]] = {}
+        for profile_id, name, value, observed_at, confidence in rows:
+            traits.setdefault(int(profile_id), {})[str(name)] = {
+                "value": orjson.loads(value),
+                "observed_at": observed_at,
+                "confidence": confidence,
+            }
+        return traits
+
+    def latest_properties_many(self, profile_ids: list[int], event: str) -> dict[int, dict[str, Any]]:
+        """The properties of each profile's newest event named ``event`` (type or track name), in one query."""
+        rows = self.db.query(
+            "SELECT i.profile_id, e.properties FROM events e JOIN identifiers i ON i.identifier_id = e.anchor_id "
+            "WHERE i.profile_id IN (SELECT unnest($ids::BIGINT[])) AND (e.type = $event OR e.event = $event) "
+            "QUALIFY row_number() OVER (PARTITION BY i.profile_id ORDER BY e.timestamp DESC, e.message_key DESC) = 1",
+            {"ids": profile_ids, "event": event},
+        )
+        return {int(pid): (orjson.loads(props) if props else {}) for pid, props in rows}
+
     def _all_trait_values(self, profile_id: int) -> dict[str, list[dict[str, Any]]]:
         rows = self.db.query_dicts(
             "SELECT t.name, t.value, s.name AS source, t.first_observed, t.last_observed, "
@@ -311,3 +341,16 @@ def _decode_cursor(cursor: str | None) -> tuple[datetime | None, int | None]:
         return datetime.fromisoformat(stamp), int(key)
     except (ValueError, UnicodeDecodeError):
         raise ValueError(f"cursor {cursor!r} is not one this server handed out") from None
+
+
+def profile_orders_sql() -> str:
+    """Every order with the profile that holds it now: ``profile_id, order_id, revenue, currency, ordered_at``.
+
+    The profiles room's public view of its ``orders`` for other rooms' queries (attribution
+    joins it to its own tables), so they never read ``orders`` or ``identifiers`` themselves.
+    Orders follow merges: they are kept per anchor identifier and joined to its profile.
+    """
+    return (
+        "SELECT i.profile_id, o.order_id, o.revenue, o.currency, o.ordered_at "
+        "FROM orders o JOIN identifiers i ON i.identifier_id = o.anchor_id"
+    )

@@ -9,8 +9,6 @@ sending; a worker sends what is due. Each request carries
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import orjson
 
+from persona360.access.signed import webhook_headers
+from persona360.retry import backoff
 from persona360.store.database import Database, Transaction
 
 if TYPE_CHECKING:
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 CHANGES = ("enter", "exit")
 BACKOFF_BASE = timedelta(seconds=30)
-BACKOFF_CAP = timedelta(hours=6)
 
 
 def add_trigger(
@@ -101,12 +100,6 @@ def queue_deliveries(
         )
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The signature header value for ``body`` sent at ``timestamp``."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
-
-
 def deliver_due(db: Database, now: datetime, client: httpx.Client | None = None, limit: int = 500) -> dict[str, int]:
     """Send every delivery due by ``now``; return counts of delivered, retried, dead."""
     due = db.query_dicts(
@@ -131,13 +124,7 @@ def deliver_due(db: Database, now: datetime, client: httpx.Client | None = None,
 
 def _attempt(client: httpx.Client, delivery: dict[str, Any], now: datetime) -> tuple[str, str | None]:
     body = str(delivery["payload"]).encode()
-    stamp = str(int(now.timestamp()))
-    headers = {
-        "Content-Type": "application/json",
-        "X-Persona360-Timestamp": stamp,
-        "X-Persona360-Signature": sign(delivery["secret"], stamp, body),
-        "X-Persona360-Delivery": str(delivery["delivery_id"]),
-    }
+    headers = webhook_headers(delivery["secret"], body, int(now.timestamp()), str(delivery["delivery_id"]))
     try:
         response = client.post(delivery["url"], content=body, headers=headers)
     except httpx.HTTPError as error:
@@ -155,7 +142,6 @@ def _failed(delivery: dict[str, Any], error: str) -> tuple[str, str]:
 def _save(db: Database, delivery: dict[str, Any], outcome: tuple[str, str | None], now: datetime) -> None:
     status, error = outcome
     attempts = delivery["attempts"] + 1
-    backoff = min(BACKOFF_BASE * (2 ** (attempts - 1)), BACKOFF_CAP)
     with db.transaction() as tx:
         tx.execute(
             "UPDATE trigger_deliveries SET status = ?, attempts = ?, last_error = ?, "
@@ -164,7 +150,7 @@ def _save(db: Database, delivery: dict[str, Any], outcome: tuple[str, str | None
                 {"retried": "pending"}.get(status, status),
                 attempts,
                 error,
-                now + backoff,
+                now + backoff(attempts, BACKOFF_BASE),
                 now if status == "delivered" else None,
                 delivery["delivery_id"],
             ],

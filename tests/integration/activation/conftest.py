@@ -1,14 +1,17 @@
-"""A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
+"""A real SMTP server (aiosmtpd) and a provider-style HTTP API on loopback that keep what they receive."""
 
 from __future__ import annotations
 
 import email
+import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -34,7 +37,7 @@ class Inbox:
         return ""
 
 
-class _Keep:
+class Keep:
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox
 
@@ -49,13 +52,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@contextmanager
+def smtp_server() -> Iterator[Inbox]:
+    """An aiosmtpd server on a free loopback port for the ``with`` block."""
+    inbox = Inbox(port=free_port())
+    controller = Controller(Keep(inbox), hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
 @pytest.fixture
 def smtp() -> Iterator[Inbox]:
-    inbox = Inbox(port=free_port())
-    controller = Controller(_Keep(inbox), hostname="127.0.0.1", port=inbox.port)
-    controller.start()
-    yield inbox
-    controller.stop()
+    with smtp_server() as inbox:
+        yield inbox
 
 
 def serve(app: Any) -> tuple[Any, threading.Thread, str]:
@@ -68,3 +80,53 @@ def serve(app: Any) -> tuple[Any, threading.Thread, str]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
     return server, thread, f"http://127.0.0.1:{port}"
+
+
+@dataclass
+class Provider:
+    """A provider-style HTTP API on loopback: records each request, answers as ``answer`` says.
+
+    ``answer(path, headers, body)`` returns (status, JSON body); the default accepts
+    everything with 201 and a Twilio-like ``sid``. Speaks HTTP/1.1 with keep-alive, and
+    counts the TCP connections it was given (``peers``), so a test can see reuse.
+    """
+
+    url: str = ""
+    requests: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
+    peers: set[tuple[str, int]] = field(default_factory=set)
+    answer: Callable[[str, dict[str, str], bytes], tuple[int, Any]] = lambda path, headers, body: (
+        201,
+        {"sid": "SM1", "status": "queued"},
+    )
+
+
+@pytest.fixture
+def provider() -> Iterator[Provider]:
+    state = Provider()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802 - the http.server naming
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            state.requests.append((self.path, headers, body))
+            state.peers.add(self.client_address)
+            status, answer = state.answer(self.path, headers, body)
+            payload = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()

@@ -44,6 +44,7 @@ def test_preview_create_send_report(
     template = tmp_path / "hello.j2"
     template.write_text("Subject: Привіт\n\n{{ g('Дорогий', 'Дорога', 'Привіт,') }} {{ greeting() }}!\n")
     monkeypatch.setenv("PERSONA360_SMTP_PORT", str(smtp.port))
+    monkeypatch.setenv("PERSONA360_ACTIVATION_QUIET_HOURS", "[9, 9]")  # the CLI's clock is real: no quiet hours
 
     shown = cli(db, "templates", "preview", str(template), str(profile_id), "--json")
     assert shown.exit_code == 0, shown.output

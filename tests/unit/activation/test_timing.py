@@ -10,8 +10,10 @@ import pytest
 from persona360.activation.attribution import two_proportions
 from persona360.activation.channels.base import RateLimiter
 from persona360.activation.links import BadTokenError, click_url, read_token, sign_token
-from persona360.activation.outbox import backoff, to_html
+from persona360.activation.outbox import BACKOFF_BASE, to_html
 from persona360.activation.timing import arm, bucket, quiet_until, zone
+from persona360.retry import backoff
+from persona360.segments import triggers
 
 
 def test_control_draw_is_deterministic_and_near_its_share() -> None:
@@ -39,14 +41,21 @@ def test_quiet_hours_in_the_profile_time_zone(utc_hour: int, tz: str, wake: date
         assert got == wake
 
 
+@pytest.mark.parametrize("utc_hour", [0, 5, 12, 21, 23])
+def test_equal_quiet_hours_mean_none(utc_hour: int) -> None:
+    assert quiet_until(datetime(2026, 11, 1, utc_hour, tzinfo=UTC), ZoneInfo("Europe/Kyiv"), (9, 9)) is None
+
+
 def test_unknown_time_zone_falls_back_to_default() -> None:
     assert zone("Mars/Olympus", "Europe/Kyiv") == ZoneInfo("Europe/Kyiv")
     assert zone(None, "UTC") == ZoneInfo("UTC")
 
 
 def test_backoff_doubles_up_to_a_cap() -> None:
-    assert [backoff(n) for n in (1, 2, 3)] == [timedelta(minutes=m) for m in (1, 2, 4)]
-    assert backoff(30) == timedelta(hours=6)
+    assert [backoff(n, BACKOFF_BASE) for n in (1, 2, 3)] == [timedelta(minutes=m) for m in (1, 2, 4)]
+    assert backoff(30, BACKOFF_BASE) == timedelta(hours=6)
+    # segment triggers use the same formula from a shorter first wait
+    assert [backoff(n, triggers.BACKOFF_BASE) for n in (1, 2)] == [timedelta(seconds=30), timedelta(minutes=1)]
 
 
 def test_links_are_signed() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,15 +18,20 @@ class Message:
     subject: str
     text: str
     html: str | None = None
+    profile_id: int | None = None
 
 
 @dataclass(frozen=True)
 class SendResult:
-    """What a channel did with a message; ``permanent`` failures are not retried."""
+    """What a channel did with a message; ``permanent`` failures are not retried.
+
+    ``provider_id`` is the provider's own id of an accepted message, when it gives one.
+    """
 
     ok: bool
     error: str | None = None
     permanent: bool = False
+    provider_id: str | None = None
 
 
 class Channel(Protocol):
@@ -55,10 +61,14 @@ class RateLimiter:
         self._monotonic = monotonic
         self._sleep = sleep
         self._next = 0.0
+        self._lock = threading.Lock()  # shared by the connections of one delivery run
 
     def wait(self) -> None:
-        now = self._monotonic()
-        if now < self._next:
-            self._sleep(self._next - now)
-            now = self._next
-        self._next = now + self.interval
+        if not self.interval:
+            return
+        with self._lock:
+            now = self._monotonic()
+            if now < self._next:
+                self._sleep(self._next - now)
+                now = self._next
+            self._next = now + self.interval

@@ -24,7 +24,18 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
                 message_id BIGINT NOT NULL, profile_id BIGINT NOT NULL, kind VARCHAR NOT NULL,
                 url VARCHAR, occurred_at TIMESTAMPTZ NOT NULL)""",
         ],
-    )
+    ),
+    (
+        "activation_2",
+        [
+            # the provider's id of a message (Twilio's SID, Infobip's messageId), for support cases
+            "ALTER TABLE activation_messages ADD COLUMN provider_id VARCHAR",
+            # saved templates, which campaigns copy when created (a later edit never changes a sent campaign)
+            """CREATE TABLE activation_templates (
+                name VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+                updated_at TIMESTAMPTZ NOT NULL)""",
+        ],
+    ),
 ]
 
 # Tables this room derives from events inside the write (writer fact hooks): a rebuild

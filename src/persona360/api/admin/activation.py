@@ -1,0 +1,126 @@
+"""Admin endpoints of the activation room: templates, campaigns, the outbox, audience exports.
+
+Every route needs a token with the ``campaigns`` scope (or ``admin``). Bodies of
+messages are never listed here: the outbox shows status, attempts and errors.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field
+
+from persona360.access.keys import Token
+from persona360.activation import CampaignError, CampaignSpec
+from persona360.api.deps import WorkspaceDep, require
+
+router = APIRouter(prefix="/v1", tags=["activation"])
+Campaigns = Annotated[Token, Depends(require("campaigns"))]
+
+
+class TemplateCreate(BaseModel):
+    """A named template: an optional ``Subject:`` line, a blank line, the body."""
+
+    name: str = Field(examples=["cart reminder"])
+    source: str = Field(
+        examples=["Subject: {{ greeting() }}, ваш кошик чекає\n\nПовернутися: {{ link('https://shop/cart') }}"]
+    )
+
+
+class TemplatePreview(BaseModel):
+    """A template (its text, or a saved one's name) rendered for one profile, links untracked."""
+
+    profile_id: int
+    source: str | None = None
+    name: str | None = None
+    event: dict[str, Any] = Field(default_factory=dict)
+
+
+class CampaignCreate(BaseModel):
+    """A campaign: the template as text, or the name of a saved one (copied now)."""
+
+    name: str = Field(examples=["spring sale"])
+    segment: str = Field(examples=["abandoned cart"])
+    template: str | None = None
+    template_name: str | None = None
+    channel: Literal["email", "sms", "viber", "webhook"] = "email"
+    control_share: float = Field(0.1, ge=0, lt=1)
+    event: str | None = Field(None, examples=["Product Added"])
+
+
+def _source(ws: WorkspaceDep, text: str | None, name: str | None) -> str:
+    if (text is None) == (name is None):
+        raise CampaignError("give the template either as text or by the name of a saved one, not both or neither")
+    return text if text is not None else str(ws.activation.template(str(name))["source"])
+
+
+@router.post("/templates", summary="Save a named template (checked to parse)", status_code=201)
+def save_template(body: TemplateCreate, ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
+    return ws.activation.save_template(body.name, body.source)
+
+
+@router.get("/templates", summary="Saved templates")
+def list_templates(ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
+    return {"templates": ws.activation.templates()}
+
+
+@router.post("/templates/preview", summary="Render a template for one profile")
+def preview(body: TemplatePreview, ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
+    result = ws.activation.preview(_source(ws, body.source, body.name), body.profile_id, body.event)
+    ws.privacy.audit(f"token:{token.name}", "template.preview", f"profile:{body.profile_id}")
+    return {"subject": result.subject, "text": result.text, "traits_used": result.traits_used}
+
+
+@router.post("/campaigns", summary="Create a campaign", status_code=201)
+def create_campaign(body: CampaignCreate, ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
+    template = _source(ws, body.template, body.template_name)
+    spec = CampaignSpec(body.name, body.segment, template, body.channel, body.control_share, body.event)
+    return ws.activation.create(spec)
+
+
+@router.get("/campaigns", summary="Campaigns, oldest first")
+def list_campaigns(ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
+    return {"campaigns": ws.activation.list()}
+
+
+@router.post("/campaigns/{name}/send", summary="Queue messages for new members and send what is due")
+def send(name: str, ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
+    return ws.activation.send(name)
+
+
+@router.get("/campaigns/{name}/report", summary="Deliveries, opens, clicks, conversions, uplift")
+def report(name: str, ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
+    return ws.activation.report(name)
+
+
+@router.get("/campaigns/{name}/messages", summary="The outbox of a campaign: status, attempts, errors")
+def messages(
+    name: str,
+    ws: WorkspaceDep,
+    token: Campaigns,
+    status: Literal["queued", "failed", "sent", "dead", "cancelled"] | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+) -> dict[str, Any]:
+    rows = ws.activation.messages(name, status)
+    return {"campaign": name, "total": len(rows), "messages": rows[:limit]}
+
+
+@router.get("/outbox", summary="Messages per channel and status across campaigns")
+def outbox(ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
+    return {"outbox": ws.activation.outbox()}
+
+
+@router.get("/audiences/{segment}.csv", summary="A segment as a hashed customer list (Facebook or Google)")
+def audience(
+    segment: str,
+    ws: WorkspaceDep,
+    token: Campaigns,
+    format: Literal["facebook", "google"] = "facebook",
+) -> Response:
+    exported = ws.activation.export_audience(segment, format, actor=f"token:{token.name}")
+    headers = {
+        "Content-Disposition": f'attachment; filename="audience-{format}.csv"',
+        "X-Persona360-Profiles": str(exported.exported),
+    }
+    return Response(exported.csv, media_type="text/csv", headers=headers)
