@@ -33,6 +33,7 @@ from persona360.ingest.writer import EventWriter, WriteResult
 from persona360.personas import PersonasAPI
 from persona360.predict import PredictAPI
 from persona360.privacy import PrivacyAPI
+from persona360.privacy.encryption import encryption_from
 from persona360.profiles.reading import ProfileReader
 from persona360.resolution import ResolutionAPI
 from persona360.segments.manager import Segments
@@ -54,7 +55,9 @@ class Workspace:
     def __init__(self, settings: Settings, clock: Clock | None = None, *, create: bool = False) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
-        self.db = Database(settings.db, create=create or str(settings.db) == ":memory:")
+        self.db = Database(
+            settings.db, create=create or str(settings.db) == ":memory:", encryption=encryption_from(settings)
+        )
         self.access = Keys(self.db, self.clock)
         self.system_source = self.access.ensure_source(SYSTEM_SOURCE)
         self.writer = EventWriter(self.db, settings)

@@ -42,6 +42,7 @@ def create_app(workspace: Workspace) -> FastAPI:
                 workspace.segments.deliver_due,
                 workspace.activation.deliver_due,
                 lambda: workspace.predict.run_if_due(every),
+                lambda: workspace.privacy.retention_if_due(timedelta(hours=settings.retention_every_hours)),
             ],
         )
         try:
@@ -71,6 +72,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(activation_links.router)
     app.include_router(profiles.router)
     app.include_router(admin_privacy.router)
+    app.include_router(admin_privacy.retention_router)
     app.include_router(segments.router)
     app.include_router(surveys.router)
     app.include_router(admin_surveys.router)
