@@ -30,7 +30,7 @@ _EVENT_COLUMNS = (
     "received_at, properties, traits, context, extra, identifiers, reason, anchor_id"
 )
 # events whose every identifier is an anonymous id (no person named)
-_ANONYMOUS = "len(list_filter(from_json(identifiers, '[[\"VARCHAR\"]]'), pair -> pair[1] <> 'anonymous_id')) = 0"
+_ANONYMOUS = "len(list_filter(from_json(identifiers, '[[\"VARCHAR\"]]'), lambda pair: pair[1] <> 'anonymous_id')) = 0"
 
 
 class RetentionError(ValueError, Persona360Error):
