@@ -314,4 +314,10 @@ def _connect(path: str, encryption: Encryption | None = None) -> duckdb.DuckDBPy
                 "`persona360 serve`?); stop it or use its HTTP API"
             ) from error
         raise WorkspaceError(f"cannot open workspace {path}: {error}") from error
+    except duckdb.CatalogException as error:
+        if "without a key" not in str(error):
+            raise
+        raise WorkspaceError(
+            f"the workspace {path} is encrypted: set PERSONA360_ENCRYPTION_KEY or PERSONA360_ENCRYPTION_KEY_FILE"
+        ) from error
     return con

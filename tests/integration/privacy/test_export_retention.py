@@ -43,10 +43,19 @@ def ws(tmp_path: Path, clock: FixedClock) -> Workspace:
 
 
 def test_access_export_holds_everything_with_sources_and_times(ws: Workspace, clock: FixedClock) -> None:
-    ws.ingest.send("web", [{"type": "identify", "userId": "u1", "traits": {"email": "jane@example.org", "city": "Lviv"}}])
+    ws.ingest.send(
+        "web", [{"type": "identify", "userId": "u1", "traits": {"email": "jane@example.org", "city": "Lviv"}}]
+    )
     ws.ingest.send(
         "orders",
-        [{"type": "track", "userId": "u1", "event": "Order Completed", "properties": {"order_id": "o-1", "revenue": 9}}],
+        [
+            {
+                "type": "track",
+                "userId": "u1",
+                "event": "Order Completed",
+                "properties": {"order_id": "o-1", "revenue": 9},
+            }
+        ],
     )
     jane = ws.profiles.find("user_id", "u1")
     ws.privacy.grant(jane, "marketing", "email")
