@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from integration.predict.test_run import import_orders, profile, shop_orders
-
 from persona360 import Workspace
 
 
