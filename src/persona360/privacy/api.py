@@ -183,7 +183,8 @@ class PrivacyAPI:
         key = (kind, normalised)
         with self._ws.db.transaction() as tx:
             found = self.suppression.lift(tx, key)
-            self.audit(actor, "suppression.lifted", f"suppression:{self.suppression.digest(key)[:16]}")
+            if found:
+                self.audit(actor, "suppression.lifted", f"suppression:{self.suppression.digest(key)[:16]}")
         return found
 
     def export(self, profile_id: int, *, actor: str = "cli") -> dict[str, Any]:
