@@ -16,7 +16,7 @@ from persona360.privacy.consent import ConsentLedger, consent_record
 from persona360.privacy.erasure import ErasureReport, delete_person, find_person, kinds_of
 from persona360.privacy.export import export_person
 from persona360.privacy.purposes import ConsentError, ConsentFact, check_purpose
-from persona360.privacy.suppression import SuppressionList, suppression_secret
+from persona360.privacy.suppression import SuppressionList
 
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
@@ -37,7 +37,7 @@ class PrivacyAPI:
         self._ws = ws
         self.ledger = ConsentLedger(ws.db, ws.system_source.source_id, ws.settings.consent_default_allow)
         self.audit_trail = AuditLog(ws.db, ws.clock)
-        self.suppression = SuppressionList(ws.db, suppression_secret(ws.settings))
+        self.suppression = SuppressionList(ws.db, ws.settings)
         self.rules = retention.parse_rules(ws.settings.retention_days)
         self._retention_at: datetime | None = None
         ws.writer.fact_hooks.append(self.ledger)

@@ -44,20 +44,26 @@ def suppression_secret(settings: Settings) -> bytes:
 class SuppressionList:
     """Keyed hashes of erased identifiers, kept in memory for the writer screen.
 
+    The key is checked when first needed (an erasure, or a screen once the list holds
+    something), so a workspace without a secret of its own still opens outside dev.
+
     Args:
         db: the workspace database (table ``suppressions``).
-        secret: the HMAC key.
+        settings: where the HMAC key comes from (:func:`suppression_secret`).
     """
 
-    def __init__(self, db: Database, secret: bytes) -> None:
+    def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
-        self._secret = secret
+        self._settings = settings
+        self._secret: bytes | None = None
         self._lock = threading.Lock()
         self._digests = {str(row[0]) for row in db.query("SELECT digest FROM suppressions")}
         self.dropped = 0  # records screened out since the workspace opened
 
     def digest(self, key: tuple[str, str]) -> str:
         """The keyed hash of a normalised identifier ``(kind, value)``."""
+        if self._secret is None:
+            self._secret = suppression_secret(self._settings)
         return hmac.new(self._secret, f"{key[0]}:{key[1]}".encode(), hashlib.sha256).hexdigest()
 
     def add(self, tx: Transaction, keys: Iterable[tuple[str, str]], at: datetime) -> int:

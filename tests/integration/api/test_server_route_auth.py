@@ -32,10 +32,20 @@ pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("server")]
 server_helper.START_TIMEOUT = max(server_helper.START_TIMEOUT, 150.0)
 
 WRITE_KEY_PATHS = re.compile(
-    r"^/v1/(identify|track|page|screen|group|alias|batch|[itpsgabm]|surveys/\{survey_id\}/responses)$"
+    r"^/v1/(identify|track|page|screen|group|alias|batch|[itpsgab]|surveys/\{survey_id\}/responses)$"
 )
 SIGNED_PATHS = {"/t/c/{token}", "/t/o/{token}", "/v1/surveys/{survey_id}/a"}
-PUBLIC_PATHS = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static/{name}", "/login"}
+# /v1/m: analytics.js's own metrics, answered and thrown away (no customer data stored)
+PUBLIC_PATHS = {
+    "/health",
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/static/{name}",
+    "/login",
+    "/v1/m",
+}
 WEB_GUARDS = {"current_viewer", "segment_viewer"}
 SAMPLE_PARAMS = {"profile_id": "1", "segment": "nobody", "survey_id": "nosurvey", "token": "forged", "name": "app.css"}
 

@@ -159,3 +159,14 @@ def test_every_table_is_in_the_erasure_plan(ws: Workspace) -> None:
     assert tables - planned == set(), "add these tables to privacy/erasure.py"
     assert planned - tables == set()
     assert views - set(VIEWS) == set(), "a new view: does it expose per-person data beyond its tables?"
+
+
+def test_outside_dev_erasure_needs_a_secret_of_ones_own(tmp_path: Path, clock: FixedClock) -> None:
+    from persona360.privacy.suppression import SuppressionError
+    from persona360.settings import load_settings
+
+    with Workspace(load_settings(db=tmp_path / "prod.duckdb", env="prod"), clock, create=True) as ws:
+        profile_id = fill(ws)
+        with pytest.raises(SuppressionError, match="PERSONA360_SUPPRESSION_SECRET"):
+            ws.privacy.erase(profile_id)
+        assert ws.profiles.find("email", EMAIL) == profile_id  # nothing was deleted

