@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from persona360.errors import NotFoundError
 from persona360.identity.normalise import EMAIL, PHONE, normalise_identifier, split_identifier
 from persona360.ingest.record import anchor_rank
-from persona360.privacy import retention
+from persona360.privacy import retention as retention_rules
 from persona360.privacy.addresses import addresses_for
 from persona360.privacy.audit import AuditLog
 from persona360.privacy.consent import ConsentLedger, consent_record
@@ -38,7 +38,7 @@ class PrivacyAPI:
         self.ledger = ConsentLedger(ws.db, ws.system_source.source_id, ws.settings.consent_default_allow)
         self.audit_trail = AuditLog(ws.db, ws.clock)
         self.suppression = SuppressionList(ws.db, ws.settings)
-        self.rules = retention.parse_rules(ws.settings.retention_days)
+        self.rules = retention_rules.parse_rules(ws.settings.retention_days)
         self._retention_at: datetime | None = None
         ws.writer.fact_hooks.append(self.ledger)
         ws.writer.screens.append(self.suppression.screen)
@@ -194,24 +194,24 @@ class PrivacyAPI:
         self.audit(actor, "export.person", f"profile:{profile_id}")
         return document
 
-    def retention(self, *, dry_run: bool = False, actor: str = "cli") -> retention.RetentionReport:
+    def retention(self, *, dry_run: bool = False, actor: str = "cli") -> retention_rules.RetentionReport:
         """Apply the retention rules (``PERSONA360_RETENTION_DAYS``), or count what they would delete."""
         now = self._ws.clock.now()
-        report = retention.plan(self._ws.db, self.rules, now)
+        report = retention_rules.plan(self._ws.db, self.rules, now)
         if dry_run or not report.events:
             report.dry_run = dry_run
             return report
         report.dry_run = False
         graph = self._ws.writer.graph
         with self._ws.db.transaction() as tx:  # the writer waits: its graph holds still
-            anchors = retention.delete_expired(tx, self.rules, now)
+            anchors = retention_rules.delete_expired(tx, self.rules, now)
             members = {profile: graph.members(profile) for profile in {graph.profile_of(a) for a in anchors}}
-            retention.rederive(tx, anchors, members, self._ws.settings)
+            retention_rules.rederive(tx, anchors, members, self._ws.settings)
             self.audit(actor, "retention.run", "events", report.as_dict())
         self._ws.segments.on_batch(members)
         return report
 
-    def retention_if_due(self, every: timedelta) -> retention.RetentionReport | None:
+    def retention_if_due(self, every: timedelta) -> retention_rules.RetentionReport | None:
         """Run retention when the last run is older than ``every`` (the server's schedule)."""
         now = self._ws.clock.now()
         if not self.rules or (self._retention_at is not None and now - self._retention_at < every):

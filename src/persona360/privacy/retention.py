@@ -21,6 +21,7 @@ from persona360.errors import Persona360Error
 from persona360.ingest.replay import record_from_row
 from persona360.profiles.facts import record_facts
 from persona360.profiles.projection import reproject
+from persona360.settings import Settings
 from persona360.store.database import Database, Transaction
 
 KEPT_TYPES = ("merge", "unmerge", "consent")
@@ -143,12 +144,12 @@ def delete_expired(tx: Transaction, rules: list[Rule], now: datetime) -> list[in
     return anchors
 
 
-def rederive(tx: Transaction, anchors: list[int], members: dict[int, list[int]], settings: Any) -> None:
+def rederive(tx: Transaction, anchors: list[int], members: dict[int, list[int]], settings: Settings) -> None:
     """Recompute the facts of ``anchors`` from their remaining events; re-project ``members``."""
     ids = {"ids": anchors}
     for table in FACT_TABLES:
         tx.execute(f"DELETE FROM {table} WHERE anchor_id IN (SELECT unnest($ids::BIGINT[]))", ids)  # noqa: S608
-    names = dict(tx.fetchall("SELECT source_id, name FROM sources"))
+    names: dict[int, str] = dict(tx.fetchall("SELECT source_id, name FROM sources"))
     rows = tx.fetchall(
         f"SELECT {_EVENT_COLUMNS} FROM events WHERE anchor_id IN (SELECT unnest($ids::BIGINT[])) "  # noqa: S608
         "AND type NOT IN ('merge', 'unmerge') ORDER BY seq",

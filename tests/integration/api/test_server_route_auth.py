@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -195,12 +196,12 @@ def test_fuzz_admin_routes_never_answer_5xx(server: tuple[LiveServer, dict[str, 
     @given(st.sampled_from(safe), st.dictionaries(st.sampled_from(["profile_id", "segment", "survey_id"]), _PARAM),
            st.dictionaries(st.text(max_size=10), _PARAM, max_size=3), _JSON)  # fmt: skip
     def one(route: Route, params: dict[str, str], extra: dict[str, str], body: Any) -> None:
-        path = re.sub(r"\{(\w+)\}", lambda m: httpx.URL(params.get(m.group(1), "1")).path or "1", route.path)
+        path = re.sub(r"\{(\w+)\}", lambda m: quote(params.get(m.group(1), "1"), safe="") or "1", route.path)
         query = {name: extra.get(name, "x") for name in route.query} | extra
         kwargs: dict[str, Any] = {"params": query}
         if route.method == "POST":
             kwargs["json"] = body
-        answer = client.request(route.method, path.replace("//", "/"), **kwargs)
+        answer = client.request(route.method, path, **kwargs)
         assert answer.status_code < 500, (route, path, query, body, answer.text)
 
     try:
