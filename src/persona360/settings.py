@@ -126,6 +126,43 @@ class Settings(BaseSettings):
         default_factory=lambda: ["phone", "email", "name", "ip", "user_agent"],
         description="Built-in providers automatic enrichment uses (all offline: no outside service slows ingestion).",
     )
+    suppression_secret: str = Field(
+        "dev-only-suppression-secret",
+        description=(
+            "Key of the HMAC that stands for an erased person's identifiers on the suppression list; keep it "
+            "outside the workspace and never change it (the default is refused outside dev)."
+        ),
+    )
+    source_purposes: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=(
+            'Purposes each source collected its data for ({"shop-orders": ["transactional"]}): its '
+            "addresses are used only for those, unless the person granted the purpose on that channel. "
+            "Sources not named: every purpose."
+        ),
+    )
+    retention_days: dict[str, float] = Field(
+        default_factory=dict,
+        description=(
+            "Days events are kept, per rule: 'source:NAME', 'type:page', 'event:Product Viewed' or "
+            "'anonymous' (events with no identifier but an anonymous id); the shortest matching rule wins. "
+            "Empty: keep everything."
+        ),
+    )
+    retention_every_hours: float = Field(24.0, description="How often the server applies the retention rules.")
+    encryption_key: str = Field(
+        "", description="Encrypt the workspace file with this DuckDB key (AES-256-GCM); empty: not encrypted."
+    )
+    encryption_key_file: Path | None = Field(
+        None, description="A file holding the encryption key (wins over PERSONA360_ENCRYPTION_KEY)."
+    )
+    encryption_allow_mbedtls: bool = Field(
+        False,
+        description=(
+            "Write an encrypted workspace with DuckDB's built-in crypto when its httpfs extension (OpenSSL) "
+            "is not installed; DuckDB calls that mode not securely encrypted."
+        ),
+    )
     activation_locale: str = Field("uk_UA", description="Locale of dates, money and generic wording in messages.")
     activation_stale_after_days: int = Field(
         180, description="A trait older than this is not used in a message; the generic wording is."

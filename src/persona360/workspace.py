@@ -34,6 +34,7 @@ from persona360.ingest.writer import EventWriter, WriteResult
 from persona360.personas import PersonasAPI
 from persona360.predict import PredictAPI
 from persona360.privacy import PrivacyAPI
+from persona360.privacy.encryption import encryption_from
 from persona360.profiles.reading import ProfileReader
 from persona360.resolution import ResolutionAPI
 from persona360.segments.manager import Segments
@@ -56,7 +57,9 @@ class Workspace:
         check_tracking_secret(settings)  # before the file is opened: refused outside dev
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
-        self.db = Database(settings.db, create=create or str(settings.db) == ":memory:")
+        self.db = Database(
+            settings.db, create=create or str(settings.db) == ":memory:", encryption=encryption_from(settings)
+        )
         self.access = Keys(self.db, self.clock)
         self.system_source = self.access.ensure_source(SYSTEM_SOURCE)
         self.writer = EventWriter(self.db, settings)

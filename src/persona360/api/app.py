@@ -45,6 +45,7 @@ def create_app(workspace: Workspace) -> FastAPI:
                 workspace.activation.deliver_due,
                 lambda: workspace.predict.run_if_due(every),
                 workspace.personas.rebuild_if_stale,
+                lambda: workspace.privacy.retention_if_due(timedelta(hours=settings.retention_every_hours)),
             ],
         )
         try:
@@ -75,6 +76,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(activation_links.router)
     app.include_router(profiles.router)
     app.include_router(admin_privacy.router)
+    app.include_router(admin_privacy.retention_router)
     app.include_router(segments.router)
     app.include_router(personas.router)
     app.include_router(surveys.router)

@@ -15,6 +15,7 @@ from persona360.cli import (
     activation_cmds,
     demo_cmds,
     enrich_cmds,
+    erasure_cmds,
     ingest_cmds,
     personas_cmds,
     predict_cmds,
@@ -59,6 +60,7 @@ enrich_cmds.register(app)
 predict_cmds.register(app)
 personas_cmds.register(app)
 privacy_cmds.register(app)
+erasure_cmds.register(app)
 survey_cmds.register(app)
 resolve_cmds.register(app)
 

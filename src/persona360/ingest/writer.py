@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import orjson
@@ -111,6 +112,19 @@ class EventWriter:
         self.graph = self._fresh_graph()
         load_graph(self.db, self.graph)
         self._next_seq = int(self.db.scalar("SELECT coalesce(max(seq), 0) + 1 FROM events"))
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Hold every write off while the caller changes stored identity, then reload.
+
+        Erasure deletes identifiers under it: no record may pass the screens before the
+        suppression exists and be stitched against the old graph after the delete.
+        """
+        with self._lock:
+            try:
+                yield
+            finally:
+                self.reload()
 
     # -- one run of ordinary records, or a single admin action -------------------
     def _write_run(self, records: list[EventRecord], seqs: list[int] | None = None) -> WriteResult:

@@ -1,9 +1,9 @@
 """Which profiles predictions may learn from and score.
 
 Profiling can be objected to (GDPR art. 21/22), so a profile that is not eligible is
-left out of the fit *and* gets no stored predictions. Today every profile is eligible;
-the privacy room will pass its own function (same signature) to ``run_predictions``,
-or register it once hook specifications exist (``persona360_eligible_profiles``).
+left out of the fit *and* gets no stored predictions. The default asks the privacy
+room (``ws.privacy.may_many(ids, "profiling")``), as personas do; another function of
+the same signature can be passed to ``run_predictions``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ EligibleProfiles = Callable[["Workspace", np.ndarray], np.ndarray]
 
 
 def eligible_profiles(ws: Workspace, profile_ids: np.ndarray) -> np.ndarray:
-    """Every profile is eligible (the default until the privacy room restricts it).
+    """The profiles whose consent allows ``profiling`` (one query for all of them).
 
     Args:
         ws: the workspace (to look up consent or objections).
@@ -30,4 +30,5 @@ def eligible_profiles(ws: Workspace, profile_ids: np.ndarray) -> np.ndarray:
     Returns:
         A boolean array, true where the profile may be used and scored.
     """
-    return np.ones(len(profile_ids), dtype=bool)
+    allowed = ws.privacy.may_many(profile_ids.tolist(), "profiling")
+    return np.isin(profile_ids, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))

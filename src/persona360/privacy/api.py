@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from persona360.errors import NotFoundError
-from persona360.identity.normalise import EMAIL, PHONE, split_identifier
+from persona360.identity.normalise import EMAIL, PHONE, normalise_identifier, split_identifier
 from persona360.ingest.record import anchor_rank
+from persona360.privacy import retention as retention_rules
+from persona360.privacy.addresses import addresses_for
 from persona360.privacy.audit import AuditLog
 from persona360.privacy.consent import ConsentLedger, consent_record
-from persona360.privacy.purposes import ConsentFact, check_purpose
+from persona360.privacy.erasure import ErasureReport, delete_person, find_person, kinds_of
+from persona360.privacy.export import export_person
+from persona360.privacy.purposes import ConsentError, ConsentFact, check_purpose
+from persona360.privacy.suppression import SuppressionList
 
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
@@ -32,7 +37,11 @@ class PrivacyAPI:
         self._ws = ws
         self.ledger = ConsentLedger(ws.db, ws.system_source.source_id, ws.settings.consent_default_allow)
         self.audit_trail = AuditLog(ws.db, ws.clock)
+        self.suppression = SuppressionList(ws.db, ws.settings)
+        self.rules = retention_rules.parse_rules(ws.settings.retention_days)
+        self._retention_at: datetime | None = None
         ws.writer.fact_hooks.append(self.ledger)
+        ws.writer.screens.append(self.suppression.screen)
 
     # -- checks --------------------------------------------------------------------
     def may(self, profile_id: int, purpose: str, channel: str | None = None) -> bool:
@@ -59,21 +68,25 @@ class PrivacyAPI:
         return self.ledger.allowed(list(profile_ids), purpose, channel, self._ws.clock.now())
 
     def addresses(self, profile_id: int, purpose: str, channel: str) -> list[str]:
-        """The profile's normalised emails (``email``) or E.164 phones (``sms``, ``viber``).
+        """The profile's normalised emails (``email``) or E.164 phones (``sms``, ``viber``) usable for ``purpose``.
 
-        Does not check consent (call :meth:`may` first) and does not yet limit by the
-        purposes a source declared: every address of the profile comes back.
-        ``push`` and ``webhook`` have no address here: the list is empty.
+        An address is usable when a source that supplied it collected it for ``purpose``
+        (``PERSONA360_SOURCE_PURPOSES``; a source not named there: every purpose), or
+        when the person granted ``purpose`` on ``channel`` itself (a live grant for that
+        channel, not a purpose-wide one). Does not check consent otherwise (call
+        :meth:`may` first). ``push`` and ``webhook`` have no address here: ``[]``.
         """
         check_purpose(purpose, channel)
         kind = ADDRESS_KINDS.get(channel)
         if kind is None:
             return []
-        rows = self._ws.db.query(
-            "SELECT value FROM identifiers WHERE profile_id = ? AND kind = ? ORDER BY first_seen, value",
-            [profile_id, kind],
+        granted = any(
+            row["granted"] and row["channel"] == channel and (row["expires_at"] is None or row["expires_at"] > now)
+            for now in [self._ws.clock.now()]
+            for row in self.ledger.current(profile_id)
+            if row["purpose"] == purpose
         )
-        return [row[0] for row in rows]
+        return addresses_for(self._ws.db, profile_id, kind, purpose, self._ws.settings.source_purposes, granted)
 
     def addresses_many(self, profile_ids: Iterable[int], purpose: str, channel: str) -> dict[int, list[str]]:
         """:meth:`addresses` of many profiles in one query; profiles without one are left out."""
@@ -140,6 +153,84 @@ class PrivacyAPI:
     def profile_of(self, identifier: str) -> int:
         """The profile holding ``identifier``, written ``kind:value`` (or a bare email/phone)."""
         return self._ws.profiles.find(*split_identifier(identifier))
+
+    # -- erasure, access export, retention -----------------------------------------
+    def profile_ref(self, ref: str) -> int:
+        """The live profile named by ``profile:ID`` or by an identifier (``kind:value``, bare email/phone)."""
+        if ref.startswith("profile:"):
+            number = ref.removeprefix("profile:")
+            if not number.isdigit():
+                raise ValueError(f"{ref!r}: write profile:ID with a number, e.g. profile:42")
+            return self._ws.profiles.resolve(int(number))
+        return self.profile_of(ref)
+
+    def erase(self, profile_id: int, *, actor: str = "cli", rewrite: bool = True) -> ErasureReport:
+        """Erase a person: every row about them goes, a keyed hash of each identifier stays.
+
+        Writes wait meanwhile; incoming records carrying an erased identifier are dropped
+        from then on (see ``privacy/suppression.py``). Then the file is rewritten so the
+        deleted bytes are gone too (:meth:`Database.rewrite`); pass ``rewrite=False`` when
+        erasing many people, and call ``ws.db.rewrite()`` once at the end.
+
+        Raises:
+            NotFoundError: no such profile.
+        """
+        profile_id = self._ws.profiles.resolve(profile_id)
+        with self._ws.writer.paused(), self._ws.db.transaction() as tx:
+            person = find_person(tx.fetchall, profile_id)
+            report = ErasureReport(profile_id, len(person.keys), kinds_of(person.keys))
+            report.suppressed = self.suppression.add(tx, person.keys, self._ws.clock.now())
+            report.rows = delete_person(tx, person)
+            self.audit(actor, "erasure.completed", f"profile:{profile_id}", report.detail())
+        if rewrite:
+            self._ws.db.rewrite()
+            report.rewritten = True
+        return report
+
+    def lift_suppression(self, identifier: str, *, actor: str = "cli") -> bool:
+        """Let an erased identifier in again (the person asked to come back); audited."""
+        kind, value = split_identifier(identifier)
+        normalised = normalise_identifier(kind, value, self._ws.settings.default_region)
+        if normalised is None:
+            raise ConsentError(f"{value!r} is not a valid {kind}")
+        key = (kind, normalised)
+        with self._ws.db.transaction() as tx:
+            found = self.suppression.lift(tx, key)
+            if found:
+                self.audit(actor, "suppression.lifted", f"suppression:{self.suppression.digest(key)[:16]}")
+        return found
+
+    def export(self, profile_id: int, *, actor: str = "cli") -> dict[str, Any]:
+        """Everything held about the person, with sources and times; audited."""
+        profile_id = self._ws.profiles.resolve(profile_id)
+        document = export_person(self._ws, find_person(self._ws.db.query, profile_id))
+        self.audit(actor, "export.person", f"profile:{profile_id}")
+        return document
+
+    def retention(self, *, dry_run: bool = False, actor: str = "cli") -> retention_rules.RetentionReport:
+        """Apply the retention rules (``PERSONA360_RETENTION_DAYS``), or count what they would delete."""
+        now = self._ws.clock.now()
+        report = retention_rules.plan(self._ws.db, self.rules, now)
+        if dry_run or not report.events:
+            report.dry_run = dry_run
+            return report
+        report.dry_run = False
+        graph = self._ws.writer.graph
+        with self._ws.db.transaction() as tx:  # the writer waits: its graph holds still
+            anchors = retention_rules.delete_expired(tx, self.rules, now)
+            members = {profile: graph.members(profile) for profile in {graph.profile_of(a) for a in anchors}}
+            retention_rules.rederive(tx, anchors, members, self._ws.settings)
+            self.audit(actor, "retention.run", "events", report.as_dict())
+        self._ws.segments.on_batch(members)
+        return report
+
+    def retention_if_due(self, every: timedelta) -> retention_rules.RetentionReport | None:
+        """Run retention when the last run is older than ``every`` (the server's schedule)."""
+        now = self._ws.clock.now()
+        if not self.rules or (self._retention_at is not None and now - self._retention_at < every):
+            return None
+        self._retention_at = now
+        return self.retention(actor="schedule")
 
     # -- audit -----------------------------------------------------------------------
     def audit(self, actor: str, action: str, target: str, detail: dict[str, Any] | None = None) -> None:

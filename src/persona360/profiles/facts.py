@@ -18,6 +18,10 @@ import pyarrow as pa
 from persona360.ingest.record import EventRecord
 from persona360.store.database import Transaction
 
+# Record types that are a person's decision, not activity: no last_seen, counts or
+# traits from them (``consent``: the privacy room's admin consent changes).
+NOT_ACTIVITY = frozenset({"consent"})
+
 _TRAIT_UPSERT = """
 INSERT INTO trait_values
 SELECT anchor_id, name, value, source_id, min(observed_at), max(observed_at), count(*),
@@ -82,7 +86,16 @@ def record_facts(
     seqs: Sequence[int],
     source_names: dict[int, str],
 ) -> None:
-    """Add what ``records`` (new, stored events) say about their anchors."""
+    """Add what ``records`` (new, stored events) say about their anchors.
+
+    Records whose type is in :data:`NOT_ACTIVITY` are skipped: they are stored as
+    events (and other rooms' fact hooks read them) but are no customer activity.
+    """
+    if any(record.type in NOT_ACTIVITY for record in records):
+        keep = [i for i, record in enumerate(records) if record.type not in NOT_ACTIVITY]
+        records, anchors, seqs = [records[i] for i in keep], [anchors[i] for i in keep], [seqs[i] for i in keep]
+        if not records:
+            return
     _record_traits(tx, records, anchors, seqs)
     _record_orders(tx, records, anchors, seqs)
     facts = pa.table(

@@ -3,14 +3,21 @@
 One :class:`Database` per process holds the DuckDB instance. Writes go through
 :meth:`Database.transaction` under one lock (the writer owns it, design rule 5);
 reads take a cursor of their own, which DuckDB's MVCC keeps consistent while the
-writer commits.
+writer commits. :meth:`Database.rewrite` copies the file into a new one and swaps it
+in (erasure: DuckDB keeps deleted rows in freed blocks); reads pass a gate that the
+rewrite closes, so no thread reads from a connection that is being replaced.
+
+An encrypted workspace (:class:`Encryption`) is attached to an in-memory instance with
+DuckDB's ``ENCRYPTION_KEY`` and made every cursor's default catalog.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +28,56 @@ from persona360.errors import WorkspaceError
 from persona360.store.schema import MIGRATIONS
 
 Row = tuple[Any, ...]
+CATALOG = "ws"  # the alias of an encrypted workspace inside its in-memory instance
+
+
+@dataclass(frozen=True)
+class Encryption:
+    """How to open an encrypted workspace file.
+
+    Args:
+        key: the DuckDB ``ENCRYPTION_KEY`` (AES-256-GCM).
+        allow_mbedtls: DuckDB writes encrypted files only with OpenSSL from its
+            ``httpfs`` extension; without it, its built-in mbedtls is refused unless
+            this is set (DuckDB calls that mode not securely encrypted).
+    """
+
+    key: str
+    allow_mbedtls: bool = False
+
+
+class _Gate:
+    """Many readers at once, or one rewrite: a small reader-writer gate."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._closed = False
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._closed)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def closed(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._closed)
+            self._closed = True
+            self._cond.wait_for(lambda: self._readers == 0)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._closed = False
+                self._cond.notify_all()
 
 
 class Database:
@@ -31,40 +88,58 @@ class Database:
         create: create the file when it does not exist (otherwise raise).
     """
 
-    def __init__(self, path: Path | str, *, create: bool = True) -> None:
+    def __init__(self, path: Path | str, *, create: bool = True, encryption: Encryption | None = None) -> None:
         self.path = str(path)
         if self.path != ":memory:" and not create and not Path(self.path).exists():
             raise WorkspaceError(f"no workspace at {self.path}: run `persona360 init --db {self.path}` first")
-        self._con = _connect(self.path)
+        self.encryption = encryption if self.path != ":memory:" else None
+        self._con = _connect(self.path, self.encryption)
         self._write_lock = threading.RLock()
         self._local = threading.local()
+        self._gate = _Gate()
+        self._generation = 0  # bumped by a rewrite: cursors of older connections are dropped
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._cursors_lock = threading.Lock()
         self._migrate()
 
     # -- reading -----------------------------------------------------------------
     def _reader(self) -> duckdb.DuckDBPyConnection:
         cursor = getattr(self._local, "cursor", None)
-        if cursor is None:
-            cursor = self._con.cursor()
+        if cursor is None or getattr(self._local, "generation", -1) != self._generation:
+            cursor = self._cursor()
+            with self._cursors_lock:
+                self._cursors.append(cursor)
             self._local.cursor = cursor
+            self._local.generation = self._generation
+        return cursor
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor = self._con.cursor()
+        if self.encryption is not None:
+            cursor.execute(f"USE {CATALOG}")
         return cursor
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[Row]:
         """Run a read query on this thread's cursor and return all rows."""
-        return self._reader().execute(sql, params).fetchall()
+        with self._gate.reading():
+            return self._reader().execute(sql, params).fetchall()
 
     def query_dicts(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run a read query and return rows as dicts keyed by column name."""
-        cursor = self._reader().execute(sql, params)
-        names = [column[0] for column in cursor.description or []]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        with self._gate.reading():
+            cursor = self._reader().execute(sql, params)
+            names = [column[0] for column in cursor.description or []]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def query_arrow(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
         """Run a read query and return an Arrow table (for bulk reads)."""
-        return self._reader().execute(sql, params).to_arrow_table()
+        with self._gate.reading():
+            return self._reader().execute(sql, params).to_arrow_table()
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
         """Run a read query returning one value."""
-        rows = self._reader().execute(sql, params).fetchall()
+        with self._gate.reading():
+            rows = self._reader().execute(sql, params).fetchall()
         return rows[0][0] if rows else None
 
     # -- writing -----------------------------------------------------------------
@@ -80,7 +155,7 @@ class Database:
             if current is not None:
                 yield current
                 return
-            cursor = self._con.cursor()
+            cursor = self._cursor()
             cursor.execute("BEGIN TRANSACTION")
             self._local.transaction = Transaction(cursor)
             try:
@@ -99,10 +174,48 @@ class Database:
         with self._write_lock:
             self._con.execute("FORCE CHECKPOINT")
 
+    def rewrite(self) -> None:
+        """Copy every table into a fresh file and swap it in, so freed blocks are gone.
+
+        DuckDB reuses the blocks of deleted rows but does not wipe them: after an erasure
+        the old values stay in the file until overwritten. Under the write lock and with
+        reads held at the gate, the database is copied (``COPY FROM DATABASE``, the same
+        encryption), every connection closed, the copy renamed over the file (atomic on
+        one file system) and the file opened again. No-op for ``:memory:``.
+
+        Raises:
+            WorkspaceError: called inside a transaction (it would copy uncommitted work).
+        """
+        if self.path == ":memory:":
+            return
+        with self._write_lock:
+            if getattr(self._local, "transaction", None) is not None:
+                raise WorkspaceError("rewrite() cannot run inside a transaction")
+            with self._gate.closed():
+                fresh = f"{self.path}.rewrite"
+                _remove(fresh, f"{fresh}.wal")
+                self._con.execute("FORCE CHECKPOINT")
+                self._con.execute(f"ATTACH {_quote(fresh)} AS __p360__fresh{_attach_options(self.encryption)}")
+                source = self._con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+                self._con.execute(f'COPY FROM DATABASE "{source}" TO __p360__fresh')
+                self._con.execute("DETACH __p360__fresh")
+                self._close_all()
+                os.replace(fresh, self.path)
+                _remove(f"{self.path}.wal")
+                self._con = _connect(self.path, self.encryption)
+                self._generation += 1
+
     def close(self) -> None:
         """Close the file; the object is unusable afterwards."""
         with self._write_lock:
             self._con.close()
+
+    def _close_all(self) -> None:
+        with self._cursors_lock:
+            for cursor in self._cursors:
+                cursor.close()
+            self._cursors.clear()
+        self._con.close()
 
     def _migrate(self) -> None:
         with self.transaction() as tx:
@@ -150,9 +263,46 @@ class Transaction:
         self._cursor.unregister(name)
 
 
-def _connect(path: str) -> duckdb.DuckDBPyConnection:
+def _quote(path: str) -> str:
+    return "'" + path.replace("'", "''") + "'"
+
+
+def _remove(*paths: str) -> None:
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
+
+
+def _attach_options(encryption: Encryption | None) -> str:
+    return "" if encryption is None else f" (ENCRYPTION_KEY {_quote(encryption.key)})"
+
+
+def _open(path: str, encryption: Encryption | None) -> duckdb.DuckDBPyConnection:
+    if encryption is None:
+        return duckdb.connect(path)
+    con = duckdb.connect()
     try:
-        con = duckdb.connect(path)
+        con.execute("LOAD httpfs")  # OpenSSL: the crypto DuckDB trusts for writing
+    except duckdb.Error:
+        if not encryption.allow_mbedtls:
+            con.close()
+            raise WorkspaceError(
+                "an encrypted workspace needs DuckDB's httpfs extension (OpenSSL) to write: run "
+                "`INSTALL httpfs` in DuckDB once, or set PERSONA360_ENCRYPTION_ALLOW_MBEDTLS=true "
+                "to accept DuckDB's built-in crypto, which DuckDB calls not securely encrypted"
+            ) from None
+        con.execute("SET force_mbedtls_unsafe = 'true'")
+    try:
+        con.execute(f"ATTACH {_quote(path)} AS {CATALOG}{_attach_options(encryption)}")
+    except duckdb.InvalidInputException as error:
+        con.close()
+        raise WorkspaceError(f"cannot open the encrypted workspace {path}: {error} (check the key)") from error
+    con.execute(f"USE {CATALOG}")
+    return con
+
+
+def _connect(path: str, encryption: Encryption | None = None) -> duckdb.DuckDBPyConnection:
+    try:
+        con = _open(path, encryption)
         con.execute("SET TimeZone = 'UTC'")
         # Micro-batches commit often; folding the WAL into the file every 16 MB (the
         # default) made every few commits pay for a checkpoint.
@@ -164,4 +314,10 @@ def _connect(path: str) -> duckdb.DuckDBPyConnection:
                 "`persona360 serve`?); stop it or use its HTTP API"
             ) from error
         raise WorkspaceError(f"cannot open workspace {path}: {error}") from error
+    except duckdb.CatalogException as error:
+        if "without a key" not in str(error):
+            raise
+        raise WorkspaceError(
+            f"the workspace {path} is encrypted: set PERSONA360_ENCRYPTION_KEY or PERSONA360_ENCRYPTION_KEY_FILE"
+        ) from error
     return con

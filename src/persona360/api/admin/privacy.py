@@ -49,3 +49,26 @@ def change_consent(profile_id: int, body: ConsentCreate, ws: WorkspaceDep, token
         actor=f"token:{token.name}",
     )
     return {"success": True, "consent": ws.privacy.consent(profile_id)}
+
+
+@router.post("/{profile_id}/erase", summary="Erase a person from every table (keeps a keyed hash only)")
+def erase(profile_id: int, ws: WorkspaceDep, token: PrivacyScope) -> dict[str, Any]:
+    report = ws.privacy.erase(profile_id, actor=f"token:{token.name}")
+    return {"success": True, "profile_id": report.profile_id, **report.detail(), "rewritten": report.rewritten}
+
+
+@router.get("/{profile_id}/export", summary="Everything held about a person (access export)")
+def export(profile_id: int, ws: WorkspaceDep, token: PrivacyScope) -> dict[str, Any]:
+    return ws.privacy.export(profile_id, actor=f"token:{token.name}")
+
+
+retention_router = APIRouter(prefix="/v1/privacy", tags=["privacy"])
+
+
+@retention_router.post("/retention", summary="Apply the retention rules now, or count what they would delete")
+def run_retention(
+    ws: WorkspaceDep,
+    token: PrivacyScope,
+    dry_run: bool = Query(False, description="only count what would be deleted"),
+) -> dict[str, Any]:
+    return ws.privacy.retention(dry_run=dry_run, actor=f"token:{token.name}").as_dict()

@@ -25,7 +25,22 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
                 actor VARCHAR NOT NULL, action VARCHAR NOT NULL, target VARCHAR NOT NULL,
                 detail JSON)""",
         ],
-    )
+    ),
+    (
+        "privacy_2",
+        [
+            # What erasure keeps: an HMAC of each erased identifier (see privacy/suppression.py).
+            """CREATE TABLE suppressions (
+                digest VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, erased_at TIMESTAMPTZ NOT NULL)""",
+            # A consent decision is no customer activity: segments do not see it as an event.
+            "DROP VIEW seg_events",
+            """CREATE VIEW seg_events AS SELECT i.profile_id, e.type,
+            CASE WHEN e.type = 'track' THEN e.event ELSE e.type END AS event,
+            epoch_us(e.timestamp) AS ts, e.properties
+            FROM events e JOIN identifiers i ON i.identifier_id = e.anchor_id
+            WHERE e.type NOT IN ('merge', 'unmerge', 'consent')""",
+        ],
+    ),
 ]
 
 # Tables this room derives from events inside the write (writer fact hooks): a rebuild
