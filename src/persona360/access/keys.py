@@ -23,6 +23,7 @@ SCOPES: dict[str, str] = {
     "segments": "manage segments",
     "campaigns": "send campaigns",
     "privacy": "consent changes, erasure and access export",
+    "identity": "review probabilistic matches: list, accept and reject pairs",
 }
 SYSTEM_SOURCE = "persona360"
 

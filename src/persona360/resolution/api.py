@@ -76,8 +76,18 @@ class ResolutionAPI:
         return ResolveReport(len(records), len(pairs), merged, queued, len(pairs) - len(fresh), train)
 
     def pairs(self, status: str | None = "pending", limit: int = 50) -> list[dict[str, Any]]:
-        """Stored pairs (``pending`` by default; ``None`` for all), most likely first."""
+        """Stored pairs (``pending`` by default; ``None`` for all), most likely first.
+
+        Raises:
+            ValueError: ``status`` is not one of ``queue.STATUSES``.
+        """
+        if status is not None and status not in queue.STATUSES:
+            raise ValueError(f"status {status!r} is not a pair status: use {', '.join(queue.STATUSES)} or all")
         return queue.list_pairs(self._ws.db, status, limit)
+
+    def pair(self, pair_id: int) -> dict[str, Any]:
+        """One stored pair, whatever its status; NotFoundError when there is none."""
+        return queue.get_pair(self._ws.db, pair_id)
 
     def accept(self, pair_id: int, actor: str = "cli") -> int:
         """Merge the two profiles of a pending pair; return the profile id."""

@@ -33,6 +33,7 @@ _PRIORS: dict[str, tuple[list[float], list[float]]] = {
     "email_local": ([0.5, 0.15, 0.1, 0.25], [0.0005, 0.0005, 0.005, 0.994]),
     "phone": ([0.8, 0.2], [0.0005, 0.9995]),
     "birthday": ([0.9, 0.05, 0.05], [0.0005, 0.002, 0.9975]),
+    "street": ([0.7, 0.2, 0.1], [0.0005, 0.002, 0.9975]),
     "city": ([0.8, 0.1, 0.1], [0.05, 0.02, 0.93]),
     "postcode": ([0.75, 0.25], [0.005, 0.995]),
 }
@@ -108,6 +109,7 @@ def _comparisons(tf: bool) -> list[Any]:
             ],
         ),
         cl.LevenshteinAtThresholds("birthday", [1]),
+        cl.JaroWinklerAtThresholds("street", [0.88]),
         cl.CustomComparison(
             output_column_name="city",
             comparison_levels=[
@@ -134,6 +136,8 @@ def _blocking_rules() -> list[Any]:
         block_on("phone"),
         block_on("email_local"),
         block_on("birthday", "city"),
+        block_on("postcode", "substr(last_name, 1, 1)"),
+        block_on("street", "postcode"),
     ]
 
 

@@ -19,7 +19,7 @@ from persona360.store.database import Database
 _RECORDS = """
 WITH t AS (SELECT profile_id, name, value ->> '$' AS v FROM profile_traits
            WHERE name IN ('firstName', 'lastName', 'name', 'birthday', 'email', 'phone',
-                          'address.city', 'address.postalCode')),
+                          'address.street', 'address.city', 'address.postalCode')),
 traits AS (
     SELECT profile_id,
         max(v) FILTER (WHERE name = 'firstName') AS first_name,
@@ -28,6 +28,7 @@ traits AS (
         max(v) FILTER (WHERE name = 'birthday') AS birthday,
         max(v) FILTER (WHERE name = 'email') AS email,
         max(v) FILTER (WHERE name = 'phone') AS phone,
+        max(v) FILTER (WHERE name = 'address.street') AS street,
         max(v) FILTER (WHERE name = 'address.city') AS city,
         max(v) FILTER (WHERE name = 'address.postalCode') AS postcode
     FROM t GROUP BY profile_id),
@@ -42,12 +43,13 @@ ids AS (  -- the anchor stands for the profile in a merge event: most durable ki
     FROM identifiers GROUP BY profile_id)
 SELECT ids.profile_id, ids.anchor_id, traits.first_name, traits.last_name, traits.full_name,
        traits.birthday, coalesce(ids.id_email, traits.email) AS email,
-       coalesce(ids.id_phone, traits.phone) AS phone, traits.city, traits.postcode, ids.phones, ids.emails
+       coalesce(ids.id_phone, traits.phone) AS phone, traits.street, traits.city, traits.postcode, ids.phones, ids.emails
 FROM ids LEFT JOIN traits USING (profile_id)
 """
 
 _COLUMNS = (
-    "first_name", "last_name", "first_canon", "full_name", "email_local", "phone", "birthday", "city", "postcode",
+    "first_name", "last_name", "first_canon", "full_name", "email_local", "phone", "birthday", "street", "city",
+    "postcode",
 )  # fmt: skip
 
 
@@ -64,6 +66,7 @@ class ProfileRecord:
     birthday: str | None
     city: str | None
     postcode: str | None
+    street: str | None = None
     # Every phone and email identifier the profile holds: two profiles that each hold
     # phones, none of them shared, are two people however alike their names are.
     phones: tuple[str, ...] = ()
@@ -122,6 +125,7 @@ def to_record(row: dict[str, Any], region: str = "UA") -> ProfileRecord:
         email_local=email_local(row["email"]),
         phone=_digits(row["phone"], region),
         birthday=(row["birthday"] or "")[:10] or None,
+        street=" ".join((row.get("street") or "").lower().split()) or None,
         city=name_key(row["city"]),
         postcode=(row["postcode"] or "").replace(" ", "").upper() or None,
         phones=tuple(sorted(row.get("phones") or ())),
