@@ -41,7 +41,6 @@ from pathlib import Path
 from typing import Any
 
 from persona360 import Workspace
-from persona360.demo.manifest import Manifest
 from persona360.demo.pipeline import run_demo
 from persona360.demo.score import score_stitching
 from persona360.demo.spec import DemoSpec

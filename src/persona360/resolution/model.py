@@ -178,7 +178,7 @@ def _linker(records: Sequence[ProfileRecord]) -> Linker:
 
 
 def _train(linker: Linker, record_count: int) -> bool:
-    """u by random sampling; m by EM on blocks that leave each comparison free once.
+    """U by random sampling; m by EM on blocks that leave each comparison free once.
 
     EM blocked on names estimates every comparison but the name; blocked on email or
     birthday it estimates the name. A block with no pairs keeps the priors.

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-
 from persona360.identity.normalise import normalise_phone
 from persona360.resolution.names import canonical_first, name_key
 from persona360.store.database import Database
@@ -43,7 +42,8 @@ ids AS (  -- the anchor stands for the profile in a merge event: most durable ki
     FROM identifiers GROUP BY profile_id)
 SELECT ids.profile_id, ids.anchor_id, traits.first_name, traits.last_name, traits.full_name,
        traits.birthday, coalesce(ids.id_email, traits.email) AS email,
-       coalesce(ids.id_phone, traits.phone) AS phone, traits.street, traits.city, traits.postcode, ids.phones, ids.emails
+       coalesce(ids.id_phone, traits.phone) AS phone, traits.street, traits.city, traits.postcode,
+       ids.phones, ids.emails
 FROM ids LEFT JOIN traits USING (profile_id)
 """
 
