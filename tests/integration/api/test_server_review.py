@@ -89,7 +89,7 @@ def test_review_pairs_over_http(review: tuple[LiveServer, httpx.Client, Credenti
         ("post", "/v1/resolution/pairs/99/reject", 404, "not_found", "no review pair 99"),
         ("get", "/v1/resolution/pairs/99", 404, "not_found", "no review pair 99"),
         ("get", "/v1/resolution/pairs?status=maybe", 400, "invalid_request", "status 'maybe' is not a pair status"),
-        ("get", "/v1/resolution/pairs?limit=0", 422, "invalid_request", "limit"),
+        ("get", "/v1/resolution/pairs?limit=0", 400, "invalid_request", "limit: Input should be greater"),
     ],
     ids=["accept unknown", "reject unknown", "show unknown", "bad status", "bad limit"],
 )
