@@ -136,8 +136,12 @@ def _blocking_rules() -> list[Any]:
         block_on("phone"),
         block_on("email_local"),
         block_on("birthday", "city"),
+        block_on("birthday", "first_name"),  # a typo in the last name and another city
+        block_on("birthday", "last_name"),
+        block_on("postcode", "first_name"),
         block_on("postcode", "substr(last_name, 1, 1)"),
-        block_on("street", "postcode"),
+        block_on("street"),
+        block_on("substr(first_name, 1, 2)", "substr(last_name, 1, 2)", "city"),
     ]
 
 
