@@ -19,7 +19,7 @@ from persona360.resolution import queue
 from persona360.resolution.queue import PairRow
 
 if TYPE_CHECKING:
-    from persona360.resolution.model import ScoredPair
+    from persona360.resolution.guard import ScoredPair
     from persona360.workspace import Workspace
 
 _KEYS = "SELECT identifier_id, kind, value, profile_id FROM identifiers WHERE identifier_id IN (SELECT unnest(?))"

@@ -9,12 +9,26 @@ merged, and a pair they stop goes to the review queue with the reason, never awa
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # model.py imports Splink, which takes seconds; guards need none of it
-    from persona360.resolution.model import ScoredPair
+if TYPE_CHECKING:
     from persona360.resolution.records import ProfileRecord
+
+
+@dataclass(frozen=True)
+class ScoredPair:
+    """Two profiles the model compared, with its verdict and the reasons for it.
+
+    ``conflict`` names an identifier clash (set by :func:`guard_pairs`) that keeps
+    the pair out of automatic merges whatever its probability.
+    """
+
+    a_profile: int
+    b_profile: int
+    probability: float
+    weights: dict[str, float]
+    conflict: str | None = None
 
 
 def conflict_between(a: Iterable[str], b: Iterable[str]) -> str | None:

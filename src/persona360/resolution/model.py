@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
@@ -21,6 +20,7 @@ from splink import comparison_level_library as cll
 from splink import comparison_library as cl
 from splink.internals.exceptions import EMTrainingException  # not re-exported publicly in Splink 5
 
+from persona360.resolution.guard import ScoredPair
 from persona360.resolution.records import ProfileRecord
 
 # (m, u) priors per level, in level order after the null level; the last is "else".
@@ -47,21 +47,6 @@ MIN_RECORDS_TO_TRAIN = 500
 # An email local part held by more profiles than this is a placeholder ("test",
 # "info", a shop's own address), not evidence about a person.
 MAX_PROFILES_PER_EMAIL_LOCAL = 3
-
-
-@dataclass(frozen=True)
-class ScoredPair:
-    """Two profiles the model compared, with its verdict and the reasons for it.
-
-    ``conflict`` names an identifier clash (set by ``guard.guard_pairs``) that keeps
-    the pair out of automatic merges whatever its probability.
-    """
-
-    a_profile: int
-    b_profile: int
-    probability: float
-    weights: dict[str, float]
-    conflict: str | None = None
 
 
 def _tf(column: str, on: bool) -> dict[str, Any]:

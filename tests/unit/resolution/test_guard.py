@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from persona360.resolution.guard import conflict_between, guard_pairs
-from persona360.resolution.model import ScoredPair
+from persona360.resolution.guard import ScoredPair, conflict_between, guard_pairs
 from persona360.resolution.records import ProfileRecord
 
 
