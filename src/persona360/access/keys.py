@@ -24,6 +24,7 @@ SCOPES: dict[str, str] = {
     "personas": "read persona cards, members and drift; build and refresh personas",
     "campaigns": "send campaigns",
     "privacy": "consent changes, erasure and access export",
+    "identity": "review probabilistic matches: list, accept and reject pairs",
 }
 SYSTEM_SOURCE = "persona360"
 

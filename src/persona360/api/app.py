@@ -20,6 +20,7 @@ from persona360.api import surveys, tracking
 from persona360.api.admin import personas, profiles, segments
 from persona360.api.admin import activation as admin_activation
 from persona360.api.admin import privacy as admin_privacy
+from persona360.api.admin import resolution as admin_resolution
 from persona360.api.admin import surveys as admin_surveys
 from persona360.api.errors import install_error_handlers
 from persona360.api.ticker import Ticker
@@ -79,6 +80,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(admin_privacy.retention_router)
     app.include_router(segments.router)
     app.include_router(personas.router)
+    app.include_router(admin_resolution.router)
     app.include_router(surveys.router)
     app.include_router(admin_surveys.router)
     app.include_router(admin_activation.router)

@@ -20,8 +20,12 @@ def register(app: typer.Typer) -> None:
 
 def resolve(
     train: Annotated[
-        bool, typer.Option("--train", help="Estimate the model from the data first (500+ profiles).")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--train/--no-train",
+            help="Estimate the model from the data first (default: whenever there are 500+ profiles).",
+        ),
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Match profiles that share no identifier: merge sure pairs, queue likely ones."""

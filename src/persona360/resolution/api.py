@@ -19,7 +19,7 @@ from persona360.resolution import queue
 from persona360.resolution.queue import PairRow
 
 if TYPE_CHECKING:
-    from persona360.resolution.model import ScoredPair
+    from persona360.resolution.guard import ScoredPair
     from persona360.workspace import Workspace
 
 _KEYS = "SELECT identifier_id, kind, value, profile_id FROM identifiers WHERE identifier_id IN (SELECT unnest(?))"
@@ -46,35 +46,48 @@ class ResolutionAPI:
     def __init__(self, ws: Workspace) -> None:
         self._ws = ws
 
-    def resolve(self, *, train: bool = False, actor: str = "resolve") -> ResolveReport:
+    def resolve(self, *, train: bool | None = None, actor: str = "resolve") -> ResolveReport:
         """Score every profile against its blocked neighbours; merge or queue the likely ones.
 
         Args:
-            train: estimate the model's u and m from the data first (needs at least
-                ``MIN_RECORDS_TO_TRAIN`` profiles; smaller workspaces use priors).
+            train: estimate the model's u and m from the data first. ``None`` (the
+                default) trains whenever there are ``MIN_RECORDS_TO_TRAIN`` profiles or
+                more; smaller workspaces always use the priors, ``False`` forces them.
             actor: who the merge events and decisions are attributed to.
 
         Returns:
             Counts of records compared, candidate pairs, merges, queued pairs and
             pairs skipped because they were decided before.
         """
+        from persona360.resolution.guard import guard_pairs
         from persona360.resolution.model import MIN_RECORDS_TO_TRAIN, score_pairs
         from persona360.resolution.records import load_records
 
-        records = load_records(self._ws.db)
+        records = load_records(self._ws.db, self._ws.settings.default_region)
         anchors = {r.profile_id: r.anchor_id for r in records}
+        train = len(records) >= MIN_RECORDS_TO_TRAIN and train is not False
         pairs = score_pairs(records, train=train, threshold=self._ws.settings.resolution_lower)
         known = queue.known_profile_pairs(self._ws.db)
-        fresh = [p for p in pairs if frozenset((p.a_profile, p.b_profile)) not in known]
         upper = self._ws.settings.resolution_upper
-        merged = self._merge([p for p in fresh if p.probability >= upper], anchors, actor)
-        queued = self._queue([p for p in fresh if p.probability < upper], anchors)
-        trained = train and len(records) >= MIN_RECORDS_TO_TRAIN
-        return ResolveReport(len(records), len(pairs), merged, queued, len(pairs) - len(fresh), trained)
+        fresh = guard_pairs([p for p in pairs if frozenset((p.a_profile, p.b_profile)) not in known], records, upper)
+        sure = [p for p in fresh if p.probability >= upper and not p.conflict]
+        merged = self._merge(sure, anchors, actor)
+        queued = self._queue([p for p in fresh if p.probability < upper or p.conflict], anchors)
+        return ResolveReport(len(records), len(pairs), merged, queued, len(pairs) - len(fresh), train)
 
     def pairs(self, status: str | None = "pending", limit: int = 50) -> list[dict[str, Any]]:
-        """Stored pairs (``pending`` by default; ``None`` for all), most likely first."""
+        """Stored pairs (``pending`` by default; ``None`` for all), most likely first.
+
+        Raises:
+            ValueError: ``status`` is not one of ``queue.STATUSES``.
+        """
+        if status is not None and status not in queue.STATUSES:
+            raise ValueError(f"status {status!r} is not a pair status: use {', '.join(queue.STATUSES)} or all")
         return queue.list_pairs(self._ws.db, status, limit)
+
+    def pair(self, pair_id: int) -> dict[str, Any]:
+        """One stored pair, whatever its status; NotFoundError when there is none."""
+        return queue.get_pair(self._ws.db, pair_id)
 
     def accept(self, pair_id: int, actor: str = "cli") -> int:
         """Merge the two profiles of a pending pair; return the profile id."""
@@ -132,5 +145,7 @@ class ResolutionAPI:
 
     @staticmethod
     def _row(pair: ScoredPair, anchors: dict[int, int], status: str) -> PairRow:
-        explanation = {"match_weights": pair.weights, "profiles": [pair.a_profile, pair.b_profile]}
+        explanation: dict[str, Any] = {"match_weights": pair.weights, "profiles": [pair.a_profile, pair.b_profile]}
+        if pair.conflict:
+            explanation["conflict"] = pair.conflict
         return PairRow(anchors[pair.a_profile], anchors[pair.b_profile], pair.probability, explanation, status)

@@ -10,50 +10,100 @@ records swings wildly, so small inputs keep the priors).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink import blocking_rule_library as brl
+from splink import comparison_level_library as cll
 from splink import comparison_library as cl
 from splink.internals.exceptions import EMTrainingException  # not re-exported publicly in Splink 5
 
+from persona360.resolution.guard import ScoredPair
 from persona360.resolution.records import ProfileRecord
 
-# (m, u) priors per level, in level order (exact, closer, close, else); nulls count as
-# neither. A typo-level name match is common among true matches and rare otherwise.
+# (m, u) priors per level, in level order after the null level; the last is "else".
+# A typo-level name match is common among true matches and rare otherwise.
 _PRIORS: dict[str, tuple[list[float], list[float]]] = {
-    "first_name": ([0.75, 0.12, 0.06, 0.07], [0.01, 0.01, 0.04, 0.94]),
-    "last_name": ([0.8, 0.1, 0.05, 0.05], [0.003, 0.005, 0.03, 0.962]),
-    "email_local": ([0.6, 0.15, 0.05, 0.2], [0.0005, 0.0005, 0.001, 0.998]),
+    # full name exact, first/last swapped, nickname of the same name, typos in both,
+    # same last name only, else
+    "name": ([0.6, 0.04, 0.1, 0.14, 0.07, 0.05], [0.00003, 0.000002, 0.00001, 0.00002, 0.003, 0.996948]),
+    # exact, a typo (same digits), alike letters, else
+    "email_local": ([0.5, 0.15, 0.1, 0.25], [0.0005, 0.0005, 0.005, 0.994]),
     "phone": ([0.8, 0.2], [0.0005, 0.9995]),
     "birthday": ([0.9, 0.05, 0.05], [0.0005, 0.002, 0.9975]),
-    "city": ([0.85, 0.15], [0.05, 0.95]),
+    "street": ([0.7, 0.2, 0.1], [0.0005, 0.002, 0.9975]),
+    "city": ([0.8, 0.1, 0.1], [0.05, 0.02, 0.93]),
     "postcode": ([0.75, 0.25], [0.005, 0.995]),
 }
+# Profiles of one person that share a phone are joined by the graph before matching,
+# so among the pairs left the phone says little for a match; EM would learn that, and
+# then a *different* phone would say little against one. Its m stays at the prior
+# (``fix_m_probability`` on its levels).
 
 # Below this many records the priors are kept (see the module docstring).
 MIN_RECORDS_TO_TRAIN = 500
+# An email local part held by more profiles than this is a placeholder ("test",
+# "info", a shop's own address), not evidence about a person.
+MAX_PROFILES_PER_EMAIL_LOCAL = 3
 
 
-@dataclass(frozen=True)
-class ScoredPair:
-    """Two profiles the model compared, with its verdict and the reasons for it."""
-
-    a_profile: int
-    b_profile: int
-    probability: float
-    weights: dict[str, float]
+def _tf(column: str, on: bool) -> dict[str, Any]:
+    # Term frequencies from a few records say nothing (two "Olena Kovalenko" of six
+    # records would make the name look common): below MIN_RECORDS_TO_TRAIN, none.
+    return {"tf_adjustment_column": column} if on else {}
 
 
-def _comparisons() -> list[Any]:
+def _name_comparison(tf: bool) -> Any:
+    first, last = "first_name", "last_name"
+    return cl.CustomComparison(
+        output_column_name="name",
+        comparison_levels=[
+            cll.Or(cll.NullLevel(first), cll.NullLevel(last)),
+            cll.ExactMatchLevel("full_name").configure(**_tf("full_name", tf)),
+            cll.ColumnsReversedLevel(first, last, symmetrical=True),
+            cll.And(cll.ExactMatchLevel("first_canon"), cll.ExactMatchLevel(last)),
+            cll.And(cll.JaroWinklerLevel(first, 0.88), cll.JaroWinklerLevel(last, 0.9)),
+            cll.ExactMatchLevel(last).configure(**_tf(last, tf)),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _comparisons(tf: bool) -> list[Any]:
     made = [
-        cl.JaroWinklerAtThresholds("first_name", [0.92, 0.8]),
-        cl.JaroWinklerAtThresholds("last_name", [0.92, 0.8]),
-        cl.LevenshteinAtThresholds("email_local", [1, 2]),
-        cl.ExactMatch("phone"),
+        _name_comparison(tf),
+        cl.CustomComparison(
+            output_column_name="email_local",
+            comparison_levels=[
+                cll.NullLevel("email_local"),
+                cll.ExactMatchLevel("email_local").configure(**_tf("email_local", tf)),
+                # a slip of the finger, not another year or number after the same name
+                cll.And(cll.LevenshteinLevel("email_local", 2), cll.ExactMatchLevel("email_digits")),
+                cll.JaroWinklerLevel("email_letters", 0.9),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="phone",
+            comparison_levels=[
+                cll.NullLevel("phone"),
+                cll.ExactMatchLevel("phone").configure(fix_m_probability=True),
+                cll.ElseLevel().configure(fix_m_probability=True),
+            ],
+        ),
         cl.LevenshteinAtThresholds("birthday", [1]),
-        cl.ExactMatch("city"),
+        cl.JaroWinklerAtThresholds("street", [0.88]),
+        cl.CustomComparison(
+            output_column_name="city",
+            comparison_levels=[
+                cll.NullLevel("city"),
+                cll.ExactMatchLevel("city").configure(**_tf("city", tf)),
+                cll.JaroWinklerLevel("city", 0.8),
+                cll.ElseLevel(),
+            ],
+        ),
         cl.ExactMatch("postcode"),
     ]
     return [
@@ -65,9 +115,18 @@ def _comparisons() -> list[Any]:
 def _blocking_rules() -> list[Any]:
     return [
         block_on("last_name", "substr(first_name, 1, 1)"),
+        block_on("last_name", "first_canon"),  # Sasha and Oleksandr
+        block_on("first_canon", "substr(last_name, 1, 3)"),  # a typo late in the last name
+        brl.CustomRule("l.first_name = r.last_name AND l.last_name = r.first_name"),  # swapped
         block_on("phone"),
         block_on("email_local"),
         block_on("birthday", "city"),
+        block_on("birthday", "first_name"),  # a typo in the last name and another city
+        block_on("birthday", "last_name"),
+        block_on("postcode", "first_name"),
+        block_on("postcode", "substr(last_name, 1, 1)"),
+        block_on("street"),
+        block_on("substr(first_name, 1, 2)", "substr(last_name, 1, 2)", "city"),
     ]
 
 
@@ -80,7 +139,7 @@ def settings_for(record_count: int) -> SettingsCreator:
     pairs = max(record_count * (record_count - 1) / 2, 1.0)
     return SettingsCreator(
         link_type="dedupe_only",
-        comparisons=_comparisons(),
+        comparisons=_comparisons(tf=record_count >= MIN_RECORDS_TO_TRAIN),
         blocking_rules_to_generate_predictions=_blocking_rules(),
         probability_two_random_records_match=min(max(0.1 * record_count / pairs, 1e-6), 1e-4),
         retain_matching_columns=False,
@@ -88,17 +147,35 @@ def settings_for(record_count: int) -> SettingsCreator:
     )
 
 
+def _rows(records: Sequence[ProfileRecord]) -> list[dict[str, Any]]:
+    """The records as Splink rows, with placeholder email local parts blanked."""
+    rows = [r.as_row() for r in records]
+    held = Counter(row["email_local"] for row in rows if row["email_local"])
+    for row in rows:
+        if held[row["email_local"]] > MAX_PROFILES_PER_EMAIL_LOCAL:
+            row["email_local"] = None
+        local = row["email_local"] or ""
+        row["email_digits"] = "".join(c for c in local if c.isdigit())
+        row["email_letters"] = "".join(c for c in local if c.isalpha()) or None
+    return rows
+
+
 def _linker(records: Sequence[ProfileRecord]) -> Linker:
     db_api = DuckDBAPI()
-    frame = db_api.register([r.as_row() for r in records])
+    frame = db_api.register(_rows(records))
     return Linker(frame, settings_for(len(records)), log_level=None)
 
 
 def _train(linker: Linker, record_count: int) -> bool:
+    """U by random sampling; m by EM on blocks that leave each comparison free once.
+
+    EM blocked on names estimates every comparison but the name; blocked on email or
+    birthday it estimates the name. A block with no pairs keeps the priors.
+    """
     if record_count < MIN_RECORDS_TO_TRAIN:
         return False
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=360)
-    for rule in (block_on("last_name", "first_name"), block_on("email_local"), block_on("birthday")):
+    linker.training.estimate_u_using_random_sampling(max_pairs=min(1e6, 50.0 * record_count), seed=360)
+    for rule in (block_on("full_name"), block_on("email_local"), block_on("birthday")):
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(rule, fix_u_probabilities=True)
         except EMTrainingException:
@@ -106,12 +183,23 @@ def _train(linker: Linker, record_count: int) -> bool:
     return True
 
 
+# Term-frequency columns whose adjustment belongs to each comparison's weight.
+_TF_COLUMNS = {"name": ("full_name", "last_name"), "email_local": ("email_local",), "city": ("city",)}
+
+
 def _weights(row: dict[str, Any]) -> dict[str, float]:
-    return {
-        name: round(float(row[f"mw_{name}"]), 3)
-        for name in _PRIORS
-        if row.get(f"mw_{name}") is not None and math.isfinite(float(row[f"mw_{name}"]))
-    }
+    """Each comparison's match weight, its term-frequency adjustment included."""
+    weights = {}
+    for name in _PRIORS:
+        weight = row.get(f"mw_{name}")
+        if weight is None or not math.isfinite(float(weight)):
+            continue
+        for column in _TF_COLUMNS.get(name, ()):
+            adjustment = row.get(f"bf_tf_adj_{column}")
+            if adjustment is not None and float(adjustment) > 0:
+                weight = float(weight) + math.log2(float(adjustment))
+        weights[name] = round(float(weight), 3)
+    return weights
 
 
 def score_pairs(records: Sequence[ProfileRecord], *, train: bool, threshold: float) -> list[ScoredPair]:
@@ -124,15 +212,15 @@ def score_pairs(records: Sequence[ProfileRecord], *, train: bool, threshold: flo
         threshold: the lowest match probability returned.
 
     Returns:
-        The pairs, most likely first, each with its per-comparison match weights.
+        The pairs, most likely first, each with its per-comparison match weights
+        (``guard.guard_pairs`` then marks identifier conflicts).
     """
     if len(records) < 2:
         return []
     linker = _linker(records)
     if train:
         _train(linker, len(records))
-    predicted = linker.inference.predict(threshold_match_probability=threshold)
-    rows = predicted.as_record_list()
+    rows = linker.inference.predict(threshold_match_probability=threshold).as_record_list()
     pairs = [
         ScoredPair(int(r["unique_id_l"]), int(r["unique_id_r"]), float(r["match_probability"]), _weights(r))
         for r in rows

@@ -10,6 +10,8 @@ from typing import Any
 from persona360.errors import NotFoundError
 from persona360.store.database import Database
 
+STATUSES = ("pending", "accepted", "rejected", "merged")
+
 _DECIDED_PROFILE_PAIRS = """
 SELECT a.profile_id, b.profile_id FROM resolution_pairs p
 JOIN identifiers a ON a.identifier_id = p.a_identifier_id

@@ -1,8 +1,8 @@
 """One comparable record per profile, from its traits and identifiers.
 
-Names are written in Latin letters and lower-cased so that ``Олена Коваленко`` and
-``Olena Kovalenko`` compare equal; emails are reduced to their local part and the
-birthday to its ISO date.
+Names and cities become comparison keys (``names.name_key``) so that ``Олена Коваленко``
+and ``Olena Kovalenko`` compare equal; emails are reduced to their local part, phones
+to their last nine digits and the birthday to its ISO date.
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import cyrtranslit
-from unidecode import unidecode
-
+from persona360.identity.normalise import normalise_phone
+from persona360.resolution.names import canonical_first, name_key
 from persona360.store.database import Database
 
 _RECORDS = """
 WITH t AS (SELECT profile_id, name, value ->> '$' AS v FROM profile_traits
            WHERE name IN ('firstName', 'lastName', 'name', 'birthday', 'email', 'phone',
-                          'address.city', 'address.postalCode')),
+                          'address.street', 'address.city', 'address.postalCode')),
 traits AS (
     SELECT profile_id,
         max(v) FILTER (WHERE name = 'firstName') AS first_name,
@@ -28,6 +27,7 @@ traits AS (
         max(v) FILTER (WHERE name = 'birthday') AS birthday,
         max(v) FILTER (WHERE name = 'email') AS email,
         max(v) FILTER (WHERE name = 'phone') AS phone,
+        max(v) FILTER (WHERE name = 'address.street') AS street,
         max(v) FILTER (WHERE name = 'address.city') AS city,
         max(v) FILTER (WHERE name = 'address.postalCode') AS postcode
     FROM t GROUP BY profile_id),
@@ -35,16 +35,22 @@ ids AS (  -- the anchor stands for the profile in a merge event: most durable ki
     SELECT profile_id,
         min(value) FILTER (WHERE kind = 'email') AS id_email,
         min(value) FILTER (WHERE kind = 'phone') AS id_phone,
+        list(DISTINCT value) FILTER (WHERE kind = 'phone') AS phones,
+        list(DISTINCT value) FILTER (WHERE kind = 'email') AS emails,
         arg_min(identifier_id, (CASE kind WHEN 'email' THEN 0 WHEN 'phone' THEN 1
                                 WHEN 'user_id' THEN 2 ELSE 3 END, identifier_id)) AS anchor_id
     FROM identifiers GROUP BY profile_id)
 SELECT ids.profile_id, ids.anchor_id, traits.first_name, traits.last_name, traits.full_name,
        traits.birthday, coalesce(ids.id_email, traits.email) AS email,
-       coalesce(ids.id_phone, traits.phone) AS phone, traits.city, traits.postcode
+       coalesce(ids.id_phone, traits.phone) AS phone, traits.street, traits.city, traits.postcode,
+       ids.phones, ids.emails
 FROM ids LEFT JOIN traits USING (profile_id)
 """
 
-_COLUMNS = ("first_name", "last_name", "email_local", "phone", "birthday", "city", "postcode")
+_COLUMNS = (
+    "first_name", "last_name", "first_canon", "full_name", "email_local", "phone", "birthday", "street", "city",
+    "postcode",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -60,30 +66,24 @@ class ProfileRecord:
     birthday: str | None
     city: str | None
     postcode: str | None
+    street: str | None = None
+    # Every phone and email identifier the profile holds: two profiles that each hold
+    # phones, none of them shared, are two people however alike their names are.
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+
+    @property
+    def first_canon(self) -> str | None:
+        """The first name with an everyday form replaced by the full name (Sasha → Oleksandr)."""
+        return canonical_first(self.first_name)
+
+    @property
+    def full_name(self) -> str | None:
+        """First and last name in one column, for the term frequency of the whole name."""
+        return f"{self.first_name} {self.last_name}" if self.first_name and self.last_name else None
 
     def as_row(self) -> dict[str, Any]:
         return {"unique_id": self.profile_id, **{c: getattr(self, c) for c in _COLUMNS}}
-
-
-def latin(text: str | None) -> str | None:
-    """``text`` in lower-case Latin letters, or None when nothing is left.
-
-    Example:
-        >>> latin("Олена")
-        'olena'
-        >>> latin("Григорій"), latin("Hryhoriy")
-        ('hryhori', 'hryhori')
-        >>> latin("  Zoë ")
-        'zoe'
-    """
-    if text is None:
-        return None
-    folded = unidecode(cyrtranslit.to_latin(text, "ua")).lower()
-    folded = re.sub(r"[^a-z' -]", "", folded).replace("'", "").strip()
-    # Transliteration systems disagree on й/ї/ю/я (j, i, y, yi): fold them together so
-    # "hryhorij", "Hryhorii" and "Hryhoriy" all become "hryhori", "julija" and "Yuliia" "yulia".
-    folded = re.sub(r"(?:iy|ii)(?=a|\b)", "i", re.sub("y+", "y", folded.replace("j", "y")))
-    return re.sub(r"\s+", " ", folded) or None
 
 
 def email_local(email: str | None) -> str | None:
@@ -95,20 +95,26 @@ def email_local(email: str | None) -> str | None:
 
 
 def _names(row: dict[str, Any]) -> tuple[str | None, str | None]:
-    first, last = latin(row["first_name"]), latin(row["last_name"])
+    first, last = name_key(row["first_name"]), name_key(row["last_name"])
     if (first is None or last is None) and row["full_name"]:
-        parts = (latin(row["full_name"]) or "").split(" ")
+        parts = (name_key(row["full_name"]) or "").split(" ")
         first = first or parts[0] or None
         last = last or (parts[-1] if len(parts) > 1 else None)
     return first, last
 
 
-def _digits(text: str | None) -> str | None:
-    digits = re.sub(r"\D", "", text or "")
-    return digits or None
+def _digits(text: str | None, region: str) -> str | None:
+    """The last nine digits of the phone, in E.164 when it is a valid number.
+
+    Nine digits, not the whole number: a number typed without its country code is
+    read in the workspace's region, so one phone can be stored under two prefixes.
+    """
+    e164 = normalise_phone(text, region) if text else None
+    digits = re.sub(r"\D", "", e164 or text or "")
+    return digits[-9:] or None
 
 
-def to_record(row: dict[str, Any]) -> ProfileRecord:
+def to_record(row: dict[str, Any], region: str = "UA") -> ProfileRecord:
     """Clean one row of the records query into a :class:`ProfileRecord`."""
     first, last = _names(row)
     return ProfileRecord(
@@ -117,13 +123,21 @@ def to_record(row: dict[str, Any]) -> ProfileRecord:
         first_name=first,
         last_name=last,
         email_local=email_local(row["email"]),
-        phone=_digits(row["phone"]),
+        phone=_digits(row["phone"], region),
         birthday=(row["birthday"] or "")[:10] or None,
-        city=latin(row["city"]),
+        street=" ".join((row.get("street") or "").lower().split()) or None,
+        city=name_key(row["city"]),
         postcode=(row["postcode"] or "").replace(" ", "").upper() or None,
+        phones=tuple(sorted(row.get("phones") or ())),
+        emails=tuple(sorted(row.get("emails") or ())),
     )
 
 
-def load_records(db: Database) -> list[ProfileRecord]:
-    """Every profile that has at least one identifier, as a comparable record."""
-    return [to_record(row) for row in db.query_dicts(_RECORDS)]
+def load_records(db: Database, region: str = "UA") -> list[ProfileRecord]:
+    """Every profile that has at least one identifier, as a comparable record.
+
+    Args:
+        db: the workspace database.
+        region: the region phone numbers without ``+country`` are read in.
+    """
+    return [to_record(row, region) for row in db.query_dicts(_RECORDS)]

@@ -29,7 +29,7 @@ def test_scores_explain_themselves_with_match_weights() -> None:
     pairs = {(p.a_profile, p.b_profile): p for p in score_pairs(RECORDS, train=True, threshold=0.0)}
     assert pairs[(1, 2)].probability > 0.99
     assert pairs[(3, 4)].probability < 0.5
-    assert pairs[(3, 4)].weights["birthday"] < 0 < pairs[(3, 4)].weights["last_name"]
+    assert pairs[(3, 4)].weights["birthday"] < 0 < pairs[(3, 4)].weights["name"]
     assert pairs[(5, 6)].probability > 0.99  # a shared phone and a near-identical name
     assert (1, 3) not in pairs  # never blocked together
 

@@ -44,7 +44,7 @@ def test_cyrillic_and_latin_spellings_of_one_person_are_merged(shop: Workspace) 
     assert (report.records, report.merged, report.queued, report.trained) == (2, 1, 0, False)
     assert _profile(shop, "u1") == _profile(shop, "u2")
     assert [status for *_, status in _edges(shop, "probabilistic")] == ["active"]
-    assert shop.resolution.pairs("merged")[0]["explanation"]["match_weights"]["last_name"] > 0
+    assert shop.resolution.pairs("merged")[0]["explanation"]["match_weights"]["name"] > 0
 
 
 def test_same_common_name_in_different_cities_is_not_matched(shop: Workspace) -> None:
@@ -113,3 +113,35 @@ def test_a_decided_pair_cannot_be_decided_again(shop: Workspace) -> None:
     shop.resolution.reject(pair_id)
     with pytest.raises(IdentityError, match="already rejected"):
         shop.resolution.accept(pair_id)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (("Олександр", "Шевчук"), ("Sasha", "Shevchuk")),  # a nickname in another script
+        (("Olena", "Kovalenko"), ("Kovalenko", "Olena")),  # first and last name swapped
+        (("Юлія", "Згурська"), ("Yuliia", "Zghurska")),  # the national transliteration
+    ],
+)
+def test_spellings_of_one_person_are_merged(shop: Workspace, first: tuple[str, str], second: tuple[str, str]) -> None:
+    where = {"address": {"city": "Kyiv"}, "birthday": "1990-03-04"}
+    shop.ingest.send("shop", [_person("u1", *first, **where), _person("u2", *second, **where)])
+    assert shop.resolution.resolve().merged == 1
+    assert _profile(shop, "u1") == _profile(shop, "u2")
+
+
+def test_profiles_with_different_phones_wait_for_a_person(shop: Workspace) -> None:
+    where = {"address": {"city": "Kyiv"}, "birthday": "1990-03-04"}
+    shop.ingest.send(
+        "shop",
+        [
+            _person("u1", "Olena", "Kovalenko", phone="+380501234567", **where),
+            _person("u2", "Olena", "Kovalenko", phone="+380671112233", **where),
+        ],
+    )
+    report = shop.resolution.resolve()
+    assert (report.merged, report.queued) == (0, 1)
+    (pending,) = shop.resolution.pairs()
+    assert pending["probability"] >= shop.settings.resolution_upper  # sure by the model, stopped by the guard
+    assert pending["explanation"]["conflict"].startswith("different phones")
+    assert _profile(shop, "u1") != _profile(shop, "u2")

@@ -4,32 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from persona360.resolution.records import email_local, latin, to_record
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Олена", "olena"),
-        ("Коваленко", "kovalenko"),
-        ("Григорій", "hryhori"),
-        ("Hryhorii", "hryhori"),
-        ("Hryhoriy", "hryhori"),
-        ("Юлія", "yulia"),
-        ("Yuliia", "yulia"),
-        ("Мар'яна", "maryana"),
-        ("Київ", "kyiv"),
-        ("Kyiv", "kyiv"),
-        ("Олексій", "oleksi"),
-        ("Oleksiy", "oleksi"),
-        ("  Zoë   Saldaña ", "zoe saldana"),
-        ("", None),
-        ("123", None),
-        (None, None),
-    ],
-)
-def test_latin_folds_scripts_and_transliteration_systems(text: str | None, expected: str | None) -> None:
-    assert latin(text) == expected
+from persona360.resolution.records import email_local, to_record
 
 
 @pytest.mark.parametrize(
@@ -60,6 +35,13 @@ def test_a_full_name_fills_missing_first_and_last_names() -> None:
         "postcode": "01 001",
     }
     record = to_record(row)
-    assert (record.first_name, record.last_name) == ("olena", "kovalenko")
-    assert (record.birthday, record.email_local, record.phone) == ("1990-03-04", "olena", "380501234567")
-    assert (record.city, record.postcode) == ("kyiv", "01001")
+    assert (record.first_name, record.last_name, record.full_name) == ("olena", "kovalenko", "olena kovalenko")
+    assert (record.birthday, record.email_local, record.phone) == ("1990-03-04", "olena", "501234567")
+    assert (record.city, record.postcode) == ("kiv", "01001")
+
+
+def test_a_phone_without_country_code_keeps_its_last_nine_digits() -> None:
+    row = dict.fromkeys(("first_name", "last_name", "full_name", "birthday", "email", "city", "postcode"))
+    uk = to_record({**row, "profile_id": 1, "anchor_id": 1, "phone": "07446 131071"}, region="UA")
+    gb = to_record({**row, "profile_id": 2, "anchor_id": 2, "phone": "+44 7446 131071"}, region="UA")
+    assert uk.phone == gb.phone == "446131071"

@@ -1,0 +1,47 @@
+"""Admin endpoints for the review queue of probabilistic matches: list, show, accept, reject.
+
+Wiring only: ``ws.resolution`` decides; every read of the pairs (they show both
+profiles' identifiers) is audited like a profile list.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from persona360.access.keys import Token
+from persona360.api.deps import WorkspaceDep, require
+
+router = APIRouter(prefix="/v1/resolution", tags=["identity"])
+ReviewMatches = Annotated[Token, Depends(require("identity"))]
+
+
+@router.get("/pairs", summary="Pairs of profiles the matcher proposed, most likely first")
+def list_pairs(
+    ws: WorkspaceDep,
+    token: ReviewMatches,
+    status: str = Query("pending", description="pending, accepted, rejected, merged or all"),
+    limit: int = Query(50, ge=1, le=1000),
+) -> dict[str, Any]:
+    pairs = ws.resolution.pairs(None if status == "all" else status, limit)
+    ws.privacy.audit(f"token:{token.name}", "resolution.pairs", "profiles", {"status": status, "limit": limit})
+    return {"pairs": pairs}
+
+
+@router.get("/pairs/{pair_id}", summary="One pair with the match weight of every comparison")
+def get_pair(pair_id: int, ws: WorkspaceDep, token: ReviewMatches) -> dict[str, Any]:
+    ws.privacy.audit(f"token:{token.name}", "resolution.pair", f"pair:{pair_id}")
+    return ws.resolution.pair(pair_id)
+
+
+@router.post("/pairs/{pair_id}/accept", summary="Merge the two profiles of a pending pair")
+def accept(pair_id: int, ws: WorkspaceDep, token: ReviewMatches) -> dict[str, Any]:
+    profile_id = ws.resolution.accept(pair_id, actor=f"token:{token.name}")
+    return {"success": True, "pair_id": pair_id, "status": "accepted", "profile_id": profile_id}
+
+
+@router.post("/pairs/{pair_id}/reject", summary="Keep the profiles apart; the pair is never proposed again")
+def reject(pair_id: int, ws: WorkspaceDep, token: ReviewMatches) -> dict[str, Any]:
+    ws.resolution.reject(pair_id, actor=f"token:{token.name}")
+    return {"success": True, "pair_id": pair_id, "status": "rejected"}

@@ -1,0 +1,143 @@
+"""Name keys: one spelling per name whatever the script, transliteration or nickname.
+
+``latin()`` in ``records.py`` writes a name in readable Latin letters. Comparing those
+is not enough: Ukrainian and Russian names reach a shop in the national system
+(``Kharkiv``, ``Zinchuk``), in informal spellings (``Harkiv``, ``Zinchuk``), and in
+Cyrillic, which a generic transliterator writes with one letter per sound (``x``,
+``c``, ``s``). :func:`name_key` folds all of them onto one key by collapsing the
+digraphs the systems disagree on, so that an exact or near comparison of keys sees
+one name. The key is for comparing, never for showing.
+
+:func:`canonical_first` maps an everyday form (``Саша``, ``Sasha``, ``Kasia``, ``Bill``)
+to the full name it stands for, from a small curated table: no library keeps one
+for Ukrainian, Russian and Polish names.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import cyrtranslit
+from unidecode import unidecode
+
+# Letters a generic transliterator writes differently from every official system.
+_CYRILLIC_FIRST = str.maketrans({"х": "kh", "Х": "Kh", "щ": "shch", "Щ": "Shch", "ц": "ts", "Ц": "Ts"})
+
+# Applied in order to lower-case Latin text: the systems' spellings of one sound,
+# folded to one letter (a key, not a spelling).
+_FOLDS = (
+    ("shch", "s"), ("sch", "s"), ("szcz", "s"), ("kh", "h"), ("zh", "z"), ("ch", "c"), ("sh", "s"),
+    ("sz", "s"), ("cz", "c"), ("ts", "c"), ("tz", "c"), ("x", "ks"), ("g", "h"), ("w", "v"),
+    ("j", "i"), ("y", "i"), ("ie", "e"), ("ck", "k"),
+)  # fmt: skip
+
+# Everyday forms per full name: the first spelling of each group is the canonical one.
+# Groups hold the Cyrillic and Latin forms; all are folded with name_key on first use.
+_DIMINUTIVE_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("Олександр", "Александр", "Aleksander", "Alexander", "Саша", "Сашко", "Sasha", "Olek", "Alex", "Шура"),
+    ("Олександра", "Александра", "Aleksandra", "Alexandra", "Леся", "Ola", "Sandra"),
+    ("Олена", "Елена", "Helena", "Лена", "Оленка", "Alona", "Альона", "Alena"),
+    ("Дмитро", "Дмитрий", "Dmitry", "Діма", "Дима", "Dima"),
+    ("Володимир", "Владимир", "Włodzimierz", "Вова", "Володя", "Vova", "Volodya"),
+    ("Катерина", "Екатерина", "Katarzyna", "Katherine", "Катя", "Kasia", "Kate", "Katie", "Kathy"),
+    ("Анастасія", "Анастасия", "Anastazja", "Настя", "Nastya"),
+    ("Марія", "Мария", "Maria", "Маша", "Марічка", "Marysia", "Masha", "Mary"),
+    ("Наталія", "Наталья", "Natalia", "Наташа", "Natasha"),
+    ("Юлія", "Юлия", "Julia", "Юля", "Yulia"),
+    ("Іван", "Иван", "Jan", "Ваня", "Івасик", "Vanya"),
+    ("Михайло", "Михаил", "Michał", "Michael", "Миша", "Misha", "Misiek", "Mike"),
+    ("Тетяна", "Татьяна", "Tatiana", "Таня", "Tanya"),
+    ("Вікторія", "Виктория", "Wiktoria", "Victoria", "Віка", "Вика", "Vika", "Vicky"),
+    ("Ірина", "Ирина", "Irena", "Іра", "Ира", "Ira"),
+    ("Євгенія", "Евгения", "Eugenia", "Женя", "Zhenya"),
+    ("Євген", "Евгений", "Eugeniusz", "Eugene"),
+    ("Анна", "Anna", "Аня", "Ania", "Anya", "Ann", "Annie"),
+    ("Світлана", "Светлана", "Світа", "Света", "Sveta"),
+    ("Богдан", "Bogdan", "Бодя", "Bodya"),
+    ("Ярослав", "Jarosław", "Ярик", "Yarik"),
+    ("Віталій", "Виталий", "Witalij", "Віталік", "Vitalik"),
+    ("Максим", "Maksym", "Maxim", "Макс", "Max"),
+    ("Андрій", "Андрей", "Andrzej", "Andrew", "Андрюша", "Jędrek", "Andy"),
+    ("Сергій", "Сергей", "Sergiusz", "Сірьожа", "Серёжа", "Серьожа", "Seryozha"),
+    ("Оксана", "Oksana", "Ксюша", "Ksyusha"),
+    ("Ольга", "Olga", "Оля", "Olya"),
+    ("Микола", "Николай", "Mikołaj", "Nicholas", "Коля", "Kolya", "Nick"),
+    ("Павло", "Павел", "Paweł", "Paul", "Паша", "Pasha"),
+    ("Олексій", "Алексей", "Aleksiej", "Лёша", "Алёша", "Льоша", "Lyosha", "Alyosha"),
+    ("Małgorzata", "Gosia", "Margaret", "Maggie", "Peggy"),
+    ("Magdalena", "Magda"),
+    ("Agnieszka", "Aga"),
+    ("Tomasz", "Thomas", "Tomek", "Tom"),
+    ("Krzysztof", "Christopher", "Krzyś", "Chris"),
+    ("Piotr", "Peter", "Piotrek", "Pete"),
+    ("Wojciech", "Wojtek"),
+    ("Jakub", "James", "Kuba", "Jim", "Jimmy"),
+    ("Józef", "Joseph", "Józek", "Joe"),
+    ("Elżbieta", "Elizabeth", "Ela", "Liz", "Beth"),
+    ("Barbara", "Basia", "Barb"),
+    ("Joanna", "Asia"),
+    ("Stanisław", "Staś"),
+    ("Zofia", "Zosia", "Sophie"),
+    ("William", "Bill", "Will"),
+    ("Robert", "Bob", "Rob"),
+    ("Richard", "Rick", "Dick"),
+    ("Jennifer", "Jen"),
+    ("Jonathan", "Jon"),
+    ("Daniel", "Dan"),
+    ("Matthew", "Matt"),
+    ("Anthony", "Tony"),
+    ("Patricia", "Pat", "Trish"),
+    ("Rebecca", "Becky"),
+    ("Samantha", "Sam"),
+    ("Benjamin", "Ben"),
+    ("Susan", "Sue"),
+    ("Edward", "Ed", "Ted"),
+    ("Jessica", "Jess"),
+)
+
+
+def name_key(text: str | None) -> str | None:
+    """The comparison key of a name or city: lower-case, folded, any script.
+
+    Example:
+        >>> name_key("Харків"), name_key("Kharkiv")
+        ('harkiv', 'harkiv')
+        >>> name_key("Зінчук"), name_key("Zinchuk"), name_key("Шаблій"), name_key("Shablii")
+        ('zincuk', 'zincuk', 'sabli', 'sabli')
+        >>> name_key("Юлія"), name_key("Yuliia"), name_key("Julija")
+        ('iulia', 'iulia', 'iulia')
+    """
+    if text is None:
+        return None
+    latin = unidecode(cyrtranslit.to_latin(text.translate(_CYRILLIC_FIRST), "ua")).lower()
+    latin = re.sub(r"[^a-z -]", "", latin)
+    for spelled, folded in _FOLDS:
+        latin = latin.replace(spelled, folded)
+    latin = re.sub(r"(.)\1+", r"\1", latin)  # doubled letters: "ii", "nn", "ll"
+    return re.sub(r"\s+", " ", latin).strip() or None
+
+
+@cache
+def _canonical() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for group in _DIMINUTIVE_GROUPS:
+        keys = [name_key(form) for form in group]
+        for key in keys:
+            if key is not None:
+                table.setdefault(key, keys[0] or key)
+    return table
+
+
+def canonical_first(key: str | None) -> str | None:
+    """The full-name key an everyday first-name key stands for (itself when unknown).
+
+    Example:
+        >>> canonical_first(name_key("Саша")) == canonical_first(name_key("Oleksandr"))
+        True
+        >>> canonical_first(name_key("Kasia")), canonical_first("zzz")
+        ('katerina', 'zzz')
+    """
+    if key is None:
+        return None
+    return _canonical().get(key, key)

@@ -1,0 +1,37 @@
+"""Guardrails on the model's pairs: conflicting phones, directly or through a chain."""
+
+from __future__ import annotations
+
+from persona360.resolution.guard import ScoredPair, conflict_between, guard_pairs
+from persona360.resolution.records import ProfileRecord
+
+
+def _record(pid: int, *phones: str) -> ProfileRecord:
+    return ProfileRecord(pid, pid, "volodymyr", "shablii", None, None, None, None, None, phones=phones)
+
+
+def test_two_profiles_each_with_their_own_phone_conflict() -> None:
+    assert conflict_between(["+380501234567"], ["+380671112233"]) == "different phones (+380501234567 / +380671112233)"
+    assert conflict_between(["+380501234567"], []) is None
+    assert conflict_between(["+380501234567", "+380671112233"], ["+380671112233"]) is None
+
+
+def test_one_number_read_in_two_regions_is_not_a_conflict() -> None:
+    assert conflict_between(["+48577806103"], ["+380577806103"]) is None
+
+
+def test_a_sure_pair_with_conflicting_phones_is_kept_for_review() -> None:
+    records = [_record(1, "+380501234567"), _record(2, "+380671112233")]
+    (pair,) = guard_pairs([ScoredPair(1, 2, 0.9999, {})], records, upper=0.99)
+    assert pair.conflict == "different phones (+380501234567 / +380671112233)"
+
+
+def test_a_profile_without_a_phone_cannot_bridge_two_that_conflict() -> None:
+    records = [_record(1, "+380501234567"), _record(2), _record(3, "+380671112233")]
+    pairs = [ScoredPair(1, 2, 0.9999, {}), ScoredPair(2, 3, 0.999, {}), ScoredPair(1, 4, 0.5, {})]
+    first, second, low = guard_pairs(pairs, records, upper=0.99)
+    assert first.conflict is None
+    assert second.conflict == (
+        "different phones (+380501234567 / +380671112233), through profiles already matched in this run"
+    )
+    assert low.conflict is None  # below the threshold nothing is joined, nothing is marked
