@@ -23,7 +23,9 @@ import httpx
 
 CLI = str(Path(sys.executable).with_name("persona360"))
 HOST = "127.0.0.1"
-START_TIMEOUT = 30.0
+# Generous: the server imports every room (scikit-learn, Splink stay lazy); on a loaded
+# 2-core machine that has taken close to a minute.
+START_TIMEOUT = 150.0
 STOP_TIMEOUT = 20.0
 
 

@@ -23,7 +23,7 @@ from persona360.demo.spec import DemoSpec
 from persona360.errors import WorkspaceError
 from persona360.ingest.importers.mapping import ColumnMapping
 from persona360.ingest.importers.run import ImportReport
-from persona360.predict.guardrails import PredictionError
+from persona360.predict.guardrails import ModelFitError, PredictionError
 from persona360.segments.definitions import SegmentSpec
 from persona360.settings import Settings
 from persona360.workspace import Workspace
@@ -116,7 +116,7 @@ def _segment(ws: Workspace, report: DemoReport) -> None:
 def _predict(ws: Workspace) -> dict[str, Any]:
     try:
         result = ws.predict.run()
-    except PredictionError as error:  # a tiny demo may have too few repeat buyers to fit
+    except (PredictionError, ModelFitError) as error:  # a tiny demo may have too few repeat buyers to fit
         return {"skipped": str(error)}
     churn = ws.db.query("SELECT churn_bucket, count(*) FROM profile_predictions GROUP BY ALL ORDER BY 1")
     return {
