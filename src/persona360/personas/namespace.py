@@ -9,7 +9,7 @@ from persona360.errors import NotFoundError
 from persona360.personas.build import Progress, build_personas
 from persona360.personas.discovery import DiscoveryOptions
 from persona360.personas.export import export_json, export_markdown, model_age
-from persona360.personas.persistence import load_model, persona_of, versions
+from persona360.personas.persistence import load_model, members, persona_of, versions
 from persona360.personas.trait import publish_trait
 
 if TYPE_CHECKING:
@@ -99,6 +99,18 @@ class PersonasAPI:
         stored = self._required()
         card = stored["cards"][found[1]]
         return {"version": found[0], "persona": found[1], "name": card["name"]}
+
+    def members(self, persona: str | int, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+        """Who is in a persona of the latest model: ``{total, members: [{profile_id, distance}]}``.
+
+        Closest to the persona's centre first (the most typical members), for the web UI's
+        "who is in it" list.
+
+        Raises:
+            NotFoundError: no model yet, or no such persona.
+        """
+        card = self.show(persona)
+        return members(self._ws.db, card["version"], card["persona"], max(limit, 0), max(offset, 0))
 
     def _required(self) -> dict[str, Any]:
         stored = self.latest()

@@ -89,5 +89,18 @@ def persona_of(db: Database, profile_id: int) -> tuple[int, int] | None:
     return (int(rows[0][0]), int(rows[0][1])) if rows else None
 
 
+def members(db: Database, version: int, persona: int, limit: int, offset: int) -> dict[str, Any]:
+    """A page of one persona's profiles, closest to the centre first, and how many there are."""
+    rows = db.query(
+        "SELECT profile_id, distance FROM persona_assignments WHERE version = $v AND persona = $p "
+        "ORDER BY distance, profile_id LIMIT $limit OFFSET $offset",
+        {"v": version, "p": persona, "limit": limit, "offset": offset},
+    )
+    total = db.scalar(
+        "SELECT count(*) FROM persona_assignments WHERE version = $v AND persona = $p", {"v": version, "p": persona}
+    )
+    return {"total": int(total), "members": [{"profile_id": int(p), "distance": float(d)} for p, d in rows]}
+
+
 def _json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
