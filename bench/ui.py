@@ -2,8 +2,13 @@
 
 Builds a workspace of N profiles through the real writer (``ws.ingest.send``: an
 identify, two page views and an order per person, four sources), saves three segments,
-then times every page of the UI in-process (FastAPI test client, no network), as the
-median of several requests after one warm-up. Figures only; never part of the tests.
+then furnishes what the newer pages show through the rooms' APIs: personas
+(``ws.personas.build``, k = 4, no bootstraps), a campaign sent to a loopback SMTP server
+(aiosmtpd) with its consent grants, review pairs (``ws.resolution.resolve``, skipped
+above ``--resolve-max`` profiles: Splink on a million records is its own benchmark) and
+audit entries. Then it times every page of the UI in-process (FastAPI test client, no
+network), as the median of several requests after one warm-up. Figures only; never
+part of the tests.
 
 Run with ``.venv/bin/python bench/ui.py --profiles 100000`` (the writer takes about
 4,000 events/s on a small machine, so 1,000,000 profiles take about 20 minutes to build;
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import socket
 import statistics
 import tempfile
 import time
@@ -21,10 +27,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
 from persona360 import Workspace, web
+from persona360.activation.campaigns import CampaignSpec
 from persona360.api.app import create_app
+from persona360.personas import DiscoveryOptions
 from persona360.segments.definitions import SegmentSpec
 
 SOURCES = ("shop-web", "app", "crm", "pos")
@@ -36,6 +45,10 @@ SEGMENTS = {
     "Big spenders": "revenue >= 150",
 }
 BATCH = 5_000
+CAMPAIGN = "Bench sale"
+AUDIENCE = "Big spenders"
+TEMPLATE = "Subject: {{ greeting() }}\n\nNew: {{ link('https://shop.example/new') }}\n"
+GRANTS = 200  # consent grants (and so campaign recipients): one write each
 
 
 def person_messages(i: int, rng: random.Random, now: Any) -> list[dict[str, Any]]:
@@ -89,6 +102,39 @@ def build(db: Path, profiles: int) -> tuple[str, float]:
     return token, time.perf_counter() - started
 
 
+class _Accept:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
+        return "250 OK"
+
+
+def furnish(db: Path, profiles: int, resolve_max: int) -> dict[str, float]:
+    """Personas, a sent campaign, review pairs and audit entries; seconds per step."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    smtp = Controller(_Accept(), hostname="127.0.0.1", port=port)
+    smtp.start()
+    took: dict[str, float] = {}
+    try:
+        with Workspace.open(db, smtp_port=port) as ws:
+            took["personas"] = timed(lambda: ws.personas.build(DiscoveryOptions(k_min=4, k_max=4, bootstraps=0)))
+            if profiles <= resolve_max:
+                took["resolve"] = timed(ws.resolution.resolve)
+            members = ws.segments.members(AUDIENCE, limit=GRANTS)["members"]
+            took["grants"] = timed(lambda: [ws.privacy.grant(m["profile_id"], "marketing", "email") for m in members])
+            ws.activation.create(CampaignSpec(CAMPAIGN, AUDIENCE, TEMPLATE, control_share=0.2))
+            took["campaign"] = timed(lambda: ws.activation.send(CAMPAIGN))
+    finally:
+        smtp.stop()
+    return took
+
+
+def timed(work: Any) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
 def time_pages(db: Path, token: str, runs: int) -> dict[str, float]:
     with Workspace.open(db) as ws:
         app = create_app(ws)
@@ -107,6 +153,13 @@ def time_pages(db: Path, token: str, runs: int) -> dict[str, float]:
                 "segment page": ("GET", "/segments/1", None),
                 "segment builder": ("GET", "/segments/new", None),
                 "preview (live)": ("POST", "/segments/preview", {"condition": "revenue >= 100"}),
+                "personas": ("GET", "/personas", None),
+                "persona members": ("GET", "/personas/0", None),
+                "campaigns list": ("GET", "/campaigns", None),
+                "campaign page": ("GET", f"/campaigns/{CAMPAIGN}", None),
+                "review queue": ("GET", "/review", None),
+                "audit log": ("GET", "/audit", None),
+                "audit filtered": ("GET", "/audit?action=consent&target=profile:1", None),
             }
             return {
                 name: median_ms(client, method, url, body, csrf, runs) for name, (method, url, body) in pages.items()
@@ -128,6 +181,7 @@ def main() -> None:
     parser.add_argument("--profiles", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="folder to build in (or reuse)")
+    parser.add_argument("--resolve-max", type=int, default=200_000, help="skip resolve above this many profiles")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="p360-bench-ui-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -135,8 +189,10 @@ def main() -> None:
     token_file = folder / "token.txt"
     if not db.exists():
         token, seconds = build(db, args.profiles)
-        token_file.write_text(token)
         print(f"built {args.profiles:,} profiles ({args.profiles * 4:,} events) in {seconds:.0f} s")
+        steps = furnish(db, args.profiles, args.resolve_max)
+        print("furnished: " + ", ".join(f"{name} {s:.1f} s" for name, s in steps.items()))
+        token_file.write_text(token)
     figures = time_pages(db, token_file.read_text(), args.runs)
     print(f"{'page':<22}{'median ms':>10}")
     for name, ms in figures.items():

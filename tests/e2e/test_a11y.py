@@ -46,6 +46,12 @@ def pages(shop: Shop) -> list[str]:
         "/segments/new",
         "/segments/1",
         "/search?q=nobody-at-all",
+        "/personas",
+        "/personas/0",
+        "/campaigns",
+        f"/campaigns/{shop.furnished.campaign}",
+        "/review",
+        "/audit",
     ]
 
 
