@@ -146,7 +146,7 @@ def page(browser: Any, shop: Shop) -> Iterator[Any]:
     """A fresh browser context (no cookies) with a desktop-sized window."""
     context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=shop.url)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)  # a busy shared machine serves slowly
     yield page
     context.close()
 
