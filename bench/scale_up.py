@@ -46,7 +46,9 @@ COPIES: dict[str, str] = {
     "survey_answers": "anchor_id + c * $i AS anchor_id",
 }
 OFFSETS = {
-    "p": "SELECT coalesce(max(profile_id), 0) + 1 FROM profiles",
+    # merged-away profile ids live on in profile_redirects, above every live profile id
+    "p": "SELECT greatest((SELECT max(profile_id) FROM identifiers), (SELECT max(old_id) FROM profile_redirects), "
+    "(SELECT max(new_id) FROM profile_redirects), 0) + 1",
     "i": "SELECT coalesce(max(identifier_id), 0) + 1 FROM identifiers",
     "e": "SELECT coalesce(max(edge_id), 0) + 1 FROM edges",
     "s": "SELECT coalesce(max(seq), 0) + 1 FROM events",

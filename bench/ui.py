@@ -209,12 +209,14 @@ def main() -> None:
     token_file = folder / "token.txt"
     if not db.exists():
         token, seconds = build(db, args.profiles)
+        token_file.write_text(token)
         print(f"built {args.profiles:,} profiles ({args.profiles * 4:,} events) in {seconds:.0f} s")
         steps = furnish(db, args.profiles, args.resolve_max)
         print("furnished: " + ", ".join(f"{name} {s:.1f} s" for name, s in steps.items()))
-        if args.copies > 1:
-            grow(db, args.copies)
-        token_file.write_text(token)
+    grown = folder / f"grown-{args.copies}"
+    if args.copies > 1 and not grown.exists():
+        grow(db, args.copies)
+        grown.touch()
     opened = time.perf_counter()
     figures = time_pages(db, token_file.read_text(), args.runs)
     print(f"(opening the workspace and timing took {time.perf_counter() - opened:.0f} s)")

@@ -10,7 +10,7 @@ import pytest
 
 from integration.server import CLI, LiveServer, cli, make_workspace
 
-pytestmark = [pytest.mark.serial]
+pytestmark = [pytest.mark.serial, pytest.mark.slow]
 
 
 def log_in(url: str, token: str) -> str:
@@ -30,6 +30,7 @@ def restart(server: LiveServer) -> LiveServer:
     return fresh.start()
 
 
+@pytest.mark.timeout(900)  # three server starts; on a busy shared machine each took a minute
 def test_a_session_survives_a_restart_and_a_revoked_token_does_not(tmp_path: Path) -> None:
     creds = make_workspace(tmp_path)
     server = LiveServer(creds.db)
