@@ -102,6 +102,7 @@ def axe_source() -> str:
     return script.read_text()
 
 
+@pytest.mark.timeout(900)  # axe on 14 pages; a busy shared machine took over 300 s
 def test_axe_finds_no_wcag_a_or_aa_violations(browser: Any, shop: Shop) -> None:
     source = axe_source()
     # our Content-Security-Policy rightly refuses injected scripts; axe is the exception
