@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import socket
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from aiosmtpd.controller import Controller
 
 from persona360 import Workspace
 from persona360.activation.campaigns import CampaignSpec
+from persona360.clock import FixedClock
 from persona360.personas import DiscoveryOptions
 
 SOURCE = "e2e-shop"
@@ -51,6 +53,17 @@ class _Accept:
         return "250 OK"
 
 
+def last_noon() -> datetime:
+    """12:00 UTC today, or yesterday before noon: daytime in the demo's time zones.
+
+    Campaigns hold messages back in the recipient's quiet hours, so a run in the
+    European evening would send nothing; the campaign is sent at noon instead.
+    """
+    now = datetime.now(UTC)
+    noon = now.replace(hour=12, minute=0, second=0, microsecond=0)
+    return noon if noon <= now else noon - timedelta(days=1)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -63,7 +76,7 @@ def furnish(db: Path) -> Furnished:
     smtp = Controller(_Accept(), hostname="127.0.0.1", port=port)
     smtp.start()
     try:
-        with Workspace.open(db, smtp_port=port) as ws:
+        with Workspace.open(db, FixedClock(last_noon()), smtp_port=port) as ws:
             pending = ws.resolution.resolve().queued
             ws.personas.build(DiscoveryOptions(k_min=4, k_max=4, bootstraps=2, seed=0))
             recipient = send_campaigns(ws)
@@ -110,15 +123,16 @@ def react(ws: Workspace) -> int:
         if token and index % 4 == 0:
             ws.activation.track(token.group(1), "click")
     buyers = [m["address"] for m in messages[::3]]
-    ws.ingest.send(SOURCE, [order(address, i) for i, address in enumerate(buyers)])
+    ws.ingest.send(SOURCE, [order(address, i, ws.clock.now()) for i, address in enumerate(buyers)])
     return int(messages[0]["profile_id"])
 
 
-def order(email: str, index: int) -> dict[str, Any]:
+def order(email: str, index: int, at: datetime) -> dict[str, Any]:
     return {
         "type": "track",
         "event": "Order Completed",
         "anonymousId": f"e2e-buyer-{index}",
         "context": {"traits": {"email": email}},
+        "timestamp": (at + timedelta(hours=1)).isoformat(),
         "properties": {"order_id": f"e2e-order-{index}", "revenue": 40 + index},
     }
