@@ -80,6 +80,8 @@ class LiveServer:
         >>> server.stop()                            # doctest: +SKIP
     """
 
+    start_timeout = START_TIMEOUT
+
     def __init__(self, db: Path, port: int | None = None) -> None:
         self.db = db
         self.port = port or free_port()
@@ -101,7 +103,7 @@ class LiveServer:
         return self
 
     def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
+        deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
@@ -113,7 +115,7 @@ class LiveServer:
                 pass
             time.sleep(0.05)
         self.kill()
-        raise RuntimeError(f"the server did not answer /health in {START_TIMEOUT} s:\n{self.log()}")
+        raise RuntimeError(f"the server did not answer /health in {self.start_timeout} s:\n{self.log()}")
 
     def stop(self) -> bool:
         """SIGTERM, then wait for a graceful exit (SIGKILL if it hangs).

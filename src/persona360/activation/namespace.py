@@ -202,6 +202,22 @@ class ActivationAPI:
             {"now": self._ws.clock.now()},
         )
 
+    def messages_of(self, profile_id: int, limit: int = 20) -> builtins.list[dict[str, Any]]:
+        """The newest messages one profile received (for its 360 card), with opens and clicks.
+
+        Each row: ``message_id, campaign, channel, subject, status, created_at, sent_at,
+        opened, clicked``.
+        """
+        return self._ws.db.query_dicts(
+            "SELECT m.message_id, c.name AS campaign, m.channel, m.subject, m.status, m.created_at, m.sent_at, "
+            "EXISTS (SELECT 1 FROM activation_events e WHERE e.message_id = m.message_id AND e.kind = 'open') "
+            "AS opened, EXISTS (SELECT 1 FROM activation_events e WHERE e.message_id = m.message_id "
+            "AND e.kind = 'click') AS clicked "
+            "FROM activation_messages m JOIN campaigns c USING (campaign_id) WHERE m.profile_id = ? "
+            "ORDER BY m.message_id DESC LIMIT ?",
+            [profile_id, limit],
+        )
+
     def body(self, message_id: int) -> str:
         """The rendered text of one message."""
         return str(self._ws.db.scalar("SELECT body FROM activation_messages WHERE message_id = ?", [message_id]))

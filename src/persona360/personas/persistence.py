@@ -95,6 +95,19 @@ def persona_of(db: Database, profile_id: int) -> tuple[int, int] | None:
     return (int(rows[0][0]), int(rows[0][1])) if rows else None
 
 
+def members(db: Database, version: int, persona: int, limit: int, offset: int) -> dict[str, Any]:
+    """A page of one persona's profiles, closest to the centre first, and how many there are."""
+    rows = db.query(
+        "SELECT profile_id, distance FROM persona_assignments WHERE version = $v AND persona = $p "
+        "ORDER BY distance, profile_id LIMIT $limit OFFSET $offset",
+        {"v": version, "p": persona, "limit": limit, "offset": offset},
+    )
+    total = db.scalar(
+        "SELECT count(*) FROM persona_assignments WHERE version = $v AND persona = $p", {"v": version, "p": persona}
+    )
+    return {"total": int(total), "members": [{"profile_id": int(p), "distance": float(d)} for p, d in rows]}
+
+
 def _json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
 
@@ -115,19 +128,3 @@ def last_refresh(db: Database, version: int) -> datetime | None:
         "FROM persona_models m WHERE m.version = $1",
         [version],
     )
-
-
-def members(db: Database, version: int, persona: int, limit: int, offset: int) -> dict[str, Any]:
-    """The customers of one persona, closest to its centre first, one page at a time."""
-    total = db.scalar(
-        "SELECT count(*) FROM persona_assignments WHERE version = $1 AND persona = $2", [version, persona]
-    )
-    rows = db.query(
-        "SELECT profile_id, distance FROM persona_assignments WHERE version = $1 AND persona = $2 "
-        "ORDER BY distance, profile_id LIMIT $3 OFFSET $4",
-        [version, persona, limit, offset],
-    )
-    return {
-        "total": int(total or 0),
-        "members": [{"profile_id": int(p), "distance": round(float(d), 4)} for p, d in rows],
-    }

@@ -67,6 +67,14 @@ class PrivacyAPI:
         """The ids among ``profile_ids`` that :meth:`may` allows, in one query."""
         return self.ledger.allowed(list(profile_ids), purpose, channel, self._ws.clock.now())
 
+    def may_all(self, profile_id: int) -> dict[str, dict[str | None, bool]]:
+        """:meth:`may` for every purpose and channel of one profile, in one query.
+
+        ``may_all(p)[purpose][channel]``; the key ``None`` holds the purpose-wide answer.
+        For a profile's page, where thirty calls to :meth:`may` would cost thirty queries.
+        """
+        return self.ledger.matrix(self._ws.profiles.resolve(profile_id), self._ws.clock.now())
+
     def addresses(self, profile_id: int, purpose: str, channel: str) -> list[str]:
         """The profile's normalised emails (``email``) or E.164 phones (``sms``, ``viber``) usable for ``purpose``.
 
@@ -237,9 +245,11 @@ class PrivacyAPI:
         """Append an entry to the audit trail (``action`` like ``profile.read``)."""
         self.audit_trail.write(actor, action, target, detail)
 
-    def audit_log(self, limit: int = 100, target: str | None = None) -> list[dict[str, Any]]:
-        """The newest audit entries, newest first."""
-        return self.audit_trail.read(limit, target)
+    def audit_log(
+        self, limit: int = 100, target: str | None = None, *, actor: str | None = None, action: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The newest audit entries, newest first; ``actor`` exact, ``action`` a prefix."""
+        return self.audit_trail.read(limit, target, actor, action)
 
     def _anchor_identifier(self, profile_id: int) -> tuple[str, str]:
         rows = self._ws.db.query("SELECT kind, value FROM identifiers WHERE profile_id = ?", [profile_id])

@@ -26,12 +26,19 @@ class AuditLog:
                 [self.clock.now(), actor, action, target, text],
             )
 
-    def read(self, limit: int = 100, target: str | None = None) -> list[dict[str, Any]]:
-        """The newest ``limit`` entries, optionally only those about ``target``."""
+    def read(
+        self, limit: int = 100, target: str | None = None, actor: str | None = None, action: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The newest ``limit`` entries, optionally filtered.
+
+        ``target`` and ``actor`` match exactly; ``action`` is a prefix (``consent`` matches
+        ``consent.grant``).
+        """
         rows = self.db.query_dicts(
             "SELECT audit_id, logged_at, actor, action, target, detail FROM audit_log "
-            "WHERE $target IS NULL OR target = $target ORDER BY audit_id DESC LIMIT $limit",
-            {"target": target, "limit": limit},
+            "WHERE ($target IS NULL OR target = $target) AND ($actor IS NULL OR actor = $actor) "
+            "AND ($action IS NULL OR starts_with(action, $action)) ORDER BY audit_id DESC LIMIT $limit",
+            {"target": target, "actor": actor, "action": action, "limit": limit},
         )
         for row in rows:
             row["detail"] = orjson.loads(row["detail"]) if row["detail"] else None

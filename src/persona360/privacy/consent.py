@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from persona360.ingest.record import EventRecord
-from persona360.privacy.purposes import ConsentFact, check_purpose, facts_from_payload
+from persona360.privacy.purposes import CHANNELS, PURPOSES, ConsentFact, check_purpose, facts_from_payload
 from persona360.store.database import Database, Transaction
 
 CONSENT_TYPE = "consent"
@@ -104,6 +104,14 @@ class ConsentLedger:
         }
         return {int(row[0]) for row in self.db.query(_ALLOWED_SQL, params)}
 
+    def matrix(self, profile_id: int, now: datetime) -> dict[str, dict[str | None, bool]]:
+        """What :meth:`allowed` answers for one profile, for every purpose and channel, in one query.
+
+        ``result[purpose][None]`` is the purpose-wide answer (``channel=None``).
+        """
+        rows = self.db.query(_LIVE_SQL, {"p": profile_id, "now": now})
+        return {purpose: _decide(purpose, rows, purpose in self.default_allow) for purpose in PURPOSES}
+
     def current(self, profile_id: int) -> list[dict[str, Any]]:
         """The latest decision per (purpose, channel) of a profile, expired ones included."""
         return self.db.query_dicts(
@@ -171,6 +179,24 @@ WHERE b.always
    OR (b.pos > 1 AND b.prev_granted IS DISTINCT FROM b.granted)
 ORDER BY b.seq
 """
+
+# A profile's unexpired decisions, oldest first: the last one that applies wins.
+_LIVE_SQL = """
+SELECT c.purpose, c.channel, c.granted FROM consent_ledger c
+JOIN identifiers i ON i.identifier_id = c.anchor_id
+WHERE i.profile_id = $p AND (c.expires_at IS NULL OR c.expires_at > $now)
+ORDER BY c.changed_at, c.seq
+"""
+
+
+def _decide(purpose: str, rows: list[tuple[Any, ...]], default: bool) -> dict[str | None, bool]:
+    """Per channel (None: purpose-wide) the latest applicable decision, else ``default``."""
+    answer: dict[str | None, bool] = {}
+    for channel in (None, *CHANNELS):
+        applies = [g for p, c, g in rows if p == purpose and (c is None or (channel is not None and c == channel))]
+        answer[channel] = bool(applies[-1]) if applies else default
+    return answer
+
 
 # The latest live decision for (purpose, channel) or (purpose, any channel) wins; with
 # none, the purpose's default. Only profiles the workspace holds come back.

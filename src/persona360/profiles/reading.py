@@ -183,15 +183,21 @@ class ProfileReader:
         return identifiers
 
     def edges(self, profile_id: int) -> list[dict[str, Any]]:
-        """Edges with at least one end in the profile, with reason, status and source."""
+        """Edges with at least one end in the profile, with reason, status and source.
+
+        The profile's edges are found first (two semi-joins) and only then named: with an
+        ``OR`` of the two ``IN``s DuckDB joined every edge to every identifier first,
+        8 s at a million profiles against 50 ms this way (``bench/ui.py``).
+        """
         return self.db.query_dicts(
-            "WITH m AS (SELECT identifier_id FROM identifiers WHERE profile_id = $p) "
+            "WITH m AS (SELECT identifier_id FROM identifiers WHERE profile_id = $p), "
+            "touching AS (SELECT * FROM edges WHERE a IN (SELECT identifier_id FROM m) "
+            "UNION SELECT * FROM edges WHERE b IN (SELECT identifier_id FROM m)) "
             "SELECT e.edge_id, e.a AS a_id, e.b AS b_id, ia.kind || ':' || ia.value AS a, "
             "ib.kind || ':' || ib.value AS b, e.reason, e.status, e.detail, "
-            "s.name AS source, e.created_at FROM edges e "
+            "s.name AS source, e.created_at FROM touching e "
             "JOIN identifiers ia ON ia.identifier_id = e.a "
             "JOIN identifiers ib ON ib.identifier_id = e.b JOIN sources s ON s.source_id = e.source_id "
-            "WHERE e.a IN (SELECT identifier_id FROM m) OR e.b IN (SELECT identifier_id FROM m) "
             "ORDER BY e.edge_id",
             {"p": profile_id},
         )

@@ -23,7 +23,14 @@ from persona360.surveys.definitions import SurveySpec, parse_survey
 from persona360.surveys.importing import import_answers
 from persona360.surveys.links import LinkAnswer, link_key, sign_answer, verify_answer
 from persona360.surveys.report import group_themes, nps_summary
-from persona360.surveys.store import answer_rows, list_surveys, read_survey, record_answers, save_survey
+from persona360.surveys.store import (
+    answer_rows,
+    list_surveys,
+    profile_answer_rows,
+    read_survey,
+    record_answers,
+    save_survey,
+)
 
 if TYPE_CHECKING:
     from persona360.ingest.importers.run import ImportReport
@@ -237,6 +244,14 @@ class SurveysAPI:
             if profile_id is not None and (allowed is None or profile_id in allowed):
                 latest[(profile_id, row["question"])] = {"profile_id": profile_id, **row}
         return list(latest.values())
+
+    def of_profile(self, profile_id: int, limit: int = 50) -> builtins.list[dict[str, Any]]:
+        """The newest survey answers of one profile (any of its identifiers), for its 360 card.
+
+        Each row: ``survey_id, survey, question, answer, answered_at``; ``survey`` is None
+        for answers imported before their survey was defined.
+        """
+        return profile_answer_rows(self._ws.db, profile_id, limit)
 
     def nps(self, survey_id: str, question: str | None = None, segment: str | None = None) -> dict[str, Any]:
         """The Net Promoter Score of an NPS question (the survey's first when not named).

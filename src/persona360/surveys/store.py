@@ -67,6 +67,20 @@ def answer_rows(db: Database, survey_id: str, question: str | None = None) -> li
     return rows
 
 
+def profile_answer_rows(db: Database, profile_id: int, limit: int) -> list[dict[str, Any]]:
+    """The newest answers given by any identifier of one profile, answers decoded."""
+    rows = db.query_dicts(
+        "SELECT a.survey_id, s.name AS survey, a.question, a.answer, a.answered_at FROM survey_answers a "
+        "LEFT JOIN surveys s USING (survey_id) "
+        "WHERE a.anchor_id IN (SELECT identifier_id FROM identifiers WHERE profile_id = ?) "
+        "ORDER BY a.answered_at DESC, a.seq DESC LIMIT ?",
+        [profile_id, limit],
+    )
+    for row in rows:
+        row["answer"] = orjson.loads(row["answer"])
+    return rows
+
+
 def record_answers(
     tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int], seqs: Sequence[int]
 ) -> None:

@@ -19,11 +19,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from persona360.access.keys import Token
 from persona360.errors import AuthenticationError, PermissionDeniedError
+from persona360.store.secrets import workspace_secret
 from persona360.web.rendering import LoginRequiredError, WebRoute, page
-from persona360.web.session import COOKIE, Session, Sessions
+from persona360.web.session import COOKIE, Session, Sessions, derive_key
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 MAX_FORM_BYTES = 64 * 1024
+SECRET_NAME = "web-session"  # noqa: S105 - the name of a secret in meta, not a secret
 
 
 @dataclass(frozen=True)
@@ -44,12 +46,22 @@ class Viewer:
 
 
 def sessions_of(request: Request) -> Sessions:
-    """The sessions of this app, created on first use (one signing key per process)."""
+    """The sessions of this app, signed with a key kept in the workspace (survives restarts)."""
     state = request.app.state
     if not hasattr(state, "web_sessions"):
-        state.web_sessions = Sessions()
+        state.web_sessions = Sessions(derive_key(workspace_secret(state.workspace.db, SECRET_NAME)))
     found: Sessions = state.web_sessions
     return found
+
+
+def live_token(request: Request, token_id: int) -> Token:
+    """The unrevoked token ``token_id`` if it may read profiles (looked up on every request)."""
+    for row in request.app.state.workspace.access.tokens():
+        if row["token_id"] == token_id and row["revoked_at"] is None:
+            token = Token(int(row["token_id"]), str(row["name"]), tuple(row["scopes"]))
+            if token.allows("profiles:read"):
+                return token
+    raise AuthenticationError("the token was revoked")
 
 
 def current_viewer(request: Request) -> Viewer:
@@ -57,7 +69,7 @@ def current_viewer(request: Request) -> Viewer:
     if session is None:
         raise LoginRequiredError("log in first")
     try:
-        token = request.app.state.workspace.access.check_token(session.token, "profiles:read")
+        token = live_token(request, session.token_id)
     except AuthenticationError:
         sessions_of(request).close(request.cookies.get(COOKIE))
         raise LoginRequiredError("the token was revoked") from None
@@ -95,7 +107,7 @@ def login(request: Request, form: FormDep) -> Response:
     token = form.get("token", "").strip()
     target = safe_next(form.get("next", "/"))
     try:
-        request.app.state.workspace.access.check_token(token, "profiles:read")
+        found = request.app.state.workspace.access.check_token(token, "profiles:read")
     except AuthenticationError as error:
         message = (
             "That token does not open this workspace."
@@ -103,7 +115,7 @@ def login(request: Request, form: FormDep) -> Response:
             else "That token cannot read profiles."
         )
         return page(request, "login.html", status=401, next=target, error=message)
-    _, cookie = sessions_of(request).open(token)
+    _, cookie = sessions_of(request).open(found.token_id)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         COOKIE,

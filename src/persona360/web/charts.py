@@ -112,6 +112,89 @@ def _legend(series: Sequence[Series]) -> str:
     return f'<ul class="chart-legend">{items}</ul>'
 
 
+def diverging_chart(title: str, items: Sequence[tuple[str, float]], unit: str = "", width: int = 560) -> Markup:
+    """Bars left (below average) or right (above) of a centre line, e.g. standardised lifts."""
+    if not items:
+        return _empty(title)
+    reach = max(abs(value) for _, value in items) or 1.0
+    half = (width - LABEL_WIDTH - VALUE_WIDTH) / 2
+    centre = LABEL_WIDTH + half
+    height = len(items) * (BAR_HEIGHT + BAR_GAP) + BAR_GAP
+    body = [f'<line class="chart-axis" x1="{centre:.1f}" y1="0" x2="{centre:.1f}" y2="{height}"/>']
+    for i, (label, value) in enumerate(items):
+        y = BAR_GAP + i * (BAR_HEIGHT + BAR_GAP)
+        length = max(abs(value) / reach * half, 1.0)
+        x = centre if value >= 0 else centre - length
+        klass = "chart-bar" if value >= 0 else "chart-bar negative"
+        short = label if len(label) <= 24 else label[:23] + "…"
+        body.append(
+            f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT / 2 + 4:.1f}" text-anchor="end">'
+            f"{escape(short)}</text>"
+            f'<rect class="{klass}" x="{x:.1f}" y="{y}" width="{length:.1f}" height="{BAR_HEIGHT}" rx="3"/>'
+            f'<text class="chart-value" x="{centre + half + 6:.1f}" y="{y + BAR_HEIGHT / 2 + 4:.1f}">'
+            f"{value:+.2f}{escape(unit)}</text>"
+        )
+    summary = "; ".join(f"{label}: {value:+.2f}{unit}" for label, value in items)
+    return _figure(title, summary, width, height, "".join(body))
+
+
+def funnel_chart(title: str, steps: Sequence[tuple[str, float]], width: int = 560) -> Markup:
+    """Columns for the steps of a funnel, each labelled with its count and its share of the first."""
+    if not steps or not steps[0][1]:
+        return _empty(title)
+    first = steps[0][1]
+    column = (width - PAD) / len(steps)
+    height = LINE_HEIGHT
+    plot_h = height - 2 * PAD - 10
+    body = [f'<line class="chart-axis" x1="{PAD / 2}" y1="{PAD + plot_h}" x2="{width}" y2="{PAD + plot_h}"/>']
+    for i, (label, value) in enumerate(steps):
+        h = max(value / first * plot_h, 1.0 if value else 0.0)
+        x = PAD / 2 + i * column + column * 0.15
+        share = f"{value / first:.0%}"
+        body.append(
+            f'<rect class="chart-bar" x="{x:.1f}" y="{PAD + plot_h - h:.1f}" width="{column * 0.7:.1f}" '
+            f'height="{h:.1f}" rx="3"/>'
+            f'<text class="chart-value" x="{x + column * 0.35:.1f}" y="{PAD + plot_h - h - 6:.1f}" '
+            f'text-anchor="middle">{escape(format_number(value))} ({share})</text>'
+            f'<text class="chart-label" x="{x + column * 0.35:.1f}" y="{PAD + plot_h + 16:.1f}" '
+            f'text-anchor="middle">{escape(label)}</text>'
+        )
+    summary = "; ".join(f"{label}: {format_number(value)} ({value / first:.0%})" for label, value in steps)
+    return _figure(title, summary, width, height, "".join(body))
+
+
+def interval_chart(
+    title: str, estimate: float | None, low: float | None, high: float | None, width: int = 560
+) -> Markup:
+    """A point with its confidence interval on an axis through zero (differences in rate points)."""
+    if estimate is None or low is None or high is None:
+        return _empty(title)
+    reach = max(abs(low), abs(high), 0.01) * 1.15
+    left, right, y = PAD, width - PAD, 44
+
+    def x(value: float) -> float:
+        return left + (value + reach) / (2 * reach) * (right - left)
+
+    def pct(value: float) -> str:
+        return f"{value * 100:+.1f} pt"
+
+    body = (
+        f'<line class="chart-axis" x1="{left}" y1="{y + 26}" x2="{right}" y2="{y + 26}"/>'
+        f'<line class="chart-zero" x1="{x(0):.1f}" y1="12" x2="{x(0):.1f}" y2="{y + 30}"/>'
+        f'<text class="chart-label" x="{x(0):.1f}" y="{y + 44}" text-anchor="middle">0 (no effect)</text>'
+        f'<text class="chart-label" x="{left}" y="{y + 44}">{escape(pct(-reach))}</text>'
+        f'<text class="chart-label" x="{right}" y="{y + 44}" text-anchor="end">{escape(pct(reach))}</text>'
+        f'<line class="chart-interval" x1="{x(low):.1f}" y1="{y}" x2="{x(high):.1f}" y2="{y}"/>'
+        f'<line class="chart-interval" x1="{x(low):.1f}" y1="{y - 8}" x2="{x(low):.1f}" y2="{y + 8}"/>'
+        f'<line class="chart-interval" x1="{x(high):.1f}" y1="{y - 8}" x2="{x(high):.1f}" y2="{y + 8}"/>'
+        f'<circle class="chart-point" cx="{x(estimate):.1f}" cy="{y}" r="6"/>'
+        f'<text class="chart-value" x="{x(estimate):.1f}" y="{y - 14}" text-anchor="middle">'
+        f"{escape(pct(estimate))}</text>"
+    )
+    summary = f"difference {pct(estimate)}, 95% interval {pct(low)} to {pct(high)}"
+    return _figure(title, summary, width, y + 52, body)
+
+
 def _figure(title: str, summary: str, width: int, height: int, body: str, extra: str = "") -> Markup:
     # every text from data went through escape() in the builders above
     return Markup(  # noqa: S704

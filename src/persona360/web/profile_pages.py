@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from persona360.web.auth import FormDep, ViewerDep, check_csrf
+from persona360.privacy import CHANNELS, PURPOSES
+from persona360.web.auth import FormDep, Viewer, ViewerDep, check_csrf
 from persona360.web.charts import bar_chart
 from persona360.web.rendering import TEMPLATES, WebRoute, page
 
@@ -15,7 +16,13 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 TIMELINE_PAGE = 30
 EVENT_TYPES = ("identify", "track", "page", "screen", "group", "alias")
 MERGE_KINDS = ("email", "phone", "user_id", "anonymous_id")
-NOTICES = {"merged": "The profiles were merged.", "unmerged": "The identifier was detached."}
+NOTICES = {
+    "merged": "The profiles were merged.",
+    "unmerged": "The identifier was detached.",
+    "consent": "The consent change was recorded.",
+}
+MESSAGES_SHOWN = 20
+ANSWERS_SHOWN = 30
 
 
 @router.get("/profiles/{profile_id}")
@@ -32,6 +39,7 @@ def profile_card(
     if live != profile_id:
         return RedirectResponse(f"/profiles/{live}", status_code=303)
     profile = ws.profiles.show(live)
+    ws.privacy.audit(f"web:{viewer.token.name}", "profile.read", f"profile:{live}")
     timeline = ws.profiles.timeline(live, limit=TIMELINE_PAGE, event_type=type or None)
     counts = profile["event_counts"]
     return page(
@@ -49,6 +57,7 @@ def profile_card(
         title=display_name(profile),
         events_chart=bar_chart("Events by name", list(counts.items())[:10]),
         identities=identity_rows(profile["identifiers"]),
+        **card_extras(ws, viewer, live),
     )
 
 
@@ -91,6 +100,25 @@ def merge(request: Request, viewer: ViewerDep, profile_id: int, form: FormDep) -
     other = (form.get("kind", ""), form.get("value", "").strip())
     merged = ws.identity.merge((mine[0]["kind"], mine[0]["value"]), other, actor=f"web:{viewer.token.name}")
     return RedirectResponse(f"/profiles/{merged}?done=merged", status_code=303)
+
+
+def card_extras(ws: Any, viewer: Viewer, profile_id: int) -> dict[str, Any]:
+    """Consent, persona, survey answers and messages of a profile, each from its own room."""
+    return {
+        "consent": consent_matrix(ws, profile_id),
+        "consent_decisions": ws.privacy.consent(profile_id),
+        "purposes": PURPOSES,
+        "channels": CHANNELS,
+        "persona": ws.personas.of_profile(profile_id),
+        "answers": ws.surveys.of_profile(profile_id, ANSWERS_SHOWN),
+        "messages": ws.activation.messages_of(profile_id, MESSAGES_SHOWN) if viewer.can("campaigns") else None,
+    }
+
+
+def consent_matrix(ws: Any, profile_id: int) -> list[dict[str, Any]]:
+    """Per purpose: allowed purpose-wide and on each channel, as ``ws.privacy.may`` would say."""
+    answers = ws.privacy.may_all(profile_id)
+    return [{"purpose": purpose, "any": answers[purpose][None], "channels": answers[purpose]} for purpose in PURPOSES]
 
 
 def display_name(profile: dict[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """The web UI's router: static files, the overview, search and the profiles list.
 
 Wire it into the app with ``app.include_router(persona360.web.router)``; it serves
-``/``, ``/login``, ``/profiles…``, ``/segments…`` and ``/static/…`` next to the API.
+``/``, ``/login``, ``/profiles…``, ``/segments…``, ``/personas…``, ``/campaigns…``,
+``/review…``, ``/audit`` and ``/static/…`` next to the API.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from persona360.errors import NotFoundError
-from persona360.web import auth, profile_pages, segment_pages
+from persona360.web import (
+    auth,
+    campaign_pages,
+    persona_pages,
+    privacy_pages,
+    profile_pages,
+    review_pages,
+    segment_pages,
+)
 from persona360.web.auth import ViewerDep
 from persona360.web.charts import Series, bar_chart, line_chart
 from persona360.web.figures import overview as overview_figures
@@ -48,6 +57,7 @@ def overview(request: Request, viewer: ViewerDep) -> HTMLResponse:
     }
     if viewer.can("segments"):
         charts.update(segment_charts(ws))
+    charts["personas"] = persona_revenue_chart(ws)
     return page(request, "overview.html", figures=figures, charts=charts)
 
 
@@ -61,6 +71,15 @@ def segment_charts(ws: Any) -> dict[str, Any]:
     ]
     title = f"Segment size over time (largest {min(len(segments), CHART_SEGMENTS)})"
     return {"segment_sizes": sizes, "segment_counts": line_chart(title, series)}
+
+
+def persona_revenue_chart(ws: Any) -> Any:
+    """Each persona's share of customer revenue in the latest model (None before any model)."""
+    stored = ws.personas.latest()
+    if stored is None:
+        return None
+    shares = [(c["name"], round(c["revenue_share"] * 100, 1)) for c in stored["cards"]]
+    return bar_chart(f"Revenue by persona (share of revenue, model v{stored['version']})", shares, unit=" %")
 
 
 @router.get("/search")
@@ -102,3 +121,7 @@ def profiles(
 router.include_router(auth.router)
 router.include_router(profile_pages.router)
 router.include_router(segment_pages.router)
+router.include_router(persona_pages.router)
+router.include_router(campaign_pages.router)
+router.include_router(review_pages.router)
+router.include_router(privacy_pages.router)

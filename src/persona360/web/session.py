@@ -1,10 +1,15 @@
-"""Browser sessions: a signed, HttpOnly, SameSite=Strict cookie naming a server-side session.
+"""Browser sessions: a signed, HttpOnly, SameSite=Strict cookie naming a token by its id.
 
-The cookie holds only a random session id and its HMAC; the admin token stays in this
-process's memory, so it never travels back to the browser. The signing key is drawn
-when the process starts: restarting the server logs everybody out, which is the price
-of not storing a secret anywhere. The token is checked again on every request, so a
-revoked token ends its sessions at once.
+The cookie carries a random session id, the id of the admin token that logged in, an
+expiry time and an HMAC over the three; never the token itself. The signing key is
+derived from a secret kept in the workspace (``store.secrets``), so a restarted server
+still recognises its cookies: sessions survive restarts and deploys. The token is
+looked up again on every request (``auth.current_viewer``), so revoking it ends its
+sessions at once. The CSRF token of a session is an HMAC of its id: no server state.
+
+Logging out forgets the session id in this process; after a restart a copied cookie of
+a logged-out session would be accepted again until it expires (``MAX_AGE_SECONDS``).
+Revoking the token ends every session of it for good.
 """
 
 from __future__ import annotations
@@ -18,61 +23,72 @@ from dataclasses import dataclass
 
 COOKIE = "p360_session"
 MAX_AGE_SECONDS = 12 * 3600
+PURPOSE = b"persona360 web session v1"
 
 
 @dataclass(frozen=True)
 class Session:
-    """What the server remembers about one logged-in browser."""
+    """What a valid cookie says about one logged-in browser."""
 
     session_id: str
-    token: str
+    token_id: int
     csrf: str
     expires: float
 
 
-class Sessions:
-    """The sessions of this process, behind a signing key drawn at start-up."""
+def derive_key(secret: bytes) -> bytes:
+    """The cookie signing key for a workspace secret (a key used for nothing else)."""
+    return hmac.new(secret, PURPOSE, hashlib.sha256).digest()
 
-    def __init__(self, max_age: float = MAX_AGE_SECONDS) -> None:
-        self._key = secrets.token_bytes(32)
+
+class Sessions:
+    """Opens, checks and closes sessions signed with ``key``."""
+
+    def __init__(self, key: bytes, max_age: float = MAX_AGE_SECONDS) -> None:
+        self._key = key
         self._max_age = max_age
-        self._sessions: dict[str, Session] = {}
+        self._closed: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def open(self, token: str) -> tuple[Session, str]:
-        """Remember ``token`` under a new session; return it and its cookie value."""
-        session = Session(secrets.token_urlsafe(24), token, secrets.token_urlsafe(24), time.time() + self._max_age)
-        with self._lock:
-            self._drop_expired()
-            self._sessions[session.session_id] = session
-        return session, f"{session.session_id}.{self._sign(session.session_id)}"
+    def open(self, token_id: int) -> tuple[Session, str]:
+        """A new session for the token ``token_id``; return it and its cookie value."""
+        session_id = secrets.token_urlsafe(24)
+        expires = int(time.time() + self._max_age)
+        body = f"{session_id}.{token_id}.{expires}"
+        return self._session(session_id, token_id, expires), f"{body}.{self._sign(body)}"
 
     def find(self, cookie: str | None) -> Session | None:
-        """The live session a cookie value names, or None (unsigned, unknown or expired)."""
-        session_id, _, signature = (cookie or "").partition(".")
-        if not session_id or not hmac.compare_digest(signature, self._sign(session_id)):
+        """The live session a cookie value names, or None (unsigned, malformed, expired or closed)."""
+        body, _, signature = (cookie or "").rpartition(".")
+        parts = body.split(".")
+        if len(parts) != 3 or not hmac.compare_digest(signature, self._sign(body)):
+            return None
+        session_id, token_id, expires = parts
+        if not (token_id.isdigit() and expires.isdigit()) or int(expires) < time.time():
             return None
         with self._lock:
-            session = self._sessions.get(session_id)
-        if session is None or session.expires < time.time():
-            return None
-        return session
+            if session_id in self._closed:
+                return None
+        return self._session(session_id, int(token_id), int(expires))
 
     def close(self, cookie: str | None) -> None:
-        """Forget the session a cookie names (logout)."""
+        """Refuse the session a cookie names from now on (logout)."""
         session = self.find(cookie)
-        if session is not None:
-            with self._lock:
-                self._sessions.pop(session.session_id, None)
+        if session is None:
+            return
+        with self._lock:
+            now = time.time()
+            for gone in [s for s, expires in self._closed.items() if expires < now]:
+                del self._closed[gone]
+            self._closed[session.session_id] = session.expires
 
     @property
     def max_age(self) -> int:
         return int(self._max_age)
 
-    def _sign(self, session_id: str) -> str:
-        return hmac.new(self._key, session_id.encode(), hashlib.sha256).hexdigest()
+    def _session(self, session_id: str, token_id: int, expires: int) -> Session:
+        csrf = self._sign(f"csrf:{session_id}")[:32]
+        return Session(session_id, token_id, csrf, float(expires))
 
-    def _drop_expired(self) -> None:
-        now = time.time()
-        for session_id in [s for s, v in self._sessions.items() if v.expires < now]:
-            del self._sessions[session_id]
+    def _sign(self, text: str) -> str:
+        return hmac.new(self._key, text.encode(), hashlib.sha256).hexdigest()

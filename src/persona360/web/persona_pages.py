@@ -1,0 +1,80 @@
+"""Personas: the cards of the latest model side by side, and who is in each persona.
+
+Everything comes from ``ws.personas`` (cards are stored with the model, so a page is
+one read of one row plus, for "who is in it", one page of assignments).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from persona360.web.auth import ViewerDep
+from persona360.web.charts import bar_chart, diverging_chart
+from persona360.web.rendering import WebRoute, page
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+MEMBERS_PAGE = 25
+
+
+@router.get("/personas")
+def personas(request: Request, viewer: ViewerDep) -> HTMLResponse:
+    ws = request.app.state.workspace
+    stored = ws.personas.latest()
+    cards = [card_view(card) for card in stored["cards"]] if stored else []
+    return page(
+        request,
+        "personas.html",
+        title="Personas",
+        stored=stored,
+        now=ws.clock.now(),
+        cards=cards,
+        versions=ws.personas.versions()[:10],
+        drift=None,  # slot: the personas room's drift report is being written (see the README)
+    )
+
+
+@router.get("/personas/{persona}")
+def persona_page(
+    request: Request, viewer: ViewerDep, persona: str, page_number: int = Query(1, ge=1, alias="page")
+) -> HTMLResponse:
+    ws = request.app.state.workspace
+    card = ws.personas.show(persona)
+    found = ws.personas.members(card["persona"], MEMBERS_PAGE, (page_number - 1) * MEMBERS_PAGE)
+    distance = {m["profile_id"]: m["distance"] for m in found["members"]}
+    rows = [{**row, "distance": distance[row["profile_id"]]} for row in ws.profiles.list_ids(list(distance))]
+    return page(
+        request,
+        "persona.html",
+        title=card["name"],
+        card=card_view(card),
+        total=found["total"],
+        rows=rows,
+        page_number=page_number,
+        pages=max(1, -(-found["total"] // MEMBERS_PAGE)),
+    )
+
+
+def card_view(card: dict[str, Any]) -> dict[str, Any]:
+    """A stored card with what the templates draw: avatar as an image, charts, labels."""
+    features = [(label(row["feature"]), float(row["z"])) for row in card["distinguishing"]]
+    channels = [(label(name), round(value * 100, 1)) for name, value in card["channels"].items()]
+    return {
+        **card,
+        "avatar_src": avatar_src(card["avatar_svg"]),
+        "features_chart": diverging_chart("Distinguishing features (lift in standard deviations)", features),
+        "channels_chart": bar_chart("Channels (share of sessions)", channels, unit=" %", width=460),
+        "best_hour": None if card["best_send_hour"] is None else f"{card['best_send_hour']:02d}:00 UTC",
+    }
+
+
+def avatar_src(svg: str) -> str:
+    """The persona's generated SVG as a data: URL for an ``<img>`` (alt text in the template)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def label(name: str) -> str:
+    return name.replace("_share", "").replace("_", " ")

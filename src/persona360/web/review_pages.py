@@ -1,0 +1,61 @@
+"""The review queue of probable identity matches: why each pair may be one person, and a decision.
+
+Pairs, their match weights and the decisions all belong to ``ws.resolution``; accepting
+merges the two profiles through it (a ``merge`` event with reason ``probabilistic``),
+rejecting keeps them apart for good.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from persona360.web.auth import FormDep, ViewerDep, check_csrf
+from persona360.web.charts import diverging_chart
+from persona360.web.rendering import WebRoute, page
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+PENDING = 50
+DECIDED = 20
+NOTICES = {"accepted": "Merged: the two profiles are now one.", "rejected": "Rejected: the pair stays apart."}
+
+
+@router.get("/review")
+def review(request: Request, viewer: ViewerDep, done: str | None = None, profile: int | None = None) -> HTMLResponse:
+    resolution = request.app.state.workspace.resolution
+    pending = [pair_view(p) for p in resolution.pairs("pending", PENDING)]
+    decided = [p for p in resolution.pairs(None, PENDING + DECIDED) if p["status"] != "pending"][:DECIDED]
+    return page(
+        request,
+        "review.html",
+        title="Review queue",
+        pending=pending,
+        decided=decided,
+        notice=NOTICES.get(done or ""),
+        merged_profile=profile,
+    )
+
+
+@router.post("/review/{pair_id}/{decision}")
+def decide(request: Request, viewer: ViewerDep, pair_id: int, decision: str, form: FormDep) -> Response:
+    check_csrf(viewer, form.get("csrf"))
+    viewer.require("profiles:write")
+    resolution = request.app.state.workspace.resolution
+    actor = f"web:{viewer.token.name}"
+    if decision == "accept":
+        merged = resolution.accept(pair_id, actor=actor)
+        return RedirectResponse(f"/review?done=accepted&profile={merged}", status_code=303)
+    if decision == "reject":
+        resolution.reject(pair_id, actor=actor)
+        return RedirectResponse("/review?done=rejected", status_code=303)
+    raise ValueError(f"decision {decision!r}: use accept or reject")
+
+
+def pair_view(pair: dict[str, Any]) -> dict[str, Any]:
+    """A pending pair with its match weights drawn (positive weights argue for one person)."""
+    weights = pair["explanation"].get("match_weights", {})
+    items = sorted(((name.replace("_", " "), float(w)) for name, w in weights.items()), key=lambda i: -abs(i[1]))
+    chart = diverging_chart(f"Why pair {pair['pair_id']} may be one person (match weights)", items)
+    return {**pair, "chart": chart}

@@ -1,0 +1,142 @@
+"""The pages over the newer rooms in headless Chromium: personas, campaigns, review queue, privacy.
+
+The shop is furnished by ``furnish_shop.py`` (personas built, review pairs queued, a
+campaign sent to a real SMTP server with opens, clicks and orders). Each test saves a
+full-page screenshot to ``artefacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import Shop, log_in, screenshot
+
+pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("browser")]
+
+
+def test_personas_side_by_side_and_who_is_in_one(page: Any, shop: Shop) -> None:
+    log_in(page, shop.admin_token)
+    page.get_by_role("link", name="Personas").click()
+    cards = page.locator(".persona-card")
+    expect(cards).to_have_count(shop.furnished.personas)
+    first = cards.first
+    expect(first.get_by_role("img", name=re.compile("^Generated avatar of "))).to_be_visible()
+    expect(first.locator("figcaption", has_text="Distinguishing features")).to_be_visible()
+    expect(first.locator("figcaption", has_text="Channels")).to_be_visible()
+    for fact in ("Size", "Revenue share", "Archetype", "Best send hour", "Stability"):
+        expect(first.locator("dt", has_text=fact)).to_be_visible()
+    expect(first.get_by_role("heading", name="Triggers that fit")).to_be_visible()
+    expect(page.get_by_role("heading", name="Drift since the last version")).to_be_visible()
+    boxes = [cards.nth(i).bounding_box() for i in range(2)]
+    assert boxes[0]["y"] == boxes[1]["y"] and boxes[0]["x"] < boxes[1]["x"], "cards are not side by side"
+    screenshot(page, "10-personas")
+    name = first.get_by_role("heading").first.inner_text()
+    first.get_by_role("link", name=re.compile(r"^Who is in it")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(name)
+    members = page.locator("section[aria-labelledby=members-title] tbody a")
+    assert members.count() > 0
+    screenshot(page, "11-persona-members")
+    members.first.click()
+    expect(page.locator("#persona-title + p a")).to_have_text(name)
+
+
+def test_campaign_funnel_and_uplift_against_control(page: Any, shop: Shop) -> None:
+    log_in(page, shop.admin_token)
+    page.get_by_role("link", name="Campaigns").click()
+    row = page.get_by_role("row", name=re.compile(shop.furnished.campaign))
+    expect(row).to_be_visible()
+    row.get_by_role("link", name=shop.furnished.campaign).click()
+    funnel = page.locator("#funnel svg")
+    expect(funnel).to_be_visible()
+    steps = funnel.locator("text.chart-label").all_text_contents()
+    assert steps == ["sent", "delivered", "opened", "clicked", "converted"]
+    description = funnel.locator("desc").text_content() or ""
+    assert re.search(r"opened: [1-9]", description) and re.search(r"converted: [1-9]", description), description
+    uplift = page.locator("#uplift")
+    expect(uplift.locator("svg desc")).to_contain_text("95% interval")
+    expect(uplift.locator("dt", has_text="Difference (95% interval)")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("^control"))).to_be_visible()
+    screenshot(page, "12-campaign")
+
+
+def test_review_queue_explains_pairs_and_decides_with_csrf(page: Any, shop: Shop) -> None:
+    assert shop.furnished.pending_pairs >= 1, "the demo shop queued no pair to review"
+    log_in(page, shop.admin_token)
+    page.get_by_role("link", name="Review").click()
+    pairs = page.locator("section.pair")
+    expect(pairs).to_have_count(shop.furnished.pending_pairs)
+    expect(pairs.first.locator("figcaption")).to_contain_text("match weights")
+    screenshot(page, "13-review-queue")
+    refused = page.request.post(page.url.replace("/review", "/review/1/reject"), form={"csrf": "forged"})
+    assert refused.status == 403
+    pairs.first.get_by_role("button", name=re.compile("^Accept pair")).click()
+    expect(page.get_by_role("status")).to_contain_text("Merged")
+    expect(page.locator("section.pair")).to_have_count(shop.furnished.pending_pairs - 1)
+    expect(page.locator("#decided-title + table tbody tr", has_text="accepted")).to_have_count(1)
+    if shop.furnished.pending_pairs > 1:
+        page.locator("section.pair").first.get_by_role("button", name=re.compile("^Reject pair")).click()
+        expect(page.get_by_role("status")).to_contain_text("Rejected")
+
+
+def test_consent_by_purpose_and_channel_change_and_audit(page: Any, shop: Shop) -> None:
+    log_in(page, shop.admin_token)
+    page.goto(f"/profiles/{shop.merged_profile}")
+    consent = page.locator("#consent")
+    sms = consent.get_by_role("row", name=re.compile("^marketing")).locator("td").nth(2)
+    expect(sms).to_have_text("no")
+    expect(consent.locator("li", has_text="withdrawn marketing on sms")).to_be_visible()
+    consent.get_by_label("Change").select_option("grant")
+    consent.get_by_label("Purpose").select_option("enrichment")
+    consent.get_by_label("Channel").select_option("")
+    consent.get_by_role("button", name="Record consent change").click()
+    expect(page.get_by_role("status")).to_have_text("The consent change was recorded.")
+    expect(page.locator("#consent").get_by_role("row", name=re.compile("^enrichment"))).not_to_contain_text("no")
+    screenshot(page, "14-profile-consent")
+    page.get_by_role("link", name="Audit log").click()
+    page.get_by_label("Action starts with").fill("consent")
+    page.get_by_label("Actor").fill("web:e2e-admin")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("#audit-table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("consent.grant")
+    expect(rows.first).to_contain_text(f"profile:{shop.merged_profile}")
+    screenshot(page, "15-audit-log")
+
+
+def test_profile_card_shows_persona_survey_answers_and_messages(page: Any, shop: Shop) -> None:
+    log_in(page, shop.admin_token)
+    page.goto(f"/profiles/{shop.merged_profile}")
+    answers = page.locator("#answers")
+    expect(answers.get_by_role("row", name=re.compile("score"))).to_contain_text("9")
+    expect(answers).to_contain_text("How was your delivery?")
+    page.goto(f"/profiles/{shop.furnished.recipient}")
+    messages = page.locator("#messages")
+    expect(messages.get_by_role("link", name=shop.furnished.campaign).first).to_be_visible()
+    expect(page.locator("#persona-title + p a")).to_be_visible()
+    screenshot(page, "16-profile-messages")
+
+
+def test_overview_shows_revenue_by_persona(page: Any, shop: Shop) -> None:
+    log_in(page, shop.admin_token)
+    chart = page.locator("#revenue-by-persona")
+    expect(chart.locator("figcaption")).to_contain_text("Revenue by persona")
+    expect(chart.locator("rect.chart-bar")).to_have_count(shop.furnished.personas)
+    screenshot(page, "17-overview-personas")
+
+
+def test_a_read_only_token_sees_no_campaigns_audit_or_decisions(page: Any, shop: Shop) -> None:
+    log_in(page, shop.read_token)
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Campaigns")).to_have_count(0)
+    expect(nav.get_by_role("link", name="Audit log")).to_have_count(0)
+    assert page.goto("/campaigns").status == 403
+    assert page.goto("/audit").status == 403
+    page.goto("/review")
+    expect(page.get_by_role("button", name=re.compile("^Accept pair"))).to_have_count(0)
+    page.goto(f"/profiles/{shop.merged_profile}")
+    expect(page.get_by_role("button", name="Record consent change")).to_have_count(0)
+    expect(page.locator("#messages")).to_contain_text("campaigns")

@@ -1,0 +1,100 @@
+"""Bad input to the newer web pages: one case per kind, each answered by a page that says why.
+
+The real app over ASGI (no network) on a real workspace file; a browser is not needed
+to see a status and a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from persona360 import Workspace
+from persona360.api.app import create_app
+
+
+@dataclass(frozen=True)
+class Site:
+    ws: Workspace
+    admin: str
+    reader: str
+    profile_id: int
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    db = tmp_path_factory.mktemp("web-forms") / "ws.duckdb"
+    with Workspace.open(db) as ws:
+        ws.access.add_source("shop")
+        ws.ingest.send("shop", [{"type": "identify", "userId": "u1", "traits": {"email": "jane@example.org"}}])
+        admin = ws.access.create_token(["admin"], "forms-admin")
+        reader = ws.access.create_token(["profiles:read"], "forms-reader")
+        yield Site(ws, admin, reader, ws.profiles.find("email", "jane@example.org"))
+
+
+def visit(site: Site, token: str, method: str, url: str, form: dict[str, str] | None = None) -> httpx.Response:
+    """Log in with ``token``, then send one request (the form gets the session's CSRF token unless it has one)."""
+
+    async def send() -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_app(site.ws))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            await http.post("/login", data={"token": token})
+            page = await http.get("/profiles")
+            csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+            assert csrf, "not logged in"
+            data = {"csrf": csrf.group(1), **(form or {})}
+            return await http.request(method, url, data=data if method == "POST" else None)
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, send()).result()
+
+
+CONSENT = {"decision": "grant", "purpose": "marketing", "channel": "email"}
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "message"),
+    [
+        ({"decision": "maybe"}, 400, "decision &#39;maybe&#39;: use grant or withdraw"),
+        ({"purpose": "spam"}, 400, "unknown purpose &#39;spam&#39;"),
+        ({"channel": "fax"}, 400, "unknown channel &#39;fax&#39;"),
+        ({"csrf": "forged"}, 403, "the form expired or came from another site"),
+        ({"csrf": ""}, 403, "the form expired or came from another site"),
+    ],
+)
+def test_bad_consent_changes(site: Site, change: dict[str, str], status: int, message: str) -> None:
+    answer = visit(site, site.admin, "POST", f"/profiles/{site.profile_id}/consent", {**CONSENT, **change})
+    assert answer.status_code == status and message in answer.text
+
+
+@pytest.mark.parametrize(
+    ("token", "method", "url", "status", "message"),
+    [
+        ("admin", "POST", "/profiles/999999/consent", 404, "no profile with id 999999"),
+        ("reader", "POST", "/profiles/{p}/consent", 403, "lacks the scope &#39;privacy&#39;"),
+        ("admin", "POST", "/review/1/maybe", 400, "decision &#39;maybe&#39;: use accept or reject"),
+        ("admin", "POST", "/review/999/accept", 404, "no review pair 999"),
+        ("reader", "POST", "/review/1/reject", 403, "lacks the scope &#39;profiles:write&#39;"),
+        ("reader", "GET", "/audit", 403, "lacks the scope &#39;privacy&#39;"),
+        ("reader", "GET", "/campaigns", 403, "lacks the scope &#39;campaigns&#39;"),
+        ("admin", "GET", "/campaigns/nope", 404, "no campaign named &#39;nope&#39;"),
+        ("admin", "GET", "/personas/3", 404, "no personas yet"),
+        ("admin", "GET", "/personas", 200, "No personas yet"),
+        ("admin", "GET", "/review", 200, "Nothing to review"),
+        ("admin", "GET", "/campaigns", 200, "No campaigns yet"),
+        ("admin", "GET", "/audit?actor=nobody", 200, "No entries match the filter"),
+    ],
+)
+def test_pages_answer_bad_requests_with_a_reason(
+    site: Site, token: str, method: str, url: str, status: int, message: str
+) -> None:
+    form = CONSENT if url.endswith("/consent") else {}
+    answer = visit(site, getattr(site, token), method, url.format(p=site.profile_id), form)
+    assert answer.status_code == status, answer.text[-500:]
+    assert message in answer.text
