@@ -46,6 +46,11 @@ PUBLIC_PATHS = {
     "/static/{name}",
     "/login",
     "/v1/m",
+    # The embeddable survey: the script, the questions without the traits they write, and
+    # the form page are public by design; answering them needs the write key.
+    "/v1/surveys/widget.js",
+    "/v1/surveys/{survey_id}/definition",
+    "/v1/surveys/{survey_id}/form",
 }
 WEB_GUARDS = {"current_viewer", "segment_viewer"}
 SAMPLE_PARAMS = {"profile_id": "1", "segment": "nobody", "survey_id": "nosurvey", "token": "forged", "name": "app.css"}
