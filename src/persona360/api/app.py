@@ -17,6 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from persona360 import __version__, web
 from persona360.api import links as activation_links
 from persona360.api import surveys, tracking
+from persona360.api.consistency import SettleBeforeReads
 from persona360.api.admin import privacy as admin_privacy
 from persona360.api.admin import profiles, segments
 from persona360.api.admin import surveys as admin_surveys
@@ -66,6 +67,7 @@ def create_app(workspace: Workspace) -> FastAPI:
         allow_headers=["*"],
         max_age=86400,
     )
+    app.add_middleware(SettleBeforeReads, writer=workspace.writer, skip=tracking.TRACKING_PATHS)
     install_error_handlers(app)
     app.include_router(tracking.router)
     app.include_router(activation_links.router)
