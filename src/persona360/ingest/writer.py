@@ -69,6 +69,7 @@ class EventWriter:
         self._next_seq = int(db.scalar("SELECT coalesce(max(seq), 0) + 1 FROM events"))
         self._source_names: dict[int, str] = {}
         self.backlog = Backlog()
+        self.derive_max_events = DERIVE_MAX_EVENTS
         # Called with each committed result, outside the write lock (segments listen here).
         self.after_commit: list[Callable[[WriteResult], None]] = []
         # Called on each new batch before anything is stored; returns the records to keep
@@ -88,7 +89,7 @@ class EventWriter:
         result = WriteResult()
         with self._lock:
             kept = self._screen(records)
-            notify = self._derive_backlog()
+            notify = self._drain()
             for run in _runs(kept):
                 result.add(self._guarded(self._write_run, run))
         notify.add(result)
@@ -107,7 +108,7 @@ class EventWriter:
         with self._lock:
             for run in _runs(self._screen(records)):
                 if run[0].type in ADMIN_TYPES:
-                    notify.add(self._derive_backlog())
+                    notify.add(self._drain())
                     done = self._guarded(self._write_run, run)
                     notify.add(done)
                 else:
@@ -116,8 +117,8 @@ class EventWriter:
         self._notify(notify)
         return result
 
-    def derive(self, limit: int = DERIVE_MAX_EVENTS) -> WriteResult:
-        """Derive facts, hooks and profiles of appended events (up to ``limit`` of them).
+    def derive(self, limit: int | None = None) -> WriteResult:
+        """Derive facts, hooks and profiles of the oldest appended events (up to ``limit``).
 
         Listeners in :attr:`after_commit` then see what was derived.
         """
@@ -189,9 +190,20 @@ class EventWriter:
         self.backlog.add(Appended(fresh, anchors, seqs, touched))
         return WriteResult(len(fresh), len(records) - len(fresh), touched)
 
-    def _derive_backlog(self, limit: int = DERIVE_MAX_EVENTS) -> WriteResult:
+    def _drain(self) -> WriteResult:
+        """Derive the whole backlog (caller holds the lock): a whole write must not overtake it.
+
+        Otherwise the edge in ``meta`` would sit below events derived already, and a
+        restart would derive those twice.
+        """
+        result = WriteResult()
+        while self.backlog.items:
+            result.add(self._derive_backlog())
+        return result
+
+    def _derive_backlog(self, limit: int | None = None) -> WriteResult:
         """Derive the oldest appends (caller holds the lock); on failure they stay queued."""
-        taken = self.backlog.take(limit)
+        taken = self.backlog.take(limit or self.derive_max_events)
         if not taken:
             return WriteResult()
         records = [record for item in taken for record in item.records]

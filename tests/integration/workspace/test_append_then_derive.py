@@ -87,3 +87,25 @@ def test_a_direct_write_derives_the_backlog_first(workspace: Workspace) -> None:
     assert workspace.writer.pending == 0
     assert workspace.db.scalar("SELECT sum(event_count) FROM profiles") == len(FIRST) + len(SECOND)
     assert workspace.db.scalar("SELECT value FROM meta WHERE key = 'derive_from'") is None
+
+
+def test_a_direct_write_derives_a_long_backlog_whole(workspace: Workspace) -> None:
+    workspace.writer.derive_max_events = 2  # the backlog takes several derivations
+    workspace.writer.append(_records(workspace, FIRST[:2], "b1"))
+    workspace.writer.append(_records(workspace, FIRST[2:], "b1x"))
+    workspace.writer.write(_records(workspace, SECOND, "b2"))
+    assert workspace.writer.pending == 0
+    assert workspace.db.scalar("SELECT value FROM meta WHERE key = 'derive_from'") is None
+    assert workspace.db.scalar("SELECT sum(event_count) FROM profiles") == len(FIRST) + len(SECOND)
+
+
+def test_derivation_in_parts_moves_the_edge(workspace: Workspace) -> None:
+    workspace.writer.derive_max_events = 2
+    for batch in ("b1", "b2"):
+        workspace.writer.append(_records(workspace, FIRST[:2], batch))
+    first = workspace.db.scalar("SELECT min(seq) FROM events")
+    assert workspace.db.scalar("SELECT value FROM meta WHERE key = 'derive_from'") == str(first)
+    workspace.writer.derive()
+    assert workspace.db.scalar("SELECT value FROM meta WHERE key = 'derive_from'") == str(first + 2)
+    workspace.writer.derive()
+    assert workspace.db.scalar("SELECT value FROM meta WHERE key = 'derive_from'") is None
