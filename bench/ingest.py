@@ -401,8 +401,12 @@ def run_all(sizes: Sizes, only: set[str], folder: Path) -> list[tuple[str, str, 
                     sizes.runs,
                     lambda r: bench_batch(server, creds, sizes, r),
                 )
-                rows.append(_row("(a) batch ingest", statistics.median(r[0] for r in rates), "events/s", GOALS["batch"]))
-                rows.append(("    until derived too", f"{statistics.median(r[1] for r in rates):,.0f} events/s", "", ""))
+                rows.append(
+                    _row("(a) batch ingest", statistics.median(r[0] for r in rates), "events/s", GOALS["batch"])
+                )
+                rows.append(
+                    ("    until derived too", f"{statistics.median(r[1] for r in rates):,.0f} events/s", "", "")
+                )
                 rows.append(("    server CPU", f"{statistics.median(r[2] for r in rates):,.0f} us/event", "", ""))
             if "single" in only:
                 print("(b) single /v1/track", flush=True)

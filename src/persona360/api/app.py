@@ -17,10 +17,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from persona360 import __version__, web
 from persona360.api import links as activation_links
 from persona360.api import surveys, tracking
-from persona360.api.consistency import SettleBeforeReads
 from persona360.api.admin import privacy as admin_privacy
 from persona360.api.admin import profiles, segments
 from persona360.api.admin import surveys as admin_surveys
+from persona360.api.consistency import SettleBeforeReads
 from persona360.api.errors import install_error_handlers
 from persona360.api.ticker import Ticker
 from persona360.ingest.batcher import Batcher

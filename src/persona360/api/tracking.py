@@ -114,9 +114,7 @@ for _path, _kind in [*((kind, kind) for kind in SHORT_PATHS.values()), *SHORT_PA
     _register(_path, _kind)
 
 # the paths that only write events: they need not wait for derivation (api/consistency.py)
-TRACKING_PATHS = frozenset(
-    f"/v1/{path}" for path in (*SHORT_PATHS, *SHORT_PATHS.values(), "batch", "b", "m")
-)
+TRACKING_PATHS = frozenset(f"/v1/{path}" for path in (*SHORT_PATHS, *SHORT_PATHS.values(), "batch", "b", "m"))
 
 
 @router.post("/batch", summary="Segment batch of calls")

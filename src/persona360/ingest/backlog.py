@@ -45,7 +45,8 @@ class Backlog:
 
     def take(self, limit: int) -> list[Appended]:
         """The oldest appends holding up to ``limit`` events (at least one append)."""
-        taken, count = [], 0
+        taken: list[Appended] = []
+        count = 0
         while self.items and (not taken or count + len(self.items[0].records) <= limit):
             item = self.items.pop(0)
             taken.append(item)

@@ -1,5 +1,8 @@
-"""Deriving from the stored events alone: a whole rebuild (design rule 1), or the
-backlog a killed server left behind (events acknowledged but not yet derived)."""
+"""Deriving from the stored events alone.
+
+A whole rebuild (design rule 1), or the backlog a killed server left behind: events
+it acknowledged but had not derived yet.
+"""
 
 from __future__ import annotations
 

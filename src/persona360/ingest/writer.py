@@ -228,12 +228,11 @@ class EventWriter:
 
         ``next_start`` is the seq the rest of that backlog starts at (None: nothing is left).
         """
-        with self._lock:
-            with self.db.transaction() as tx:
-                if records:
-                    self._derive_facts(tx, records, anchors, seqs)
-                self._project(tx, touched)
-                mark_done(tx, next_start)
+        with self._lock, self.db.transaction() as tx:
+            if records:
+                self._derive_facts(tx, records, anchors, seqs)
+            self._project(tx, touched)
+            mark_done(tx, next_start)
         self._notify(WriteResult(len(records), 0, touched))
 
     def _stitch(self, tx: Transaction, fresh: list[EventRecord]) -> tuple[list[int], GraphDelta]:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from integration.workspace.test_rebuild_and_unmerge import snapshot
-
 from persona360 import Workspace
 from persona360.clock import FixedClock
 from persona360.ingest.record import EventRecord
