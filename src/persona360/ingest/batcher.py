@@ -51,7 +51,7 @@ class Batcher:
         max_wait_ms: int,
         after_commit: Callable[[WriteResult], None] | None = None,
         derive_after: int = 20_000,
-        derive_idle_ms: int = 20,
+        derive_idle_ms: int = 250,
     ) -> None:
         self.writer = writer
         self.max_events = max_events
