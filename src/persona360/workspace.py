@@ -28,7 +28,7 @@ from persona360.ingest.importers.mapping import ColumnMapping
 from persona360.ingest.importers.rows import RowContext
 from persona360.ingest.importers.run import ImportReport, import_file
 from persona360.ingest.record import EventRecord
-from persona360.ingest.replay import rebuild
+from persona360.ingest.replay import derive_backlog, rebuild
 from persona360.ingest.validate import Limits, to_record
 from persona360.ingest.writer import EventWriter, WriteResult
 from persona360.personas import PersonasAPI
@@ -75,6 +75,7 @@ class Workspace:
         self.privacy = PrivacyAPI(self)
         self.activation = ActivationAPI(self)
         self.writer.after_commit.append(lambda result: self.segments.on_batch(result.touched_profiles))
+        derive_backlog(self.db, self.writer)  # what a killed server acknowledged but did not derive
 
     @classmethod
     def open(cls, db: Path | str, clock: Clock | None = None, **settings: Any) -> Workspace:
@@ -82,7 +83,8 @@ class Workspace:
         return cls(load_settings(db=Path(db) if db != ":memory:" else db, **settings), clock, create=True)
 
     def close(self) -> None:
-        """Checkpoint and close the file."""
+        """Derive what is still waiting, then close the file."""
+        self.writer.settle()
         self.db.close()
 
     def __enter__(self) -> Workspace:

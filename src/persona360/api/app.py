@@ -22,6 +22,7 @@ from persona360.api.admin import activation as admin_activation
 from persona360.api.admin import privacy as admin_privacy
 from persona360.api.admin import resolution as admin_resolution
 from persona360.api.admin import surveys as admin_surveys
+from persona360.api.consistency import SettleBeforeReads
 from persona360.api.errors import install_error_handlers
 from persona360.api.ticker import Ticker
 from persona360.ingest.batcher import Batcher
@@ -72,6 +73,7 @@ def create_app(workspace: Workspace) -> FastAPI:
         allow_headers=["*"],
         max_age=86400,
     )
+    app.add_middleware(SettleBeforeReads, writer=workspace.writer, skip=tracking.TRACKING_PATHS)
     install_error_handlers(app)
     app.include_router(tracking.router)
     app.include_router(activation_links.router)

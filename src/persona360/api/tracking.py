@@ -113,6 +113,9 @@ def _register(path: str, kind: str) -> None:
 for _path, _kind in [*((kind, kind) for kind in SHORT_PATHS.values()), *SHORT_PATHS.items()]:
     _register(_path, _kind)
 
+# the paths that only write events: they need not wait for derivation (api/consistency.py)
+TRACKING_PATHS = frozenset(f"/v1/{path}" for path in (*SHORT_PATHS, *SHORT_PATHS.values(), "batch", "b", "m"))
+
 
 @router.post("/batch", summary="Segment batch of calls")
 async def batch(request: Request) -> JSONBody:

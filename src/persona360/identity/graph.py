@@ -236,7 +236,9 @@ class IdentityGraph:
         self._keys.append(key)
         self._profile.append(identifier_id)
         self._members[identifier_id] = [identifier_id]
-        self._kinds[identifier_id] = Counter({key[0]: 1})
+        kinds: Counter[str] = Counter()  # not Counter({...}): its isinstance(Mapping) check is slow
+        kinds[key[0]] = 1
+        self._kinds[identifier_id] = kinds
         self.delta.new_identifiers.append((identifier_id, key[0], key[1], at, source_id))
         self.delta.touched.add(identifier_id)
         return identifier_id

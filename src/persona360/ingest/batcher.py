@@ -2,9 +2,15 @@
 
 Many small requests become one transaction: the batcher's thread takes what has
 queued up (up to ``batch_max_events``, waiting at most ``batch_max_wait_ms`` for more)
-and writes it at once. Each request's future resolves only after the commit, so the
-API answers 200 only for committed events. If a combined write fails, each request
-is retried alone, so one bad request cannot take the others down with it.
+and appends it at once. Each request's future resolves only after the append has
+committed, so the API answers 200 only for durable events. If a combined append
+fails, each request is retried alone, so one bad request cannot take the others down
+with it.
+
+The same thread then derives facts and profiles of the appended events
+(``EventWriter.derive``), in larger transactions: when no request has arrived for
+``derive_idle_ms``, or once ``derive_after`` events wait. Readers that must see
+every acknowledged event call ``EventWriter.settle`` (the admin API does).
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ class Batcher:
         max_events: most records in one transaction.
         max_wait_ms: how long to wait for more records once one has arrived.
         after_commit: called with each committed result (e.g. segment re-evaluation).
+        derive_after: derive once this many appended events wait, even under load.
+        derive_idle_ms: derive when no request has come for this long.
     """
 
     def __init__(
@@ -42,11 +50,15 @@ class Batcher:
         max_events: int,
         max_wait_ms: int,
         after_commit: Callable[[WriteResult], None] | None = None,
+        derive_after: int = 20_000,
+        derive_idle_ms: int = 250,
     ) -> None:
         self.writer = writer
         self.max_events = max_events
         self.max_wait = max_wait_ms / 1000
         self.after_commit = after_commit
+        self.derive_after = derive_after
+        self.derive_idle = derive_idle_ms / 1000
         self._queue: queue.Queue[object] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="persona360-writer", daemon=True)
         self._thread.start()
@@ -71,13 +83,29 @@ class Batcher:
 
     def _run(self) -> None:
         while True:
-            first = self._queue.get()
+            try:
+                first = self._queue.get(timeout=self.derive_idle if self.writer.pending else None)
+            except queue.Empty:
+                self._derive()
+                continue
             if first is _STOP:
+                self._derive(everything=True)
                 return
             items, stop = self._gather(first)  # type: ignore[arg-type]
             self._commit(items)
+            if stop or self.writer.pending >= self.derive_after:
+                self._derive(everything=stop)
             if stop:
                 return
+
+    def _derive(self, *, everything: bool = False) -> None:
+        try:
+            if everything:
+                self.writer.settle()
+            else:
+                self.writer.derive()
+        except Exception:  # noqa: BLE001 - a thread boundary: the events are stored; retried next time
+            log.exception("deriving %d appended events failed", self.writer.pending)
 
     def _gather(self, first: _Item) -> tuple[list[_Item], bool]:
         items, count = [first], len(first[0])
@@ -97,7 +125,7 @@ class Batcher:
     def _commit(self, items: list[_Item]) -> None:
         records = [record for batch, _ in items for record in batch]
         try:
-            result = self.writer.write(records)
+            result = self.writer.append(records)
         except Exception:  # noqa: BLE001 - a process boundary: retried alone, then answered
             if len(items) > 1:
                 for item in items:

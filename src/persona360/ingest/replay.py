@@ -1,4 +1,8 @@
-"""Rebuilding identity and profiles from the stored events alone (design rule 1)."""
+"""Deriving from the stored events alone.
+
+A whole rebuild (design rule 1), or the backlog a killed server left behind: events
+it acknowledged but had not derived yet.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ from typing import Any
 
 import orjson
 
+from persona360.ingest.backlog import stored_start
 from persona360.ingest.record import EventRecord
 from persona360.ingest.validate import infer_channel, infer_device, order_facts
-from persona360.ingest.writer import EventWriter
+from persona360.ingest.writer import ADMIN_TYPES, EventWriter
 from persona360.store.database import Database
 from persona360.store.schema import DERIVED_TABLES
 
@@ -32,6 +37,7 @@ def rebuild(
     Returns:
         The number of events replayed.
     """
+    writer.settle()
     total = int(db.scalar("SELECT count(*) FROM events"))
     done, last_seq = 0, 0
     with db.transaction() as tx:
@@ -51,6 +57,40 @@ def rebuild(
             if progress:
                 progress(done, total)
     return done
+
+
+def derive_backlog(db: Database, writer: EventWriter, *, chunk: int = 50_000) -> int:
+    """Derive the events a previous process acknowledged but did not derive; return how many.
+
+    The identity graph already holds their changes (they committed with the events);
+    what is missing is their facts, hooks and the projection of the profiles they
+    touched, including profiles merged away since (their rows must go).
+    """
+    start = stored_start(db)
+    if start is None:
+        return 0
+    merged_away = {int(row[0]) for row in db.query(_MERGED_AWAY)}
+    done, last_seq = 0, start - 1
+    while True:
+        rows = db.query_dicts(
+            f"SELECT {_COLUMNS}, anchor_id FROM events WHERE seq > ? ORDER BY seq LIMIT ?", [last_seq, chunk]
+        )
+        customer = [row for row in rows if row["type"] not in ADMIN_TYPES]  # admin ones derive whole
+        anchors = [int(row["anchor_id"]) for row in customer]
+        touched = merged_away | {writer.graph.profile_of(anchor) for anchor in anchors}
+        records = [record_from_row(row) for row in customer]
+        seqs = [int(row["seq"]) for row in customer]
+        more = len(rows) == chunk
+        writer.derive_stored(records, anchors, seqs, touched, int(rows[-1]["seq"]) + 1 if more else None)
+        merged_away = set()
+        done += len(records)
+        if len(rows) < chunk:
+            return done
+        last_seq = int(rows[-1]["seq"])
+
+
+# profile rows whose id is no profile any more: merged away by an append not yet derived
+_MERGED_AWAY = "SELECT profile_id FROM profiles WHERE profile_id NOT IN (SELECT profile_id FROM identifiers)"
 
 
 def record_from_row(row: dict[str, Any]) -> EventRecord:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -135,6 +136,12 @@ def infer_device(context: dict[str, Any]) -> str | None:
     agent = context.get("userAgent")
     if not isinstance(agent, str) or not agent:
         return None
+    return _device_of_agent(agent)
+
+
+@lru_cache(maxsize=4096)
+def _device_of_agent(agent: str) -> str:
+    """The device kind a user agent names; cached, as a shop sees the same few agents all day."""
     if _TABLET.search(agent):
         return "tablet"
     return "mobile" if _MOBILE.search(agent) else "desktop"

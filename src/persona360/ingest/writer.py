@@ -1,10 +1,15 @@
 """The one writer: stores a batch of records and everything that follows from them.
 
-For each batch, in one transaction: drop records already stored (same source and
-``messageId``), stitch identities, append the events, add their per-anchor facts and
-re-project the profiles they touched. A caller that gets a :class:`WriteResult` back
-knows its events are committed (design rule 6). Admin actions (merge, unmerge) are
-events too, so a rebuild replays them like everything else.
+For each batch: drop records already stored (same source and ``messageId``), stitch
+identities, append the events, add their per-anchor facts and re-project the profiles
+they touched. :meth:`EventWriter.write` does all of it in one transaction. The server
+splits it in two (:meth:`EventWriter.append`, then :meth:`EventWriter.derive`): the
+events and the identity graph changes commit first and the request is answered, and
+the facts, hooks and projection of many such appends follow in one larger
+transaction, which is where the throughput comes from (see ``backlog.py``). Either
+way a caller that gets a :class:`WriteResult` back knows its events are committed
+(design rule 6). Admin actions (merge, unmerge) are events too, so a rebuild replays
+them like everything else.
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ from dataclasses import dataclass, field
 import orjson
 import pyarrow as pa
 
-from persona360.identity.graph import IdentityGraph
+from persona360.identity.graph import GraphDelta, IdentityGraph
 from persona360.identity.guardrails import parse_blocklist
 from persona360.identity.persistence import active_edges, load_graph, write_delta
+from persona360.ingest.backlog import Appended, Backlog, mark_done, mark_start
 from persona360.ingest.record import EventRecord
 from persona360.profiles.facts import record_facts
 from persona360.profiles.projection import reproject
@@ -30,6 +36,7 @@ from persona360.store.database import Database, Transaction
 log = logging.getLogger(__name__)
 _TS = pa.timestamp("us", "UTC")
 ADMIN_TYPES = ("merge", "unmerge")
+DERIVE_MAX_EVENTS = 50_000  # most events one derivation transaction takes from the backlog
 FactHook = Callable[[Transaction, list[EventRecord], list[int], list[int]], None]
 
 
@@ -62,6 +69,8 @@ class EventWriter:
         load_graph(db, self.graph)
         self._next_seq = int(db.scalar("SELECT coalesce(max(seq), 0) + 1 FROM events"))
         self._source_names: dict[int, str] = {}
+        self.backlog = Backlog()
+        self.derive_max_events = DERIVE_MAX_EVENTS
         # Called with each committed result, outside the write lock (segments listen here).
         self.after_commit: list[Callable[[WriteResult], None]] = []
         # Called on each new batch before anything is stored; returns the records to keep
@@ -73,23 +82,61 @@ class EventWriter:
         self.fact_hooks: list[FactHook] = []
 
     def write(self, records: Sequence[EventRecord]) -> WriteResult:
-        """Store ``records`` (in this order); return what was stored."""
+        """Store ``records`` (in this order) and derive everything from them; return what was stored.
+
+        When this returns, the events, their facts and the profiles are committed
+        (one transaction per run); any backlog of earlier appends is derived first.
+        """
         result = WriteResult()
         with self._lock:
-            kept = list(records)
-            for screen in self.screens:
-                kept = screen(kept)
+            kept = self._screen(records)
+            notify = self._drain()
             for run in _runs(kept):
-                try:
-                    result.add(self._write_run(run))
-                except Exception:
-                    log.exception("write of %d records failed; reloading identity graph", len(run))
-                    self.reload()
-                    raise
-        if result.stored:
-            for listener in self.after_commit:
-                listener(result)
+                result.add(self._guarded(self._write_run, run))
+        notify.add(result)
+        self._notify(notify)
         return result
+
+    def append(self, records: Sequence[EventRecord]) -> WriteResult:
+        """Store ``records`` durably, leaving their facts and profiles to :meth:`derive`.
+
+        When this returns the events and the identity graph changes they cause are
+        committed, so an API may acknowledge them. An admin action among them is
+        written whole (after deriving the backlog), as a merge must see the facts.
+        """
+        result = WriteResult()
+        notify = WriteResult()
+        with self._lock:
+            for run in _runs(self._screen(records)):
+                if run[0].type in ADMIN_TYPES:
+                    notify.add(self._drain())
+                    done = self._guarded(self._write_run, run)
+                    notify.add(done)
+                else:
+                    done = self._guarded(self._append_run, run)
+                result.add(done)
+        self._notify(notify)
+        return result
+
+    def derive(self, limit: int | None = None) -> WriteResult:
+        """Derive facts, hooks and profiles of the oldest appended events (up to ``limit``).
+
+        Listeners in :attr:`after_commit` then see what was derived.
+        """
+        with self._lock:
+            result = self._derive_backlog(limit)
+        self._notify(result)
+        return result
+
+    def settle(self) -> None:
+        """Derive the whole backlog: afterwards, reads see every acknowledged event."""
+        while self.backlog.events:
+            self.derive()
+
+    @property
+    def pending(self) -> int:
+        """How many appended events wait for derivation."""
+        return self.backlog.events
 
     def replay(self, records: Sequence[EventRecord], seqs: Sequence[int]) -> None:
         """Re-derive identity and profiles from stored events (for a rebuild).
@@ -132,43 +179,131 @@ class EventWriter:
         if not fresh:
             return WriteResult(duplicates=len(records))
         with self.db.transaction() as tx:
-            if fresh[0].type in ADMIN_TYPES:
-                anchors = [self._apply_admin(tx, fresh[0])]
-            else:
-                anchors = [
-                    self.graph.observe(
-                        record.identifiers,
-                        record.reason,
-                        record.source_id,
-                        record.message_key,
-                        record.received_at,
-                    )
-                    for record in fresh
-                ]
-            delta = self.graph.take_delta()
-            at = max(record.received_at for record in fresh)
-            write_delta(tx, delta, self.graph, at)
+            anchors, delta = self._stitch(tx, fresh)
             if seqs is None:
-                seqs = list(range(self._next_seq, self._next_seq + len(fresh)))
-                _insert_events(tx, fresh, anchors, seqs)
-                self._next_seq += len(fresh)
+                seqs = self._insert(tx, fresh, anchors)
             else:
                 _update_anchors(tx, fresh, anchors)
+            touched = self._touched(anchors, delta)
             if fresh[0].type not in ADMIN_TYPES:  # a person's decision is no customer activity
-                record_facts(tx, fresh, anchors, seqs, self._names(tx, fresh))
-                for hook in self.fact_hooks:
-                    hook(tx, fresh, anchors, seqs)
-            touched = {self.graph.profile_of(anchor) for anchor in anchors}
-            touched |= {delta.final_profile(p) for p in delta.touched}
-            touched |= set(delta.merges)  # merged-away ids: their rows get dropped
-            reproject(
-                tx,
-                {profile: self.graph.members(profile) for profile in touched},
-                policy=self.settings.trait_policy,
-                priority=self.settings.trait_source_priority,
-            )
+                self._derive_facts(tx, fresh, anchors, seqs)
+            self._project(tx, touched)
         # merged-away ids stay in: their segment memberships must end too
         return WriteResult(len(fresh), len(records) - len(fresh), touched)
+
+    def _append_run(self, records: list[EventRecord]) -> WriteResult:
+        fresh = self._drop_stored(records)
+        if not fresh:
+            return WriteResult(duplicates=len(records))
+        with self.db.transaction() as tx:
+            anchors, delta = self._stitch(tx, fresh)
+            seqs = self._insert(tx, fresh, anchors)
+            if not self.backlog.items:
+                mark_start(tx, seqs[0])
+        touched = self._touched(anchors, delta)
+        self.backlog.add(Appended(fresh, anchors, seqs, touched))
+        return WriteResult(len(fresh), len(records) - len(fresh), touched)
+
+    def _drain(self) -> WriteResult:
+        """Derive the whole backlog (caller holds the lock): a whole write must not overtake it.
+
+        Otherwise the edge in ``meta`` would sit below events derived already, and a
+        restart would derive those twice.
+        """
+        result = WriteResult()
+        while self.backlog.items:
+            result.add(self._derive_backlog())
+        return result
+
+    def _derive_backlog(self, limit: int | None = None) -> WriteResult:
+        """Derive the oldest appends (caller holds the lock); on failure they stay queued."""
+        taken = self.backlog.take(limit or self.derive_max_events)
+        if not taken:
+            return WriteResult()
+        records = [record for item in taken for record in item.records]
+        anchors = [anchor for item in taken for anchor in item.anchors]
+        seqs = [seq for item in taken for seq in item.seqs]
+        touched = set().union(*(item.touched for item in taken))
+        try:
+            with self.db.transaction() as tx:
+                self._derive_facts(tx, records, anchors, seqs)
+                self._project(tx, touched)
+                mark_done(tx, self.backlog.first_seq())
+        except Exception:
+            self.backlog.items[:0] = taken
+            self.backlog.events += len(records)
+            raise
+        return WriteResult(len(records), 0, touched)
+
+    def derive_stored(
+        self, records: list[EventRecord], anchors: list[int], seqs: list[int], touched: set[int], next_start: int | None
+    ) -> None:
+        """Derive events a previous process stored but did not derive (at start-up).
+
+        ``next_start`` is the seq the rest of that backlog starts at (None: nothing is left).
+        """
+        with self._lock, self.db.transaction() as tx:
+            if records:
+                self._derive_facts(tx, records, anchors, seqs)
+            self._project(tx, touched)
+            mark_done(tx, next_start)
+        self._notify(WriteResult(len(records), 0, touched))
+
+    def _stitch(self, tx: Transaction, fresh: list[EventRecord]) -> tuple[list[int], GraphDelta]:
+        if fresh[0].type in ADMIN_TYPES:
+            anchors = [self._apply_admin(tx, fresh[0])]
+        else:
+            observe = self.graph.observe
+            anchors = [
+                observe(record.identifiers, record.reason, record.source_id, record.message_key, record.received_at)
+                for record in fresh
+            ]
+        delta = self.graph.take_delta()
+        write_delta(tx, delta, self.graph, max(record.received_at for record in fresh))
+        return anchors, delta
+
+    def _insert(self, tx: Transaction, fresh: list[EventRecord], anchors: list[int]) -> list[int]:
+        seqs = list(range(self._next_seq, self._next_seq + len(fresh)))
+        _insert_events(tx, fresh, anchors, seqs)
+        self._next_seq += len(fresh)
+        return seqs
+
+    def _touched(self, anchors: list[int], delta: GraphDelta) -> set[int]:
+        touched = {self.graph.profile_of(anchor) for anchor in anchors}
+        touched |= {delta.final_profile(p) for p in delta.touched}
+        return touched | set(delta.merges)  # merged-away ids: their rows get dropped
+
+    def _derive_facts(self, tx: Transaction, records: list[EventRecord], anchors: list[int], seqs: list[int]) -> None:
+        record_facts(tx, records, anchors, seqs, self._names(tx, records))
+        for hook in self.fact_hooks:
+            hook(tx, records, anchors, seqs)
+
+    def _project(self, tx: Transaction, touched: set[int]) -> None:
+        reproject(
+            tx,
+            {profile: self.graph.members(profile) for profile in touched},
+            policy=self.settings.trait_policy,
+            priority=self.settings.trait_source_priority,
+        )
+
+    def _screen(self, records: Sequence[EventRecord]) -> list[EventRecord]:
+        kept = list(records)
+        for screen in self.screens:
+            kept = screen(kept)
+        return kept
+
+    def _guarded(self, step: Callable[[list[EventRecord]], WriteResult], run: list[EventRecord]) -> WriteResult:
+        try:
+            return step(run)
+        except Exception:
+            log.exception("write of %d records failed; reloading identity graph", len(run))
+            self.reload()
+            raise
+
+    def _notify(self, result: WriteResult) -> None:
+        if result.stored or result.touched_profiles:
+            for listener in self.after_commit:
+                listener(result)
 
     def _apply_admin(self, tx: Transaction, record: EventRecord) -> int:
         graph, at = self.graph, record.received_at

@@ -39,6 +39,13 @@ class RowContext:
         self.roles = {column: mapping.role_of(column) for column in mapping.roles}
         # line-item columns, found once per import rather than once per row
         self.items = [(column, role[5:]) for column, role in self.roles.items() if role.startswith("item:")]
+        self._all_roles: dict[str, str] = {}
+
+    def roles_of(self, row: dict[str, Any]) -> dict[str, str]:
+        """The role of every column of ``row`` (unmapped ones are properties), worked out once."""
+        if len(self._all_roles) < len(row):
+            self._all_roles = {column: self.mapping.role_of(column) for column in row}
+        return self._all_roles
 
 
 def rows_to_record(rows: list[dict[str, Any]], ctx: RowContext) -> EventRecord:
@@ -51,11 +58,11 @@ def rows_to_record(rows: list[dict[str, Any]], ctx: RowContext) -> EventRecord:
     identifiers: list[tuple[str, str]] = []
     traits: dict[str, Any] = {}
     properties: dict[str, Any] = {}
+    roles = ctx.roles_of(head)
     for column, value in head.items():
         if column == LINE or _blank(value):
             continue
-        role = ctx.mapping.role_of(column)
-        _apply(role, column, value, ctx, identifiers, traits, properties)
+        _apply(roles[column], column, value, ctx, identifiers, traits, properties)
     if not identifiers:
         raise InvalidEventError(
             "the row has no identifier: map a column to email, phone, user_id, anonymous_id, "
@@ -213,4 +220,8 @@ def _plain(value: Any) -> Any:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    if value is None:
+        return True
+    if type(value) is str:  # the common case (CSV cells), without isinstance's generality
+        return not value or value.isspace()
+    return isinstance(value, str) and (not value or value.isspace())

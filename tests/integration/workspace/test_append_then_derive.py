@@ -1,0 +1,110 @@
+"""Acknowledged before derived: appends are durable on their own, and a workspace opened
+after a crash derives what the dead process left, to the same result as a direct write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from integration.workspace.test_rebuild_and_unmerge import snapshot
+from persona360 import Workspace
+from persona360.clock import FixedClock
+from persona360.ingest.record import EventRecord
+from persona360.ingest.validate import to_record
+from persona360.settings import load_settings
+
+FIRST = [
+    {"type": "page", "anonymousId": "a1", "name": "Home", "context": {"userAgent": "Mozilla/5.0 (iPhone) Mobile"}},
+    {"type": "identify", "userId": "u1", "anonymousId": "a1", "traits": {"email": "jane@example.org"}},
+    {"type": "identify", "userId": "u2", "anonymousId": "a2", "traits": {"city": "Lviv"}},
+    {"type": "track", "userId": "u1", "event": "Order Completed", "properties": {"order_id": "o1", "revenue": 10}},
+]
+# joins u2's profile into u1's: the profile merged away must lose its rows
+SECOND = [
+    {"type": "identify", "userId": "u2", "traits": {"email": "jane@example.org", "city": "Kyiv"}},
+    {"type": "track", "anonymousId": "a2", "event": "Product Viewed", "properties": {"sku": "S1"}},
+]
+
+
+def _records(ws: Workspace, calls: list[dict[str, Any]], batch: str) -> list[EventRecord]:
+    source_id = ws.access.ensure_source("web").source_id
+    return [
+        to_record({**call, "messageId": f"{batch}-{n}"}, source_id=source_id, limits=ws.limits())
+        for n, call in enumerate(calls)
+    ]
+
+
+def _open(path: Path, clock: FixedClock) -> Workspace:
+    return Workspace(load_settings(db=path), clock, create=True)
+
+
+def _written_directly(tmp_path: Path, clock: FixedClock) -> dict[str, Any]:
+    """The tables after both batches went through ``write`` (one transaction each)."""
+    direct = _open(tmp_path / "direct.duckdb", clock)
+    for batch, calls in (("b1", FIRST), ("b2", SECOND)):
+        direct.writer.write(_records(direct, calls, batch))
+    expected = snapshot(direct)
+    direct.close()
+    return expected
+
+
+def test_appends_wait_for_derivation_then_match_a_direct_write(tmp_path: Path, clock: FixedClock) -> None:
+    expected = _written_directly(tmp_path, clock)
+
+    appended = _open(tmp_path / "appended.duckdb", clock)
+    for batch, calls in (("b1", FIRST), ("b2", SECOND)):
+        assert appended.writer.append(_records(appended, calls, batch)).stored == len(calls)
+    assert appended.db.scalar("SELECT count(*) FROM events") == len(FIRST) + len(SECOND)
+    assert appended.db.scalar("SELECT count(*) FROM profiles") == 0  # not derived yet
+    assert appended.writer.pending == len(FIRST) + len(SECOND)
+    appended.writer.settle()
+    assert appended.writer.pending == 0
+    assert snapshot(appended) == expected
+    appended.close()
+
+
+def test_a_workspace_opened_after_a_crash_derives_the_backlog(tmp_path: Path, clock: FixedClock) -> None:
+    expected = _written_directly(tmp_path, clock)
+
+    path = tmp_path / "crashed.duckdb"
+    crashed = _open(path, clock)
+    crashed.writer.write(_records(crashed, FIRST, "b1"))  # derived
+    crashed.writer.append(_records(crashed, SECOND, "b2"))  # acknowledged, not derived
+    crashed.db.close()  # the process dies: no settle, no checkpoint
+
+    reopened = _open(path, clock)
+    assert reopened.writer.pending == 0
+    assert reopened.db.scalar("SELECT value FROM meta WHERE key = 'derive_from'") is None
+    assert snapshot(reopened) == expected
+    assert reopened.db.scalar("SELECT sum(event_count) FROM profiles") == len(FIRST) + len(SECOND)
+    reopened.close()
+
+
+def test_a_direct_write_derives_the_backlog_first(workspace: Workspace) -> None:
+    workspace.writer.append(_records(workspace, FIRST, "b1"))
+    workspace.writer.write(_records(workspace, SECOND, "b2"))
+    assert workspace.writer.pending == 0
+    assert workspace.db.scalar("SELECT sum(event_count) FROM profiles") == len(FIRST) + len(SECOND)
+    assert workspace.db.scalar("SELECT value FROM meta WHERE key = 'derive_from'") is None
+
+
+def test_a_direct_write_derives_a_long_backlog_whole(workspace: Workspace) -> None:
+    workspace.writer.derive_max_events = 2  # the backlog takes several derivations
+    workspace.writer.append(_records(workspace, FIRST[:2], "b1"))
+    workspace.writer.append(_records(workspace, FIRST[2:], "b1x"))
+    workspace.writer.write(_records(workspace, SECOND, "b2"))
+    assert workspace.writer.pending == 0
+    assert workspace.db.scalar("SELECT value FROM meta WHERE key = 'derive_from'") is None
+    assert workspace.db.scalar("SELECT sum(event_count) FROM profiles") == len(FIRST) + len(SECOND)
+
+
+def test_derivation_in_parts_moves_the_edge(workspace: Workspace) -> None:
+    workspace.writer.derive_max_events = 2
+    for batch in ("b1", "b2"):
+        workspace.writer.append(_records(workspace, FIRST[:2], batch))
+    first = workspace.db.scalar("SELECT min(seq) FROM events")
+    assert workspace.db.scalar("SELECT value FROM meta WHERE key = 'derive_from'") == str(first)
+    workspace.writer.derive()
+    assert workspace.db.scalar("SELECT value FROM meta WHERE key = 'derive_from'") == str(first + 2)
+    workspace.writer.derive()
+    assert workspace.db.scalar("SELECT value FROM meta WHERE key = 'derive_from'") is None
