@@ -165,13 +165,16 @@ class EventWriter:
         """Hold every write off while the caller changes stored identity, then reload.
 
         Erasure deletes identifiers under it: no record may pass the screens before the
-        suppression exists and be stitched against the old graph after the delete.
+        suppression exists and be stitched against the old graph after the delete. The
+        backlog of appended events is derived first, so the caller sees every fact.
         """
         with self._lock:
+            notify = self._drain()
             try:
                 yield
             finally:
                 self.reload()
+        self._notify(notify)
 
     # -- one run of ordinary records, or a single admin action -------------------
     def _write_run(self, records: list[EventRecord], seqs: list[int] | None = None) -> WriteResult:

@@ -53,7 +53,15 @@ PUBLIC_PATHS = {
     "/v1/surveys/{survey_id}/form",
 }
 WEB_GUARDS = {"current_viewer", "segment_viewer"}
-SAMPLE_PARAMS = {"profile_id": "1", "segment": "nobody", "survey_id": "nosurvey", "token": "forged", "name": "app.css"}
+SAMPLE_PARAMS = {
+    "profile_id": "1",
+    "segment": "nobody",
+    "survey_id": "nosurvey",
+    "token": "forged",
+    "name": "app.css",
+    "persona": "1",
+    "pair_id": "1",
+}
 
 
 @dataclass(frozen=True)
