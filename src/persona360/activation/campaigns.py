@@ -82,10 +82,17 @@ def get_campaign(ws: Workspace, name: str) -> dict[str, Any]:
 
 
 class CampaignRun:
-    """Queue the messages of one campaign as of ``now``."""
+    """Queue the messages of one campaign as of ``now``.
 
-    def __init__(self, ws: Workspace, campaign: dict[str, Any], renderer: Renderer, link: Any) -> None:
+    ``only``: consider just these profiles (a segment trigger's hand-off), each if it is
+    still a member of the campaign's segment.
+    """
+
+    def __init__(
+        self, ws: Workspace, campaign: dict[str, Any], renderer: Renderer, link: Any, only: set[int] | None = None
+    ) -> None:
         self.ws = ws
+        self.only = only
         self.campaign = campaign
         self.renderer = renderer
         self.link = link
@@ -107,7 +114,7 @@ class CampaignRun:
         return self.counts
 
     def _candidates(self) -> list[int]:
-        members = self.ws.segments.members(self.campaign["segment"], limit=10_000_000)["members"]
+        members = self._members()
         seen = {
             int(r[0])
             for r in self.ws.db.query(
@@ -115,9 +122,16 @@ class CampaignRun:
             )
         }
         self.counts["members"] = len(members)
-        fresh = [int(m["profile_id"]) for m in members if int(m["profile_id"]) not in seen]
+        fresh = [profile_id for profile_id in members if profile_id not in seen]
         self.counts["new"] = len(fresh)
         return fresh
+
+    def _members(self) -> list[int]:
+        segment = self.campaign["segment"]
+        if self.only is None:
+            return [int(m["profile_id"]) for m in self.ws.segments.members(segment, limit=10_000_000)["members"]]
+        member_of = self.ws.segments.of_profile
+        return [p for p in sorted(self.only) if any(s["name"] == segment for s in member_of(p))]
 
     def _one(self, profile_id: int) -> None:
         channel = self.campaign["channel"]

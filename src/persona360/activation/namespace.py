@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -67,12 +67,27 @@ class ActivationAPI:
 
     def send(self, name: str) -> dict[str, Any]:
         """Queue messages for new members of the campaign's segment, then send what is due."""
+        return self._run(name, None, "campaign.send")
+
+    def send_to(self, name: str, profile_ids: Sequence[int]) -> dict[str, Any]:
+        """Send the campaign to these profiles now: a segment trigger's hand-off.
+
+        The same path as :meth:`send` (consent, address, cap, control draw, quiet hours),
+        for those of ``profile_ids`` that are members of the campaign's segment and were
+        never assigned in it; then sends what is due.
+
+        Raises:
+            NotFoundError: no campaign named ``name``.
+        """
+        return self._run(name, set(profile_ids), "campaign.trigger")
+
+    def _run(self, name: str, only: set[int] | None, action: str) -> dict[str, Any]:
         campaign = self.get(name)
-        run = CampaignRun(self._ws, campaign, self.renderer(), self._link)
+        run = CampaignRun(self._ws, campaign, self.renderer(), self._link, only)
         counts: dict[str, Any] = dict(run.queue())
         counts.update(self.deliver_due(campaign["channel"]))
         counts["errors"] = run.errors[:10]
-        self._audit("campaign.send", name, counts)
+        self._audit(action, name, counts)
         return counts
 
     def deliver_due(self, channel: str = "email") -> dict[str, int]:

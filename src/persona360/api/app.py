@@ -33,13 +33,12 @@ def create_app(workspace: Workspace) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings = workspace.settings
         app.state.batcher = Batcher(workspace.writer, settings.batch_max_events, settings.batch_max_wait_ms)
-        workspace.segments.start_worker()
+        workspace.segments.start_worker()  # evaluation, and trigger deliveries as soon as queued
         every = timedelta(hours=settings.predict_every_hours)
         ticker = Ticker(
             settings.sweep_seconds,
             [
                 workspace.segments.sweep,
-                workspace.segments.deliver_due,
                 workspace.activation.deliver_due,
                 lambda: workspace.predict.run_if_due(every),
             ],

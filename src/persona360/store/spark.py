@@ -1,7 +1,7 @@
 """Segments on Spark: the SQL that ``segments/compile.py`` builds, run by PySpark.
 
-DuckDB stays the store. For Spark, the four relations a compiled condition reads
-(``seg_profiles``, ``seg_traits``, ``seg_events``, ``seg_members``) are exported from
+DuckDB stays the store. For Spark, the five relations a compiled condition reads
+(``seg_profiles``, ``seg_traits``, ``seg_events``, ``seg_members``, ``seg_consent``) are exported from
 the workspace file as Parquet, read back by Spark and registered as temporary views
 under the same names, so the very same query (rendered in Spark's dialect) runs on
 both engines.
@@ -42,8 +42,9 @@ ENGINE = "spark"
 RELATIONS: dict[str, str] = {
     "seg_profiles": "SELECT * FROM seg_profiles",
     "seg_traits": "SELECT * FROM seg_traits",
-    "seg_events": "SELECT profile_id, type, event, ts, CAST(properties AS VARCHAR) AS properties FROM seg_events",
+    "seg_events": "SELECT profile_id, type, event, ts, CAST(properties AS VARCHAR) AS properties, seq FROM seg_events",
     "seg_members": "SELECT * FROM seg_members",
+    "seg_consent": "SELECT * FROM seg_consent",
 }
 
 
@@ -113,7 +114,7 @@ def local_session(cores: int = 2, app_name: str = "persona360", *, small_data: b
 
 
 def export_relations(db: Database, folder: Path) -> dict[str, Path]:
-    """Write the four segment relations of a workspace as Parquet files into ``folder``.
+    """Write the five segment relations of a workspace as Parquet files into ``folder``.
 
     Args:
         db: the workspace's database (``ws.db``).
