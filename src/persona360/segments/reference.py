@@ -65,6 +65,7 @@ from persona360.segments.nodes import (
 )
 
 if TYPE_CHECKING:
+    from persona360.segments.computed import ComputedSpec
     from persona360.store.database import Database
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
@@ -287,6 +288,49 @@ class _Judge:
         if not live:
             return node.purpose in self.data.consent_allowed
         return bool(max(live, key=lambda row: (row["changed_at"], row["seq"]))["granted"])
+
+
+def computed_reference(spec: ComputedSpec, relations: Relations, now: datetime) -> dict[int, str]:
+    """The value of a ``first``/``last``/``most_frequent``/``most_frequent_hour`` computed trait.
+
+    The functions where ties matter: ``first``/``last`` take the earliest/latest event
+    by (``ts``, ``seq``) among those with the property; ``most_frequent`` takes the
+    most frequent value, a tie going to the value whose newest event is newest (by
+    ``ts``, then ``seq``); hours are of UTC. Events after ``now`` or before the window
+    are left out.
+
+    Raises:
+        ValueError: another function (the others are plain aggregates).
+    """
+    if spec.func not in ("first", "last", "most_frequent", "most_frequent_hour"):
+        raise ValueError(f"the reference computes first, last and most_frequent(_hour), not {spec.func}")
+    window = Window(last=spec.within)
+    judge = _Judge(relations, now)
+    values = {}
+    for pid in relations.by_profile:
+        events = [(e.ts, e.seq, _value_of(spec, e)) for e in judge._events(pid, spec.event, (), window)]
+        events = [row for row in events if row[2] is not None]
+        if events:
+            values[pid] = _pick(spec.func, events)
+    return values
+
+
+def _value_of(spec: ComputedSpec, event: Event) -> str | None:
+    if spec.func == "most_frequent_hour":
+        return str(event.ts // 3_600_000_000 % 24)
+    return _json_text(event.properties, str(spec.prop))
+
+
+def _pick(func: str, events: list[tuple[int, int, str]]) -> str:
+    if func == "first":
+        return min(events)[2]
+    if func == "last":
+        return max(events)[2]
+    counts: dict[str, tuple[int, int, int]] = {}
+    for ts, seq, value in events:
+        n, last_ts, last_seq = counts.get(value, (0, ts, seq))
+        counts[value] = (n + 1, max(last_ts, ts), max(last_seq, seq))
+    return max(counts, key=lambda value: counts[value])
 
 
 def parse_time(text: str | None) -> datetime | None:

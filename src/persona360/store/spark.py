@@ -30,6 +30,7 @@ from sqlglot.errors import UnsupportedError
 from persona360.errors import Persona360Error
 from persona360.segments.catalogue import Catalogue
 from persona360.segments.compile import SCOPE_TABLE, compile_condition
+from persona360.segments.computed import ComputedSpec, computed_sql
 from persona360.segments.nodes import Node
 
 if TYPE_CHECKING:
@@ -196,6 +197,11 @@ class SparkEngine:
         finally:
             if scoped:
                 self.session.catalog.dropTempView(SCOPE_TABLE)
+
+    def computed(self, spec: ComputedSpec, now: datetime) -> dict[int, str]:
+        """The value of computed trait ``spec`` per profile, as DuckDB stores it in ``computed_values``."""
+        sql = computed_sql(spec, now, scoped=False).sql(dialect=ENGINE, unsupported_level=ErrorLevel.RAISE)
+        return {int(row[0]): str(row[1]) for row in self._run(sql)}
 
     def _run(self, sql: str) -> list[Any]:
         from pyspark.errors import AnalysisException  # noqa: PLC0415 - optional extra

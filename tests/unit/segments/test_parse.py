@@ -100,7 +100,7 @@ def test_every_kind_round_trips_through_the_json_tree(text: str) -> None:
         ("city = 30d", 1, 1, "a duration compares only with"),
         ('first("X") after "yesterday"', 1, 18, "is not a date"),
         ('orders_count >= 3 and\n  (city = "Kyiv"', 2, 17, "ends too early"),
-        ("consent(marketing)", 1, 1, 'consent\\(\\) takes a purpose and an optional channel, quoted'),
+        ("consent(marketing)", 1, 1, "consent\\(\\) takes a purpose and an optional channel, quoted"),
         ('consent("marketing", "email", "sms")', 1, 1, "takes a purpose and an optional channel"),
         ('consent("marketing", channel = "email")', 1, 1, "takes a purpose and an optional channel"),
         ('consent("marketing") >= 1', 1, 1, "this call is yes/no and cannot be compared"),
