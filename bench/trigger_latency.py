@@ -156,7 +156,9 @@ def main() -> None:
         for loader in loaders:
             loader.start()
         time.sleep(5)  # warm up: the load is steady before the first mark
+        print(f"server up; sending {args.marks} marks under load", flush=True)
         sent = send_marks(server.url, creds.write_key, args.marks, args.marks_per_second)
+        print(f"marks sent in {time.monotonic() - started - 5:.0f} s", flush=True)
         time.sleep(5)  # the last webhooks
         stop.set()
         for loader in loaders:
