@@ -30,10 +30,14 @@ from typing import Any
 
 import httpx
 
+from persona360 import Workspace
+from persona360.segments.definitions import SegmentSpec
+from persona360.settings import load_settings
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 import integration.server  # noqa: E402
-from integration.server import Credentials, LiveServer, cli, make_workspace  # noqa: E402
+from integration.server import Credentials, LiveServer, make_workspace  # noqa: E402
 
 integration.server.START_TIMEOUT = 300.0  # a shared, loaded machine starts the server slowly
 
@@ -81,11 +85,13 @@ class Receiver:
 
 
 def prepare(folder: Path, hook: str) -> Credentials:
+    """A workspace made with the CLI; segments and the trigger added in-process (quicker)."""
     creds = make_workspace(folder)
-    for n, condition in enumerate(BACKGROUND):
-        cli(creds.db, "segments", "create", f"background {n}", condition)
-    cli(creds.db, "segments", "create", "marked", MARKED)
-    cli(creds.db, "segments", "trigger", "marked", "--url", hook)
+    with Workspace(load_settings(db=creds.db)) as ws:
+        for n, condition in enumerate(BACKGROUND):
+            ws.segments.create(SegmentSpec(f"background {n}", condition))
+        ws.segments.create(SegmentSpec("marked", MARKED))
+        ws.segments.add_trigger("marked", hook)
     return creds
 
 
