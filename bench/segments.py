@@ -1,10 +1,17 @@
 """How long 50 mixed segments take from scratch on DuckDB and on Spark local.
 
-Never part of the tests; prints figures. The workspace is a demo shop built once into
-``--out`` (generated, events sent through ``ws.ingest.send``, other exports imported)
-and reused on later runs with the same size.
+Never part of the tests; prints figures. Two kinds of workspace, built once into
+``--out`` and reused on later runs with the same size:
+
+- a demo shop (``--customers``, ``--days``): generated, events sent through
+  ``ws.ingest.send``, other exports imported: the real write path, slow beyond ~20k;
+- a synthetic one (``--profiles``, ``--events``): tables filled directly by set-based
+  SQL in the writer's shape, bypassing ingestion (see ``bench/synthetic.py``), for
+  scale: ``--profiles 1000000 --events 50000000``; ``--profiles 20000 --events 500000``
+  runs in about a minute.
 
     .venv/bin/python bench/segments.py --customers 10000 --days 30
+    .venv/bin/python bench/segments.py --profiles 1000000 --events 50000000 --rounds 1
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+
+from synthetic import END, fill_workspace
 
 from persona360 import Workspace
 from persona360.clock import FixedClock
@@ -45,8 +54,11 @@ BASE = [
     'in_segment("buyers") and not did("Coupon Applied")',
     'not (orders_count >= 1 or (did("Product Added") and email contains "yahoo"))',
     'then("Cart Viewed", "Checkout Started") and count("page", within = 7d) >= {n}',
+    'consent("marketing", "email") and orders_count >= {n}',
+    'not consent("marketing") and last_seen within {m}d',
 ]
 CONDITIONS = [text.format(n=1 + i % 3, m=2 + i % 5) for i in range(3) for text in BASE][:50]
+assert len(CONDITIONS) == 50
 
 
 def build_workspace(spec: DemoSpec, out: Path) -> Workspace:
@@ -62,6 +74,20 @@ def build_workspace(spec: DemoSpec, out: Path) -> Workspace:
     load_without_server(ws, manifest)
     ws.segments.create(SegmentSpec("buyers", "orders_count >= 1"))
     print(f"loaded into the workspace in {time.monotonic() - started:.0f} s")
+    return ws
+
+
+def build_synthetic(profiles: int, events: int, out: Path, memory: str) -> Workspace:
+    db = out / f"ws-synthetic-{profiles}-{events}.duckdb"
+    fresh = not db.exists()
+    ws = Workspace(load_settings(db=db), FixedClock(END), create=True)
+    ws.db.query(f"SET memory_limit = '{memory}'")
+    if fresh:
+        started = time.monotonic()
+        print(f"filling {profiles:,} profiles and {events:,} events by SQL (bypassing ingestion)")
+        fill_workspace(ws, profiles, events)
+        ws.segments.create(SegmentSpec("buyers", "orders_count >= 1"))
+        print(f"filled in {time.monotonic() - started:.0f} s")
     return ws
 
 
@@ -82,12 +108,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("/tmp/persona360-bench-segments"))
+    parser.add_argument("--profiles", type=int, help="synthetic workspace of this many profiles")
+    parser.add_argument("--events", type=int, default=0, help="... and this many events")
+    parser.add_argument("--memory", default="8GB", help="DuckDB memory limit (the machine is shared)")
     parser.add_argument("--no-spark", action="store_true")
+    parser.add_argument("--verbose", action="store_true", help="time each segment on DuckDB")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    spec = DemoSpec(customers=args.customers, days=args.days)
-    ws = build_workspace(spec, args.out)
-    now: datetime = spec.end
+    if args.profiles:
+        ws, now = build_synthetic(args.profiles, args.events, args.out, args.memory), END
+    else:
+        spec = DemoSpec(customers=args.customers, days=args.days)
+        ws, now = build_workspace(spec, args.out), spec.end
+    ws.db.query(f"SET memory_limit = '{args.memory}'")
     catalogue = ws.segments.catalogue()
     nodes: list[Node] = [parse_condition(text) for text in CONDITIONS]
     profiles = ws.db.scalar("SELECT count(*) FROM seg_profiles")
@@ -96,7 +129,13 @@ def main() -> None:
 
     def duckdb_all() -> int:
         sqls = [compile_condition(node, catalogue, now).sql(dialect="duckdb") for node in nodes]
-        return sum(len(ws.db.query(sql)) for sql in sqls)
+        total = 0
+        for text, sql in zip(CONDITIONS, sqls, strict=True):
+            started = time.monotonic()
+            total += len(ws.db.query(sql))
+            if args.verbose:
+                print(f"    {time.monotonic() - started:6.2f} s  {text}", flush=True)
+        return total
 
     results = {"duckdb": timed_rounds("duckdb", args.rounds, duckdb_all)}
     if not args.no_spark:
@@ -118,8 +157,8 @@ def bench_spark(
     engine = SparkEngine(local_session(cores=args.cores, app_name="persona360-bench"))
     print(f"spark session started in {time.monotonic() - started:.1f} s")
     started = time.monotonic()
-    engine.load(ws.db, args.out / "parquet")
-    print(f"exported and registered the four relations in {time.monotonic() - started:.1f} s")
+    engine.load(ws.db, args.out / f"parquet-{args.profiles or args.customers}")
+    print(f"exported and registered the five relations in {time.monotonic() - started:.1f} s")
     try:
         return timed_rounds(
             "spark", args.rounds, lambda: sum(len(engine.members(node, catalogue, now)) for node in nodes)

@@ -74,6 +74,7 @@ class Workspace:
         self.resolution = ResolutionAPI(self)
         self.privacy = PrivacyAPI(self)
         self.activation = ActivationAPI(self)
+        self.segments.campaigns = self.activation  # campaign triggers hand profiles to activation
         self.writer.after_commit.append(lambda result: self.segments.on_batch(result.touched_profiles))
         derive_backlog(self.db, self.writer)  # what a killed server acknowledged but did not derive
 

@@ -93,12 +93,22 @@ def get_campaign(ws: Workspace, name: str) -> dict[str, Any]:
 
 
 class CampaignRun:
-    """Queue the messages of one campaign as of ``now``."""
+    """Queue the messages of one campaign as of ``now``.
+
+    ``only``: consider just these profiles (a segment trigger's hand-off), each if it is
+    still a member of the campaign's segment.
+    """
 
     def __init__(
-        self, ws: Workspace, campaign: dict[str, Any], renderer: Renderer, link: Callable[[int, str], str]
+        self,
+        ws: Workspace,
+        campaign: dict[str, Any],
+        renderer: Renderer,
+        link: Callable[[int, str], str],
+        only: set[int] | None = None,
     ) -> None:
         self.ws = ws
+        self.only = only
         self.campaign = campaign
         self.renderer = renderer
         self.link = link
@@ -130,6 +140,8 @@ class CampaignRun:
 
     def _candidates(self) -> list[int]:
         members = self.ws.segments.members(self.campaign["segment"], limit=10_000_000)["members"]
+        if self.only is not None:
+            members = [m for m in members if int(m["profile_id"]) in self.only]
         seen = {
             int(r[0])
             for r in self.ws.db.query(

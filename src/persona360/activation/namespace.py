@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins  # ``list`` below is a method: annotations after it name the type through builtins
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -132,14 +132,29 @@ class ActivationAPI:
         self._audit("campaign.send", name, counts)
         return counts
 
-    def queue(self, name: str) -> dict[str, Any]:
+    def send_to(self, name: str, profile_ids: Sequence[int]) -> dict[str, Any]:
+        """Send the campaign to these profiles now: a segment trigger's hand-off.
+
+        The same path as :meth:`send` (consent, address, cap, control draw, quiet hours),
+        for those of ``profile_ids`` that are members of the campaign's segment and were
+        never assigned in it; then sends what is due.
+
+        Raises:
+            NotFoundError: no campaign named ``name``.
+        """
+        counts = self.queue(name, only=set(profile_ids))
+        counts.update(self.deliver_due(self.get(name)["channel"]))
+        self._audit("campaign.trigger", name, counts)
+        return counts
+
+    def queue(self, name: str, only: set[int] | None = None) -> dict[str, Any]:
         """Queue messages for new members of the campaign's segment without sending them.
 
         They go out with the next :meth:`deliver_due` (the server's ticker runs it).
         Returns the counts of each step (``members``, ``no_consent``, ``capped``,
         ``control``, ``queued``, ``deferred``...) and the first render ``errors``.
         """
-        run = CampaignRun(self._ws, self.get(name), self.renderer(), self._link)
+        run = CampaignRun(self._ws, self.get(name), self.renderer(), self._link, only)
         with self._sending:
             counts: dict[str, Any] = dict(run.queue())
         counts["errors"] = run.errors[:10]

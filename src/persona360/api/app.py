@@ -43,7 +43,6 @@ def create_app(workspace: Workspace) -> FastAPI:
             settings.sweep_seconds,
             [
                 workspace.segments.sweep,
-                workspace.segments.deliver_due,
                 workspace.activation.deliver_due,
                 lambda: workspace.predict.run_if_due(every),
                 workspace.personas.rebuild_if_stale,

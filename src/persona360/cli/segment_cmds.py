@@ -163,16 +163,19 @@ def delete(name: str) -> None:
 @segments.command("trigger")
 def add_trigger(
     name: str,
-    url: Annotated[str, typer.Option(help="Webhook URL that receives a signed POST.")],
+    url: Annotated[str | None, typer.Option(help="Webhook URL that receives a signed POST.")] = None,
+    campaign: Annotated[str | None, typer.Option(help="Campaign to send to each profile (instead of --url).")] = None,
     on: Annotated[str, typer.Option(help="enter or exit.")] = "enter",
     max_attempts: Annotated[int, typer.Option(help="Attempts before a delivery is dead-lettered.")] = 5,
     json: JsonOption = False,
 ) -> None:
-    """Call a webhook when a profile enters (or exits) the segment."""
+    """Call a webhook, or send a campaign, when a profile enters (or exits) the segment."""
     with workspace() as ws:
-        trigger = ws.segments.add_trigger(name, url, on, max_attempts)
+        trigger = ws.segments.add_trigger(name, url, on, max_attempts, campaign=campaign)
     if json:
         print_json(trigger)
+    elif campaign:
+        console.print(f"Trigger {trigger['trigger_id']} on {on} of {name} -> campaign {campaign}")
     else:
         console.print(
             f"Trigger {trigger['trigger_id']} on {on} of {name} -> {url}\n"

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 
+from persona360.privacy import CHANNELS, PURPOSES
+
 # Computed columns of every profile (the `seg_profiles` view) and their kinds.
 PROFILE_COLUMNS: dict[str, str] = {
     "event_count": "number", "n_identify": "number", "n_track": "number", "n_page": "number",
@@ -33,6 +35,9 @@ class Catalogue:
     events: frozenset[str] = field(default_factory=frozenset)
     segments: frozenset[str] = field(default_factory=frozenset)
     permissive: bool = False  # re-evaluating a saved segment: names were checked when it was saved
+    # purposes allowed with no live decision (setting consent_default_allow); None when
+    # unknown, and then a consent() condition cannot be compiled
+    consent_allowed: frozenset[str] | None = None
 
     def kind_of(self, name: str) -> str | None:
         """``number``, ``time``, ``list`` for a column, ``trait`` for a trait, else ``None``."""
@@ -46,6 +51,8 @@ class Catalogue:
             "names": [*PROFILE_COLUMNS, *self.traits],
             "events": list(self.events),
             "segments": list(self.segments),
+            "purposes": list(PURPOSES),
+            "channels": list(CHANNELS),
         }[among]
         close = get_close_matches(name, pool, n=1, cutoff=0.6)
         return f"; did you mean {close[0]!r}?" if close else ""

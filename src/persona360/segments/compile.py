@@ -1,14 +1,16 @@
 """Compile a condition to one SQL query, built with SQLGlot, for any engine.
 
-The query reads four relations that every engine provides under the same names:
+The query reads five relations that every engine provides under the same names:
 
 - ``seg_profiles(profile_id, <computed columns>)`` with times as epoch microseconds,
 - ``seg_traits(profile_id, name, value_text, value_num)``,
 - ``seg_events(profile_id, type, event, ts, properties)`` (``ts`` in epoch microseconds,
   ``properties`` as JSON text),
-- ``seg_members(segment, profile_id)`` (current members of saved segments).
+- ``seg_members(segment, profile_id)`` (current members of saved segments),
+- ``seg_consent(profile_id, purpose, channel, granted, changed_at, expires_at, seq)``
+  (every consent decision; times in epoch microseconds).
 
-Each condition that needs events or traits becomes a CTE keyed by ``profile_id``,
+Each condition that needs events, traits or consent becomes a CTE keyed by ``profile_id``,
 LEFT JOINed to ``seg_profiles``; the WHERE clause combines them with and/or/not.
 Every atom is wrapped in ``COALESCE(..., FALSE)`` so that ``not`` of a missing value
 is true, as a marketer reads it. "Now" is a literal, so the clock stays injectable.
@@ -23,12 +25,14 @@ from typing import Any
 from sqlglot import exp
 
 from persona360.clock import to_utc
+from persona360.privacy import CHANNELS, PURPOSES
 from persona360.segments.catalogue import Catalogue
 from persona360.segments.errors import ConditionError
 from persona360.segments.nodes import (
     Aggregate,
     And,
     Compare,
+    Consent,
     Contains,
     EventMoment,
     In,
@@ -304,6 +308,23 @@ class _Compiler:
         self._add(name, exp.select("profile_id").distinct().from_("seg_members").where(where))
         return exp.not_(exp.Is(this=exp.column("profile_id", name), expression=exp.null()))
 
+    def _consent(self, node: Consent) -> exp.Expression:
+        self._check_consent(node)
+        if self.catalogue.consent_allowed is None:
+            raise _error(node.pos, "consent() needs the workspace's consent defaults (compile with its catalogue)")
+        name = f"c{len(self.ctes) + 1}"
+        self._add(name, consent_sql(node, self.now, self._scope(None)))
+        default = exp.true() if node.purpose in self.catalogue.consent_allowed else exp.false()
+        return exp.func("COALESCE", exp.column("granted", name), default)
+
+    def _check_consent(self, node: Consent) -> None:
+        if node.purpose not in PURPOSES:
+            hint = self.catalogue.suggest(node.purpose, "purposes") or f"; purposes: {', '.join(PURPOSES)}"
+            raise _error(node.pos, f"unknown consent purpose {node.purpose!r}{hint}")
+        if node.channel is not None and node.channel not in CHANNELS:
+            hint = self.catalogue.suggest(node.channel, "channels") or f"; channels: {', '.join(CHANNELS)}"
+            raise _error(node.pos, f"unknown consent channel {node.channel!r}{hint}")
+
     def _event_filter(self, event: str, filters: tuple[tuple[str, Scalar], ...], window: Window) -> exp.Expression:
         start, end = window.bounds(self.now_time)
         parts: list[exp.Expression] = [
@@ -337,6 +358,35 @@ class _Compiler:
         if self.scoped and name.startswith("t"):
             cte = cte.where(self._scope(None))
         self.ctes.append((name, cte))
+
+
+def consent_sql(node: Consent, now: int, scope: exp.Expression) -> exp.Select:
+    """``(profile_id, granted)`` of the decision that wins for ``node`` as of ``now`` (epoch us).
+
+    The newest unexpired decision for the purpose on the channel or on every channel
+    (``changed_at``, then commit order): the rule of ``ws.privacy.may``.
+    """
+    channel = exp.Is(this=exp.column("channel"), expression=exp.null())
+    if node.channel is not None:
+        channel = exp.or_(channel, exp.EQ(this=exp.column("channel"), expression=_text(node.channel)))
+    live = exp.or_(
+        exp.Is(this=exp.column("expires_at"), expression=exp.null()),
+        exp.GT(this=exp.column("expires_at"), expression=exp.Literal.number(now)),
+    )
+    where = exp.and_(
+        exp.EQ(this=exp.column("purpose"), expression=_text(node.purpose)), exp.paren(channel), live, scope
+    )
+    rank = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=[exp.column("profile_id")],
+        order=exp.Order(expressions=[exp.Ordered(this=exp.column(c), desc=True) for c in ("changed_at", "seq")]),
+    )
+    ranked = exp.select("profile_id", "granted", rank.as_("pick")).from_("seg_consent").where(where)
+    return (
+        exp.select("profile_id", "granted")
+        .from_(ranked.subquery("ranked"))
+        .where(exp.EQ(this=exp.column("pick"), expression=exp.Literal.number(1)))
+    )
 
 
 def _in_scope(column: exp.Expression) -> exp.Expression:

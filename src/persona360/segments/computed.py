@@ -72,8 +72,16 @@ def parse_computed(name: str, definition: str) -> ComputedSpec:
     return ComputedSpec(name, func, positional[0], prop if needs_prop else None, within)
 
 
+RANKED = ("first", "last", "most_frequent", "most_frequent_hour")
+
+
 def computed_sql(spec: ComputedSpec, now: datetime, *, scoped: bool) -> exp.Select:
-    """``SELECT profile_id, value_text, value_num`` for every profile that has a value."""
+    """``SELECT profile_id, value_text, value_num`` for every profile that has a value.
+
+    ``first``/``last`` pick the earliest/latest event by (``ts``, ``seq``), and
+    ``most_frequent`` breaks a tie between equally frequent values by the value seen
+    last (its newest ``ts``, then ``seq``), so every engine picks the same value.
+    """
     where = [
         exp.EQ(this=exp.column("event"), expression=exp.Literal.string(spec.event)),
         exp.LTE(this=exp.column("ts"), expression=exp.Literal.number(epoch_us(now))),
@@ -87,24 +95,60 @@ def computed_sql(spec: ComputedSpec, now: datetime, *, scoped: bool) -> exp.Sele
                 query=exp.select("profile_id").from_(SCOPE_TABLE).subquery(),
             )
         )
-    events = exp.select("profile_id", "ts", _prop(spec.prop).as_("v") if spec.prop else exp.null().as_("v"))
-    events = events.from_("seg_events").where(exp.and_(*where))
-    value = _aggregate(spec)
-    query = exp.select("profile_id", value.as_("value_text")).from_(events.subquery("ev"))
-    query = query.where(exp.not_(exp.Is(this=exp.column("v"), expression=exp.null()))) if spec.prop else query
-    query = query.group_by("profile_id")
+    events = exp.select("profile_id", "ts", "seq", _value(spec).as_("v")).from_("seg_events").where(exp.and_(*where))
+    if spec.func in ("first", "last", "most_frequent") or spec.prop:
+        events = exp.select("*").from_(events.subquery("raw")).where(_not_null(exp.column("v")))
+    query = _ranked(spec, events) if spec.func in RANKED else _aggregated(spec, events)
     outer = exp.select(
         "profile_id",
         "value_text",
         exp.TryCast(this=exp.column("value_text"), to=exp.DataType.build("DOUBLE"), safe=True).as_("value_num"),
     )
-    return outer.from_(query.subquery("agg")).where(
-        exp.not_(exp.Is(this=exp.column("value_text"), expression=exp.null()))
-    )
+    return outer.from_(query.subquery("agg")).where(_not_null(exp.column("value_text")))
+
+
+def _value(spec: ComputedSpec) -> exp.Expression:
+    if spec.func == "most_frequent_hour":
+        hours = exp.IntDiv(this=exp.column("ts"), expression=exp.Literal.number(3_600_000_000))
+        return exp.Mod(this=exp.paren(hours), expression=exp.Literal.number(24))
+    return _prop(spec.prop) if spec.prop else exp.null()
+
+
+def _not_null(column: exp.Expression) -> exp.Expression:
+    return exp.not_(exp.Is(this=column, expression=exp.null()))
 
 
 def _prop(name: str | None) -> exp.Expression:
     return exp.JSONExtractScalar(this=exp.column("properties"), expression=exp.Literal.string(f"$.{name}"))
+
+
+def _ranked(spec: ComputedSpec, events: exp.Select) -> exp.Select:
+    """One value per profile, chosen by a total order (no engine-dependent ties)."""
+    rows: exp.Select = events
+    if spec.func in ("first", "last"):
+        desc = spec.func == "last"
+        order = [exp.Ordered(this=exp.column(c), desc=desc) for c in ("ts", "seq")]
+    else:
+        counted = [exp.Count(this=exp.Star()).as_("n"), exp.Max(this=exp.column("ts")).as_("ts")]
+        rows = (
+            exp.select("profile_id", "v", *counted, exp.Max(this=exp.column("seq")).as_("seq"))
+            .from_(events.subquery("ev"))
+            .group_by("profile_id", "v")
+        )
+        order = [exp.Ordered(this=exp.column(c), desc=True) for c in ("n", "ts", "seq")]
+    pick = exp.Window(this=exp.RowNumber(), partition_by=[exp.column("profile_id")], order=exp.Order(expressions=order))
+    ranked = exp.select("profile_id", "v", pick.as_("pick")).from_(rows.subquery("counted"))
+    text = exp.Cast(this=exp.column("v"), to=exp.DataType.build("VARCHAR")).as_("value_text")
+    return (
+        exp.select("profile_id", text)
+        .from_(ranked.subquery("ranked"))
+        .where(exp.EQ(this=exp.column("pick"), expression=exp.Literal.number(1)))
+    )
+
+
+def _aggregated(spec: ComputedSpec, events: exp.Select) -> exp.Select:
+    value = _aggregate(spec)
+    return exp.select("profile_id", value.as_("value_text")).from_(events.subquery("ev")).group_by("profile_id")
 
 
 def _aggregate(spec: ComputedSpec) -> exp.Expression:
@@ -112,20 +156,11 @@ def _aggregate(spec: ComputedSpec) -> exp.Expression:
     text = exp.DataType.build("VARCHAR")
     if spec.func == "count":
         return exp.Cast(this=exp.Count(this=exp.Star()), to=text)
-    if spec.func in ("sum", "avg", "min", "max"):
-        agg = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[spec.func](this=number)
-        return exp.Cast(this=agg, to=text)
-    if spec.func in ("first", "last"):
-        pick = exp.ArgMin if spec.func == "first" else exp.ArgMax
-        return pick(this=exp.column("v"), expression=exp.column("ts"))
     if spec.func == "distinct":
         items = exp.ArraySort(this=exp.ArrayAgg(this=exp.Distinct(expressions=[exp.column("v")])))
         return exp.ArrayToString(this=items, expression=exp.Literal.string(", "))
-    if spec.func == "most_frequent_hour":
-        hours = exp.IntDiv(this=exp.column("ts"), expression=exp.Literal.number(3_600_000_000))
-        hour = exp.Mod(this=exp.paren(hours), expression=exp.Literal.number(24))
-        return exp.Cast(this=exp.Anonymous(this="MODE", expressions=[hour]), to=text)
-    return exp.Anonymous(this="MODE", expressions=[exp.column("v")])
+    agg = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[spec.func](this=number)
+    return exp.Cast(this=agg, to=text)
 
 
 def store_values(tx: Transaction, name: str, rows_sql: str, now: datetime, scope: list[int] | None) -> None:

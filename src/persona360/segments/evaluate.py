@@ -34,9 +34,20 @@ class Changes:
     members: int = 0
 
 
-def members_sql(segment: Segment, now: datetime, *, scoped: bool, dialect: str = "duckdb") -> str:
-    """The SQL text selecting the members of ``segment`` as of ``now``."""
-    return compile_condition(segment.node, PERMISSIVE, now, scoped=scoped).sql(dialect=dialect)
+def members_sql(
+    segment: Segment,
+    now: datetime,
+    *,
+    scoped: bool,
+    dialect: str = "duckdb",
+    catalogue: Catalogue = PERMISSIVE,
+) -> str:
+    """The SQL text selecting the members of ``segment`` as of ``now``.
+
+    ``catalogue`` is permissive (names were checked when the segment was saved) and
+    carries the workspace's consent defaults.
+    """
+    return compile_condition(segment.node, catalogue, now, scoped=scoped).sql(dialect=dialect)
 
 
 def evaluate(
@@ -45,6 +56,7 @@ def evaluate(
     now: datetime,
     reason: str,
     scope: Iterable[int] | None = None,
+    catalogue: Catalogue = PERMISSIVE,
 ) -> Changes:
     """Re-evaluate ``segment`` (for ``scope`` profiles only, when given) and record changes."""
     scoped = scope is not None
@@ -54,7 +66,9 @@ def evaluate(
             return Changes(segment.name)
         tx.register(SCOPE_TABLE, pa.table({"profile_id": pa.array(ids, pa.int64())}))
     try:
-        now_members = {int(row[0]) for row in tx.fetchall(members_sql(segment, now, scoped=scoped))}
+        now_members = {
+            int(row[0]) for row in tx.fetchall(members_sql(segment, now, scoped=scoped, catalogue=catalogue))
+        }
         current = _current_members(tx, segment.segment_id, scoped)
     finally:
         if scoped:

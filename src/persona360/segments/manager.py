@@ -32,7 +32,7 @@ from persona360.segments.evaluate import Changes, evaluate
 from persona360.segments.nodes import Aggregate, Compare, InSegment, Node, Window, to_json
 from persona360.segments.rfm import RFM_TRAITS, rfm_sql
 from persona360.segments.sweep import FULL, candidates_sql
-from persona360.segments.triggers import add_trigger, deliver_due
+from persona360.segments.triggers import CampaignHandoff, add_trigger, deliver_due
 
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
@@ -47,7 +47,14 @@ class Segments:
         self._ws = ws
         self._queue: queue.Queue[set[int] | None] | None = None
         self._worker: threading.Thread | None = None
+        self._deliverer: threading.Thread | None = None
+        self._due = threading.Event()  # set when the outbox may hold something to send now
+        self._stopping = threading.Event()
+        # where campaign triggers hand their profiles (the workspace plugs in ws.activation)
+        self.campaigns: CampaignHandoff | None = None
         self._rfm_at = 0.0  # monotonic time of the last RFM refresh
+        # saved segments were checked when saved; consent() needs the workspace's defaults
+        self._saved = Catalogue(permissive=True, consent_allowed=self._consent_allowed())
 
     # -- defining ---------------------------------------------------------------
     def catalogue(self) -> Catalogue:
@@ -61,7 +68,12 @@ class Segments:
         events = {str(r[0]) for r in db.query("SELECT DISTINCT event FROM anchor_event_counts")}
         events |= {"identify", "page", "screen", "group", "alias"}
         segments = {str(r[0]) for r in db.query("SELECT name FROM segments WHERE active")}
-        return Catalogue(frozenset(traits), frozenset(events), frozenset(segments))
+        return Catalogue(
+            frozenset(traits), frozenset(events), frozenset(segments), consent_allowed=self._consent_allowed()
+        )
+
+    def _consent_allowed(self) -> frozenset[str]:
+        return frozenset(self._ws.settings.consent_default_allow)
 
     def check(self, spec: SegmentSpec) -> Node:
         """Parse and compile ``spec`` against the workspace; raise ConditionError if wrong."""
@@ -92,7 +104,7 @@ class Segments:
         with self._ws.db.transaction() as tx:
             insert_segment(tx, spec, node, definition, now)
             segment = load_segments(tx, spec.name)[0]
-            changes = evaluate(tx, segment, now, "created")
+            changes = evaluate(tx, segment, now, "created", catalogue=self._saved)
         return {**segment.public(), "members": changes.members}
 
     def delete(self, name: str) -> None:
@@ -235,7 +247,7 @@ class Segments:
         segments = load_segments(self._ws.db, name)
         now = self._ws.clock.now()
         with self._ws.db.transaction() as tx:
-            return [evaluate(tx, segment, now, reason) for segment in segments]
+            return [evaluate(tx, segment, now, reason, catalogue=self._saved) for segment in segments]
 
     def on_batch(self, touched: Iterable[int]) -> None:
         """Re-evaluate the profiles a committed batch touched (in the background if started)."""
@@ -255,7 +267,8 @@ class Segments:
         with self._ws.db.transaction() as tx:
             self._refresh_computed(tx, now, sorted(profile_ids))
             for segment in segments:
-                changes.append(evaluate(tx, segment, now, reason, profile_ids))
+                changes.append(evaluate(tx, segment, now, reason, profile_ids, self._saved))
+        self._wake(changes)
         return changes
 
     def sweep(self) -> list[Changes]:
@@ -271,9 +284,9 @@ class Segments:
                 since = segment.swept_at or segment.created_at
                 scope = self._sweep_scope(tx, segment, since, now, changed)
                 if scope is FULL:
-                    result = evaluate(tx, segment, now, "time")
+                    result = evaluate(tx, segment, now, "time", catalogue=self._saved)
                 elif scope:
-                    result = evaluate(tx, segment, now, "time", scope)  # type: ignore[arg-type]
+                    result = evaluate(tx, segment, now, "time", scope, self._saved)  # type: ignore[arg-type]
                 else:
                     result = Changes(segment.name)
                 tx.execute(
@@ -283,7 +296,12 @@ class Segments:
                 changed |= set(result.entered) | set(result.exited)
                 results.append(result)
             tx.execute("INSERT OR REPLACE INTO meta VALUES ('computed_swept_at', ?)", [now.isoformat()])
+        self._wake(results)
         return results
+
+    def _wake(self, changes: list[Changes]) -> None:
+        if any(c.entered or c.exited for c in changes):
+            self._due.set()
 
     def _refresh_windowed(self, tx: Any, now: datetime) -> None:
         """Computed traits with a window: recompute those whose events crossed its edge."""
@@ -320,16 +338,39 @@ class Segments:
 
     # -- background work (the server) -------------------------------------------
     def start_worker(self) -> None:
-        """Evaluate touched profiles on a thread of their own, coalescing batches."""
+        """Evaluate touched profiles on a thread of their own, coalescing batches.
+
+        A second thread sends trigger deliveries as soon as an evaluation or sweep
+        queued some (and every ``sweep_seconds`` for retries), so a trigger does not
+        wait for the next tick.
+        """
         self._queue = queue.Queue()
+        self._stopping.clear()
         self._worker = threading.Thread(target=self._work, name="persona360-segments", daemon=True)
         self._worker.start()
+        self._deliverer = threading.Thread(target=self._deliver_loop, name="persona360-triggers", daemon=True)
+        self._deliverer.start()
 
     def stop_worker(self) -> None:
         if self._queue is not None and self._worker is not None:
             self._queue.put(None)
             self._worker.join()
-        self._queue, self._worker = None, None
+        if self._deliverer is not None:
+            self._stopping.set()
+            self._due.set()
+            self._deliverer.join()
+        self._queue, self._worker, self._deliverer = None, None, None
+
+    def _deliver_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._due.wait(self._ws.settings.sweep_seconds)
+            self._due.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                self.deliver_due()
+            except Exception:  # noqa: BLE001 - a thread boundary: logged, the next wake retries
+                log.exception("trigger delivery failed")
 
     def _work(self) -> None:
         assert self._queue is not None
@@ -355,27 +396,51 @@ class Segments:
     def add_trigger(
         self,
         name: str,
-        url: str,
+        url: str | None = None,
         on: str = "enter",
         max_attempts: int = 5,
         secret: str | None = None,
+        *,
+        campaign: str | None = None,
     ) -> dict[str, Any]:
+        """Call a webhook (``url``) or send a campaign (``campaign``) when a profile enters or exits.
+
+        A campaign must send to this very segment, so that what it says fits everyone
+        the trigger hands it.
+
+        Raises:
+            ValueError: bad arguments, or a campaign of another segment.
+            NotFoundError: no such segment or campaign.
+        """
         segment = self.get(name)
+        if campaign is not None:
+            self._check_campaign(campaign, segment.name)
         with self._ws.db.transaction() as tx:
             trigger_id, secret = add_trigger(
-                tx, segment.segment_id, url, on, self._ws.clock.now(), max_attempts, secret
+                tx, segment.segment_id, url, on, self._ws.clock.now(), max_attempts, secret, campaign
             )
         return {
             "trigger_id": trigger_id,
             "segment": segment.name,
             "on": on,
             "url": url,
+            "campaign": campaign,
             "secret": secret,
         }
 
+    def _check_campaign(self, campaign: str, segment: str) -> None:
+        if self.campaigns is None:
+            raise ValueError("campaign triggers need the activation room, which this workspace lacks")
+        target = self.campaigns.get(campaign)["segment"]
+        if target != segment:
+            raise ValueError(
+                f"campaign {campaign!r} sends to segment {target!r}, not {segment!r}: pick one of {segment!r}'s"
+            )
+
     def triggers(self) -> list[dict[str, Any]]:
         return self._ws.db.query_dicts(
-            "SELECT t.trigger_id, s.name AS segment, t.on_change, t.url, t.max_attempts, t.created_at, "
+            "SELECT t.trigger_id, s.name AS segment, t.on_change, t.kind, t.url, t.campaign, t.max_attempts, "
+            "t.created_at, "
             "count(d.delivery_id) FILTER (d.status = 'delivered') AS delivered, "
             "count(d.delivery_id) FILTER (d.status = 'pending') AS pending, "
             "count(d.delivery_id) FILTER (d.status = 'dead') AS dead "
@@ -392,8 +457,8 @@ class Segments:
         )
 
     def deliver_due(self) -> dict[str, int]:
-        """Send the webhook deliveries that are due now."""
-        return deliver_due(self._ws.db, self._ws.clock.now())
+        """Send the webhook and campaign deliveries that are due now."""
+        return deliver_due(self._ws.db, self._ws.clock.now(), campaigns=self.campaigns)
 
 
 def _uses_segments(node: Node) -> bool:

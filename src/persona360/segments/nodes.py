@@ -147,6 +147,20 @@ class InSegment:
 
 
 @dataclass(frozen=True)
+class Consent:
+    """``consent("marketing", "email")``: whether the profile's live consent allows it.
+
+    Decided as ``ws.privacy.may`` decides: the newest unexpired decision for the
+    purpose on that channel or on every channel wins; with none, the workspace's
+    default for the purpose. Without a channel only every-channel decisions count.
+    """
+
+    purpose: str
+    channel: str | None = None
+    pos: Position = field(default_factory=Position, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class And:
     items: tuple[Node, ...]
 
@@ -161,9 +175,9 @@ class Not:
     item: Node
 
 
-Node = Compare | In | Contains | StartsWith | IsSet | TimeCompare | Sequence | InSegment | And | Or | Not
+Node = Compare | In | Contains | StartsWith | IsSet | TimeCompare | Sequence | InSegment | Consent | And | Or | Not
 _TYPES = {cls.__name__: cls for cls in (
-    Compare, In, Contains, StartsWith, IsSet, TimeCompare, Sequence, InSegment, And, Or, Not,
+    Compare, In, Contains, StartsWith, IsSet, TimeCompare, Sequence, InSegment, Consent, And, Or, Not,
     Trait, Aggregate, EventMoment, Window, Moment,
 )}  # fmt: skip
 

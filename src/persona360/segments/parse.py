@@ -22,6 +22,7 @@ from persona360.segments.nodes import (
     Aggregate,
     And,
     Compare,
+    Consent,
     Contains,
     EventMoment,
     In,
@@ -42,7 +43,7 @@ from persona360.segments.nodes import (
 
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _OPS = {"==": "=", "<>": "!="}
-FUNCTIONS = (*AGGREGATES, "did", *MOMENTS, *SEQUENCES, "in_segment", "trait")
+FUNCTIONS = (*AGGREGATES, "did", *MOMENTS, *SEQUENCES, "in_segment", "consent", "trait")
 
 
 @cache
@@ -197,7 +198,7 @@ class _Build(Transformer[Token, Any]):
 
     def bool_call(self, meta: Any, items: list[Any]) -> Node:
         node = items[0]
-        if isinstance(node, Sequence | InSegment):
+        if isinstance(node, Sequence | InSegment | Consent):
             return node
         if isinstance(node, Aggregate) and node.func == "count":
             return Compare(node, ">=", 1.0)  # did("X") alone means at least once
@@ -292,6 +293,8 @@ def _call(name: str, args: list[Any], pos: Position) -> Any:
         return _sequence(name, positional, keywords, pos)
     if name == "in_segment" and len(positional) == 1 and isinstance(positional[0], str):
         return InSegment(positional[0], pos)
+    if name == "consent":
+        return _consent(positional, keywords, pos)
     if name == "trait" and len(positional) == 1 and isinstance(positional[0], str):
         return Trait(positional[0], pos)
     from difflib import get_close_matches  # noqa: PLC0415
@@ -333,6 +336,17 @@ def _sequence(name: str, positional: list[Any], keywords: dict[str, Any], pos: P
             pos.column,
         )
     return Sequence(name, positional[0], positional[1], within, pos)
+
+
+def _consent(positional: list[Any], keywords: dict[str, Any], pos: Position) -> Consent:
+    """``consent(PURPOSE [, CHANNEL])``; the names are checked by the compiler."""
+    if keywords or not 1 <= len(positional) <= 2 or not all(isinstance(p, str) for p in positional):
+        raise ConditionError(
+            'consent() takes a purpose and an optional channel, quoted: consent("marketing", "email")',
+            pos.line,
+            pos.column,
+        )
+    return Consent(positional[0], positional[1] if len(positional) == 2 else None, pos)
 
 
 def _event_name(positional: list[Any], name: str, pos: Position) -> str:

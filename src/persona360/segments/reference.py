@@ -1,8 +1,8 @@
 """A plain-Python evaluator of conditions, the yardstick for every SQL engine.
 
-It reads the same four relations as the compiled SQL (``seg_profiles``, ``seg_traits``,
-``seg_events``, ``seg_members``; see :mod:`persona360.segments.compile`) as lists of
-dicts and walks the nodes directly, with no SQL, so that a test can check that DuckDB
+It reads the same five relations as the compiled SQL (``seg_profiles``, ``seg_traits``,
+``seg_events``, ``seg_members``, ``seg_consent``; see :mod:`persona360.segments.compile`)
+as lists of dicts and walks the nodes directly, with no SQL, so that a test can check that DuckDB
 and Spark agree with the meaning written down here, not merely with each other.
 
 The meaning, one atom at a time (an atom with nothing to look at is false, so ``not``
@@ -21,6 +21,10 @@ of it is true: the SQL's ``COALESCE(atom, FALSE)``):
 - ``then_not(A, B, within)``: the last A up to ``now`` has had its ``within`` run out
   and no B came in ``[A, A + within]`` (``>=``: a B stamped the same instant answers A);
 - ``first``/``last``: the earliest/latest matching event up to ``now``;
+- ``consent(P, C)``: among the decisions for purpose P on channel C or on every
+  channel (only every channel when C is not given) that have not expired by ``now``
+  (``expires_at > now``), the newest by ``changed_at`` then ``seq`` decides; with none,
+  whether P is among the workspace's default-allowed purposes (``ws.privacy.may``);
 - a time stored in a trait is read as ISO 8601 (``2026-02-19``, ``2026-02-19T19:07:58Z``,
   with an optional offset, taken to UTC); other text is no time and matches nothing.
 """
@@ -43,6 +47,7 @@ from persona360.segments.nodes import (
     Aggregate,
     And,
     Compare,
+    Consent,
     Contains,
     EventMoment,
     In,
@@ -60,6 +65,7 @@ from persona360.segments.nodes import (
 )
 
 if TYPE_CHECKING:
+    from persona360.segments.computed import ComputedSpec
     from persona360.store.database import Database
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
@@ -74,23 +80,28 @@ class Event:
     event: str
     ts: int
     properties: dict[str, Any]
+    seq: int = 0  # commit order: breaks ties between events of one timestamp
 
 
 @dataclass
 class Relations:
-    """The four segment relations, indexed for evaluation.
+    """The five segment relations, indexed for evaluation.
 
     Args:
         profiles: ``seg_profiles`` rows.
         traits: ``seg_traits`` rows.
         events: ``seg_events`` rows (``properties`` as JSON text).
         members: ``seg_members`` rows.
+        consent: ``seg_consent`` rows.
+        consent_allowed: purposes allowed with no live decision (the workspace setting).
     """
 
     profiles: list[dict[str, Any]]
     traits: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     members: list[dict[str, Any]] = field(default_factory=list)
+    consent: list[dict[str, Any]] = field(default_factory=list)
+    consent_allowed: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.by_profile = {int(row["profile_id"]): row for row in self.profiles}
@@ -98,18 +109,28 @@ class Relations:
             (int(row["profile_id"]), row["name"]): row for row in self.traits
         }
         self.events_of: dict[int, list[Event]] = defaultdict(list)
-        for row in sorted(self.events, key=lambda r: r["ts"]):
+        for row in sorted(self.events, key=lambda r: (r["ts"], r.get("seq") or 0)):
             props = json.loads(row["properties"]) if row["properties"] else {}
-            self.events_of[int(row["profile_id"])].append(Event(row["event"], row["ts"], props))
+            event = Event(row["event"], row["ts"], props, row.get("seq") or 0)
+            self.events_of[int(row["profile_id"])].append(event)
+        self.consent_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in self.consent:
+            self.consent_of[int(row["profile_id"])].append(row)
         self.segment: dict[str, set[int]] = defaultdict(set)
         for row in self.members:
             self.segment[row["segment"]].add(int(row["profile_id"]))
 
 
-def read_relations(db: Database) -> Relations:
-    """The four segment relations of a workspace, read through its database."""
-    return Relations(*(db.query_dicts(f"SELECT * FROM {name}") for name in (
-        "seg_profiles", "seg_traits", "seg_events", "seg_members")))  # fmt: skip
+def read_relations(db: Database, consent_allowed: Iterable[str] = ()) -> Relations:
+    """The five segment relations of a workspace, read through its database.
+
+    Args:
+        db: the workspace's database.
+        consent_allowed: the workspace's ``consent_default_allow`` setting.
+    """
+    rows = [db.query_dicts(f"SELECT * FROM {name}") for name in (
+        "seg_profiles", "seg_traits", "seg_events", "seg_members", "seg_consent")]  # fmt: skip
+    return Relations(*rows, consent_allowed=frozenset(consent_allowed))
 
 
 def evaluate_reference(node: Node, relations: Relations, now: datetime) -> set[int]:
@@ -255,6 +276,61 @@ class _Judge:
 
     def _insegment(self, node: InSegment, pid: int) -> bool:
         return pid in self.data.segment.get(node.segment, set())
+
+    def _consent(self, node: Consent, pid: int) -> bool:
+        live = [
+            row
+            for row in self.data.consent_of.get(pid, ())
+            if row["purpose"] == node.purpose
+            and (row["channel"] is None or (node.channel is not None and row["channel"] == node.channel))
+            and (row["expires_at"] is None or row["expires_at"] > self.now)
+        ]
+        if not live:
+            return node.purpose in self.data.consent_allowed
+        return bool(max(live, key=lambda row: (row["changed_at"], row["seq"]))["granted"])
+
+
+def computed_reference(spec: ComputedSpec, relations: Relations, now: datetime) -> dict[int, str]:
+    """The value of a ``first``/``last``/``most_frequent``/``most_frequent_hour`` computed trait.
+
+    The functions where ties matter: ``first``/``last`` take the earliest/latest event
+    by (``ts``, ``seq``) among those with the property; ``most_frequent`` takes the
+    most frequent value, a tie going to the value whose newest event is newest (by
+    ``ts``, then ``seq``); hours are of UTC. Events after ``now`` or before the window
+    are left out.
+
+    Raises:
+        ValueError: another function (the others are plain aggregates).
+    """
+    if spec.func not in ("first", "last", "most_frequent", "most_frequent_hour"):
+        raise ValueError(f"the reference computes first, last and most_frequent(_hour), not {spec.func}")
+    window = Window(last=spec.within)
+    judge = _Judge(relations, now)
+    values = {}
+    for pid in relations.by_profile:
+        events = [(e.ts, e.seq, _value_of(spec, e)) for e in judge._events(pid, spec.event, (), window)]
+        events = [row for row in events if row[2] is not None]
+        if events:
+            values[pid] = _pick(spec.func, events)
+    return values
+
+
+def _value_of(spec: ComputedSpec, event: Event) -> str | None:
+    if spec.func == "most_frequent_hour":
+        return str(event.ts // 3_600_000_000 % 24)
+    return _json_text(event.properties, str(spec.prop))
+
+
+def _pick(func: str, events: list[tuple[int, int, str]]) -> str:
+    if func == "first":
+        return min(events)[2]
+    if func == "last":
+        return max(events)[2]
+    counts: dict[str, tuple[int, int, int]] = {}
+    for ts, seq, value in events:
+        n, last_ts, last_seq = counts.get(value, (0, ts, seq))
+        counts[value] = (n + 1, max(last_ts, ts), max(last_seq, seq))
+    return max(counts, key=lambda value: counts[value])
 
 
 def parse_time(text: str | None) -> datetime | None:

@@ -4,8 +4,9 @@ A condition with a relative window changes only for profiles whose events cross 
 window edge between two sweeps: an order leaving ``within = 30d``, a cart add whose
 30 minutes ran out, a last purchase passing "60 days ago". For a sweep from ``t0``
 to ``t1`` those are the profiles with such an event in ``(t0 - W, t1 - W]``; only
-they are re-evaluated. Conditions whose shift cannot be bounded that way (times
-stored in traits) fall back to a full evaluation.
+they are re-evaluated. A consent decision that expires between two sweeps changes
+``consent(...)`` for its profile alone. Conditions whose shift cannot be bounded that
+way (times stored in traits) fall back to a full evaluation.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from persona360.segments.nodes import (
     Aggregate,
     And,
     Compare,
+    Consent,
     EventMoment,
     Node,
     Not,
@@ -52,7 +54,8 @@ def candidates_sql(node: Node, since: datetime, until: datetime) -> exp.Select |
     return query
 
 
-Edge = tuple[str, str, timedelta]  # (relation: "event" or a profile column, event name, delay)
+# (relation: "event", "consent" or a profile column; event name or purpose; delay)
+Edge = tuple[str, str, timedelta]
 
 
 def _edges(node: Node) -> list[Edge | str]:
@@ -63,6 +66,8 @@ def _edges(node: Node) -> list[Edge | str]:
     if isinstance(node, Compare) and isinstance(node.operand, Aggregate):
         last = node.operand.window.last
         return [("event", node.operand.event, last)] if last is not None else []
+    if isinstance(node, Consent):
+        return [("consent", node.purpose, timedelta())]
     if isinstance(node, Sequence) and node.kind == "then_not" and node.within is not None:
         return [("event", node.first, node.within)]
     if isinstance(node, TimeCompare):
@@ -77,18 +82,17 @@ def _edges(node: Node) -> list[Edge | str]:
     return []
 
 
+# relation -> (table, time column, the column naming the event or purpose)
+_TIMED = {"event": ("seg_events", "ts", "event"), "consent": ("seg_consent", "expires_at", "purpose")}
+
+
 def _crossing(edge: Edge, since: datetime, until: datetime) -> exp.Select:
-    relation, event, delay = edge
+    relation, name, delay = edge
     low = exp.Literal.number(epoch_us(since - delay))
     high = exp.Literal.number(epoch_us(until - delay))
-    if relation == "event":
-        column = exp.column("ts")
-        where = exp.and_(
-            exp.EQ(this=exp.column("event"), expression=exp.Literal.string(event)),
-            exp.GT(this=column, expression=low),
-            exp.LTE(this=column.copy(), expression=high),
-        )
-        return exp.select("profile_id").distinct().from_("seg_events").where(where)
-    column = exp.column(relation)
+    table, time, key = _TIMED.get(relation, ("seg_profiles", relation, ""))
+    column = exp.column(time)
     where = exp.and_(exp.GT(this=column, expression=low), exp.LTE(this=column.copy(), expression=high))
-    return exp.select("profile_id").from_("seg_profiles").where(where)
+    if key:
+        where = exp.and_(exp.EQ(this=exp.column(key), expression=exp.Literal.string(name)), where)
+    return exp.select("profile_id").distinct().from_(table).where(where)

@@ -1,17 +1,22 @@
-"""Segment triggers: a signed webhook on entry or exit, retried, then dead-lettered.
+"""Segment triggers: a signed webhook or a campaign on entry or exit, retried, then dead-lettered.
 
 Deliveries are an outbox table written in the same transaction as the membership
 change, so a trigger fires exactly once per change even if the process dies before
-sending; a worker sends what is due. Each request carries
+sending; a worker sends what is due. A ``campaign`` trigger hands its profiles to the
+activation room through a :class:`CampaignHandoff` the workspace plugs in (segments
+never import activation); activation assigns a profile once per campaign, so a
+delivery retried after a crash sends no second message. Each request carries
 ``X-Persona360-Signature: sha256=HMAC(secret, timestamp + "." + body)`` and
 ``X-Persona360-Timestamp`` so the receiver can check origin and freshness.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 import orjson
@@ -23,32 +28,55 @@ from persona360.store.database import Database, Transaction
 if TYPE_CHECKING:
     from persona360.segments.definitions import Segment
 
+log = logging.getLogger(__name__)
 CHANGES = ("enter", "exit")
+KINDS = ("webhook", "campaign")
 BACKOFF_BASE = timedelta(seconds=30)
+
+
+class CampaignHandoff(Protocol):
+    """What a ``campaign`` trigger needs from activation (``ws.activation`` provides it)."""
+
+    def get(self, name: str) -> dict[str, Any]:
+        """The campaign named ``name`` (its ``segment`` among the keys); NotFoundError if none."""
+        ...
+
+    def send_to(self, name: str, profile_ids: Sequence[int]) -> dict[str, Any]:
+        """Queue and send campaign ``name`` to those of ``profile_ids`` it may reach."""
+        ...
 
 
 def add_trigger(
     tx: Transaction,
     segment_id: int,
-    url: str,
+    url: str | None,
     on: str,
     now: datetime,
     max_attempts: int = 5,
     secret: str | None = None,
-) -> tuple[int, str]:
-    """Register a webhook trigger; return its id and its signing secret."""
+    campaign: str | None = None,
+) -> tuple[int, str | None]:
+    """Register a webhook (``url``) or campaign trigger; return its id and signing secret.
+
+    Raises:
+        ValueError: a bad change, url or attempt count, or neither/both of url and campaign.
+    """
     if on not in CHANGES:
         raise ValueError(f"a trigger fires on one of {', '.join(CHANGES)}, not {on!r}")
-    if not url.startswith(("http://", "https://")):
+    if (url is None) == (campaign is None):
+        raise ValueError("a trigger needs either a webhook url or a campaign name, not both")
+    if url is not None and not url.startswith(("http://", "https://")):
         raise ValueError(f"webhook url {url!r} must start with http:// or https://")
     if not 1 <= max_attempts <= 50:
         raise ValueError(f"max_attempts={max_attempts}: use 1 to 50")
-    secret = secret or "whsec_" + secrets.token_urlsafe(24)
+    if url is not None:
+        secret = secret or "whsec_" + secrets.token_urlsafe(24)
     row = tx.fetchone("SELECT coalesce(max(trigger_id), 0) + 1 FROM segment_triggers")
     trigger_id = int(row[0])  # type: ignore[index]
     tx.execute(
-        "INSERT INTO segment_triggers VALUES (?, ?, ?, 'webhook', ?, ?, ?, ?, TRUE)",
-        [trigger_id, segment_id, on, url, secret, max_attempts, now],
+        "INSERT INTO segment_triggers (trigger_id, segment_id, on_change, kind, url, secret, max_attempts, "
+        "created_at, active, campaign) VALUES (?, ?, ?, ?, ?, ?, ?, ?, TRUE, ?)",
+        [trigger_id, segment_id, on, "webhook" if url else "campaign", url, secret, max_attempts, now, campaign],
     )
     return trigger_id, secret
 
@@ -100,26 +128,49 @@ def queue_deliveries(
         )
 
 
-def deliver_due(db: Database, now: datetime, client: httpx.Client | None = None, limit: int = 500) -> dict[str, int]:
+def deliver_due(
+    db: Database,
+    now: datetime,
+    client: httpx.Client | None = None,
+    limit: int = 500,
+    campaigns: CampaignHandoff | None = None,
+) -> dict[str, int]:
     """Send every delivery due by ``now``; return counts of delivered, retried, dead."""
     due = db.query_dicts(
-        "SELECT d.delivery_id, d.payload, d.attempts, t.url, t.secret, t.max_attempts "
-        "FROM trigger_deliveries d JOIN segment_triggers t USING (trigger_id) "
+        "SELECT d.delivery_id, d.profile_id, d.payload, d.attempts, t.kind, t.url, t.secret, t.campaign, "
+        "t.max_attempts FROM trigger_deliveries d JOIN segment_triggers t USING (trigger_id) "
         "WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.delivery_id LIMIT ?",
         [now, limit],
     )
     counts = {"delivered": 0, "retried": 0, "dead": 0}
+    outcomes = _hand_over([d for d in due if d["kind"] == "campaign"], campaigns)
     own = client is None
     client = client or httpx.Client(timeout=10)
     try:
         for delivery in due:
-            outcome = _attempt(client, delivery, now)
+            outcome = outcomes.get(delivery["delivery_id"]) or _attempt(client, delivery, now)
             _save(db, delivery, outcome, now)
             counts[outcome[0]] += 1
     finally:
         if own:
             client.close()
     return counts
+
+
+def _hand_over(due: list[dict[str, Any]], campaigns: CampaignHandoff | None) -> dict[int, tuple[str, str | None]]:
+    """Campaign deliveries, one hand-off per campaign: the outcome of each delivery."""
+    outcomes: dict[int, tuple[str, str | None]] = {}
+    for name in sorted({d["campaign"] for d in due}):
+        batch = [d for d in due if d["campaign"] == name]
+        try:
+            if campaigns is None:
+                raise LookupError("no activation room is plugged in to hand campaign triggers to")
+            campaigns.send_to(name, [int(d["profile_id"]) for d in batch])
+            outcomes.update({d["delivery_id"]: ("delivered", None) for d in batch})
+        except Exception as error:  # noqa: BLE001 - any failure of the hand-off is retried, then dead-lettered
+            log.exception("handing %d profiles to campaign %r failed", len(batch), name)
+            outcomes.update({d["delivery_id"]: _failed(d, f"{type(error).__name__}: {error}") for d in batch})
+    return outcomes
 
 
 def _attempt(client: httpx.Client, delivery: dict[str, Any], now: datetime) -> tuple[str, str | None]:

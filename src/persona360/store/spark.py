@@ -1,7 +1,7 @@
 """Segments on Spark: the SQL that ``segments/compile.py`` builds, run by PySpark.
 
-DuckDB stays the store. For Spark, the four relations a compiled condition reads
-(``seg_profiles``, ``seg_traits``, ``seg_events``, ``seg_members``) are exported from
+DuckDB stays the store. For Spark, the five relations a compiled condition reads
+(``seg_profiles``, ``seg_traits``, ``seg_events``, ``seg_members``, ``seg_consent``) are exported from
 the workspace file as Parquet, read back by Spark and registered as temporary views
 under the same names, so the very same query (rendered in Spark's dialect) runs on
 both engines.
@@ -30,6 +30,7 @@ from sqlglot.errors import UnsupportedError
 from persona360.errors import Persona360Error
 from persona360.segments.catalogue import Catalogue
 from persona360.segments.compile import SCOPE_TABLE, compile_condition
+from persona360.segments.computed import ComputedSpec, computed_sql
 from persona360.segments.nodes import Node
 
 if TYPE_CHECKING:
@@ -42,8 +43,9 @@ ENGINE = "spark"
 RELATIONS: dict[str, str] = {
     "seg_profiles": "SELECT * FROM seg_profiles",
     "seg_traits": "SELECT * FROM seg_traits",
-    "seg_events": "SELECT profile_id, type, event, ts, CAST(properties AS VARCHAR) AS properties FROM seg_events",
+    "seg_events": "SELECT profile_id, type, event, ts, CAST(properties AS VARCHAR) AS properties, seq FROM seg_events",
     "seg_members": "SELECT * FROM seg_members",
+    "seg_consent": "SELECT * FROM seg_consent",
 }
 
 
@@ -113,7 +115,7 @@ def local_session(cores: int = 2, app_name: str = "persona360", *, small_data: b
 
 
 def export_relations(db: Database, folder: Path) -> dict[str, Path]:
-    """Write the four segment relations of a workspace as Parquet files into ``folder``.
+    """Write the five segment relations of a workspace as Parquet files into ``folder``.
 
     Args:
         db: the workspace's database (``ws.db``).
@@ -195,6 +197,11 @@ class SparkEngine:
         finally:
             if scoped:
                 self.session.catalog.dropTempView(SCOPE_TABLE)
+
+    def computed(self, spec: ComputedSpec, now: datetime) -> dict[int, str]:
+        """The value of computed trait ``spec`` per profile, as DuckDB stores it in ``computed_values``."""
+        sql = computed_sql(spec, now, scoped=False).sql(dialect=ENGINE, unsupported_level=ErrorLevel.RAISE)
+        return {int(row[0]): str(row[1]) for row in self._run(sql)}
 
     def _run(self, sql: str) -> list[Any]:
         from pyspark.errors import AnalysisException  # noqa: PLC0415 - optional extra

@@ -9,6 +9,7 @@ random ones over the demo shop's real traits, events and property values.
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ from persona360 import Workspace
 from persona360.clock import FixedClock
 from persona360.demo import DemoSpec, generate_shop
 from persona360.demo.pipeline import load_without_server
+from persona360.privacy import CHANNELS, PURPOSES
 from persona360.segments.catalogue import PROFILE_COLUMNS, Catalogue
 from persona360.segments.compile import compile_condition
 from persona360.segments.definitions import SegmentSpec
@@ -29,6 +31,7 @@ from persona360.segments.nodes import (
     Aggregate,
     And,
     Compare,
+    Consent,
     Contains,
     EventMoment,
     In,
@@ -84,10 +87,11 @@ def shop(tmp_path_factory: pytest.TempPathFactory, spark_engine: SparkEngine) ->
     ws = Workspace(load_settings(db=folder / "ws.duckdb"), FixedClock(END), create=True)
     load_without_server(ws, manifest)
     _send_edge_profiles(ws)
+    _send_consent(ws)
     ws.segments.create(SegmentSpec("buyers", "orders_count >= 1"))
     ws.segments.create(SegmentSpec("mobile", 'devices contains "mobile"'))
     spark_engine.load(ws.db, folder / "parquet")
-    relations = read_relations(ws.db)
+    relations = read_relations(ws.db, ws.settings.consent_default_allow)
     yield Shop(ws, ws.segments.catalogue(), relations, Vocabulary.of(relations))
     ws.close()
 
@@ -106,6 +110,24 @@ def _send_edge_profiles(ws: Workspace) -> None:
         {"type": "track", "userId": "edge-offset", "event": "Order Completed", "timestamp": at,
          "properties": {"order_id": "EDGE-O1", "revenue": 10, "gift_wrap": False}},
     ])  # fmt: skip
+
+
+def _send_consent(ws: Workspace) -> None:
+    """Consent for a third of the shop: SDK decisions over the month, admin ones that expire."""
+    rng = random.Random(360)
+    users = [str(r[0]) for r in ws.db.query("SELECT value FROM identifiers WHERE kind = 'user_id' ORDER BY value")]
+    calls = []
+    for user in users[::3]:
+        when = END - timedelta(days=rng.randint(1, 25), hours=rng.randint(0, 23))
+        value = {rng.choice(CHANNELS): rng.random() < 0.5} if rng.random() < 0.6 else rng.random() < 0.5
+        calls.append({"type": "identify", "userId": user, "timestamp": when.isoformat(),
+                      "traits": {"consent": {rng.choice(PURPOSES): value}}})  # fmt: skip
+    ws.ingest.send("shop-web", calls)
+    for user in users[1:40:6]:  # expiring between the two "now"s, after both, or never
+        expires = rng.choice([END - timedelta(days=3), END + timedelta(days=1), None])
+        purpose, channel = rng.choice(("marketing", "analytics")), rng.choice((None, "email"))
+        ws.privacy.change(ws.profiles.find("user_id", user), purpose, channel, granted=rng.random() < 0.5,
+                          expires_at=expires)  # fmt: skip
 
 
 # -- running one definition everywhere ------------------------------------------
@@ -163,6 +185,7 @@ HAND_WRITTEN = {
     "then_not long": 'then_not("Product Viewed", "Product Added", within = 1d)',
     "in segment": 'in_segment("buyers") and not in_segment("mobile")',
     "nested": 'not (orders_count >= 1 or (did("Product Added") and email contains "yahoo"))',
+    "consent": 'consent("marketing", "email") or not consent("analytics")',
 }
 
 
@@ -398,6 +421,7 @@ def atoms(v: Vocabulary) -> st.SearchStrategy[Node]:
         aggregates(v),
         sequences(v),
         st.builds(InSegment, st.sampled_from(["buyers", "mobile"])),
+        st.builds(Consent, st.sampled_from(PURPOSES), st.sampled_from([None, *CHANNELS])),
     )
 
 

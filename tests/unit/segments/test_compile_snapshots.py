@@ -20,6 +20,7 @@ CATALOGUE = Catalogue(
     traits=frozenset({"city", "plan", "shoeSize", "birthday", "vip"}),
     events=frozenset({"Order Completed", "Product Added", "page"}),
     segments=frozenset({"buyers"}),
+    consent_allowed=frozenset({"analytics"}),
 )
 KINDS = {
     "column compare": "orders_count >= 3",
@@ -43,6 +44,7 @@ KINDS = {
     "then": 'then("Product Added", "Order Completed", within = 1h)',
     "then_not": 'then_not("Product Added", "Order Completed", within = 30m)',
     "in segment": 'in_segment("buyers")',
+    "consent": 'consent("marketing", "email") and not consent("analytics")',
     "and or not": 'not (orders_count >= 1 or city = "Lviv") and plan is set',
 }
 

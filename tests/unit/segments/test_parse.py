@@ -13,6 +13,7 @@ from persona360.segments.nodes import (
     Aggregate,
     And,
     Compare,
+    Consent,
     EventMoment,
     In,
     IsSet,
@@ -32,6 +33,7 @@ CATALOGUE = Catalogue(
     traits=frozenset({"city", "firstName", "birthday"}),
     events=frozenset({"Order Completed", "Product Added", "Product Viewed", "page"}),
     segments=frozenset({"vip"}),
+    consent_allowed=frozenset({"analytics"}),
 )
 
 
@@ -72,6 +74,7 @@ def test_precedence_not_and_or_and_parentheses() -> None:
         'firstName starts with "Ol" and not firstName contains "x"',
         'trait("city") != "Kyiv"',
         'did("page")',
+        'consent("marketing", "email") and not consent("profiling")',
     ],
 )
 def test_every_kind_round_trips_through_the_json_tree(text: str) -> None:
@@ -97,6 +100,10 @@ def test_every_kind_round_trips_through_the_json_tree(text: str) -> None:
         ("city = 30d", 1, 1, "a duration compares only with"),
         ('first("X") after "yesterday"', 1, 18, "is not a date"),
         ('orders_count >= 3 and\n  (city = "Kyiv"', 2, 17, "ends too early"),
+        ("consent(marketing)", 1, 1, "consent\\(\\) takes a purpose and an optional channel, quoted"),
+        ('consent("marketing", "email", "sms")', 1, 1, "takes a purpose and an optional channel"),
+        ('consent("marketing", channel = "email")', 1, 1, "takes a purpose and an optional channel"),
+        ('consent("marketing") >= 1', 1, 1, "this call is yes/no and cannot be compared"),
     ],
 )
 def test_syntax_errors_say_where_and_what(text: str, line: int, column: int, message: str) -> None:
@@ -117,12 +124,26 @@ def test_syntax_errors_say_where_and_what(text: str, line: int, column: int, mes
         ('orders_count >= 1 and in_segment("vipp")', 23, "unknown segment 'vipp'; did you mean 'vip'?"),
         ('revenue contains "x"', 1, "'contains' needs text or a list"),
         ('count("Order Completed") > "two"', 1, "is a number: compare it with a number"),
+        ('city is set and consent("marketting", "email")', 17, "unknown consent purpose 'marketting'; did you "),
+        ('consent("spam")', 1, "unknown consent purpose 'spam'; purposes: marketing, profiling"),
+        ('not consent("marketing", "emial")', 5, "unknown consent channel 'emial'; did you mean 'email'?"),
+        ('consent("marketing", "fax")', 1, "unknown consent channel 'fax'; channels: email, sms"),
     ],
 )
 def test_meaning_errors_are_found_before_saving(text: str, column: int, message: str) -> None:
     with pytest.raises(ConditionError, match=message) as caught:
         compile_condition(parse_condition(text), CATALOGUE, NOW)
     assert caught.value.column == column
+
+
+def test_consent_reads_as_may_decides() -> None:
+    assert parse_condition('consent("marketing", "email")') == Consent("marketing", "email")
+    assert parse_condition('not consent("analytics")') == Not(Consent("analytics"))
+
+
+def test_consent_needs_the_workspace_defaults() -> None:
+    with pytest.raises(ConditionError, match="needs the workspace's consent defaults"):
+        compile_condition(parse_condition('consent("marketing")'), Catalogue(), NOW)
 
 
 def test_bad_json_trees_name_the_problem() -> None:

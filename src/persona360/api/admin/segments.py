@@ -28,7 +28,10 @@ class SegmentCreate(BaseModel):
 
 
 class TriggerCreate(BaseModel):
-    url: str = Field(examples=["https://example.org/hooks/persona360"])
+    """A webhook (``url``) or a campaign (``campaign``, sent to each profile that enters)."""
+
+    url: str | None = Field(None, examples=["https://example.org/hooks/persona360"])
+    campaign: str | None = Field(None, examples=["abandoned cart email"])
     on: str = Field("enter", pattern="^(enter|exit)$")
     max_attempts: int = Field(5, ge=1, le=50)
 
@@ -88,6 +91,6 @@ def counts(segment: str, ws: WorkspaceDep, token: ManageSegments) -> dict[str, A
     return {"counts": ws.segments.counts(segment)}
 
 
-@router.post("/{segment}/triggers", summary="Call a webhook on entry or exit", status_code=201)
+@router.post("/{segment}/triggers", summary="Call a webhook or send a campaign on entry or exit", status_code=201)
 def add_trigger(segment: str, body: TriggerCreate, ws: WorkspaceDep, token: ManageSegments) -> dict[str, Any]:
-    return ws.segments.add_trigger(segment, body.url, body.on, body.max_attempts)
+    return ws.segments.add_trigger(segment, body.url, body.on, body.max_attempts, campaign=body.campaign)

@@ -6,7 +6,7 @@ are recorded once applied, so a new migration also reaches existing workspaces.
 
 from __future__ import annotations
 
-from persona360.store.tables import activation, enrichment, personas, privacy, resolution
+from persona360.store.tables import activation, enrichment, personas, privacy, resolution, segments
 
 ROOM_MIGRATIONS: list[tuple[str, list[str]]] = [
     *privacy.MIGRATIONS,
@@ -14,6 +14,7 @@ ROOM_MIGRATIONS: list[tuple[str, list[str]]] = [
     *activation.MIGRATIONS,
     *personas.MIGRATIONS,
     *enrichment.MIGRATIONS,
+    *segments.MIGRATIONS,
 ]
 
 ROOM_DERIVED: tuple[str, ...] = (
@@ -22,4 +23,5 @@ ROOM_DERIVED: tuple[str, ...] = (
     *activation.DERIVED,
     *personas.DERIVED,
     *enrichment.DERIVED,
+    *segments.DERIVED,
 )
