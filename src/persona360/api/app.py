@@ -17,8 +17,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from persona360 import __version__, web
 from persona360.api import links as activation_links
 from persona360.api import surveys, tracking
-from persona360.api.admin import personas, profiles, segments
 from persona360.api.admin import activation as admin_activation
+from persona360.api.admin import personas, profiles, segments
 from persona360.api.admin import privacy as admin_privacy
 from persona360.api.admin import resolution as admin_resolution
 from persona360.api.admin import surveys as admin_surveys
