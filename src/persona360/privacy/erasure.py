@@ -59,12 +59,15 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "computed_traits": "computed trait definitions",
     "prediction_fits": "model parameters and aggregate diagnostics",
     "persona_models": "centroids and persona cards (aggregates)",
+    "persona_refreshes": "when customers were scored against a model, and how many",
     "campaigns": "campaign settings",
+    "activation_templates": "message templates by name (no recipients)",
     "surveys": "survey definitions",
     "audit_log": "who did what, by profile id, never an identifier value; kept for accountability",
     "suppressions": "keyed hashes of erased identifiers: what the law lets us keep",
 }
-VIEWS = ("seg_profiles", "seg_traits", "seg_events", "seg_members", "consent_current")
+# seg_consent reads consent_ledger and identifiers only: erased with them.
+VIEWS = ("seg_profiles", "seg_traits", "seg_events", "seg_members", "seg_consent", "consent_current")
 
 
 @dataclass

@@ -165,7 +165,9 @@ def test_outside_dev_erasure_needs_a_secret_of_ones_own(tmp_path: Path, clock: F
     from persona360.privacy.suppression import SuppressionError
     from persona360.settings import load_settings
 
-    with Workspace(load_settings(db=tmp_path / "prod.duckdb", env="prod"), clock, create=True) as ws:
+    # Outside dev the tracking secret must be one's own too (refused on open otherwise).
+    settings = load_settings(db=tmp_path / "prod.duckdb", env="prod", tracking_secret="own-" + "t" * 40)
+    with Workspace(settings, clock, create=True) as ws:
         profile_id = fill(ws)
         with pytest.raises(SuppressionError, match="PERSONA360_SUPPRESSION_SECRET"):
             ws.privacy.erase(profile_id)

@@ -12,12 +12,13 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         [
             # The commit order of each event, so first()/last()/most_frequent() break
             # ties at one timestamp the same way on every engine (segments/computed.py).
+            # Keeps privacy_2's rule: a consent decision is no customer activity.
             "DROP VIEW seg_events",
             """CREATE VIEW seg_events AS SELECT i.profile_id, e.type,
                 CASE WHEN e.type = 'track' THEN e.event ELSE e.type END AS event,
                 epoch_us(e.timestamp) AS ts, e.properties, e.seq
                 FROM events e JOIN identifiers i ON i.identifier_id = e.anchor_id
-                WHERE e.type NOT IN ('merge', 'unmerge')""",
+                WHERE e.type NOT IN ('merge', 'unmerge', 'consent')""",
             # Every consent decision of a profile (not only the latest per key, as in
             # consent_current): ws.privacy.may falls back to an older decision when the
             # newest one has expired, and a segment must decide as it does.
