@@ -170,6 +170,9 @@ class Settings(BaseSettings):
     activation_min_confidence: float = Field(
         0.5, description="A trait with lower confidence is not used in a message; the generic wording is."
     )
+    activation_use_inferred: bool = Field(
+        False, description="Let messages use traits an enrichment provider inferred (by default only observed ones)."
+    )
     activation_default_timezone: str = Field(
         "Europe/Kyiv", description="Time zone of a profile without a timezone trait (for quiet hours)."
     )

@@ -194,7 +194,7 @@ class CampaignRun:
             raw = traits.get(profile_id, {})
             ctx = TemplateContext(
                 profile_id,
-                {name: TraitValue(t["value"], t["observed_at"], t["confidence"]) for name, t in raw.items()},
+                {name: TraitValue.shown(t) for name, t in raw.items()},
                 computed.get(profile_id, {}),
                 events.get(profile_id, {}),
                 functools.partial(self.link, message_id),

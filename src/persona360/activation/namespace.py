@@ -57,7 +57,10 @@ class ActivationAPI:
         """A renderer with the workspace's locale, currency and freshness rule, as of now."""
         s = self._ws.settings
         freshness = Freshness(
-            self._ws.clock.now(), timedelta(days=s.activation_stale_after_days), s.activation_min_confidence
+            self._ws.clock.now(),
+            timedelta(days=s.activation_stale_after_days),
+            s.activation_min_confidence,
+            s.activation_use_inferred,
         )
         return Renderer(s.activation_locale, s.revenue_currency, freshness)
 
@@ -70,7 +73,7 @@ class ActivationAPI:
         """
         profile_id = self._ws.profiles.resolve(profile_id)
         raw = self._ws.profiles.traits(profile_id, now=self._ws.clock.now())
-        traits = {n: TraitValue(t["value"], t["observed_at"], t["confidence"]) for n, t in raw.items()}
+        traits = {n: TraitValue.shown(t) for n, t in raw.items()}
         ctx = TemplateContext(profile_id, traits, self._ws.segments.computed_of(profile_id), event or {})
         return self.renderer().render(template, ctx)
 

@@ -1,8 +1,9 @@
 """Message templates: sandboxed Jinja2 over one profile, its fresh traits and an event.
 
 A template file is an optional ``Subject: ...`` line, a blank line, then the body.
-Only traits that are fresh (younger than ``activation_stale_after_days``) and
-confident (at least ``activation_min_confidence``) reach the template; anything else
+Only traits that are fresh (younger than ``activation_stale_after_days``), confident
+(at least ``activation_min_confidence``) and observed rather than inferred by an
+enrichment provider (unless ``activation_use_inferred``) reach the template; anything else
 is missing, so ``greeting``, ``g`` and ``| default(...)`` fall back to generic wording.
 Names the template is not given raise at once (see DataUndefined), and ``None``
 never renders as the text "None".
@@ -42,6 +43,12 @@ class TraitValue:
     value: Any
     observed_at: datetime | None
     confidence: float | None
+    inferred: bool = False
+
+    @classmethod
+    def shown(cls, trait: Mapping[str, Any]) -> TraitValue:
+        """From a shown trait of the profiles room's readers."""
+        return cls(trait["value"], trait["observed_at"], trait["confidence"], bool(trait.get("inferred")))
 
 
 @dataclass(frozen=True)
@@ -51,9 +58,12 @@ class Freshness:
     now: datetime
     stale_after: timedelta
     min_confidence: float
+    use_inferred: bool = False
 
     def usable(self, trait: TraitValue) -> bool:
         if trait.value is None or trait.value == "":
+            return False
+        if trait.inferred and not self.use_inferred:  # a guess is not said to the customer's face
             return False
         if trait.observed_at is not None and self.now - trait.observed_at > self.stale_after:
             return False

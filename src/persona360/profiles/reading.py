@@ -33,6 +33,11 @@ _LIST_SORTS = {
 }
 
 
+def is_inferred(source: object) -> bool:
+    """Whether a trait value came from an enrichment provider (sources named ``enrich.NAME``)."""
+    return str(source or "").startswith("enrich.")
+
+
 class ProfileReader:
     """Read access to the profile projection of one workspace."""
 
@@ -115,8 +120,7 @@ class ProfileReader:
                 "source": row["source"],
                 "observed_at": observed,
                 "confidence": row["confidence"],
-                # enrichment providers store their answers under sources named enrich.NAME
-                "inferred": str(row["source"]).startswith("enrich."),
+                "inferred": is_inferred(row["source"]),
                 "stale": now - observed > self.stale_after,
                 "values": all_values.get(row["name"], []),
             }
@@ -129,16 +133,17 @@ class ProfileReader:
         segment at once (a campaign send renders thousands of messages from one read).
         """
         rows = self.db.query(
-            "SELECT profile_id, name, value, observed_at, confidence FROM profile_traits "
+            "SELECT profile_id, name, value, observed_at, confidence, source FROM profile_traits "
             "WHERE profile_id IN (SELECT unnest($ids::BIGINT[]))",
             {"ids": profile_ids},
         )
         traits: dict[int, dict[str, dict[str, Any]]] = {}
-        for profile_id, name, value, observed_at, confidence in rows:
+        for profile_id, name, value, observed_at, confidence, source in rows:
             traits.setdefault(int(profile_id), {})[str(name)] = {
                 "value": orjson.loads(value),
                 "observed_at": observed_at,
                 "confidence": confidence,
+                "inferred": is_inferred(source),
             }
         return traits
 

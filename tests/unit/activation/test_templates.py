@@ -58,6 +58,21 @@ def test_traits_used_are_reported_and_stale_ones_are_not_used() -> None:
     assert (text, used) == ("Олена.", ["first_name"])
 
 
+def test_inferred_traits_are_not_used_unless_allowed() -> None:
+    city = TraitValue("Lviv", NOW - timedelta(days=1), 0.95, inferred=True)
+    text, used = render("{{ greeting('друже') }}, {{ traits.city | default('') }}.", first_name="Олена", city=city)
+    assert (text, used) == ("Олена.", ["first_name"])
+    allowed = Renderer("uk_UA", "UAH", Freshness(NOW, timedelta(days=180), 0.5, use_inferred=True))
+    result = allowed.render("{{ traits.city }}", TemplateContext(1, {"city": city}, {}, {}))
+    assert (result.text, result.traits_used) == ("Lviv", ["city"])
+
+
+def test_shown_traits_carry_whether_they_were_inferred() -> None:
+    shown = {"value": "UA", "observed_at": NOW, "confidence": 0.9, "inferred": True}
+    assert TraitValue.shown(shown) == TraitValue("UA", NOW, 0.9, inferred=True)
+    assert not TraitValue.shown({"value": "x", "observed_at": NOW, "confidence": 1.0}).inferred
+
+
 def test_missing_values_leave_no_none_and_no_gaps() -> None:
     text, _ = render("Привіт {{ traits.get('nick') }} , ось {{ money(event.price) }} !\n{{ computed.ltv }}")
     assert text == "Привіт, ось!\nhigh"
