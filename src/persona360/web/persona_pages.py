@@ -25,6 +25,7 @@ def personas(request: Request, viewer: ViewerDep) -> HTMLResponse:
     ws = request.app.state.workspace
     stored = ws.personas.latest()
     cards = [card_view(card) for card in stored["cards"]] if stored else []
+    drift = ws.personas.drift() if stored else None
     return page(
         request,
         "personas.html",
@@ -33,8 +34,25 @@ def personas(request: Request, viewer: ViewerDep) -> HTMLResponse:
         now=ws.clock.now(),
         cards=cards,
         versions=ws.personas.versions()[:10],
-        drift=None,  # slot: the personas room's drift report is being written (see the README)
+        drift=drift_lines(drift),
     )
+
+
+def drift_lines(report: dict[str, Any] | None) -> list[str]:
+    """The personas room's drift report in sentences a marketer reads (empty for a first version)."""
+    if not report:
+        return []
+    customers = report["customers"]
+    lines = [f"v{report['from_version']} → v{report['to_version']}: {customers['joined']} customers joined, "
+             f"{customers['left']} left"]  # fmt: skip
+    if report.get("changed_share") is not None:
+        lines[0] += f"; {report['changed_share']:.0%} of the {customers['both']} in both changed persona"
+    for m in report["matches"]:
+        renamed = m["old_name"] if m["old_name"] == m["new_name"] else f"{m['old_name']} → {m['new_name']}"
+        lines.append(f"{renamed}: {m['share_before']:.0%} → {m['share_after']:.0%} of customers")
+    lines += [f"New persona: {p['name']} ({p['share']:.0%})" for p in report["born"]]
+    lines += [f"Gone: {p['name']} (was {p['share']:.0%})" for p in report["gone"]]
+    return lines
 
 
 @router.get("/personas/{persona}")
