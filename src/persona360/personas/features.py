@@ -133,7 +133,6 @@ def features_sql() -> str:
 
 def read_features(db: Database, now: datetime, min_orders: int = 1, profiles: list[int] | None = None) -> Columns:
     """One row per customer (or per customer among ``profiles``): the raw features, None where unknown."""
-    # Rows, not Arrow: Database.query_arrow warns on DuckDB 2 (see predict/purchases.py, #6).
     rows = db.query_dicts(_FEATURES_SQL, {"now": now, "min_orders": min_orders, "profiles": profiles})
     names = rows[0].keys() if rows else _COLUMN_NAMES
     return {name: [row[name] for row in rows] for name in names}

@@ -9,6 +9,7 @@ A connection or timeout error is retried.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -48,7 +49,7 @@ def _reason(response: httpx.Response) -> str:
     return response.text[:200]
 
 
-class HttpChannel:
+class HttpChannel(ABC):
     """A channel that POSTs one request per message to a provider over one kept-alive client."""
 
     name = "http"
@@ -83,8 +84,9 @@ class HttpChannel:
         """A permanent refusal of a message the provider could never accept, or None."""
         return None
 
+    @abstractmethod
     def request(self, message: Message) -> httpx.Request:
-        raise NotImplementedError
+        """The provider's HTTP request for one message (each channel speaks its own API)."""
 
     def provider_id(self, body: Any) -> str | None:
         return None
