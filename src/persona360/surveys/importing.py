@@ -15,7 +15,6 @@ need no flag. A multiple-choice cell lists its choices separated by ``;``.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from persona360.errors import InvalidEventError, MappingError, SurveyError
+from persona360.ingest.importers.rejects import RejectFile
 from persona360.ingest.importers.run import ImportReport
 from persona360.ingest.validate import to_record
 from persona360.store.files import LINE, ExportFile
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 ANSWER = "answer:"
 WRITE_ROWS = 2_000
-SAMPLE = 5
 
 
 def parse_answer_mapping(flags: Iterable[str], columns: list[str], survey: SurveySpec) -> dict[str, str]:
@@ -199,29 +198,3 @@ def _flush(ws: Workspace, pending: list[EventRecord], report: ImportReport) -> N
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-class RejectFile:
-    """``line,reason,row`` rows as the importers write them; the file is made on the first reject."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.count = 0
-        self.sample: list[dict[str, Any]] = []
-        self._handle: Any = None
-
-    def add(self, row: dict[str, Any], reason: str) -> None:
-        if self._handle is None:
-            self._handle = self.path.open("w", newline="", encoding="utf-8")
-            csv.writer(self._handle).writerow(["line", "reason", "row"])
-        content = {key: value for key, value in row.items() if key != LINE}
-        csv.writer(self._handle).writerow([row.get(LINE), reason, orjson.dumps(content, default=str).decode()])
-        self.count += 1
-        if len(self.sample) < SAMPLE:
-            self.sample.append({"line": row.get(LINE), "reason": reason})
-
-    def close(self) -> str | None:
-        if self._handle is None:
-            return None
-        self._handle.close()
-        return str(self.path)

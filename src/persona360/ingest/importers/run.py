@@ -8,19 +8,17 @@ order id, or a hash of the row), so importing the same file again stores nothing
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from persona360.errors import InvalidEventError, MappingError
+from persona360.ingest.importers.rejects import RejectFile
 from persona360.ingest.importers.rows import KINDS, RowContext, rows_to_record
 from persona360.ingest.record import EventRecord
 from persona360.ingest.writer import EventWriter
-from persona360.store.files import LINE, ExportFile
+from persona360.store.files import ExportFile
 
 Progress = Callable[[int, int], None]
 WRITE_CHUNK = 25_000  # records per transaction: each costs ~15 statements, whatever its size
@@ -61,7 +59,7 @@ def import_file(
         ctx.mapping.check_columns(export.columns)
         _check_kind_roles(ctx)
         report = ImportReport(str(path), ctx.source_name, ctx.kind, rows=export.rows)
-        rejects = _Rejects(rejects_path or path.with_name(path.name + ".rejects.csv"))
+        rejects = RejectFile(rejects_path or path.with_name(path.name + ".rejects.csv"))
         order_column = ctx.mapping.column_for("order_id") if ctx.kind == "orders" else None
         done, pending = 0, []
         for chunk in _groups(export.chunks(order_column), order_column):
@@ -91,7 +89,7 @@ def _check_kind_roles(ctx: RowContext) -> None:
         raise MappingError("an orders import needs a column mapped to 'timestamp'")
 
 
-def _to_record(rows: list[dict[str, Any]], ctx: RowContext, rejects: _Rejects) -> EventRecord | None:
+def _to_record(rows: list[dict[str, Any]], ctx: RowContext, rejects: RejectFile) -> EventRecord | None:
     try:
         return rows_to_record(rows, ctx)
     except InvalidEventError as error:
@@ -126,32 +124,3 @@ def _groups(chunks: Iterator[list[dict[str, Any]]], order_column: str | None) ->
             group.append(row)
     if group:
         yield group
-
-
-class _Rejects:
-    """The reject file, created only when a row is rejected."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.count = 0
-        self.sample: list[dict[str, Any]] = []
-        self._handle: Any = None
-        self._writer: Any = None
-
-    def add(self, row: dict[str, Any], reason: str) -> None:
-        if self._writer is None:
-            self._handle = self.path.open("w", newline="", encoding="utf-8")
-            self._writer = csv.writer(self._handle)
-            self._writer.writerow(["line", "reason", "row"])
-        line = row.get(LINE)
-        content = {key: value for key, value in row.items() if key != LINE}
-        self._writer.writerow([line, reason, orjson.dumps(content, default=str).decode()])
-        self.count += 1
-        if len(self.sample) < 5:
-            self.sample.append({"line": line, "reason": reason})
-
-    def close(self) -> str | None:
-        if self._handle is None:
-            return None
-        self._handle.close()
-        return str(self.path)
