@@ -25,7 +25,7 @@ def personas(request: Request, viewer: ViewerDep) -> HTMLResponse:
     ws = request.app.state.workspace
     stored = ws.personas.latest()
     cards = [card_view(card) for card in stored["cards"]] if stored else []
-    drift = ws.personas.drift() if stored else None
+    drift = stored["report"].get("drift") if stored else None  # kept with the model: no second read
     return page(
         request,
         "personas.html",
