@@ -79,7 +79,17 @@ class IdentityGraph:
         self._pairs: set[tuple[int, int]] = set()
         self._splits: dict[int, set[int]] = {}
         self._next_edge = 1
+        self._retired: set[int] = set()
         self.delta = GraphDelta()
+
+    def retire(self, identifier_ids: Iterable[int]) -> None:
+        """Never issue these ids again (they named people who were erased).
+
+        Audit entries say ``profile:ID``; a newcomer given an erased person's id would be
+        named by them. Skipping the retired ids also keeps a rebuild's ids equal to the
+        ones first issued, since it replays the remaining events in the same order.
+        """
+        self._retired.update(identifier_ids)
 
     # -- loading ---------------------------------------------------------------
     def load(
@@ -231,6 +241,9 @@ class IdentityGraph:
         identifier_id = self._ids.get(key)
         if identifier_id is not None:
             return identifier_id
+        while len(self._keys) in self._retired:
+            self._keys.append(("", ""))
+            self._profile.append(0)
         identifier_id = len(self._keys)
         self._ids[key] = identifier_id
         self._keys.append(key)

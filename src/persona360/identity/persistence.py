@@ -52,6 +52,19 @@ def load_graph(db: Database, graph: IdentityGraph) -> None:
     )
 
 
+def retired_ids(db: Database) -> list[int]:
+    """The identifier ids that must not be issued again (see :meth:`IdentityGraph.retire`)."""
+    return [int(row[0]) for row in db.query("SELECT identifier_id FROM retired_identifiers")]
+
+
+def retire_ids(tx: Transaction, identifier_ids: list[int], at: datetime) -> None:
+    """Record the ids of deleted identifiers so that they are never issued again."""
+    tx.execute(
+        "INSERT INTO retired_identifiers SELECT DISTINCT unnest($ids::BIGINT[]), $at ON CONFLICT DO NOTHING",
+        {"ids": identifier_ids, "at": at},
+    )
+
+
 def active_edges(tx: Transaction, identifier_ids: list[int]) -> list[tuple[int, int]]:
     """The active edges among ``identifier_ids`` (what an unmerge has to cut)."""
     rows = tx.fetchall(

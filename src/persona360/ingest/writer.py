@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from persona360.identity.graph import GraphDelta, IdentityGraph
 from persona360.identity.guardrails import parse_blocklist
-from persona360.identity.persistence import active_edges, load_graph, write_delta
+from persona360.identity.persistence import active_edges, load_graph, retired_ids, write_delta
 from persona360.ingest.backlog import Appended, Backlog, mark_done, mark_start
 from persona360.ingest.record import EventRecord
 from persona360.profiles.facts import record_facts
@@ -349,7 +349,9 @@ class EventWriter:
 
     def _fresh_graph(self) -> IdentityGraph:
         blocklist = parse_blocklist(self.settings.identifier_blocklist, self.settings.default_region)
-        return IdentityGraph(self.settings.identifier_limits, blocklist)
+        graph = IdentityGraph(self.settings.identifier_limits, blocklist)
+        graph.retire(retired_ids(self.db))  # a rebuild too: erased people's ids stay unused
+        return graph
 
 
 def _runs(records: Sequence[EventRecord]) -> list[list[EventRecord]]:

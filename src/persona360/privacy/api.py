@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from persona360.errors import NotFoundError
 from persona360.identity.normalise import EMAIL, PHONE, normalise_identifier, split_identifier
+from persona360.identity.persistence import retire_ids
 from persona360.ingest.record import anchor_rank
+from persona360.privacy import contact_retention
 from persona360.privacy import retention as retention_rules
 from persona360.privacy.addresses import addresses_for
 from persona360.privacy.audit import AuditLog
@@ -189,6 +192,7 @@ class PrivacyAPI:
             report = ErasureReport(profile_id, len(person.keys), kinds_of(person.keys))
             report.suppressed = self.suppression.add(tx, person.keys, self._ws.clock.now())
             report.rows = delete_person(tx, person)
+            retire_ids(tx, sorted({*person.identifier_ids, *person.profile_ids}), self._ws.clock.now())
             self.audit(actor, "erasure.completed", f"profile:{profile_id}", report.detail())
         if rewrite:
             self._ws.db.rewrite()
@@ -216,20 +220,30 @@ class PrivacyAPI:
         return document
 
     def retention(self, *, dry_run: bool = False, actor: str = "cli") -> retention_rules.RetentionReport:
-        """Apply the retention rules (``PERSONA360_RETENTION_DAYS``), or count what they would delete."""
+        """Apply the retention rules (``PERSONA360_RETENTION_DAYS``), or list what they would delete.
+
+        Event rules delete expired events; ``identifiers:SOURCE`` rules delete contact
+        identifiers that source alone supplied (``privacy/contact_retention.py``), after
+        which the file is rewritten, as after an erasure.
+        """
         now = self._ws.clock.now()
         report = retention_rules.plan(self._ws.db, self.rules, now)
-        if dry_run or not report.events:
-            report.dry_run = dry_run
+        expired = contact_retention.find_expired(self._ws.db, self.rules, now, report)
+        report.dry_run = dry_run
+        if dry_run or not (report.events or expired):
             return report
-        report.dry_run = False
         graph = self._ws.writer.graph
-        with self._ws.db.transaction() as tx:  # the writer waits: its graph holds still
-            anchors = retention_rules.delete_expired(tx, self.rules, now)
-            members = {profile: graph.members(profile) for profile in {graph.profile_of(a) for a in anchors}}
-            retention_rules.rederive(tx, anchors, members, self._ws.settings)
+        # deleting identifiers changes the graph: the writer must reload it afterwards
+        with self._ws.writer.paused() if expired else nullcontext(), self._ws.db.transaction() as tx:
+            anchors = set(retention_rules.delete_expired(tx, self.rules, now))
+            anchors |= contact_retention.delete_identifiers(tx, expired, self._ws.settings.default_region)
+            retire_ids(tx, [item.identifier_id for item in expired], now)
+            members = retention_rules.members_of(tx, {graph.profile_of(anchor) for anchor in anchors})
+            retention_rules.rederive(tx, sorted(anchors), members, self._ws.settings)
             self.audit(actor, "retention.run", "events", report.as_dict())
         self._ws.segments.on_batch(members)
+        if expired:
+            self._ws.db.rewrite()
         return report
 
     def retention_if_due(self, every: timedelta) -> retention_rules.RetentionReport | None:

@@ -65,6 +65,7 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "surveys": "survey definitions",
     "audit_log": "who did what, by profile id, never an identifier value; kept for accountability",
     "suppressions": "keyed hashes of erased identifiers: what the law lets us keep",
+    "retired_identifiers": "ids of deleted identifiers (numbers only), so no newcomer is given one",
 }
 # seg_consent reads consent_ledger and identifiers only: erased with them.
 VIEWS = ("seg_profiles", "seg_traits", "seg_events", "seg_members", "seg_consent", "consent_current")

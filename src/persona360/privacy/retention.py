@@ -2,7 +2,8 @@
 
 Rules come from ``PERSONA360_RETENTION_DAYS`` (``{"type:page": 395, "source:crm": 730}``);
 an event expires when it is older than any rule that matches it, i.e. the shortest
-matching period wins. Admin records (merge, unmerge) and consent decisions never
+matching period wins. Rules ``identifiers:SOURCE`` delete contact identifiers rather
+than events (see ``privacy/contact_retention.py``). Admin records (merge, unmerge) and consent decisions never
 expire here: the first define identity, the second are the proof of consent.
 
 After the delete, the per-anchor facts of the anchors that lost events (traits, orders,
@@ -45,6 +46,11 @@ class Rule:
     selector: str
     days: float
 
+    @property
+    def on_identifiers(self) -> bool:
+        """An ``identifiers:SOURCE`` rule (contact identifiers, not events)."""
+        return self.selector.startswith("identifiers:")
+
     def where(self, source_ids: dict[str, int]) -> tuple[str, list[Any]]:
         """The SQL condition (and its parameters) for the events this rule selects."""
         kind, _, value = self.selector.partition(":")
@@ -71,9 +77,12 @@ def parse_rules(days: dict[str, float]) -> list[Rule]:
     rules = []
     for selector, period in sorted(days.items()):
         kind, colon, value = selector.partition(":")
-        if selector != "anonymous" and (kind not in ("source", "type", "event") or not colon or not value):
+        if selector != "anonymous" and (
+            kind not in ("source", "type", "event", "identifiers") or not colon or not value
+        ):
             raise RetentionError(
-                f"retention rule {selector!r}: write 'source:NAME', 'type:TYPE', 'event:NAME' or 'anonymous'"
+                f"retention rule {selector!r}: write 'source:NAME', 'type:TYPE', 'event:NAME', 'anonymous' "
+                "or 'identifiers:SOURCE'"
             )
         if not period > 0:
             raise RetentionError(f"retention rule {selector!r}: {period!r} days is not a positive number of days")
@@ -91,8 +100,11 @@ class RetentionReport:
     events: int = 0
     profiles: list[int] = field(default_factory=list)
     unknown_sources: list[str] = field(default_factory=list)
+    identifiers: list[dict[str, Any]] = field(default_factory=list)
+    kept_identifiers: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
+        """The report as JSON (the audit entry too: ids and kinds, never an identifier's value)."""
         return {
             "dry_run": self.dry_run,
             "now": self.now.isoformat(),
@@ -100,13 +112,15 @@ class RetentionReport:
             "events": self.events,
             "profiles": len(self.profiles),
             "unknown_sources": self.unknown_sources,
+            "identifiers": self.identifiers,
+            "kept_identifiers": self.kept_identifiers,
         }
 
 
 def expired_where(rules: list[Rule], source_ids: dict[str, int], now: datetime) -> tuple[str, list[Any]]:
     """The condition for every expired event, as SQL and parameters."""
     parts, params = [], []
-    for rule in rules:
+    for rule in (rule for rule in rules if not rule.on_identifiers):
         where, rule_params = rule.where(source_ids)
         parts.append(f'(({where}) AND "timestamp" < ?)')
         params += [*rule_params, now - timedelta(days=rule.days)]
@@ -118,9 +132,9 @@ def plan(db: Database, rules: list[Rule], now: datetime) -> RetentionReport:
     """Count what each rule would delete (the dry run)."""
     source_ids = {str(name): int(i) for i, name in db.query("SELECT source_id, name FROM sources")}
     report = RetentionReport(True, now)
-    report.unknown_sources = [r.selector for r in rules if r.selector.startswith("source:")
+    report.unknown_sources = [r.selector for r in rules if r.selector.startswith(("source:", "identifiers:"))
                               and r.selector.partition(":")[2] not in source_ids]  # fmt: skip
-    for rule in rules:
+    for rule in (rule for rule in rules if not rule.on_identifiers):
         where, params = expired_where([rule], source_ids, now)
         report.by_rule[rule.selector] = int(db.scalar(f"SELECT count(*) FROM events WHERE {where}", params))  # noqa: S608
     where, params = expired_where(rules, source_ids, now)
@@ -142,6 +156,16 @@ def delete_expired(tx: Transaction, rules: list[Rule], now: datetime) -> list[in
     if anchors:
         tx.execute(f"DELETE FROM events WHERE {where}", params)  # noqa: S608
     return anchors
+
+
+def members_of(tx: Transaction, profiles: set[int]) -> dict[int, list[int]]:
+    """The identifiers each of ``profiles`` holds now (after a delete), for re-projection."""
+    rows = tx.fetchall(
+        "SELECT profile_id, list(identifier_id ORDER BY identifier_id) FROM identifiers "
+        "WHERE profile_id IN (SELECT unnest($ids::BIGINT[])) GROUP BY profile_id",
+        {"ids": sorted(profiles)},
+    )
+    return {int(profile): [int(i) for i in ids] for profile, ids in rows}
 
 
 def rederive(tx: Transaction, anchors: list[int], members: dict[int, list[int]], settings: Settings) -> None:

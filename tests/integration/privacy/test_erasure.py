@@ -172,3 +172,27 @@ def test_outside_dev_erasure_needs_a_secret_of_ones_own(tmp_path: Path, clock: F
         with pytest.raises(SuppressionError, match="PERSONA360_SUPPRESSION_SECRET"):
             ws.privacy.erase(profile_id)
         assert ws.profiles.find("email", EMAIL) == profile_id  # nothing was deleted
+
+
+def test_erased_ids_are_never_given_to_a_newcomer_not_even_after_a_rebuild(ws: Workspace) -> None:
+    """Audit entries say ``profile:ID``: that id must keep naming the erased person, or nobody."""
+    profile_id = fill(ws)
+    kept = ws.profiles.find("user_id", "u-kept")
+    erased_ids = {int(row[0]) for row in ws.db.query("SELECT identifier_id FROM identifiers WHERE profile_id = ?",
+                                                     [profile_id])} | {profile_id}  # fmt: skip
+    highest = int(ws.db.scalar("SELECT max(identifier_id) FROM identifiers"))
+    assert highest in erased_ids  # the CRM phone came last: a naive counter would hand it out again
+    ws.privacy.erase(profile_id, rewrite=False)
+
+    ws.ingest.send("web", [{"type": "identify", "userId": "u-new", "traits": {"email": "new@example.org"}}])
+    newcomer = ws.profiles.find("user_id", "u-new")
+    new_ids = {int(row[0]) for row in ws.db.query("SELECT identifier_id FROM identifiers WHERE profile_id = ?",
+                                                  [newcomer])}  # fmt: skip
+    assert newcomer not in erased_ids and not new_ids & erased_ids
+    assert min(new_ids) > highest
+
+    ws.profiles.rebuild()  # replays what is left: the same ids again, the erased ones skipped
+    assert ws.profiles.find("user_id", "u-kept") == kept
+    assert ws.profiles.find("user_id", "u-new") == newcomer
+    ws.ingest.send("web", [{"type": "identify", "userId": "u-later", "traits": {"email": "later@example.org"}}])
+    assert ws.profiles.find("user_id", "u-later") not in erased_ids

@@ -114,7 +114,8 @@ def test_retention_on_the_schedule_runs_once_per_period(ws: Workspace, clock: Fi
 @pytest.mark.parametrize(
     ("rules", "message"),
     [
-        ({"kind:page": 30}, "write 'source:NAME', 'type:TYPE', 'event:NAME' or 'anonymous'"),
+        ({"kind:page": 30}, "write 'source:NAME', 'type:TYPE', 'event:NAME', 'anonymous' or 'identifiers:SOURCE'"),
+        ({"identifiers:": 30}, "retention rule 'identifiers:'"),
         ({"source:": 30}, "retention rule 'source:'"),
         ({"anonymous:x": 30}, "retention rule 'anonymous:x'"),
         ({"type:page": 0}, "0 days is not a positive number of days"),

@@ -6,9 +6,10 @@ are recorded once applied, so a new migration also reaches existing workspaces.
 
 from __future__ import annotations
 
-from persona360.store.tables import activation, enrichment, personas, privacy, resolution, segments
+from persona360.store.tables import activation, enrichment, identity, personas, privacy, resolution, segments
 
 ROOM_MIGRATIONS: list[tuple[str, list[str]]] = [
+    *identity.MIGRATIONS,
     *privacy.MIGRATIONS,
     *resolution.MIGRATIONS,
     *activation.MIGRATIONS,
@@ -18,6 +19,7 @@ ROOM_MIGRATIONS: list[tuple[str, list[str]]] = [
 ]
 
 ROOM_DERIVED: tuple[str, ...] = (
+    *identity.DERIVED,
     *privacy.DERIVED,
     *resolution.DERIVED,
     *activation.DERIVED,
