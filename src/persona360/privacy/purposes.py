@@ -43,6 +43,20 @@ CATEGORY_PURPOSES: dict[str, str] = {
 }
 
 
+# Subscription statuses of email services' exports (Mailchimp, Klaviyo, Sendinblue/Brevo,
+# ESputnik, UniSender...) and plain yes/no, lower-cased with spaces and dashes as "_".
+GRANTED_WORDS = frozenset(
+    {"subscribed", "opted_in", "optin", "opt_in", "granted", "confirmed", "active", "yes", "y", "true", "1"}
+)
+WITHDRAWN_WORDS = frozenset(
+    {
+        "unsubscribed", "opted_out", "optout", "opt_out", "withdrawn", "cleaned", "bounced", "complained",
+        "spam", "blocked", "archived", "pending", "never_subscribed", "non_subscribed", "not_subscribed",
+        "transactional", "no", "n", "false", "0",
+    }
+)  # fmt: skip
+
+
 class ConsentError(ValueError, Persona360Error):
     """A purpose, channel or consent change that persona360 does not know."""
 
@@ -73,6 +87,30 @@ def check_purpose(purpose: str, channel: str | None = None) -> None:
         raise ConsentError(f"unknown purpose {purpose!r}: use one of {', '.join(PURPOSES)}")
     if channel is not None and channel not in CHANNELS:
         raise ConsentError(f"unknown channel {channel!r}: use one of {', '.join(CHANNELS)} (or none)")
+
+
+def status_granted(status: object) -> bool:
+    """Whether an imported subscription status grants (True) or does not grant (False) consent.
+
+    Anything short of a confirmed subscription (pending double opt-in, cleaned, bounced)
+    does not grant.
+
+    Raises:
+        ConsentError: a status that is in neither list.
+
+    Example:
+        >>> status_granted("Subscribed"), status_granted("never subscribed"), status_granted(False)
+        (True, False, False)
+    """
+    if isinstance(status, bool):
+        return status
+    word = re.sub(r"[\s-]+", "_", str(status).strip().lower())
+    if word in GRANTED_WORDS or word in WITHDRAWN_WORDS:
+        return word in GRANTED_WORDS
+    raise ConsentError(
+        f"subscription status {str(status)[:40]!r} is not known: use subscribed/unsubscribed, "
+        "opted_in/opted_out, yes/no or true/false (or map the column to a trait instead)"
+    )
 
 
 def category_purpose(category: str) -> str | None:

@@ -3,8 +3,10 @@
 A mapping sends a column to a role: an identifier (``email``, ``phone``,
 ``user_id``, ``anonymous_id``, ``id:NAMESPACE``, ``handle:PLATFORM``), a trait
 (``trait:NAME``), a property (``prop:NAME``), a line-item field of an order
-(``item:FIELD``), or one of ``timestamp``, ``event``, ``order_id``,
-``message_id`` and ``ignore``. Columns without a role are kept as properties.
+(``item:FIELD``), a consent decision (``consent:PURPOSE`` or ``consent:PURPOSE:CHANNEL``,
+e.g. an email service's subscription status as ``consent:marketing:email``), or one of
+``timestamp``, ``event``, ``order_id``, ``message_id`` and ``ignore``. Columns without a
+role are kept as properties.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from pathlib import Path
 
 from persona360.errors import MappingError
 from persona360.identity.normalise import check_kind
+from persona360.privacy.purposes import check_purpose
 
 SINGLE_ROLES = ("timestamp", "event", "order_id", "message_id")
 IDENTIFIER_ROLES = ("email", "phone", "user_id", "anonymous_id")
-PREFIX_ROLES = ("id:", "handle:", "trait:", "prop:", "item:")
+PREFIX_ROLES = ("id:", "handle:", "trait:", "prop:", "item:", "consent:")
 
 
 @dataclass
@@ -62,12 +65,22 @@ def check_role(role: str, column: str) -> str:
                     check_kind(role)
                 except ValueError as error:
                     raise MappingError(f"column {column!r}: {error}") from None
+            if prefix == "consent:":
+                _check_consent_role(role, column)
             return role
     raise MappingError(
         f"column {column!r} has unknown role {role!r}: use one of "
         f"{', '.join(IDENTIFIER_ROLES + SINGLE_ROLES)}, id:NAMESPACE, handle:PLATFORM, "
-        "trait:NAME, prop:NAME, item:FIELD or ignore"
+        "trait:NAME, prop:NAME, item:FIELD, consent:PURPOSE[:CHANNEL] or ignore"
     )
+
+
+def _check_consent_role(role: str, column: str) -> None:
+    purpose, _, channel = role.removeprefix("consent:").partition(":")
+    try:
+        check_purpose(purpose, channel or None)
+    except ValueError as error:
+        raise MappingError(f"column {column!r} ({role}): {error}") from None
 
 
 def parse_mapping(flags: Iterable[str] = (), map_file: Path | None = None) -> ColumnMapping:

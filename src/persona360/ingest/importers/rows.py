@@ -14,6 +14,7 @@ from persona360.identity.normalise import normalise_identifier
 from persona360.ingest.importers.mapping import IDENTIFIER_ROLES, ColumnMapping
 from persona360.ingest.record import EventRecord, order_identifiers
 from persona360.ingest.validate import order_facts
+from persona360.privacy.purposes import status_granted
 from persona360.store.files import LINE
 
 KINDS = ("customers", "orders", "events")
@@ -116,6 +117,23 @@ def _apply(
         traits[role[6:]] = _plain(value)
     elif role.startswith("prop:"):
         properties[role[5:]] = _plain(value)
+    elif role.startswith("consent:"):
+        _consent(role, column, value, traits)
+
+
+def _consent(role: str, column: str, value: Any, traits: dict[str, Any]) -> None:
+    """``traits.consent`` as an SDK identify carries it, read by the privacy room's ledger."""
+    try:
+        granted = status_granted(value)
+    except ValueError as error:
+        raise InvalidEventError(f"column {column!r}: {error}", field=column) from None
+    purpose, _, channel = role.removeprefix("consent:").partition(":")
+    decisions = traits.setdefault("consent", {})
+    if channel:
+        per_channel = decisions.get(purpose)
+        decisions[purpose] = {**(per_channel if isinstance(per_channel, dict) else {}), channel: granted}
+    else:
+        decisions[purpose] = granted
 
 
 def _timestamp(row: dict[str, Any], ctx: RowContext) -> datetime:
