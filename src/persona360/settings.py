@@ -146,6 +146,8 @@ class Settings(BaseSettings):
         description=(
             "Days events are kept, per rule: 'source:NAME', 'type:page', 'event:Product Viewed' or "
             "'anonymous' (events with no identifier but an anonymous id); the shortest matching rule wins. "
+            "'identifiers:SOURCE': days an email or phone that only SOURCE supplied (e.g. for order delivery) "
+            "is kept after that source's last record carrying it, unless marketing was granted on its channel. "
             "Empty: keep everything."
         ),
     )

@@ -14,7 +14,10 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable
 PersonArg = Annotated[
     str, typer.Argument(help="profile:ID, KIND:VALUE (email:jane@example.org) or a bare email/phone.")
 ]
-retention = typer.Typer(help="Delete events older than their retention rule allows.", no_args_is_help=True)
+retention = typer.Typer(
+    help="Delete events and delivery-only contact identifiers older than their retention rule allows.",
+    no_args_is_help=True,
+)
 suppression = typer.Typer(help="The suppression list of erased people.", no_args_is_help=True)
 
 
@@ -62,10 +65,10 @@ def export_person(
 
 @retention.command("run")
 def retention_run(
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be deleted.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be deleted.")] = False,
     json: JsonOption = False,
 ) -> None:
-    """Apply PERSONA360_RETENTION_DAYS: delete expired events and re-derive their profiles."""
+    """Apply PERSONA360_RETENTION_DAYS: delete expired events and identifiers, re-derive their profiles."""
     with workspace() as ws:
         report = ws.privacy.retention(dry_run=dry_run, actor="cli")
     if json:
@@ -73,8 +76,15 @@ def retention_run(
         return
     verb = "would delete" if dry_run else "deleted"
     for selector, n in report.by_rule.items():
-        console.print(f"  {selector}: {n} events")
-    console.print(f"Retention {verb} {report.events} events of {len(report.profiles)} profiles.")
+        console.print(f"  {selector}: {n} {'identifiers' if selector.startswith('identifiers:') else 'events'}")
+    for item in report.identifiers:
+        console.print(f"    profile:{item['profile_id']} {item['kind']} (last record {item['last_at']})")
+    for reason, n in report.kept_identifiers.items():
+        console.print(f"  kept {n} identifiers: {reason.replace('_', ' ')}")
+    console.print(
+        f"Retention {verb} {report.events} events and {len(report.identifiers)} identifiers "
+        f"of {len(report.profiles)} profiles."
+    )
     for selector in report.unknown_sources:
         console.print(f"[yellow]warning:[/] rule {selector} names no source of this workspace")
 

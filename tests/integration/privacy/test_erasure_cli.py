@@ -14,10 +14,11 @@ from persona360 import Workspace
 
 BIN = Path(sys.executable).parent / "persona360"
 EMAIL = "mariia.clierase@cli-probe.org"
+RULES = '{"type:page": 30, "identifiers:orders": 30}'
 
 
 def run(db: Path, *args: str, ok: bool = True, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PERSONA360_DB": str(db), "COLUMNS": "160", "PERSONA360_RETENTION_DAYS": '{"type:page": 30}'}
+    env = {**os.environ, "PERSONA360_DB": str(db), "COLUMNS": "160", "PERSONA360_RETENTION_DAYS": RULES}
     done = subprocess.run([str(BIN), *args], capture_output=True, text=True, env=env, input=stdin, timeout=300)
     assert (done.returncode == 0) is ok, done.stderr
     return done
@@ -31,12 +32,17 @@ def test_export_then_erase_from_the_command_line(tmp_path: Path) -> None:
         ws.access.add_source("shop")
         ws.ingest.send("shop", [{"type": "identify", "userId": "u1", "traits": {"email": EMAIL}}])
         ws.ingest.send("shop", [{"type": "page", "userId": "u1", "timestamp": "2020-01-01T00:00:00Z"}])
+        ws.access.add_source("orders")
+        delivered = {"type": "track", "userId": "u2", "event": "Order Delivered", "timestamp": "2020-01-02T00:00:00Z"}
+        ws.ingest.send("orders", [{**delivered, "context": {"traits": {"phone": "+380671230000"}}}])
     out = tmp_path / "mariia.json"
     run(db, "export-person", EMAIL, "--out", str(out))
     assert json.loads(out.read_text())["identifiers"][0]["value"] in (EMAIL, "u1")
 
     plan = json.loads(run(db, "retention", "run", "--dry-run", "--json").stdout)
-    assert (plan["dry_run"], plan["events"], plan["by_rule"]) == (True, 1, {"type:page": 1})
+    assert (plan["dry_run"], plan["events"], plan["by_rule"]) == (True, 1, {"type:page": 1, "identifiers:orders": 1})
+    listing = run(db, "retention", "run", "--dry-run").stdout
+    assert "identifiers:orders: 1 identifiers" in listing and " phone (last record 2020-01-02" in listing
 
     refused = run(db, "erase", f"email:{EMAIL}", ok=False, stdin="n\n")
     assert "nothing erased" in refused.stderr
