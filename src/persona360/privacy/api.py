@@ -87,30 +87,21 @@ class PrivacyAPI:
         channel, not a purpose-wide one). Does not check consent otherwise (call
         :meth:`may` first). ``push`` and ``webhook`` have no address here: ``[]``.
         """
-        check_purpose(purpose, channel)
-        kind = ADDRESS_KINDS.get(channel)
-        if kind is None:
-            return []
-        granted = any(
-            row["granted"] and row["channel"] == channel and (row["expires_at"] is None or row["expires_at"] > now)
-            for now in [self._ws.clock.now()]
-            for row in self.ledger.current(profile_id)
-            if row["purpose"] == purpose
-        )
-        return addresses_for(self._ws.db, profile_id, kind, purpose, self._ws.settings.source_purposes, granted)
+        return self.addresses_many([profile_id], purpose, channel).get(profile_id, [])
 
     def addresses_many(self, profile_ids: Iterable[int], purpose: str, channel: str) -> dict[int, list[str]]:
-        """:meth:`addresses` of many profiles in one query; profiles without one are left out."""
+        """:meth:`addresses` of many profiles in one query, with the same purpose limits.
+
+        Profiles without a usable address are left out.
+        """
         check_purpose(purpose, channel)
         kind = ADDRESS_KINDS.get(channel)
         if kind is None:
             return {}
-        rows = self._ws.db.query(
-            "SELECT profile_id, list(value ORDER BY first_seen, value) FROM identifiers "
-            "WHERE profile_id IN (SELECT unnest($ids::BIGINT[])) AND kind = $kind GROUP BY profile_id",
-            {"ids": list(profile_ids), "kind": kind},
+        settings = self._ws.settings
+        return addresses_for(
+            self._ws.db, profile_ids, kind, purpose, channel, settings.source_purposes, self._ws.clock.now()
         )
-        return {int(profile_id): list(values) for profile_id, values in rows}
 
     # -- changes -------------------------------------------------------------------
     def grant(self, profile_id: int, purpose: str, channel: str | None = None, **change: Any) -> None:

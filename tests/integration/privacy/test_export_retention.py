@@ -141,6 +141,35 @@ def test_addresses_follow_the_purposes_each_source_collected_for(ws: Workspace) 
     assert ws.privacy.addresses(jane, "marketing", "sms") == ["+380501234567"]
 
 
+def test_batched_lookups_and_audiences_keep_the_purpose_limits(ws: Workspace) -> None:
+    """Campaigns and audience exports look addresses up in bulk: the order form's phone stays out."""
+    from persona360.activation.audience import sha256
+    from persona360.segments.definitions import SegmentSpec
+
+    for user, n in (("u1", 1), ("u2", 2)):
+        ws.ingest.send("orders", [{"type": "identify", "userId": user, "traits": {"phone": f"+38050123456{n}"}}])
+        ws.ingest.send("web", [{"type": "identify", "userId": user, "traits": {"email": f"news{n}@example.org"}}])
+    one, two = ws.profiles.find("user_id", "u1"), ws.profiles.find("user_id", "u2")
+    assert ws.privacy.addresses_many([one, two], "marketing", "sms") == {}
+    assert ws.privacy.addresses_many([one, two], "transactional", "sms") == {
+        one: ["+380501234561"],
+        two: ["+380501234562"],
+    }
+    assert ws.privacy.addresses_many([one, two], "marketing", "email") == {
+        one: ["news1@example.org"],
+        two: ["news2@example.org"],
+    }
+    for profile in (one, two):
+        ws.privacy.grant(profile, "marketing")  # purpose-wide: the audience may hold them ...
+    ws.privacy.grant(two, "marketing", "sms")  # ... and only two said yes to texts
+    assert ws.privacy.addresses_many([one, two], "marketing", "sms") == {two: ["+380501234562"]}
+    ws.segments.create(SegmentSpec("everyone", "event_count >= 0"))
+    audience = ws.activation.export_audience("everyone", "google")
+    assert sha256("380501234561") not in audience.csv and sha256("+380501234561") not in audience.csv
+    assert sha256("news1@example.org") in audience.csv
+    assert audience.exported == 2
+
+
 def test_an_address_a_marketing_source_also_sent_may_be_used_for_marketing(ws: Workspace) -> None:
     ws.ingest.send("orders", [{"type": "identify", "userId": "u1", "traits": {"email": "both@example.org"}}])
     ws.ingest.send("web", [{"type": "identify", "anonymousId": "a1", "traits": {"email": "both@example.org"}}])
