@@ -128,11 +128,14 @@ class ActivationAPI:
             "ORDER BY campaign_id"
         )
 
-    def send(self, name: str) -> dict[str, Any]:
-        """Queue messages for new members of the campaign's segment, then send what is due."""
+    def send(self, name: str, *, actor: str = "cli") -> dict[str, Any]:
+        """Queue messages for new members of the campaign's segment, then send what is due.
+
+        Audited as ``campaign.send`` by ``actor`` (the API passes ``token:NAME``).
+        """
         counts = self.queue(name)
         counts.update(self.deliver_due(self.get(name)["channel"]))
-        self._audit("campaign.send", name, counts)
+        self._audit("campaign.send", name, counts, actor)
         return counts
 
     def send_to(self, name: str, profile_ids: Sequence[int]) -> dict[str, Any]:
@@ -332,8 +335,8 @@ class ActivationAPI:
         config = WebhookConfig(s.activation_webhook_url, s.activation_webhook_secret)
         return WebhookChannel(config, now=lambda: self._ws.clock.now().timestamp())
 
-    def _audit(self, action: str, target: str, detail: dict[str, Any]) -> None:
-        self._ws.privacy.audit("activation", action, target, detail)
+    def _audit(self, action: str, target: str, detail: dict[str, Any], actor: str = "activation") -> None:
+        self._ws.privacy.audit(actor, action, target, detail)
 
 
 def _require(channel: str, values: dict[str, str]) -> None:

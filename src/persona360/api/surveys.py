@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from persona360.api.body import read_json
-from persona360.api.deps import get_workspace, source_for
+from persona360.api.deps import WRITE_KEY_SECURITY, get_workspace, source_for
 from persona360.errors import SurveyError
 from persona360.surveys.widget import IDENTITY_PARAMETERS, form_page, public_definition, widget_script
 
@@ -56,7 +56,9 @@ def form(survey_id: str, request: Request, writeKey: str | None = None) -> HTMLR
     return HTMLResponse(form_page(workspace.surveys.get(survey_id), writeKey or "", identity))
 
 
-@router.post("/{survey_id}/responses", summary="Record one person's answers (write key)")
+@router.post(
+    "/{survey_id}/responses", summary="Record one person's answers (write key)", dependencies=WRITE_KEY_SECURITY
+)
 async def respond(survey_id: str, request: Request) -> dict[str, Any]:
     workspace = get_workspace(request)
     body = await read_json(request, workspace.settings.max_event_bytes)

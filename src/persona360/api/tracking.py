@@ -13,7 +13,7 @@ import orjson
 from fastapi import APIRouter, Request
 
 from persona360.api.body import read_json
-from persona360.api.deps import get_batcher, get_workspace, source_for
+from persona360.api.deps import WRITE_KEY_SECURITY, get_batcher, get_workspace, source_for
 from persona360.api.errors import error_response
 from persona360.api.responses import JSONBody
 from persona360.errors import IndexedError, InvalidEventError, PayloadTooLargeError
@@ -107,6 +107,7 @@ def _register(path: str, kind: str) -> None:
         methods=["POST"],
         summary=f"Segment {kind} call",
         include_in_schema=path == kind,
+        dependencies=WRITE_KEY_SECURITY,
     )
 
 
@@ -117,12 +118,12 @@ for _path, _kind in [*((kind, kind) for kind in SHORT_PATHS.values()), *SHORT_PA
 TRACKING_PATHS = frozenset(f"/v1/{path}" for path in (*SHORT_PATHS, *SHORT_PATHS.values(), "batch", "b", "m"))
 
 
-@router.post("/batch", summary="Segment batch of calls")
+@router.post("/batch", summary="Segment batch of calls", dependencies=WRITE_KEY_SECURITY)
 async def batch(request: Request) -> JSONBody:
     return await _batch(request)
 
 
-@router.post("/b", include_in_schema=False)
+@router.post("/b", include_in_schema=False, dependencies=WRITE_KEY_SECURITY)
 async def batch_short(request: Request) -> JSONBody:
     return await _batch(request)
 

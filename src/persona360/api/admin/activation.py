@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from persona360.access.keys import Token
 from persona360.activation import CampaignError, CampaignSpec
-from persona360.api.deps import WorkspaceDep, require
+from persona360.api.deps import BigInt, WorkspaceDep, require
 
 router = APIRouter(prefix="/v1", tags=["activation"])
 Campaigns = Annotated[Token, Depends(require("campaigns"))]
@@ -31,7 +31,7 @@ class TemplateCreate(BaseModel):
 class TemplatePreview(BaseModel):
     """A template (its text, or a saved one's name) rendered for one profile, links untracked."""
 
-    profile_id: int
+    profile_id: BigInt
     source: str | None = None
     name: str | None = None
     event: dict[str, Any] = Field(default_factory=dict)
@@ -86,7 +86,7 @@ def list_campaigns(ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
 
 @router.post("/campaigns/{name}/send", summary="Queue messages for new members and send what is due")
 def send(name: str, ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
-    return ws.activation.send(name)
+    return ws.activation.send(name, actor=f"token:{token.name}")
 
 
 @router.get("/campaigns/{name}/report", summary="Deliveries, opens, clicks, conversions, uplift")
@@ -103,6 +103,8 @@ def messages(
     limit: int = Query(100, ge=1, le=1000),
 ) -> dict[str, Any]:
     rows = ws.activation.messages(name, status)
+    # recipients' addresses and profile ids: a read of personal data
+    ws.privacy.audit(f"token:{token.name}", "campaign.messages", name, {"status": status, "rows": len(rows[:limit])})
     return {"campaign": name, "total": len(rows), "messages": rows[:limit]}
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from persona360.access.keys import Token
-from persona360.api.deps import WorkspaceDep, require
+from persona360.api.deps import BigInt, WorkspaceDep, require
 from persona360.errors import NotFoundError
 
 router = APIRouter(prefix="/v1/personas", tags=["personas"])
@@ -34,7 +34,7 @@ def list_versions(ws: WorkspaceDep, token: ManagePersonas) -> dict[str, Any]:
 
 @router.get("/drift", summary="Drift of a model version against the one before it")
 def drift(
-    ws: WorkspaceDep, token: ManagePersonas, version: Annotated[int | None, Query(ge=1)] = None
+    ws: WorkspaceDep, token: ManagePersonas, version: Annotated[BigInt | None, Query(ge=1)] = None
 ) -> dict[str, Any]:
     return {"version": version, "drift": ws.personas.drift(version)}
 
@@ -55,6 +55,8 @@ def members(
     ws: WorkspaceDep,
     token: ManagePersonas,
     limit: Annotated[int, Query(ge=0, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[BigInt, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    return ws.personas.members(persona, limit, offset)
+    page = ws.personas.members(persona, limit, offset)
+    ws.privacy.audit(f"token:{token.name}", "persona.members", f"persona:{persona}", {"rows": len(page["members"])})
+    return page

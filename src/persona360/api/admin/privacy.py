@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from persona360.access.keys import Token
-from persona360.api.deps import WorkspaceDep, require
+from persona360.api.deps import BigInt, WorkspaceDep, require
 
 router = APIRouter(prefix="/v1/profiles", tags=["privacy"])
 PrivacyScope = Annotated[Token, Depends(require("privacy"))]
@@ -27,7 +27,7 @@ class ConsentCreate(BaseModel):
 
 @router.get("/{profile_id}/consent", summary="A profile's consent per purpose and channel")
 def get_consent(
-    profile_id: int,
+    profile_id: BigInt,
     ws: WorkspaceDep,
     token: PrivacyScope,
     history: bool = Query(False, description="every change, newest first"),
@@ -38,7 +38,7 @@ def get_consent(
 
 
 @router.post("/{profile_id}/consent", summary="Grant or withdraw a purpose for a profile")
-def change_consent(profile_id: int, body: ConsentCreate, ws: WorkspaceDep, token: PrivacyScope) -> dict[str, Any]:
+def change_consent(profile_id: BigInt, body: ConsentCreate, ws: WorkspaceDep, token: PrivacyScope) -> dict[str, Any]:
     ws.privacy.change(
         profile_id,
         body.purpose,
@@ -52,13 +52,13 @@ def change_consent(profile_id: int, body: ConsentCreate, ws: WorkspaceDep, token
 
 
 @router.post("/{profile_id}/erase", summary="Erase a person from every table (keeps a keyed hash only)")
-def erase(profile_id: int, ws: WorkspaceDep, token: PrivacyScope) -> dict[str, Any]:
+def erase(profile_id: BigInt, ws: WorkspaceDep, token: PrivacyScope) -> dict[str, Any]:
     report = ws.privacy.erase(profile_id, actor=f"token:{token.name}")
     return {"success": True, "profile_id": report.profile_id, **report.detail(), "rewritten": report.rewritten}
 
 
 @router.get("/{profile_id}/export", summary="Everything held about a person (access export)")
-def export(profile_id: int, ws: WorkspaceDep, token: PrivacyScope) -> dict[str, Any]:
+def export(profile_id: BigInt, ws: WorkspaceDep, token: PrivacyScope) -> dict[str, Any]:
     return ws.privacy.export(profile_id, actor=f"token:{token.name}")
 
 

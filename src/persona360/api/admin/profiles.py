@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from persona360.api.deps import ReadProfiles, WorkspaceDep, WriteProfiles
+from persona360.api.deps import BigInt, ReadProfiles, WorkspaceDep, WriteProfiles
 
 router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
 LOOKUP_KINDS = ("email", "phone", "user_id", "anonymous_id")
@@ -34,9 +34,9 @@ def list_profiles(
     ws: WorkspaceDep,
     token: ReadProfiles,
     limit: int = Query(50, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: Annotated[BigInt, Query(ge=0)] = 0,
     sort: str = Query("last_seen", pattern="^(last_seen|revenue|orders|events|first_seen)$"),
-    min_orders: int | None = Query(None, ge=0),
+    min_orders: Annotated[BigInt | None, Query(ge=0)] = None,
     source: str | None = None,
     trait: str | None = Query(None, description="NAME=VALUE: only profiles showing that trait value"),
 ) -> dict[str, Any]:
@@ -81,14 +81,14 @@ def merge(body: MergeCreate, ws: WorkspaceDep, token: WriteProfiles) -> dict[str
 
 
 @router.get("/{profile_id}", summary="A whole profile")
-def get_profile(profile_id: int, ws: WorkspaceDep, token: ReadProfiles) -> dict[str, Any]:
+def get_profile(profile_id: BigInt, ws: WorkspaceDep, token: ReadProfiles) -> dict[str, Any]:
     ws.privacy.audit(f"token:{token.name}", "profile.read", f"profile:{profile_id}")
     return ws.profiles.show(profile_id)
 
 
 @router.get("/{profile_id}/timeline", summary="A profile's events, newest first")
 def timeline(
-    profile_id: int,
+    profile_id: BigInt,
     ws: WorkspaceDep,
     token: ReadProfiles,
     limit: int = Query(50, ge=1, le=500),
@@ -100,7 +100,7 @@ def timeline(
 
 
 @router.get("/{profile_id}/identifiers", summary="A profile's identifiers and their edges")
-def identifiers(profile_id: int, ws: WorkspaceDep, token: ReadProfiles) -> dict[str, Any]:
+def identifiers(profile_id: BigInt, ws: WorkspaceDep, token: ReadProfiles) -> dict[str, Any]:
     live = ws.profiles.resolve(profile_id)
     ws.privacy.audit(f"token:{token.name}", "profile.identifiers", f"profile:{live}")
     return {
@@ -111,7 +111,7 @@ def identifiers(profile_id: int, ws: WorkspaceDep, token: ReadProfiles) -> dict[
 
 
 @router.post("/{profile_id}/unmerge", summary="Detach an identifier from a profile")
-def unmerge(profile_id: int, body: UnmergeCreate, ws: WorkspaceDep, token: WriteProfiles) -> dict[str, Any]:
+def unmerge(profile_id: BigInt, body: UnmergeCreate, ws: WorkspaceDep, token: WriteProfiles) -> dict[str, Any]:
     live = ws.profiles.resolve(profile_id)
     holder = ws.profiles.find(body.identifier.kind, body.identifier.value)
     if holder != live:

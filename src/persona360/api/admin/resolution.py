@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from persona360.access.keys import Token
-from persona360.api.deps import WorkspaceDep, require
+from persona360.api.deps import BigInt, WorkspaceDep, require
 
 router = APIRouter(prefix="/v1/resolution", tags=["identity"])
 ReviewMatches = Annotated[Token, Depends(require("identity"))]
@@ -30,18 +30,18 @@ def list_pairs(
 
 
 @router.get("/pairs/{pair_id}", summary="One pair with the match weight of every comparison")
-def get_pair(pair_id: int, ws: WorkspaceDep, token: ReviewMatches) -> dict[str, Any]:
+def get_pair(pair_id: BigInt, ws: WorkspaceDep, token: ReviewMatches) -> dict[str, Any]:
     ws.privacy.audit(f"token:{token.name}", "resolution.pair", f"pair:{pair_id}")
     return ws.resolution.pair(pair_id)
 
 
 @router.post("/pairs/{pair_id}/accept", summary="Merge the two profiles of a pending pair")
-def accept(pair_id: int, ws: WorkspaceDep, token: ReviewMatches) -> dict[str, Any]:
+def accept(pair_id: BigInt, ws: WorkspaceDep, token: ReviewMatches) -> dict[str, Any]:
     profile_id = ws.resolution.accept(pair_id, actor=f"token:{token.name}")
     return {"success": True, "pair_id": pair_id, "status": "accepted", "profile_id": profile_id}
 
 
 @router.post("/pairs/{pair_id}/reject", summary="Keep the profiles apart; the pair is never proposed again")
-def reject(pair_id: int, ws: WorkspaceDep, token: ReviewMatches) -> dict[str, Any]:
+def reject(pair_id: BigInt, ws: WorkspaceDep, token: ReviewMatches) -> dict[str, Any]:
     ws.resolution.reject(pair_id, actor=f"token:{token.name}")
     return {"success": True, "pair_id": pair_id, "status": "rejected"}

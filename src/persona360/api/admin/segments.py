@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from persona360.access.keys import Token
-from persona360.api.deps import WorkspaceDep, require
+from persona360.api.deps import BigInt, WorkspaceDep, require
 from persona360.segments.definitions import SegmentSpec
 
 router = APIRouter(prefix="/v1/segments", tags=["segments"])
@@ -70,9 +70,11 @@ def members(
     ws: WorkspaceDep,
     token: ManageSegments,
     limit: int = Query(100, ge=0, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: Annotated[BigInt, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    return ws.segments.members(segment, limit, offset)
+    page = ws.segments.members(segment, limit, offset)
+    ws.privacy.audit(f"token:{token.name}", "segment.members", f"segment:{segment}", {"rows": len(page["members"])})
+    return page
 
 
 @router.get("/{segment}/history", summary="Entries and exits, newest first")
@@ -80,10 +82,13 @@ def history(
     segment: str,
     ws: WorkspaceDep,
     token: ManageSegments,
-    profile_id: int | None = None,
+    profile_id: BigInt | None = None,
     limit: int = Query(100, ge=1, le=1000),
 ) -> dict[str, Any]:
-    return {"history": ws.segments.history(segment, profile_id, limit)}
+    rows = ws.segments.history(segment, profile_id, limit)
+    target = f"profile:{profile_id}" if profile_id is not None else f"segment:{segment}"
+    ws.privacy.audit(f"token:{token.name}", "segment.history", target, {"segment": segment, "rows": len(rows)})
+    return {"history": rows}
 
 
 @router.get("/{segment}/counts", summary="Size over time")

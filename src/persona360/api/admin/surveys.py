@@ -5,15 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials
 
 from persona360.access.keys import Token
-from persona360.api.deps import WorkspaceDep, require
+from persona360.api.deps import ADMIN_TOKEN, WorkspaceDep, require
 from persona360.errors import PermissionDeniedError
 
 router = APIRouter(prefix="/admin/surveys", tags=["surveys"])
 
 
-def manage_surveys(request: Request) -> Token:
+def manage_surveys(
+    request: Request, _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(ADMIN_TOKEN)] = None
+) -> Token:
     """Let through a token with the scope ``segments`` or ``profiles:write``."""
     try:
         return require("segments")(request)
