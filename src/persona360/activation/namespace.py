@@ -18,13 +18,14 @@ from persona360.activation.campaigns import (
     create_campaign,
     get_campaign,
 )
-from persona360.activation.channels.base import Channel, RateLimiter
+from persona360.activation.channels.base import Channel
 from persona360.activation.channels.sms import SmsChannel, SmsConfig
 from persona360.activation.channels.smtp import SmtpChannel, SmtpConfig
 from persona360.activation.channels.viber import ViberChannel, ViberConfig
 from persona360.activation.channels.webhook import WebhookChannel, WebhookConfig
 from persona360.activation.links import click_url, open_url, read_token
 from persona360.activation.outbox import Delivery
+from persona360.activation.rates import ChannelRates, check_rates
 from persona360.activation.templates import Freshness, Renderer, RenderResult, TemplateContext, TraitValue
 from persona360.errors import NotFoundError
 
@@ -47,6 +48,10 @@ class ActivationAPI:
             "viber": self._viber,
             "webhook": self._webhook,
         }
+        s = ws.settings
+        check_rates(s.activation_channel_rates, s.activation_rate_per_second, self.channel_factories)
+        # One limiter per channel for the workspace's life: runs continue one schedule.
+        self.rates = ChannelRates(s.activation_channel_rates, s.activation_rate_per_second)
         # One send at a time: a run numbers its messages before it inserts them.
         self._sending = threading.Lock()
         # One delivery at a time: the server's ticker and a send must not both take the
@@ -182,7 +187,7 @@ class ActivationAPI:
         delivery = Delivery(
             self._ws.db,
             [factory() for _ in range(max(s.activation_connections, 1))],
-            RateLimiter(s.activation_rate_per_second),
+            self.rates.limiter(channel),
             s.activation_max_attempts,
             lambda profile_ids: self._ws.privacy.may_many(profile_ids, PURPOSE, channel),
             self._pixel,

@@ -93,6 +93,7 @@ class Provider:
 
     url: str = ""
     requests: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
+    arrived: list[float] = field(default_factory=list)  # time.monotonic() of each request, in order
     peers: set[tuple[str, int]] = field(default_factory=set)
     answer: Callable[[str, dict[str, str], bytes], tuple[int, Any]] = lambda path, headers, body: (
         201,
@@ -111,6 +112,7 @@ def provider() -> Iterator[Provider]:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             headers = {k.lower(): v for k, v in self.headers.items()}
             state.requests.append((self.path, headers, body))
+            state.arrived.append(time.monotonic())
             state.peers.add(self.client_address)
             status, answer = state.answer(self.path, headers, body)
             payload = json.dumps(answer).encode()
