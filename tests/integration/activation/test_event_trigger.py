@@ -20,6 +20,7 @@ from persona360.errors import NotFoundError
 from persona360.segments.definitions import SegmentSpec
 from persona360.settings import load_settings
 
+ORDERS = {"control_share": 0, "trigger_event": "Order Completed", "purpose": "transactional"}
 RECEIPT = "Subject: Order {{ event.order_id }}\n\nThanks, {{ greeting() }}: order {{ event.order_id }}."
 
 
