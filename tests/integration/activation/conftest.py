@@ -25,6 +25,8 @@ class Inbox:
 
     port: int
     messages: list[Message] = field(default_factory=list)
+    pipelining: bool = False
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages if m["To"] == address]
@@ -41,7 +43,25 @@ class Keep:
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox
 
+    async def handle_EHLO(  # noqa: N802 (aiosmtpd hook name)
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        """Advertise PIPELINING when the test asks (aiosmtpd reads commands in order, so it copes)."""
+        session.host_name = hostname
+        extra = ["250-PIPELINING"] if self.inbox.pipelining else []
+        return [*responses[:-1], *extra, responses[-1]]  # the last line ("250 HELP") ends the answer
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd hook name)
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        """Refuse addresses at ``refused.example``, as a server refuses an unknown mailbox."""
+        if address.endswith("@refused.example"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook name)
+        self.inbox.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.inbox.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
 
@@ -53,9 +73,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server() -> Iterator[Inbox]:
-    """An aiosmtpd server on a free loopback port for the ``with`` block."""
-    inbox = Inbox(port=free_port())
+def smtp_server(pipelining: bool = False) -> Iterator[Inbox]:
+    """An aiosmtpd server on a free loopback port for the ``with`` block (advertising PIPELINING if asked)."""
+    inbox = Inbox(port=free_port(), pipelining=pipelining)
     controller = Controller(Keep(inbox), hostname="127.0.0.1", port=inbox.port)
     controller.start()
     try:
