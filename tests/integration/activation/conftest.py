@@ -12,11 +12,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
+
+from integration import server as server_helper
+from integration.server import Live, LiveServer, make_workspace
 
 
 @dataclass
@@ -82,6 +86,27 @@ def smtp_server(pipelining: bool = False) -> Iterator[Inbox]:
         yield inbox
     finally:
         controller.stop()
+
+
+@contextmanager
+def activation_server(folder: Path, smtp_port: int, **env: str) -> Iterator[Live]:
+    """A real ``persona360 serve`` on a fresh workspace, mailing to ``smtp_port``; ``env``: more settings.
+
+    The ticker runs hourly, so only what a test triggers sends (its delivery would race
+    a test's own for counts).
+    """
+    creds = make_workspace(folder)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PERSONA360_SMTP_PORT", str(smtp_port))
+        patch.setenv("PERSONA360_SWEEP_SECONDS", "3600")
+        for name, value in env.items():
+            patch.setenv(f"PERSONA360_{name.upper()}", value)
+        patch.setattr(server_helper, "START_TIMEOUT", 180.0)  # a shared, loaded machine starts Python slowly
+        server = LiveServer(creds.db).start()
+    try:
+        yield Live(server, creds)
+    finally:
+        server.stop()
 
 
 @pytest.fixture

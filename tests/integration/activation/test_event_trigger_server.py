@@ -14,9 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from integration import server as server_helper
-from integration.activation.conftest import Inbox, smtp_server
-from integration.server import Credentials, Live, LiveServer, make_workspace
+from integration.activation.conftest import Inbox, activation_server, smtp_server
+from integration.server import Live
 
 pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("server")]
 RECEIPT = (
@@ -34,17 +33,10 @@ def smtp_sink() -> Iterator[Inbox]:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, smtp_sink: Inbox) -> Iterator[Live]:
-    creds: Credentials = make_workspace(tmp_path_factory.mktemp("event-trigger"))
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("PERSONA360_SMTP_PORT", str(smtp_sink.port))
-        env.setenv("PERSONA360_ACTIVATION_FREQUENCY_CAP", "2")
-        env.setenv("PERSONA360_SWEEP_SECONDS", "3600")  # only the trigger worker may send here, not the ticker
-        env.setattr(server_helper, "START_TIMEOUT", 180.0)
-        server = LiveServer(creds.db).start()
-    try:
-        yield Live(server, creds)
-    finally:
-        server.stop()
+    with activation_server(
+        tmp_path_factory.mktemp("event-trigger"), smtp_sink.port, activation_frequency_cap="2"
+    ) as live:
+        yield live
 
 
 def ok(answer: httpx.Response, status: int = 200) -> Any:
