@@ -185,7 +185,16 @@ class Settings(BaseSettings):
     activation_frequency_cap: int = Field(1, description="Most messages one profile gets per channel per window.")
     activation_frequency_hours: float = Field(24.0, description="The frequency cap window, in hours.")
     activation_max_attempts: int = Field(5, description="Send attempts before a message is dead-lettered.")
-    activation_rate_per_second: float = Field(20.0, description="Most messages handed to a channel per second.")
+    activation_rate_per_second: float = Field(
+        20.0, description="Most messages handed per second to a channel not named in the channel rates (0: no limit)."
+    )
+    activation_channel_rates: dict[str, float] = Field(
+        default_factory=dict,
+        description=(
+            'Most messages handed per second to each channel, across its connections ({"sms": 5, "email": 200}); '
+            "0: no limit."
+        ),
+    )
     activation_connections: int = Field(
         4, description="Connections a delivery run opens to a channel's server, each on its own thread."
     )

@@ -1,11 +1,22 @@
-"""Campaigns: a segment, a template and a channel; sending queues one message per person.
+"""Campaigns: a segment or an event, a template and a channel; sending queues messages.
 
-``CampaignRun.queue`` takes the segment's current members who have no assignment yet
-in this campaign and, a step at a time over all of them: consent
-(``ws.privacy.may_many`` for purpose ``marketing`` on the channel), an address
-(``ws.privacy.addresses_many``), the frequency cap (one query over the message log),
-the control draw, quiet hours in the profile's time zone (the message waits for their
-end), rendering, and one transaction that records assignments and messages.
+A segment campaign sends once to each member of its segment. A trigger campaign
+(``trigger_event``) is always on: each new event of that name (an ``Order Completed``)
+sends it once to the profile holding the event, with the event in the template, from
+the campaign's creation on; a segment, if given, narrows it to the segment's members.
+
+``CampaignRun.queue`` takes the candidates (fresh segment members, or new events) and,
+a step at a time over all of them: consent (``ws.privacy.may_many`` for the campaign's
+purpose on the channel), an address (``ws.privacy.addresses_many``), the frequency cap
+(one query over the message log; messages of the same purpose on the same channel
+count, so receipts and promotions never use up each other's allowance), the control
+draw, timing, rendering, and one transaction that records assignments, messages and a
+trigger campaign's watermark.
+
+Timing: a ``transactional`` message goes at once (a receipt does not wait for the
+morning); a marketing message waits for the profile's best hour when the campaign
+asks for ``send_time`` (see ``send_time.py``), then for the end of quiet hours in the
+profile's time zone.
 
 Each step is one query for the whole audience, never one per person: a send to
 100,000 members costs about ten database round trips, and rendering runs in a loop
@@ -23,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from persona360.activation.outbox import Queued, queue_messages
+from persona360.activation.send_time import COMPUTED, at_hour, best_hour, interaction_times
 from persona360.activation.templates import Renderer, TemplateContext, TemplateRenderError, TraitValue
 from persona360.activation.timing import bucket, quiet_until, zone
 from persona360.errors import NotFoundError, Persona360Error
@@ -31,9 +43,12 @@ if TYPE_CHECKING:
     from persona360.workspace import Workspace
 
 PURPOSE = "marketing"
+PURPOSES = ("marketing", "transactional")
 CHANNELS = ("email", "sms", "viber", "webhook")
 # Channels that reach a system rather than a person's address: the message names the profile.
 ADDRESSLESS = ("webhook",)
+# Events a trigger campaign takes in one run (the rest wait for the next run).
+TRIGGER_BATCH = 10_000
 
 
 class CampaignError(ValueError, Persona360Error):
@@ -42,7 +57,12 @@ class CampaignError(ValueError, Persona360Error):
 
 @dataclass(frozen=True)
 class CampaignSpec:
-    """A campaign as the user writes it."""
+    """A campaign as the user writes it.
+
+    ``trigger_event`` makes it always on (each new event of that name sends it; the
+    segment may then be empty); ``purpose`` is what consent is asked for;
+    ``send_time`` waits for each profile's best hour.
+    """
 
     name: str
     segment: str
@@ -50,6 +70,9 @@ class CampaignSpec:
     channel: str = "email"
     control_share: float = 0.1
     event: str | None = None
+    trigger_event: str | None = None
+    purpose: str = PURPOSE
+    send_time: bool = False
 
     def check(self) -> None:
         if not self.name.strip():
@@ -58,19 +81,35 @@ class CampaignSpec:
             raise CampaignError(f"channel {self.channel!r} is not one of {', '.join(CHANNELS)}")
         if not 0 <= self.control_share < 1:
             raise CampaignError(f"control_share={self.control_share}: use a share from 0 up to (not incl.) 1")
+        if self.purpose not in PURPOSES:
+            raise CampaignError(f"purpose {self.purpose!r} is not one of {', '.join(PURPOSES)}")
+        if self.trigger_event is not None and not self.trigger_event.strip():
+            raise CampaignError("trigger_event is empty: name the event that sends the campaign, or leave it out")
+        if not self.segment.strip() and self.trigger_event is None:
+            raise CampaignError("segment is empty: a campaign needs a segment, or a trigger_event to be always on")
+        if self.purpose == "transactional" and self.trigger_event is None:
+            raise CampaignError("a transactional campaign answers an event: give trigger_event (e.g. Order Completed)")
+        if self.purpose == "transactional" and self.send_time:
+            raise CampaignError("send_time delays a message; a transactional message goes at once: drop one of them")
+        if self.purpose == "transactional" and self.control_share:
+            raise CampaignError("a transactional message is owed to everyone: use control_share=0")
 
 
 def create_campaign(ws: Workspace, spec: CampaignSpec, renderer: Renderer) -> dict[str, Any]:
     spec.check()
     renderer.check(spec.template)
-    ws.segments.get(spec.segment)
+    if spec.segment.strip():
+        ws.segments.get(spec.segment)
     if ws.db.scalar("SELECT count(*) FROM campaigns WHERE name = ?", [spec.name]):
         raise CampaignError(f"a campaign named {spec.name!r} exists: choose another name")
+    # a trigger campaign answers events from now on, not every past order
+    watermark = ws.profiles.last_seq() if spec.trigger_event else 0
     with ws.db.transaction() as tx:
         row = tx.fetchone("SELECT coalesce(max(campaign_id), 0) + 1 FROM campaigns")
         campaign_id = int(row[0])  # type: ignore[index]
         tx.execute(
-            "INSERT INTO campaigns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO campaigns (campaign_id, name, segment, template, channel, control_share, event, created_at, "
+            "purpose, trigger_event, trigger_seq, send_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 campaign_id,
                 spec.name,
@@ -80,6 +119,10 @@ def create_campaign(ws: Workspace, spec: CampaignSpec, renderer: Renderer) -> di
                 spec.control_share,
                 spec.event,
                 ws.clock.now(),
+                spec.purpose,
+                spec.trigger_event,
+                watermark,
+                spec.send_time,
             ],
         )
     return get_campaign(ws, spec.name)
@@ -90,6 +133,15 @@ def get_campaign(ws: Workspace, name: str) -> dict[str, Any]:
     if not rows:
         raise NotFoundError(f"no campaign named {name!r}; see `persona360 campaigns list`")
     return rows[0]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Someone a run may message: a profile, and for a trigger campaign the event that asks for it."""
+
+    profile_id: int
+    event: dict[str, Any] | None = None
+    key: str | None = None
 
 
 class CampaignRun:
@@ -113,7 +165,9 @@ class CampaignRun:
         self.renderer = renderer
         self.link = link
         self.now = ws.clock.now()
+        self.purpose = str(campaign.get("purpose") or PURPOSE)
         self.errors: list[str] = []
+        self.watermark: int | None = None
         self.counts = dict.fromkeys(
             ("members", "new", "no_consent", "no_address", "capped", "control", "queued", "deferred", "render_failed"),
             0,
@@ -121,24 +175,31 @@ class CampaignRun:
 
     def queue(self) -> dict[str, int]:
         channel = self.campaign["channel"]
-        candidates = self._candidates()
-        allowed = self.ws.privacy.may_many(candidates, PURPOSE, channel) if candidates else set()
-        consenting = [p for p in candidates if p in allowed]
+        candidates = self._events() if self.campaign.get("trigger_event") else self._candidates()
+        profiles = sorted({c.profile_id for c in candidates})
+        allowed = self.ws.privacy.may_many(profiles, self.purpose, channel) if profiles else set()
+        consenting = [c for c in candidates if c.profile_id in allowed]
         self.counts["no_consent"] = len(candidates) - len(consenting)
-        addresses = self._addresses(consenting, channel)
-        self.counts["no_address"] = len(consenting) - len(addresses)
-        capped = self._capped(list(addresses), channel)
-        self.counts["capped"] = len(capped)
-        arms = {p: self._draw(p) for p in addresses if p not in capped}
-        treated = [p for p, (arm, _) in arms.items() if arm == "treatment"]
-        self.counts["control"] = len(arms) - len(treated)
+        addresses = self._addresses(sorted({c.profile_id for c in consenting}), channel)
+        addressed = [c for c in consenting if c.profile_id in addresses]
+        self.counts["no_address"] = len(consenting) - len(addressed)
+        within = self._within_cap(addressed, channel)
+        self.counts["capped"] = len(addressed) - len(within)
+        arms = {c.profile_id: self._draw(c.profile_id) for c in within}
+        treated = [c for c in within if arms[c.profile_id][0] == "treatment"]
+        self.counts["control"] = len(within) - len(treated)
         messages = self._render(treated, addresses)
         with self.ws.db.transaction() as tx:
             _insert_assignments(tx, self.campaign["campaign_id"], arms, self.now)
             queue_messages(tx, messages, self.now)
+            if self.watermark is not None:
+                tx.execute(
+                    "UPDATE campaigns SET trigger_seq = ? WHERE campaign_id = ?",
+                    [self.watermark, self.campaign["campaign_id"]],
+                )
         return self.counts
 
-    def _candidates(self) -> list[int]:
+    def _candidates(self) -> list[Candidate]:
         members = self.ws.segments.members(self.campaign["segment"], limit=10_000_000)["members"]
         if self.only is not None:
             members = [m for m in members if int(m["profile_id"]) in self.only]
@@ -149,83 +210,124 @@ class CampaignRun:
             )
         }
         self.counts["members"] = len(members)
-        fresh = [int(m["profile_id"]) for m in members if int(m["profile_id"]) not in seen]
+        fresh = [Candidate(int(m["profile_id"])) for m in members if int(m["profile_id"]) not in seen]
         self.counts["new"] = len(fresh)
         return fresh
+
+    def _events(self) -> list[Candidate]:
+        """New events of the trigger campaign since its watermark, each a candidate (one message per event)."""
+        after = int(self.campaign.get("trigger_seq") or 0)
+        events = self.ws.profiles.events_after(self.campaign["trigger_event"], after, limit=TRIGGER_BATCH)
+        if not events:
+            return []
+        self.watermark = events[-1]["seq"]
+        self.counts["members"] = len(events)
+        segment = self.campaign["segment"]
+        if segment:
+            members = {int(m["profile_id"]) for m in self.ws.segments.members(segment, limit=10_000_000)["members"]}
+            events = [e for e in events if e["profile_id"] in members]
+        self.counts["new"] = len(events)
+        return [Candidate(e["profile_id"], e["properties"], e["message_key"]) for e in events]
 
     def _addresses(self, profile_ids: list[int], channel: str) -> dict[int, str]:
         if channel in ADDRESSLESS:
             return {p: f"profile:{p}" for p in profile_ids}
-        found = self.ws.privacy.addresses_many(profile_ids, PURPOSE, channel) if profile_ids else {}
+        found = self.ws.privacy.addresses_many(profile_ids, self.purpose, channel) if profile_ids else {}
         return {p: found[p][0] for p in profile_ids if found.get(p)}
 
-    def _capped(self, profile_ids: list[int], channel: str) -> set[int]:
-        """The profiles that already had ``activation_frequency_cap`` messages on ``channel`` in the window."""
-        if not profile_ids:
-            return set()
+    def _within_cap(self, candidates: list[Candidate], channel: str) -> list[Candidate]:
+        """The candidates that keep each profile within ``activation_frequency_cap`` messages in the window.
+
+        Messages of this campaign's purpose on ``channel`` count, those already in the
+        log and those this run queues before (two orders in one batch are two messages).
+        """
+        if not candidates:
+            return []
         settings = self.ws.settings
         rows = self.ws.db.query(
-            "SELECT profile_id FROM activation_messages WHERE profile_id IN (SELECT unnest($ids::BIGINT[])) "
-            "AND channel = $channel AND status IN ('queued', 'failed', 'sent') "
-            "AND coalesce(sent_at, created_at) > $since GROUP BY profile_id HAVING count(*) >= $cap",
+            "SELECT m.profile_id, count(*) FROM activation_messages m JOIN campaigns c USING (campaign_id) "
+            "WHERE m.profile_id IN (SELECT unnest($ids::BIGINT[])) AND m.channel = $channel "
+            "AND coalesce(c.purpose, 'marketing') = $purpose AND m.status IN ('queued', 'failed', 'sent') "
+            "AND coalesce(m.sent_at, m.created_at) > $since GROUP BY m.profile_id",
             {
-                "ids": profile_ids,
+                "ids": sorted({c.profile_id for c in candidates}),
                 "channel": channel,
+                "purpose": self.purpose,
                 "since": self.now - timedelta(hours=settings.activation_frequency_hours),
-                "cap": settings.activation_frequency_cap,
             },
         )
-        return {int(row[0]) for row in rows}
+        used = {int(p): int(n) for p, n in rows}
+        kept = []
+        for candidate in candidates:
+            if used.get(candidate.profile_id, 0) < settings.activation_frequency_cap:
+                used[candidate.profile_id] = used.get(candidate.profile_id, 0) + 1
+                kept.append(candidate)
+        return kept
 
     def _draw(self, profile_id: int) -> tuple[str, float]:
         draw = bucket(self.campaign["name"], profile_id)
         return ("control" if draw < self.campaign["control_share"] else "treatment"), draw
 
-    def _render(self, profile_ids: list[int], addresses: dict[int, str]) -> list[Queued]:
-        if not profile_ids:
+    def _render(self, candidates: list[Candidate], addresses: dict[int, str]) -> list[Queued]:
+        if not candidates:
             return []
+        profile_ids = sorted({c.profile_id for c in candidates})
         traits = self.ws.profiles.shown_traits_many(profile_ids)
         computed = self.ws.segments.computed_many(profile_ids)
         event = self.campaign["event"]
         events = self.ws.profiles.latest_properties_many(profile_ids, event) if event else {}
+        opened = interaction_times(self.ws.db, profile_ids, self.now) if self.campaign.get("send_time") else {}
         first_id = int(self.ws.db.scalar("SELECT coalesce(max(message_id), 0) FROM activation_messages")) + 1
         messages = []
-        for message_id, profile_id in enumerate(profile_ids, start=first_id):
+        for message_id, candidate in enumerate(candidates, start=first_id):
+            profile_id = candidate.profile_id
             raw = traits.get(profile_id, {})
             ctx = TemplateContext(
                 profile_id,
                 {name: TraitValue.shown(t) for name, t in raw.items()},
                 computed.get(profile_id, {}),
-                events.get(profile_id, {}),
+                candidate.event if candidate.event is not None else events.get(profile_id, {}),
                 functools.partial(self.link, message_id),
             )
-            queued = self._one(ctx, message_id, addresses[profile_id], raw.get("timezone", {}).get("value"))
-            if queued is not None:
-                messages.append(queued)
+            try:
+                rendered = self.renderer.render(self.campaign["template"], ctx)
+            except TemplateRenderError as error:
+                self.counts["render_failed"] += 1
+                self.errors.append(str(error))
+                continue
+            zone_name = str(raw.get("timezone", {}).get("value") or "")
+            best = computed.get(profile_id, {}).get(COMPUTED)
+            due = self._due(zone_name, opened.get(profile_id, []), best)
+            self.counts["deferred" if due > self.now else "queued"] += 1
+            messages.append(
+                Queued(
+                    message_id,
+                    self.campaign["campaign_id"],
+                    profile_id,
+                    self.campaign["channel"],
+                    addresses[profile_id],
+                    rendered.subject,
+                    rendered.text,
+                    rendered.traits_used,
+                    due,
+                    candidate.key,
+                )
+            )
         return messages
 
-    def _one(self, ctx: TemplateContext, message_id: int, address: str, timezone: object) -> Queued | None:
-        try:
-            rendered = self.renderer.render(self.campaign["template"], ctx)
-        except TemplateRenderError as error:
-            self.counts["render_failed"] += 1
-            self.errors.append(str(error))
-            return None
+    def _due(self, zone_name: str, opened: list[datetime], computed_hour: object) -> datetime:
+        """When the message should go: at once (transactional), else the best hour, then after quiet hours."""
+        if self.purpose == "transactional":
+            return self.now
         settings = self.ws.settings
-        quiet = settings.activation_quiet_hours
-        wake = _quiet_until(self.now, str(timezone or ""), settings.activation_default_timezone, quiet[0], quiet[1])
-        self.counts["deferred" if wake else "queued"] += 1
-        return Queued(
-            message_id,
-            self.campaign["campaign_id"],
-            ctx.profile_id,
-            self.campaign["channel"],
-            address,
-            rendered.subject,
-            rendered.text,
-            rendered.traits_used,
-            wake or self.now,
-        )
+        tz = zone(zone_name, settings.activation_default_timezone)
+        at = self.now
+        if self.campaign.get("send_time"):
+            hour = best_hour(opened, tz, computed_hour, self.now)
+            if hour is not None:
+                at = at_hour(self.now, tz, hour)
+        start, end = settings.activation_quiet_hours
+        return _quiet_until(at, zone_name, settings.activation_default_timezone, start, end) or at
 
 
 @functools.lru_cache(maxsize=1024)
@@ -246,7 +348,8 @@ def _insert_assignments(tx: Any, campaign_id: int, arms: dict[int, tuple[str, fl
     )
     tx.register("__p360__assignments", table)
     tx.execute(
-        "INSERT INTO campaign_assignments SELECT $c, profile_id, arm, bucket, $now FROM __p360__assignments",
+        # a trigger campaign meets the same profile again: its first draw stands
+        "INSERT OR IGNORE INTO campaign_assignments SELECT $c, profile_id, arm, bucket, $now FROM __p360__assignments",
         {"c": campaign_id, "now": now},
     )
     tx.unregister("__p360__assignments")

@@ -18,13 +18,15 @@ from persona360.activation.campaigns import (
     create_campaign,
     get_campaign,
 )
-from persona360.activation.channels.base import Channel, RateLimiter
+from persona360.activation.channels.base import Channel
 from persona360.activation.channels.sms import SmsChannel, SmsConfig
 from persona360.activation.channels.smtp import SmtpChannel, SmtpConfig
 from persona360.activation.channels.viber import ViberChannel, ViberConfig
 from persona360.activation.channels.webhook import WebhookChannel, WebhookConfig
+from persona360.activation.event_triggers import TriggerWorker
 from persona360.activation.links import click_url, open_url, read_token
 from persona360.activation.outbox import Delivery
+from persona360.activation.rates import ChannelRates, check_rates
 from persona360.activation.templates import Freshness, Renderer, RenderResult, TemplateContext, TraitValue
 from persona360.errors import NotFoundError
 
@@ -47,11 +49,16 @@ class ActivationAPI:
             "viber": self._viber,
             "webhook": self._webhook,
         }
+        s = ws.settings
+        check_rates(s.activation_channel_rates, s.activation_rate_per_second, self.channel_factories)
+        # One limiter per channel for the workspace's life: runs continue one schedule.
+        self.rates = ChannelRates(s.activation_channel_rates, s.activation_rate_per_second)
         # One send at a time: a run numbers its messages before it inserts them.
         self._sending = threading.Lock()
         # One delivery at a time: the server's ticker and a send must not both take the
         # same due messages (each would send them, and their updates would conflict).
         self._delivering = threading.RLock()
+        self._worker: TriggerWorker | None = None
 
     def renderer(self) -> Renderer:
         """A renderer with the workspace's locale, currency and freshness rule, as of now."""
@@ -124,7 +131,8 @@ class ActivationAPI:
     def list(self) -> list[dict[str, Any]]:
         """Every campaign, oldest first."""
         return self._ws.db.query_dicts(
-            "SELECT campaign_id, name, segment, channel, control_share, event, created_at FROM campaigns "
+            "SELECT campaign_id, name, segment, channel, control_share, event, purpose, trigger_event, send_time, "
+            "created_at FROM campaigns "
             "ORDER BY campaign_id"
         )
 
@@ -153,15 +161,47 @@ class ActivationAPI:
         self._audit("campaign.trigger", name, counts)
         return counts
 
+    def run_triggers(self) -> dict[str, Any]:
+        """Answer new events for every always-on trigger campaign, then send what is due on their channels.
+
+        Each campaign takes the events of its ``trigger_event`` stored after its
+        watermark (``TRIGGER_BATCH`` at a time, until none are left). Returns, per
+        campaign that had new events, the counts of :meth:`queue`, and the delivery totals.
+        """
+        campaigns = self._ws.db.query_dicts(
+            "SELECT name, channel FROM campaigns WHERE trigger_event IS NOT NULL ORDER BY campaign_id"
+        )
+        ran: dict[str, Any] = {}
+        for campaign in campaigns:
+            while True:
+                counts = self.queue(campaign["name"])
+                if not counts["members"]:
+                    break
+                ran.setdefault(campaign["name"], []).append(counts)
+                self._audit("campaign.event_trigger", campaign["name"], counts)
+        channels = sorted({c["channel"] for c in campaigns})
+        delivered = [self.deliver_due(channel) for channel in channels] if ran else []
+        return {"campaigns": ran, "sent": sum(d["sent"] for d in delivered)}
+
+    def start_triggers(self) -> None:
+        """Answer events as they are committed (the server calls this; see ``event_triggers.py``)."""
+        if self._worker is None:
+            self._worker = TriggerWorker(self._ws).start()
+
+    def stop_triggers(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+
     def queue(self, name: str, only: set[int] | None = None) -> dict[str, Any]:
-        """Queue messages for new members of the campaign's segment without sending them.
+        """Queue messages for new members of the segment (a trigger campaign: new events) without sending them.
 
         They go out with the next :meth:`deliver_due` (the server's ticker runs it).
         Returns the counts of each step (``members``, ``no_consent``, ``capped``,
         ``control``, ``queued``, ``deferred``...) and the first render ``errors``.
         """
-        run = CampaignRun(self._ws, self.get(name), self.renderer(), self._link, only)
-        with self._sending:
+        with self._sending:  # the campaign (a trigger's watermark) is read under the lock too
+            run = CampaignRun(self._ws, self.get(name), self.renderer(), self._link, only)
             counts: dict[str, Any] = dict(run.queue())
         counts["errors"] = run.errors[:10]
         return counts
@@ -185,9 +225,9 @@ class ActivationAPI:
         delivery = Delivery(
             self._ws.db,
             [factory() for _ in range(max(s.activation_connections, 1))],
-            RateLimiter(s.activation_rate_per_second),
+            self.rates.limiter(channel),
             s.activation_max_attempts,
-            lambda profile_ids: self._ws.privacy.may_many(profile_ids, PURPOSE, channel),
+            lambda purpose, profile_ids: self._ws.privacy.may_many(profile_ids, purpose, channel),
             self._pixel,
         )
         return delivery.run(self._ws.clock.now())

@@ -49,6 +49,7 @@ class Queued:
     body: str
     traits_used: list[str]
     due_at: datetime
+    trigger_key: str | None = None  # the message key of the event that asked for it (trigger campaigns)
 
 
 def queue_messages(tx: Transaction, messages: list[Queued], now: datetime) -> None:
@@ -66,14 +67,15 @@ def queue_messages(tx: Transaction, messages: list[Queued], now: datetime) -> No
             "body": pa.array([m.body for m in messages], pa.string()),
             "traits_used": pa.array([m.traits_used for m in messages], pa.list_(pa.string())),
             "due_at": pa.array([m.due_at for m in messages], _TS),
+            "trigger_key": pa.array([m.trigger_key for m in messages], pa.string()),
         }
     )
     tx.register("__p360__outbox", table)
     tx.execute(
         "INSERT INTO activation_messages (message_id, campaign_id, profile_id, channel, address, subject, body, "
-        "traits_used, status, attempts, error, created_at, next_attempt_at, sent_at, updated_at) "
+        "traits_used, status, attempts, error, created_at, next_attempt_at, sent_at, updated_at, trigger_key) "
         "SELECT message_id, campaign_id, profile_id, channel, address, subject, body, traits_used, 'queued', 0, "
-        "NULL, $now, due_at, NULL, $now FROM __p360__outbox",
+        "NULL, $now, due_at, NULL, $now, trigger_key FROM __p360__outbox",
         {"now": now},
     )
     tx.unregister("__p360__outbox")
@@ -107,22 +109,22 @@ class Delivery:
     ``channels`` are instances of the same channel, one per connection: a batch is
     dealt out among them and sent on as many threads, so one connection's wait for
     its server's answer does not hold the others (SMTP costs four round trips a
-    message). ``allowed`` answers, for a list of profile ids, which ones may still be
-    messaged (one consent query for the whole run).
+    message). ``allowed`` answers, for a purpose and a list of profile ids, which ones
+    may still be messaged for it (one consent query per purpose for the whole run).
     """
 
     db: Database
     channels: list[Channel]
     limiter: RateLimiter
     max_attempts: int
-    allowed: Callable[[list[int]], set[int]]
+    allowed: Callable[[str, list[int]], set[int]]
     pixel: Callable[[int], str | None]
 
     def run(self, now: datetime, limit: int = 100_000) -> dict[str, int]:
         counts = {"sent": 0, "retried": 0, "dead": 0, "cancelled": 0}
         try:
             due = self._due(now, limit)
-            allowed = self.allowed(sorted({row["profile_id"] for row in due})) if due else set()
+            allowed = self._consenting(due)
             for start in range(0, len(due), BATCH):
                 outcomes = self._send(due[start : start + BATCH], now, allowed)
                 self._save(outcomes, now)
@@ -133,7 +135,7 @@ class Delivery:
                 channel.close()
         return counts
 
-    def _send(self, rows: list[dict[str, Any]], now: datetime, allowed: set[int]) -> list[Outcome]:
+    def _send(self, rows: list[dict[str, Any]], now: datetime, allowed: set[tuple[str, int]]) -> list[Outcome]:
         def stripe(index: int) -> list[Outcome]:
             return [self._one(self.channels[index], row, now, allowed) for row in rows[index :: len(self.channels)]]
 
@@ -144,14 +146,23 @@ class Delivery:
 
     def _due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
         return self.db.query_dicts(
-            "SELECT message_id, profile_id, address, subject, body, attempts FROM activation_messages "
-            "WHERE channel = ? AND status IN ('queued', 'failed') AND next_attempt_at <= ? "
-            "ORDER BY next_attempt_at, message_id LIMIT ?",
+            "SELECT m.message_id, m.profile_id, m.address, m.subject, m.body, m.attempts, "
+            "coalesce(c.purpose, 'marketing') AS purpose "
+            "FROM activation_messages m JOIN campaigns c USING (campaign_id) "
+            "WHERE m.channel = ? AND m.status IN ('queued', 'failed') AND m.next_attempt_at <= ? "
+            "ORDER BY m.next_attempt_at, m.message_id LIMIT ?",
             [self.channels[0].name, now, limit],
         )
 
-    def _one(self, channel: Channel, row: dict[str, Any], now: datetime, allowed: set[int]) -> Outcome:
-        if row["profile_id"] not in allowed:
+    def _consenting(self, due: list[dict[str, Any]]) -> set[tuple[str, int]]:
+        """(purpose, profile) pairs whose consent still holds: a withdrawal since queueing cancels the message."""
+        by_purpose: dict[str, set[int]] = {}
+        for row in due:
+            by_purpose.setdefault(row["purpose"], set()).add(row["profile_id"])
+        return {(purpose, p) for purpose, ids in by_purpose.items() for p in self.allowed(purpose, sorted(ids))}
+
+    def _one(self, channel: Channel, row: dict[str, Any], now: datetime, allowed: set[tuple[str, int]]) -> Outcome:
+        if (row["purpose"], row["profile_id"]) not in allowed:
             return Outcome(row["message_id"], "cancelled", row["attempts"], "consent withdrawn", None)
         self.limiter.wait()
         text = row["body"]

@@ -38,6 +38,7 @@ def create_app(workspace: Workspace) -> FastAPI:
         app.state.batcher = Batcher(workspace.writer, settings.batch_max_events, settings.batch_max_wait_ms)
         workspace.segments.start_worker()
         workspace.enrichment.start_auto()
+        workspace.activation.start_triggers()
         every = timedelta(hours=settings.predict_every_hours)
         ticker = Ticker(
             settings.sweep_seconds,
@@ -54,6 +55,7 @@ def create_app(workspace: Workspace) -> FastAPI:
         finally:
             ticker.stop()
             app.state.batcher.close()
+            workspace.activation.stop_triggers()
             workspace.enrichment.stop_auto()  # its last write still reaches the segment worker
             workspace.segments.stop_worker()
             workspace.db.checkpoint()

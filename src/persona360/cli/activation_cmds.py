@@ -39,18 +39,29 @@ def preview(template_file: TemplateFile, profile_id: int, json: JsonOption = Fal
 @campaigns.command("create")
 def create(
     name: str,
-    segment: Annotated[str, typer.Option("--segment", help="Segment whose members get the message.")],
     template: Annotated[Path, typer.Option("--template", exists=True, dir_okay=False, help="Template file.")],
+    segment: Annotated[
+        str, typer.Option("--segment", help="Segment whose members get the message (optional with --trigger-event).")
+    ] = "",
     channel: Annotated[str, typer.Option("--channel", help="Channel: email, sms, viber or webhook.")] = "email",
     control_share: Annotated[float, typer.Option("--control-share", help="Share held out as control.")] = 0.1,
     event: Annotated[str | None, typer.Option("--event", help="Event whose properties the template sees.")] = None,
+    trigger_event: Annotated[
+        str | None, typer.Option("--trigger-event", help="Always on: each new event of this name sends it.")
+    ] = None,
+    purpose: Annotated[str, typer.Option("--purpose", help="Consent asked for: marketing or transactional.")] = (
+        "marketing"
+    ),
+    send_time: Annotated[bool, typer.Option("--send-time", help="Send at each profile's best hour.")] = False,
     json: JsonOption = False,
 ) -> None:
-    """Save a campaign."""
-    spec = CampaignSpec(name, segment, template.read_text(encoding="utf-8"), channel, control_share, event)
+    """Save a campaign: to a segment, or always on for an event (--trigger-event "Order Completed")."""
+    text = template.read_text(encoding="utf-8")
+    spec = CampaignSpec(name, segment, text, channel, control_share, event, trigger_event, purpose, send_time)
     with workspace() as ws:
         result = ws.activation.create(spec)
-    _answer(result, json, f"Campaign [bold]{name}[/] created on segment {segment}.")
+    on = f"event {trigger_event}" if trigger_event else f"segment {segment}"
+    _answer(result, json, f"Campaign [bold]{name}[/] created on {on}.")
 
 
 @campaigns.command("list")

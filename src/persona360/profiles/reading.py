@@ -157,6 +157,33 @@ class ProfileReader:
         )
         return {int(pid): (orjson.loads(props) if props else {}) for pid, props in rows}
 
+    def last_seq(self) -> int:
+        """The seq of the newest stored event (0 when none): a starting watermark for :meth:`events_after`."""
+        return int(self.db.scalar("SELECT coalesce(max(seq), 0) FROM events"))
+
+    def events_after(self, event: str, after_seq: int, limit: int = 10_000) -> list[dict[str, Any]]:
+        """Events named ``event`` stored after ``after_seq``, oldest first, with the profile holding each now.
+
+        For readers that follow new events by a watermark (activation's event triggers):
+        each row is ``seq, message_key, profile_id, timestamp, properties`` (a dict).
+        """
+        rows = self.db.query(
+            "SELECT e.seq, e.message_key, i.profile_id, e.timestamp, e.properties FROM events e "
+            "JOIN identifiers i ON i.identifier_id = e.anchor_id "
+            "WHERE e.seq > $after AND (e.type = $event OR e.event = $event) ORDER BY e.seq LIMIT $limit",
+            {"after": after_seq, "event": event, "limit": limit},
+        )
+        return [
+            {
+                "seq": int(seq),
+                "message_key": str(key),
+                "profile_id": int(pid),
+                "timestamp": ts,
+                "properties": orjson.loads(props) if props else {},
+            }
+            for seq, key, pid, ts, props in rows
+        ]
+
     def _all_trait_values(self, profile_id: int) -> dict[str, list[dict[str, Any]]]:
         rows = self.db.query_dicts(
             "SELECT t.name, t.value, s.name AS source, t.first_observed, t.last_observed, "

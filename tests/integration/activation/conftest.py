@@ -12,11 +12,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
+
+from integration import server as server_helper
+from integration.server import Live, LiveServer, make_workspace
 
 
 @dataclass
@@ -25,6 +29,8 @@ class Inbox:
 
     port: int
     messages: list[Message] = field(default_factory=list)
+    pipelining: bool = False
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages if m["To"] == address]
@@ -41,7 +47,25 @@ class Keep:
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox
 
+    async def handle_EHLO(  # noqa: N802 (aiosmtpd hook name)
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        """Advertise PIPELINING when the test asks (aiosmtpd reads commands in order, so it copes)."""
+        session.host_name = hostname
+        extra = ["250-PIPELINING"] if self.inbox.pipelining else []
+        return [*responses[:-1], *extra, responses[-1]]  # the last line ("250 HELP") ends the answer
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd hook name)
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        """Refuse addresses at ``refused.example``, as a server refuses an unknown mailbox."""
+        if address.endswith("@refused.example"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook name)
+        self.inbox.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.inbox.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
 
@@ -53,15 +77,36 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server() -> Iterator[Inbox]:
-    """An aiosmtpd server on a free loopback port for the ``with`` block."""
-    inbox = Inbox(port=free_port())
+def smtp_server(pipelining: bool = False) -> Iterator[Inbox]:
+    """An aiosmtpd server on a free loopback port for the ``with`` block (advertising PIPELINING if asked)."""
+    inbox = Inbox(port=free_port(), pipelining=pipelining)
     controller = Controller(Keep(inbox), hostname="127.0.0.1", port=inbox.port)
     controller.start()
     try:
         yield inbox
     finally:
         controller.stop()
+
+
+@contextmanager
+def activation_server(folder: Path, smtp_port: int, **env: str) -> Iterator[Live]:
+    """A real ``persona360 serve`` on a fresh workspace, mailing to ``smtp_port``; ``env``: more settings.
+
+    The ticker runs hourly, so only what a test triggers sends (its delivery would race
+    a test's own for counts).
+    """
+    creds = make_workspace(folder)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PERSONA360_SMTP_PORT", str(smtp_port))
+        patch.setenv("PERSONA360_SWEEP_SECONDS", "3600")
+        for name, value in env.items():
+            patch.setenv(f"PERSONA360_{name.upper()}", value)
+        patch.setattr(server_helper, "START_TIMEOUT", 180.0)  # a shared, loaded machine starts Python slowly
+        server = LiveServer(creds.db).start()
+    try:
+        yield Live(server, creds)
+    finally:
+        server.stop()
 
 
 @pytest.fixture
@@ -93,6 +138,7 @@ class Provider:
 
     url: str = ""
     requests: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
+    arrived: list[float] = field(default_factory=list)  # time.monotonic() of each request, in order
     peers: set[tuple[str, int]] = field(default_factory=set)
     answer: Callable[[str, dict[str, str], bytes], tuple[int, Any]] = lambda path, headers, body: (
         201,
@@ -111,6 +157,7 @@ def provider() -> Iterator[Provider]:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             headers = {k.lower(): v for k, v in self.headers.items()}
             state.requests.append((self.path, headers, body))
+            state.arrived.append(time.monotonic())
             state.peers.add(self.client_address)
             status, answer = state.answer(self.path, headers, body)
             payload = json.dumps(answer).encode()

@@ -10,9 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from integration import server as server_helper
-from integration.activation.conftest import Inbox, smtp_server
-from integration.server import Credentials, Live, LiveServer, make_workspace
+from integration.activation.conftest import Inbox, activation_server, smtp_server
+from integration.server import Live
 
 pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("server")]
 SHAPE = {"success", "code", "message", "field"}
@@ -28,20 +27,12 @@ def smtp_sink() -> Iterator[Inbox]:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, smtp_sink: Inbox) -> Iterator[Live]:
     """One server for the module, with a segment ``all`` of everyone."""
-    creds: Credentials = make_workspace(tmp_path_factory.mktemp("activation-api"))
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("PERSONA360_SMTP_PORT", str(smtp_sink.port))
-        env.setenv("PERSONA360_ACTIVATION_QUIET_HOURS", "[9, 9]")  # no quiet hours, whatever the hour of the run
-        env.setenv("PERSONA360_SWEEP_SECONDS", "3600")  # the ticker's delivery would race the send's for counts
-        env.setattr(server_helper, "START_TIMEOUT", 180.0)  # a shared, loaded machine starts Python slowly
-        server = LiveServer(creds.db).start()
-    try:
-        live = Live(server, creds)
+    folder = tmp_path_factory.mktemp("activation-api")
+    # no quiet hours, whatever the hour of the run
+    with activation_server(folder, smtp_sink.port, activation_quiet_hours="[9, 9]") as live:
         with live.admin() as admin:
             ok(admin.post("/v1/segments", json={"name": "all", "condition": "event_count >= 1"}), 201)
         yield live
-    finally:
-        server.stop()
 
 
 def ok(answer: httpx.Response, status: int = 200) -> Any:

@@ -1,17 +1,30 @@
-"""The SMTP channel against a real aiosmtpd server: what arrives is what was sent."""
+"""The SMTP channel against a real aiosmtpd server: what arrives is what was sent, pipelined or not."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from email.header import decode_header, make_header
 
-from integration.activation.conftest import Inbox
+import pytest
+
+from integration.activation.conftest import Inbox, smtp_server
 from persona360.activation.channels.base import Message
 from persona360.activation.channels.smtp import SmtpChannel, SmtpConfig
 
 
-def test_long_lines_and_non_ascii_subjects_arrive_intact_over_one_connection(smtp: Inbox) -> None:
+@pytest.fixture(params=[False, True], ids=["plain", "pipelining"])
+def server(request: pytest.FixtureRequest) -> Iterator[Inbox]:
+    with smtp_server(pipelining=request.param) as inbox:
+        yield inbox
+
+
+def channel_for(inbox: Inbox) -> SmtpChannel:
+    return SmtpChannel(SmtpConfig("127.0.0.1", inbox.port, "shop@example.org"))
+
+
+def test_long_lines_and_non_ascii_subjects_arrive_intact_over_one_connection(server: Inbox) -> None:
     """SMTP lines end in CRLF and stay under 1,000 octets, however long a line of the message is."""
-    channel = SmtpChannel(SmtpConfig("127.0.0.1", smtp.port, "shop@example.org"))
+    channel = channel_for(server)
     long_line = "Кросівки " * 400
     results = [
         channel.send(Message(i, f"u{i}@x.org", "Олена, ваш кошик чекає", long_line, f"<p>{long_line}</p>"))
@@ -19,8 +32,56 @@ def test_long_lines_and_non_ascii_subjects_arrive_intact_over_one_connection(smt
     ]
     channel.close()
     assert all(r.ok for r in results), results
-    assert channel.connections == 1 and len(smtp.messages) == 2
-    got = smtp.to("u1@x.org")[0]
+    assert channel.connections == 1 and len(server.messages) == 2
+    assert channel.pipelined == (2 if server.pipelining else 0)
+    got = server.to("u1@x.org")[0]
     assert Inbox.text(got) == long_line
     assert str(got["Subject"]).startswith("=?utf-8?")  # RFC 2047 encoded
     assert str(make_header(decode_header(got["Subject"]))) == "Олена, ваш кошик чекає"
+    assert server.envelopes == [("shop@example.org", ["u1@x.org"]), ("shop@example.org", ["u2@x.org"])]
+
+
+def test_the_message_parses_as_mime_with_both_parts(server: Inbox) -> None:
+    channel = channel_for(server)
+    subject = "A long subject in plain ASCII that needs folding to stay short enough on the wire, " * 2
+    text = "Line one\n.a line that starts with a dot\n.\nlast"
+    assert channel.send(Message(7, "a@x.org", subject.strip(), text, "<p>hi</p>")).ok
+    channel.close()
+    (got,) = server.messages
+    assert got.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in got.walk()] == ["multipart/alternative", "text/plain", "text/html"]
+    assert Inbox.text(got).replace("\r\n", "\n") == text  # dot-stuffing undone by the server
+    assert str(make_header(decode_header(got["Subject"]))) == subject.strip()
+    assert got["From"] == "shop@example.org" and got["To"] == "a@x.org"
+    assert got["Message-ID"].startswith("<p360-") and got["Message-ID"].endswith("@example.org>")
+    html = next(p for p in got.walk() if p.get_content_type() == "text/html")
+    assert html.get_payload(decode=True) == b"<p>hi</p>"
+
+
+def test_a_text_only_message(server: Inbox) -> None:
+    channel = channel_for(server)
+    assert channel.send(Message(8, "a@x.org", "Hi", "Привіт")).ok
+    channel.close()
+    (got,) = server.messages
+    assert got.get_content_type() == "text/plain" and Inbox.text(got) == "Привіт"
+
+
+def test_a_refused_recipient_is_permanent_and_the_connection_goes_on(server: Inbox) -> None:
+    channel = channel_for(server)
+    refused = channel.send(Message(1, "nobody@refused.example", "Hi", "text"))
+    after = channel.send(Message(2, "b@x.org", "Hi", "text"))
+    channel.close()
+    assert (refused.ok, refused.permanent) == (False, True) and "550" in str(refused.error)
+    assert after.ok and [m["To"] for m in server.messages] == ["b@x.org"] and channel.connections == 1
+
+
+@pytest.mark.parametrize(
+    ("address", "subject"),
+    [("a@x.org\r\nBcc: victim@y.org", "Hi"), ("a@x.org", "Hi\r\nBcc: victim@y.org"), ("a@x.org\n", "Hi")],
+)
+def test_a_line_break_in_a_header_is_refused_not_sent(server: Inbox, address: str, subject: str) -> None:
+    channel = channel_for(server)
+    result = channel.send(Message(1, address, subject, "text"))
+    channel.close()
+    assert (result.ok, result.permanent) == (False, True) and "line break" in str(result.error)
+    assert server.messages == []

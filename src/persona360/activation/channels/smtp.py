@@ -1,23 +1,24 @@
-"""Email over SMTP, reusing one connection for a whole run of sends."""
+"""Email over SMTP, reusing one connection for a whole run of sends, pipelined when the server allows.
+
+A message costs four round trips with ``smtplib.sendmail`` (MAIL, RCPT, DATA, the
+data). When the server advertises PIPELINING (RFC 2920; Postfix, Exim and most relays
+do), MAIL, RCPT and DATA go in one write and their three answers are read together:
+two round trips. Messages are built by ``mime.compose`` (bytes, no ``email`` objects).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 import smtplib
 import ssl
 from dataclasses import dataclass
-from email.header import Header
-from email.mime.base import MIMEBase
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.policy import compat32
-from email.utils import make_msgid
 
 from persona360.activation.channels.base import Message, SendResult
+from persona360.activation.channels.mime import HeaderInjectionError, compose
 
-# sendmail() passes bytes through untouched, and SMTP lines end in CRLF.
-_WIRE = compat32.clone(linesep="\r\n")
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class SmtpConfig:
     username: str = ""
     password: str = ""
     timeout: float = 10.0
+    pipelining: bool = True  # used only when the server advertises it
 
 
 class SmtpChannel:
@@ -41,15 +43,19 @@ class SmtpChannel:
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
         self._smtp: smtplib.SMTP | None = None
+        self._pipelining = False
         self.connections = 0
-        # make_msgid looks the host name up in DNS on every call unless given a domain
+        self.pipelined = 0  # messages sent with pipelining (for tests and the benchmark)
         self._domain = config.sender.rpartition("@")[2] or "persona360.invalid"
-        self._boundary = secrets.token_hex(8)
+        self._token = secrets.token_hex(8)
 
     def send(self, message: Message) -> SendResult:
-        email = self._compose(message)
         try:
-            self._connection().sendmail(self.config.sender, [message.address], email)
+            email = self._compose(message)
+        except HeaderInjectionError as error:
+            return SendResult(False, str(error), permanent=True)
+        try:
+            self._hand_over(message.address, email)
         except smtplib.SMTPRecipientsRefused as error:
             return SendResult(False, f"recipient refused: {error.recipients}", permanent=True)
         except smtplib.SMTPServerDisconnected:
@@ -62,11 +68,19 @@ class SmtpChannel:
 
     def _retry_once(self, address: str, email: bytes) -> SendResult:
         try:
-            self._connection().sendmail(self.config.sender, [address], email)
+            self._hand_over(address, email)
         except (smtplib.SMTPException, OSError) as error:
             self.close()
             return SendResult(False, f"{type(error).__name__}: {error}")
         return SendResult(True)
+
+    def _hand_over(self, address: str, email: bytes) -> None:
+        smtp = self._connection()
+        if self._pipelining and address.isascii() and self.config.sender.isascii():
+            _pipelined(smtp, self.config.sender, address, email)
+            self.pipelined += 1
+        else:
+            smtp.sendmail(self.config.sender, [address], email)
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
@@ -75,31 +89,53 @@ class SmtpChannel:
                 smtp.starttls(context=ssl.create_default_context())
             if self.config.username:
                 smtp.login(self.config.username, self.config.password)
+            smtp.ehlo_or_helo_if_needed()
+            self._pipelining = self.config.pipelining and smtp.has_extn("pipelining")
             self._smtp = smtp
             self.connections += 1
         return self._smtp
 
     def _compose(self, message: Message) -> bytes:
-        # The legacy (compat32) MIME classes: the modern EmailMessage API parses and
-        # folds every header through the header registry, ~10 ms a message, which
-        # alone capped a send run near 100 messages a second.
-        text = MIMEText(message.text, "plain", "utf-8")
-        if message.html:
-            # A boundary of our own: a random one costs a regex compiled per message.
-            email: MIMEBase = MIMEMultipart("alternative", boundary=f"=_p360_{self._boundary}_{message.message_id}")
-            email.attach(text)
-            email.attach(MIMEText(message.html, "html", "utf-8"))
-        else:
-            email = text
-        email["From"] = self.config.sender
-        email["To"] = message.address
-        subject = message.subject if message.subject.isascii() else Header(message.subject, "utf-8")
-        email["Subject"] = subject  # type: ignore[assignment]  # email accepts a Header; typeshed says str
-        email["Message-ID"] = make_msgid(idstring=f"p360-{message.message_id}", domain=self._domain)
-        return email.as_bytes(policy=_WIRE)
+        # A boundary and Message-ID of our own: make_msgid and a random boundary cost
+        # a DNS lookup or a regex compiled per message.
+        unique = f"{self._token}.{message.message_id}"
+        return compose(
+            self.config.sender,
+            message.address,
+            message.subject,
+            f"<p360-{unique}@{self._domain}>",
+            message.text,
+            message.html,
+            f"=_p360_{unique}",
+        )
 
     def close(self) -> None:
         if self._smtp is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._smtp.quit()
             self._smtp = None
+
+
+def _pipelined(smtp: smtplib.SMTP, sender: str, address: str, email: bytes) -> None:
+    """MAIL, RCPT and DATA in one write, then the data: raises as ``sendmail`` does."""
+    smtp.send(f"MAIL FROM:<{sender}>\r\nRCPT TO:<{address}>\r\nDATA\r\n")
+    mail, rcpt, data = smtp.getreply(), smtp.getreply(), smtp.getreply()
+    if data[0] == 354 and (mail[0] != 250 or rcpt[0] not in (250, 251)):
+        smtp.send(b".\r\n")  # a server that opened DATA anyway: end it empty, then reset
+        smtp.getreply()
+    if mail[0] != 250:
+        smtp.rset()
+        raise smtplib.SMTPSenderRefused(mail[0], mail[1], sender)
+    if rcpt[0] not in (250, 251):
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused({address: rcpt})
+    if data[0] != 354:
+        smtp.rset()
+        raise smtplib.SMTPDataError(data[0], data[1])
+    body = _LEADING_DOT.sub(b"..", email)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    smtp.send(body + b".\r\n")
+    code, answer = smtp.getreply()
+    if code != 250:
+        raise smtplib.SMTPDataError(code, answer)

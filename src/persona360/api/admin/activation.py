@@ -41,12 +41,17 @@ class CampaignCreate(BaseModel):
     """A campaign: the template as text, or the name of a saved one (copied now)."""
 
     name: str = Field(examples=["spring sale"])
-    segment: str = Field(examples=["abandoned cart"])
+    segment: str = Field("", examples=["abandoned cart"], description="Empty only for a trigger campaign.")
     template: str | None = None
     template_name: str | None = None
     channel: Literal["email", "sms", "viber", "webhook"] = "email"
     control_share: float = Field(0.1, ge=0, lt=1)
     event: str | None = Field(None, examples=["Product Added"])
+    trigger_event: str | None = Field(
+        None, examples=["Order Completed"], description="Always on: each new event of this name sends the campaign."
+    )
+    purpose: Literal["marketing", "transactional"] = "marketing"
+    send_time: bool = Field(False, description="Send each message at the profile's best hour.")
 
 
 def _source(ws: WorkspaceDep, text: str | None, name: str | None) -> str:
@@ -75,7 +80,17 @@ def preview(body: TemplatePreview, ws: WorkspaceDep, token: Campaigns) -> dict[s
 @router.post("/campaigns", summary="Create a campaign", status_code=201)
 def create_campaign(body: CampaignCreate, ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
     template = _source(ws, body.template, body.template_name)
-    spec = CampaignSpec(body.name, body.segment, template, body.channel, body.control_share, body.event)
+    spec = CampaignSpec(
+        body.name,
+        body.segment,
+        template,
+        body.channel,
+        body.control_share,
+        body.event,
+        body.trigger_event,
+        body.purpose,
+        body.send_time,
+    )
     return ws.activation.create(spec)
 
 

@@ -36,6 +36,21 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
                 updated_at TIMESTAMPTZ NOT NULL)""",
         ],
     ),
+    (
+        "activation_3",
+        [
+            # the purpose consent is asked for (marketing, or transactional for an order confirmation)
+            "ALTER TABLE campaigns ADD COLUMN purpose VARCHAR DEFAULT 'marketing'",
+            # an always-on trigger: each new event of this name sends the campaign (NULL: segment campaign)
+            "ALTER TABLE campaigns ADD COLUMN trigger_event VARCHAR",
+            # the seq of the last event a trigger campaign has handled (its watermark)
+            "ALTER TABLE campaigns ADD COLUMN trigger_seq BIGINT DEFAULT 0",
+            # send each message at the profile's best hour instead of at once
+            "ALTER TABLE campaigns ADD COLUMN send_time BOOLEAN DEFAULT false",
+            # the event that triggered a message (its message key), for trigger campaigns
+            "ALTER TABLE activation_messages ADD COLUMN trigger_key VARCHAR",
+        ],
+    ),
 ]
 
 # Tables this room derives from events inside the write (writer fact hooks): a rebuild

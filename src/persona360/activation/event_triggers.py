@@ -1,0 +1,63 @@
+"""Always-on trigger campaigns in the server: new events are answered as soon as they are committed.
+
+A writer ``after_commit`` listener only wakes a thread of its own, which runs
+``ws.activation.run_triggers()`` (each trigger campaign takes the events after its
+watermark, queues, and sends what is due). Ingestion never waits for a send, many
+commits in a burst coalesce into one run, and the thread runs once at start, so events
+written while no server ran (a CLI import) are answered too. The watermark is
+committed with the messages, so a crash resends nothing and skips nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from persona360.ingest.writer import WriteResult
+    from persona360.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+
+class TriggerWorker:
+    """Runs the trigger campaigns after each committed write; :meth:`start` and :meth:`stop` it."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._work, name="persona360-triggers", daemon=True)
+        self.runs = 0
+        self.failures = 0
+
+    def start(self) -> TriggerWorker:
+        self._ws.writer.after_commit.append(self._on_commit)
+        self._wake.set()  # answer what arrived while no server ran
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._on_commit in self._ws.writer.after_commit:
+            self._ws.writer.after_commit.remove(self._on_commit)
+        self._stopping = True
+        self._wake.set()
+        self._thread.join()
+
+    def _on_commit(self, result: WriteResult) -> None:
+        if result.stored:
+            self._wake.set()
+
+    def _work(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stopping:
+                return
+            try:
+                self._ws.activation.run_triggers()
+                self.runs += 1
+            except Exception:  # noqa: BLE001 - a worker thread boundary: logged, the next commit retries
+                self.failures += 1
+                log.exception("trigger campaigns failed")
