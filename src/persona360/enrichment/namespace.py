@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
 from persona360.enrichment.auto import AutoEnricher
 from persona360.enrichment.provider import Provider
-from persona360.enrichment.registry import BUILTIN_PROVIDERS, check_provider, make_provider, provider_names
+from persona360.enrichment.registry import (
+    BUILTIN_PROVIDERS,
+    check_provider,
+    is_remote,
+    make_provider,
+    provider_names,
+)
 from persona360.enrichment.run import BATCH, EnrichmentReport, run_enrichment
 
 if TYPE_CHECKING:
@@ -39,6 +46,19 @@ class EnrichmentAPI:
     def check_provider(self, name: str) -> None:
         """Raise :class:`NotFoundError` naming the choices unless ``name`` is a usable provider."""
         check_provider(name, self._ws.settings)
+
+    def status(self) -> dict[str, Any]:
+        """The usable providers (with their traits and whether remote) and automatic enrichment's counts.
+
+        ``auto`` is None where nothing enriches automatically (the CLI, or the server
+        with ``PERSONA360_ENRICH_AUTO`` off).
+        """
+        auto = None
+        if self._auto is not None:
+            auto = {"providers": self._auto.names, "queued": self._auto.queued(), **asdict(self._auto.stats)}
+        providers = self.providers()
+        listed = {name: {"traits": list(traits), "remote": is_remote(name)} for name, traits in providers.items()}
+        return {"providers": listed, "auto": auto}
 
     def start_auto(self) -> AutoEnricher | None:
         """Enrich the profiles every later write touches, in the background (the server).
