@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import base64
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
+from integration.enrichment.json_service import json_service
 from persona360 import Workspace
 from persona360.cli import app
 from persona360.enrichment.registry import make_provider, provider_names
@@ -25,24 +24,13 @@ from persona360.settings import load_settings
 def service() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     seen: list[dict[str, Any]] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            headers = self.headers
-            seen.append({"path": self.path, "auth": headers.get("Authorization"), "key": headers.get("X-Key")})
-            body = json.dumps({"person": {"employment": {"name": "Acme"}, "gender": "female"}})
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body.encode())
+    def answer(request: BaseHTTPRequestHandler) -> tuple[int, dict[str, Any]]:
+        headers = request.headers
+        seen.append({"path": request.path, "auth": headers.get("Authorization"), "key": headers.get("X-Key")})
+        return 200, {"person": {"employment": {"name": "Acme"}, "gender": "female"}}
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v2/find", seen
-    server.shutdown()
-    server.server_close()
+    with json_service(answer) as url:
+        yield f"{url}/v2/find", seen
 
 
 def _file(tmp_path: Path, text: str) -> Path:
