@@ -46,6 +46,10 @@ class WorkspaceError(Persona360Error):
     """The workspace file cannot be opened or is in a state that forbids the operation."""
 
 
+class ConfigError(ValueError, Persona360Error):
+    """A setting, or a configuration file a setting names, is wrong; the message names it."""
+
+
 class StoreUnavailableError(Persona360Error):
     """The store could not commit; the client should retry later (HTTP 503)."""
 

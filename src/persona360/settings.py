@@ -126,6 +126,20 @@ class Settings(BaseSettings):
         default_factory=lambda: ["phone", "email", "name", "ip", "user_agent"],
         description="Built-in providers automatic enrichment uses (all offline: no outside service slows ingestion).",
     )
+    enrich_city_db: Path | None = Field(
+        None,
+        description=(
+            "A MaxMind-format city database (.mmdb: GeoLite2 City, DB-IP City Lite) for IP -> city, region and "
+            "time zone; by default the GeoLite2 snapshot shipped by the maxminddb-geolite2 package (2018)."
+        ),
+    )
+    enrich_providers_file: Path | None = Field(
+        None,
+        description=(
+            "A TOML file of remote enrichment providers (URL, inputs, field mapping, auth from environment "
+            "variables, rate limit); each becomes usable as `persona360 enrich --provider NAME`."
+        ),
+    )
     suppression_secret: str = Field(
         "dev-only-suppression-secret",
         description=(

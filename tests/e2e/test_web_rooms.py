@@ -30,6 +30,9 @@ def test_personas_side_by_side_and_who_is_in_one(page: Any, shop: Shop) -> None:
     for fact in ("Size", "Revenue share", "Archetype", "Best send hour", "Stability"):
         expect(first.locator("dt", has_text=fact)).to_be_visible()
     expect(first.get_by_role("heading", name="Triggers that fit")).to_be_visible()
+    expect(first.get_by_role("heading", name="Pains")).to_be_visible()
+    # the demo's free-text survey answers (why a cart was left) are some persona's pains
+    assert page.locator(".persona-card h3:text-is('Pains') + ul li").count() > 0
     expect(page.get_by_role("heading", name="Drift since the last version")).to_be_visible()
     boxes = [cards.nth(i).bounding_box() for i in range(2)]
     assert boxes[0]["y"] == boxes[1]["y"] and boxes[0]["x"] < boxes[1]["x"], "cards are not side by side"

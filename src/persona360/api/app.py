@@ -18,6 +18,7 @@ from persona360 import __version__, web
 from persona360.api import links as activation_links
 from persona360.api import surveys, tracking
 from persona360.api.admin import activation as admin_activation
+from persona360.api.admin import enrichment as admin_enrichment
 from persona360.api.admin import personas, profiles, segments
 from persona360.api.admin import privacy as admin_privacy
 from persona360.api.admin import resolution as admin_resolution
@@ -86,6 +87,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(admin_resolution.router)
     app.include_router(surveys.router)
     app.include_router(admin_surveys.router)
+    app.include_router(admin_enrichment.router)
     app.include_router(admin_activation.router)
     app.include_router(web.router)
 

@@ -20,7 +20,13 @@ def register(app: typer.Typer) -> None:
 def enrich(
     provider: Annotated[
         list[str] | None,
-        typer.Option("--provider", help="phone, email, name, ip or user_agent; repeat for several [default: all]."),
+        typer.Option(
+            "--provider",
+            help=(
+                "phone, email, name, ip, user_agent, or a remote provider of PERSONA360_ENRICH_PROVIDERS_FILE; "
+                "repeat for several [default: every built-in one]."
+            ),
+        ),
     ] = None,
     segment: Annotated[str | None, typer.Option("--segment", help="Only this segment's members.")] = None,
     json: JsonOption = False,

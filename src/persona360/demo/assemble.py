@@ -74,7 +74,7 @@ def _files(c: ShardCounts) -> tuple[ManifestFile, ...]:
         ManifestFile("support_tickets.csv", "support", "events", "csv", lines["tickets"], lines["tickets"],
                      manifest.TICKETS_MAPPING),
         ManifestFile("social_handles.csv", "social", "customers", "csv", social, social, manifest.SOCIAL_MAPPING),
-        ManifestFile("survey_answers.csv", "survey", "events", "csv", lines["survey"], lines["survey"],
+        ManifestFile("survey_answers.csv", "survey", "survey", "csv", lines["survey"], lines["survey"],
                      manifest.SURVEY_MAPPING),
         ManifestFile("truth.parquet", None, "truth", "parquet", c.truth, c.truth),
     )  # fmt: skip

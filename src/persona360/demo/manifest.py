@@ -32,11 +32,12 @@ SOCIAL_MAPPING = {
     "row_id": "message_id", "instagram": "handle:instagram", "facebook": "handle:facebook",
     "tiktok": "handle:tiktok", "display_name": "trait:name", "email": "email", "phone": "phone",
 }  # fmt: skip
+# roles of the survey-answer importer (``persona360 surveys import``), not the event importer
 SURVEY_MAPPING = {
     "response_id": "message_id", "email": "email", "answered_at": "timestamp",
-    "nps": "prop:nps", "cart_abandon_reason": "prop:cart_abandon_reason",
-    "shoe_size": "trait:shoeSize", "preferred_category": "trait:preferredCategory",
-    "event": "event",
+    "nps": "answer:nps", "cart_abandon_reason": "answer:cart_abandon_reason",
+    "shoe_size": "answer:shoe_size", "preferred_category": "answer:preferred_category",
+    "event": "ignore",
 }  # fmt: skip
 
 
@@ -47,7 +48,8 @@ class ManifestFile:
     Attributes:
         name: file name inside the output folder.
         source: the source to import it as (``None`` for the truth file, never imported).
-        kind: ``events``, ``orders``, ``customers`` or ``truth``.
+        kind: ``events``, ``orders``, ``customers``, ``survey`` (answers to the demo's
+            survey, see ``survey.py``) or ``truth``.
         format: ``segment-jsonl`` (one Segment message a line), ``csv`` or ``parquet``.
         rows: lines written, not counting the header (order line items for orders).
         records: records the truth file knows (orders, not line items).

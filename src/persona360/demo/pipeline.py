@@ -20,6 +20,7 @@ from persona360.demo.generator import generate_shop
 from persona360.demo.manifest import Manifest, ManifestFile
 from persona360.demo.score import StitchingScore, score_stitching
 from persona360.demo.spec import DemoSpec
+from persona360.demo.survey import SURVEY_ID, demo_survey
 from persona360.errors import WorkspaceError
 from persona360.ingest.importers.mapping import ColumnMapping
 from persona360.ingest.importers.run import ImportReport
@@ -141,13 +142,21 @@ def _feed(manifest: Manifest, settings: Settings, write_key: str, say: Stage) ->
 
 def exports(manifest: Manifest) -> list[ManifestFile]:
     """The CSV exports a shop imports (not the events, not the truth)."""
-    return [f for f in manifest.files if f.kind in ("customers", "orders", "events") and f.format == "csv"]
+    return [f for f in manifest.files if f.kind in ("customers", "orders", "events", "survey") and f.format == "csv"]
 
 
 def import_export(
     ws: Workspace, manifest: Manifest, entry: ManifestFile, progress: Callable[[int, int], None] | None = None
 ) -> ImportReport:
     """Import one export of the demo with the mapping its manifest gives."""
+    if entry.kind == "survey":
+        ws.surveys.create(demo_survey())
+        return ws.surveys.import_file(
+            manifest.path(entry.name),
+            SURVEY_ID,
+            [f"{column}={role}" for column, role in entry.mapping.items()],
+            source=entry.source or entry.name,
+        )
     return ws.ingest.import_file(
         manifest.path(entry.name),
         source=entry.source or entry.name,
@@ -179,12 +188,9 @@ def load_without_server(ws: Workspace, manifest: Manifest, batch: int = 5_000) -
 
 def _import(ws: Workspace, manifest: Manifest, entry: ManifestFile, say: Stage) -> dict[str, Any]:
     result = import_export(ws, manifest, entry, lambda done, total: say(f"import {entry.name}", done, total))
-    return {
-        "records": result.records + result.rejected,
-        "stored": result.stored,
-        "rejected": result.rejected,
-        "via": f"import --kind {entry.kind}",
-    }
+    via = f"surveys import {SURVEY_ID}" if entry.kind == "survey" else f"import --kind {entry.kind}"
+    records = result.records + result.rejected
+    return {"records": records, "stored": result.stored, "rejected": result.rejected, "via": via}
 
 
 def _timed(report: DemoReport, stage: str, work: Callable[[], Any]) -> Any:

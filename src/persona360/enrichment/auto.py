@@ -60,6 +60,15 @@ class AutoEnricher:
         for name in self._names:  # fail at start, naming the bad provider, not in the thread
             ws.enrichment.check_provider(name)
 
+    @property
+    def names(self) -> list[str]:
+        """The providers it runs."""
+        return list(self._names)
+
+    def queued(self) -> int:
+        """Batches of touched profiles waiting for the thread."""
+        return self._queue.qsize()
+
     def start(self) -> AutoEnricher:
         self._ws.writer.after_commit.append(self._on_commit)
         self._thread.start()

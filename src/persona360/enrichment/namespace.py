@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
 from persona360.enrichment.auto import AutoEnricher
 from persona360.enrichment.provider import Provider
-from persona360.enrichment.registry import BUILTIN_PROVIDERS, builtin_provider, check_builtin
+from persona360.enrichment.registry import (
+    BUILTIN_PROVIDERS,
+    check_provider,
+    is_remote,
+    make_provider,
+    provider_names,
+)
 from persona360.enrichment.run import BATCH, EnrichmentReport, run_enrichment
 
 if TYPE_CHECKING:
@@ -20,19 +27,38 @@ class EnrichmentAPI:
     def __init__(self, ws: Workspace) -> None:
         self._ws = ws
         self._auto: AutoEnricher | None = None
+        self._made: dict[str, Provider] = {}
 
     def providers(self) -> dict[str, tuple[str, ...]]:
-        """Each built-in provider's name and the traits it may infer."""
-        region = self._ws.settings.default_region
-        return {name: builtin_provider(name, region).traits for name in BUILTIN_PROVIDERS}
+        """Each usable provider's name (built-ins, then the providers file's) and the traits it may infer."""
+        return {name: self.provider(name).traits for name in provider_names(self._ws.settings)}
 
     def provider(self, name: str) -> Provider:
-        """The built-in provider called ``name``."""
-        return builtin_provider(name, self._ws.settings.default_region)
+        """The provider called ``name``: a built-in, or one of ``PERSONA360_ENRICH_PROVIDERS_FILE``.
+
+        A remote provider is made once per workspace object, so its answer cache and
+        rate limit hold across the runs of a server.
+        """
+        if name not in self._made:
+            self._made[name] = make_provider(name, self._ws.settings)
+        return self._made[name]
 
     def check_provider(self, name: str) -> None:
-        """Raise :class:`NotFoundError` naming the choices unless ``name`` is a built-in provider."""
-        check_builtin(name)
+        """Raise :class:`NotFoundError` naming the choices unless ``name`` is a usable provider."""
+        check_provider(name, self._ws.settings)
+
+    def status(self) -> dict[str, Any]:
+        """The usable providers (with their traits and whether remote) and automatic enrichment's counts.
+
+        ``auto`` is None where nothing enriches automatically (the CLI, or the server
+        with ``PERSONA360_ENRICH_AUTO`` off).
+        """
+        auto = None
+        if self._auto is not None:
+            auto = {"providers": self._auto.names, "queued": self._auto.queued(), **asdict(self._auto.stats)}
+        providers = self.providers()
+        listed = {name: {"traits": list(traits), "remote": is_remote(name)} for name, traits in providers.items()}
+        return {"providers": listed, "auto": auto}
 
     def start_auto(self) -> AutoEnricher | None:
         """Enrich the profiles every later write touches, in the background (the server).
@@ -65,8 +91,8 @@ class EnrichmentAPI:
         written. Shown traits from ``enrich.`` sources are marked ``inferred``.
 
         Args:
-            provider: a built-in provider's name, a :class:`Provider`, a list of
-                either, or None for every built-in provider.
+            provider: a provider's name (see :meth:`providers`), a :class:`Provider`,
+                a list of either, or None for every built-in (offline) provider.
             profile_ids: only these profiles (merged-away ids are followed).
             segment: only the members of this segment (ignored with ``profile_ids``).
             progress: called with (profiles done, profiles to do) after each batch.
@@ -99,7 +125,7 @@ class EnrichmentAPI:
 
     def _resolve(self, provider: str | Provider | Sequence[str | Provider] | None) -> list[Provider]:
         if provider is None:
-            provider = list(BUILTIN_PROVIDERS)
+            provider = list(BUILTIN_PROVIDERS)  # remote ones only when asked for by name
         if isinstance(provider, str | Provider):
             provider = [provider]
         return [self.provider(item) if isinstance(item, str) else item for item in provider]

@@ -1,9 +1,10 @@
-"""Where and on what a profile's visits came from: IP country, user-agent device.
+"""Where and on what a profile's visits came from: IP country and city, user-agent device.
 
 Both read the ``context`` of the profile's own events (``context.ip``,
 ``context.userAgent``), newest first, and answer for the newest one that parses.
-``geoip2fast`` ships its country database in the wheel, so lookups stay offline;
-it ships no city database, so no city is inferred.
+Everything is offline: the country comes from ``geoip2fast``'s database (refreshed with
+each release), the city, region and time zone from a MaxMind-format city database
+(``geo_city.py``).
 """
 
 from __future__ import annotations
@@ -12,24 +13,42 @@ import warnings
 from functools import cache
 from typing import Any
 
+from persona360.enrichment.geo_city import CityDatabase
 from persona360.enrichment.provider import Inferred, ProfileView, Provider
 from persona360.ingest.validate import infer_device
 
 
 class IpProvider(Provider):
-    """``ip_country`` (ISO 3166 alpha-2) from the newest public ``context.ip``."""
+    """Country, city, region and time zone of the newest public ``context.ip``.
+
+    Args:
+        city_db: the city database (see :func:`~persona360.enrichment.geo_city.open_city_db`);
+            None leaves out everything finer than the country.
+    """
 
     name = "ip"
-    traits = ("ip_country",)
+    traits = ("ip_country", "ip_city", "ip_region", "ip_timezone")
     reads_events = True
+
+    def __init__(self, city_db: CityDatabase | None = None) -> None:
+        self.city_db = city_db
 
     def enrich(self, profile: ProfileView) -> list[Inferred]:
         for ip in profile.ips:
             country = ip_country(ip)
             if country:
                 # An IP is where the visit came from: VPNs and travel make it a guess.
-                return [Inferred("ip_country", country, 0.8)]
+                return [Inferred("ip_country", country, 0.8), *self._finer(ip, country)]
         return []
+
+    def _finer(self, ip: str, country: str) -> list[Inferred]:
+        place = self.city_db.lookup(ip) if self.city_db else None
+        # An older city database can place a re-assigned block in its former country:
+        # finer answers count only where both databases agree on the country.
+        if place is None or place.country != country:
+            return []
+        found = [("ip_city", place.city, 0.5), ("ip_region", place.region, 0.6), ("ip_timezone", place.timezone, 0.7)]
+        return [Inferred(trait, value, confidence) for trait, value, confidence in found if value]
 
 
 def ip_country(ip: str) -> str | None:

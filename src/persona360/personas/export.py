@@ -69,6 +69,20 @@ def card_markdown(card: dict[str, Any]) -> list[str]:
         lines += ["", "**Triggers:** " + "; ".join(card["triggers"])]
     if card["offers"]:
         lines += ["", "**Offers:** " + "; ".join(card["offers"])]
+    lines += _pains(card.get("pains"))
+    return lines
+
+
+def _pains(pains: dict[str, Any] | None) -> list[str]:
+    """The pains section: themes of the members' free-text answers, against everyone's."""
+    if not pains or not pains["pains"]:
+        return []
+    lines = ["", f"**Pains** (free-text survey answers of {pains['respondents']} members):"]
+    lines += [
+        f"- {pain['theme']}: {pain['share']:.0%} of its respondents (everyone: {pain['base_share']:.0%})"
+        + (f', e.g. "{pain["examples"][0]}"' if pain["examples"] else "")
+        for pain in pains["pains"]
+    ]
     return lines
 
 

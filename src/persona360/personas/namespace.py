@@ -11,7 +11,14 @@ from persona360.errors import NotFoundError
 from persona360.personas.build import Progress, build_personas
 from persona360.personas.discovery import DiscoveryOptions, PersonaDiscoveryError
 from persona360.personas.export import export_json, export_markdown, model_age
-from persona360.personas.persistence import last_refresh, load_model, members, persona_of, versions
+from persona360.personas.persistence import (
+    assignments,
+    last_refresh,
+    load_model,
+    members,
+    persona_of,
+    versions,
+)
 from persona360.personas.trait import changed_customers, publish_trait
 
 if TYPE_CHECKING:
@@ -32,6 +39,7 @@ class PersonasAPI:
 
     def __init__(self, ws: Workspace) -> None:
         self._ws = ws
+        self._pains: tuple[tuple[Any, ...], dict[int, dict[str, Any]]] | None = None
 
     def options(self, **overrides: Any) -> DiscoveryOptions:
         """Discovery options from the settings, with ``overrides`` (None values ignored)."""
@@ -83,7 +91,8 @@ class PersonasAPI:
         wanted = str(persona).strip().lower()
         for card in stored["cards"]:
             if wanted in (str(card["persona"]), card["name"].lower(), card["key"]):
-                return {**card, "version": stored["version"], **stored["age"]}
+                pains = self.pains(stored).get(card["persona"], {"respondents": 0, "pains": []})
+                return {**card, "pains": pains, "version": stored["version"], **stored["age"]}
         names = ", ".join(f"{c['persona']} ({c['name']})" for c in stored["cards"])
         raise NotFoundError(f"no persona {persona!r} in model v{stored['version']}; there are: {names}")
 
@@ -92,8 +101,33 @@ class PersonasAPI:
         stored = self._required()
         if fmt not in ("md", "json"):
             raise ValueError(f"format={fmt!r}: use md or json")
+        pains = self.pains(stored)
+        none: dict[str, Any] = {"respondents": 0, "pains": []}
+        cards = [{**card, "pains": pains.get(card["persona"], none)} for card in stored["cards"]]
         write = export_markdown if fmt == "md" else export_json
-        return write(stored, stored["age"])
+        return write({**stored, "cards": cards}, stored["age"])
+
+    def pains(self, stored: dict[str, Any] | None = None) -> dict[int, dict[str, Any]]:
+        """Each persona's pains: the free-text survey themes its members name most.
+
+        Read from the surveys room at the time of asking (answers keep arriving after a
+        build) and kept until an answer, the model or its assignments change.
+
+        Returns:
+            persona number -> ``{respondents, pains: [{theme, respondents, share,
+            base_share, lift, examples}]}``; empty before any build.
+        """
+        stored = stored or self.latest()
+        if stored is None:
+            return {}
+        version = stored["version"]
+        key = (version, last_refresh(self._ws.db, version), self._ws.surveys.answers_stamp())
+        if self._pains is None or self._pains[0] != key:
+            groups: dict[int, list[int]] = {card["persona"]: [] for card in stored["cards"]}
+            for profile_id, persona in assignments(self._ws.db, version).items():
+                groups.setdefault(persona, []).append(profile_id)
+            self._pains = (key, self._ws.surveys.pains(groups))
+        return self._pains[1]
 
     def of_profile(self, profile_id: int) -> dict[str, Any] | None:
         """The persona a profile was assigned to in the latest model, if any."""

@@ -20,6 +20,8 @@ from persona360.surveys.definitions import SurveySpec, parse_survey
 PREFIX = "confirm-"
 # Choices of the traits a built-in provider infers; other traits need explicit choices.
 DEFAULT_CHOICES: dict[str, list[str]] = {"gender": ["female", "male"]}
+# What a person is asked about, for traits whose names say where the guess came from.
+ASKED_AS = {"ip_city": "city", "ip_region": "region", "ip_country": "country", "ip_timezone": "time zone"}
 # The respondent of a link: an identifier kind a survey answer accepts, most stable first.
 RESPONDENT_KINDS = ("user_id", "email", "anonymous_id")
 
@@ -39,7 +41,7 @@ def confirmation_spec(trait: str, choices: list[str]) -> SurveySpec:
             "questions": [
                 {
                     "id": trait,
-                    "text": f"Please confirm your {trait}",
+                    "text": f"Please confirm your {ASKED_AS.get(trait, trait.replace('_', ' '))}",
                     "kind": "single_choice",
                     "trait": trait,
                     "choices": choices,

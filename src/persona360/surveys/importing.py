@@ -8,9 +8,11 @@ again stores nothing new. Each row is one respondent's answers and goes through 
 same checks and the same Segment-spec calls as an answer sent to the API.
 
 Roles: ``user_id``, ``anonymous_id``, ``email`` (who answers; the first filled one in
-that order is used), ``timestamp`` (when; default now), ``answer:QUESTION`` and
-``ignore``. Columns named like a question id, an identifier role or ``timestamp``
-need no flag. A multiple-choice cell lists its choices separated by ``;``.
+that order is used), ``timestamp`` (when; default now), ``message_id`` (the survey
+tool's response id: the calls a row becomes are keyed by it, so a response can be
+found by its id, as with the other importers), ``answer:QUESTION`` and ``ignore``.
+Columns named like a question id, an identifier role or ``timestamp`` need no flag.
+A multiple-choice cell lists its choices separated by ``;``.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def _default_roles(columns: list[str], survey: SurveySpec) -> dict[str, str]:
 
 
 def _check_role(role: str, column: str, survey: SurveySpec) -> str:
-    if role in IDENTIFIER_KINDS or role in ("timestamp", "ignore"):
+    if role in IDENTIFIER_KINDS or role in ("timestamp", "message_id", "ignore"):
         return role
     if role.startswith(ANSWER):
         try:
@@ -92,7 +94,7 @@ def _check_role(role: str, column: str, survey: SurveySpec) -> str:
         return role
     raise MappingError(
         f"column {column!r} has unknown role {role!r}: use one of {', '.join(IDENTIFIER_KINDS)}, "
-        "timestamp, answer:QUESTION or ignore"
+        "timestamp, message_id, answer:QUESTION or ignore"
     )
 
 
@@ -133,12 +135,12 @@ def _row_records(
     try:
         identifier = _respondent(roles, row)
         answers = check_answers(survey, _answers(survey, roles, row))
-        messages = answer_messages(survey, identifier, answers, _timestamp(ws, roles, row))
-        digest = _row_digest(survey, row)
+        replaces = ws.surveys.inferred_before(survey, identifier, answers)
+        messages = answer_messages(survey, identifier, answers, _timestamp(ws, roles, row), replaces)
         limits = ws.limits()
         return [
-            to_record({**message, "messageId": f"survey-import-{digest}-{i}"}, source_id=source_id, limits=limits)
-            for i, message in enumerate(messages)
+            to_record({**message, "messageId": message_id}, source_id=source_id, limits=limits)
+            for message, message_id in zip(messages, _message_ids(survey, roles, row, messages), strict=True)
         ]
     except (SurveyError, InvalidEventError) as error:
         rejects.add(row, str(error))
@@ -180,6 +182,18 @@ def _timestamp(ws: Workspace, roles: dict[str, str], row: dict[str, Any]) -> str
             f"column {column!r} holds {str(value)[:40]!r}, not a time like 2026-11-23 10:15:00", field=column
         ) from None
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
+def _message_ids(
+    survey: SurveySpec, roles: dict[str, str], row: dict[str, Any], messages: list[dict[str, Any]]
+) -> list[str]:
+    """Stable ids: from the ``message_id`` column (the identify gets the id itself), else the row's digest."""
+    column = next((column for column, role in roles.items() if role == "message_id"), None)
+    if column is not None and not _blank(row.get(column)):
+        key = str(row[column]).strip()
+        return [f"{key}:{m['properties']['question']}" if m["type"] == "track" else key for m in messages]
+    digest = _row_digest(survey, row)
+    return [f"survey-import-{digest}-{i}" for i in range(len(messages))]
 
 
 def _row_digest(survey: SurveySpec, row: dict[str, Any]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections import Counter
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from statistics import mean
 from typing import TYPE_CHECKING, Any
@@ -22,9 +23,12 @@ from persona360.surveys.confirm import (
 from persona360.surveys.definitions import SurveySpec, parse_survey
 from persona360.surveys.importing import import_answers
 from persona360.surveys.links import LinkAnswer, link_key, sign_answer, verify_answer
+from persona360.surveys.pains import pains_of_groups
 from persona360.surveys.report import group_themes, nps_summary
 from persona360.surveys.store import (
     answer_rows,
+    answers_stamp,
+    free_text_answers,
     list_surveys,
     profile_answer_rows,
     read_survey,
@@ -108,7 +112,7 @@ class SurveysAPI:
         identity_fields(*identifier)
         self._ws.access.ensure_source(source)
         now = self._ws.clock.now().isoformat()
-        replaces = self._inferred_before(survey, identifier, checked)
+        replaces = self.inferred_before(survey, identifier, checked)
         self._ws.ingest.send(source, answer_messages(survey, identifier, checked, now, replaces))
         profile_id = self._ws.profiles.find(*identifier)
         traits = {survey.question(name).trait: value for name, value in checked.items()}
@@ -120,7 +124,7 @@ class SurveysAPI:
             "replaces": replaces,
         }
 
-    def _inferred_before(
+    def inferred_before(
         self, survey: SurveySpec, identifier: tuple[str, str], checked: dict[str, Any]
     ) -> dict[str, Any]:
         """Per question: the inferred value its answer replaces on the profile, if any."""
@@ -306,6 +310,32 @@ class SurveysAPI:
                 summary["by_persona"] = self._by_persona(mine)
             questions.append(summary)
         return {"survey": survey.id, "segment": segment, "questions": questions}
+
+    def pains(
+        self, groups: Mapping[Any, Collection[int]], *, max_themes: int = 12, top: int = 3
+    ) -> dict[Any, dict[str, Any]]:
+        """What each group of profiles (a persona, a segment) names in free-text answers.
+
+        Every free-text question of every survey counts; each person's latest answer to
+        each. One theme grouping is made over all answers, so a theme has the same
+        name in every group. See :func:`~persona360.surveys.pains.pains_of_groups`.
+
+        Returns:
+            group -> ``{respondents, pains: [{theme, respondents, share, base_share,
+            lift, examples}]}``, the most named first.
+        """
+        questions = [
+            (survey["survey_id"], question.id)
+            for survey in self.list()
+            for question in self.get(survey["survey_id"]).questions
+            if question.kind == "free_text"
+        ]
+        answers = free_text_answers(self._ws.db, questions)
+        return pains_of_groups(answers, groups, max_themes=max_themes, top=top)
+
+    def answers_stamp(self) -> tuple[int, int]:
+        """A value that changes whenever an answer is stored or removed (for caches)."""
+        return answers_stamp(self._ws.db)
 
     def _segment_profiles(self, segment: str | None) -> set[int] | None:
         if segment is None:

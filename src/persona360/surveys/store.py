@@ -81,6 +81,26 @@ def profile_answer_rows(db: Database, profile_id: int, limit: int) -> list[dict[
     return rows
 
 
+def free_text_answers(db: Database, questions: Sequence[tuple[str, str]]) -> list[tuple[int, str]]:
+    """``(profile_id, text)``: each profile's latest answer to each of ``(survey, question)``."""
+    if not questions:
+        return []
+    rows = db.query(
+        "SELECT i.profile_id, arg_max(a.answer, a.seq) FROM survey_answers a "
+        "JOIN identifiers i ON i.identifier_id = a.anchor_id "
+        "WHERE a.survey_id || chr(31) || a.question IN (SELECT unnest(CAST(? AS VARCHAR[]))) "
+        "GROUP BY i.profile_id, a.survey_id, a.question ORDER BY i.profile_id, a.survey_id, a.question",
+        [[f"{survey}\x1f{question}" for survey, question in questions]],
+    )
+    return [(profile_id, text) for profile_id, raw in rows if isinstance(text := orjson.loads(raw), str)]
+
+
+def answers_stamp(db: Database) -> tuple[int, int]:
+    """Changes whenever an answer is stored or removed: (rows, newest seq)."""
+    count, newest = db.query("SELECT count(*), coalesce(max(seq), 0) FROM survey_answers")[0]
+    return int(count), int(newest)
+
+
 def record_answers(
     tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int], seqs: Sequence[int]
 ) -> None:

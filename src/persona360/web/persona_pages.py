@@ -24,7 +24,8 @@ MEMBERS_PAGE = 25
 def personas(request: Request, viewer: ViewerDep) -> HTMLResponse:
     ws = request.app.state.workspace
     stored = ws.personas.latest()
-    cards = [card_view(card) for card in stored["cards"]] if stored else []
+    pains = ws.personas.pains(stored) if stored else {}
+    cards = [card_view({**card, "pains": pains.get(card["persona"])}) for card in stored["cards"]] if stored else []
     drift = stored["report"].get("drift") if stored else None  # kept with the model: no second read
     return page(
         request,

@@ -56,6 +56,7 @@ def test_the_server_enriches_new_and_changed_profiles(tmp_path: Path, monkeypatc
     with Workspace(load_settings(db=db), create=True) as ws:
         _, write_key = ws.access.add_source("shop-web")
         token = ws.access.create_token(["profiles:read"], "r")
+        writer = ws.access.create_token(["profiles:write"], "w")
     with (
         LiveServer(db) as server,
         httpx.Client(base_url=server.url, auth=(write_key, ""), timeout=30) as tracking,
@@ -68,6 +69,22 @@ def test_the_server_enriches_new_and_changed_profiles(tmp_path: Path, monkeypatc
         assert _wait_for(admin, "asked", "phone_country")["value"] == "UA"
         silent = admin.get("/v1/profiles/lookup", params={"user_id": "silent"}).json()["traits"]
         assert "gender" not in silent  # no consent, never enriched
+        status = admin.get("/v1/enrichment").json()  # what it did, for operators
+        assert status["auto"]["runs"] >= 2 and status["auto"]["traits_written"] >= 2
+        assert status["auto"]["failures"] == 0 and status["auto"]["providers"] == list(status["providers"])
+        assert status["providers"]["ip"] == {
+            "traits": ["ip_country", "ip_city", "ip_region", "ip_timezone"],
+            "remote": False,
+        }
+        refused = admin.post("/v1/enrichment/run", json={"providers": ["name"]})
+        assert refused.status_code == 403  # a run writes traits: profiles:write
+        as_writer = {"Authorization": f"Bearer {writer}"}
+        ran = admin.post("/v1/enrichment/run", json={"providers": ["name"]}, headers=as_writer)
+        assert ran.status_code == 200 and ran.json()["profiles"] == 2 and ran.json()["skipped_no_consent"] == 1
+        unknown = admin.post("/v1/enrichment/run", json={"providers": ["nope"]}, headers=as_writer)
+        assert unknown.status_code == 404 and "use one of phone, email" in unknown.json()["message"]
+        typo = admin.post("/v1/enrichment/run", json={"provider": "name"}, headers=as_writer)
+        assert typo.status_code == 400 and "provider" in typo.json()["message"]
     with Workspace(load_settings(db=db)) as ws:
         traits = ws.profiles.traits(ws.profiles.find("user_id", "asked"), now=ws.clock.now())
         assert traits["gender"]["source"] == "enrich.name" and traits["gender"]["inferred"]

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from integration.enrichment.json_service import json_service
 from persona360.enrichment import ProfileView
 from persona360.enrichment.remote import HttpProvider
 
@@ -25,34 +24,18 @@ class _Service:
 def service() -> Iterator[tuple[str, _Service]]:
     state = _Service()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            query = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
-            state.requests.append({"query": query, "auth": self.headers.get("Authorization")})
-            if state.fail_first > 0:
-                state.fail_first -= 1
-                self.send_response(503)
-                self.end_headers()
-                return
-            if self.headers.get("Authorization") != "Bearer s3cret":
-                self.send_response(401)
-                self.end_headers()
-                return
-            body = json.dumps({"person": {"company": {"name": "Acme"}, "seniority": None}, "score": 0.4})
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body.encode())
+    def answer(request: BaseHTTPRequestHandler) -> tuple[int, dict[str, Any] | None]:
+        query = {k: v[0] for k, v in parse_qs(urlparse(request.path).query).items()}
+        state.requests.append({"query": query, "auth": request.headers.get("Authorization")})
+        if state.fail_first > 0:
+            state.fail_first -= 1
+            return 503, None
+        if request.headers.get("Authorization") != "Bearer s3cret":
+            return 401, None
+        return 200, {"person": {"company": {"name": "Acme"}, "seniority": None}, "score": 0.4}
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1/person", state
-    server.shutdown()
-    server.server_close()
+    with json_service(answer) as url:
+        yield f"{url}/v1/person", state
 
 
 def _provider(url: str, **options: Any) -> HttpProvider:

@@ -238,3 +238,28 @@ def test_cli_drift(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
     assert answer == {"drift": None}
     refreshed = orjson.loads(cli(shop.settings.db, "refresh", "--json").stdout)
     assert refreshed["profiles"] == 0
+
+
+def test_cards_show_the_pains_their_members_wrote(ws: Workspace) -> None:
+    """The demo's survey answers (imported through the surveys room) become each card's pains."""
+    pains = ws.personas.pains()
+    members = assignments(ws.db, ws.personas.latest()["version"])
+    written = dict(
+        ws.db.query(
+            "SELECT i.profile_id, json_extract_string(a.answer, '$') FROM survey_answers a "
+            "JOIN identifiers i ON i.identifier_id = a.anchor_id WHERE a.question = 'cart_abandon_reason'"
+        )
+    )
+    assert len(written) > 20
+    # every customer who wrote a reason is a respondent of exactly their own persona
+    assert sum(p["respondents"] for p in pains.values()) == len(set(written) & set(members))
+    for persona, described in pains.items():
+        own = [text for profile_id, text in written.items() if members.get(profile_id) == persona]
+        for pain in described["pains"]:
+            naming = sum(1 for text in own if text.lower() == pain["theme"])
+            assert pain["respondents"] == naming and pain["share"] == round(naming / len(own), 4)
+            assert pain["examples"] == [pain["theme"]]
+    card = ws.personas.show(0)
+    assert card["pains"] == pains[0]
+    assert "**Pains** (free-text survey answers of" in ws.personas.export("md")
+    assert ws.surveys.nps("post-purchase")["responses"] > 20

@@ -11,7 +11,10 @@ from demo_shop_data import Demo
 
 from persona360.demo import DemoSpec, generate_shop
 from persona360.demo.generator import shard_ranges
+from persona360.demo.survey import demo_survey
 from persona360.ingest.importers.mapping import check_role
+from persona360.surveys.definitions import parse_survey
+from persona360.surveys.importing import parse_answer_mapping
 
 _ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 _FILES = (
@@ -82,6 +85,10 @@ def test_manifest_counts_and_mappings_match_the_files(demo: Demo) -> None:
         rows = demo.rows(entry.name)
         assert len(rows) == entry.rows
         assert set(entry.mapping) <= set(rows[0]), entry.name
+        if entry.kind == "survey":  # roles of the survey-answer importer, checked against the survey
+            flags = [f"{column}={role}" for column, role in entry.mapping.items()]
+            assert parse_answer_mapping(flags, list(rows[0]), parse_survey(demo_survey())) == entry.mapping
+            continue
         for column, role in entry.mapping.items():
             assert check_role(role, column) == role
     assert demo.manifest.file("events.jsonl").rows == len(demo.events)

@@ -7,8 +7,9 @@ from persona360.enrichment.email_address import EmailProvider
 from persona360.enrichment.gender import GenderProvider
 from persona360.enrichment.network import IpProvider, UserAgentProvider, ip_country
 from persona360.enrichment.phone_number import PhoneProvider
-from persona360.enrichment.registry import BUILTIN_PROVIDERS, builtin_provider
+from persona360.enrichment.registry import BUILTIN_PROVIDERS, make_provider
 from persona360.errors import NotFoundError
+from persona360.settings import load_settings
 
 CHROME_WINDOWS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
@@ -90,6 +91,7 @@ def test_gender_provider(traits: dict[str, str], gender: str | None) -> None:
 def test_ip_skips_private_and_bad_addresses() -> None:
     view = ProfileView(1, ips=("192.168.1.1", "not-an-ip", "81.2.69.142"))
     assert _answers(IpProvider(), view) == {"ip_country": "GB"}
+    assert _answers(IpProvider(_city_db()), ProfileView(1, ips=("10.1.1.1", "203.0.113.9"))) == {}
     assert ip_country("10.0.0.1") is None
     assert IpProvider().enrich(ProfileView(1, ips=("127.0.0.1",))) == []
 
@@ -110,10 +112,39 @@ def test_user_agent_unrecognised() -> None:
 
 
 def test_registry() -> None:
+    settings = load_settings(default_region="UA")
     assert set(BUILTIN_PROVIDERS) == {"phone", "email", "name", "ip", "user_agent"}
     for name in BUILTIN_PROVIDERS:
-        provider = builtin_provider(name, "UA")
+        provider = make_provider(name, settings)
         assert provider.source == f"enrich.{name}"
         assert provider.traits
     with pytest.raises(NotFoundError, match="no enrichment provider 'x'"):
-        builtin_provider("x", "UA")
+        make_provider("x", settings)
+
+
+def _city_db():  # type: ignore[no-untyped-def]
+    from persona360.enrichment.geo_city import open_city_db
+
+    return open_city_db(None)
+
+
+@pytest.mark.parametrize(
+    ("ip", "expected"),
+    [
+        # Kyiv and Lviv in the shipped GeoLite2 City snapshot (2018)
+        ("178.151.1.1", {"ip_country": "UA", "ip_city": "Kiev", "ip_region": "Kyiv City"}),
+        ("194.44.0.1", {"ip_country": "UA", "ip_city": "Lviv", "ip_timezone": "Europe/Kiev"}),
+    ],
+)
+def test_ip_city_region_and_time_zone(ip: str, expected: dict[str, str]) -> None:
+    answers = {a.trait: a for a in IpProvider(_city_db()).enrich(ProfileView(1, ips=(ip,)))}
+    assert {trait: answers[trait].value for trait in expected} == expected
+    assert answers["ip_city"].confidence < answers["ip_country"].confidence
+
+
+def test_ip_city_dropped_when_the_databases_disagree_on_the_country() -> None:
+    # 5.8.0.0/16 was Saint Petersburg's in 2018 and is Estonian in geoip2fast's newer data:
+    # a stale city must not be shown beside the current country.
+    view = ProfileView(1, ips=("5.8.0.1",))
+    assert _city_db().lookup("5.8.0.1").country == "RU"
+    assert _answers(IpProvider(_city_db()), view) == {"ip_country": "EE"}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from persona360.surveys import group_themes, nps_summary
+from persona360.surveys.pains import pains_of_groups
+from persona360.surveys.report import label_themes
 
 
 @pytest.mark.parametrize(
@@ -44,3 +46,25 @@ def test_themes_of_nothing_and_of_too_many() -> None:
     assert group_themes(["", "  "]) == []
     themes = group_themes([f"word{n} alpha{n}" for n in "abcdefgh"], max_themes=3, use_sklearn=False)
     assert len(themes) == 3 and themes[-1]["theme"] == "other" and sum(t["count"] for t in themes) == 8
+
+
+def test_label_themes_names_each_text_and_skips_blanks() -> None:
+    themes, labels = label_themes([*TEXTS, "  "], max_themes=3)
+    assert labels[-1] is None
+    assert len(set(labels[:3])) == 1 and len(set(labels[3:6])) == 1 and labels[0] != labels[3]
+    assert {theme["theme"] for theme in themes} == set(labels[:6])
+
+
+def test_pains_of_groups_against_everyone() -> None:
+    late = ["The courier was late again", "Courier late by two days", "Late courier, cold food", "courier late"]
+    damaged = ["The box arrived damaged", "Damaged box and torn wrapping", "Box damaged in transit", "damaged box"]
+    # profiles 1-4 complain about late couriers, 5-8 about damaged boxes, 9 typed only a number
+    answers = [*enumerate(late, 1), *enumerate(damaged, 5), (9, "41")]
+    described = pains_of_groups(answers, {"a": [1, 2, 3, 5, 10], "b": [6, 7, 8], "c": [10]}, max_themes=3, top=2)
+    a, b = described["a"], described["b"]
+    assert a["respondents"] == 4 and b["respondents"] == 3 and described["c"] == {"respondents": 0, "pains": []}
+    first = a["pains"][0]
+    assert "courier" in first["theme"] or "late" in first["theme"]
+    assert (first["respondents"], first["share"], first["base_share"], first["lift"]) == (3, 0.75, 0.5, 1.5)
+    assert first["examples"] == late[:2]
+    assert b["pains"][0]["share"] == 1.0 and "damaged" in " ".join(b["pains"][0]["examples"]).lower()
