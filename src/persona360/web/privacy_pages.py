@@ -52,7 +52,7 @@ def export(request: Request, viewer: PrivacyViewer, profile_id: int) -> Response
     live = ws.profiles.resolve(profile_id)
     document = ws.privacy.export(live, actor=f"web:{viewer.token.name}")
     return Response(
-        orjson.dumps(jsonable_encoder(document), option=orjson.OPT_INDENT_2),
+        orjson.dumps(jsonable_encoder(document), option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS),
         media_type="application/json",
         headers={
             "Content-Disposition": f'attachment; filename="profile-{live}-export.json"',
