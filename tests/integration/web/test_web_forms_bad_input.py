@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from persona360 import Workspace
-from persona360.errors import NotFoundError
 from persona360.api.app import create_app
+from persona360.errors import NotFoundError
 
 
 @dataclass(frozen=True)
