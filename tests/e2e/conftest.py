@@ -163,3 +163,23 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def every_page(shop: Shop) -> list[str]:
+    """One URL of each page of the UI (axe walks them; a test screenshots each)."""
+    return [
+        "/",
+        f"/profiles/{shop.merged_profile}",
+        f"/profiles/{shop.merged_profile}/erase",
+        "/profiles",
+        "/segments",
+        "/segments/new",
+        "/segments/1",
+        "/search?q=nobody-at-all",
+        "/personas",
+        "/personas/0",
+        "/campaigns",
+        f"/campaigns/{shop.furnished.campaign}",
+        "/review",
+        "/audit",
+    ]

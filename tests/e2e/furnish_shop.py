@@ -79,6 +79,7 @@ def furnish(db: Path) -> Furnished:
         with Workspace.open(db, FixedClock(last_noon()), smtp_port=port) as ws:
             pending = ws.resolution.resolve().queued
             ws.personas.build(DiscoveryOptions(k_min=4, k_max=4, bootstraps=2, seed=0))
+            ws.personas.build(DiscoveryOptions(k_min=4, k_max=4, bootstraps=2, seed=0))  # v2: the page words drift
             recipient = send_campaigns(ws)
             return Furnished(len(ws.personas.list()), pending, SALE, recipient)
     finally:

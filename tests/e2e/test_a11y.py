@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, Shop, log_in
+from conftest import ROOT, Shop, every_page, log_in
 
 pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("browser")]
 CSS = ROOT / "src" / "persona360" / "web" / "static" / "app.css"
@@ -35,24 +35,6 @@ TEXT_PAIRS = [
     ("ok", "ok-bg"),
     ("warn", "warn-bg"),
 ]
-
-
-def pages(shop: Shop) -> list[str]:
-    return [
-        "/",
-        f"/profiles/{shop.merged_profile}",
-        "/profiles",
-        "/segments",
-        "/segments/new",
-        "/segments/1",
-        "/search?q=nobody-at-all",
-        "/personas",
-        "/personas/0",
-        "/campaigns",
-        f"/campaigns/{shop.furnished.campaign}",
-        "/review",
-        "/audit",
-    ]
 
 
 def palette() -> dict[str, str]:
@@ -120,7 +102,7 @@ def axe_every_page(page: Any, source: str, shop: Shop) -> dict[str, list[str]]:
     page.goto("/login")
     found = {"/login": run_axe(page, source)}
     log_in(page, shop.admin_token)
-    for url in pages(shop):
+    for url in every_page(shop):
         page.goto(url)
         found[url] = run_axe(page, source)
     return found
@@ -136,7 +118,7 @@ def run_axe(page: Any, source: str) -> list[str]:
 
 def test_every_field_has_a_label_and_every_image_a_text(page: Any, shop: Shop) -> None:
     log_in(page, shop.admin_token)
-    for url in pages(shop):
+    for url in every_page(shop):
         page.goto(url)
         unlabelled = page.evaluate(
             """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]

@@ -7,13 +7,15 @@ full-page screenshot to ``artefacts/screenshots/``.
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from conftest import Shop, log_in, screenshot
+from conftest import Shop, every_page, log_in, screenshot
 
 pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("browser")]
 
@@ -34,6 +36,12 @@ def test_personas_side_by_side_and_who_is_in_one(page: Any, shop: Shop) -> None:
     # the demo's free-text survey answers (why a cart was left) are some persona's pains
     assert page.locator(".persona-card h3:text-is('Pains') + ul li").count() > 0
     expect(page.get_by_role("heading", name="Drift since the last version")).to_be_visible()
+    drift = page.locator("#drift ul li")  # the shop's personas were built twice (v1, v2)
+    expect(drift.first).to_have_text(
+        re.compile(r"^v1 → v2: \d+ customers joined, \d+ left; \d+% of the \d+ in both changed persona$")
+    )
+    shares = drift.filter(has_text=re.compile(r": \d+% → \d+% of customers$"))
+    assert shares.count() >= 1, drift.all_inner_texts()
     boxes = [cards.nth(i).bounding_box() for i in range(2)]
     assert boxes[0]["y"] == boxes[1]["y"] and boxes[0]["x"] < boxes[1]["x"], "cards are not side by side"
     screenshot(page, "10-personas")
@@ -126,7 +134,7 @@ def test_profile_card_shows_persona_survey_answers_and_messages(page: Any, shop:
 def test_overview_shows_revenue_by_persona(page: Any, shop: Shop) -> None:
     log_in(page, shop.admin_token)
     chart = page.locator("#revenue-by-persona")
-    expect(chart.locator("figcaption")).to_contain_text("Revenue by persona")
+    expect(chart.locator("figcaption")).to_contain_text("Revenue by persona", timeout=60_000)
     expect(chart.locator("rect.chart-bar")).to_have_count(shop.furnished.personas)
     screenshot(page, "17-overview-personas")
 
@@ -143,3 +151,60 @@ def test_a_read_only_token_sees_no_campaigns_audit_or_decisions(page: Any, shop:
     page.goto(f"/profiles/{shop.merged_profile}")
     expect(page.get_by_role("button", name="Record consent change")).to_have_count(0)
     expect(page.locator("#messages")).to_contain_text("campaigns")
+
+
+def test_every_page_renders_and_is_screenshotted(page: Any, shop: Shop) -> None:
+    log_in(page, shop.admin_token)
+    for number, url in enumerate(every_page(shop), start=20):
+        answer = page.goto(url)
+        expected = 404 if url.startswith("/search") else 200  # the search page says nobody was found
+        assert answer is not None and answer.status == expected, (url, answer and answer.status)
+        if url == "/":
+            expect(page.locator("#kpi-profiles")).to_be_visible(timeout=60_000)
+        expect(page.locator("main h1")).to_be_visible()
+        slug = re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-") or "overview"
+        screenshot(page, f"{number}-page-{slug}")
+
+
+def someone_to_erase(page: Any, shop: Shop) -> int:
+    """A profile no other test looks at: the last of the list by first seen."""
+    page.goto("/profiles?sort=first_seen")
+    links = page.locator("main table tbody a[href^='/profiles/']")
+    ids = [int(h.rsplit("/", 1)[1]) for h in links.evaluate_all("els => els.map(e => e.getAttribute('href'))")]
+    spare = [p for p in ids if p not in (shop.merged_profile, shop.furnished.recipient)]
+    assert spare, "no profile to erase"
+    return spare[-1]
+
+
+def test_privacy_export_download_then_erase_with_confirmation(page: Any, shop: Shop) -> None:
+    log_in(page, shop.admin_token)
+    victim = someone_to_erase(page, shop)
+    page.goto(f"/profiles/{victim}")
+    privacy = page.locator("#privacy")
+    with page.expect_download() as download:
+        privacy.get_by_role("link", name="Download everything held (JSON)").click()
+    assert download.value.suggested_filename == f"profile-{victim}-export.json"
+    exported = json.loads(Path(download.value.path()).read_text())
+    assert str(victim) in json.dumps(exported)
+    privacy.get_by_role("link", name="Erase this person…").click()
+    expect(page).to_have_url(f"{shop.url}/profiles/{victim}/erase")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Erase profile {victim}?")
+    screenshot(page, "18-erase-confirm")
+    page.get_by_label(re.compile("^Type the profile number")).fill(str(victim + 1))
+    page.get_by_role("button", name="Erase this person").click()
+    expect(page.get_by_role("alert")).to_contain_text(f"type the profile number {victim} to confirm")
+    page.get_by_label(re.compile("^Type the profile number")).fill(str(victim))
+    page.get_by_role("button", name="Erase this person").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Profile {victim} was erased", timeout=60_000)
+    screenshot(page, "19-erased")
+    assert page.goto(f"/profiles/{victim}").status == 404
+    page.goto(f"/audit?action=erasure&target=profile:{victim}")
+    expect(page.locator("#audit-table tbody tr")).to_have_count(1)
+
+
+def test_a_token_without_privacy_scope_sees_no_erase_or_export(page: Any, shop: Shop) -> None:
+    log_in(page, shop.read_token)
+    page.goto(f"/profiles/{shop.merged_profile}")
+    privacy = page.locator("#privacy")
+    expect(privacy).to_contain_text("Export and erasure need a token with the privacy scope.")
+    expect(privacy.get_by_role("link")).to_have_count(0)

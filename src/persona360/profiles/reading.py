@@ -288,18 +288,24 @@ class ProfileReader:
         """A filtered page of profiles with their name and email when known."""
         if sort not in _LIST_SORTS:
             raise ValueError(f"sort {sort!r} is not one of {', '.join(_LIST_SORTS)}")
+        # The page is chosen first and only its rows look up email and name: written as
+        # one SELECT, DuckDB joined the trait lookups to every profile before the LIMIT
+        # (5-7 s on a million profiles).
+        order = f"{_LIST_SORTS[sort]}, profile_id"
         return self.db.query_dicts(
-            f"SELECT p.profile_id, p.first_seen, p.last_seen, p.event_count, p.orders_count, "
-            f"p.revenue, p.sources, p.identifier_count, "
-            f"(SELECT value ->> '$' FROM profile_traits t WHERE t.profile_id = p.profile_id "
-            f"AND t.name = 'email') AS email, "
-            f"(SELECT value ->> '$' FROM profile_traits t WHERE t.profile_id = p.profile_id "
-            f"AND t.name IN ('name', 'firstName') ORDER BY t.name DESC LIMIT 1) AS name "
+            f"WITH page AS (SELECT p.profile_id, p.first_seen, p.last_seen, p.event_count, p.orders_count, "
+            f"p.revenue, p.sources, p.identifier_count "
             f"FROM profiles p WHERE ($min_orders IS NULL OR p.orders_count >= $min_orders) "
             f"AND ($source IS NULL OR list_contains(p.sources, $source)) "
             f"AND ($tname IS NULL OR EXISTS (SELECT 1 FROM profile_traits t WHERE "
             f"t.profile_id = p.profile_id AND t.name = $tname AND t.value ->> '$' = $tvalue)) "
-            f"ORDER BY {_LIST_SORTS[sort]}, p.profile_id LIMIT $limit OFFSET $offset",
+            f"ORDER BY {order} LIMIT $limit OFFSET $offset) "
+            f"SELECT p.*, "
+            f"(SELECT value ->> '$' FROM profile_traits t WHERE t.profile_id = p.profile_id "
+            f"AND t.name = 'email') AS email, "
+            f"(SELECT value ->> '$' FROM profile_traits t WHERE t.profile_id = p.profile_id "
+            f"AND t.name IN ('name', 'firstName') ORDER BY t.name DESC LIMIT 1) AS name "
+            f"FROM page p ORDER BY {order}",
             {
                 "min_orders": min_orders,
                 "source": source,

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from persona360.access.keys import Token
 from persona360.errors import AuthenticationError, PermissionDeniedError
+from persona360.store.revocations import revoke, revoked
 from persona360.store.secrets import workspace_secret
 from persona360.web.rendering import LoginRequiredError, WebRoute, page
 from persona360.web.session import COOKIE, Session, Sessions, derive_key
@@ -26,6 +27,7 @@ from persona360.web.session import COOKIE, Session, Sessions, derive_key
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 MAX_FORM_BYTES = 64 * 1024
 SECRET_NAME = "web-session"  # noqa: S105 - the name of a secret in meta, not a secret
+ENDED = "web-session"  # the revocation list of logged-out sessions
 
 
 @dataclass(frozen=True)
@@ -46,10 +48,15 @@ class Viewer:
 
 
 def sessions_of(request: Request) -> Sessions:
-    """The sessions of this app, signed with a key kept in the workspace (survives restarts)."""
+    """The sessions of this app: key and logouts kept in the workspace (both survive restarts)."""
     state = request.app.state
     if not hasattr(state, "web_sessions"):
-        state.web_sessions = Sessions(derive_key(workspace_secret(state.workspace.db, SECRET_NAME)))
+        db = state.workspace.db
+        state.web_sessions = Sessions(
+            derive_key(workspace_secret(db, SECRET_NAME)),
+            closed=revoked(db, ENDED),
+            remember=lambda session_id, expires: revoke(db, ENDED, session_id, expires),
+        )
     found: Sessions = state.web_sessions
     return found
 

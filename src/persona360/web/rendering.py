@@ -59,7 +59,23 @@ def money(value: float | None) -> str:
     return "—" if value is None else f"{value:,.2f}"
 
 
-TEMPLATES.filters.update(ago=ago, stamp=stamp, money=money, num=format_number, urlpart=lambda s: quote(str(s), safe=""))
+def seconds_ago(seconds: float | None) -> str:
+    """'just now', '12 s ago', '3 min ago' for an age in seconds."""
+    if seconds is None:
+        return "never"
+    if seconds < 1:
+        return "just now"
+    return f"{seconds:.0f} s ago" if seconds < 120 else f"{seconds / 60:.0f} min ago"
+
+
+TEMPLATES.filters.update(
+    seconds_ago=seconds_ago,
+    ago=ago,
+    stamp=stamp,
+    money=money,
+    num=format_number,
+    urlpart=lambda s: quote(str(s), safe=""),
+)
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

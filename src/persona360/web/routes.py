@@ -24,6 +24,7 @@ from persona360.web import (
 )
 from persona360.web.auth import ViewerDep
 from persona360.web.charts import Series, bar_chart, line_chart
+from persona360.web.figure_cache import FigureCache
 from persona360.web.figures import overview as overview_figures
 from persona360.web.rendering import HERE, WebRoute, page
 
@@ -33,6 +34,8 @@ MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+
 PAGE_SIZE = 50
 SORTS = ("last_seen", "revenue", "orders", "events", "first_seen")
 CHART_SEGMENTS = 6
+FIGURES_MAX_AGE = 60.0  # seconds an overview's figures are shown before they are recounted
+FIGURES_WAIT = 0.2  # seconds the first visit waits for them (a small shop needs less)
 
 
 @router.get("/static/{name}")
@@ -49,16 +52,35 @@ def static(name: str) -> Response:
 
 @router.get("/")
 def overview(request: Request, viewer: ViewerDep) -> HTMLResponse:
-    ws = request.app.state.workspace
+    """The figures and charts as last counted (see ``figure_cache``), with their age."""
+    cached = overview_cache(request).read()
+    charts = dict(cached.value["charts"]) if cached.value else {}
+    if not viewer.can("segments"):
+        charts.pop("segment_sizes", None)
+        charts.pop("segment_counts", None)
+    figures = cached.value["figures"] if cached.value else None
+    return page(request, "overview.html", figures=figures, charts=charts, cached=cached)
+
+
+def overview_cache(request: Request) -> FigureCache:
+    state = request.app.state
+    if not hasattr(state, "web_overview"):
+        ws = state.workspace
+        state.web_overview = FigureCache(lambda: count_overview(ws), FIGURES_MAX_AGE, FIGURES_WAIT)
+    found: FigureCache = state.web_overview
+    return found
+
+
+def count_overview(ws: Any) -> dict[str, Any]:
+    """Every figure and chart of the overview (slow on a large workspace: run off the request)."""
     figures = overview_figures(ws)
     charts = {
         "events": line_chart("Events per day, last 30 days", [Series("events", figures["events_per_day"])]),
         "revenue": bar_chart("Revenue by source", figures["revenue_by_source"]),
+        **segment_charts(ws),
+        "personas": persona_revenue_chart(ws),
     }
-    if viewer.can("segments"):
-        charts.update(segment_charts(ws))
-    charts["personas"] = persona_revenue_chart(ws)
-    return page(request, "overview.html", figures=figures, charts=charts)
+    return {"figures": figures, "charts": charts}
 
 
 def segment_charts(ws: Any) -> dict[str, Any]:

@@ -7,9 +7,10 @@ still recognises its cookies: sessions survive restarts and deploys. The token i
 looked up again on every request (``auth.current_viewer``), so revoking it ends its
 sessions at once. The CSRF token of a session is an HMAC of its id: no server state.
 
-Logging out forgets the session id in this process; after a restart a copied cookie of
-a logged-out session would be accepted again until it expires (``MAX_AGE_SECONDS``).
-Revoking the token ends every session of it for good.
+Logging out adds the session id to a list of ended sessions. The app keeps that list in
+the workspace (``store.revocations``, through the ``remember`` callback) and hands it
+back to the next process, so a copied cookie of a logged-out session stays refused
+after a restart. Revoking the token ends every session of it for good.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 COOKIE = "p360_session"
@@ -42,12 +44,27 @@ def derive_key(secret: bytes) -> bytes:
 
 
 class Sessions:
-    """Opens, checks and closes sessions signed with ``key``."""
+    """Opens, checks and closes sessions signed with ``key``.
 
-    def __init__(self, key: bytes, max_age: float = MAX_AGE_SECONDS) -> None:
+    Args:
+        key: the signing key (:func:`derive_key`).
+        max_age: seconds a session lives.
+        closed: session ids ended earlier (by another process) with their expiry.
+        remember: called with (session id, expiry) on each logout, to keep it beyond
+            this process; it runs before the logout is answered.
+    """
+
+    def __init__(
+        self,
+        key: bytes,
+        max_age: float = MAX_AGE_SECONDS,
+        closed: Mapping[str, float] | None = None,
+        remember: Callable[[str, float], None] | None = None,
+    ) -> None:
         self._key = key
         self._max_age = max_age
-        self._closed: dict[str, float] = {}
+        self._closed: dict[str, float] = dict(closed or {})
+        self._remember = remember
         self._lock = threading.Lock()
 
     def open(self, token_id: int) -> tuple[Session, str]:
@@ -76,6 +93,8 @@ class Sessions:
         session = self.find(cookie)
         if session is None:
             return
+        if self._remember is not None:
+            self._remember(session.session_id, session.expires)
         with self._lock:
             now = time.time()
             for gone in [s for s, expires in self._closed.items() if expires < now]:

@@ -17,6 +17,7 @@ import pytest
 
 from persona360 import Workspace
 from persona360.api.app import create_app
+from persona360.errors import NotFoundError
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with Workspace.open(db) as ws:
         ws.access.add_source("shop")
         ws.ingest.send("shop", [{"type": "identify", "userId": "u1", "traits": {"email": "jane@example.org"}}])
+        ws.ingest.send("shop", [{"type": "identify", "userId": "u2", "traits": {"email": "erase.me@example.org"}}])
         admin = ws.access.create_token(["admin"], "forms-admin")
         reader = ws.access.create_token(["profiles:read"], "forms-reader")
         yield Site(ws, admin, reader, ws.profiles.find("email", "jane@example.org"))
@@ -89,6 +91,11 @@ def test_bad_consent_changes(site: Site, change: dict[str, str], status: int, me
         ("admin", "GET", "/review", 200, "Nothing to review"),
         ("admin", "GET", "/campaigns", 200, "No campaigns yet"),
         ("admin", "GET", "/audit?actor=nobody", 200, "No entries match the filter"),
+        ("reader", "GET", "/profiles/{p}/export", 403, "lacks the scope &#39;privacy&#39;"),
+        ("reader", "GET", "/profiles/{p}/erase", 403, "lacks the scope &#39;privacy&#39;"),
+        ("reader", "POST", "/profiles/{p}/erase", 403, "lacks the scope &#39;privacy&#39;"),
+        ("admin", "GET", "/profiles/999999/export", 404, "no profile with id 999999"),
+        ("admin", "POST", "/profiles/999999/erase", 404, "no profile with id 999999"),
     ],
 )
 def test_pages_answer_bad_requests_with_a_reason(
@@ -98,3 +105,41 @@ def test_pages_answer_bad_requests_with_a_reason(
     answer = visit(site, getattr(site, token), method, url.format(p=site.profile_id), form)
     assert answer.status_code == status, answer.text[-500:]
     assert message in answer.text
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "message"),
+    [
+        ({}, 400, "type the profile number {p} to confirm the erasure (you typed &#39;&#39;)"),
+        ({"confirm": "12345"}, 400, "type the profile number {p} to confirm the erasure (you typed &#39;12345&#39;)"),
+        ({"confirm": "{p}", "csrf": "forged"}, 403, "the form expired or came from another site"),
+        ({"confirm": "{p}", "csrf": ""}, 403, "the form expired or came from another site"),
+    ],
+)
+def test_an_erasure_needs_the_typed_confirmation_and_the_csrf_token(
+    site: Site, form: dict[str, str], status: int, message: str
+) -> None:
+    p = str(site.profile_id)
+    answer = visit(site, site.admin, "POST", f"/profiles/{p}/erase", {k: v.format(p=p) for k, v in form.items()})
+    assert answer.status_code == status and message.format(p=p) in answer.text, answer.text[-500:]
+    assert site.ws.profiles.find("email", "jane@example.org") == site.profile_id, "erased without confirmation"
+
+
+def test_the_export_is_a_json_download_and_audited(site: Site) -> None:
+    answer = visit(site, site.admin, "GET", f"/profiles/{site.profile_id}/export")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
+    assert answer.headers["content-disposition"] == f'attachment; filename="profile-{site.profile_id}-export.json"'
+    assert "jane@example.org" in answer.text and isinstance(answer.json(), dict)
+    entries = site.ws.privacy.audit_log(10, f"profile:{site.profile_id}", action="export")
+    assert entries and entries[0]["actor"] == "web:forms-admin"
+
+
+def test_a_confirmed_erasure_removes_the_person(site: Site) -> None:
+    victim = site.ws.profiles.find("email", "erase.me@example.org")
+    confirm = visit(site, site.admin, "GET", f"/profiles/{victim}/erase")
+    assert confirm.status_code == 200 and "erase.me@example.org" in confirm.text
+    answer = visit(site, site.admin, "POST", f"/profiles/{victim}/erase", {"confirm": str(victim)})
+    assert answer.status_code == 200 and f"Profile {victim} was erased" in answer.text, answer.text[-500:]
+    with pytest.raises(NotFoundError):
+        site.ws.profiles.find("email", "erase.me@example.org")
+    assert site.ws.privacy.audit_log(10, f"profile:{victim}", action="erasure")[0]["actor"] == "web:forms-admin"

@@ -54,3 +54,17 @@ def test_expired_and_closed_sessions_are_refused() -> None:
     sessions.close(cookie)
     assert sessions.find(cookie) is None
     sessions.close("garbage")  # closing an unknown cookie is a no-op
+
+
+def test_a_logout_is_handed_to_remember_and_refused_by_the_next_process() -> None:
+    kept: dict[str, float] = {}
+    sessions = Sessions(KEY, remember=kept.__setitem__)
+    session, cookie = sessions.open(4)
+    other, other_cookie = sessions.open(4)
+    sessions.close(cookie)
+    assert kept == {session.session_id: session.expires}
+    restarted = Sessions(KEY, closed=kept)
+    assert restarted.find(cookie) is None
+    assert restarted.find(other_cookie) == other
+    Sessions(KEY, remember=kept.__setitem__).close("garbage")
+    assert len(kept) == 1, "a cookie that names no session is not remembered"
