@@ -46,6 +46,7 @@ from persona360.personas import DiscoveryOptions, discover, feature_matrix, read
 from persona360.personas.assignment import assign_in_sql
 from persona360.personas.build import CLUSTERED
 from persona360.personas.discovery import adjusted_rand
+from persona360.personas.features import LOG_FEATURES
 from persona360.personas.persistence import assignments
 from persona360.personas.recovery import planted_archetypes
 from persona360.settings import load_settings
@@ -145,8 +146,7 @@ def _run(ws: Workspace, options: DiscoveryOptions) -> dict[str, float]:
     discovery_s, found = timed(lambda: discover(values, options))
     model = {
         "clustered": clustered,
-        "log_features": [n for n in clustered if n in ("frequency", "aov", "views_per_order", "reviews_per_order",
-                                                       "tenure_days")],
+        "log_features": [n for n in clustered if n in LOG_FEATURES],
         "imputed": matrix.imputed,
         "center": found.center.tolist(),
         "scale": found.scale.tolist(),
