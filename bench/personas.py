@@ -31,6 +31,7 @@ Figures only; nothing here is a test assertion. Runs are medians of ``--runs``.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -46,6 +47,7 @@ from persona360.personas import DiscoveryOptions, discover, feature_matrix, read
 from persona360.personas.assignment import assign_in_sql
 from persona360.personas.build import CLUSTERED
 from persona360.personas.discovery import adjusted_rand
+from persona360.personas.features import LOG_FEATURES
 from persona360.personas.persistence import assignments
 from persona360.personas.recovery import planted_archetypes
 from persona360.settings import load_settings
@@ -119,9 +121,18 @@ def fill(ws: Workspace, buyers: int) -> dict[str, int]:
     return {t: int(ws.db.scalar(f"SELECT count(*) FROM {t}")) for t in ("profiles", "events", "orders")}
 
 
-def timed(work: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
+CPU: dict[str, float] = {}  # CPU seconds of this process in the last timed step, by step
+
+
+def timed(work: Callable[[], Any], step: str = "") -> tuple[float, Any]:
+    """Wall seconds of ``work``; its CPU seconds (this process, all threads) go to ``CPU[step]``.
+
+    On a shared machine the wall time mostly says how busy it was; the CPU time says
+    what the step costs.
+    """
+    started, cpu = time.perf_counter(), time.process_time()
     result = work()
+    CPU[step] = time.process_time() - cpu
     return time.perf_counter() - started, result
 
 
@@ -139,14 +150,13 @@ def scale(args: argparse.Namespace) -> None:
 
 
 def _run(ws: Workspace, options: DiscoveryOptions) -> dict[str, float]:
-    features_s, matrix = timed(lambda: feature_matrix(read_features(ws.db, NOW)))
+    features_s, matrix = timed(lambda: feature_matrix(read_features(ws.db, NOW)), "features")
     clustered = [n for n in CLUSTERED if n in matrix.names]
     values = matrix.values[:, [matrix.names.index(n) for n in clustered]]
-    discovery_s, found = timed(lambda: discover(values, options))
+    discovery_s, found = timed(lambda: discover(values, options), "discovery")
     model = {
         "clustered": clustered,
-        "log_features": [n for n in clustered if n in ("frequency", "aov", "views_per_order", "reviews_per_order",
-                                                       "tenure_days")],
+        "log_features": [n for n in clustered if n in LOG_FEATURES],
         "imputed": matrix.imputed,
         "center": found.center.tolist(),
         "scale": found.scale.tolist(),
@@ -158,7 +168,8 @@ def _run(ws: Workspace, options: DiscoveryOptions) -> dict[str, float]:
     print(
         f"  features {features_s:.1f} s, discovery {discovery_s:.1f} s (k={found.k}, bootstrap ARI "
         f"{found.stability.get('ari_mean', float('nan')):.3f}), SQL assignment {assign_s:.1f} s "
-        f"(agrees with the fit on {(labels == found.labels).mean():.4f}), 1,000 changed buyers {scoped_s:.2f} s",
+        f"(agrees with the fit on {(labels == found.labels).mean():.4f}), 1,000 changed buyers {scoped_s:.2f} s; "
+        f"CPU: features {CPU['features']:.1f} s, discovery {CPU['discovery']:.1f} s; load {os.getloadavg()[0]:.1f}",
         flush=True,
     )
     return {"features": features_s, "discovery": discovery_s, "assignment": assign_s, "refresh_1000": scoped_s}

@@ -92,7 +92,10 @@ class Settings(BaseSettings):
     revenue_currency: str = Field("UAH", description="Currency assumed for revenue when an order names none.")
     personas_k_min: int = Field(3, description="Fewest personas `persona360 personas build` tries.")
     personas_k_max: int = Field(12, description="Most personas `persona360 personas build` tries.")
-    personas_stale_days: int = Field(30, description="Age in days after which a persona model is flagged stale.")
+    personas_stale_days: int = Field(
+        183,
+        description="Age in days after which a persona model is flagged stale (the issue: 6 months) and the server rebuilds it.",
+    )
     personas_refresh_minutes: float = Field(
         15.0,
         description="How often the server scores new or changed customers against the latest persona model "

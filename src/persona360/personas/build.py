@@ -25,8 +25,9 @@ Progress = Callable[[str], None]
 # described on the cards instead), so that personas say *how* people shop.
 CLUSTERED = (
     "frequency", "aov", "gap_cv", "discount_share", "gift_share", "top_brand_share", "repeat_item_share",
-    "views_per_order", "reviews_per_order", "share_rate", "mobile_share", "app_share", "social_share",
-    "email_share", "paid_share", "tenure_days", "loyalty_member",
+    "views_per_order", "reviews_per_order", "share_rate", "review_rate", "views_per_session", "event_gap",
+    "mobile_share", "app_share", "social_share", "email_share", "paid_share", "tenure_days", "loyalty_member",
+    "email_open_rate",
 )  # fmt: skip
 
 

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import orjson
 
-
-def model_age(stored: dict[str, Any], now: datetime, stale_days: int) -> dict[str, Any]:
-    """How old a stored model is and whether it should be rebuilt."""
-    days = (now - stored["built_at"]).total_seconds() / 86400
-    return {"age_days": round(days, 1), "stale": days > stale_days, "stale_after_days": stale_days}
+from persona360.personas.freshness import drift_summary, with_freshness
 
 
 def export_json(stored: dict[str, Any], age: dict[str, Any]) -> str:
-    """The model's cards, report and age as one JSON document."""
+    """The model's cards (each with its age and drift), report, age and drift summary as one JSON document."""
     document = {
         "version": stored["version"],
         "built_at": stored["built_at"].isoformat(),
         "customers": stored["profiles"],
         **age,
+        "drift": drift_summary(stored["report"].get("drift")),
         "report": stored["report"],
-        "personas": stored["cards"],
+        "personas": [with_freshness(card, stored, age) for card in stored["cards"]],
     }
     return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
 
@@ -35,14 +31,16 @@ def export_markdown(stored: dict[str, Any], age: dict[str, Any]) -> str:
         "",
         f"Built {stored['built_at']:%Y-%m-%d %H:%M} UTC from {stored['profiles']} customers; "
         f"{age['age_days']} days old{stale}.",
+        "",
+        f"**Since the previous model:** {_summary(drift_summary(stored['report'].get('drift')))}",
     ]
     for card in stored["cards"]:
-        lines += ["", *card_markdown(card)]
+        lines += ["", *card_markdown(with_freshness(card, stored, age))]
     return "\n".join(lines) + "\n"
 
 
 def card_markdown(card: dict[str, Any]) -> list[str]:
-    """One persona card as Markdown lines."""
+    """One persona card as Markdown lines (with its age and drift when the card carries them)."""
     lines = [
         f"## {card['persona']}. {card['name']}",
         "",
@@ -57,6 +55,7 @@ def card_markdown(card: dict[str, Any]) -> list[str]:
         f"- **Behaviour:** {_pairs(card['behaviour'])}",
         f"- **Channels:** {_pairs(card['channels'])}",
         f"- **Stability:** {_stability(card['stability'])}",
+        *_freshness(card),
         "",
         "| feature | persona | everyone | ratio | z |",
         "|---|---|---|---|---|",
@@ -84,6 +83,41 @@ def _pains(pains: dict[str, Any] | None) -> list[str]:
         for pain in pains["pains"]
     ]
     return lines
+
+
+def _freshness(card: dict[str, Any]) -> list[str]:
+    if "age_days" not in card:
+        return []
+    stale = f" **stale** (older than {card['stale_after_days']} days): rebuild" if card["stale"] else ""
+    return [
+        f"- **Age:** model v{card['version']}, {card['age_days']} days old{stale}",
+        f"- **Drift:** {_card_drift(card.get('drift'))}",
+    ]
+
+
+def _card_drift(drift: dict[str, Any] | None) -> str:
+    if drift is None:
+        return "first model, nothing to compare with"
+    if drift["status"] == "new":
+        return f"new since v{drift['since_version']} (no earlier persona shares enough of its customers)"
+    moved = ", ".join(f"{f['feature']} {f['before']:g} -> {f['after']:g}" for f in drift["moved_most"])
+    return (
+        f"since v{drift['since_version']} continues {drift['was']['persona']}. {drift['was']['name']} "
+        f"(member overlap {drift['overlap']:.2f}); share {drift['share_before']:.1%} -> {drift['share_after']:.1%}, "
+        f"centre moved {drift['centroid_shift']}" + (f"; moved most: {moved}" if moved else "")
+    )
+
+
+def _summary(summary: dict[str, Any] | None) -> str:
+    if summary is None:
+        return "this is the first model."
+    changed = "n/a" if summary["changed_share"] is None else f"{summary['changed_share']:.1%}"
+    return (
+        f"v{summary['from_version']} -> v{summary['to_version']}: {changed} of customers changed persona "
+        f"(assignment ARI {summary['ari']}); born: {', '.join(summary['born']) or 'none'}; "
+        f"gone: {', '.join(summary['gone']) or 'none'}; shifted features: "
+        f"{', '.join(summary['shifted_features']) or 'none'}."
+    )
 
 
 def _archetypes(card: dict[str, Any]) -> str:

@@ -17,7 +17,10 @@ import numpy as np
 from persona360.store.database import Database
 
 # Skewed amounts are clustered on a log scale (their raw values stay on the cards).
-LOG_FEATURES = ("frequency", "monetary", "aov", "views_per_order", "reviews_per_order", "tenure_days", "clv")
+LOG_FEATURES = (
+    "frequency", "monetary", "aov", "views_per_order", "reviews_per_order", "views_per_session", "event_gap",
+    "tenure_days", "clv",
+)  # fmt: skip
 # Kept on the frame for the cards, never clustered on.
 Columns = dict[str, list[Any]]
 CARD_ONLY = ("profile_id", "usual_hour", "revenue", "category_shares")
@@ -50,9 +53,13 @@ order_stats AS (
         avg(CASE WHEN TRY_CAST(properties ->> 'gift_wrap' AS BOOLEAN) THEN 1.0 ELSE 0.0 END) AS gift_share
     FROM completed GROUP BY profile_id),
 items AS (
-    SELECT profile_id, item.brand AS brand, item.category AS category, item.product_id AS product_id
-    FROM (SELECT profile_id, unnest(from_json(properties -> 'products',
-        '[{"product_id": "VARCHAR", "brand": "VARCHAR", "category": "VARCHAR"}]')) AS item FROM completed)),
+    -- one row per (order, item): a web order and the same order in the shop's export count once
+    SELECT DISTINCT profile_id, order_id, item.brand AS brand, item.category AS category,
+        coalesce(item.sku, item.product_id) AS product_id
+    FROM (SELECT profile_id, coalesce(properties ->> 'order_id', properties::VARCHAR) AS order_id,
+        unnest(from_json(properties -> 'products',
+            '[{"product_id": "VARCHAR", "sku": "VARCHAR", "brand": "VARCHAR", "category": "VARCHAR"}]')) AS item
+        FROM completed)),
 brands AS (
     SELECT profile_id, max(n) / sum(n) AS top_brand_share
     FROM (SELECT profile_id, brand, count(*)::DOUBLE AS n FROM items GROUP BY profile_id, brand) GROUP BY profile_id),
@@ -73,6 +80,13 @@ sessions AS (
         avg(CASE WHEN (context -> 'campaign' ->> 'medium') = 'cpc' THEN 1.0 ELSE 0.0 END) AS paid_share,
         mode(hour(timezone('UTC', ts))) AS usual_hour
     FROM ev WHERE event = 'Product List Viewed' GROUP BY profile_id),
+pace AS (
+    -- the typical pause between two of a person's clicks within a visit (under 30 minutes);
+    -- imported records carry the time of the order, not of a click, and are left out
+    SELECT profile_id, median(gap) FILTER (WHERE gap < 1800) AS event_gap
+    FROM (SELECT profile_id, epoch(ts - lag(ts) OVER (PARTITION BY profile_id ORDER BY ts)) AS gap
+          FROM ev WHERE coalesce(context ->> 'channel', '') <> 'import')
+    GROUP BY profile_id),
 counts AS (
     SELECT profile_id,
         count(*) FILTER (WHERE event = 'Product Viewed') AS views,
@@ -99,6 +113,9 @@ SELECT b.profile_id,
     coalesce(c.views, 0) / b.orders_count::DOUBLE AS views_per_order,
     coalesce(c.reviews, 0) / b.orders_count::DOUBLE AS reviews_per_order,
     coalesce(c.shares, 0) / nullif(c.views, 0)::DOUBLE AS share_rate,
+    coalesce(c.reviews, 0) / nullif(c.views, 0)::DOUBLE AS review_rate,
+    coalesce(c.views, 0) / nullif(s.n_sessions, 0)::DOUBLE AS views_per_session,
+    pc.event_gap,
     s.mobile_share, s.app_share, s.social_share, s.email_share, s.paid_share,
     epoch($now - coalesce(t.created_at, b.first_seen)) / 86400.0 AS tenure_days,
     t.loyalty_member, t.email_open_rate,
@@ -108,7 +125,7 @@ FROM buyers b
 LEFT JOIN regularity r USING (profile_id) LEFT JOIN order_stats os USING (profile_id)
 LEFT JOIN brands br USING (profile_id) LEFT JOIN repeats rp USING (profile_id)
 LEFT JOIN categories cat USING (profile_id) LEFT JOIN sessions s USING (profile_id)
-LEFT JOIN counts c USING (profile_id) LEFT JOIN traits t USING (profile_id)
+LEFT JOIN counts c USING (profile_id) LEFT JOIN pace pc USING (profile_id) LEFT JOIN traits t USING (profile_id)
 LEFT JOIN profile_predictions p USING (profile_id)
 ORDER BY b.profile_id
 """
@@ -116,7 +133,8 @@ ORDER BY b.profile_id
 
 _COLUMN_NAMES = (
     "profile_id", "recency_days", "frequency", "monetary", "aov", "gap_cv", "discount_share", "gift_share",
-    "top_brand_share", "repeat_item_share", "views_per_order", "reviews_per_order", "share_rate", "mobile_share",
+    "top_brand_share", "repeat_item_share", "views_per_order", "reviews_per_order", "share_rate", "review_rate",
+    "views_per_session", "event_gap", "mobile_share",
     "app_share", "social_share", "email_share", "paid_share", "tenure_days", "loyalty_member", "email_open_rate",
     "clv", "churn_risk", "revenue", "usual_hour", "category_shares",
 )  # fmt: skip

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 from persona360.errors import NotFoundError
 from persona360.personas.build import Progress, build_personas
 from persona360.personas.discovery import DiscoveryOptions, PersonaDiscoveryError
-from persona360.personas.export import export_json, export_markdown, model_age
+from persona360.personas.export import export_json, export_markdown
+from persona360.personas.freshness import model_age, with_freshness
 from persona360.personas.persistence import (
     assignments,
     last_refresh,
@@ -84,6 +85,10 @@ class PersonasAPI:
     def show(self, persona: str | int) -> dict[str, Any]:
         """One card of the latest model, by number, name or key (``v3-p1``).
 
+        The card carries the model's ``version``, ``age_days``, ``stale`` and
+        ``stale_after_days``, and its own ``drift`` since the previous version
+        (:func:`persona360.personas.freshness.card_drift`; None for a first model).
+
         Raises:
             NotFoundError: no model yet, or no persona with that number or name.
         """
@@ -92,7 +97,7 @@ class PersonasAPI:
         for card in stored["cards"]:
             if wanted in (str(card["persona"]), card["name"].lower(), card["key"]):
                 pains = self.pains(stored).get(card["persona"], {"respondents": 0, "pains": []})
-                return {**card, "pains": pains, "version": stored["version"], **stored["age"]}
+                return with_freshness({**card, "pains": pains}, stored, stored["age"])
         names = ", ".join(f"{c['persona']} ({c['name']})" for c in stored["cards"])
         raise NotFoundError(f"no persona {persona!r} in model v{stored['version']}; there are: {names}")
 

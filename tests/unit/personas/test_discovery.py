@@ -76,3 +76,25 @@ def test_assign_and_jaccard() -> None:
     reference = np.array([0, 0, 1, 1])
     assert best_jaccard(reference, np.array([1, 1, 0, 0]), 2).tolist() == [1.0, 1.0]
     assert best_jaccard(reference, np.array([0, 1, 1, 1]), 2).tolist() == [0.5, 2 / 3]
+
+
+def test_a_large_base_is_fitted_on_a_sample_and_every_row_assigned() -> None:
+    values, truth = blobs(per=500)
+    found = discover(values, DiscoveryOptions(k_min=2, k_max=6, select_sample=200, fit_sample=600, bootstraps=3))
+    assert found.k == 4 and len(found.labels) == len(values) == len(found.distances)
+    assert adjusted_rand_score(truth, found.labels) > 0.95
+    assert found.stability["ari_mean"] > 0.9
+
+
+@pytest.mark.parametrize("name", ["select_sample", "fit_sample"])
+def test_a_sample_under_two_is_refused(name: str) -> None:
+    with pytest.raises(PersonaDiscoveryError, match=f"{name}=1"):
+        discover(blobs()[0], DiscoveryOptions(k=3, **{name: 1}))
+
+
+def test_assign_in_chunks_equals_all_at_once() -> None:
+    values, _ = blobs(per=100)
+    centroids = values[:5]
+    whole = assign(values, centroids)
+    chunked = assign(values, centroids, chunk=7)
+    assert whole[0].tolist() == chunked[0].tolist() and np.allclose(whole[1], chunked[1])
