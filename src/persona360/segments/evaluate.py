@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pyarrow as pa
+from sqlglot import exp
 
 from persona360.segments.catalogue import Catalogue
 from persona360.segments.compile import SCOPE_TABLE, compile_condition
 from persona360.segments.definitions import Segment
+from persona360.segments.measures import EventMeasures
+from persona360.segments.nodes import Node
 from persona360.segments.triggers import queue_deliveries
 from persona360.store.database import Transaction
 
@@ -50,6 +53,61 @@ def members_sql(
     return compile_condition(segment.node, catalogue, now, scoped=scoped).sql(dialect=dialect)
 
 
+@dataclass
+class SharedPlan:
+    """Many segments' queries over event measures filled once (see ``segments.measures``).
+
+    ``fill`` creates the temporary tables of the shared sources, ``queries`` select each
+    definition's members from them, ``drop`` removes them again.
+    """
+
+    fill: list[str]
+    queries: list[str]
+    drop: list[str]
+
+
+def plan_shared(
+    nodes: list[Node], now: datetime, catalogue: Catalogue = PERMISSIVE, dialect: str = "duckdb"
+) -> SharedPlan:
+    """The SQL of a full evaluation of ``nodes`` that reads the events once per source, not per condition."""
+    measures = EventMeasures(tables=True)
+    queries = [compile_condition(node, catalogue, now, measures=measures).sql(dialect=dialect) for node in nodes]
+    fill, drop = [], []
+    for source in measures.sources.values():
+        table = exp.to_table(measures.relation(source))
+        create = exp.Create(
+            this=table,
+            kind="TABLE",
+            replace=True,
+            expression=source.select(None),
+            properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+        )
+        fill.append(create.sql(dialect=dialect))
+        drop.append(exp.Drop(tables=[table.copy()], kind="TABLE", exists=True).sql(dialect=dialect))
+    return SharedPlan(fill, queries, drop)
+
+
+def evaluate_all(
+    tx: Transaction,
+    segments: list[Segment],
+    now: datetime,
+    reason: str,
+    catalogue: Catalogue = PERMISSIVE,
+) -> list[Changes]:
+    """Full evaluation of ``segments`` in order, sharing one pass over the events (``plan_shared``)."""
+    plan = plan_shared([segment.node for segment in segments], now, catalogue)
+    try:
+        for sql in plan.fill:
+            tx.execute(sql)
+        return [
+            _apply(tx, segment, {int(row[0]) for row in tx.fetchall(sql)}, now, reason, scoped=False)
+            for segment, sql in zip(segments, plan.queries, strict=True)
+        ]
+    finally:
+        for sql in plan.drop:
+            tx.execute(sql)
+
+
 def evaluate(
     tx: Transaction,
     segment: Segment,
@@ -69,10 +127,16 @@ def evaluate(
         now_members = {
             int(row[0]) for row in tx.fetchall(members_sql(segment, now, scoped=scoped, catalogue=catalogue))
         }
-        current = _current_members(tx, segment.segment_id, scoped)
+        return _apply(tx, segment, now_members, now, reason, scoped)
     finally:
         if scoped:
             tx.unregister(SCOPE_TABLE)
+
+
+def _apply(
+    tx: Transaction, segment: Segment, now_members: set[int], now: datetime, reason: str, scoped: bool
+) -> Changes:
+    current = _current_members(tx, segment.segment_id, scoped)
     changes = Changes(segment.name, sorted(now_members - current), sorted(current - now_members))
     _record(tx, segment, changes, now, reason)
     return changes
