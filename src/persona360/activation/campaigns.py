@@ -151,6 +151,11 @@ class CampaignRun:
         self.counts["members"] = len(members)
         fresh = [int(m["profile_id"]) for m in members if int(m["profile_id"]) not in seen]
         self.counts["new"] = len(fresh)
+        if self.only is not None:
+            # A trigger hands over one segment entry per profile: a profile that enters
+            # again (a second abandoned cart) is sent to again, within the frequency cap,
+            # in the arm it was first drawn into (the draw is a hash of campaign and profile).
+            return [int(m["profile_id"]) for m in members]
         return fresh
 
     def _addresses(self, profile_ids: list[int], channel: str) -> dict[int, str]:
@@ -246,7 +251,8 @@ def _insert_assignments(tx: Any, campaign_id: int, arms: dict[int, tuple[str, fl
     )
     tx.register("__p360__assignments", table)
     tx.execute(
-        "INSERT INTO campaign_assignments SELECT $c, profile_id, arm, bucket, $now FROM __p360__assignments",
+        # OR IGNORE: a trigger's re-entry keeps the first assignment (attribution counts from it)
+        "INSERT OR IGNORE INTO campaign_assignments SELECT $c, profile_id, arm, bucket, $now FROM __p360__assignments",
         {"c": campaign_id, "now": now},
     )
     tx.unregister("__p360__assignments")
