@@ -101,7 +101,7 @@ class _Compiler:
         select = exp.select(exp.column("profile_id", "p")).from_(exp.to_table("seg_profiles").as_("p"))
         if self.own_measures:
             for source in self.measures.sources.values():
-                scope = _in_scope(exp.column("profile_id")) if self.scoped else None
+                scope = in_scope(exp.column("profile_id")) if self.scoped else None
                 select = select.with_(source.name, as_=source.select(scope))
         for name, cte in self.ctes:
             select = select.with_(name, as_=cte)
@@ -109,7 +109,7 @@ class _Compiler:
             on = exp.EQ(this=exp.column("profile_id", name), expression=exp.column("profile_id", "p"))
             select = select.join(exp.to_table(name), on=on, join_type="left")
         if self.scoped:
-            condition = exp.and_(condition, _in_scope(exp.column("profile_id", "p")))
+            condition = exp.and_(condition, in_scope(exp.column("profile_id", "p")))
         return select.where(condition).order_by(exp.column("profile_id", "p"))
 
     # -- dispatch -------------------------------------------------------------
@@ -332,7 +332,7 @@ class _Compiler:
     def _scope(self, table: str | None) -> exp.Expression:
         if not self.scoped:
             return exp.true()
-        return _in_scope(exp.column("profile_id", table) if table else exp.column("profile_id"))
+        return in_scope(exp.column("profile_id", table) if table else exp.column("profile_id"))
 
     def _add(self, name: str, cte: exp.Select) -> None:
         if self.scoped and name.startswith("t"):
@@ -373,7 +373,8 @@ def _is_event(event: str) -> exp.Expression:
     return exp.EQ(this=exp.column("event"), expression=_text(event))
 
 
-def _in_scope(column: exp.Expression) -> exp.Expression:
+def in_scope(column: exp.Expression) -> exp.Expression:
+    """``column`` is one of the profiles in ``__p360__scope``."""
     return exp.In(this=column, query=exp.select("profile_id").from_(SCOPE_TABLE).subquery())
 
 

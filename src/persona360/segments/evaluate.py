@@ -17,7 +17,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from persona360.segments.catalogue import Catalogue
-from persona360.segments.compile import SCOPE_TABLE, compile_condition
+from persona360.segments.compile import SCOPE_TABLE, compile_condition, in_scope
 from persona360.segments.definitions import Segment
 from persona360.segments.measures import EventMeasures
 from persona360.segments.nodes import Node
@@ -67,11 +67,22 @@ class SharedPlan:
 
 
 def plan_shared(
-    nodes: list[Node], now: datetime, catalogue: Catalogue = PERMISSIVE, dialect: str = "duckdb"
+    nodes: list[Node],
+    now: datetime,
+    catalogue: Catalogue = PERMISSIVE,
+    dialect: str = "duckdb",
+    *,
+    scoped: bool = False,
 ) -> SharedPlan:
-    """The SQL of a full evaluation of ``nodes`` that reads the events once per source, not per condition."""
+    """The SQL evaluating ``nodes`` together: the events are read once per source, not per condition.
+
+    ``scoped``: only the profiles in ``__p360__scope`` (a micro-batch's), as ``compile_condition``.
+    """
     measures = EventMeasures(tables=True)
-    queries = [compile_condition(node, catalogue, now, measures=measures).sql(dialect=dialect) for node in nodes]
+    queries = [
+        compile_condition(node, catalogue, now, scoped=scoped, measures=measures).sql(dialect=dialect) for node in nodes
+    ]
+    scope = in_scope(exp.column("profile_id")) if scoped else None
     fill, drop = [], []
     for source in measures.sources.values():
         table = exp.to_table(measures.relation(source))
@@ -79,7 +90,7 @@ def plan_shared(
             this=table,
             kind="TABLE",
             replace=True,
-            expression=source.select(None),
+            expression=source.select(scope),
             properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
         )
         fill.append(create.sql(dialect=dialect))
@@ -93,19 +104,32 @@ def evaluate_all(
     now: datetime,
     reason: str,
     catalogue: Catalogue = PERMISSIVE,
+    scope: Iterable[int] | None = None,
 ) -> list[Changes]:
-    """Full evaluation of ``segments`` in order, sharing one pass over the events (``plan_shared``)."""
-    plan = plan_shared([segment.node for segment in segments], now, catalogue)
+    """Evaluate ``segments`` in order (for ``scope`` only, when given), sharing their event measures.
+
+    Segments are evaluated one after another, so ``in_segment`` sees the members just
+    recorded for the segments before it, as with :func:`evaluate`.
+    """
+    scoped = scope is not None
+    ids = sorted(set(scope or ()))
+    if scoped and not ids:
+        return [Changes(segment.name) for segment in segments]
+    plan = plan_shared([segment.node for segment in segments], now, catalogue, scoped=scoped)
+    if scoped:
+        tx.register(SCOPE_TABLE, pa.table({"profile_id": pa.array(ids, pa.int64())}))
     try:
         for sql in plan.fill:
             tx.execute(sql)
         return [
-            _apply(tx, segment, {int(row[0]) for row in tx.fetchall(sql)}, now, reason, scoped=False)
+            _apply(tx, segment, {int(row[0]) for row in tx.fetchall(sql)}, now, reason, scoped)
             for segment, sql in zip(segments, plan.queries, strict=True)
         ]
     finally:
         for sql in plan.drop:
             tx.execute(sql)
+        if scoped:
+            tx.unregister(SCOPE_TABLE)
 
 
 def evaluate(

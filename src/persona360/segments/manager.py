@@ -263,11 +263,9 @@ class Segments:
         """Refresh computed traits, then segments, for ``profile_ids``."""
         segments = load_segments(self._ws.db)
         now = self._ws.clock.now()
-        changes = []
         with self._ws.db.transaction() as tx:
             self._refresh_computed(tx, now, sorted(profile_ids))
-            for segment in segments:
-                changes.append(evaluate(tx, segment, now, reason, profile_ids, self._saved))
+            changes = evaluate_all(tx, segments, now, reason, self._saved, profile_ids)
         self._wake(changes)
         return changes
 
