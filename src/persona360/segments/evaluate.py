@@ -25,6 +25,7 @@ from persona360.segments.triggers import queue_deliveries
 from persona360.store.database import Transaction
 
 PERMISSIVE = Catalogue(permissive=True)
+SCOPED_EVENTS = "__p360__scope_events"
 
 
 @dataclass
@@ -82,19 +83,28 @@ def plan_shared(
     queries = [
         compile_condition(node, catalogue, now, scoped=scoped, measures=measures).sql(dialect=dialect) for node in nodes
     ]
-    scope = in_scope(exp.column("profile_id")) if scoped else None
     fill, drop = [], []
-    for source in measures.sources.values():
-        table = exp.to_table(measures.relation(source))
+
+    def temporary(name: str, select: exp.Select) -> None:
+        table = exp.to_table(name)
         create = exp.Create(
             this=table,
             kind="TABLE",
             replace=True,
-            expression=source.select(scope),
+            expression=select,
             properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
         )
         fill.append(create.sql(dialect=dialect))
         drop.append(exp.Drop(tables=[table.copy()], kind="TABLE", exists=True).sql(dialect=dialect))
+
+    events = "seg_events"
+    if scoped and measures.sources:
+        # The scope's events once (a semi-join the engine runs early); then every
+        # source reads that small table instead of filtering all events again.
+        events = SCOPED_EVENTS
+        temporary(events, exp.select("*").from_("seg_events").where(in_scope(exp.column("profile_id"))))
+    for source in measures.sources.values():
+        temporary(measures.relation(source), source.select(None, events))
     return SharedPlan(fill, queries, drop)
 
 

@@ -38,18 +38,18 @@ class Source:
     pair: tuple[str, str] | None = None
     measures: dict[str, tuple[str, exp.Expression]] = field(default_factory=dict)
 
-    def select(self, scope: exp.Expression | None) -> exp.Select:
-        """``profile_id`` and every measure, grouped by profile."""
-        rows = self._rows(scope)
+    def select(self, scope: exp.Expression | None, events: str = "seg_events") -> exp.Select:
+        """``profile_id`` and every measure, grouped by profile, over the ``events`` relation."""
+        rows = self._rows(scope, events)
         columns = [measure.as_(column) for column, measure in self.measures.values()]
         return exp.select("profile_id", *columns).from_(rows).group_by("profile_id")
 
-    def _rows(self, scope: exp.Expression | None) -> exp.Expression:
+    def _rows(self, scope: exp.Expression | None, events: str) -> exp.Expression:
         where = exp.In(this=exp.column("event"), expressions=[exp.Literal.string(e) for e in self.events])
         if scope is not None:
             where = exp.and_(where, scope)
         if self.pair is None:
-            return _filtered("seg_events", where)
+            return _filtered(events, where)
         first, second = self.pair
         windows = [
             _window(exp.Max, first, "ts", ("UNBOUNDED", "PRECEDING"), (exp.Literal.number(1), "PRECEDING")),
