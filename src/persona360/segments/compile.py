@@ -212,7 +212,7 @@ class _Compiler:
     def _trait_cte(self, trait: Trait, test: exp.Expression) -> exp.Expression:
         name = f"t{len(self.ctes) + 1}"
         where = exp.and_(exp.EQ(this=exp.column("name"), expression=_text(trait.name)), test)
-        self._add(name, exp.select("profile_id").from_("seg_traits").where(where))
+        self._add(name, exp.select("profile_id").from_(self.measures.traits_relation(trait.name)).where(where))
         return exp.not_(exp.Is(this=exp.column("profile_id", name), expression=exp.null()))
 
     # -- events ---------------------------------------------------------------

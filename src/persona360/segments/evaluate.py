@@ -19,7 +19,7 @@ from sqlglot import exp
 from persona360.segments.catalogue import Catalogue
 from persona360.segments.compile import SCOPE_TABLE, compile_condition, in_scope
 from persona360.segments.definitions import Segment
-from persona360.segments.measures import EventMeasures
+from persona360.segments.measures import TRAITS_TABLE, EventMeasures
 from persona360.segments.nodes import Node
 from persona360.segments.triggers import queue_deliveries
 from persona360.store.database import Transaction
@@ -105,6 +105,10 @@ def plan_shared(
         temporary(events, exp.select("*").from_("seg_events").where(in_scope(exp.column("profile_id"))))
     for source in measures.sources.values():
         temporary(measures.relation(source), source.select(None, events))
+    if measures.traits:
+        names = exp.In(this=exp.column("name"), expressions=[exp.Literal.string(n) for n in measures.traits])
+        where = exp.and_(names, in_scope(exp.column("profile_id"))) if scoped else names
+        temporary(TRAITS_TABLE, exp.select("*").from_("seg_traits").where(where))
     return SharedPlan(fill, queries, drop)
 
 

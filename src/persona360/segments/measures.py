@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 TABLE_PREFIX = "__p360__"
+TRAITS_TABLE = TABLE_PREFIX + "traits"
 # "No B after this A": bigger than any epoch-microsecond time plus any window.
 NEVER = 2**62
 
@@ -67,6 +68,18 @@ class EventMeasures:
     def __init__(self, *, tables: bool = False) -> None:
         self.tables = tables
         self.sources: dict[tuple[str, ...], Source] = {}
+        self.traits: list[str] = []
+
+    def traits_relation(self, name: str) -> str:
+        """Where trait conditions read: ``seg_traits``, or in a shared pass a copy of its rows.
+
+        The copy holds only the traits named; ``seg_traits`` is a view parsing JSON on every read.
+        """
+        if not self.tables:
+            return "seg_traits"
+        if name not in self.traits:
+            self.traits.append(name)
+        return TRAITS_TABLE
 
     def measure(self, events: list[str], measure: exp.Expression, pair: tuple[str, str] | None = None) -> exp.Column:
         """The column holding ``measure`` per profile (added to its source if new)."""

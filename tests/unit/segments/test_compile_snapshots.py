@@ -67,6 +67,7 @@ def test_shared_plan_sql(snapshot: SnapshotAssertion) -> None:
     nodes = [
         parse_condition('count("Product Added", within = 7d) >= 2 and then("Product Added", "Order Completed")'),
         parse_condition('then_not("Product Added", "Order Completed", within = 30m) or did("Product Added")'),
+        parse_condition('city = "Kyiv" and not plan is set'),
     ]
     plan = plan_shared(nodes, NOW, CATALOGUE)
     assert (plan.fill, plan.queries, plan.drop) == snapshot
