@@ -46,7 +46,9 @@ class Source:
         return exp.select("profile_id", *columns).from_(rows).group_by("profile_id")
 
     def _rows(self, scope: exp.Expression | None, events: str) -> exp.Expression:
-        where = exp.In(this=exp.column("event"), expressions=[exp.Literal.string(e) for e in self.events])
+        where: exp.Expression = exp.In(
+            this=exp.column("event"), expressions=[exp.Literal.string(e) for e in self.events]
+        )
         if scope is not None:
             where = exp.and_(where, scope)
         if self.pair is None:
