@@ -32,6 +32,7 @@ from persona360.demo.pipeline import load_without_server
 from persona360.segments.catalogue import Catalogue
 from persona360.segments.compile import compile_condition
 from persona360.segments.definitions import SegmentSpec
+from persona360.segments.evaluate import plan_shared
 from persona360.segments.nodes import Node
 from persona360.segments.parse import parse_condition
 from persona360.settings import load_settings
@@ -113,6 +114,7 @@ def main() -> None:
     parser.add_argument("--memory", default="8GB", help="DuckDB memory limit (the machine is shared)")
     parser.add_argument("--no-spark", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="time each segment on DuckDB")
+    parser.add_argument("--each", action="store_true", help="also run one self-contained query per segment")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.profiles:
@@ -127,17 +129,30 @@ def main() -> None:
     events = ws.db.scalar("SELECT count(*) FROM seg_events")
     print(f"{profiles} profiles, {events} events; {len(nodes)} segments; now = {now.isoformat()}")
 
-    def duckdb_all() -> int:
-        sqls = [compile_condition(node, catalogue, now).sql(dialect="duckdb") for node in nodes]
-        total = 0
-        for text, sql in zip(CONDITIONS, sqls, strict=True):
-            started = time.monotonic()
-            total += len(ws.db.query(sql))
-            if args.verbose:
-                print(f"    {time.monotonic() - started:6.2f} s  {text}", flush=True)
-        return total
+    def run(sql: str, label: str) -> int:
+        started = time.monotonic()
+        rows = len(ws.db.query(sql))
+        if args.verbose:
+            print(f"    {time.monotonic() - started:6.2f} s  {label}", flush=True)
+        return rows
 
-    results = {"duckdb": timed_rounds("duckdb", args.rounds, duckdb_all)}
+    def duckdb_shared() -> int:
+        plan = plan_shared(nodes, now, catalogue)
+        try:
+            for sql in plan.fill:
+                run(sql, sql[:110])
+            return sum(run(sql, text) for text, sql in zip(CONDITIONS, plan.queries, strict=True))
+        finally:
+            for sql in plan.drop:
+                ws.db.query(sql)
+
+    def duckdb_each() -> int:
+        sqls = [compile_condition(node, catalogue, now).sql(dialect="duckdb") for node in nodes]
+        return sum(run(sql, text) for text, sql in zip(CONDITIONS, sqls, strict=True))
+
+    results = {"duckdb (shared measures)": timed_rounds("duckdb shared", args.rounds, duckdb_shared)}
+    if args.each:
+        results["duckdb (a query per segment)"] = timed_rounds("duckdb each", args.rounds, duckdb_each)
     if not args.no_spark:
         results["spark"] = bench_spark(ws, catalogue, nodes, now, args)
     for name, seconds in results.items():

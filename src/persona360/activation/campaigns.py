@@ -212,6 +212,11 @@ class CampaignRun:
         self.counts["members"] = len(members)
         fresh = [Candidate(int(m["profile_id"])) for m in members if int(m["profile_id"]) not in seen]
         self.counts["new"] = len(fresh)
+        if self.only is not None:
+            # A trigger hands over one segment entry per profile: a profile that enters
+            # again (a second abandoned cart) is sent to again, within the frequency cap,
+            # in the arm it was first drawn into (the draw is a hash of campaign and profile).
+            return [Candidate(int(m["profile_id"])) for m in members]
         return fresh
 
     def _events(self) -> list[Candidate]:

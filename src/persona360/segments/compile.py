@@ -28,6 +28,7 @@ from persona360.clock import to_utc
 from persona360.privacy import CHANNELS, PURPOSES
 from persona360.segments.catalogue import Catalogue
 from persona360.segments.errors import ConditionError
+from persona360.segments.measures import NEVER, EventMeasures, filtered
 from persona360.segments.nodes import (
     Aggregate,
     And,
@@ -61,7 +62,14 @@ def epoch_us(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
-def compile_condition(node: Node, catalogue: Catalogue, now: datetime, *, scoped: bool = False) -> exp.Select:
+def compile_condition(
+    node: Node,
+    catalogue: Catalogue,
+    now: datetime,
+    *,
+    scoped: bool = False,
+    measures: EventMeasures | None = None,
+) -> exp.Select:
     """The query selecting the ``profile_id`` of every profile matching ``node``.
 
     Args:
@@ -70,27 +78,38 @@ def compile_condition(node: Node, catalogue: Catalogue, now: datetime, *, scoped
         now: the evaluation time.
         scoped: restrict every relation to the profiles in ``__p360__scope``
             (the profiles a micro-batch touched).
+        measures: event measures shared with other queries (their sources are
+            temporary tables filled beforehand, see ``segments.measures``); by
+            default the query computes its own as CTEs.
     """
-    return _Compiler(catalogue, now, scoped).query(node)
+    return _Compiler(catalogue, now, scoped, measures).query(node)
 
 
 class _Compiler:
-    def __init__(self, catalogue: Catalogue, now: datetime, scoped: bool) -> None:
+    def __init__(self, catalogue: Catalogue, now: datetime, scoped: bool, measures: EventMeasures | None) -> None:
         self.catalogue = catalogue
         self.now = epoch_us(now)
         self.now_time = now
         self.scoped = scoped
         self.ctes: list[tuple[str, exp.Select]] = []
+        self.own_measures = measures is None
+        self.measures = measures or EventMeasures()
+        self.joined: dict[str, None] = {}
 
     def query(self, node: Node) -> exp.Select:
         condition = self.visit(node)
         select = exp.select(exp.column("profile_id", "p")).from_(exp.to_table("seg_profiles").as_("p"))
+        if self.own_measures:
+            for source in self.measures.sources.values():
+                scope = in_scope(exp.column("profile_id")) if self.scoped else None
+                select = select.with_(source.name, as_=source.select(scope))
         for name, cte in self.ctes:
             select = select.with_(name, as_=cte)
+        for name in [name for name, _ in self.ctes] + list(self.joined):
             on = exp.EQ(this=exp.column("profile_id", name), expression=exp.column("profile_id", "p"))
             select = select.join(exp.to_table(name), on=on, join_type="left")
         if self.scoped:
-            condition = exp.and_(condition, _in_scope(exp.column("profile_id", "p")))
+            condition = exp.and_(condition, in_scope(exp.column("profile_id", "p")))
         return select.where(condition).order_by(exp.column("profile_id", "p"))
 
     # -- dispatch -------------------------------------------------------------
@@ -193,7 +212,7 @@ class _Compiler:
     def _trait_cte(self, trait: Trait, test: exp.Expression) -> exp.Expression:
         name = f"t{len(self.ctes) + 1}"
         where = exp.and_(exp.EQ(this=exp.column("name"), expression=_text(trait.name)), test)
-        self._add(name, exp.select("profile_id").from_("seg_traits").where(where))
+        self._add(name, exp.select("profile_id").from_(self.measures.traits_relation(trait.name)).where(where))
         return exp.not_(exp.Is(this=exp.column("profile_id", name), expression=exp.null()))
 
     # -- events ---------------------------------------------------------------
@@ -207,95 +226,57 @@ class _Compiler:
         else:
             prop = _number_prop(str(node.prop))
             measure = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[node.func](this=prop)
-        name = f"e{len(self.ctes) + 1}"
         where = self._event_filter(node.event, node.filters, node.window)
-        cte = exp.select("profile_id", measure.as_("v")).from_("seg_events").where(where).group_by("profile_id")
-        self._add(name, cte)
-        column: exp.Expression = exp.column("v", name)
+        column: exp.Expression = self._measure([node.event], filtered(measure, where))
         if node.func in ("count", "sum"):
             column = exp.func("COALESCE", column, exp.Literal.number(0))
         return _OPS[op](this=column, expression=_literal(value))
 
     def _moment_cte(self, node: EventMoment) -> exp.Expression:
         self._check_event(node.event, node.pos)
-        name = f"m{len(self.ctes) + 1}"
         measure = (exp.Min if node.func == "first" else exp.Max)(this=exp.column("ts"))
-        where = self._event_filter(node.event, node.filters, Window())
-        self._add(
-            name,
-            exp.select("profile_id", measure.as_("v")).from_("seg_events").where(where).group_by("profile_id"),
-        )
-        return exp.column("v", name)
+        return self._measure([node.event], filtered(measure, self._event_filter(node.event, node.filters, Window())))
 
     def _sequence(self, node: Sequence) -> exp.Expression:
         self._check_event(node.first, node.pos)
         self._check_event(node.second, node.pos)
-        name = f"s{len(self.ctes) + 1}"
-        within = _micros(node.within) if node.within is not None else None
-        if node.kind == "then":
-            self._add(name, self._then(node, within))
-        else:
-            self._add(name, self._then_not(node, int(within or 0)))
-        return exp.not_(exp.Is(this=exp.column("profile_id", name), expression=exp.null()))
+        if node.kind != "then":
+            return self._then_not(node, _micros(node.within or timedelta(0)))
+        second = exp.and_(_is_event(node.second), self._until_now())
+        if node.within is None:
+            first = self._measure([node.first], filtered(exp.Min(this=exp.column("ts")), _is_event(node.first)))
+            last = self._measure([node.second], filtered(exp.Max(this=exp.column("ts")), second))
+            return exp.LT(this=first, expression=last)
+        # the newest A strictly before each B: is the nearest one close enough?
+        gap = exp.Min(this=exp.Sub(this=exp.column("ts"), expression=exp.column("prev_a")))
+        pair = (node.first, node.second)
+        column = self._measure(list(pair), filtered(gap, second), pair)
+        return exp.LTE(this=column, expression=exp.Literal.number(_micros(node.within)))
 
-    def _then(self, node: Sequence, within: int | None) -> exp.Select:
-        on = exp.and_(
-            exp.EQ(this=exp.column("profile_id", "b"), expression=exp.column("profile_id", "a")),
-            exp.EQ(this=exp.column("event", "b"), expression=_text(node.second)),
-            exp.GT(this=exp.column("ts", "b"), expression=exp.column("ts", "a")),
-            exp.LTE(this=exp.column("ts", "b"), expression=exp.Literal.number(self.now)),
-        )
-        if within is not None:
-            on = exp.and_(
-                on,
-                exp.LTE(
-                    this=exp.column("ts", "b"),
-                    expression=exp.Add(this=exp.column("ts", "a"), expression=exp.Literal.number(within)),
-                ),
-            )
-        where = exp.and_(exp.EQ(this=exp.column("event", "a"), expression=_text(node.first)), self._scope("a"))
-        return (
-            exp.select(exp.column("profile_id", "a"))
-            .distinct()
-            .from_(exp.to_table("seg_events").as_("a"))
-            .join(exp.to_table("seg_events").as_("b"), on=on)
-            .where(where)
+    def _then_not(self, node: Sequence, within: int) -> exp.Expression:
+        """The last A (up to now), and the first B at or after it (``next_b`` on that row).
+
+        ``next_b`` never decreases along a profile's A rows, so its max over them is its
+        value on the last A; "no B" is ``NEVER`` so that max still lands there.
+        """
+        pair = (node.first, node.second)
+        first = exp.and_(_is_event(node.first), self._until_now())
+        last = self._measure(list(pair), filtered(exp.Max(this=exp.column("ts")), first), pair)
+        next_b = exp.Max(this=exp.func("COALESCE", exp.column("next_b"), exp.Literal.number(NEVER)))
+        answer = self._measure(list(pair), filtered(next_b, first.copy()), pair)
+        deadline = exp.Add(this=last, expression=exp.Literal.number(within))
+        return exp.and_(
+            exp.LTE(this=deadline, expression=exp.Literal.number(self.now)),
+            exp.GT(this=answer, expression=deadline.copy()),
         )
 
-    def _then_not(self, node: Sequence, within: int) -> exp.Select:
-        last = (
-            exp.select("profile_id", exp.Max(this=exp.column("ts")).as_("ts"))
-            .from_("seg_events")
-            .where(
-                exp.and_(
-                    exp.EQ(this=exp.column("event"), expression=_text(node.first)),
-                    exp.LTE(this=exp.column("ts"), expression=exp.Literal.number(self.now)),
-                    self._scope(None),
-                )
-            )
-            .group_by("profile_id")
-        )
-        deadline = exp.Add(this=exp.column("ts", "a"), expression=exp.Literal.number(within))
-        on = exp.and_(
-            exp.EQ(this=exp.column("profile_id", "b"), expression=exp.column("profile_id", "a")),
-            exp.EQ(this=exp.column("event", "b"), expression=_text(node.second)),
-            # >=: an order stamped the same instant as the cart add still answers it
-            exp.GTE(this=exp.column("ts", "b"), expression=exp.column("ts", "a")),
-            exp.LTE(this=exp.column("ts", "b"), expression=deadline.copy()),
-        )
-        return (
-            exp.select(exp.column("profile_id", "a"))
-            .from_(exp.paren(last).as_("a"))
-            .join(exp.to_table("seg_events").as_("b"), on=on, join_type="left")
-            .where(exp.LTE(this=deadline, expression=exp.Literal.number(self.now)))
-            .group_by(exp.column("profile_id", "a"))
-            .having(
-                exp.EQ(
-                    this=exp.Count(this=exp.column("profile_id", "b")),
-                    expression=exp.Literal.number(0),
-                )
-            )
-        )
+    def _measure(self, events: list[str], measure: exp.Expression, pair: tuple[str, str] | None = None) -> exp.Column:
+        column = self.measures.measure(events, measure, pair)
+        self.joined.setdefault(column.table, None)
+        return column
+
+    def _until_now(self) -> exp.Expression:
+        return exp.LTE(this=exp.column("ts"), expression=exp.Literal.number(self.now))
 
     def _insegment(self, node: InSegment) -> exp.Expression:
         if not self.catalogue.permissive and node.segment not in self.catalogue.segments:
@@ -328,7 +309,7 @@ class _Compiler:
     def _event_filter(self, event: str, filters: tuple[tuple[str, Scalar], ...], window: Window) -> exp.Expression:
         start, end = window.bounds(self.now_time)
         parts: list[exp.Expression] = [
-            exp.EQ(this=exp.column("event"), expression=_text(event)),
+            _is_event(event),
             exp.LTE(this=exp.column("ts"), expression=exp.Literal.number(epoch_us(end))),
         ]
         if start is not None:
@@ -338,7 +319,6 @@ class _Compiler:
                 parts.append(exp.EQ(this=_number_prop(key), expression=_literal(value)))
             else:
                 parts.append(exp.EQ(this=_text_prop(key), expression=_text(value)))
-        parts.append(self._scope(None))
         return exp.and_(*parts)
 
     def _check_event(self, event: str, pos: Position) -> None:
@@ -352,7 +332,7 @@ class _Compiler:
     def _scope(self, table: str | None) -> exp.Expression:
         if not self.scoped:
             return exp.true()
-        return _in_scope(exp.column("profile_id", table) if table else exp.column("profile_id"))
+        return in_scope(exp.column("profile_id", table) if table else exp.column("profile_id"))
 
     def _add(self, name: str, cte: exp.Select) -> None:
         if self.scoped and name.startswith("t"):
@@ -389,7 +369,12 @@ def consent_sql(node: Consent, now: int, scope: exp.Expression) -> exp.Select:
     )
 
 
-def _in_scope(column: exp.Expression) -> exp.Expression:
+def _is_event(event: str) -> exp.Expression:
+    return exp.EQ(this=exp.column("event"), expression=_text(event))
+
+
+def in_scope(column: exp.Expression) -> exp.Expression:
+    """``column`` is one of the profiles in ``__p360__scope``."""
     return exp.In(this=column, query=exp.select("profile_id").from_(SCOPE_TABLE).subquery())
 
 

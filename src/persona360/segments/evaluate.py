@@ -14,14 +14,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pyarrow as pa
+from sqlglot import exp
 
 from persona360.segments.catalogue import Catalogue
-from persona360.segments.compile import SCOPE_TABLE, compile_condition
+from persona360.segments.compile import SCOPE_TABLE, compile_condition, in_scope
 from persona360.segments.definitions import Segment
+from persona360.segments.measures import TRAITS_TABLE, EventMeasures
+from persona360.segments.nodes import Node
 from persona360.segments.triggers import queue_deliveries
 from persona360.store.database import Transaction
 
 PERMISSIVE = Catalogue(permissive=True)
+SCOPED_EVENTS = "__p360__scope_events"
 
 
 @dataclass
@@ -50,6 +54,98 @@ def members_sql(
     return compile_condition(segment.node, catalogue, now, scoped=scoped).sql(dialect=dialect)
 
 
+@dataclass
+class SharedPlan:
+    """Many segments' queries over event measures filled once (see ``segments.measures``).
+
+    ``fill`` creates the temporary tables of the shared sources, ``queries`` select each
+    definition's members from them, ``drop`` removes them again.
+    """
+
+    fill: list[str]
+    queries: list[str]
+    drop: list[str]
+
+
+def plan_shared(
+    nodes: list[Node],
+    now: datetime,
+    catalogue: Catalogue = PERMISSIVE,
+    dialect: str = "duckdb",
+    *,
+    scoped: bool = False,
+) -> SharedPlan:
+    """The SQL evaluating ``nodes`` together: the events are read once per source, not per condition.
+
+    ``scoped``: only the profiles in ``__p360__scope`` (a micro-batch's), as ``compile_condition``.
+    """
+    measures = EventMeasures(tables=True)
+    queries = [
+        compile_condition(node, catalogue, now, scoped=scoped, measures=measures).sql(dialect=dialect) for node in nodes
+    ]
+    fill, drop = [], []
+
+    def temporary(name: str, select: exp.Select) -> None:
+        table = exp.to_table(name)
+        create = exp.Create(
+            this=table,
+            kind="TABLE",
+            replace=True,
+            expression=select,
+            properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+        )
+        fill.append(create.sql(dialect=dialect))
+        drop.append(exp.Drop(tables=[table.copy()], kind="TABLE", exists=True).sql(dialect=dialect))
+
+    events = "seg_events"
+    if scoped and measures.sources:
+        # The scope's events once (a semi-join the engine runs early); then every
+        # source reads that small table instead of filtering all events again.
+        events = SCOPED_EVENTS
+        temporary(events, exp.select("*").from_("seg_events").where(in_scope(exp.column("profile_id"))))
+    for source in measures.sources.values():
+        temporary(measures.relation(source), source.select(None, events))
+    if measures.traits:
+        names = exp.In(this=exp.column("name"), expressions=[exp.Literal.string(n) for n in measures.traits])
+        where = exp.and_(names, in_scope(exp.column("profile_id"))) if scoped else names
+        temporary(TRAITS_TABLE, exp.select("*").from_("seg_traits").where(where))
+    return SharedPlan(fill, queries, drop)
+
+
+def evaluate_all(
+    tx: Transaction,
+    segments: list[Segment],
+    now: datetime,
+    reason: str,
+    catalogue: Catalogue = PERMISSIVE,
+    scope: Iterable[int] | None = None,
+) -> list[Changes]:
+    """Evaluate ``segments`` in order (for ``scope`` only, when given), sharing their event measures.
+
+    Segments are evaluated one after another, so ``in_segment`` sees the members just
+    recorded for the segments before it, as with :func:`evaluate`.
+    """
+    scoped = scope is not None
+    ids = sorted(set(scope or ()))
+    if scoped and not ids:
+        return [Changes(segment.name) for segment in segments]
+    plan = plan_shared([segment.node for segment in segments], now, catalogue, scoped=scoped)
+    if scoped:
+        tx.register(SCOPE_TABLE, pa.table({"profile_id": pa.array(ids, pa.int64())}))
+    try:
+        for sql in plan.fill:
+            tx.execute(sql)
+        return [
+            _apply(tx, segment, {int(row[0]) for row in tx.fetchall(sql)}, now, reason, scoped)
+            for segment, sql in zip(segments, plan.queries, strict=True)
+        ]
+    finally:
+        for sql in plan.drop:
+            tx.execute(sql)
+        if scoped:
+            tx.unregister(SCOPE_TABLE)
+
+
 def evaluate(
     tx: Transaction,
     segment: Segment,
@@ -69,10 +165,16 @@ def evaluate(
         now_members = {
             int(row[0]) for row in tx.fetchall(members_sql(segment, now, scoped=scoped, catalogue=catalogue))
         }
-        current = _current_members(tx, segment.segment_id, scoped)
+        return _apply(tx, segment, now_members, now, reason, scoped)
     finally:
         if scoped:
             tx.unregister(SCOPE_TABLE)
+
+
+def _apply(
+    tx: Transaction, segment: Segment, now_members: set[int], now: datetime, reason: str, scoped: bool
+) -> Changes:
+    current = _current_members(tx, segment.segment_id, scoped)
     changes = Changes(segment.name, sorted(now_members - current), sorted(current - now_members))
     _record(tx, segment, changes, now, reason)
     return changes

@@ -29,7 +29,7 @@ from persona360.segments.definitions import (
     insert_segment,
     load_segments,
 )
-from persona360.segments.evaluate import Changes, evaluate
+from persona360.segments.evaluate import Changes, evaluate, evaluate_all
 from persona360.segments.nodes import Aggregate, Compare, InSegment, Node, Window, to_json
 from persona360.segments.rfm import RFM_TRAITS, rfm_sql
 from persona360.segments.sweep import FULL, candidates_sql
@@ -254,7 +254,7 @@ class Segments:
         segments = load_segments(self._ws.db, name)
         now = self._ws.clock.now()
         with self._ws.db.transaction() as tx:
-            return [evaluate(tx, segment, now, reason, catalogue=self._saved) for segment in segments]
+            return evaluate_all(tx, segments, now, reason, self._saved)
 
     def on_batch(self, touched: Iterable[int]) -> None:
         """Re-evaluate the profiles a committed batch touched (in the background if started)."""
@@ -270,11 +270,9 @@ class Segments:
         """Refresh computed traits, then segments, for ``profile_ids``."""
         segments = load_segments(self._ws.db)
         now = self._ws.clock.now()
-        changes = []
         with self._ws.db.transaction() as tx:
             self._refresh_computed(tx, now, sorted(profile_ids))
-            for segment in segments:
-                changes.append(evaluate(tx, segment, now, reason, profile_ids, self._saved))
+            changes = evaluate_all(tx, segments, now, reason, self._saved, profile_ids)
         self._wake(changes)
         return changes
 

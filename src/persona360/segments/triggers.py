@@ -4,8 +4,10 @@ Deliveries are an outbox table written in the same transaction as the membership
 change, so a trigger fires exactly once per change even if the process dies before
 sending; a worker sends what is due. A ``campaign`` trigger hands its profiles to the
 activation room through a :class:`CampaignHandoff` the workspace plugs in (segments
-never import activation); activation assigns a profile once per campaign, so a
-delivery retried after a crash sends no second message. Each request carries
+never import activation). Each entry is an occasion: a profile that enters again (a
+second abandoned cart) is handed over again and activation sends again within its
+frequency cap, which also keeps a delivery retried after a crash from sending twice
+(the first message counts against the cap). Each request carries
 ``X-Persona360-Signature: sha256=HMAC(secret, timestamp + "." + body)`` and
 ``X-Persona360-Timestamp`` so the receiver can check origin and freshness.
 """

@@ -70,6 +70,37 @@ def test_abandoned_cart_trigger_sends_the_campaign_email_once(ws: Workspace, clo
     assert "campaign.trigger" in audit
 
 
+@pytest.mark.serial
+def test_a_second_abandoned_cart_sends_again_within_the_frequency_cap(
+    ws: Workspace, clock: FixedClock, smtp: Inbox
+) -> None:
+    """Each entry into a trigger campaign's segment is an occasion; the cap (1 a day) still holds."""
+    ids = carts(ws, clock, ["ann", "bob"])
+    ws.segments.create(SegmentSpec("abandoned cart", ABANDONED))
+    ws.activation.create(CampaignSpec("cart", "abandoned cart", TEMPLATE, control_share=0, event="Product Added"))
+    ws.segments.add_trigger("abandoned cart", campaign="cart")
+
+    def abandon(*people: str) -> None:
+        ws.ingest.send("web", [at(clock, type="track", userId=user, event="Product Added") for user in people])
+        clock.advance(minutes=31)
+        ws.segments.sweep()
+        ws.segments.deliver_due()
+
+    clock.advance(minutes=31)
+    ws.segments.sweep()
+    ws.segments.deliver_due()
+    assert sorted(m["To"] for m in smtp.messages) == ["ann@x.org", "bob@x.org"]
+    abandon("bob")  # an hour after his first email: entered again, but capped
+    assert len(smtp.messages) == 2
+    clock.advance(hours=24)
+    abandon("ann")  # a day later: a second email
+    assert sorted(m["To"] for m in smtp.messages) == ["ann@x.org", "ann@x.org", "bob@x.org"]
+    entries = ws.segments.history("abandoned cart", ids["bob"])
+    assert len([e for e in entries if e["entered_at"]]) == 2
+    assignments = ws.db.query("SELECT profile_id, count(*) FROM campaign_assignments GROUP BY ALL ORDER BY 1")
+    assert assignments == [(ids["ann"], 1), (ids["bob"], 1)]
+
+
 def test_a_failing_hand_off_is_retried_then_dead_lettered(ws: Workspace, clock: FixedClock, smtp: Inbox) -> None:
     carts(ws, clock, ["ann"])
     ws.segments.create(SegmentSpec("carts", 'did("Product Added")'))

@@ -27,6 +27,7 @@ from persona360.privacy import CHANNELS, PURPOSES
 from persona360.segments.catalogue import PROFILE_COLUMNS, Catalogue
 from persona360.segments.compile import compile_condition
 from persona360.segments.definitions import SegmentSpec
+from persona360.segments.evaluate import plan_shared
 from persona360.segments.nodes import (
     Aggregate,
     And,
@@ -136,6 +137,18 @@ def on_duckdb(shop: Shop, node: Node, now: datetime) -> set[int]:
     return {int(row[0]) for row in shop.ws.db.query(sql)}
 
 
+def on_duckdb_shared(shop: Shop, nodes: list[Node], now: datetime) -> list[set[int]]:
+    """Many definitions at once over event measures filled once (a full recompute's path)."""
+    plan = plan_shared(nodes, now, shop.catalogue)
+    try:
+        for sql in plan.fill:
+            shop.ws.db.query(sql)
+        return [{int(row[0]) for row in shop.ws.db.query(sql)} for sql in plan.queries]
+    finally:
+        for sql in plan.drop:
+            shop.ws.db.query(sql)
+
+
 def on_spark(shop: Shop, engine: SparkEngine, node: Node, now: datetime) -> set[int]:
     return engine.members(node, shop.catalogue, now)
 
@@ -201,6 +214,13 @@ def test_hand_written_definitions_match_the_reference(shop: Shop, engine: Any, c
 def test_hand_written_definitions_on_duckdb_at_the_end_of_the_data(shop: Shop, condition: str) -> None:
     node = parse_condition(condition)
     assert on_duckdb(shop, node, END) == on_reference(shop, node, END)
+
+
+@pytest.mark.parametrize("now", NOWS, ids=["end", "week before"])
+def test_hand_written_definitions_together_over_shared_measures(shop: Shop, now: datetime) -> None:
+    nodes = [parse_condition(text) for text in HAND_WRITTEN.values()]
+    expected = {name: on_reference(shop, node, now) for name, node in zip(HAND_WRITTEN, nodes, strict=True)}
+    assert dict(zip(HAND_WRITTEN, on_duckdb_shared(shop, nodes, now), strict=True)) == expected
 
 
 def test_hand_written_definitions_are_not_trivial(shop: Shop) -> None:
@@ -514,5 +534,22 @@ def test_random_definitions_agree_on_every_engine(shop: Shop, spark_engine: Spar
         expected = on_reference(shop, node, now)
         assert on_duckdb(shop, node, now) == expected, "duckdb"
         assert on_spark(shop, spark_engine, node, now) == expected, "spark"
+
+    agree()
+
+
+def test_random_definitions_together_over_shared_measures(shop: Shop) -> None:
+    """Several definitions share sources and measures: each still gets its own members."""
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(st.lists(definitions(shop.vocab), min_size=2, max_size=5), st.sampled_from(NOWS))
+    def agree(nodes: list[Node], now: datetime) -> None:
+        assert on_duckdb_shared(shop, nodes, now) == [on_reference(shop, node, now) for node in nodes]
 
     agree()

@@ -13,6 +13,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from persona360.segments.catalogue import Catalogue
 from persona360.segments.compile import compile_condition
+from persona360.segments.evaluate import plan_shared
 from persona360.segments.parse import parse_condition
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -59,3 +60,14 @@ def test_compiled_sql(condition: str, dialect: str, snapshot: SnapshotAssertion)
 def test_scoped_sql(snapshot: SnapshotAssertion) -> None:
     query = compile_condition(parse_condition('did("page") and city = "Kyiv"'), CATALOGUE, NOW, scoped=True)
     assert query.sql(dialect="spark", pretty=True) == snapshot
+
+
+def test_shared_plan_sql(snapshot: SnapshotAssertion) -> None:
+    """Two segments over one fill: the events source once, one window source per sequence pair."""
+    nodes = [
+        parse_condition('count("Product Added", within = 7d) >= 2 and then("Product Added", "Order Completed")'),
+        parse_condition('then_not("Product Added", "Order Completed", within = 30m) or did("Product Added")'),
+        parse_condition('city = "Kyiv" and not plan is set'),
+    ]
+    plan = plan_shared(nodes, NOW, CATALOGUE)
+    assert (plan.fill, plan.queries, plan.drop) == snapshot
