@@ -127,6 +127,10 @@ def _blocking_rules() -> list[Any]:
         block_on("postcode", "substr(last_name, 1, 1)"),
         block_on("street"),
         block_on("substr(first_name, 1, 2)", "substr(last_name, 1, 2)", "city"),
+        # names swapped *and* mistyped, or missing: the birthday, or the place, alone
+        block_on("birthday"),
+        block_on("postcode", "city"),
+        block_on("city", "substr(street, 1, 5)"),
     ]
 
 
