@@ -4,7 +4,8 @@
 
 **Demo shop** (``--demo CUSTOMERS:SEED``): the demo is generated and fed through
 persona360 (``run_demo``, as ``persona360 demo`` does; kept in ``--work`` and reused
-when it is already there), then the workspace is copied, scored against
+when it is already there), then a copy is rebuilt (so that deterministic stitching
+follows this code's guardrails, not those it was fed with) and scored against
 ``truth.parquet`` (pairwise precision/recall/F1 over records, ``demo/score.py``),
 resolved with the default settings (``ws.resolution.resolve()``, trained from 500
 profiles up) and scored again.
@@ -22,7 +23,10 @@ records built in the bench with the same model, guard and 0.99 threshold (for a
 loaded machine, where importing the rows through the writer takes many minutes).
 Plain Splink runs on the same rows in the same process:
 the usual FEBRL model (name, date of birth, address, suburb, postcode, state
-comparisons; EM trained), clustered at 0.99.
+comparisons; EM trained), clustered at 0.99. With ``--recordlinkage-python`` the
+classic recordlinkage pipeline (``febrl_recordlinkage.py``) runs on the same cleaned
+rows in its own interpreter (it needs pandas < 3); its pairs are closed transitively
+like our profiles before scoring, and its time excludes the interpreter start.
 
 Times are wall seconds, medians of ``--runs``; peak memory is the process's maximum
 resident set. Figures only: nothing here is a test assertion.
@@ -32,9 +36,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import resource
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from collections import defaultdict
@@ -80,8 +86,6 @@ class _Files:
     """The few manifest facts scoring needs, read back from ``manifest.json``."""
 
     def __init__(self, out: Path) -> None:
-        import json
-
         self.out_dir = out
         self.files = [argparse.Namespace(**f) for f in json.loads((out / "manifest.json").read_text())["files"]]
 
@@ -97,21 +101,27 @@ def _demo_workspace(customers: int, seed: int, work: Path) -> tuple[Path, _Files
     return db, _Files(out)
 
 
-def bench_demo(customers: int, seed: int, work: Path, runs: int) -> dict[str, Any]:
-    db, files = _demo_workspace(customers, seed, work)
-    copy = work / "resolve.duckdb"
+def bench_demo(customers: int, seed: int, work: Path, runs: int, rebuild: bool = True) -> dict[str, Any]:
+    """Deterministic stitching (the fed workspace rebuilt under this code's guardrails), then resolve."""
+    fed, files = _demo_workspace(customers, seed, work)
+    db, copy = work / "stitched.duckdb", work / "resolve.duckdb"
+    shutil.copyfile(fed, db)
+    with Workspace.open(db) as ws:
+        started = time.perf_counter()
+        if rebuild:
+            ws.profiles.rebuild()
+        rebuild_seconds = time.perf_counter() - started
+        before = score_stitching(ws.db, files)  # type: ignore[arg-type]
 
     def resolve() -> Any:
         shutil.copyfile(db, copy)
         with Workspace.open(copy) as ws:
             return ws.resolution.resolve()
 
-    with Workspace.open(db) as ws:
-        before = score_stitching(ws.db, files)  # type: ignore[arg-type]
     report, seconds = _timed(runs, resolve)
     with Workspace.open(copy) as ws:
         after = score_stitching(ws.db, files)  # type: ignore[arg-type]
-    return {"before": before, "after": after, "report": report, "seconds": seconds}
+    return {"before": before, "after": after, "report": report, "seconds": seconds, "rebuild": rebuild_seconds}
 
 
 # -- FEBRL ---------------------------------------------------------------------------
@@ -248,7 +258,40 @@ def plain_splink_febrl(files: list[Path]) -> dict[str, float]:
     return _pair_scores(groups.values(), [str(r["rec_id"]) for r in rows])
 
 
-def bench_febrl(folder: Path, work: Path, runs: int, model_only: bool) -> None:
+def _components(pairs: Iterable[tuple[str, str]], ids: list[str]) -> list[list[str]]:
+    """Groups of records joined by ``pairs`` (transitively), as our profiles are."""
+    parent = {i: i for i in ids}
+
+    def root(i: str) -> str:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in pairs:
+        parent[root(a)] = root(b)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for i in ids:
+        groups[root(i)].append(i)
+    return list(groups.values())
+
+
+def recordlinkage_febrl(python: Path, files: list[Path], work: Path) -> tuple[dict[str, float], float]:
+    """recordlinkage's classic pipeline in its own interpreter (``febrl_recordlinkage.py``)."""
+    clean = [str(_write_csv(_febrl_rows(p), work / p.name)) for p in files]
+    script = Path(__file__).with_name("febrl_recordlinkage.py")
+    done = subprocess.run([str(python), str(script), *clean], check=True, capture_output=True, text=True)  # noqa: S603
+    found = json.loads(done.stdout)
+    ids = [row["rec_id"] for path in files for row in _febrl_rows(path)]
+    return _pair_scores(_components(map(tuple, found["pairs"]), ids), ids), float(found["seconds"])
+
+
+def bench_febrl(folder: Path, work: Path, runs: int, model_only: bool, rl_python: Path | None) -> None:
+    # DuckDB imports pandas on its first Arrow registration, and Splink takes seconds to
+    # import: both happen here, before any timing, so that neither side pays for them.
+    import pandas  # noqa: F401
+    import splink  # noqa: F401
+
     for name, files in (("febrl3", ["dataset3.csv"]), ("febrl4", ["dataset4a.csv", "dataset4b.csv"])):
         paths = [folder / f for f in files]
         if model_only:
@@ -259,6 +302,14 @@ def bench_febrl(folder: Path, work: Path, runs: int, model_only: bool) -> None:
             print(f"{name:8} persona360 (import+resolve) {ours} {ours_s:6.1f} s", flush=True)
         plain, plain_s = _timed(runs, lambda p=paths: plain_splink_febrl(p))
         print(f"{name:8} plain Splink                {plain} {plain_s:6.1f} s", flush=True)
+        if rl_python:
+            timings = [recordlinkage_febrl(rl_python, paths, work) for _ in range(runs)]
+            classic = timings[-1][0]
+            print(
+                f"{name:8} recordlinkage (ECM)         {classic} "
+                f"{statistics.median(t for _, t in timings):6.1f} s (pipeline only)",
+                flush=True,
+            )
 
 
 def main() -> None:
@@ -270,21 +321,35 @@ def main() -> None:
     parser.add_argument(
         "--febrl-model-only", action="store_true", help="score FEBRL with the model alone, without the importer"
     )
+    parser.add_argument(
+        "--recordlinkage-python",
+        type=Path,
+        help="a Python with recordlinkage (pandas < 3) to run its classic pipeline beside ours",
+    )
+    parser.add_argument(
+        "--no-rebuild",
+        action="store_true",
+        help="score the fed demo as it is (it was fed by this code; a rebuild of 1M records takes long)",
+    )
+    parser.add_argument("--only-feed", action="store_true", help="generate and feed the demos, nothing else")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     for entry in args.demo:
         customers, seed = (int(x) for x in entry.split(":"))
-        r = bench_demo(customers, seed, args.work, args.runs)
+        if args.only_feed:
+            _demo_workspace(customers, seed, args.work)
+            continue
+        r = bench_demo(customers, seed, args.work, args.runs, rebuild=not args.no_rebuild)
         b, a = r["before"], r["after"]
         print(
             f"demo {customers}:{seed}  deterministic P {b.precision:.4f} R {b.recall:.4f} F1 {b.f1:.4f}  "
             f"+probabilistic P {a.precision:.4f} R {a.recall:.4f} F1 {a.f1:.4f}  "
             f"({r['report'].records} profiles, {r['report'].merged} merged, {r['report'].queued} queued, "
-            f"resolve {r['seconds']:.1f} s)",
+            f"rebuild {r['rebuild']:.1f} s, resolve {r['seconds']:.1f} s)",
             flush=True,
         )
     if args.febrl:
-        bench_febrl(args.febrl, args.work, args.runs, args.febrl_model_only)
+        bench_febrl(args.febrl, args.work, args.runs, args.febrl_model_only, args.recordlinkage_python)
     print(f"peak memory {_peak_mb():.0f} MB")
 
 

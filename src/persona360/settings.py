@@ -69,6 +69,19 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_BLOCKLIST),
         description="Guardrail: identifiers ('kind:value', normalised) that never link people.",
     )
+    identifier_weak_kinds: list[str] = Field(
+        default_factory=lambda: ["anonymous_id", "handle:*"],
+        description=(
+            "Guardrail: identifier kinds several people can present (a family tablet's anonymous id, a "
+            "social handle typed into a form) that never join two profiles each holding an identifier of "
+            "one of identifier_owner_kinds; the weak identifier stays with the profile it joined first and "
+            "the blocked link is logged. Empty turns the guard off."
+        ),
+    )
+    identifier_owner_kinds: list[str] = Field(
+        default_factory=lambda: ["user_id", "id:*"],
+        description="Guardrail: identifier kinds that name one account ('id:*' is every external-id namespace).",
+    )
     trait_source_priority: list[str] = Field(
         default_factory=list,
         description="Sources whose trait values win over more recent ones, most trusted first.",

@@ -23,19 +23,27 @@ def resolve(
         bool | None,
         typer.Option(
             "--train/--no-train",
-            help="Estimate the model from the data first (default: whenever there are 500+ profiles).",
+            help="Score every profile, estimating the model from the data first (default: whenever there are "
+            "500+ profiles); --no-train keeps the prior model.",
         ),
     ] = None,
+    retrain: Annotated[
+        bool, typer.Option("--retrain", help="Score every profile again with a newly estimated model.")
+    ] = False,
     json: JsonOption = False,
 ) -> None:
-    """Match profiles that share no identifier: merge sure pairs, queue likely ones."""
+    """Match profiles that share no identifier: merge sure pairs, queue likely ones.
+
+    After the first run only new profiles are matched, with the model kept from it.
+    """
     with workspace() as ws:
-        report = ws.resolution.resolve(train=train)
+        report = ws.resolution.resolve(train=train, retrain=retrain)
     if json:
         print_json(report.as_dict())
         return
+    what = "new profiles with the kept model" if report.incremental else "profiles"
     console.print(
-        f"Compared {report.records} profiles{' (trained)' if report.trained else ''}: "
+        f"Compared {report.records} {what}{' (trained)' if report.trained else ''}: "
         f"{report.candidates} candidate pairs, {report.merged} merged, {report.queued} queued for review, "
         f"{report.skipped} decided before."
     )

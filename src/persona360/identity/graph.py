@@ -14,13 +14,13 @@ keeps its id (ties: the smaller id) and the other id is redirected.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from persona360.errors import IdentityError
-from persona360.identity.guardrails import limit_breach
+from persona360.identity.guardrails import account_clash, kind_listed, limit_breach
 
 IdentifierKey = tuple[str, str]
 
@@ -66,11 +66,24 @@ class IdentityGraph:
     Args:
         limits: most identifiers of one kind per profile.
         blocklist: identifier keys that never link.
+        weak_kinds: identifier kinds several people can present (anonymous ids of a
+            family tablet, social handles) that must not join two profiles each
+            holding an account of one of ``owner_kinds`` (``guardrails.account_clash``;
+            empty turns the guard off).
+        owner_kinds: account kinds (``user_id``, ``id:*`` for every namespace).
     """
 
-    def __init__(self, limits: Mapping[str, int], blocklist: set[IdentifierKey]) -> None:
+    def __init__(
+        self,
+        limits: Mapping[str, int],
+        blocklist: set[IdentifierKey],
+        weak_kinds: Collection[str] = (),
+        owner_kinds: Collection[str] = (),
+    ) -> None:
         self.limits = dict(limits)
         self.blocklist = blocklist
+        self.weak_kinds = frozenset(weak_kinds)
+        self.owner_kinds = frozenset(owner_kinds)
         self._ids: dict[IdentifierKey, int] = {}
         self._keys: list[IdentifierKey] = [("", "")]  # index = identifier id; 0 unused
         self._profile: list[int] = [0]
@@ -265,7 +278,20 @@ class IdentityGraph:
             return None
         if self._splits and self._has_split(left, right):
             return "the two profiles were unmerged by hand"
-        return limit_breach(self._kinds[left], self._kinds[right], self.limits)
+        breach = limit_breach(self._kinds[left], self._kinds[right], self.limits)
+        if breach or not self.weak_kinds:
+            return breach
+        return self._shared_weak(a, b, left, right)
+
+    def _shared_weak(self, a: int, b: int, left: int, right: int) -> str | None:
+        """A weak identifier stays with the account it joined first (see ``guardrails.account_clash``)."""
+        for identifier_id in (a, b):
+            if kind_listed(self._keys[identifier_id][0], self.weak_kinds):
+                kind = account_clash(self._kinds[left], self._kinds[right], self.owner_kinds)
+                if kind:
+                    return f"{self._label(identifier_id)} is shared by two profiles that each hold their own {kind}"
+                return None
+        return None
 
     def _has_split(self, left: int, right: int) -> bool:
         small, big = sorted((left, right), key=lambda p: len(self._members[p]))

@@ -253,8 +253,8 @@ class EventWriter:
         self._notify(WriteResult(len(records), 0, touched))
 
     def _stitch(self, tx: Transaction, fresh: list[EventRecord]) -> tuple[list[int], GraphDelta]:
-        if fresh[0].type in ADMIN_TYPES:
-            anchors = [self._apply_admin(tx, fresh[0])]
+        if fresh[0].type in ADMIN_TYPES:  # one unmerge, or a run of merges (see _runs)
+            anchors = [self._apply_admin(tx, record) for record in fresh]
         else:
             observe = self.graph.observe
             anchors = [
@@ -349,25 +349,30 @@ class EventWriter:
 
     def _fresh_graph(self) -> IdentityGraph:
         blocklist = parse_blocklist(self.settings.identifier_blocklist, self.settings.default_region)
-        graph = IdentityGraph(self.settings.identifier_limits, blocklist)
+        settings = self.settings
+        graph = IdentityGraph(
+            settings.identifier_limits, blocklist, settings.identifier_weak_kinds, settings.identifier_owner_kinds
+        )
         graph.retire(retired_ids(self.db))  # a rebuild too: erased people's ids stay unused
         return graph
 
 
 def _runs(records: Sequence[EventRecord]) -> list[list[EventRecord]]:
-    """Split records into runs of ordinary ones, each admin action on its own."""
+    """Split records into runs of ordinary ones, of merges, and each unmerge on its own.
+
+    An unmerge reads the stored edges it cuts, so whatever came before it must be
+    written first; merges only read the graph in memory, so consecutive ones share
+    one transaction and one re-projection (a resolve run writes thousands at once).
+    """
     runs: list[list[EventRecord]] = []
-    current: list[EventRecord] = []
     for record in records:
-        if record.type in ADMIN_TYPES:
-            if current:
-                runs.append(current)
-                current = []
-            runs.append([record])
+        kind = record.type if record.type in ADMIN_TYPES else None
+        last = runs[-1][-1] if runs else None
+        last_kind = None if last is None else (last.type if last.type in ADMIN_TYPES else None)
+        if last is not None and kind == last_kind and kind != "unmerge":
+            runs[-1].append(record)
         else:
-            current.append(record)
-    if current:
-        runs.append(current)
+            runs.append([record])
     return runs
 
 

@@ -10,16 +10,17 @@ again.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from persona360.errors import IdentityError
 from persona360.identity.actions import merge_record
-from persona360.resolution import queue
+from persona360.resolution import queue, stored
 from persona360.resolution.queue import PairRow
 
 if TYPE_CHECKING:
     from persona360.resolution.guard import ScoredPair
+    from persona360.resolution.records import ProfileRecord
     from persona360.workspace import Workspace
 
 _KEYS = "SELECT identifier_id, kind, value, profile_id FROM identifiers WHERE identifier_id IN (SELECT unnest(?))"
@@ -35,6 +36,7 @@ class ResolveReport:
     queued: int
     skipped: int
     trained: bool
+    incremental: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -46,34 +48,72 @@ class ResolutionAPI:
     def __init__(self, ws: Workspace) -> None:
         self._ws = ws
 
-    def resolve(self, *, train: bool | None = None, actor: str = "resolve") -> ResolveReport:
-        """Score every profile against its blocked neighbours; merge or queue the likely ones.
+    def resolve(self, *, train: bool | None = None, retrain: bool = False, actor: str = "resolve") -> ResolveReport:
+        """Score profiles against their blocked neighbours; merge or queue the likely ones.
+
+        The first run (or one with ``retrain``, or an explicit ``train``) scores every
+        profile and keeps its model; later runs score only the profiles that hold an
+        identifier created since the last run, against all the others, with the kept
+        model and without training (``stored.py``).
 
         Args:
             train: estimate the model's u and m from the data first. ``None`` (the
                 default) trains whenever there are ``MIN_RECORDS_TO_TRAIN`` profiles or
                 more; smaller workspaces always use the priors, ``False`` forces them.
+                Either value asks for a full run.
+            retrain: score every profile again with a newly estimated model.
             actor: who the merge events and decisions are attributed to.
 
         Returns:
             Counts of records compared, candidate pairs, merges, queued pairs and
-            pairs skipped because they were decided before.
+            pairs skipped because they were decided before; ``incremental`` says
+            which kind of run it was.
         """
-        from persona360.resolution.guard import guard_pairs
-        from persona360.resolution.model import MIN_RECORDS_TO_TRAIN, score_pairs
         from persona360.resolution.records import load_records
 
-        records = load_records(self._ws.db, self._ws.settings.default_region)
+        db = self._ws.db
+        mark = stored.identifier_mark(db)
+        records = load_records(db, self._ws.settings.default_region)
+        model, since = stored.load_model(db)
+        if model is not None and train is None and not retrain:
+            report = self._score_new(records, model, stored.new_profiles(db, since), actor)
+        else:
+            report, model = self._score_every(records, train, actor)
+        stored.save_model(db, model, mark)
+        return report
+
+    def _score_every(
+        self, records: list[ProfileRecord], train: bool | None, actor: str
+    ) -> tuple[ResolveReport, dict[str, Any] | None]:
+        from persona360.resolution.model import MIN_RECORDS_TO_TRAIN, score_all
+
+        trained = len(records) >= MIN_RECORDS_TO_TRAIN and train is not False
+        pairs, model = score_all(records, train=trained, threshold=self._ws.settings.resolution_lower)
+        return self._decide(records, pairs, actor, trained, incremental=False), model
+
+    def _score_new(
+        self, records: list[ProfileRecord], model: dict[str, Any], new: set[int], actor: str
+    ) -> ResolveReport:
+        from persona360.resolution.model import score_new
+
+        pairs = score_new(records, new, model, threshold=self._ws.settings.resolution_lower)
+        report = self._decide(records, pairs, actor, trained=False, incremental=True)
+        return replace(report, records=len(new & {r.profile_id for r in records}))
+
+    def _decide(
+        self, records: list[ProfileRecord], pairs: list[ScoredPair], actor: str, trained: bool, incremental: bool
+    ) -> ResolveReport:
+        """Merge the sure pairs and queue the likely ones, leaving out those decided before."""
+        from persona360.resolution.guard import guard_pairs
+
         anchors = {r.profile_id: r.anchor_id for r in records}
-        train = len(records) >= MIN_RECORDS_TO_TRAIN and train is not False
-        pairs = score_pairs(records, train=train, threshold=self._ws.settings.resolution_lower)
         known = queue.known_profile_pairs(self._ws.db)
         upper = self._ws.settings.resolution_upper
         fresh = guard_pairs([p for p in pairs if frozenset((p.a_profile, p.b_profile)) not in known], records, upper)
         sure = [p for p in fresh if p.probability >= upper and not p.conflict]
         merged = self._merge(sure, anchors, actor)
         queued = self._queue([p for p in fresh if p.probability < upper or p.conflict], anchors)
-        return ResolveReport(len(records), len(pairs), merged, queued, len(pairs) - len(fresh), train)
+        return ResolveReport(len(records), len(pairs), merged, queued, len(pairs) - len(fresh), trained, incremental)
 
     def pairs(self, status: str | None = "pending", limit: int = 50) -> list[dict[str, Any]]:
         """Stored pairs (``pending`` by default; ``None`` for all), most likely first.

@@ -127,6 +127,10 @@ def _blocking_rules() -> list[Any]:
         block_on("postcode", "substr(last_name, 1, 1)"),
         block_on("street"),
         block_on("substr(first_name, 1, 2)", "substr(last_name, 1, 2)", "city"),
+        # names swapped *and* mistyped, or missing: the birthday, or the place, alone
+        block_on("birthday"),
+        block_on("postcode", "city"),
+        block_on("city", "substr(street, 1, 5)"),
     ]
 
 
@@ -202,7 +206,22 @@ def _weights(row: dict[str, Any]) -> dict[str, float]:
     return weights
 
 
+def _scored(rows: list[dict[str, Any]]) -> list[ScoredPair]:
+    pairs = [
+        ScoredPair(int(r["unique_id_l"]), int(r["unique_id_r"]), float(r["match_probability"]), _weights(r))
+        for r in rows
+    ]
+    return sorted(pairs, key=lambda p: (-p.probability, p.a_profile, p.b_profile))
+
+
 def score_pairs(records: Sequence[ProfileRecord], *, train: bool, threshold: float) -> list[ScoredPair]:
+    """The pairs of :func:`score_all`, without the model."""
+    return score_all(records, train=train, threshold=threshold)[0]
+
+
+def score_all(
+    records: Sequence[ProfileRecord], *, train: bool, threshold: float
+) -> tuple[list[ScoredPair], dict[str, Any] | None]:
     """Score the blocked pairs of ``records``; keep those at or above ``threshold``.
 
     Args:
@@ -213,16 +232,57 @@ def score_pairs(records: Sequence[ProfileRecord], *, train: bool, threshold: flo
 
     Returns:
         The pairs, most likely first, each with its per-comparison match weights
-        (``guard.guard_pairs`` then marks identifier conflicts).
+        (``guard.guard_pairs`` then marks identifier conflicts), and the model that
+        scored them (Splink's settings with their m and u, for :func:`score_new`;
+        ``None`` below two records).
     """
     if len(records) < 2:
-        return []
+        return [], None
     linker = _linker(records)
     if train:
         _train(linker, len(records))
     rows = linker.inference.predict(threshold_match_probability=threshold).as_record_list()
-    pairs = [
-        ScoredPair(int(r["unique_id_l"]), int(r["unique_id_r"]), float(r["match_probability"]), _weights(r))
-        for r in rows
-    ]
-    return sorted(pairs, key=lambda p: (-p.probability, p.a_profile, p.b_profile))
+    return _scored(rows), linker.misc.save_model_to_json()
+
+
+def score_new(
+    records: Sequence[ProfileRecord], new: set[int], model: dict[str, Any], *, threshold: float
+) -> list[ScoredPair]:
+    """Score only the pairs that involve a profile in ``new``, with a stored ``model``.
+
+    Nothing is trained: the m and u probabilities are the stored ones. Term
+    frequencies are counted again over every record (they change as profiles
+    arrive, and counting is cheap next to training); the pairs are the new records
+    against the others plus the new records among themselves, blocked by the
+    model's own rules.
+    """
+    fresh = [r for r in records if r.profile_id in new]
+    if not fresh or len(records) < 2:
+        return []
+    rows = _rows(records)
+    db_api = DuckDBAPI()
+    linker = Linker(db_api.register(rows), dict(model), log_level=None)
+    for column in _tf_columns(model):
+        linker.table_management.compute_tf_table(column)
+    old_rows = [row for row in rows if row["unique_id"] not in new]
+    new_rows = [row for row in rows if row["unique_id"] in new]
+    new_frame = db_api.register(new_rows)
+    found = linker.inference.predict_within(new_frame, threshold_match_probability=threshold).as_record_list()
+    if old_rows:
+        between = linker.inference.predict_between(
+            db_api.register(old_rows), new_frame, threshold_match_probability=threshold
+        )
+        found += between.as_record_list()
+    return _scored(found)
+
+
+def _tf_columns(model: dict[str, Any]) -> list[str]:
+    """The columns whose term frequencies the stored model's comparison levels use."""
+    return sorted(
+        {
+            level["tf_adjustment_column"]
+            for comparison in model["comparisons"]
+            for level in comparison["comparison_levels"]
+            if level.get("tf_adjustment_column")
+        }
+    )

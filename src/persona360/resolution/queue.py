@@ -48,25 +48,28 @@ def known_profile_pairs(db: Database) -> set[frozenset[int]]:
 
 
 def add_pairs(db: Database, rows: list[PairRow], now: datetime, actor: str) -> None:
-    """Store ``rows``; merged ones are decided at once by ``actor``."""
+    """Store ``rows`` in one statement; merged ones are decided at once by ``actor``."""
+    if not rows:
+        return
+    decided = [row.status != "pending" for row in rows]
     with db.transaction() as tx:
         first = int(tx.fetchone("SELECT coalesce(max(pair_id), 0) + 1 FROM resolution_pairs")[0])  # type: ignore[index]
-        for offset, row in enumerate(rows):
-            decided = row.status != "pending"
-            tx.execute(
-                "INSERT INTO resolution_pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    first + offset,
-                    row.a_identifier_id,
-                    row.b_identifier_id,
-                    row.probability,
-                    json.dumps(row.explanation),
-                    row.status,
-                    now,
-                    now if decided else None,
-                    actor if decided else None,
-                ],
-            )
+        tx.execute(
+            "INSERT INTO resolution_pairs SELECT * FROM (SELECT unnest($id) AS pair_id, unnest($a), unnest($b), "
+            "unnest($p), unnest($explanation)::JSON, unnest($status), $now::TIMESTAMPTZ, "
+            "unnest($decided_at)::TIMESTAMPTZ, unnest($decided_by))",
+            {
+                "id": list(range(first, first + len(rows))),
+                "a": [row.a_identifier_id for row in rows],
+                "b": [row.b_identifier_id for row in rows],
+                "p": [row.probability for row in rows],
+                "explanation": [json.dumps(row.explanation) for row in rows],
+                "status": [row.status for row in rows],
+                "now": now,
+                "decided_at": [now if d else None for d in decided],
+                "decided_by": [actor if d else None for d in decided],
+            },
+        )
 
 
 def list_pairs(db: Database, status: str | None = "pending", limit: int = 50) -> list[dict[str, Any]]:

@@ -80,7 +80,7 @@ def _likely_pair(shop: Workspace) -> int:
 def test_a_rejected_pair_is_never_proposed_again(shop: Workspace) -> None:
     pair_id = _likely_pair(shop)
     shop.resolution.reject(pair_id)
-    again = shop.resolution.resolve()
+    again = shop.resolution.resolve(retrain=True)
     assert (again.candidates, again.merged, again.queued, again.skipped) == (1, 0, 0, 1)
     assert shop.resolution.pairs() == []
     assert _profile(shop, "u1") != _profile(shop, "u2")
@@ -93,7 +93,8 @@ def test_an_accepted_pair_merges_and_unmerge_undoes_it(shop: Workspace) -> None:
     assert [status for *_, status in _edges(shop, "probabilistic")] == ["active"]
     shop.identity.unmerge(("user_id", "u2"))
     assert _profile(shop, "u1") != _profile(shop, "u2")
-    assert shop.resolution.resolve().queued == 0  # an undone merge is not proposed again
+    again = shop.resolution.resolve(retrain=True)
+    assert (again.candidates, again.queued, again.skipped) == (1, 0, 1)  # an undone merge is not proposed again
 
 
 @pytest.mark.parametrize(
@@ -145,3 +146,29 @@ def test_profiles_with_different_phones_wait_for_a_person(shop: Workspace) -> No
     assert pending["probability"] >= shop.settings.resolution_upper  # sure by the model, stopped by the guard
     assert pending["explanation"]["conflict"].startswith("different phones")
     assert _profile(shop, "u1") != _profile(shop, "u2")
+
+
+def test_a_later_run_matches_only_new_profiles_with_the_kept_model(shop: Workspace) -> None:
+    shop.ingest.send("shop", [_person("u1", "Олена", "Коваленко", address={"city": "Київ"}, birthday="1990-03-04")])
+    shop.ingest.send("shop", [_person("u2", "Ivan", "Petrenko", address={"city": "Lviv"}, birthday="1980-01-01")])
+    first = shop.resolution.resolve()
+    assert (first.records, first.candidates, first.incremental) == (2, 0, False)
+    model = shop.db.scalar("SELECT value FROM meta WHERE key = 'resolution_model'")
+    shop.ingest.send("shop", [_person("u3", "Olena", "Kovalenko", address={"city": "Kyiv"}, birthday="1990-03-04")])
+    later = shop.resolution.resolve()
+    assert (later.records, later.candidates, later.merged, later.incremental) == (1, 1, 1, True)
+    assert _profile(shop, "u1") == _profile(shop, "u3") != _profile(shop, "u2")
+    assert shop.db.scalar("SELECT value FROM meta WHERE key = 'resolution_model'") == model  # not trained again
+    nothing_new = shop.resolution.resolve()
+    assert (nothing_new.records, nothing_new.candidates, nothing_new.incremental) == (0, 0, True)
+
+
+def test_a_rejected_pair_is_not_proposed_by_a_later_run_either(shop: Workspace) -> None:
+    pair_id = _likely_pair(shop)
+    shop.resolution.reject(pair_id)
+    shop.ingest.send("shop", [_person("u3", "Olena", "Kovalenko", address={"city": "Kyiv"})])
+    later = shop.resolution.resolve()  # u3 is new: compared with u1 and u2, u1-u2 not again
+    assert (later.records, later.candidates, later.queued, later.incremental) == (1, 2, 2, True)
+    pending = {frozenset((p["a_profile"], p["b_profile"])) for p in shop.resolution.pairs()}
+    u1, u2, u3 = (_profile(shop, u) for u in ("u1", "u2", "u3"))
+    assert pending == {frozenset((u1, u3)), frozenset((u2, u3))}

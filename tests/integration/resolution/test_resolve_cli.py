@@ -48,6 +48,9 @@ def test_resolve_then_accept_and_reject_from_the_command_line(tmp_path: Path) ->
     assert f"Rejected pair {second}" in run(db, "review", "reject", second).stdout
     assert "already rejected" in run(db, "review", "accept", second, ok=False).output
     assert "no review pair 99" in run(db, "review", "reject", "99", ok=False).output
-    assert json.loads(run(db, "resolve", "--json").stdout)["queued"] == 0
+    later = json.loads(run(db, "resolve", "--json").stdout)
+    assert (later["incremental"], later["records"], later["queued"]) == (True, 0, 0)
+    again = json.loads(run(db, "resolve", "--retrain", "--json").stdout)
+    assert (again["incremental"], again["records"], again["queued"], again["skipped"]) == (False, 3, 0, 1)
     decided = json.loads(run(db, "review", "list", "--status", "all", "--json").stdout)
     assert sorted(p["status"] for p in decided) == ["accepted", "rejected"]

@@ -104,3 +104,64 @@ def test_a_family_limit_covers_every_namespace() -> None:
         observe(g, ("email", "test@shop.example"), ("id:shop", f"cust-{n}"))
     profile = g.profile_of(g.identifier_id(("email", "test@shop.example")) or 0)
     assert sum(1 for m in g.members(profile) if g.key_of(m)[0] == "id:shop") == 2
+
+
+def guarded() -> IdentityGraph:
+    return IdentityGraph({"user_id": 3}, set(), ["anonymous_id", "handle:*"], ["user_id", "id:*"])
+
+
+def test_family_tablet_does_not_join_two_accounts_and_stays_with_the_first() -> None:
+    g = guarded()
+    observe(g, ("anonymous_id", "tablet"))  # browsing before anyone logs in
+    mum = observe(g, ("user_id", "mum"), ("anonymous_id", "tablet"))
+    son = observe(g, ("user_id", "son"), ("email", "son@x.org"), ("anonymous_id", "tablet"))
+    tablet = g.identifier_id(("anonymous_id", "tablet")) or 0
+    assert g.profile_of(tablet) == g.profile_of(mum) != g.profile_of(son)
+    assert g.profile_of(g.identifier_id(("email", "son@x.org")) or 0) == g.profile_of(son)
+    assert observe(g, ("anonymous_id", "tablet")) == tablet  # anonymous browsing stays with mum
+    delta = g.take_delta()
+    blocked = [e for e in delta.new_edges if e.status == "blocked"]
+    assert [{g.key_of(e.a), g.key_of(e.b)} for e in blocked] == [{("user_id", "son"), ("anonymous_id", "tablet")}]
+    assert blocked[0].detail == "anonymous_id:tablet is shared by two profiles that each hold their own user_id"
+    assert [code for _, code, _ in delta.log] == ["merge_blocked"]
+
+
+def test_family_tablet_still_joins_an_account_to_a_profile_without_one() -> None:
+    g = guarded()
+    observe(g, ("anonymous_id", "tablet"), ("email", "newsletter@x.org"))  # a sign-up form, no account
+    mum = observe(g, ("user_id", "mum"), ("anonymous_id", "tablet"))
+    assert g.profile_of(mum) == g.profile_of(g.identifier_id(("email", "newsletter@x.org")) or 0)
+    assert {e.status for e in g.take_delta().new_edges} == {"active"}
+
+
+def test_the_guard_also_sees_an_account_reached_through_a_strong_identifier() -> None:
+    g = guarded()
+    observe(g, ("user_id", "mum"), ("anonymous_id", "tablet"))
+    observe(g, ("user_id", "son"), ("id:shop", "c-2"), ("email", "son@x.org"))
+    observe(g, ("email", "son@x.org"), ("anonymous_id", "tablet"))  # a form on the tablet, not logged in
+    assert g.profile_of(g.identifier_id(("email", "son@x.org")) or 0) != g.profile_of(
+        g.identifier_id(("user_id", "mum")) or 0
+    )
+    observe(g, ("user_id", "mum"), ("id:shop", "c-1"))
+    observe(g, ("id:shop", "c-2"), ("handle:instagram", "itsolena"))
+    observe(g, ("id:shop", "c-1"), ("handle:instagram", "itsolena"))  # two Olenas, one handle style
+    mum = g.profile_of(g.identifier_id(("user_id", "mum")) or 0)
+    assert g.profile_of(g.identifier_id(("id:shop", "c-2")) or 0) != mum
+
+
+def test_a_weak_identifier_joins_accounts_of_different_kinds_and_a_manual_merge_overrides() -> None:
+    g = guarded()
+    web = observe(g, ("user_id", "u1"), ("anonymous_id", "phone-browser"))
+    shop = observe(g, ("id:shop", "c-1"), ("anonymous_id", "phone-browser"))
+    assert g.profile_of(web) == g.profile_of(shop)  # user_id and id:shop are not one namespace
+    son = observe(g, ("user_id", "u2"), ("anonymous_id", "phone-browser"))
+    assert g.profile_of(son) != g.profile_of(web)
+    assert g.link(son, web, "manual_merge", 1, None, AT, force=True) == "active"
+    assert g.profile_of(son) == g.profile_of(web)
+
+
+def test_without_weak_kinds_the_tablet_joins_everyone_as_before() -> None:
+    g = graph(limits={"user_id": 3})
+    mum = observe(g, ("user_id", "mum"), ("anonymous_id", "tablet"))
+    son = observe(g, ("user_id", "son"), ("anonymous_id", "tablet"))
+    assert g.profile_of(mum) == g.profile_of(son)
