@@ -70,6 +70,7 @@ ORDER_MAP = [
     "unit_price=item:price",
     "quantity=item:quantity",
     "order_total=prop:total",
+    "note=prop:gift_note",
 ]
 
 CUSTOMERS = """email,phone,instagram,first_name,signed_up,vip
