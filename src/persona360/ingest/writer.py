@@ -256,11 +256,7 @@ class EventWriter:
         if fresh[0].type in ADMIN_TYPES:  # one unmerge, or a run of merges (see _runs)
             anchors = [self._apply_admin(tx, record) for record in fresh]
         else:
-            observe = self.graph.observe
-            anchors = [
-                observe(record.identifiers, record.reason, record.source_id, record.message_key, record.received_at)
-                for record in fresh
-            ]
+            anchors = _observe_all(self.graph, fresh)
         delta = self.graph.take_delta()
         write_delta(tx, delta, self.graph, max(record.received_at for record in fresh))
         return anchors, delta
@@ -374,6 +370,31 @@ def _runs(records: Sequence[EventRecord]) -> list[list[EventRecord]]:
         else:
             runs.append([record])
     return runs
+
+
+def _observe_all(graph: IdentityGraph, records: list[EventRecord]) -> list[int]:
+    """Each record's anchor, observing a set of identifiers only the first time the run carries it.
+
+    Observing the same identifiers (with the same reason) again changes nothing: their
+    ids exist, every pair among them is already an edge (active or blocked), and the
+    anchor is chosen the same way. An import repeats a customer's identifiers on every
+    order, so this saves most of the stitching. An alias's ``previous_id`` is resolved
+    against the graph each time, so those records are always observed.
+    """
+    seen: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
+    anchors = []
+    observe = graph.observe
+    for record in records:
+        key = (record.reason, tuple(record.identifiers))
+        anchor = seen.get(key)
+        if anchor is None:
+            anchor = observe(
+                record.identifiers, record.reason, record.source_id, record.message_key, record.received_at
+            )
+            if not any(kind == "previous_id" for kind, _ in record.identifiers):
+                seen[key] = anchor
+        anchors.append(anchor)
+    return anchors
 
 
 def _json(value: dict[str, object]) -> str | None:

@@ -80,6 +80,23 @@ class ExportFile:
         except duckdb.Error as error:
             raise FileFormatError(f"{self.path.name} cannot be read: {error}") from None
 
+    def column_blocks(self, order_by: str | None = None, size: int = 200_000) -> Iterator[dict[str, list[Any]]]:
+        """Yield the rows in the order of :meth:`chunks`, as blocks of columns (name -> values).
+
+        Converting a whole Arrow column to Python at once costs a fraction of building
+        one dict per row, which is what lets an importer work column by column.
+        """
+        first_line = 2 if self.format == "csv" else 1
+        numbered = f"SELECT *, row_number() OVER () + {first_line - 1} AS {LINE} FROM {self._relation_sql}"
+        order = f"ORDER BY {_quote(order_by)}, {LINE}" if order_by else f"ORDER BY {LINE}"
+        try:
+            relation = self._con.cursor().sql(f"SELECT * FROM ({numbered}) {order}", params=[str(self.path)])
+            for batch in relation.to_arrow_reader(size):
+                if batch.num_rows:
+                    yield {name: batch.column(i).to_pylist() for i, name in enumerate(batch.schema.names)}
+        except duckdb.Error as error:
+            raise FileFormatError(f"{self.path.name} cannot be read: {error}") from None
+
     def close(self) -> None:
         self._con.close()
 

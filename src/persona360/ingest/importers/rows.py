@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -11,14 +12,14 @@ import orjson
 from persona360.clock import to_utc
 from persona360.errors import InvalidEventError
 from persona360.identity.normalise import normalise_identifier
-from persona360.ingest.importers.mapping import IDENTIFIER_ROLES, ColumnMapping
+from persona360.ingest.importers.mapping import IDENTIFIER_ROLES, SINGLE_ROLES, ColumnMapping
 from persona360.ingest.record import EventRecord, order_identifiers
 from persona360.ingest.validate import order_facts
 from persona360.privacy.purposes import status_granted
 from persona360.store.files import LINE
 
 KINDS = ("customers", "orders", "events")
-_TRAIT_OF_IDENTIFIER = {"email": "email", "phone": "phone"}
+TRAIT_OF_IDENTIFIER = {"email": "email", "phone": "phone"}
 
 
 class RowContext:
@@ -41,6 +42,8 @@ class RowContext:
         # line-item columns, found once per import rather than once per row
         self.items = [(column, role[5:]) for column, role in self.roles.items() if role.startswith("item:")]
         self._all_roles: dict[str, str] = {}
+        # the column of each single role, looked up once per import rather than once per row
+        self.column_of = {role: mapping.column_for(role) for role in SINGLE_ROLES}
 
     def roles_of(self, row: dict[str, Any]) -> dict[str, str]:
         """The role of every column of ``row`` (unmapped ones are properties), worked out once."""
@@ -61,9 +64,28 @@ def rows_to_record(rows: list[dict[str, Any]], ctx: RowContext) -> EventRecord:
     properties: dict[str, Any] = {}
     roles = ctx.roles_of(head)
     for column, value in head.items():
-        if column == LINE or _blank(value):
+        if column == LINE or is_blank(value):
             continue
         _apply(roles[column], column, value, ctx, identifiers, traits, properties)
+    return finish_record(head, ctx, identifiers, traits, properties, lambda: [_item(row, ctx) for row in rows])
+
+
+def finish_record(
+    head: dict[str, Any],
+    ctx: RowContext,
+    identifiers: list[tuple[str, str]],
+    traits: dict[str, Any],
+    properties: dict[str, Any],
+    items: Callable[[], list[dict[str, Any]]],
+) -> EventRecord:
+    """The record of a group whose identifiers, traits and properties are known (both import paths).
+
+    ``items`` gives the group's line items (orders); it is called only once the checks
+    before it passed, so a row wrong in several ways is always rejected for the same reason.
+
+    Raises:
+        InvalidEventError: naming the column that is wrong.
+    """
     if not identifiers:
         raise InvalidEventError(
             "the row has no identifier: map a column to email, phone, user_id, anonymous_id, "
@@ -73,7 +95,7 @@ def rows_to_record(rows: list[dict[str, Any]], ctx: RowContext) -> EventRecord:
     timestamp = _timestamp(head, ctx)
     event, kind = _event_name(head, ctx)
     if ctx.kind == "orders":
-        properties = _order_properties(rows, ctx, properties)
+        properties = _order_properties(head, items, ctx, properties)
     message_id = _message_id(head, ctx, properties)
     record = EventRecord(
         message_id=message_id,
@@ -109,19 +131,19 @@ def _apply(
         normalised = normalise_identifier(role, value, ctx.region)
         if normalised is not None:
             identifiers.append((role, normalised))
-            if role in _TRAIT_OF_IDENTIFIER:
-                traits.setdefault(_TRAIT_OF_IDENTIFIER[role], normalised)
+            if role in TRAIT_OF_IDENTIFIER:
+                traits.setdefault(TRAIT_OF_IDENTIFIER[role], normalised)
         else:
-            properties[f"invalid_{column}"] = _plain(value)
+            properties[f"invalid_{column}"] = plain(value)
     elif role.startswith("trait:"):
-        traits[role[6:]] = _plain(value)
+        traits[role[6:]] = plain(value)
     elif role.startswith("prop:"):
-        properties[role[5:]] = _plain(value)
+        properties[role[5:]] = plain(value)
     elif role.startswith("consent:"):
-        _consent(role, column, value, traits)
+        add_consent(role, column, value, traits)
 
 
-def _consent(role: str, column: str, value: Any, traits: dict[str, Any]) -> None:
+def add_consent(role: str, column: str, value: Any, traits: dict[str, Any]) -> None:
     """``traits.consent`` as an SDK identify carries it, read by the privacy room's ledger."""
     try:
         granted = status_granted(value)
@@ -137,8 +159,8 @@ def _consent(role: str, column: str, value: Any, traits: dict[str, Any]) -> None
 
 
 def _timestamp(row: dict[str, Any], ctx: RowContext) -> datetime:
-    column = ctx.mapping.column_for("timestamp")
-    if column is None or _blank(row.get(column)):
+    column = ctx.column_of["timestamp"]
+    if column is None or is_blank(row.get(column)):
         if ctx.kind == "customers":
             return ctx.now
         raise InvalidEventError(
@@ -170,8 +192,8 @@ def _event_name(row: dict[str, Any], ctx: RowContext) -> tuple[str | None, str]:
         return None, "identify"
     if ctx.kind == "orders":
         return "Order Completed", "track"
-    column = ctx.mapping.column_for("event")
-    name = str(row[column]).strip() if column and not _blank(row.get(column)) else ctx.event_name
+    column = ctx.column_of["event"]
+    name = str(row[column]).strip() if column and not is_blank(row.get(column)) else ctx.event_name
     if not name:
         raise InvalidEventError(
             "event rows need a name: map a column to 'event' or pass --event NAME",
@@ -180,45 +202,47 @@ def _event_name(row: dict[str, Any], ctx: RowContext) -> tuple[str | None, str]:
     return name, "track"
 
 
-def _order_properties(rows: list[dict[str, Any]], ctx: RowContext, properties: dict[str, Any]) -> dict[str, Any]:
-    column = ctx.mapping.column_for("order_id")
+def _order_properties(
+    head: dict[str, Any], line_items: Callable[[], list[dict[str, Any]]], ctx: RowContext, properties: dict[str, Any]
+) -> dict[str, Any]:
+    column = ctx.column_of["order_id"]
     if column is None:
         raise InvalidEventError("orders need an order id: map a column to 'order_id'", field="order_id")
-    order_id = rows[0].get(column)
-    if _blank(order_id):
+    order_id = head.get(column)
+    if is_blank(order_id):
         raise InvalidEventError(f"column {column!r} (the order id) is empty", field=column)
-    items = [_item(row, ctx) for row in rows]
+    items = line_items()
     properties = {key: value for key, value in properties.items() if key != column}
     properties["order_id"] = str(order_id).strip()
     if any(items):
         properties["products"] = [item for item in items if item]
     for key in ("revenue", "total", "discount", "shipping", "tax"):
         if key in properties:
-            properties[key] = _as_number(properties[key], key)
+            properties[key] = as_number(properties[key], key)
     return properties
 
 
 def _item(row: dict[str, Any], ctx: RowContext) -> dict[str, Any]:
     item: dict[str, Any] = {}
     for column, name in ctx.items:
-        if not _blank(row.get(column)):
+        if not is_blank(row.get(column)):
             value = row[column]
-            item[name] = _as_number(value, column) if name in ("price", "quantity") else _plain(value)
+            item[name] = as_number(value, column) if name in ("price", "quantity") else plain(value)
     return item
 
 
 def _message_id(row: dict[str, Any], ctx: RowContext, properties: dict[str, Any]) -> str:
-    column = ctx.mapping.column_for("message_id")
-    if column is not None and not _blank(row.get(column)):
+    column = ctx.column_of["message_id"]
+    if column is not None and not is_blank(row.get(column)):
         return str(row[column]).strip()
     if ctx.kind == "orders":
         return f"order:{properties['order_id']}"
-    content = {key: _plain(value) for key, value in row.items() if key != LINE}
+    content = {key: plain(value) for key, value in row.items() if key != LINE}
     digest = hashlib.blake2b(orjson.dumps(content, option=orjson.OPT_SORT_KEYS), digest_size=12)
     return f"row:{digest.hexdigest()}"
 
 
-def _as_number(value: Any, column: str) -> float | int:
+def as_number(value: Any, column: str) -> float | int:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
     text = str(value).strip().replace(" ", "").replace(",", ".")
@@ -229,7 +253,7 @@ def _as_number(value: Any, column: str) -> float | int:
     return int(number) if number.is_integer() and "." not in text else number
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, str):
@@ -237,7 +261,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
     if value is None:
         return True
     if type(value) is str:  # the common case (CSV cells), without isinstance's generality

@@ -1,0 +1,187 @@
+"""The fast path of an import: blocks of columns to records, each distinct cell value converted once.
+
+The row path (``rows.py``) turns every row into a dict and asks, per cell, what the
+column's role is, whether the cell is blank and what its normalised form is. An
+export repeats itself: a customer's email and phone come back on every order line,
+a price list has a few thousand prices, a quantity column a handful of values. Here
+every column of a block is converted once per distinct value (identifiers through
+the same normalisers, properties and line-item numbers through the same helpers),
+and a record is assembled from the converted columns.
+
+A group whose conversion finds anything wrong (a value that is not a number, a row
+without identifier, an unreadable time) is handed to the row path, which writes the
+same reject, with the same line and reason, as an import without this path would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from persona360.errors import InvalidEventError
+from persona360.identity.normalise import normalise_identifier
+from persona360.ingest.importers.mapping import IDENTIFIER_ROLES
+from persona360.ingest.importers.rows import (
+    TRAIT_OF_IDENTIFIER,
+    RowContext,
+    add_consent,
+    as_number,
+    finish_record,
+    is_blank,
+    plain,
+)
+from persona360.ingest.record import EventRecord
+from persona360.store.files import LINE
+
+Columns = dict[str, list[Any]]
+Fallback = Callable[[list[dict[str, Any]]], EventRecord | None]
+_SKIP = object()  # a blank cell: the column says nothing for this row
+_WRONG = object()  # a cell the row path would reject: the group goes there
+_ITEM_NUMBERS = ("price", "quantity")
+
+
+def blocks_of_groups(blocks: Iterator[Columns], order_column: str | None) -> Iterator[tuple[Columns, list[int]]]:
+    """Yield blocks that end on a group boundary, with the start of each group (and the end).
+
+    Without an order column every row is its own group. With one, the rows of one
+    order id that reach the end of a block are carried over to the next block, so
+    that an order is never split.
+    """
+    carry: Columns | None = None
+    for block in blocks:
+        if carry is not None:
+            block = {name: carry[name] + values for name, values in block.items()}
+        if order_column is None:
+            yield block, list(range(len(block[LINE]) + 1))
+            continue
+        starts = _group_starts(block[order_column])
+        last = starts[-1]
+        carry = {name: values[last:] for name, values in block.items()}
+        if last:
+            yield {name: values[:last] for name, values in block.items()}, starts
+    if carry is not None and carry[LINE]:
+        yield carry, [*_group_starts(carry[order_column or LINE]), len(carry[LINE])]
+
+
+def _group_starts(keys: list[Any]) -> list[int]:
+    """Where each run of equal keys starts (the row path's grouping: consecutive equal ids)."""
+    return [0, *(i for i in range(1, len(keys)) if keys[i] != keys[i - 1])]
+
+
+class ColumnConverter:
+    """Converts blocks of one import's columns into records."""
+
+    def __init__(self, ctx: RowContext, names: list[str]) -> None:
+        self.ctx = ctx
+        self.names = [name for name in names if name != LINE]
+        self.roles = {name: ctx.mapping.role_of(name) for name in self.names}
+
+    def records(self, block: Columns, starts: list[int], fallback: Fallback) -> Iterator[EventRecord]:
+        """The record of each group of ``block`` (``fallback`` gets the groups the row path must judge)."""
+        converted = {name: self._convert(name, block[name]) for name in self.names}
+        items = self._items(block) if self.ctx.kind == "orders" else None
+        for start, end in zip(starts, starts[1:], strict=False):
+            record = self._record(block, converted, items, start, end)
+            if record is None:
+                record = fallback([_row(block, i) for i in range(start, end)])
+            if record is not None:
+                yield record
+
+    def _record(
+        self, block: Columns, converted: Columns, items: list[Any] | None, start: int, end: int
+    ) -> EventRecord | None:
+        identifiers: list[tuple[str, str]] = []
+        traits: dict[str, Any] = {}
+        properties: dict[str, Any] = {}
+        for name in self.names:
+            value = converted[name][start]
+            if value is _SKIP:
+                continue
+            if value is _WRONG:
+                return None
+            role = self.roles[name]
+            if role in IDENTIFIER_ROLES or role.startswith(("id:", "handle:")):
+                ok, normalised = value
+                if ok:
+                    identifiers.append((role, normalised))
+                    if role in TRAIT_OF_IDENTIFIER:
+                        traits.setdefault(TRAIT_OF_IDENTIFIER[role], normalised)
+                else:
+                    properties[f"invalid_{name}"] = normalised
+            elif role.startswith("trait:"):
+                traits[role[6:]] = value
+            elif role.startswith("prop:"):
+                properties[role[5:]] = value
+            elif role.startswith("consent:"):
+                try:
+                    add_consent(role, name, value, traits)
+                except InvalidEventError:
+                    return None  # the row path rejects it with its line number
+        group_items: list[Any] = []
+        if items is not None:
+            group_items = [item for item in items[start:end] if item is not None]
+            if len(group_items) < end - start:
+                return None
+        try:
+            return finish_record(_row(block, start), self.ctx, identifiers, traits, properties, lambda: group_items)
+        except InvalidEventError:
+            return None
+
+    def _convert(self, name: str, values: list[Any]) -> list[Any]:
+        role = self.roles[name]
+        if role in IDENTIFIER_ROLES or role.startswith(("id:", "handle:")):
+            region = self.ctx.region
+
+            def convert(value: Any) -> Any:
+                normalised = normalise_identifier(role, value, region)
+                return (True, normalised) if normalised is not None else (False, plain(value))
+
+        elif role.startswith(("trait:", "prop:", "consent:")):
+            convert = plain
+        else:
+            return [_SKIP] * len(values)  # read by finish_record from the head row
+        return _each_distinct(values, convert)
+
+    def _items(self, block: Columns) -> list[Any]:
+        """Each row's line item (None when the row path must judge the row)."""
+        fields = []
+        for column, name in self.ctx.items:
+            convert = _number_of(column) if name in _ITEM_NUMBERS else plain
+            fields.append((name, _each_distinct(block[column], convert)))
+        items: list[Any] = []
+        for i in range(len(block[LINE])):
+            item: dict[str, Any] | None = {}
+            for name, values in fields:
+                value = values[i]
+                if value is _WRONG:
+                    item = None
+                    break
+                if value is not _SKIP:
+                    item[name] = value  # type: ignore[index]
+            items.append(item)
+        return items
+
+
+def _number_of(column: str) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        try:
+            return as_number(value, column)
+        except InvalidEventError:
+            return _WRONG
+
+    return convert
+
+
+def _each_distinct(values: list[Any], convert: Callable[[Any], Any]) -> list[Any]:
+    """``convert`` applied to each value, computed once per distinct value; blanks are _SKIP."""
+    try:
+        seen: dict[Any, Any] = {}
+        for value in set(values):
+            seen[value] = _SKIP if is_blank(value) else convert(value)
+        return [seen[value] for value in values]
+    except TypeError:  # unhashable cells (lists, objects from JSON or Parquet)
+        return [_SKIP if is_blank(value) else convert(value) for value in values]
+
+
+def _row(block: Columns, i: int) -> dict[str, Any]:
+    return {name: values[i] for name, values in block.items()}
