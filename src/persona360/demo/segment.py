@@ -68,8 +68,16 @@ def product_props(p: Product, currency: str, quantity: int | None = None) -> dic
 class SessionWriter:
     """Turns one session into messages, keeping the clock and the device's login state."""
 
-    def __init__(self, seed: int, person: Person, traits: dict[str, dict[str, Any]], emit: Emit) -> None:
+    def __init__(
+        self,
+        seed: int,
+        person: Person,
+        traits: dict[str, dict[str, Any]],
+        emit: Emit,
+        consent: dict[str, Any] | None = None,
+    ) -> None:
         self.seed, self.person, self.traits, self.emit = seed, person, traits, emit
+        self.consent = consent
         self.count = 0
 
     def write(self, session: Session, rng: random.Random, reset_chance: float) -> None:
@@ -211,6 +219,8 @@ class SessionWriter:
     def _context(self, s: Session) -> dict[str, Any]:
         d: Device = s.device
         context: dict[str, Any] = {"ip": d.ip, "locale": self.person.locale.replace("_", "-")}
+        if self.consent is not None:
+            context["consent"] = self.consent
         campaign = self._campaign(s.source)
         if campaign:
             context["campaign"] = campaign
