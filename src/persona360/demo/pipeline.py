@@ -122,7 +122,6 @@ def run_demo(
                 "rejected": 0,
                 "via": "not loaded (--feed none)",
             }
-    with Workspace(settings) as ws:
         for entry in exports(manifest):
             report.sources[entry.source or entry.name] = _timed(
                 report, f"import {entry.name}", lambda e=entry: _import(ws, manifest, e, say)
@@ -140,8 +139,8 @@ def _later_stages(ws: Workspace, manifest: Manifest, report: DemoReport, say: St
     """Resolution, personas, enrichment and a campaign; each may fail without stopping the others."""
     report.resolution = stages.run_stage(report, "resolve", lambda: stages.resolve(ws, manifest, say))
     report.personas = stages.run_stage(report, "personas", lambda: stages.discover_personas(ws, manifest, say))
-    report.enrichment = stages.run_stage(report, "enrich", lambda: stages.enrich(ws, manifest, say))
-    report.campaign = stages.run_stage(report, "campaign", lambda: stages.campaign(ws, manifest, say, sink))
+    report.enrichment = stages.run_stage(report, "enrich", lambda: stages.enrich(ws, say))
+    report.campaign = stages.run_stage(report, "campaign", lambda: stages.campaign(ws, say, sink))
 
 
 # What a marketer of the demo shop would set up first: each shows one kind of condition.

@@ -113,14 +113,14 @@ def match_archetypes(
     return matched
 
 
-def enrich(ws: Workspace, manifest: Manifest, say: Stage) -> dict[str, Any]:
+def enrich(ws: Workspace, say: Stage) -> dict[str, Any]:
     """Every built-in (offline) enrichment provider over every profile that allows it."""
     offline = sorted(ws.enrichment.providers())
     report = ws.enrichment.run(offline, progress=lambda done, total: say("enrich (offline)", done, total))
     return {"providers": offline, **report.as_dict()}
 
 
-def campaign(ws: Workspace, manifest: Manifest, say: Stage, sink: SmtpSink | None) -> dict[str, Any]:
+def campaign(ws: Workspace, say: Stage, sink: SmtpSink | None) -> dict[str, Any]:
     """An abandoned-cart email to the consenting members of the segment.
 
     Without a sink the messages are queued, never handed to an SMTP server: the demo's
