@@ -1,8 +1,9 @@
 """Each person's answer to the shop's cookie banner, as Segment Consent Management sends it.
 
 The answer is drawn from its own hashed stream, not the person's random stream, so
-adding it left every other record of a seed as it was. It rides on the person's web
-and app calls as ``context.consent.categoryPreferences``; the privacy room reads the
+adding it left every other record of a seed as it was. It rides on the person's
+identify calls (the consent wrapper of a shop that syncs consent at login) as
+``context.consent.categoryPreferences``; the privacy room reads the
 categories into purpose-wide decisions (Marketing -> marketing, DataSharing ->
 enrichment, Personalization -> profiling, Analytics -> analytics).
 """

@@ -70,9 +70,10 @@ class ServerProcess:
             str(self.port),
         ]
         # A loading server: its clock sweep (segments, RFM, a prediction fit on half the
-        # data) would only redo what the demo runs once everything is in, and a sweep
-        # caught mid-fit delays the shutdown.
-        env = {**os.environ, "PERSONA360_SWEEP_SECONDS": str(LOADING_SWEEP_SECONDS)}
+        # data) and automatic enrichment would only redo what the demo runs once
+        # everything is in, on the same two cores, and a sweep caught mid-fit delays
+        # the shutdown.
+        env = {**os.environ, "PERSONA360_SWEEP_SECONDS": str(LOADING_SWEEP_SECONDS), "PERSONA360_ENRICH_AUTO": "false"}
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log, env=env)  # noqa: S603
 
     def wait_ready(self, seconds: float = 120) -> ServerProcess:

@@ -105,6 +105,7 @@ def run_demo(
     report = DemoReport(str(out_dir), str(settings.db))
     say = progress or (lambda stage, done, total: None)
     _clear_workspace(Path(settings.db), out_dir)
+    Path(settings.db).parent.mkdir(parents=True, exist_ok=True)  # the workspace exists before the shop does
     with Workspace(settings, create=True) as ws:
         _, write_key = ws.access.add_source(EVENTS_SOURCE)
     if feed == "api":

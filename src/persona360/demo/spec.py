@@ -56,7 +56,7 @@ class DirtRates:
 class ConsentRates:
     """How people answer the shop's cookie banner (Segment Consent Management categories).
 
-    The answer rides on every web and app call of the person (``context.consent``); it
+    The answer rides on the person's identify calls (``context.consent``); it
     is what lets the demo's campaign and enrichment stages reach anyone at all, since
     marketing and enrichment need a grant. Value hunters, who open promo email, accept
     marketing more often.

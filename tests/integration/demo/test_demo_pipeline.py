@@ -16,7 +16,8 @@ from persona360.demo.stages import CAMPAIGN_NAME, campaign, run_stage
 from persona360.errors import WorkspaceError
 from persona360.settings import Settings, load_settings
 
-pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("server")]
+# the module's demo runs every stage (resolution, personas...): minutes on a loaded machine
+pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("server"), pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def sink() -> Iterator[SmtpSink]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory, sink: SmtpSink) -> tuple[dict, Path]:
-    out = tmp_path_factory.mktemp("demo")
+    out = tmp_path_factory.mktemp("demo") / "shop"  # not there yet: the demo makes it
     spec = DemoSpec(customers=150, days=20, seed=7, end=datetime(2026, 11, 1, tzinfo=UTC))
     stages: list[str] = []
     settings = _settings(out, sink)
