@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from persona360.cli.state import STATE, console, print_json
-from persona360.settings import load_settings
+from persona360.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from persona360.demo import DemoSpec
+    from persona360.demo.pipeline import DemoReport
+    from persona360.demo.sink import SmtpSink
 
 
 def register(app: typer.Typer) -> None:
@@ -26,15 +32,48 @@ def demo(
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards.")] = True,
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8360,
     json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    smtp_sink: Annotated[
+        bool,
+        typer.Option(
+            "--smtp-sink",
+            help="Deliver the demo campaign to an SMTP sink on loopback (kept up while serving); "
+            "without it the messages are only queued.",
+        ),
+    ] = False,
+    feed: Annotated[
+        str,
+        typer.Option(
+            help="How web and app events get in: api (POST /v1/batch to a server, as an SDK), "
+            "direct (same validation, in process: for shops too big to send in minutes) or none.",
+        ),
+    ] = "api",
 ) -> None:
     """Build a realistic, fragmented demo shop and run it through everything persona360 has."""
     from persona360.demo import DemoSpec  # noqa: PLC0415 - Faker loads only for the demo
-    from persona360.demo.pipeline import run_demo  # noqa: PLC0415
+    from persona360.demo.pipeline import FEEDS  # noqa: PLC0415
+    from persona360.demo.sink import SmtpSink  # noqa: PLC0415
 
+    if feed not in FEEDS:
+        raise typer.BadParameter(f"{feed!r}: use one of {', '.join(FEEDS)}", param_hint="--feed")
     end = datetime.combine(datetime.now(UTC).date(), time(), tzinfo=UTC)
     spec = DemoSpec(customers=customers, days=days, seed=seed, end=end)
-    settings = load_settings(db=STATE.db or out / "persona360.duckdb")
     out.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        sink = stack.enter_context(SmtpSink()) if smtp_sink else None
+        smtp = {"smtp_host": "127.0.0.1", "smtp_port": sink.port} if sink else {}
+        settings = load_settings(db=STATE.db or out / "persona360.duckdb", **smtp)
+        report = _run(spec, out, settings, sink, json, feed)
+        if json:
+            print_json(report.as_dict())
+        else:
+            _print_summary(report.as_dict())
+        if serve:
+            _serve(settings, port)
+
+
+def _run(spec: DemoSpec, out: Path, settings: Settings, sink: SmtpSink | None, json: bool, feed: str) -> DemoReport:
+    from persona360.demo.pipeline import run_demo  # noqa: PLC0415
+
     columns = (
         TextColumn("{task.description:<32}"),
         BarColumn(),
@@ -49,13 +88,7 @@ def demo(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        report = run_demo(spec, out, settings, step)
-    if json:
-        print_json(report.as_dict())
-    else:
-        _print_summary(report.as_dict())
-    if serve:
-        _serve(settings.db, port)
+        return run_demo(spec, out, settings, step, sink, feed)
 
 
 def _print_summary(report: dict[str, object]) -> None:
@@ -80,17 +113,69 @@ def _print_summary(report: dict[str, object]) -> None:
     for name, size in report["rfm"].items():  # type: ignore[attr-defined]
         rfm.add_row(name, f"{size:,}")
     console.print(segments, rfm)
+    _print_later(report)
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in report["seconds"].items())  # type: ignore[attr-defined]
     console.print(f"[dim]{timings}[/]")
 
 
-def _serve(db: Path, port: int) -> None:
+def _print_later(report: dict[str, Any]) -> None:
+    """One line per later stage; a failed stage says so in red and the demo goes on."""
+    for name in ("resolution", "personas", "enrichment", "campaign"):
+        stage = report[name]
+        if "failed" in stage:
+            console.print(f"[bold red]{name} failed:[/] {stage['failed']}")
+        else:
+            console.print(f"[bold]{name}:[/] {_LINES[name](stage)}")
+
+
+def _resolution_line(r: dict[str, Any]) -> str:
+    before, after = r["before"], r["after"]
+    return (
+        f"{r['merged']:,} profiles merged, {r['queued']:,} pairs queued for review; stitching P/R/F1 "
+        f"{before['precision']:.3f}/{before['recall']:.3f}/{before['f1']:.3f} before, "
+        f"{after['precision']:.3f}/{after['recall']:.3f}/{after['f1']:.3f} after"
+    )
+
+
+def _personas_line(p: dict[str, Any]) -> str:
+    matched = "; ".join(
+        f"{archetype} -> {m['name']} (recall {m['recall']:.0%}, purity {m['purity']:.0%})"
+        for archetype, m in p["archetypes"].items()
+    )
+    return f"{p['k']} personas over {p['profiles']:,} customers; ARI vs planted archetypes {p['ari']:.3f}. {matched}"
+
+
+def _enrichment_line(e: dict[str, Any]) -> str:
+    return (
+        f"{e['traits_written']:,} traits inferred for {e['enriched']:,} of {e['profiles']:,} profiles "
+        f"({', '.join(e['providers'])}); {e['skipped_no_consent']:,} skipped without enrichment consent"
+    )
+
+
+def _campaign_line(c: dict[str, Any]) -> str:
+    outcome = c.get("not_delivered") or f"{c['delivered']:,} delivered to the sink {c['sink']}"
+    return (
+        f"'{c['segment']}' ({c['members']:,} members): {c['no_consent']:,} without consent, "
+        f"{c['no_address']:,} without an address, {c['control']:,} held out as control, "
+        f"{c['queued']:,} queued, {c['deferred']:,} deferred to after quiet hours; {outcome}"
+    )
+
+
+_LINES = {
+    "resolution": _resolution_line,
+    "personas": _personas_line,
+    "enrichment": _enrichment_line,
+    "campaign": _campaign_line,
+}
+
+
+def _serve(settings: Settings, port: int) -> None:
     import uvicorn  # noqa: PLC0415
 
     from persona360.api.app import create_app  # noqa: PLC0415
     from persona360.workspace import Workspace  # noqa: PLC0415
 
-    with Workspace(load_settings(db=db)) as ws:
+    with Workspace(settings) as ws:
         token = ws.access.create_token(["admin"], "demo")
         console.print(
             f"\nServing the demo shop on http://127.0.0.1:{port} (Ctrl+C to stop).\n"

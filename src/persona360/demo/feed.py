@@ -8,6 +8,7 @@ process keeps the client's work off the server's interpreter, as in real life.
 from __future__ import annotations
 
 import base64
+import os
 import signal
 import socket
 import subprocess
@@ -23,6 +24,8 @@ import httpx
 import orjson
 
 from persona360.errors import Persona360Error
+
+LOADING_SWEEP_SECONDS = 86_400
 
 
 class FeedError(Persona360Error):
@@ -42,13 +45,18 @@ class ServerProcess:
 
     def __init__(self, db: Path) -> None:
         self.db = db
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
         # a file, not a pipe: a pipe nobody reads fills up and stalls a chatty server
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __exit__, outlives __init__
 
     def __enter__(self) -> ServerProcess:
+        self.start()
+        return self.wait_ready()
+
+    def start(self) -> None:
+        """Start the server without waiting: its imports can overlap the caller's work."""
         command = [
             sys.executable,
             "-m",
@@ -61,8 +69,17 @@ class ServerProcess:
             "--port",
             str(self.port),
         ]
-        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log)  # noqa: S603 - our own CLI
-        deadline = time.monotonic() + 60
+        # A loading server: its clock sweep (segments, RFM, a prediction fit on half the
+        # data) and automatic enrichment would only redo what the demo runs once
+        # everything is in, on the same two cores, and a sweep caught mid-fit delays
+        # the shutdown.
+        env = {**os.environ, "PERSONA360_SWEEP_SECONDS": str(LOADING_SWEEP_SECONDS), "PERSONA360_ENRICH_AUTO": "false"}
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log, env=env)  # noqa: S603
+
+    def wait_ready(self, seconds: float = 120) -> ServerProcess:
+        """Wait until ``/health`` answers; raise with the server's last words if it died."""
+        assert self._process is not None, "start() first"
+        deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 self._log.seek(0)
@@ -74,17 +91,24 @@ class ServerProcess:
                     return self
             except httpx.TransportError:
                 time.sleep(0.1)
-        raise FeedError("the tracking server did not answer /health within 60 s")
+        self.stop()
+        raise FeedError(f"the tracking server did not answer /health within {seconds:.0f} s")
 
     def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM: it drains its batcher and checkpoints the file) and wait."""
         if self._process is None:
             return
-        self._process.send_signal(signal.SIGTERM)
+        process, self._process = self._process, None
+        process.send_signal(signal.SIGTERM)
         try:
-            self._process.wait(timeout=60)
+            # draining a big feed's derivation backlog takes a while on a loaded machine
+            process.wait(timeout=600)
         except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+            process.kill()
+            process.wait()
         finally:
             self._log.close()
 
@@ -107,7 +131,7 @@ def feed_events(
         ThreadPoolExecutor(connections) as pool,
     ):
         pending: list[Future[dict[str, object]]] = []
-        for lines in _batches(path, batch_size):
+        for lines in read_batches(path, batch_size):
             body = b'{"batch":[' + b",".join(lines) + b"]}"
             pending.append(pool.submit(_post, client, body))
             report.sent += len(lines)
@@ -137,7 +161,8 @@ def _collect(future: Future[dict[str, object]], report: FeedReport, progress: Ca
         progress(accepted + rejected)
 
 
-def _batches(path: Path, size: int) -> Iterator[list[bytes]]:
+def read_batches(path: Path, size: int) -> Iterator[list[bytes]]:
+    """The non-blank lines of ``path``, ``size`` at a time (the last batch may be smaller)."""
     lines: list[bytes] = []
     with path.open("rb") as handle:
         for line in handle:
@@ -151,7 +176,7 @@ def _batches(path: Path, size: int) -> Iterator[list[bytes]]:
         yield lines
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])

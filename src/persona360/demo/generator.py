@@ -22,6 +22,7 @@ from persona360.demo import exports
 from persona360.demo.assemble import assemble
 from persona360.demo.calendar import DAY, ShopCalendar, build_calendar
 from persona360.demo.catalogue import Catalogue, build_catalogue
+from persona360.demo.consent import banner_answer
 from persona360.demo.dirt import gmail_variant
 from persona360.demo.disguise import Disguise
 from persona360.demo.identifiers import record_id
@@ -183,7 +184,7 @@ def simulate(shop: Shop, index: int, out: Outputs) -> None:
     disguise = Disguise(spec.dirt, rng)
     who = (person.person_id, person.archetypes)
     traits = _accounts(person, plan, disguise, spec.seed)
-    writer = SessionWriter(spec.seed, person, traits, out.event)
+    writer = SessionWriter(spec.seed, person, traits, out.event, banner_answer(spec.seed, person, spec.consent))
     for session in plan.sessions:
         writer.write(session, rng, spec.dirt.cookie_reset)
     out.end_person(*who)

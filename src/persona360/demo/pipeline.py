@@ -7,6 +7,9 @@ file is only read at the end, to score what persona360 made of the mess.
 
 from __future__ import annotations
 
+import importlib
+import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,10 +18,12 @@ from typing import Any
 
 import orjson
 
-from persona360.demo.feed import FeedReport, ServerProcess, feed_events
+from persona360.demo import stages
+from persona360.demo.feed import FeedReport, ServerProcess, feed_events, read_batches
 from persona360.demo.generator import generate_shop
 from persona360.demo.manifest import Manifest, ManifestFile
 from persona360.demo.score import StitchingScore, score_stitching
+from persona360.demo.sink import SmtpSink
 from persona360.demo.spec import DemoSpec
 from persona360.demo.survey import SURVEY_ID, demo_survey
 from persona360.errors import WorkspaceError
@@ -31,6 +36,18 @@ from persona360.workspace import Workspace
 
 Stage = Callable[[str, int, int], None]
 EVENTS_SOURCE = "shop-web"
+FEEDS = ("api", "direct", "none")
+DIRECT_BATCH = 5_000
+LATER_STAGE_MODULES = (
+    "persona360.resolution.model",
+    "splink",
+    "persona360.personas.build",
+    "sklearn.cluster",
+    "sklearn.metrics",
+    "phonenumbers.geocoder",
+    "phonenumbers.carrier",
+)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -48,6 +65,10 @@ class DemoReport:
     rfm: dict[str, int] = field(default_factory=dict)
     computed_traits: dict[str, int] = field(default_factory=dict)
     predictions: dict[str, Any] = field(default_factory=dict)
+    resolution: dict[str, Any] = field(default_factory=dict)
+    personas: dict[str, Any] = field(default_factory=dict)
+    enrichment: dict[str, Any] = field(default_factory=dict)
+    campaign: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -55,23 +76,54 @@ class DemoReport:
         return data
 
 
-def run_demo(spec: DemoSpec, out_dir: Path, settings: Settings, progress: Stage | None = None) -> DemoReport:
-    """Build the demo shop into ``out_dir`` and a fresh workspace at ``settings.db``."""
+def run_demo(
+    spec: DemoSpec,
+    out_dir: Path,
+    settings: Settings,
+    progress: Stage | None = None,
+    sink: SmtpSink | None = None,
+    feed: str = "api",
+) -> DemoReport:
+    """Build the demo shop into ``out_dir`` and a fresh workspace at ``settings.db``.
+
+    Args:
+        spec: the shop to simulate.
+        out_dir: where the exports, the truth and (usually) the workspace go.
+        settings: the workspace's settings (``settings.db`` is created afresh).
+        progress: called with (stage, done, total) as each stage moves.
+        sink: a started :class:`SmtpSink`, whose port ``settings`` must name; the
+            campaign is delivered to it. Without one its messages are only queued.
+        feed: how the web and app events get in: ``api`` (``/v1/batch`` of a server
+            child process, as an SDK sends them), ``direct`` (the same validation in
+            this process, no HTTP: for shops too big to send in minutes) or ``none``
+            (written, not loaded).
+
+    Raises:
+        ValueError: ``feed`` is not one of ``FEEDS``.
+    """
+    if feed not in FEEDS:
+        raise ValueError(f"feed={feed!r}: use one of {', '.join(FEEDS)}")
     report = DemoReport(str(out_dir), str(settings.db))
     say = progress or (lambda stage, done, total: None)
     _clear_workspace(Path(settings.db), out_dir)
-    manifest = _timed(report, "generate", lambda: generate_shop(spec, out_dir, progress=say))
+    Path(settings.db).parent.mkdir(parents=True, exist_ok=True)  # the workspace exists before the shop does
     with Workspace(settings, create=True) as ws:
         _, write_key = ws.access.add_source(EVENTS_SOURCE)
-    events = manifest.file("events.jsonl")
-    feed = _timed(report, "track api", lambda: _feed(manifest, settings, write_key, say))
-    report.sources[EVENTS_SOURCE] = {
-        "records": events.rows,
-        "stored": feed.accepted,
-        "rejected": feed.rejected,
-        "via": "POST /v1/batch",
-    }
+    if feed == "api":
+        manifest = _generate_and_feed(spec, out_dir, settings, write_key, say, report)
+    else:
+        manifest = _timed(report, "generate", lambda: generate_shop(spec, out_dir, progress=say))
     with Workspace(settings) as ws:
+        if feed == "direct":
+            report.sources[EVENTS_SOURCE] = _timed(report, "events (direct)", lambda: _send_direct(ws, manifest, say))
+        elif feed == "none":
+            rows = manifest.file("events.jsonl").rows
+            report.sources[EVENTS_SOURCE] = {
+                "records": rows,
+                "stored": 0,
+                "rejected": 0,
+                "via": "not loaded (--feed none)",
+            }
         for entry in exports(manifest):
             report.sources[entry.source or entry.name] = _timed(
                 report, f"import {entry.name}", lambda e=entry: _import(ws, manifest, e, say)
@@ -81,7 +133,16 @@ def run_demo(spec: DemoSpec, out_dir: Path, settings: Settings, progress: Stage 
         report.predictions = _timed(report, "predict", lambda: _predict(ws))
         report.profiles = ws.profiles.count()
         report.events = int(ws.db.scalar("SELECT count(*) FROM events"))
+        _later_stages(ws, manifest, report, say, sink)
     return report
+
+
+def _later_stages(ws: Workspace, manifest: Manifest, report: DemoReport, say: Stage, sink: SmtpSink | None) -> None:
+    """Resolution, personas, enrichment and a campaign; each may fail without stopping the others."""
+    report.resolution = stages.run_stage(report, "resolve", lambda: stages.resolve(ws, manifest, say))
+    report.personas = stages.run_stage(report, "personas", lambda: stages.discover_personas(ws, manifest, say))
+    report.enrichment = stages.run_stage(report, "enrich", lambda: stages.enrich(ws, say))
+    report.campaign = stages.run_stage(report, "campaign", lambda: stages.campaign(ws, say, sink))
 
 
 # What a marketer of the demo shop would set up first: each shows one kind of condition.
@@ -127,7 +188,44 @@ def _predict(ws: Workspace) -> dict[str, Any]:
     }
 
 
-def _feed(manifest: Manifest, settings: Settings, write_key: str, say: Stage) -> FeedReport:
+def _generate_and_feed(
+    spec: DemoSpec, out_dir: Path, settings: Settings, write_key: str, say: Stage, report: DemoReport
+) -> Manifest:
+    """Generate while the server starts (its imports take seconds), then send the events.
+
+    While the events are sent, this process is mostly waiting: it imports what the
+    later stages need meanwhile.
+    """
+    server = ServerProcess(Path(settings.db))
+    server.start()
+    try:
+        manifest = _timed(report, "generate", lambda: generate_shop(spec, out_dir, progress=say))
+        _timed(report, "track api: server ready", server.wait_ready)
+        warm = threading.Thread(target=_import_later_stages, name="persona360-demo-warm", daemon=True)
+        warm.start()
+        fed = _timed(report, "track api: send", lambda: _send(manifest, server.url, write_key, say))
+    finally:
+        _timed(report, "track api: server stop", server.stop)
+    entry = manifest.file("events.jsonl")
+    report.sources[EVENTS_SOURCE] = {
+        "records": entry.rows,
+        "stored": fed.accepted,
+        "rejected": fed.rejected,
+        "via": "POST /v1/batch",
+    }
+    return manifest
+
+
+def _import_later_stages() -> None:
+    """Import the later stages' heavy libraries (Splink, scikit-learn, phone tables) ahead of use."""
+    for module in LATER_STAGE_MODULES:
+        try:
+            importlib.import_module(module)
+        except ImportError:  # the stage that needs it reports the error when it runs
+            log.info("could not import %s ahead of its stage", module, exc_info=True)
+
+
+def _send(manifest: Manifest, url: str, write_key: str, say: Stage) -> FeedReport:
     entry = manifest.file("events.jsonl")
     done = 0
 
@@ -136,8 +234,18 @@ def _feed(manifest: Manifest, settings: Settings, write_key: str, say: Stage) ->
         done += count
         say("send events to /v1/batch", done, entry.rows)
 
-    with ServerProcess(Path(settings.db)) as server:
-        return feed_events(manifest.path(entry.name), server.url, write_key, progress=step)
+    return feed_events(manifest.path(entry.name), url, write_key, progress=step)
+
+
+def _send_direct(ws: Workspace, manifest: Manifest, say: Stage) -> dict[str, Any]:
+    """Every event through ``ws.ingest.send`` (an invalid one stops the stage, naming it)."""
+    entry = manifest.file("events.jsonl")
+    done = stored = 0
+    for batch in read_batches(manifest.path(entry.name), DIRECT_BATCH):
+        stored += ws.ingest.send(EVENTS_SOURCE, [orjson.loads(line) for line in batch]).stored
+        done += len(batch)
+        say("load events (direct)", done, entry.rows)
+    return {"records": entry.rows, "stored": stored, "rejected": 0, "via": "ws.ingest.send (--feed direct)"}
 
 
 def exports(manifest: Manifest) -> list[ManifestFile]:
@@ -167,21 +275,13 @@ def import_export(
     )
 
 
-def load_without_server(ws: Workspace, manifest: Manifest, batch: int = 5_000) -> None:
+def load_without_server(ws: Workspace, manifest: Manifest) -> None:
     """Load the whole demo straight into ``ws`` (tests and benchmarks: no server, no feed).
 
     The events go through ``ws.ingest.send``, the same validation the tracking API uses.
     """
     ws.access.ensure_source(EVENTS_SOURCE)
-    with manifest.path("events.jsonl").open("rb") as lines:
-        pending: list[dict[str, Any]] = []
-        for line in lines:
-            pending.append(orjson.loads(line))
-            if len(pending) == batch:
-                ws.ingest.send(EVENTS_SOURCE, pending)
-                pending = []
-        if pending:
-            ws.ingest.send(EVENTS_SOURCE, pending)
+    _send_direct(ws, manifest, lambda stage, done, total: None)
     for entry in exports(manifest):
         import_export(ws, manifest, entry)
 

@@ -68,8 +68,16 @@ def product_props(p: Product, currency: str, quantity: int | None = None) -> dic
 class SessionWriter:
     """Turns one session into messages, keeping the clock and the device's login state."""
 
-    def __init__(self, seed: int, person: Person, traits: dict[str, dict[str, Any]], emit: Emit) -> None:
+    def __init__(
+        self,
+        seed: int,
+        person: Person,
+        traits: dict[str, dict[str, Any]],
+        emit: Emit,
+        consent: dict[str, Any] | None = None,
+    ) -> None:
         self.seed, self.person, self.traits, self.emit = seed, person, traits, emit
+        self.consent = consent
         self.count = 0
 
     def write(self, session: Session, rng: random.Random, reset_chance: float) -> None:
@@ -167,7 +175,7 @@ class SessionWriter:
     # -- messages ---------------------------------------------------------------
     def identify(self, user_id: str) -> None:
         traits = self.traits.get(user_id, {})
-        self._send({"type": "identify", "userId": user_id, "traits": traits})
+        self._send({"type": "identify", "userId": user_id, "traits": traits}, with_consent=True)
         self.session.device.identified_as = user_id
 
     def _track(self, event: str, properties: dict[str, Any]) -> None:
@@ -190,7 +198,7 @@ class SessionWriter:
     def _screen(self, name: str, properties: dict[str, Any] | None = None) -> None:
         self._send({"type": "screen", "name": name, "properties": properties or {}})
 
-    def _send(self, body: dict[str, Any]) -> None:
+    def _send(self, body: dict[str, Any], *, with_consent: bool = False) -> None:
         self.t += 0.3 + self.rng.expovariate(1 / self.person.behaviour.event_gap)
         self.count += 1
         device = self.session.device
@@ -203,6 +211,9 @@ class SessionWriter:
             message["userId"] = device.identified_as
         message.update(body)
         message["context"] = self.context
+        if with_consent and self.consent is not None:
+            # on identify calls only: on every call it would add a fifth to the events' bytes
+            message["context"] = {**self.context, "consent": self.consent}
         self.emit(message, self.t)
 
     def _id(self, kind: str) -> str:

@@ -53,6 +53,24 @@ class DirtRates:
 
 
 @dataclass(frozen=True)
+class ConsentRates:
+    """How people answer the shop's cookie banner (Segment Consent Management categories).
+
+    The answer rides on the person's identify calls (``context.consent``); it
+    is what lets the demo's campaign and enrichment stages reach anyone at all, since
+    marketing and enrichment need a grant. Value hunters, who open promo email, accept
+    marketing more often.
+    """
+
+    answered: float = 0.9
+    analytics: float = 0.85
+    marketing: float = 0.55
+    marketing_value_hunter: float = 0.85
+    personalization: float = 0.6
+    data_sharing: float = 0.4
+
+
+@dataclass(frozen=True)
 class DemoSpec:
     """The shop to simulate.
 
@@ -67,6 +85,7 @@ class DemoSpec:
         buyer_share: share of people who order at least once in the window.
         offline_orders: share of orders placed by phone or in store (export only).
         dirt: rates of each kind of mess in the exports.
+        consent: how people answer the cookie banner.
         locales: Faker locales and their weights.
 
     Example:
@@ -88,6 +107,7 @@ class DemoSpec:
     social_share_butterflies: float = 0.85
     social_share_others: float = 0.08
     dirt: DirtRates = field(default_factory=DirtRates)
+    consent: ConsentRates = field(default_factory=ConsentRates)
     locales: tuple[tuple[str, float], ...] = DEFAULT_LOCALES
 
     def __post_init__(self) -> None:

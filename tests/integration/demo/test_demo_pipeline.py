@@ -2,28 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from persona360 import Workspace
-from persona360.demo import DemoSpec
+from persona360.demo import ARCHETYPES, DemoSpec
 from persona360.demo.pipeline import DEMO_SEGMENTS, run_demo
+from persona360.demo.sink import SmtpSink
+from persona360.demo.stages import CAMPAIGN_NAME, campaign, run_stage
 from persona360.errors import WorkspaceError
-from persona360.settings import load_settings
+from persona360.settings import Settings, load_settings
 
-pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("server")]
+# the module's demo runs every stage (resolution, personas...): minutes on a loaded machine
+pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("server"), pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
-    out = tmp_path_factory.mktemp("demo")
+def sink() -> Iterator[SmtpSink]:
+    with SmtpSink() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, sink: SmtpSink) -> tuple[dict, Path]:
+    out = tmp_path_factory.mktemp("demo") / "shop"  # not there yet: the demo makes it
     spec = DemoSpec(customers=150, days=20, seed=7, end=datetime(2026, 11, 1, tzinfo=UTC))
     stages: list[str] = []
-    report = run_demo(spec, out, load_settings(db=out / "ws.duckdb"), lambda s, d, t: stages.append(s))
-    assert "send events to /v1/batch" in stages and "simulate people" in stages
+    settings = _settings(out, sink)
+    report = run_demo(spec, out, settings, lambda s, d, t: stages.append(s), sink)
+    for stage in ("simulate people", "send events to /v1/batch", "resolve identities", "discover personas"):
+        assert stage in stages
     return report.as_dict(), out
+
+
+def _settings(out: Path, sink: SmtpSink) -> Settings:
+    # quiet hours off: the sink must receive every queued message whatever the hour the test runs
+    return load_settings(db=out / "ws.duckdb", smtp_port=sink.port, activation_quiet_hours=(0, 0))
 
 
 def test_every_record_of_every_source_is_read(demo: tuple[dict, Path]) -> None:
@@ -66,3 +83,58 @@ def test_the_demo_never_deletes_a_workspace_outside_its_folder(tmp_path: Path) -
     with pytest.raises(WorkspaceError, match="not inside the demo folder"):
         run_demo(DemoSpec(customers=5, days=2), tmp_path / "demo", load_settings(db=outside))
     assert outside.exists()
+
+
+def test_probabilistic_resolution_is_scored_before_and_after(demo: tuple[dict, Path]) -> None:
+    report = demo[0]
+    resolution = report["resolution"]
+    assert "failed" not in resolution
+    before, after = resolution["before"], resolution["after"]
+    assert before == report["stitching"]  # the same score, taken before resolve ran
+    assert after["profiles"] <= before["profiles"]
+    assert after["recall"] >= before["recall"] and after["precision"] > 0.9
+    assert resolution["profiles_after"] <= report["profiles"]
+
+
+def test_personas_are_scored_against_the_planted_archetypes(demo: tuple[dict, Path]) -> None:
+    personas = demo[0]["personas"]
+    assert "failed" not in personas
+    assert len(personas["personas"]) == personas["k"] >= 3
+    assert 0.0 < personas["ari"] <= 1.0  # better than chance: archetypes leave traces
+    assert set(personas["archetypes"]) <= set(ARCHETYPES) and len(personas["archetypes"]) >= 5
+    names = {p["name"] for p in personas["personas"]}
+    for matched in personas["archetypes"].values():
+        assert matched["name"] in names and 0 < matched["recall"] <= 1 and 0 < matched["purity"] <= 1
+
+
+def test_enrichment_asks_consent_and_uses_offline_providers(demo: tuple[dict, Path]) -> None:
+    enrichment = demo[0]["enrichment"]
+    assert "failed" not in enrichment and enrichment["consent_checked"]
+    assert set(enrichment["providers"]) == {"email", "ip", "name", "phone", "user_agent"}
+    assert enrichment["enriched"] + enrichment["skipped_no_consent"] <= enrichment["profiles"]
+    assert enrichment["skipped_no_consent"] > 0  # not everyone allows it
+    assert enrichment["traits_written"] == sum(enrichment["by_trait"].values())
+
+
+def test_the_campaign_reaches_the_sink_for_consenting_members_only(demo: tuple[dict, Path], sink: SmtpSink) -> None:
+    sent = demo[0]["campaign"]
+    assert "failed" not in sent and sent["segment"] == "Abandoned cart"
+    gates = ("no_consent", "no_address", "capped", "control", "queued", "deferred", "render_failed")
+    assert sum(sent[gate] for gate in gates) == sent["new"] == sent["members"] > 0
+    assert sent["no_consent"] > 0 and sent["deferred"] == 0
+    assert sent["delivered"] == sent["sent"] == sent["queued"] == sink.received() > 0
+
+
+def test_a_failing_stage_is_reported_not_raised(demo: tuple[dict, Path], sink: SmtpSink) -> None:
+    report, out = demo
+    seconds: dict[str, float] = {}
+    holder = type("Report", (), {"seconds": seconds})()
+    with Workspace(_settings(out, sink)) as ws:  # the campaign exists already: creating it again fails
+        result = run_stage(holder, "campaign", lambda: campaign(ws, lambda *a: None, None))
+    assert result == {"failed": f"CampaignError: a campaign named {CAMPAIGN_NAME!r} exists: choose another name"}
+    assert "campaign" in seconds
+
+
+def test_an_unknown_feed_is_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="feed='pigeon': use one of api, direct, none"):
+        run_demo(DemoSpec(customers=5, days=2), tmp_path, load_settings(db=tmp_path / "ws.duckdb"), feed="pigeon")
