@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     personas_k_max: int = Field(12, description="Most personas `persona360 personas build` tries.")
     personas_stale_days: int = Field(
         183,
-        description="Age in days after which a persona model is flagged stale (the issue: 6 months) and the server rebuilds it.",
+        description="Age in days after which a persona model is flagged stale (six months) and the server rebuilds it.",
     )
     personas_refresh_minutes: float = Field(
         15.0,
