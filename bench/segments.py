@@ -10,6 +10,10 @@ Never part of the tests; prints figures. Two kinds of workspace, built once into
   scale: ``--profiles 1000000 --events 50000000``; ``--profiles 20000 --events 500000``
   runs in about a minute.
 
+DuckDB runs the full recompute's path (``evaluate.plan_shared``: event measures and the
+named traits filled once, then one cheap query per segment); ``--each`` also times one
+self-contained query per segment, as a baseline in the same run.
+
     .venv/bin/python bench/segments.py --customers 10000 --days 30
     .venv/bin/python bench/segments.py --profiles 1000000 --events 50000000 --rounds 1
 """
