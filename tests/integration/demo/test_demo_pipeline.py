@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from persona360 import Workspace
+from persona360.cli import app
 from persona360.demo import ARCHETYPES, DemoSpec
 from persona360.demo.pipeline import DEMO_SEGMENTS, run_demo
 from persona360.demo.sink import SmtpSink
@@ -135,3 +137,10 @@ def test_a_failing_stage_is_reported_not_raised(demo: tuple[dict, Path], sink: S
 def test_an_unknown_feed_is_refused_by_name(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="feed='pigeon': use one of api, direct, none"):
         run_demo(DemoSpec(customers=5, days=2), tmp_path, load_settings(db=tmp_path / "ws.duckdb"), feed="pigeon")
+
+
+def test_the_cli_refuses_an_unknown_feed_before_doing_anything(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["demo", "--feed", "pigeon", "--out", str(tmp_path / "shop"), "--no-serve"])
+    assert result.exit_code == 2
+    assert "'pigeon': use one of api, direct, none" in result.output
+    assert not (tmp_path / "shop").exists()
