@@ -55,7 +55,8 @@ def test_every_record_of_every_source_is_read(demo: tuple[dict, Path]) -> None:
     with Workspace(load_settings(db=out / "ws.duckdb")) as ws:
         names = {row["name"] for row in ws.access.sources()}
         assert "truth" not in " ".join(names)  # the answer key never enters the workspace
-        assert ws.profiles.count() == report["profiles"]
+        # report["profiles"] is counted before probabilistic resolution merges some
+        assert ws.profiles.count() == report["resolution"]["profiles_after"] <= report["profiles"]
 
 
 def test_stitching_is_scored_against_the_truth(demo: tuple[dict, Path]) -> None:
