@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from persona360.cli.state import STATE, console, print_json
@@ -81,7 +81,7 @@ def _run(spec: DemoSpec, out: Path, settings: Settings, sink: SmtpSink | None, j
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, disable=json) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def step(stage: str, done: int, total: int) -> None:
             if stage not in tasks:

@@ -5,7 +5,7 @@ adding it left every other record of a seed as it was. It rides on the person's
 identify calls (the consent wrapper of a shop that syncs consent at login) as
 ``context.consent.categoryPreferences``; the privacy room reads the
 categories into purpose-wide decisions (Marketing -> marketing, DataSharing ->
-enrichment, Personalization -> profiling, Analytics -> analytics).
+enrichment).
 """
 
 from __future__ import annotations
@@ -22,13 +22,7 @@ def banner_answer(seed: int, person: Person, rates: ConsentRates) -> dict[str, A
     if hash_unit(seed, "consent", person.index, "answered") >= rates.answered:
         return None
     marketing = rates.marketing_value_hunter if "value_hunter" in person.archetypes else rates.marketing
-    shares = {
-        "Necessary": 1.0,
-        "Analytics": rates.analytics,
-        "Marketing": marketing,
-        "Personalization": rates.personalization,
-        "DataSharing": rates.data_sharing,
-    }
+    shares = {"Necessary": 1.0, "Marketing": marketing, "DataSharing": rates.data_sharing}
     return {
         "categoryPreferences": {
             category: hash_unit(seed, "consent", person.index, category) < share for category, share in shares.items()

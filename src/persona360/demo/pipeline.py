@@ -199,11 +199,11 @@ def _generate_and_feed(
     server = ServerProcess(Path(settings.db))
     server.start()
     try:
-        manifest = _timed(report, "generate", lambda: generate_shop(spec, out_dir, progress=say))
+        manifest: Manifest = _timed(report, "generate", lambda: generate_shop(spec, out_dir, progress=say))
         _timed(report, "track api: server ready", server.wait_ready)
         warm = threading.Thread(target=_import_later_stages, name="persona360-demo-warm", daemon=True)
         warm.start()
-        fed = _timed(report, "track api: send", lambda: _send(manifest, server.url, write_key, say))
+        fed: FeedReport = _timed(report, "track api: send", lambda: _send(manifest, server.url, write_key, say))
     finally:
         _timed(report, "track api: server stop", server.stop)
     entry = manifest.file("events.jsonl")

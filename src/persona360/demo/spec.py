@@ -59,14 +59,14 @@ class ConsentRates:
     The answer rides on the person's identify calls (``context.consent``); it
     is what lets the demo's campaign and enrichment stages reach anyone at all, since
     marketing and enrichment need a grant. Value hunters, who open promo email, accept
-    marketing more often.
+    marketing more often. The banner asks no Analytics or Personalization question:
+    those purposes stay on their defaults (allowed), so segments and personas see
+    every customer, as before the banner.
     """
 
     answered: float = 0.9
-    analytics: float = 0.85
     marketing: float = 0.55
     marketing_value_hunter: float = 0.85
-    personalization: float = 0.6
     data_sharing: float = 0.4
 
 

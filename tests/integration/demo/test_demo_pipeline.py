@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from persona360 import Workspace
+from persona360.cli import app
 from persona360.demo import ARCHETYPES, DemoSpec
 from persona360.demo.pipeline import DEMO_SEGMENTS, run_demo
 from persona360.demo.sink import SmtpSink
@@ -53,7 +55,8 @@ def test_every_record_of_every_source_is_read(demo: tuple[dict, Path]) -> None:
     with Workspace(load_settings(db=out / "ws.duckdb")) as ws:
         names = {row["name"] for row in ws.access.sources()}
         assert "truth" not in " ".join(names)  # the answer key never enters the workspace
-        assert ws.profiles.count() == report["profiles"]
+        # report["profiles"] is counted before probabilistic resolution merges some
+        assert ws.profiles.count() == report["resolution"]["profiles_after"] <= report["profiles"]
 
 
 def test_stitching_is_scored_against_the_truth(demo: tuple[dict, Path]) -> None:
@@ -138,3 +141,10 @@ def test_a_failing_stage_is_reported_not_raised(demo: tuple[dict, Path], sink: S
 def test_an_unknown_feed_is_refused_by_name(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="feed='pigeon': use one of api, direct, none"):
         run_demo(DemoSpec(customers=5, days=2), tmp_path, load_settings(db=tmp_path / "ws.duckdb"), feed="pigeon")
+
+
+def test_the_cli_refuses_an_unknown_feed_before_doing_anything(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["demo", "--feed", "pigeon", "--out", str(tmp_path / "shop"), "--no-serve"])
+    assert result.exit_code == 2
+    assert "'pigeon': use one of api, direct, none" in result.output
+    assert not (tmp_path / "shop").exists()
