@@ -77,7 +77,8 @@ def furnish(db: Path) -> Furnished:
     smtp.start()
     try:
         with Workspace.open(db, FixedClock(last_noon()), smtp_port=port) as ws:
-            pending = ws.resolution.resolve().queued
+            ws.resolution.resolve()  # the demo resolved already: this matches only what is new
+            pending = len(ws.resolution.pairs("pending", limit=1000))
             ws.personas.build(DiscoveryOptions(k_min=4, k_max=4, bootstraps=2, seed=0))
             ws.personas.build(DiscoveryOptions(k_min=4, k_max=4, bootstraps=2, seed=0))  # v2: the page words drift
             recipient = send_campaigns(ws)

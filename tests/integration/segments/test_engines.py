@@ -178,7 +178,7 @@ HAND_WRITTEN = {
     "trait in number": "shoeSize in (37, 38, 39)",
     "trait contains": 'email contains "gmail"',
     "trait starts with": 'firstName starts with "M"',
-    "trait is set": "phone is set and not preferredCategory is set",
+    "trait is set": "phone is set and not preferred_category is set",
     "trait time": 'createdAt before 180d ago or createdAt after "2026-10-15"',
     "trait time within": "createdAt within 60d",
     "column time": "last_seen within 7d and first_seen before 20d ago",
