@@ -109,6 +109,13 @@ def activation_server(folder: Path, smtp_port: int, **env: str) -> Iterator[Live
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def smtp_sink() -> Iterator[Inbox]:
+    """One SMTP server for a module whose tests share one persona360 server."""
+    with smtp_server() as inbox:
+        yield inbox
+
+
 @pytest.fixture
 def smtp() -> Iterator[Inbox]:
     with smtp_server() as inbox:

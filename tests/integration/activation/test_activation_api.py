@@ -10,18 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from integration.activation.conftest import Inbox, activation_server, smtp_server
+from integration.activation.conftest import Inbox, activation_server
 from integration.server import Live
 
 pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("server")]
 SHAPE = {"success", "code", "message", "field"}
 TEMPLATE = "Subject: Привіт\n\n{{ greeting() }}, у нас знижки."
-
-
-@pytest.fixture(scope="module")
-def smtp_sink() -> Iterator[Inbox]:
-    with smtp_server() as inbox:
-        yield inbox
 
 
 @pytest.fixture(scope="module")

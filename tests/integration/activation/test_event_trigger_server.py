@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from integration.activation.conftest import Inbox, activation_server, smtp_server
+from integration.activation.conftest import Inbox, activation_server
 from integration.server import Live
 
 pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("server")]
@@ -23,12 +23,6 @@ RECEIPT = (
     "{{ greeting() }}, дякуємо! Замовлення {{ event.order_id }} на {{ money(event.revenue) }}."
 )
 WAIT = 90.0  # seconds a loaded 2-core machine may take between the order and the mail
-
-
-@pytest.fixture(scope="module")
-def smtp_sink() -> Iterator[Inbox]:
-    with smtp_server() as inbox:
-        yield inbox
 
 
 @pytest.fixture(scope="module")
