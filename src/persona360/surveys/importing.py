@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from persona360.enrichment.provider import INFERRED_SOURCE_PREFIX as INFERRED_PREFIX
 from persona360.errors import InvalidEventError, MappingError, SurveyError
 from persona360.ingest.importers.rejects import RejectFile
 from persona360.ingest.importers.run import ImportReport
@@ -114,10 +115,11 @@ def import_answers(
         source_id = ws.access.ensure_source(source).source_id
         report = ImportReport(str(path), source, f"survey:{survey.id}", rows=export.rows)
         rejects = RejectFile(rejects_path or path.with_name(path.name + ".rejects.csv"))
+        inferable = _inferred_anywhere(ws, survey)
         pending: list[EventRecord] = []
         for chunk in export.chunks():
             for row in chunk:
-                records = _row_records(ws, survey, roles, row, source_id, rejects)
+                records = _row_records(ws, survey, roles, row, source_id, rejects, inferable)
                 report.records += bool(records)  # a record here is one respondent's answers
                 pending.extend(records)
             if len(pending) >= WRITE_ROWS:
@@ -129,13 +131,30 @@ def import_answers(
     return report
 
 
+def _inferred_anywhere(ws: Workspace, survey: SurveySpec) -> set[str]:
+    """The survey's traits that some profile shows as inferred: only those can be replaced.
+
+    Asking each respondent's traits costs a profile read per row; a survey whose traits
+    no enrichment provider infers (most of them) skips that altogether.
+    """
+    traits = {question.trait for question in survey.questions}
+    return {trait for trait in traits if ws.profiles.trait_holders(trait, source_prefix=INFERRED_PREFIX, limit=1)}
+
+
 def _row_records(
-    ws: Workspace, survey: SurveySpec, roles: dict[str, str], row: dict[str, Any], source_id: int, rejects: RejectFile
+    ws: Workspace,
+    survey: SurveySpec,
+    roles: dict[str, str],
+    row: dict[str, Any],
+    source_id: int,
+    rejects: RejectFile,
+    inferable: set[str],
 ) -> list[EventRecord]:
     try:
         identifier = _respondent(roles, row)
         answers = check_answers(survey, _answers(survey, roles, row))
-        replaces = ws.surveys.inferred_before(survey, identifier, answers)
+        asked = {survey.question(name).trait for name in answers}
+        replaces = ws.surveys.inferred_before(survey, identifier, answers) if asked & inferable else {}
         messages = answer_messages(survey, identifier, answers, _timestamp(ws, roles, row), replaces)
         limits = ws.limits()
         return [
