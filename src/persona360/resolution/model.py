@@ -9,9 +9,11 @@ records swings wildly, so small inputs keep the priors).
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
@@ -178,13 +180,31 @@ def _train(linker: Linker, record_count: int) -> bool:
     """
     if record_count < MIN_RECORDS_TO_TRAIN:
         return False
-    linker.training.estimate_u_using_random_sampling(max_pairs=min(1e6, 50.0 * record_count), seed=360)
-    for rule in (block_on("full_name"), block_on("email_local"), block_on("birthday")):
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(rule, fix_u_probabilities=True)
-        except EMTrainingException:
-            continue  # the rule blocks no pairs (e.g. no birthdays known): keep the priors it would have updated
+    with _quiet_splink():
+        linker.training.estimate_u_using_random_sampling(max_pairs=min(1e6, 50.0 * record_count), seed=360)
+        for rule in (block_on("full_name"), block_on("email_local"), block_on("birthday")):
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(rule, fix_u_probabilities=True)
+            except EMTrainingException:
+                continue  # the rule blocks no pairs (e.g. no birthdays known): keep the priors it would have updated
     return True
+
+
+@contextmanager
+def _quiet_splink() -> Iterator[None]:
+    """Keep Splink's "level not observed, unable to train m value" warnings off the console.
+
+    A shop that keeps no birthdays or streets meets them on every run; the comparison
+    then keeps its prior, which is the intended outcome, not something to act on. Its
+    warnings go through Python's last-resort handler straight onto a CLI's progress bars.
+    """
+    logger = logging.getLogger("splink")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 # Term-frequency columns whose adjustment belongs to each comparison's weight.
