@@ -45,9 +45,8 @@ from persona360.demo import DemoSpec, generate_shop
 from persona360.demo.pipeline import load_without_server
 from persona360.personas import DiscoveryOptions, discover, feature_matrix, read_features
 from persona360.personas.assignment import assign_in_sql
-from persona360.personas.build import CLUSTERED
+from persona360.personas.build import CLUSTERED, assignment_model
 from persona360.personas.discovery import adjusted_rand
-from persona360.personas.features import LOG_FEATURES
 from persona360.personas.persistence import assignments
 from persona360.personas.recovery import planted_archetypes
 from persona360.settings import load_settings
@@ -154,14 +153,7 @@ def _run(ws: Workspace, options: DiscoveryOptions) -> dict[str, float]:
     clustered = [n for n in CLUSTERED if n in matrix.names]
     values = matrix.values[:, [matrix.names.index(n) for n in clustered]]
     discovery_s, found = timed(lambda: discover(values, options), "discovery")
-    model = {
-        "clustered": clustered,
-        "log_features": [n for n in clustered if n in LOG_FEATURES],
-        "imputed": matrix.imputed,
-        "center": found.center.tolist(),
-        "scale": found.scale.tolist(),
-        "centroids": found.centroids.tolist(),
-    }  # fmt: skip
+    model = assignment_model(matrix, clustered, found)
     assign_s, (_, labels, _) = timed(lambda: assign_in_sql(ws.db, model, NOW))
     some = matrix.profile_ids[:: max(1, len(matrix.profile_ids) // 1000)][:1000].tolist()
     scoped_s, _ = timed(lambda: assign_in_sql(ws.db, model, NOW, some))

@@ -31,6 +31,18 @@ CLUSTERED = (
 )  # fmt: skip
 
 
+def assignment_model(matrix: FeatureMatrix, clustered: list[str], found: Discovery) -> dict[str, Any]:
+    """What nearest-persona assignment needs of a model (``assignment.assign_in_sql`` reads it)."""
+    return {
+        "clustered": clustered,
+        "log_features": [n for n in clustered if n in LOG_FEATURES],
+        "imputed": matrix.imputed,
+        "center": found.center.tolist(),
+        "scale": found.scale.tolist(),
+        "centroids": found.centroids.tolist(),
+    }
+
+
 def build_personas(
     ws: Workspace, options: DiscoveryOptions, now: datetime | None = None, progress: Progress | None = None
 ) -> dict[str, Any]:
@@ -57,12 +69,7 @@ def build_personas(
     model = {
         "k": found.k,
         "features": matrix.names,
-        "clustered": clustered,
-        "log_features": [n for n in clustered if n in LOG_FEATURES],
-        "imputed": matrix.imputed,
-        "center": found.center.tolist(),
-        "scale": found.scale.tolist(),
-        "centroids": found.centroids.tolist(),
+        **assignment_model(matrix, clustered, found),
         "options": asdict(options),
         **_summaries(matrix.raw[:, columns], clustered, found),
     }
