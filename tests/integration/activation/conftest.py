@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import uvicorn
 from aiosmtpd.controller import Controller
 
 from integration import server as server_helper
+from integration.loopback import QuietHandler, serving
 from integration.server import Live, LiveServer, make_workspace
 
 
@@ -157,7 +157,7 @@ class Provider:
 def provider() -> Iterator[Provider]:
     state = Provider()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:  # noqa: N802 - the http.server naming
@@ -174,13 +174,5 @@ def provider() -> Iterator[Provider]:
             self.end_headers()
             self.wfile.write(payload)
 
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as state.url:
+        yield state

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from integration.loopback import QuietHandler, serving
 from persona360 import Workspace
 
 
@@ -30,20 +29,13 @@ class Receiver:
 def receiver() -> Iterator[Receiver]:
     state = Receiver(url="")
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:  # noqa: N802 - the http.server naming
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             state.requests.append((dict(self.headers), body))
             self.send_response(state.fail_with or 204)
             self.end_headers()
 
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as url:
+        state.url = f"{url}/hook"
+        yield state
