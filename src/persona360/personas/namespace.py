@@ -13,11 +13,11 @@ from persona360.personas.discovery import DiscoveryOptions, PersonaDiscoveryErro
 from persona360.personas.export import export_json, export_markdown
 from persona360.personas.freshness import model_age, with_freshness
 from persona360.personas.persistence import (
-    assignments,
     last_refresh,
     load_model,
     members,
     persona_of,
+    personas_of,
     versions,
 )
 from persona360.personas.trait import changed_customers, publish_trait
@@ -128,10 +128,9 @@ class PersonasAPI:
         version = stored["version"]
         key = (version, last_refresh(self._ws.db, version), self._ws.surveys.answers_stamp())
         if self._pains is None or self._pains[0] != key:
-            groups: dict[int, list[int]] = {card["persona"]: [] for card in stored["cards"]}
-            for profile_id, persona in assignments(self._ws.db, version).items():
-                groups.setdefault(persona, []).append(profile_id)
-            self._pains = (key, self._ws.surveys.pains(groups))
+            found = self._ws.surveys.pains(lambda respondents: personas_of(self._ws.db, version, respondents))
+            none: dict[str, Any] = {"respondents": 0, "pains": []}
+            self._pains = (key, {card["persona"]: found.get(card["persona"], none) for card in stored["cards"]})
         return self._pains[1]
 
     def of_profile(self, profile_id: int) -> dict[str, Any] | None:

@@ -86,6 +86,16 @@ def assignments(db: Database, version: int) -> dict[int, int]:
     return {int(profile): int(persona) for profile, persona in rows}
 
 
+def personas_of(db: Database, version: int, profile_ids: list[int]) -> dict[int, int]:
+    """Map profile id -> persona number in ``version``, for these profiles only."""
+    rows = db.query(
+        "SELECT profile_id, persona FROM persona_assignments WHERE version = $1 "
+        "AND profile_id IN (SELECT unnest(CAST($2 AS BIGINT[])))",
+        [version, profile_ids],
+    )
+    return {int(profile): int(persona) for profile, persona in rows}
+
+
 def persona_of(db: Database, profile_id: int) -> tuple[int, int] | None:
     """(version, persona) of a profile in the latest model, if it was assigned."""
     rows = db.query(

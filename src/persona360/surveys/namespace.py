@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from statistics import mean
 from typing import TYPE_CHECKING, Any
@@ -312,7 +312,7 @@ class SurveysAPI:
         return {"survey": survey.id, "segment": segment, "questions": questions}
 
     def pains(
-        self, groups: Mapping[Any, Collection[int]], *, max_themes: int = 12, top: int = 3
+        self, group_of: Callable[[list[int]], Mapping[int, Any]], *, max_themes: int = 12, top: int = 3
     ) -> dict[Any, dict[str, Any]]:
         """What each group of profiles (a persona, a segment) names in free-text answers.
 
@@ -320,9 +320,17 @@ class SurveysAPI:
         each. One theme grouping is made over all answers, so a theme has the same
         name in every group. See :func:`~persona360.surveys.pains.pains_of_groups`.
 
+        Args:
+            group_of: given the respondents' profile ids, the group of each (a profile
+                in none is left out of every group but still counts for everyone).
+                Only respondents are asked about, so a group of a million customers
+                costs no more than its few hundred who answered.
+            max_themes: themes of the one grouping over every answer.
+            top: pains listed per group.
+
         Returns:
             group -> ``{respondents, pains: [{theme, respondents, share, base_share,
-            lift, examples}]}``, the most named first.
+            lift, examples}]}``, the most named first; groups without respondents are absent.
         """
         questions = [
             (survey["survey_id"], question.id)
@@ -331,6 +339,9 @@ class SurveysAPI:
             if question.kind == "free_text"
         ]
         answers = free_text_answers(self._ws.db, questions)
+        groups: dict[Any, list[int]] = {}
+        for profile_id, group in group_of(sorted({profile_id for profile_id, _ in answers})).items():
+            groups.setdefault(group, []).append(profile_id)
         return pains_of_groups(answers, groups, max_themes=max_themes, top=top)
 
     def answers_stamp(self) -> tuple[int, int]:
