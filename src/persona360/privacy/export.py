@@ -45,9 +45,16 @@ def export_person(ws: Workspace, person: Person) -> dict[str, Any]:
 
 
 def _rows(ws: Workspace, table: str, columns: tuple[str, ...], ids: list[int]) -> list[dict[str, Any]]:
-    # table and column names come from erasure's constant plan, never from input
-    where = " OR ".join(f"{column} IN (SELECT unnest($ids::BIGINT[]))" for column in columns)
-    rows = ws.db.query_dicts(f"SELECT * FROM {table} WHERE {where}", {"ids": ids})  # noqa: S608
+    # Table and column names come from erasure's constant plan, never from input. One
+    # SELECT per column, joined by UNION ALL: with ``a IN … OR b IN …`` DuckDB scanned
+    # the whole table (~150 ms for the edges of a million profiles) instead of a
+    # semi-join per column (~10 ms). A row both columns match is taken by the first.
+    parts, seen = [], []
+    for column in columns:
+        not_before = "".join(f" AND coalesce({done} NOT IN (SELECT unnest($ids::BIGINT[])), TRUE)" for done in seen)
+        parts.append(f"SELECT * FROM {table} WHERE {column} IN (SELECT unnest($ids::BIGINT[])){not_before}")  # noqa: S608
+        seen.append(column)
+    rows = ws.db.query_dicts(" UNION ALL ".join(parts), {"ids": ids})
     for row in rows:
         for name in _JSON_COLUMNS & row.keys():
             if isinstance(row[name], str):

@@ -288,24 +288,20 @@ class ProfileReader:
         """A filtered page of profiles with their name and email when known."""
         if sort not in _LIST_SORTS:
             raise ValueError(f"sort {sort!r} is not one of {', '.join(_LIST_SORTS)}")
-        # The page is chosen first and only its rows look up email and name: written as
-        # one SELECT, DuckDB joined the trait lookups to every profile before the LIMIT
-        # (5-7 s on a million profiles).
+        # The page is chosen first, then only its rows look up email and name, in a
+        # second query over a literal id list. Written as one SELECT (even with the page
+        # in a CTE and correlated subqueries), DuckDB decorrelated the lookups into a
+        # join over every row of profile_traits: 3 s on a million profiles, against
+        # ~20 ms for the two queries.
         order = f"{_LIST_SORTS[sort]}, profile_id"
-        return self.db.query_dicts(
-            f"WITH page AS (SELECT p.profile_id, p.first_seen, p.last_seen, p.event_count, p.orders_count, "
+        rows = self.db.query_dicts(
+            f"SELECT p.profile_id, p.first_seen, p.last_seen, p.event_count, p.orders_count, "
             f"p.revenue, p.sources, p.identifier_count "
             f"FROM profiles p WHERE ($min_orders IS NULL OR p.orders_count >= $min_orders) "
             f"AND ($source IS NULL OR list_contains(p.sources, $source)) "
             f"AND ($tname IS NULL OR EXISTS (SELECT 1 FROM profile_traits t WHERE "
             f"t.profile_id = p.profile_id AND t.name = $tname AND t.value ->> '$' = $tvalue)) "
-            f"ORDER BY {order} LIMIT $limit OFFSET $offset) "
-            f"SELECT p.*, "
-            f"(SELECT value ->> '$' FROM profile_traits t WHERE t.profile_id = p.profile_id "
-            f"AND t.name = 'email') AS email, "
-            f"(SELECT value ->> '$' FROM profile_traits t WHERE t.profile_id = p.profile_id "
-            f"AND t.name IN ('name', 'firstName') ORDER BY t.name DESC LIMIT 1) AS name "
-            f"FROM page p ORDER BY {order}",
+            f"ORDER BY {order} LIMIT $limit OFFSET $offset",
             {
                 "min_orders": min_orders,
                 "source": source,
@@ -315,19 +311,35 @@ class ProfileReader:
                 "offset": max(offset, 0),
             },
         )
+        return self._with_names(rows)
 
     def list_ids(self, profile_ids: list[int]) -> list[dict[str, Any]]:
         """The list view of the given profiles, in the given order."""
         rows = {
             row["profile_id"]: row
             for row in self.db.query_dicts(
-                "SELECT p.profile_id, p.last_seen, p.orders_count, p.revenue, "
-                "(SELECT value ->> '$' FROM profile_traits t WHERE t.profile_id = p.profile_id "
-                "AND t.name = 'email') AS email FROM profiles p WHERE p.profile_id IN (SELECT unnest($ids))",
+                "SELECT profile_id, last_seen, orders_count, revenue FROM profiles "
+                "WHERE profile_id IN (SELECT unnest($ids::BIGINT[]))",
                 {"ids": profile_ids},
             )
         }
-        return [rows[p] for p in profile_ids if p in rows]
+        return self._with_names([rows[p] for p in profile_ids if p in rows])
+
+    def _with_names(self, rows: builtins.list[dict[str, Any]]) -> builtins.list[dict[str, Any]]:
+        """Add each row's email and name (``name``, else ``firstName``) from its shown traits."""
+        shown: dict[tuple[int, str], Any] = {
+            (profile_id, name): value
+            for profile_id, name, value in self.db.query(
+                "SELECT profile_id, name, value ->> '$' FROM profile_traits "
+                "WHERE profile_id IN (SELECT unnest($ids::BIGINT[])) AND name IN ('email', 'name', 'firstName')",
+                {"ids": [row["profile_id"] for row in rows]},
+            )
+        }
+        for row in rows:
+            pid = row["profile_id"]
+            row["email"] = shown.get((pid, "email"))
+            row["name"] = shown.get((pid, "name"), shown.get((pid, "firstName")))
+        return rows
 
     def snapshots(self, profile_ids: Sequence[int], *, recent_events: int = 0) -> builtins.list[ProfileSnapshot]:
         """Traits, identifiers and recent event context of many profiles in three queries.

@@ -29,6 +29,7 @@ from persona360.segments.definitions import (
     insert_segment,
     load_segments,
 )
+from persona360.segments.errors import ConditionError
 from persona360.segments.evaluate import Changes, evaluate, evaluate_all
 from persona360.segments.nodes import Aggregate, Compare, InSegment, Node, Window, to_json
 from persona360.segments.rfm import RFM_TRAITS, rfm_sql
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from persona360.workspace import Workspace
 
 log = logging.getLogger(__name__)
+
+_RECENT_CATALOGUE_SECONDS = 10.0
 
 
 class Segments:
@@ -56,6 +59,7 @@ class Segments:
         self._rfm_at = 0.0  # monotonic time of the last RFM refresh
         # saved segments were checked when saved; consent() needs the workspace's defaults
         self._saved = Catalogue(permissive=True, consent_allowed=self._consent_allowed())
+        self._recent: tuple[float, Catalogue] | None = None  # (monotonic time read, catalogue)
 
     # -- defining ---------------------------------------------------------------
     def catalogue(self) -> Catalogue:
@@ -73,6 +77,28 @@ class Segments:
             frozenset(traits), frozenset(events), frozenset(segments), consent_allowed=self._consent_allowed()
         )
 
+    def recent_catalogue(self) -> Catalogue:
+        """The catalogue as read at most a few seconds ago, for the builder's live preview.
+
+        Reading it scans the distinct names of every trait and event (~200 ms on a
+        million profiles), which the preview would pay on each keystroke. Names mostly
+        appear and rarely go, so a condition that fails against the recent catalogue is
+        checked again against a fresh one (see :meth:`_compile_recent`) before its error
+        is shown; saving a segment always checks against a fresh read.
+        """
+        now = time.monotonic()
+        if self._recent is None or now - self._recent[0] > _RECENT_CATALOGUE_SECONDS:
+            self._recent = (now, self.catalogue())
+        return self._recent[1]
+
+    def _compile_recent(self, node: Node) -> sqlglot.exp.Select:
+        now = self._ws.clock.now()
+        try:
+            return compile_condition(node, self.recent_catalogue(), now)
+        except ConditionError:
+            self._recent = None  # a name may have appeared since: the error must be about now
+            return compile_condition(node, self.recent_catalogue(), now)
+
     def _consent_allowed(self) -> frozenset[str]:
         return frozenset(self._ws.settings.consent_default_allow)
 
@@ -88,11 +114,11 @@ class Segments:
 
         The size is counted in the database and only the sample's ids come back: the
         web's live preview once fetched every member's id (500,000 of a million
-        profiles) to count them. The catalogue is read once (it scans traits and events).
+        profiles) to count them. Names are checked against the recent catalogue.
         """
         check_name(spec.name)
         node = spec.node()
-        select = compile_condition(node, self.catalogue(), self._ws.clock.now())
+        select = self._compile_recent(node)
         size = int(self._ws.db.scalar(sqlglot.select("count(*)").from_(select.subquery("m")).sql(dialect="duckdb")))
         members = [int(r[0]) for r in self._ws.db.query(select.limit(sample).sql(dialect="duckdb"))] if size else []
         return {
@@ -112,6 +138,7 @@ class Segments:
             insert_segment(tx, spec, node, definition, now)
             segment = load_segments(tx, spec.name)[0]
             changes = evaluate(tx, segment, now, "created", catalogue=self._saved)
+        self._recent = None  # the new segment's name may be used at once
         return {**segment.public(), "members": changes.members}
 
     def delete(self, name: str) -> None:
@@ -122,6 +149,7 @@ class Segments:
                 "UPDATE segments SET active = FALSE, name = name || '#' || segment_id WHERE segment_id = ?",
                 [segment.segment_id],
             )
+        self._recent = None
 
     # -- computed traits ---------------------------------------------------------
     def define_trait(self, name: str, definition: str) -> dict[str, Any]:

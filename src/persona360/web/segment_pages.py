@@ -55,7 +55,7 @@ def builder_page(
     status: int = 200,
     save_error: str | None = None,
 ) -> HTMLResponse:
-    catalogue = request.app.state.workspace.segments.catalogue()
+    catalogue = request.app.state.workspace.segments.recent_catalogue()
     return page(
         request,
         "segment_new.html",

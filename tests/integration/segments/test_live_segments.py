@@ -129,6 +129,16 @@ def test_segment_of_segments_and_preview(shop: Workspace, clock: FixedClock) -> 
     assert shop.segments.list()[0]["members"] == 2
 
 
+def test_preview_knows_a_trait_that_appeared_after_the_last_preview(shop: Workspace, clock: FixedClock) -> None:
+    """The preview keeps names for a few seconds; a name that is new since must not be refused."""
+    shop.ingest.send("web", [at(clock, type="identify", userId="u1", traits={"city": "Kyiv"})])
+    assert shop.segments.preview(SegmentSpec("p", 'city = "Kyiv"'))["size"] == 1
+    shop.ingest.send("web", [at(clock, type="identify", userId="u2", traits={"shoe_size": 41})])
+    assert shop.segments.preview(SegmentSpec("p", "shoe_size >= 40"))["size"] == 1
+    with pytest.raises(ConditionError, match="shoe_sise"):
+        shop.segments.preview(SegmentSpec("p", "shoe_sise >= 40"))
+
+
 def test_failing_webhook_is_retried_with_backoff_then_dead_lettered(
     shop: Workspace, clock: FixedClock, receiver: Any
 ) -> None:

@@ -57,3 +57,19 @@ def test_timeline_lists_every_fragment_in_time_order_a_page_at_a_time(
     assert stamps == sorted(stamps, reverse=True)
     tickets = workspace.profiles.timeline(profile_id, event_type="Ticket Created")
     assert [e["properties"]["topic"] for e in tickets["events"]] == ["delivery late"]
+
+
+def test_profile_lists_show_each_row_its_own_email_and_name(
+    workspace: Workspace, tmp_path: Path, import_jane: Any
+) -> None:
+    import_jane(workspace, tmp_path)
+    jane = workspace.profiles.find("id:shop", "1234")
+    john = workspace.profiles.find("email", "john@roe.org")
+    shown = workspace.profiles.show(jane)["traits"]
+    listed = {row["profile_id"]: row for row in workspace.profiles.list(limit=10)}
+    assert listed[jane]["email"] == shown["email"]["value"]
+    assert listed[jane]["name"] == shown["name"]["value"]  # "name" wins over "firstName"
+    assert listed[john]["email"] == "john@roe.org"
+    by_ids = workspace.profiles.list_ids([john, jane])
+    assert [row["profile_id"] for row in by_ids] == [john, jane]
+    assert [row["email"] for row in by_ids] == [listed[john]["email"], listed[jane]["email"]]
