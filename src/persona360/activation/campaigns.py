@@ -49,6 +49,8 @@ CHANNELS = ("email", "sms", "viber", "webhook")
 ADDRESSLESS = ("webhook",)
 # Events a trigger campaign takes in one run (the rest wait for the next run).
 TRIGGER_BATCH = 10_000
+# What a queue run counts (and ``campaign_runs`` keeps): candidates, then each reason to skip one.
+RUN_COUNTS = ("members", "new", "no_consent", "no_address", "capped", "control", "queued", "deferred", "render_failed")
 
 
 class CampaignError(ValueError, Persona360Error):
@@ -135,6 +137,14 @@ def get_campaign(ws: Workspace, name: str) -> dict[str, Any]:
     return rows[0]
 
 
+def refuse_handoff(campaign: dict[str, Any]) -> str:
+    """Why a segment trigger cannot hand profiles to an always-on campaign (it answers events, not entries)."""
+    return (
+        f"campaign {campaign['name']!r} is always on for the event {campaign['trigger_event']!r}: it answers each "
+        "such event, not a segment entry; trigger a segment campaign (without trigger_event) instead"
+    )
+
+
 @dataclass(frozen=True)
 class Candidate:
     """Someone a run may message: a profile, and for a trigger campaign the event that asks for it."""
@@ -168,13 +178,19 @@ class CampaignRun:
         self.purpose = str(campaign.get("purpose") or PURPOSE)
         self.errors: list[str] = []
         self.watermark: int | None = None
-        self.counts = dict.fromkeys(
-            ("members", "new", "no_consent", "no_address", "capped", "control", "queued", "deferred", "render_failed"),
-            0,
-        )
+        self.counts = dict.fromkeys(RUN_COUNTS, 0)
+
+    @property
+    def kind(self) -> str:
+        """``event`` (an always-on campaign's run), ``segment_trigger`` (a hand-off) or ``send``."""
+        if self.campaign.get("trigger_event"):
+            return "event"
+        return "send" if self.only is None else "segment_trigger"
 
     def queue(self) -> dict[str, int]:
         channel = self.campaign["channel"]
+        if self.only is not None and self.campaign.get("trigger_event"):
+            raise CampaignError(refuse_handoff(self.campaign))
         candidates = self._events() if self.campaign.get("trigger_event") else self._candidates()
         profiles = sorted({c.profile_id for c in candidates})
         allowed = self.ws.privacy.may_many(profiles, self.purpose, channel) if profiles else set()
@@ -192,6 +208,8 @@ class CampaignRun:
         with self.ws.db.transaction() as tx:
             _insert_assignments(tx, self.campaign["campaign_id"], arms, self.now)
             queue_messages(tx, messages, self.now)
+            if self.counts["members"]:
+                _record_run(tx, self.campaign["campaign_id"], self.kind, self.counts, self.now)
             if self.watermark is not None:
                 tx.execute(
                     "UPDATE campaigns SET trigger_seq = ? WHERE campaign_id = ?",
@@ -339,6 +357,15 @@ class CampaignRun:
 def _quiet_until(now: datetime, timezone: str, default: str, start: int, end: int) -> datetime | None:
     """:func:`quiet_until` per (time, zone): a send run asks it once per zone, not per person."""
     return quiet_until(now, zone(timezone, default), (start, end))
+
+
+def _record_run(tx: Any, campaign_id: int, kind: str, counts: dict[str, int], now: datetime) -> None:
+    """One ``campaign_runs`` row: what this run did with its candidates, skipped ones by reason."""
+    tx.execute(
+        f"INSERT INTO campaign_runs (campaign_id, ran_at, kind, {', '.join(RUN_COUNTS)}) "
+        f"VALUES (?, ?, ?, {', '.join('?' * len(RUN_COUNTS))})",
+        [campaign_id, now, kind, *(counts[name] for name in RUN_COUNTS)],
+    )
 
 
 def _insert_assignments(tx: Any, campaign_id: int, arms: dict[int, tuple[str, float]], now: datetime) -> None:

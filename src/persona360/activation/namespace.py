@@ -153,8 +153,13 @@ class ActivationAPI:
         for those of ``profile_ids`` that are members of the campaign's segment and were
         never assigned in it; then sends what is due.
 
+        An always-on campaign (``trigger_event``) answers its events, not segment
+        entries: handing it profiles is refused, since its run would send for every new
+        event whoever it belongs to.
+
         Raises:
             NotFoundError: no campaign named ``name``.
+            CampaignError: the campaign is always on for an event.
         """
         counts = self.queue(name, only=set(profile_ids))
         counts.update(self.deliver_due(self.get(name)["channel"]))
@@ -335,9 +340,18 @@ class ActivationAPI:
         return audience
 
     def report(self, name: str) -> dict[str, Any]:
-        """Sends, deliveries, opens, clicks, conversions and uplift over the control arm."""
+        """Sends, deliveries, opens, clicks, conversions and uplift over the control arm.
+
+        ``runs`` sums what the campaign's queue runs did (candidates, queued, skipped by
+        reason); for an always-on campaign in a server, ``worker`` is the event trigger
+        worker's own count of runs and failures.
+        """
         window = timedelta(days=self._ws.settings.activation_conversion_days)
-        return campaign_report(self._ws.db, self.get(name), window)
+        campaign = self.get(name)
+        report = campaign_report(self._ws.db, campaign, window)
+        if campaign.get("trigger_event") and self._worker is not None:
+            report["worker"] = self._worker.status()
+        return report
 
     def _link(self, message_id: int, url: str) -> str:
         s = self._ws.settings
