@@ -49,6 +49,8 @@ CHANNELS = ("email", "sms", "viber", "webhook")
 ADDRESSLESS = ("webhook",)
 # Events a trigger campaign takes in one run (the rest wait for the next run).
 TRIGGER_BATCH = 10_000
+# Messages a segment campaign renders and commits at a time (delivery starts on the first).
+QUEUE_CHUNK = 5_000
 # What a queue run counts (and ``campaign_runs`` keeps): candidates, then each reason to skip one.
 RUN_COUNTS = ("members", "new", "no_consent", "no_address", "capped", "control", "queued", "deferred", "render_failed")
 
@@ -158,7 +160,10 @@ class CampaignRun:
     """Queue the messages of one campaign as of ``now``.
 
     ``only``: consider just these profiles (a segment trigger's hand-off), each if it is
-    still a member of the campaign's segment.
+    still a member of the campaign's segment. A segment campaign's messages are rendered
+    and committed ``QUEUE_CHUNK`` at a time (each chunk with its assignments, so a crash
+    between chunks leaves the rest unassigned, to be sent by the next run), and
+    ``on_commit`` is called after each.
     """
 
     def __init__(
@@ -168,9 +173,11 @@ class CampaignRun:
         renderer: Renderer,
         link: Callable[[int, str], str],
         only: set[int] | None = None,
+        on_commit: Callable[[], None] | None = None,
     ) -> None:
         self.ws = ws
         self.only = only
+        self.on_commit = on_commit  # called after each committed chunk of messages (wakes a delivery)
         self.campaign = campaign
         self.renderer = renderer
         self.link = link
@@ -204,18 +211,32 @@ class CampaignRun:
         arms = {c.profile_id: self._draw(c.profile_id) for c in within}
         treated = [c for c in within if arms[c.profile_id][0] == "treatment"]
         self.counts["control"] = len(within) - len(treated)
-        messages = self._render(treated, addresses)
-        with self.ws.db.transaction() as tx:
-            _insert_assignments(tx, self.campaign["campaign_id"], arms, self.now)
-            queue_messages(tx, messages, self.now)
-            if self.counts["members"]:
-                _record_run(tx, self.campaign["campaign_id"], self.kind, self.counts, self.now)
-            if self.watermark is not None:
-                tx.execute(
-                    "UPDATE campaigns SET trigger_seq = ? WHERE campaign_id = ?",
-                    [self.watermark, self.campaign["campaign_id"]],
-                )
+        # A segment campaign commits its messages a chunk at a time, so delivery can start
+        # on the first while the rest render; a trigger campaign's watermark must commit
+        # with all of its messages (a crash then neither resends nor skips), so it is one.
+        chunks = [treated] if self.watermark is not None else _chunks(treated, QUEUE_CHUNK)
+        control = {p: arm for p, arm in arms.items() if arm[0] == "control"}
+        for index, chunk in enumerate(chunks):
+            messages = self._render(chunk, addresses)
+            chunk_arms = (control if index == 0 else {}) | {c.profile_id: arms[c.profile_id] for c in chunk}
+            with self.ws.db.transaction() as tx:
+                _insert_assignments(tx, self.campaign["campaign_id"], chunk_arms, self.now)
+                queue_messages(tx, messages, self.now)
+                if index == len(chunks) - 1:
+                    self._finish(tx)
+            if messages and self.on_commit is not None:
+                self.on_commit()
         return self.counts
+
+    def _finish(self, tx: Any) -> None:
+        """With the last chunk: the run's counts and a trigger campaign's watermark."""
+        if self.counts["members"]:
+            _record_run(tx, self.campaign["campaign_id"], self.kind, self.counts, self.now)
+        if self.watermark is not None:
+            tx.execute(
+                "UPDATE campaigns SET trigger_seq = ? WHERE campaign_id = ?",
+                [self.watermark, self.campaign["campaign_id"]],
+            )
 
     def _candidates(self) -> list[Candidate]:
         members = self.ws.segments.members(self.campaign["segment"], limit=10_000_000)["members"]
@@ -366,6 +387,10 @@ def _record_run(tx: Any, campaign_id: int, kind: str, counts: dict[str, int], no
         f"VALUES (?, ?, ?, {', '.join('?' * len(RUN_COUNTS))})",
         [campaign_id, now, kind, *(counts[name] for name in RUN_COUNTS)],
     )
+
+
+def _chunks(items: list[Candidate], size: int) -> list[list[Candidate]]:
+    return [items[start : start + size] for start in range(0, len(items), size)] or [[]]
 
 
 def _insert_assignments(tx: Any, campaign_id: int, arms: dict[int, tuple[str, float]], now: datetime) -> None:

@@ -139,11 +139,45 @@ class ActivationAPI:
     def send(self, name: str, *, actor: str = "cli") -> dict[str, Any]:
         """Queue messages for new members of the campaign's segment, then send what is due.
 
-        Audited as ``campaign.send`` by ``actor`` (the API passes ``token:NAME``).
+        Delivery overlaps queueing: a thread sends each chunk of messages as soon as it
+        is committed while the next renders, so a large send costs about the longer of
+        the two, not their sum. Audited as ``campaign.send`` by ``actor`` (the API
+        passes ``token:NAME``).
         """
-        counts = self.queue(name)
-        counts.update(self.deliver_due(self.get(name)["channel"]))
+        counts = self._queue_delivering(name, self.get(name)["channel"])
         self._audit("campaign.send", name, counts, actor)
+        return counts
+
+    def _queue_delivering(self, name: str, channel: str) -> dict[str, Any]:
+        """:meth:`queue` while a thread delivers what each committed chunk made due; both counts."""
+        committed, finished = threading.Event(), threading.Event()
+        totals = {"sent": 0, "retried": 0, "dead": 0, "cancelled": 0}
+        failure: list[BaseException] = []
+
+        def deliver() -> None:
+            try:
+                while True:
+                    last = finished.is_set()  # read before the run: a chunk committed meanwhile is not missed
+                    for key, n in self.deliver_due(channel).items():
+                        totals[key] += n
+                    if last:
+                        return
+                    committed.wait()
+                    committed.clear()
+            except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
+                failure.append(error)
+
+        thread = threading.Thread(target=deliver, name="p360-deliver", daemon=True)
+        thread.start()
+        try:
+            counts = self.queue(name, on_commit=committed.set)
+        finally:
+            finished.set()
+            committed.set()
+            thread.join()
+        if failure:
+            raise failure[0]
+        counts.update(totals)
         return counts
 
     def send_to(self, name: str, profile_ids: Sequence[int]) -> dict[str, Any]:
@@ -198,15 +232,18 @@ class ActivationAPI:
             self._worker.stop()
             self._worker = None
 
-    def queue(self, name: str, only: set[int] | None = None) -> dict[str, Any]:
+    def queue(
+        self, name: str, only: set[int] | None = None, on_commit: Callable[[], None] | None = None
+    ) -> dict[str, Any]:
         """Queue messages for new members of the segment (a trigger campaign: new events) without sending them.
 
         They go out with the next :meth:`deliver_due` (the server's ticker runs it).
         Returns the counts of each step (``members``, ``no_consent``, ``capped``,
         ``control``, ``queued``, ``deferred``...) and the first render ``errors``.
+        ``on_commit`` is called after each committed chunk of messages.
         """
         with self._sending:  # the campaign (a trigger's watermark) is read under the lock too
-            run = CampaignRun(self._ws, self.get(name), self.renderer(), self._link, only)
+            run = CampaignRun(self._ws, self.get(name), self.renderer(), self._link, only, on_commit)
             counts: dict[str, Any] = dict(run.queue())
         counts["errors"] = run.errors[:10]
         return counts

@@ -13,7 +13,7 @@ import pytest
 from integration.activation.conftest import Inbox
 from integration.segments.clocked import at
 from persona360 import Workspace
-from persona360.activation import CampaignSpec
+from persona360.activation import CampaignSpec, campaigns
 from persona360.activation.campaigns import CampaignError
 from persona360.clock import FixedClock
 from persona360.segments.definitions import SegmentSpec
@@ -103,3 +103,28 @@ def test_the_report_shows_what_each_kind_of_run_sent_and_skipped_by_reason(
     assert "worker" not in report  # no worker runs in this process
     assert ws.activation.run_triggers() == {"campaigns": {}, "sent": 0}
     assert ws.activation.report("thanks")["runs"]["runs"] == 2  # a run with nothing new is not recorded
+
+
+def test_a_large_send_commits_chunks_and_delivers_them_while_the_rest_render(
+    ws: Workspace, clock: FixedClock, smtp: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of two: each commits its messages and assignments, and the delivery thread sends them."""
+    monkeypatch.setattr(campaigns, "QUEUE_CHUNK", 2)
+    people = [f"p{i}" for i in range(5)]
+    ws.ingest.send(
+        "web",
+        [at(clock, type="identify", userId=u, traits={"email": f"{u}@x.org", "first_name": "Ira"}) for u in people],
+    )
+    grant(ws, *people)
+    ws.activation.create(CampaignSpec("hello", "all", "Subject: Hi\n\nHi {{ greeting() }}", control_share=0))
+    commits: list[int] = []
+    counted = ws.activation.queue("hello", on_commit=lambda: commits.append(len(ws.activation.messages("hello"))))
+    assert commits == [2, 4, 5] and counted["queued"] == 5  # three chunks, each visible when committed
+    assert ws.activation.deliver_due("email")["sent"] == 5
+    ws.activation.create(CampaignSpec("again", "all", "Subject: Again\n\nHi", control_share=0))
+    clock.advance(days=2)  # out of the frequency window of the first campaign
+    sent = ws.activation.send("again")
+    assert (sent["queued"], sent["sent"]) == (5, 5)
+    assert len([m for m in smtp.messages if m["Subject"] == "Again"]) == 5
+    runs = ws.activation.report("again")["runs"]
+    assert (runs["runs"], runs["queued"]) == (1, 5)  # one run, recorded with its last chunk
