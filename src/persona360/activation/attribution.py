@@ -62,10 +62,44 @@ def message_counts(db: Database, campaign_id: int) -> dict[str, int]:
         "sends": sum(by_status.values()),
         "delivered": by_status.get("sent", 0),
         "waiting": by_status.get("queued", 0) + by_status.get("failed", 0),
+        "retrying": by_status.get("failed", 0),
         "dead": by_status.get("dead", 0),
         "cancelled": by_status.get("cancelled", 0),
         "opens": int(events.get("open", 0)),
         "clicks": int(events.get("click", 0)),
+    }
+
+
+SKIPPED = ("no_consent", "no_address", "capped", "control", "render_failed")
+
+
+def run_counts(db: Database, campaign_id: int) -> dict[str, Any]:
+    """What the campaign's queue runs did, summed: sends, segment hand-offs and the event trigger worker.
+
+    ``considered`` are the candidates (segment members, or an always-on campaign's
+    events); ``skipped`` holds those no message was written for, by reason (``control``
+    are held out on purpose). What happened to the messages is in the message counts.
+    """
+    row = db.query_dicts(
+        "SELECT count(*) AS runs, max(ran_at) AS last_run_at, "
+        "coalesce(sum(members), 0) AS considered, coalesce(sum(new), 0) AS new, "
+        "coalesce(sum(queued), 0) AS queued, coalesce(sum(deferred), 0) AS deferred, "
+        + ", ".join(f"coalesce(sum({name}), 0) AS {name}" for name in SKIPPED)
+        + " FROM campaign_runs WHERE campaign_id = ?",
+        [campaign_id],
+    )[0]
+    by_kind = dict(
+        db.query("SELECT kind, count(*) FROM campaign_runs WHERE campaign_id = ? GROUP BY kind", [campaign_id])
+    )
+    return {
+        "runs": int(row["runs"]),
+        "by_kind": {str(k): int(n) for k, n in by_kind.items()},
+        "last_run_at": row["last_run_at"],
+        "considered": int(row["considered"]),
+        "new": int(row["new"]),
+        "queued": int(row["queued"]) + int(row["deferred"]),
+        "deferred": int(row["deferred"]),
+        "skipped": {name: int(row[name]) for name in SKIPPED},
     }
 
 
@@ -100,7 +134,9 @@ def campaign_report(db: Database, campaign: dict[str, Any], window: timedelta) -
     return {
         "campaign": campaign["name"],
         "segment": campaign["segment"],
+        "trigger_event": campaign.get("trigger_event"),
         **message_counts(db, campaign["campaign_id"]),
+        "runs": run_counts(db, campaign["campaign_id"]),
         "conversions": treated["converted"],
         "revenue": treated["revenue"],
         "arms": arms,

@@ -49,6 +49,10 @@ CHANNELS = ("email", "sms", "viber", "webhook")
 ADDRESSLESS = ("webhook",)
 # Events a trigger campaign takes in one run (the rest wait for the next run).
 TRIGGER_BATCH = 10_000
+# Messages a segment campaign renders and commits at a time (delivery starts on the first).
+QUEUE_CHUNK = 5_000
+# What a queue run counts (and ``campaign_runs`` keeps): candidates, then each reason to skip one.
+RUN_COUNTS = ("members", "new", "no_consent", "no_address", "capped", "control", "queued", "deferred", "render_failed")
 
 
 class CampaignError(ValueError, Persona360Error):
@@ -135,6 +139,14 @@ def get_campaign(ws: Workspace, name: str) -> dict[str, Any]:
     return rows[0]
 
 
+def refuse_handoff(campaign: dict[str, Any]) -> str:
+    """Why a segment trigger cannot hand profiles to an always-on campaign (it answers events, not entries)."""
+    return (
+        f"campaign {campaign['name']!r} is always on for the event {campaign['trigger_event']!r}: it answers each "
+        "such event, not a segment entry; trigger a segment campaign (without trigger_event) instead"
+    )
+
+
 @dataclass(frozen=True)
 class Candidate:
     """Someone a run may message: a profile, and for a trigger campaign the event that asks for it."""
@@ -148,7 +160,10 @@ class CampaignRun:
     """Queue the messages of one campaign as of ``now``.
 
     ``only``: consider just these profiles (a segment trigger's hand-off), each if it is
-    still a member of the campaign's segment.
+    still a member of the campaign's segment. A segment campaign's messages are rendered
+    and committed ``QUEUE_CHUNK`` at a time (each chunk with its assignments, so a crash
+    between chunks leaves the rest unassigned, to be sent by the next run), and
+    ``on_commit`` is called after each.
     """
 
     def __init__(
@@ -158,9 +173,11 @@ class CampaignRun:
         renderer: Renderer,
         link: Callable[[int, str], str],
         only: set[int] | None = None,
+        on_commit: Callable[[], None] | None = None,
     ) -> None:
         self.ws = ws
         self.only = only
+        self.on_commit = on_commit  # called after each committed chunk of messages (wakes a delivery)
         self.campaign = campaign
         self.renderer = renderer
         self.link = link
@@ -168,13 +185,19 @@ class CampaignRun:
         self.purpose = str(campaign.get("purpose") or PURPOSE)
         self.errors: list[str] = []
         self.watermark: int | None = None
-        self.counts = dict.fromkeys(
-            ("members", "new", "no_consent", "no_address", "capped", "control", "queued", "deferred", "render_failed"),
-            0,
-        )
+        self.counts = dict.fromkeys(RUN_COUNTS, 0)
+
+    @property
+    def kind(self) -> str:
+        """``event`` (an always-on campaign's run), ``segment_trigger`` (a hand-off) or ``send``."""
+        if self.campaign.get("trigger_event"):
+            return "event"
+        return "send" if self.only is None else "segment_trigger"
 
     def queue(self) -> dict[str, int]:
         channel = self.campaign["channel"]
+        if self.only is not None and self.campaign.get("trigger_event"):
+            raise CampaignError(refuse_handoff(self.campaign))
         candidates = self._events() if self.campaign.get("trigger_event") else self._candidates()
         profiles = sorted({c.profile_id for c in candidates})
         allowed = self.ws.privacy.may_many(profiles, self.purpose, channel) if profiles else set()
@@ -188,16 +211,32 @@ class CampaignRun:
         arms = {c.profile_id: self._draw(c.profile_id) for c in within}
         treated = [c for c in within if arms[c.profile_id][0] == "treatment"]
         self.counts["control"] = len(within) - len(treated)
-        messages = self._render(treated, addresses)
-        with self.ws.db.transaction() as tx:
-            _insert_assignments(tx, self.campaign["campaign_id"], arms, self.now)
-            queue_messages(tx, messages, self.now)
-            if self.watermark is not None:
-                tx.execute(
-                    "UPDATE campaigns SET trigger_seq = ? WHERE campaign_id = ?",
-                    [self.watermark, self.campaign["campaign_id"]],
-                )
+        # A segment campaign commits its messages a chunk at a time, so delivery can start
+        # on the first while the rest render; a trigger campaign's watermark must commit
+        # with all of its messages (a crash then neither resends nor skips), so it is one.
+        chunks = [treated] if self.watermark is not None else _chunks(treated, QUEUE_CHUNK)
+        control = {p: arm for p, arm in arms.items() if arm[0] == "control"}
+        for index, chunk in enumerate(chunks):
+            messages = self._render(chunk, addresses)
+            chunk_arms = (control if index == 0 else {}) | {c.profile_id: arms[c.profile_id] for c in chunk}
+            with self.ws.db.transaction() as tx:
+                _insert_assignments(tx, self.campaign["campaign_id"], chunk_arms, self.now)
+                queue_messages(tx, messages, self.now)
+                if index == len(chunks) - 1:
+                    self._finish(tx)
+            if messages and self.on_commit is not None:
+                self.on_commit()
         return self.counts
+
+    def _finish(self, tx: Any) -> None:
+        """With the last chunk: the run's counts and a trigger campaign's watermark."""
+        if self.counts["members"]:
+            _record_run(tx, self.campaign["campaign_id"], self.kind, self.counts, self.now)
+        if self.watermark is not None:
+            tx.execute(
+                "UPDATE campaigns SET trigger_seq = ? WHERE campaign_id = ?",
+                [self.watermark, self.campaign["campaign_id"]],
+            )
 
     def _candidates(self) -> list[Candidate]:
         members = self.ws.segments.members(self.campaign["segment"], limit=10_000_000)["members"]
@@ -339,6 +378,19 @@ class CampaignRun:
 def _quiet_until(now: datetime, timezone: str, default: str, start: int, end: int) -> datetime | None:
     """:func:`quiet_until` per (time, zone): a send run asks it once per zone, not per person."""
     return quiet_until(now, zone(timezone, default), (start, end))
+
+
+def _record_run(tx: Any, campaign_id: int, kind: str, counts: dict[str, int], now: datetime) -> None:
+    """One ``campaign_runs`` row: what this run did with its candidates, skipped ones by reason."""
+    tx.execute(
+        f"INSERT INTO campaign_runs (campaign_id, ran_at, kind, {', '.join(RUN_COUNTS)}) "
+        f"VALUES (?, ?, ?, {', '.join('?' * len(RUN_COUNTS))})",
+        [campaign_id, now, kind, *(counts[name] for name in RUN_COUNTS)],
+    )
+
+
+def _chunks(items: list[Candidate], size: int) -> list[list[Candidate]]:
+    return [items[start : start + size] for start in range(0, len(items), size)] or [[]]
 
 
 def _insert_assignments(tx: Any, campaign_id: int, arms: dict[int, tuple[str, float]], now: datetime) -> None:

@@ -31,6 +31,7 @@ class TriggerWorker:
         self._thread = threading.Thread(target=self._work, name="persona360-triggers", daemon=True)
         self.runs = 0
         self.failures = 0
+        self.last_error: str | None = None
 
     def start(self) -> TriggerWorker:
         self._ws.writer.after_commit.append(self._on_commit)
@@ -45,6 +46,10 @@ class TriggerWorker:
         self._wake.set()
         self._thread.join()
 
+    def status(self) -> dict[str, object]:
+        """Runs of this worker so far, runs that failed, and the last failure (shown in the report)."""
+        return {"runs": self.runs, "failures": self.failures, "last_error": self.last_error}
+
     def _on_commit(self, result: WriteResult) -> None:
         if result.stored:
             self._wake.set()
@@ -58,6 +63,7 @@ class TriggerWorker:
             try:
                 self._ws.activation.run_triggers()
                 self.runs += 1
-            except Exception:  # noqa: BLE001 - a worker thread boundary: logged, the next commit retries
+            except Exception as error:  # noqa: BLE001 - a worker thread boundary: logged, the next commit retries
                 self.failures += 1
+                self.last_error = f"{type(error).__name__}: {error}"
                 log.exception("trigger campaigns failed")

@@ -139,11 +139,45 @@ class ActivationAPI:
     def send(self, name: str, *, actor: str = "cli") -> dict[str, Any]:
         """Queue messages for new members of the campaign's segment, then send what is due.
 
-        Audited as ``campaign.send`` by ``actor`` (the API passes ``token:NAME``).
+        Delivery overlaps queueing: a thread sends each chunk of messages as soon as it
+        is committed while the next renders, so a large send costs about the longer of
+        the two, not their sum. Audited as ``campaign.send`` by ``actor`` (the API
+        passes ``token:NAME``).
         """
-        counts = self.queue(name)
-        counts.update(self.deliver_due(self.get(name)["channel"]))
+        counts = self._queue_delivering(name, self.get(name)["channel"])
         self._audit("campaign.send", name, counts, actor)
+        return counts
+
+    def _queue_delivering(self, name: str, channel: str) -> dict[str, Any]:
+        """:meth:`queue` while a thread delivers what each committed chunk made due; both counts."""
+        committed, finished = threading.Event(), threading.Event()
+        totals = {"sent": 0, "retried": 0, "dead": 0, "cancelled": 0}
+        failure: list[BaseException] = []
+
+        def deliver() -> None:
+            try:
+                while True:
+                    last = finished.is_set()  # read before the run: a chunk committed meanwhile is not missed
+                    for key, n in self.deliver_due(channel).items():
+                        totals[key] += n
+                    if last:
+                        return
+                    committed.wait()
+                    committed.clear()
+            except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
+                failure.append(error)
+
+        thread = threading.Thread(target=deliver, name="p360-deliver", daemon=True)
+        thread.start()
+        try:
+            counts = self.queue(name, on_commit=committed.set)
+        finally:
+            finished.set()
+            committed.set()
+            thread.join()
+        if failure:
+            raise failure[0]
+        counts.update(totals)
         return counts
 
     def send_to(self, name: str, profile_ids: Sequence[int]) -> dict[str, Any]:
@@ -153,8 +187,13 @@ class ActivationAPI:
         for those of ``profile_ids`` that are members of the campaign's segment and were
         never assigned in it; then sends what is due.
 
+        An always-on campaign (``trigger_event``) answers its events, not segment
+        entries: handing it profiles is refused, since its run would send for every new
+        event whoever it belongs to.
+
         Raises:
             NotFoundError: no campaign named ``name``.
+            CampaignError: the campaign is always on for an event.
         """
         counts = self.queue(name, only=set(profile_ids))
         counts.update(self.deliver_due(self.get(name)["channel"]))
@@ -193,15 +232,18 @@ class ActivationAPI:
             self._worker.stop()
             self._worker = None
 
-    def queue(self, name: str, only: set[int] | None = None) -> dict[str, Any]:
+    def queue(
+        self, name: str, only: set[int] | None = None, on_commit: Callable[[], None] | None = None
+    ) -> dict[str, Any]:
         """Queue messages for new members of the segment (a trigger campaign: new events) without sending them.
 
         They go out with the next :meth:`deliver_due` (the server's ticker runs it).
         Returns the counts of each step (``members``, ``no_consent``, ``capped``,
         ``control``, ``queued``, ``deferred``...) and the first render ``errors``.
+        ``on_commit`` is called after each committed chunk of messages.
         """
         with self._sending:  # the campaign (a trigger's watermark) is read under the lock too
-            run = CampaignRun(self._ws, self.get(name), self.renderer(), self._link, only)
+            run = CampaignRun(self._ws, self.get(name), self.renderer(), self._link, only, on_commit)
             counts: dict[str, Any] = dict(run.queue())
         counts["errors"] = run.errors[:10]
         return counts
@@ -335,9 +377,18 @@ class ActivationAPI:
         return audience
 
     def report(self, name: str) -> dict[str, Any]:
-        """Sends, deliveries, opens, clicks, conversions and uplift over the control arm."""
+        """Sends, deliveries, opens, clicks, conversions and uplift over the control arm.
+
+        ``runs`` sums what the campaign's queue runs did (candidates, queued, skipped by
+        reason); for an always-on campaign in a server, ``worker`` is the event trigger
+        worker's own count of runs and failures.
+        """
         window = timedelta(days=self._ws.settings.activation_conversion_days)
-        return campaign_report(self._ws.db, self.get(name), window)
+        campaign = self.get(name)
+        report = campaign_report(self._ws.db, campaign, window)
+        if campaign.get("trigger_event") and self._worker is not None:
+            report["worker"] = self._worker.status()
+        return report
 
     def _link(self, message_id: int, url: str) -> str:
         s = self._ws.settings

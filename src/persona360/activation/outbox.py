@@ -82,12 +82,16 @@ def queue_messages(tx: Transaction, messages: list[Queued], now: datetime) -> No
 
 
 def to_html(text: str, pixel_url: str | None) -> str:
-    """The HTML part: the text with clickable links, and the open pixel."""
+    """The HTML part: the text with clickable links, and the open pixel.
+
+    A line of the text stays a line of the HTML (``<br>`` then a line break), so the
+    part can go as 8-bit text with short lines instead of base64.
+    """
     escaped = html.escape(text)
     linked = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
-    paragraphs = "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in linked.split("\n\n"))
-    pixel = f'<img src="{html.escape(pixel_url)}" width="1" height="1" alt="">' if pixel_url else ""
-    return f"<html><body>{paragraphs}{pixel}</body></html>"
+    paragraphs = "\n".join(f"<p>{p.replace(chr(10), '<br>' + chr(10))}</p>" for p in linked.split("\n\n"))
+    pixel = f'\n<img src="{html.escape(pixel_url)}" width="1" height="1" alt="">' if pixel_url else ""
+    return f"<html><body>\n{paragraphs}{pixel}\n</body></html>"
 
 
 @dataclass(frozen=True)

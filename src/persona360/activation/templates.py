@@ -11,6 +11,7 @@ never renders as the text "None".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -28,6 +29,8 @@ from persona360.errors import Persona360Error
 GENERIC_NAME = {"uk": "друже", "en": "there"}
 FEMALE = {"f", "female", "woman", "ж", "жін", "жіноча", "жінка"}
 MALE = {"m", "male", "man", "ч", "чол", "чоловіча", "чоловік"}
+# Between subject and body when both render as one template: two control characters no template holds.
+_SEPARATOR = "\x1f\x1e"
 # A name-based guess below this probability leaves the wording generic.
 GUESS_MIN_PROBABILITY = 0.8
 
@@ -166,7 +169,7 @@ class Renderer:
         self.currency = currency
         self.freshness = freshness
         self.env = _environment()
-        self._compiled: dict[str, Template] = {}
+        self._compiled: dict[str, tuple[Template, tuple[Template, Template]]] = {}
 
     def check(self, source: str) -> None:
         """Raise :class:`TemplateRenderError` if ``source`` does not parse."""
@@ -177,25 +180,41 @@ class Renderer:
             raise TemplateRenderError(f"template does not parse: {error}") from error
 
     def render(self, source: str, ctx: TemplateContext) -> RenderResult:
-        """Render ``source`` for one profile; return subject, text and the traits used."""
+        """Render ``source`` for one profile; return subject, text and the traits used.
+
+        Subject and body are rendered as one template (one context, not two) and split
+        at a separator no template text holds; if the data brings one in, they are
+        rendered apart. The context is a plain dict of the environment's globals and
+        this message's names, handed to the compiled template as it is: Jinja's own
+        ``render`` copies the globals into a new dict and a set for every call.
+        """
         traits = UsedTraits({k: t.value for k, t in ctx.traits.items() if self.freshness.usable(t)})
         names = self._names(traits, ctx)
-        subject, body = split_template(source)
+        whole, parts = self._template(source)
         try:
-            rendered = [self._template(part).render(names) for part in (subject, body)]
+            subject, sep, body = self._run(whole, names).partition(_SEPARATOR)
+            if not sep or _SEPARATOR in body:
+                subject, body = (self._run(part, names) for part in parts)
         except TemplateError as error:
             raise TemplateRenderError(f"template cannot be rendered for profile {ctx.profile_id}: {error}") from error
-        return RenderResult(_tidy(rendered[0]), _tidy(rendered[1]), list(traits.used))
+        return RenderResult(_tidy(subject), _tidy(body), list(traits.used))
 
-    def _template(self, source: str) -> Template:
+    def _run(self, template: Template, names: dict[str, Any]) -> str:
+        context = self.env.context_class(self.env, names, template.name, template.blocks)
+        return self.env.concat(template.root_render_func(context))  # type: ignore[attr-defined]
+
+    def _template(self, source: str) -> tuple[Template, tuple[Template, Template]]:
         # Compiling costs about a millisecond; a campaign renders one source thousands of times.
-        template = self._compiled.get(source)
-        if template is None:
-            template = self._compiled[source] = self.env.from_string(source)
-        return template
+        found = self._compiled.get(source)
+        if found is None:
+            subject, body = split_template(source)
+            parts = (self.env.from_string(subject), self.env.from_string(body))
+            found = self._compiled[source] = (self.env.from_string(subject + _SEPARATOR + body), parts)
+        return found
 
     def _names(self, traits: UsedTraits, ctx: TemplateContext) -> dict[str, Any]:
         return {
+            **self.env.globals,
             "traits": traits,
             "computed": ctx.computed,
             "event": ctx.event,
@@ -265,7 +284,9 @@ def gender_of(traits: UsedTraits) -> str | None:
     return _guess(name) if name else None
 
 
+@lru_cache(maxsize=8192)
 def _guess(name: str) -> str | None:
+    """The gender a first name suggests (remembered: a campaign meets the same names again and again)."""
     try:
         from persona360.enrichment.gender import guess_gender
     except ImportError:
@@ -286,8 +307,17 @@ def agree(traits: UsedTraits, masculine: str, feminine: str, generic: str | None
     return generic if generic is not None else f"{masculine}/{feminine}"
 
 
+# Anything _tidy would change besides the ends: a doubled space, a space before a mark, a
+# comma before a stop, or white space at the end of a line.
+_UNTIDY = re.compile(r"  | [,.!?]|,[.!?]|[^\S\n](?:\n|$)")
+
+
 def _tidy(text: str) -> str:
     """Close the gaps an empty value leaves: doubled spaces and a space before punctuation."""
+    return _tidy_lines(text) if _UNTIDY.search(text) else text.strip()
+
+
+def _tidy_lines(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         while "  " in line.strip():

@@ -106,8 +106,16 @@ def report(name: str, json: JsonOption = False) -> None:
     if json:
         print_json(result)
         return
-    for key in ("sends", "delivered", "dead", "opens", "clicks", "conversions", "revenue"):
+    for key in ("sends", "delivered", "retrying", "dead", "cancelled", "opens", "clicks", "conversions", "revenue"):
         console.print(f"{key:>12}: {result[key]}")
+    runs = result["runs"]
+    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(runs["by_kind"].items())) or "none"
+    console.print(f"{'runs':>12}: {runs['runs']} ({kinds}), considered {runs['considered']}, queued {runs['queued']}")
+    skipped = ", ".join(f"{reason} {n}" for reason, n in runs["skipped"].items())
+    console.print(f"{'skipped':>12}: {skipped}")
+    if "worker" in result:
+        worker = result["worker"]
+        console.print(f"{'worker':>12}: {worker['runs']} runs, {worker['failures']} failed ({worker['last_error']})")
     console.print(f"{'rate':>12}: {_pct(result['rate'])} vs control {_pct(result['control_rate'])}")
     if result["difference"] is not None:
         console.print(

@@ -62,6 +62,7 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "persona_refreshes": "when customers were scored against a model, and how many",
     "campaigns": "campaign settings",
     "activation_templates": "message templates by name (no recipients)",
+    "campaign_runs": "counts per campaign run (how many were sent or skipped, and why; no profile)",
     "surveys": "survey definitions",
     "audit_log": "who did what, by profile id, never an identifier value; kept for accountability",
     "suppressions": "keyed hashes of erased identifiers: what the law lets us keep",

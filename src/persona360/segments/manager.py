@@ -442,7 +442,7 @@ class Segments:
         the trigger hands it.
 
         Raises:
-            ValueError: bad arguments, or a campaign of another segment.
+            ValueError: bad arguments, a campaign of another segment, or an always-on (event) campaign.
             NotFoundError: no such segment or campaign.
         """
         segment = self.get(name)
@@ -464,7 +464,13 @@ class Segments:
     def _check_campaign(self, campaign: str, segment: str) -> None:
         if self.campaigns is None:
             raise ValueError("campaign triggers need the activation room, which this workspace lacks")
-        target = self.campaigns.get(campaign)["segment"]
+        found = self.campaigns.get(campaign)
+        if found.get("trigger_event"):
+            raise ValueError(
+                f"campaign {campaign!r} is always on for the event {found['trigger_event']!r}: "
+                "a segment trigger can only send a segment campaign (one without trigger_event)"
+            )
+        target = found["segment"]
         if target != segment:
             raise ValueError(
                 f"campaign {campaign!r} sends to segment {target!r}, not {segment!r}: pick one of {segment!r}'s"

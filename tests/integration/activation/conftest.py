@@ -31,6 +31,9 @@ class Inbox:
     messages: list[Message] = field(default_factory=list)
     pipelining: bool = False
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    eight_bit: bool = True  # advertise 8BITMIME (aiosmtpd does by default)
+    mail_options: list[list[str]] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)
 
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages if m["To"] == address]
@@ -53,6 +56,8 @@ class Keep:
         """Advertise PIPELINING when the test asks (aiosmtpd reads commands in order, so it copes)."""
         session.host_name = hostname
         extra = ["250-PIPELINING"] if self.inbox.pipelining else []
+        if not self.inbox.eight_bit:
+            responses = [line for line in responses if line != "250-8BITMIME"]
         return [*responses[:-1], *extra, responses[-1]]  # the last line ("250 HELP") ends the answer
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd hook name)
@@ -66,6 +71,8 @@ class Keep:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook name)
         self.inbox.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.inbox.mail_options.append(list(envelope.mail_options))
+        self.inbox.raw.append(envelope.original_content)
         self.inbox.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
 
@@ -77,9 +84,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server(pipelining: bool = False) -> Iterator[Inbox]:
+def smtp_server(pipelining: bool = False, eight_bit: bool = True) -> Iterator[Inbox]:
     """An aiosmtpd server on a free loopback port for the ``with`` block (advertising PIPELINING if asked)."""
-    inbox = Inbox(port=free_port(), pipelining=pipelining)
+    inbox = Inbox(port=free_port(), pipelining=pipelining, eight_bit=eight_bit)
     controller = Controller(Keep(inbox), hostname="127.0.0.1", port=inbox.port)
     controller.start()
     try:

@@ -56,3 +56,5 @@ def test_preview_create_send_report(
     assert orjson.loads(sent.stdout)["sent"] == 1 and len(smtp.messages) == 1
     report = cli(db, "campaigns", "report", "hi")
     assert report.exit_code == 0 and "delivered: 1" in report.stdout
+    assert "runs: 1 (send 1), considered 1, queued 1" in report.stdout
+    assert "skipped: no_consent 0, no_address 0, capped 0, control 0, render_failed 0" in report.stdout

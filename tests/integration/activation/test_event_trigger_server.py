@@ -82,9 +82,26 @@ def test_an_order_sends_its_confirmation_through_consent_and_cap(live: Live, smt
         order(tracking, "cy", "C1", 5)  # answered after A3 (events in order): its mail shows A3 was handled
         wait_for(smtp_sink, 3)
         log = ok(admin.get("/v1/campaigns/receipt/messages"))["messages"]
+        report = delivered_report(admin, 3)
     texts = [Inbox.text(m) for m in smtp_sink.messages]
     assert [t.split("Замовлення ")[1].split(" ")[0] for t in texts] == ["A1", "A2", "C1"]
     assert [m["To"] for m in smtp_sink.messages] == ["ann@x.org", "ann@x.org", "cy@x.org"]
     assert texts[2].startswith("друже, дякуємо!")  # no first name: the generic salutation
     assert [m["status"] for m in log] == ["sent"] * 3
     assert bob not in {m["profile_id"] for m in log}
+    # the worker's counts: five orders, bob's without consent, ann's third over the cap
+    runs = report["runs"]
+    assert (runs["considered"], runs["queued"], set(runs["by_kind"])) == (5, 3, {"event"})
+    assert (runs["skipped"]["no_consent"], runs["skipped"]["capped"]) == (1, 1)
+    assert (report["delivered"], report["dead"], report["retrying"]) == (3, 0, 0)
+    assert report["worker"]["runs"] >= 1 and report["worker"]["failures"] == 0
+
+
+def delivered_report(admin: httpx.Client, count: int) -> Any:
+    """The campaign's report once ``count`` messages are marked sent (the worker saves after the server answers)."""
+    deadline = time.monotonic() + WAIT
+    report = ok(admin.get("/v1/campaigns/receipt/report"))
+    while report["delivered"] < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+        report = ok(admin.get("/v1/campaigns/receipt/report"))
+    return report

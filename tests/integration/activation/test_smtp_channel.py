@@ -63,7 +63,35 @@ def test_a_text_only_message(server: Inbox) -> None:
     assert channel.send(Message(8, "a@x.org", "Hi", "Привіт")).ok
     channel.close()
     (got,) = server.messages
-    assert got.get_content_type() == "text/plain" and Inbox.text(got) == "Привіт"
+    # as 8-bit text, the body of a one-part message ends with the line break that ends its last line
+    assert got.get_content_type() == "text/plain" and Inbox.text(got).rstrip("\r\n") == "Привіт"
+
+
+@pytest.mark.parametrize("pipelining", [False, True], ids=["plain", "pipelining"])
+def test_text_goes_as_8bit_lines_when_the_server_takes_8bitmime_else_as_base64(pipelining: bool) -> None:
+    """8-bit parts are smaller and have a line per line of text; a server without 8BITMIME gets base64."""
+    text, html = "Олена, ваш кошик чекає.\n.dot\nКросівки за 1 999 ₴", "<p>Олена<br>\nКросівки</p>"
+    long_line = "Кросівки " * 200  # 3,600 octets: over the 998 of a line, so base64 even with 8BITMIME
+    for eight_bit in (True, False):
+        with smtp_server(pipelining=pipelining, eight_bit=eight_bit) as inbox:
+            channel = channel_for(inbox)
+            assert channel.send(Message(1, "a@x.org", "Привіт", text, html)).ok
+            assert channel.send(Message(2, "b@x.org", "Hi", long_line, "<p>ok</p>")).ok
+            channel.close()
+        short, long = inbox.raw
+        body = [[o for o in options if o.startswith("BODY")] for options in inbox.mail_options]  # smtplib adds SIZE
+        assert Inbox.text(inbox.messages[0]).replace("\r\n", "\n") == text
+        assert Inbox.text(inbox.messages[1]) == long_line
+        html_part = next(p for p in inbox.messages[0].walk() if p.get_content_type() == "text/html")
+        assert html_part.get_payload(decode=True).decode().replace("\r\n", "\n") == html
+        assert long.count(b"Content-Transfer-Encoding: base64") == 1  # the long text; its HTML is 7bit ASCII
+        assert b"Content-Transfer-Encoding: 7bit" in long
+        if eight_bit:
+            assert short.count(b"Content-Transfer-Encoding: 8bit") == 2 and "Кросівки".encode() in short
+            assert body == [["BODY=8BITMIME"], []]  # the second is all ASCII: 7bit
+        else:
+            assert short.count(b"Content-Transfer-Encoding: base64") == 2 and short.isascii()
+            assert body == [[], []]
 
 
 def test_a_refused_recipient_is_permanent_and_the_connection_goes_on(server: Inbox) -> None:

@@ -107,3 +107,23 @@ def test_bad_templates_raise_a_clear_error(source: str, message: str) -> None:
 def test_subject_line_is_split_off() -> None:
     assert split_template("Subject: Hi {{ greeting() }}\n\nBody") == ("Hi {{ greeting() }}", "Body")
     assert split_template("Body only") == ("", "Body only")
+
+
+def test_subject_and_body_stay_apart_when_the_data_holds_their_separator() -> None:
+    """Both render as one template split at a separator; data carrying it makes them render apart."""
+    source = "Subject: Hi {{ event.name }}\n\nBody {{ event.name }} {{ range(2) | list }}"
+    sneaky = renderer().render(source, TemplateContext(1, {}, {}, {"name": "a\x1f\x1eb"}))
+    assert (sneaky.subject, sneaky.text) == ("Hi a\x1f\x1eb", "Body a\x1f\x1eb [0, 1]")
+    plain = renderer().render(source, TemplateContext(1, {}, {}, {"name": "Ann"}))
+    assert (plain.subject, plain.text) == ("Hi Ann", "Body Ann [0, 1]")  # the environment's globals are there
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hi Ann!\n\nSee you.", "  lead\nx  y , z ,.\ttrail \t\n\n", "a\r\nb", "ok", "", "end .", "x,!\n"],
+)
+def test_tidy_leaves_tidy_text_alone_and_closes_gaps_like_before(text: str) -> None:
+    """The quick check (nothing to close) gives what the line by line rule gives."""
+    from persona360.activation.templates import _tidy, _tidy_lines
+
+    assert _tidy(text) == _tidy_lines(text)

@@ -3,7 +3,8 @@
 A message costs four round trips with ``smtplib.sendmail`` (MAIL, RCPT, DATA, the
 data). When the server advertises PIPELINING (RFC 2920; Postfix, Exim and most relays
 do), MAIL, RCPT and DATA go in one write and their three answers are read together:
-two round trips. Messages are built by ``mime.compose`` (bytes, no ``email`` objects).
+two round trips. Messages are built by ``mime.compose`` (bytes, no ``email`` objects),
+as 8-bit UTF-8 text when the server advertises 8BITMIME (then ``BODY=8BITMIME``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import ssl
 from dataclasses import dataclass
 
 from persona360.activation.channels.base import Message, SendResult
-from persona360.activation.channels.mime import HeaderInjectionError, compose
+from persona360.activation.channels.mime import HeaderInjectionError, compose, is_eight_bit
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
@@ -44,6 +45,7 @@ class SmtpChannel:
         self.config = config
         self._smtp: smtplib.SMTP | None = None
         self._pipelining = False
+        self._eight_bit = False
         self.connections = 0
         self.pipelined = 0  # messages sent with pipelining (for tests and the benchmark)
         self._domain = config.sender.rpartition("@")[2] or "persona360.invalid"
@@ -51,36 +53,39 @@ class SmtpChannel:
 
     def send(self, message: Message) -> SendResult:
         try:
-            email = self._compose(message)
+            self._hand_over(message)
         except HeaderInjectionError as error:
             return SendResult(False, str(error), permanent=True)
-        try:
-            self._hand_over(message.address, email)
         except smtplib.SMTPRecipientsRefused as error:
             return SendResult(False, f"recipient refused: {error.recipients}", permanent=True)
         except smtplib.SMTPServerDisconnected:
             self._smtp = None
-            return self._retry_once(message.address, email)
+            return self._retry_once(message)
         except (smtplib.SMTPException, OSError) as error:
             self.close()
             return SendResult(False, f"{type(error).__name__}: {error}")
         return SendResult(True)
 
-    def _retry_once(self, address: str, email: bytes) -> SendResult:
+    def _retry_once(self, message: Message) -> SendResult:
         try:
-            self._hand_over(address, email)
+            self._hand_over(message)
+        except HeaderInjectionError as error:
+            return SendResult(False, str(error), permanent=True)
         except (smtplib.SMTPException, OSError) as error:
             self.close()
             return SendResult(False, f"{type(error).__name__}: {error}")
         return SendResult(True)
 
-    def _hand_over(self, address: str, email: bytes) -> None:
-        smtp = self._connection()
+    def _hand_over(self, message: Message) -> None:
+        smtp = self._connection()  # first: the message is built for what this server takes
+        email = self._compose(message)
+        options = ["BODY=8BITMIME"] if is_eight_bit(email) else []
+        address = message.address
         if self._pipelining and address.isascii() and self.config.sender.isascii():
-            _pipelined(smtp, self.config.sender, address, email)
+            _pipelined(smtp, self.config.sender, address, email, options)
             self.pipelined += 1
         else:
-            smtp.sendmail(self.config.sender, [address], email)
+            smtp.sendmail(self.config.sender, [address], email, options)
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
@@ -91,6 +96,7 @@ class SmtpChannel:
                 smtp.login(self.config.username, self.config.password)
             smtp.ehlo_or_helo_if_needed()
             self._pipelining = self.config.pipelining and smtp.has_extn("pipelining")
+            self._eight_bit = smtp.has_extn("8bitmime")
             self._smtp = smtp
             self.connections += 1
         return self._smtp
@@ -107,6 +113,7 @@ class SmtpChannel:
             message.text,
             message.html,
             f"=_p360_{unique}",
+            self._eight_bit,
         )
 
     def close(self) -> None:
@@ -116,9 +123,10 @@ class SmtpChannel:
             self._smtp = None
 
 
-def _pipelined(smtp: smtplib.SMTP, sender: str, address: str, email: bytes) -> None:
+def _pipelined(smtp: smtplib.SMTP, sender: str, address: str, email: bytes, options: list[str]) -> None:
     """MAIL, RCPT and DATA in one write, then the data: raises as ``sendmail`` does."""
-    smtp.send(f"MAIL FROM:<{sender}>\r\nRCPT TO:<{address}>\r\nDATA\r\n")
+    mail = " ".join([f"MAIL FROM:<{sender}>", *options])
+    smtp.send(f"{mail}\r\nRCPT TO:<{address}>\r\nDATA\r\n")
     mail, rcpt, data = smtp.getreply(), smtp.getreply(), smtp.getreply()
     if data[0] == 354 and (mail[0] != 250 or rcpt[0] not in (250, 251)):
         smtp.send(b".\r\n")  # a server that opened DATA anyway: end it empty, then reset

@@ -51,6 +51,19 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "ALTER TABLE activation_messages ADD COLUMN trigger_key VARCHAR",
         ],
     ),
+    (
+        "activation_4",
+        [
+            # what each queue run of a campaign did with its candidates (a send, a segment
+            # trigger's hand-off, or the event trigger worker): the skipped ones by reason,
+            # which the message log cannot tell (no message is written for them)
+            """CREATE TABLE campaign_runs (
+                campaign_id INTEGER NOT NULL, ran_at TIMESTAMPTZ NOT NULL, kind VARCHAR NOT NULL,
+                members INTEGER NOT NULL, new INTEGER NOT NULL, no_consent INTEGER NOT NULL,
+                no_address INTEGER NOT NULL, capped INTEGER NOT NULL, control INTEGER NOT NULL,
+                queued INTEGER NOT NULL, deferred INTEGER NOT NULL, render_failed INTEGER NOT NULL)""",
+        ],
+    ),
 ]
 
 # Tables this room derives from events inside the write (writer fact hooks): a rebuild
