@@ -19,7 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from persona360.errors import IdentityError
+from persona360.identity.groups import Groups, Pairs
 from persona360.identity.guardrails import account_clash, kind_listed, limit_breach
 
 IdentifierKey = tuple[str, str]
@@ -87,9 +90,9 @@ class IdentityGraph:
         self._ids: dict[IdentifierKey, int] = {}
         self._keys: list[IdentifierKey] = [("", "")]  # index = identifier id; 0 unused
         self._profile: list[int] = [0]
-        self._members: dict[int, list[int]] = {}
-        self._kinds: dict[int, Counter[str]] = {}
-        self._pairs: set[tuple[int, int]] = set()
+        self._members = Groups()
+        self._kinds: dict[int, Counter[str]] = {}  # a cache: see _kinds_of
+        self._pairs = Pairs()
         self._splits: dict[int, set[int]] = {}
         self._next_edge = 1
         self._retired: set[int] = set()
@@ -113,16 +116,52 @@ class IdentityGraph:
         next_edge: int,
     ) -> None:
         """Fill the memory from stored rows (identifier_id, kind, value, profile_id)."""
-        for identifier_id, kind, value, profile_id in identifiers:
-            while len(self._keys) <= identifier_id:
-                self._keys.append(("", ""))
-                self._profile.append(0)
-            self._keys[identifier_id] = (kind, value)
-            self._ids[(kind, value)] = identifier_id
-            self._profile[identifier_id] = profile_id
-            self._members.setdefault(profile_id, []).append(identifier_id)
-            self._kinds.setdefault(profile_id, Counter())[kind] += 1
-        self._pairs.update(pairs)
+        rows = list(identifiers)
+        edges = list(pairs)
+        self.load_columns(
+            np.array([row[0] for row in rows], dtype=np.int64),
+            [row[1] for row in rows],
+            [row[2] for row in rows],
+            np.array([row[3] for row in rows], dtype=np.int64),
+            (np.array([a for a, _ in edges], dtype=np.int64), np.array([b for _, b in edges], dtype=np.int64)),
+            splits,
+            next_edge,
+        )
+
+    def load_columns(
+        self,
+        identifier_ids: np.ndarray,
+        kinds: list[str],
+        values: list[str],
+        profile_ids: np.ndarray,
+        edges: tuple[np.ndarray, np.ndarray],
+        splits: Iterable[tuple[int, int]],
+        next_edge: int,
+    ) -> None:
+        """Fill the memory from stored columns, replacing whatever it held.
+
+        ``edges`` are the two ends (smaller id first) of every stored edge.
+
+        Column-wise, because a workspace of a million people holds three million
+        identifiers and every process that writes opens it: a loop building a list and
+        a ``Counter`` per profile took 56 s there. The members of a profile are kept as
+        sorted arrays and become a list only when a write reaches that profile
+        (:class:`Groups`); the kinds per profile are counted when a guardrail asks.
+        """
+        size = int(identifier_ids.max()) + 1 if len(identifier_ids) else 1
+        ids = identifier_ids.tolist()
+        keys = list(zip(kinds, values, strict=True))
+        self._keys = [("", "")] * size
+        for identifier_id, key in zip(ids, keys, strict=True):
+            self._keys[identifier_id] = key
+        self._ids = dict(zip(keys, ids, strict=True))
+        profile = np.zeros(size, dtype=np.int64)
+        profile[identifier_ids] = profile_ids
+        self._profile = profile.tolist()
+        self._members = Groups.from_columns(profile_ids, identifier_ids)
+        self._kinds = {}
+        self._pairs = Pairs(*edges)
+        self._splits = {}
         for a, b in splits:
             self._add_split(a, b)
         self._next_edge = next_edge
@@ -143,7 +182,7 @@ class IdentityGraph:
         return self._profile[identifier_id]
 
     def members(self, profile_id: int) -> list[int]:
-        return list(self._members.get(profile_id, []))
+        return list(self._members.get(profile_id) or ())
 
     # -- stitching -------------------------------------------------------------
     def observe(
@@ -218,6 +257,7 @@ class IdentityGraph:
         self._relabel(other, new_id)
         self._members[profile_id] = sorted(keep)
         self._kinds[profile_id] = Counter(self._keys[i][0] for i in keep)
+        self._kinds.pop(new_id, None)  # counted again from its members when asked
         self._add_split(identifier_id, min(main))
         self.delta.log.append((at, "split", {"a": identifier_id, "b": min(main)}))
         self.delta.dropped_redirects.add(new_id)
@@ -278,7 +318,7 @@ class IdentityGraph:
             return None
         if self._splits and self._has_split(left, right):
             return "the two profiles were unmerged by hand"
-        breach = limit_breach(self._kinds[left], self._kinds[right], self.limits)
+        breach = limit_breach(self._kinds_of(left), self._kinds_of(right), self.limits)
         if breach or not self.weak_kinds:
             return breach
         return self._shared_weak(a, b, left, right)
@@ -287,7 +327,7 @@ class IdentityGraph:
         """A weak identifier stays with the account it joined first (see ``guardrails.account_clash``)."""
         for identifier_id in (a, b):
             if kind_listed(self._keys[identifier_id][0], self.weak_kinds):
-                kind = account_clash(self._kinds[left], self._kinds[right], self.owner_kinds)
+                kind = account_clash(self._kinds_of(left), self._kinds_of(right), self.owner_kinds)
                 if kind:
                     return f"{self._label(identifier_id)} is shared by two profiles that each hold their own {kind}"
                 return None
@@ -306,8 +346,10 @@ class IdentityGraph:
             return
         size_l, size_r = len(self._members[left]), len(self._members[right])
         keep, gone = (left, right) if (size_l, -left) >= (size_r, -right) else (right, left)
+        kinds = self._kinds_of(keep)
+        kinds += self._kinds_of(gone)
+        del self._kinds[gone]
         self._relabel(self._members.pop(gone), keep)
-        self._kinds[keep] += self._kinds.pop(gone)
         self.delta.merges[gone] = keep
         self.delta.touched.discard(gone)
         self.delta.touched.add(keep)
@@ -322,8 +364,13 @@ class IdentityGraph:
             self._profile[identifier_id] = profile_id
             if identifier_id not in members:
                 members.append(identifier_id)
-        if profile_id not in self._kinds:
-            self._kinds[profile_id] = Counter(self._keys[i][0] for i in members)
+
+    def _kinds_of(self, profile_id: int) -> Counter[str]:
+        """How many identifiers of each kind the profile holds (counted once, then kept up to date)."""
+        kinds = self._kinds.get(profile_id)
+        if kinds is None:
+            kinds = self._kinds[profile_id] = Counter(self._keys[i][0] for i in self._members.get(profile_id) or ())
+        return kinds
 
     def _record_edge(
         self,

@@ -65,8 +65,8 @@ class EventWriter:
         self.db = db
         self.settings = settings
         self._lock = threading.Lock()
-        self.graph = self._fresh_graph()
-        load_graph(db, self.graph)
+        self._graph: IdentityGraph | None = None
+        self._graph_lock = threading.Lock()
         self._next_seq = int(db.scalar("SELECT coalesce(max(seq), 0) + 1 FROM events"))
         self._source_names: dict[int, str] = {}
         self.backlog = Backlog()
@@ -150,14 +150,31 @@ class EventWriter:
                 self._write_run(run, seqs=list(seqs[start : start + len(run)]))
                 start += len(run)
 
+    @property
+    def graph(self) -> IdentityGraph:
+        """The identity graph, read from the database the first time something needs it.
+
+        Not when the workspace opens: a process that only reads (the UI, most CLI
+        commands) never needs it, and at a million people reading it is the largest
+        part of opening the workspace.
+        """
+        graph = self._graph
+        if graph is None:
+            with self._graph_lock:
+                if self._graph is None:
+                    fresh = self._fresh_graph()
+                    load_graph(self.db, fresh)
+                    self._graph = fresh
+                graph = self._graph
+        return graph
+
     def reset(self) -> None:
         """Start from an empty graph (the derived tables were just emptied)."""
-        self.graph = self._fresh_graph()
+        self._graph = self._fresh_graph()
 
     def reload(self) -> None:
-        """Throw the in-memory graph away and read it again from the database."""
-        self.graph = self._fresh_graph()
-        load_graph(self.db, self.graph)
+        """Throw the in-memory graph away; it is read again from the database when next needed."""
+        self._graph = None
         self._next_seq = int(self.db.scalar("SELECT coalesce(max(seq), 0) + 1 FROM events"))
 
     @contextmanager

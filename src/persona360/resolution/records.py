@@ -8,6 +8,7 @@ to their last nine digits and the birthday to its ISO date.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,8 @@ SELECT ids.profile_id, ids.anchor_id, traits.first_name, traits.last_name, trait
        ids.phones, ids.emails
 FROM ids LEFT JOIN traits USING (profile_id)
 """
+
+_E164 = re.compile(r"\+\d{9,15}")
 
 _COLUMNS = (
     "first_name", "last_name", "first_canon", "full_name", "email_local", "phone", "birthday", "street", "city",
@@ -94,10 +97,10 @@ def email_local(email: str | None) -> str | None:
     return local or None
 
 
-def _names(row: dict[str, Any]) -> tuple[str | None, str | None]:
-    first, last = name_key(row["first_name"]), name_key(row["last_name"])
+def _names(row: dict[str, Any], key: Callable[[str | None], str | None]) -> tuple[str | None, str | None]:
+    first, last = key(row["first_name"]), key(row["last_name"])
     if (first is None or last is None) and row["full_name"]:
-        parts = (name_key(row["full_name"]) or "").split(" ")
+        parts = (key(row["full_name"]) or "").split(" ")
         first = first or parts[0] or None
         last = last or (parts[-1] if len(parts) > 1 else None)
     return first, last
@@ -109,14 +112,18 @@ def _digits(text: str | None, region: str) -> str | None:
     Nine digits, not the whole number: a number typed without its country code is
     read in the workspace's region, so one phone can be stored under two prefixes.
     """
+    if text and _E164.fullmatch(text):  # a stored phone identifier: normalised already
+        return text[-9:]
     e164 = normalise_phone(text, region) if text else None
     digits = re.sub(r"\D", "", e164 or text or "")
     return digits[-9:] or None
 
 
-def to_record(row: dict[str, Any], region: str = "UA") -> ProfileRecord:
-    """Clean one row of the records query into a :class:`ProfileRecord`."""
-    first, last = _names(row)
+def to_record(
+    row: dict[str, Any], region: str = "UA", key: Callable[[str | None], str | None] = name_key
+) -> ProfileRecord:
+    """Clean one row of the records query into a :class:`ProfileRecord` (``key``: :func:`name_key`, maybe memoised)."""
+    first, last = _names(row, key)
     return ProfileRecord(
         profile_id=int(row["profile_id"]),
         anchor_id=int(row["anchor_id"]),
@@ -126,7 +133,7 @@ def to_record(row: dict[str, Any], region: str = "UA") -> ProfileRecord:
         phone=_digits(row["phone"], region),
         birthday=(row["birthday"] or "")[:10] or None,
         street=" ".join((row.get("street") or "").lower().split()) or None,
-        city=name_key(row["city"]),
+        city=key(row["city"]),
         postcode=(row["postcode"] or "").replace(" ", "").upper() or None,
         phones=tuple(sorted(row.get("phones") or ())),
         emails=tuple(sorted(row.get("emails") or ())),
@@ -140,4 +147,26 @@ def load_records(db: Database, region: str = "UA") -> list[ProfileRecord]:
         db: the workspace database.
         region: the region phone numbers without ``+country`` are read in.
     """
-    return [to_record(row, region) for row in db.query_dicts(_RECORDS)]
+    table = db.query_arrow(_RECORDS)
+    columns = [table.column(name).to_pylist() for name in table.column_names]
+    key = _memoised(name_key)
+    return [
+        to_record(dict(zip(table.column_names, row, strict=True)), region, key) for row in zip(*columns, strict=True)
+    ]
+
+
+def _memoised(clean: Callable[[str | None], str | None]) -> Callable[[str | None], str | None]:
+    """``clean`` computed once per distinct value: a shop of a million people has far fewer names and cities.
+
+    Not ``functools.cache`` on ``name_key`` itself: the cache lives for one load, not the process.
+    """
+    done: dict[str | None, str | None] = {}
+
+    def once(text: str | None) -> str | None:
+        try:
+            return done[text]
+        except KeyError:
+            value = done[text] = clean(text)
+            return value
+
+    return once
