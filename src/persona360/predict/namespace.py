@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from persona360.predict.eligibility import EligibleProfiles, eligible_profiles
-from persona360.predict.guardrails import PredictionError, PredictionOptions
+from persona360.predict.guardrails import ModelFitError, PredictionError, PredictionOptions
 from persona360.predict.run import Progress, prediction_report, profile_predictions, run_predictions
 
 if TYPE_CHECKING:
@@ -29,6 +29,8 @@ class PredictAPI:
     def __init__(self, ws: Workspace, eligible: EligibleProfiles = eligible_profiles) -> None:
         self._ws = ws
         self.eligible = eligible
+        # (when, orders seen) of the last scheduled run that could not fit
+        self._skipped: tuple[datetime, tuple[Any, ...]] | None = None
 
     def run(
         self,
@@ -51,14 +53,31 @@ class PredictAPI:
     def run_if_due(self, every: timedelta) -> dict[str, Any] | None:
         """Fit and score when the last fit is older than ``every`` (the server's schedule).
 
-        Too little data is not an error here: the schedule simply tries again next time.
+        Too little data or a fit that does not converge is not an error here: it is
+        logged in one line and not tried again until the orders change (new ones, or
+        merges that regroup them) or ``every`` has passed, since the same data would
+        fail the same way on every tick of the server's clock.
         """
         report = self.report()
         now = self._ws.clock.now()
         if report and now - datetime.fromisoformat(str(report["fitted_at"])) < every:
             return None
-        try:
-            return self.run()
-        except PredictionError as error:
-            log.info("scheduled predictions skipped: %s", error)
+        orders = self._orders_seen()
+        if self._skipped and self._skipped[1] == orders and now - self._skipped[0] < every:
             return None
+        try:
+            result = self.run()
+        except (PredictionError, ModelFitError) as error:
+            self._skipped = (now, orders)
+            log.info("scheduled predictions skipped until the orders change or %s passes: %s", every, error)
+            return None
+        self._skipped = None
+        return result
+
+    def _orders_seen(self) -> tuple[Any, ...]:
+        """A cheap fingerprint of what a fit reads: the orders and the profiles they belong to."""
+        row = self._ws.db.query(
+            "SELECT count(*), max(o.ordered_at), count(DISTINCT i.profile_id)"
+            " FROM orders o JOIN identifiers i ON i.identifier_id = o.anchor_id"
+        )[0]
+        return tuple(row)

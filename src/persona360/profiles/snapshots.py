@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -33,13 +33,16 @@ _IDENTIFIERS_SQL = (
     "JOIN profiles p USING (profile_id) WHERE i.profile_id IN (SELECT unnest($ids)) "
     "ORDER BY i.profile_id, i.identifier_id"
 )
+# The time as epoch microseconds: DuckDB hands TIMESTAMPTZ to Python through pytz, which
+# cost half of the enrichment run's reads (100 rows a profile).
 _RECENT_SQL = (
-    "SELECT i.profile_id, e.timestamp, json_extract_string(e.context, '$.ip') AS ip, "
+    "SELECT i.profile_id, epoch_us(e.timestamp), json_extract_string(e.context, '$.ip') AS ip, "
     "json_extract_string(e.context, '$.userAgent') AS user_agent FROM events e "
     "JOIN identifiers i ON i.identifier_id = e.anchor_id WHERE i.profile_id IN (SELECT unnest($ids)) "
     "QUALIFY row_number() OVER (PARTITION BY i.profile_id ORDER BY e.timestamp DESC, e.message_key DESC) "
     "<= $recent ORDER BY i.profile_id, e.timestamp DESC, e.message_key DESC"
 )
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -89,9 +92,9 @@ def read_snapshots(db: Database, profile_ids: Sequence[int], *, recent_events: i
                 "sources": list(sources or [source]),
             }
     if recent_events > 0:
-        for profile_id, timestamp, ip, agent in db.query(_RECENT_SQL, {"ids": ids, "recent": recent_events}):
+        for profile_id, micros, ip, agent in db.query(_RECENT_SQL, {"ids": ids, "recent": recent_events}):
             if profile_id in found:
-                found[profile_id].recent.append((timestamp, ip, agent))
+                found[profile_id].recent.append((_EPOCH + timedelta(microseconds=micros), ip, agent))
     return [found[p] for p in ids if p in found]
 
 

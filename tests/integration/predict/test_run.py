@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -17,8 +18,10 @@ from typer.testing import CliRunner
 from persona360 import Workspace
 from persona360.cli import predict_cmds
 from persona360.cli.state import STATE
+from persona360.clock import FixedClock
 from persona360.ingest.importers.mapping import parse_mapping
 from persona360.predict import (
+    ModelFitError,
     PredictAPI,
     PredictionOptions,
     TooFewRepeatCustomersError,
@@ -221,3 +224,74 @@ def test_cli_errors(workspace: Workspace, args: list[str], message: str) -> None
     result = cli(path, *args)
     assert result.exit_code == 1
     assert message in " ".join(result.output.split())
+
+
+def test_scheduled_run_that_cannot_fit_waits_for_new_orders_or_the_interval(
+    workspace: Workspace, tmp_path: Path, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server's ticker calls run_if_due every few seconds: a fit that cannot be made
+    is logged in one line, without a traceback, and not tried again on the same data."""
+    every = timedelta(hours=24)
+    too_few = [(f"c{i}", 60, 20.0) for i in range(40)] + [(f"c{i}", 30, 20.0) for i in range(12)]
+    import_orders(workspace, tmp_path, too_few)
+    api = PredictAPI(workspace)
+
+    def skipped() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if "scheduled predictions skipped" in r.getMessage()]
+
+    with caplog.at_level(logging.INFO, logger="persona360.predict"):
+        assert api.run_if_due(every) is None
+        assert len(skipped()) == 1
+        assert skipped()[0].exc_info is None
+        assert "12 customers have bought again" in skipped()[0].getMessage()
+        clock.advance(minutes=5)
+        assert api.run_if_due(every) is None
+        assert len(skipped()) == 1, "the same orders were fitted again"
+        more = [*too_few, ("c20", 10, 25.0)]  # the same orders (stored once) and one more
+        (tmp_path / "more").mkdir()
+        import_orders(workspace, tmp_path / "more", more)
+        assert api.run_if_due(every) is None
+        assert len(skipped()) == 2, "new orders did not lead to a new attempt"
+        clock.advance(hours=25)
+        assert api.run_if_due(every) is None
+        assert len(skipped()) == 3, "the normal interval passed without a new attempt"
+        enough = [(f"r{i}", 90, 20.0 + i) for i in range(40)] + [(f"r{i}", 20, 30.0 + i) for i in range(40)]
+        (tmp_path / "enough").mkdir()
+        import_orders(workspace, tmp_path / "enough", [*more, *enough])
+        assert api.run_if_due(every) is not None
+        assert api.run_if_due(every) is None  # fitted a moment ago
+    assert len(skipped()) == 3
+
+
+# 53 repeat buyers of the demo shop (seed 42), averages in four currencies: the
+# Gamma-Gamma fit on them stops with "ABNORMAL" (the served demo's ticker hit this).
+NO_CONVERGENCE_REPEATS = [2, 2, 2, 6, 4, 3, 1, 1, 2, 1, 1, 1, 2, 1, 2, 2, 1, 2, 5, 3, 1, 3, 3, 4, 3, 4, 1,
+                          4, 2, 5, 1, 7, 3, 3, 3, 1, 2, 2, 2, 1, 2, 5, 4, 3, 2, 1, 3, 3, 3, 2, 1, 2, 2]  # fmt: skip
+NO_CONVERGENCE_SPEND = [
+    2027.5, 65.97, 35.99, 3148.5, 239.0, 2935.33, 2599.0, 458.98, 520.48, 182.96, 141.98, 5029.0, 223.56, 135.97,
+    3754.0, 1887.32, 10.99, 998.0, 1162.4, 180.66, 5957.0, 2349.0, 93.32, 658.0, 7.99, 2602.5, 3237.0, 3026.0,
+    673.5, 5166.0, 38.99, 3364.43, 5207.67, 4376.72, 3562.0, 64.99, 118.99, 3281.05, 4302.6, 24.99, 1669.0,
+    2126.6, 5115.25, 2735.33, 140.98, 569.0, 4251.67, 1177.0, 1559.47, 144.97, 49.97, 3497.5, 359.0,
+]  # fmt: skip
+
+
+def test_scheduled_run_whose_fit_does_not_converge_is_skipped_in_one_line(
+    workspace: Workspace, tmp_path: Path, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    orders: list[Order] = []
+    for n, (repeats, spend) in enumerate(zip(NO_CONVERGENCE_REPEATS, NO_CONVERGENCE_SPEND, strict=True)):
+        orders.append((f"c{n}", 85, spend))
+        orders += [(f"c{n}", 80 - 2 * day - n % 2, spend) for day in range(repeats)]
+    import_orders(workspace, tmp_path, orders)
+    with pytest.raises(ModelFitError, match="did not converge"):
+        run_predictions(workspace)
+    api = PredictAPI(workspace)
+    with caplog.at_level(logging.INFO, logger="persona360.predict"):
+        assert api.run_if_due(timedelta(hours=24)) is None
+        clock.advance(seconds=15)
+        assert api.run_if_due(timedelta(hours=24)) is None
+    skipped = [r for r in caplog.records if "scheduled predictions skipped" in r.getMessage()]
+    assert len(skipped) == 1
+    assert "did not converge" in skipped[0].getMessage()
+    assert skipped[0].exc_info is None
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
