@@ -103,12 +103,11 @@ def _write_relabels(tx: Transaction, delta: GraphDelta) -> None:
             "profile_id": pa.array(list(delta.relabels.values()), pa.int64()),
         }
     )
-    tx.register("__p360__relabels", table)
-    tx.execute(
-        "UPDATE identifiers SET profile_id = r.profile_id FROM __p360__relabels r "
-        "WHERE identifiers.identifier_id = r.identifier_id"
+    tx.execute_arrow(
+        "UPDATE identifiers SET profile_id = r.profile_id FROM p360_rows r "
+        "WHERE identifiers.identifier_id = r.identifier_id",
+        table,
     )
-    tx.unregister("__p360__relabels")
 
 
 def _write_identifiers(tx: Transaction, delta: GraphDelta, graph: IdentityGraph) -> None:
@@ -125,9 +124,7 @@ def _write_identifiers(tx: Transaction, delta: GraphDelta, graph: IdentityGraph)
             "source_id": pa.array([row[4] for row in rows], pa.int32()),
         }
     )
-    tx.register("__p360__identifiers", table)
-    tx.execute("INSERT INTO identifiers SELECT * FROM __p360__identifiers")
-    tx.unregister("__p360__identifiers")
+    tx.insert_arrow("identifiers", table)
 
 
 def _write_edges(tx: Transaction, delta: GraphDelta) -> None:
@@ -154,9 +151,7 @@ def _write_edges(tx: Transaction, delta: GraphDelta) -> None:
                 "created_at": pa.array(columns["created_at"], _TS),
             }
         )
-        tx.register("__p360__edges", table)
-        tx.execute("INSERT INTO edges SELECT * FROM __p360__edges")
-        tx.unregister("__p360__edges")
+        tx.insert_arrow("edges", table)
     for a, b, why in delta.removed_edges:
         tx.execute(
             "UPDATE edges SET status = 'removed', detail = ? WHERE status = 'active' "
@@ -180,12 +175,10 @@ def _write_redirects(tx: Transaction, delta: GraphDelta, at: datetime) -> None:
             "new_id": pa.array(list(finals.values()), pa.int64()),
         }
     )
-    tx.register("__p360__merges", table)
-    tx.execute(
-        "UPDATE profile_redirects SET new_id = m.new_id FROM __p360__merges m WHERE profile_redirects.new_id = m.old_id"
+    tx.execute_arrow(
+        "UPDATE profile_redirects SET new_id = m.new_id FROM p360_rows m WHERE profile_redirects.new_id = m.old_id",
+        table,
     )
-    tx.execute(
-        "INSERT OR REPLACE INTO profile_redirects SELECT old_id, new_id, $at FROM __p360__merges",
-        {"at": at},
+    tx.execute_arrow(
+        "INSERT OR REPLACE INTO profile_redirects SELECT old_id, new_id, $at FROM p360_rows", table, {"at": at}
     )
-    tx.unregister("__p360__merges")

@@ -2,7 +2,10 @@
 
 Many small requests become one transaction: the batcher's thread takes what has
 queued up (up to ``batch_max_events``, waiting at most ``batch_max_wait_ms`` for more)
-and appends it at once. Each request's future resolves only after the append has
+and appends it at once. The wait is 0 by default: a group commit needs none, as the
+requests that arrive while one commit runs queue up and share the next, and a fixed
+wait put its whole length on every single call's latency (8 connections waiting 10 ms
+a commit could not pass 800 requests/s). Each request's future resolves only after the append has
 committed, so the API answers 200 only for durable events. If a combined append
 fails, each request is retried alone, so one bad request cannot take the others down
 with it.

@@ -442,9 +442,7 @@ def _insert_events(tx: Transaction, records: list[EventRecord], anchors: list[in
             "reason": [r.reason for r in records],
         }
     )
-    tx.register("__p360__events", table)
-    tx.execute("INSERT INTO events SELECT * FROM __p360__events")
-    tx.unregister("__p360__events")
+    tx.insert_arrow("events", table)
 
 
 def _update_anchors(tx: Transaction, records: list[EventRecord], anchors: list[int]) -> None:

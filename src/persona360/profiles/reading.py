@@ -56,6 +56,22 @@ class ProfileReader:
             return int(redirect)
         raise NotFoundError(f"no profile with id {profile_id}")
 
+    def resolve_many(self, profile_ids: Sequence[int]) -> set[int]:
+        """The live ids of ``profile_ids`` (merges followed, unknown ids left out), in one query.
+
+        The server's after-commit listeners resolve every profile a batch touched; one
+        point query per id cost more CPU than the batch's own append.
+        """
+        if not profile_ids:
+            return set()
+        rows = self.db.query(
+            "SELECT DISTINCT coalesce(p.profile_id, r.new_id) FROM (SELECT unnest($ids::BIGINT[]) AS id) i "
+            "LEFT JOIN profiles p ON p.profile_id = i.id LEFT JOIN profile_redirects r ON r.old_id = i.id "
+            "WHERE p.profile_id IS NOT NULL OR r.new_id IS NOT NULL",
+            {"ids": sorted(set(profile_ids))},
+        )
+        return {int(row[0]) for row in rows}
+
     def find(self, kind: str, value: str) -> int:
         """The profile holding identifier ``kind``/``value`` (normalised first)."""
         check_kind(kind)

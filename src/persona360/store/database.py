@@ -256,12 +256,38 @@ class Transaction:
         rows = self._cursor.execute(sql, params).fetchall()
         return rows[0] if rows else None
 
+    def insert_arrow(self, target: str, rows: pa.Table) -> None:
+        """Append the Arrow table ``rows`` to the table ``target`` (same columns, same order).
+
+        One DuckDB call instead of three (register, insert, unregister): DuckDB's
+        replacement scan finds the table by the name ``p360_rows`` in this frame (a
+        stored table of that name would win; there is none). The micro-batches of
+        the server pay 0.5-1 ms of CPU per DuckDB call on a loaded 2-core machine, and
+        an append writes up to five tables.
+        """
+        p360_rows = rows  # noqa: F841 - read by DuckDB's replacement scan, by name
+        self._cursor.execute(f"INSERT INTO {target} SELECT * FROM p360_rows")
+
+    def execute_arrow(self, sql: str, rows: pa.Table, params: dict[str, Any] | None = None) -> None:
+        """Run ``sql``, in which the Arrow table ``rows`` is visible as ``p360_rows``.
+
+        Like :meth:`insert_arrow`, for an ``UPDATE ... FROM`` or a filtered insert.
+        """
+        p360_rows = rows  # noqa: F841 - read by DuckDB's replacement scan, by name
+        self._cursor.execute(sql, params)
+
     def register(self, name: str, table: pa.Table) -> None:
         """Make an Arrow table visible to SQL under ``name`` for this transaction."""
         self._cursor.register(name, table)
 
     def unregister(self, name: str) -> None:
-        self._cursor.unregister(name)
+        """Nothing to do now: the view ends with the transaction, whose cursor is closed.
+
+        Dropping it here cost one more DuckDB call (0.5-1 ms of CPU on a loaded 2-core
+        machine) per table of every micro-batch; registering the same name again
+        replaces the view, so a long transaction holds at most one table per name.
+        """
+        del name
 
 
 def _quote(path: str) -> str:

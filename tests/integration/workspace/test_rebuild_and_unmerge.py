@@ -131,6 +131,17 @@ def test_merged_away_id_redirects(workspace: Workspace) -> None:
     assert workspace.profiles.show(gone)["profile_id"] == merged
 
 
+def test_resolve_many_follows_merges_and_leaves_unknown_ids_out(workspace: Workspace) -> None:
+    workspace.access.add_source("web")
+    calls = [{"type": "identify", "userId": name} for name in ("a", "b", "c")]
+    workspace.ingest.send("web", calls)
+    a, b, c = (workspace.profiles.find("user_id", name) for name in ("a", "b", "c"))
+    merged = workspace.identity.merge(("user_id", "a"), ("user_id", "b"))
+    assert workspace.profiles.resolve_many([a, b, c, 987654]) == {merged, c}
+    assert workspace.profiles.resolve_many([a, b, c]) == {workspace.profiles.resolve(p) for p in (a, b, c)}
+    assert workspace.profiles.resolve_many([]) == set()
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
