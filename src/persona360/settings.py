@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     max_past_days: int = Field(3650, description="How far in the past an event timestamp may lie, in days.")
     batch_max_events: int = Field(5000, description="Most events the writer commits in one micro-batch.")
     batch_max_wait_ms: int = Field(10, description="How long the writer waits to fill a micro-batch, in milliseconds.")
+    batch_derive_within_ms: int = Field(
+        200,
+        gt=0,
+        description="Longest time, in milliseconds, acknowledged events wait before their profiles and live "
+        "segments are updated, however busy the tracking API is.",
+    )
     identifier_limits: dict[str, int] = Field(
         default_factory=lambda: dict(DEFAULT_IDENTIFIER_LIMITS),
         description="Guardrail: most identifiers of one kind a single profile may hold.",

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 from persona360.enrichment.provider import Provider
 from persona360.enrichment.run import run_enrichment
 from persona360.enrichment.selection import consented
-from persona360.errors import NotFoundError
 
 if TYPE_CHECKING:
     from persona360.ingest.writer import WriteResult
@@ -118,10 +117,4 @@ class AutoEnricher:
 
 def _live(ws: Workspace, ids: set[int]) -> list[int]:
     """The live ids of ``ids``: merged-away ones followed, erased ones dropped."""
-    live = set()
-    for profile_id in ids:
-        try:
-            live.add(ws.profiles.resolve(profile_id))
-        except NotFoundError:
-            continue
-    return sorted(live)
+    return ws.profiles.resolve_many(sorted(ids))
