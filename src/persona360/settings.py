@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         description="How long the writer waits to fill a micro-batch, in milliseconds. 0 (group commit): "
         "it commits what is queued at once, and requests arriving meanwhile share the next commit.",
     )
+    batch_derive_within_ms: int = Field(
+        200,
+        gt=0,
+        description="Longest time, in milliseconds, acknowledged events wait before their profiles and live "
+        "segments are updated, however busy the tracking API is.",
+    )
     identifier_limits: dict[str, int] = Field(
         default_factory=lambda: dict(DEFAULT_IDENTIFIER_LIMITS),
         description="Guardrail: most identifiers of one kind a single profile may hold.",

@@ -36,7 +36,12 @@ def create_app(workspace: Workspace) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings = workspace.settings
-        app.state.batcher = Batcher(workspace.writer, settings.batch_max_events, settings.batch_max_wait_ms)
+        app.state.batcher = Batcher(
+            workspace.writer,
+            settings.batch_max_events,
+            settings.batch_max_wait_ms,
+            derive_within_ms=settings.batch_derive_within_ms,
+        )
         workspace.segments.start_worker()
         workspace.enrichment.start_auto()
         workspace.activation.start_triggers()

@@ -35,7 +35,7 @@ class Changes:
     segment: str
     entered: list[int] = field(default_factory=list)
     exited: list[int] = field(default_factory=list)
-    members: int = 0
+    members: int = -1  # -1: not counted (a micro-batch that changed nothing)
 
 
 def members_sql(
@@ -135,10 +135,23 @@ def evaluate_all(
     try:
         for sql in plan.fill:
             tx.execute(sql)
-        return [
-            _apply(tx, segment, {int(row[0]) for row in tx.fetchall(sql)}, now, reason, scoped)
+        # the scope's current members of every segment at once; each segment's own
+        # changes are the only ones recorded for it below, so this stays true
+        current = _current_members_of(tx, [segment.segment_id for segment in segments]) if scoped else None
+        changes = [
+            _apply(
+                tx,
+                segment,
+                {int(row[0]) for row in tx.fetchall(sql)},
+                now,
+                reason,
+                scoped,
+                None if current is None else current.get(segment.segment_id, set()),
+            )
             for segment, sql in zip(segments, plan.queries, strict=True)
         ]
+        _stamp(tx, segments, now)
+        return changes
     finally:
         for sql in plan.drop:
             tx.execute(sql)
@@ -165,18 +178,27 @@ def evaluate(
         now_members = {
             int(row[0]) for row in tx.fetchall(members_sql(segment, now, scoped=scoped, catalogue=catalogue))
         }
-        return _apply(tx, segment, now_members, now, reason, scoped)
+        changes = _apply(tx, segment, now_members, now, reason, scoped)
+        _stamp(tx, [segment], now)
+        return changes
     finally:
         if scoped:
             tx.unregister(SCOPE_TABLE)
 
 
 def _apply(
-    tx: Transaction, segment: Segment, now_members: set[int], now: datetime, reason: str, scoped: bool
+    tx: Transaction,
+    segment: Segment,
+    now_members: set[int],
+    now: datetime,
+    reason: str,
+    scoped: bool,
+    current: set[int] | None = None,
 ) -> Changes:
-    current = _current_members(tx, segment.segment_id, scoped)
+    if current is None:
+        current = _current_members(tx, segment.segment_id, scoped)
     changes = Changes(segment.name, sorted(now_members - current), sorted(current - now_members))
-    _record(tx, segment, changes, now, reason)
+    _record(tx, segment, changes, now, reason, counted=not scoped)
     return changes
 
 
@@ -187,7 +209,33 @@ def _current_members(tx: Transaction, segment_id: int, scoped: bool) -> set[int]
     return {int(row[0]) for row in tx.fetchall(sql, [segment_id])}
 
 
-def _record(tx: Transaction, segment: Segment, changes: Changes, now: datetime, reason: str) -> None:
+def _current_members_of(tx: Transaction, segment_ids: list[int]) -> dict[int, set[int]]:
+    """The current members among the scope's profiles, by segment, in one query."""
+    rows = tx.fetchall(
+        "SELECT segment_id, profile_id FROM segment_memberships WHERE exited_at IS NULL "
+        f"AND segment_id IN (SELECT unnest(?)) AND profile_id IN (SELECT profile_id FROM {SCOPE_TABLE})",
+        [segment_ids],
+    )
+    current: dict[int, set[int]] = {}
+    for segment_id, profile_id in rows:
+        current.setdefault(int(segment_id), set()).add(int(profile_id))
+    return current
+
+
+def _stamp(tx: Transaction, segments: list[Segment], now: datetime) -> None:
+    tx.execute(
+        "UPDATE segments SET evaluated_at = ? WHERE segment_id IN (SELECT unnest(?))",
+        [now, [segment.segment_id for segment in segments]],
+    )
+
+
+def _record(tx: Transaction, segment: Segment, changes: Changes, now: datetime, reason: str, *, counted: bool) -> None:
+    """Write the entries and exits; count the members when something changed or ``counted``.
+
+    A micro-batch re-evaluates every segment for a few profiles and mostly changes
+    nothing: counting all members of every segment each time scanned the whole
+    membership table once per segment and batch. ``members`` stays -1 when not counted.
+    """
     if changes.entered:
         tx.execute(
             "INSERT INTO segment_memberships SELECT ?, unnest(?), ?, NULL, ?, NULL",
@@ -199,16 +247,17 @@ def _record(tx: Transaction, segment: Segment, changes: Changes, now: datetime, 
             "AND exited_at IS NULL AND profile_id IN (SELECT unnest(?))",
             [now, reason, segment.segment_id, changes.exited],
         )
-    row = tx.fetchone(
-        "SELECT count(*) FROM segment_memberships WHERE segment_id = ? AND exited_at IS NULL",
-        [segment.segment_id],
-    )
-    changes.members = int(row[0]) if row else 0
-    if changes.entered or changes.exited or segment.evaluated_at is None:
+    changed = bool(changes.entered or changes.exited or segment.evaluated_at is None)
+    if changed or counted:
+        row = tx.fetchone(
+            "SELECT count(*) FROM segment_memberships WHERE segment_id = ? AND exited_at IS NULL",
+            [segment.segment_id],
+        )
+        changes.members = int(row[0]) if row else 0
+    if changed:
         tx.execute(
             "INSERT INTO segment_counts VALUES (?, ?, ?)",
             [segment.segment_id, now, changes.members],
         )
-    tx.execute("UPDATE segments SET evaluated_at = ? WHERE segment_id = ?", [now, segment.segment_id])
     queue_deliveries(tx, segment, changes.entered, "enter", now, reason)
     queue_deliveries(tx, segment, changes.exited, "exit", now, reason)

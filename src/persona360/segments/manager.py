@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pyarrow as pa
 import sqlglot
 
@@ -54,6 +55,7 @@ class Segments:
         self._deliverer: threading.Thread | None = None
         self._due = threading.Event()  # set when the outbox may hold something to send now
         self._stopping = threading.Event()
+        self._client: httpx.Client | None = None  # the delivery thread's, kept for its life
         # where campaign triggers hand their profiles (the workspace plugs in ws.activation)
         self.campaigns: CampaignHandoff | None = None
         self._rfm_at = 0.0  # monotonic time of the last RFM refresh
@@ -381,6 +383,7 @@ class Segments:
         self._stopping.clear()
         self._worker = threading.Thread(target=self._work, name="persona360-segments", daemon=True)
         self._worker.start()
+        self._client = httpx.Client(timeout=10)
         self._deliverer = threading.Thread(target=self._deliver_loop, name="persona360-triggers", daemon=True)
         self._deliverer.start()
 
@@ -392,7 +395,9 @@ class Segments:
             self._stopping.set()
             self._due.set()
             self._deliverer.join()
-        self._queue, self._worker, self._deliverer = None, None, None
+        if self._client is not None:
+            self._client.close()
+        self._queue, self._worker, self._deliverer, self._client = None, None, None, None
 
     def _deliver_loop(self) -> None:
         while not self._stopping.is_set():
@@ -497,7 +502,7 @@ class Segments:
 
     def deliver_due(self) -> dict[str, int]:
         """Send the webhook and campaign deliveries that are due now."""
-        return deliver_due(self._ws.db, self._ws.clock.now(), campaigns=self.campaigns)
+        return deliver_due(self._ws.db, self._ws.clock.now(), self._client, campaigns=self.campaigns)
 
 
 def _uses_segments(node: Node) -> bool:

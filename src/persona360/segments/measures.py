@@ -58,9 +58,7 @@ class Source:
             _window(exp.Max, first, "ts", ("UNBOUNDED", "PRECEDING"), (exp.Literal.number(1), "PRECEDING")),
             _window(exp.Min, second, "ts", ("CURRENT ROW", None), ("UNBOUNDED", "FOLLOWING")),
         ]
-        rows = exp.select("profile_id", "event", "ts", windows[0].as_("prev_a"), windows[1].as_("next_b")).from_(
-            "seg_events"
-        )
+        rows = exp.select("profile_id", "event", "ts", windows[0].as_("prev_a"), windows[1].as_("next_b")).from_(events)
         return rows.where(where).subquery("w")
 
 
