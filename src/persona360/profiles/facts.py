@@ -22,18 +22,6 @@ from persona360.store.database import Transaction
 # traits from them (``consent``: the privacy room's admin consent changes).
 NOT_ACTIVITY = frozenset({"consent"})
 
-# Each upsert has two forms. A large batch (an import's) takes the *_SPLIT one, an
-# UPDATE of the keys already stored and an INSERT of the others (an anti-join):
-# DuckDB's ON CONFLICT DO UPDATE probes the index row by row and costs ten times as
-# much on 250,000 rows. Below SPLIT_ROWS the one statement is cheaper (the server's
-# micro-batches). The UPDATE comes first, so the anti-join sees every stored key.
-SPLIT_ROWS = 20_000
-_TRAITS_NEW = """
-SELECT anchor_id, name, value, source_id, min(observed_at) AS first_observed,
-       max(observed_at) AS last_observed, count(*) AS times_seen, max(confidence) AS confidence,
-       max(seq) AS last_seq
-FROM __p360__traits GROUP BY ALL
-"""
 _TRAIT_UPSERT = """
 INSERT INTO trait_values
 SELECT anchor_id, name, value, source_id, min(observed_at), max(observed_at), count(*),
@@ -46,19 +34,6 @@ ON CONFLICT (anchor_id, name, value, source_id) DO UPDATE SET
     confidence = greatest(trait_values.confidence, excluded.confidence),
     last_seq = greatest(trait_values.last_seq, excluded.last_seq)
 """
-_TRAIT_UPSERT_SPLIT = (
-    "UPDATE trait_values SET"
-    " first_observed = least(trait_values.first_observed, n.first_observed),"
-    " last_observed = greatest(trait_values.last_observed, n.last_observed),"
-    " times_seen = trait_values.times_seen + n.times_seen,"
-    " confidence = greatest(trait_values.confidence, n.confidence),"
-    " last_seq = greatest(trait_values.last_seq, n.last_seq)"
-    f" FROM ({_TRAITS_NEW}) n"
-    " WHERE trait_values.anchor_id = n.anchor_id AND trait_values.name = n.name"
-    " AND trait_values.value = n.value AND trait_values.source_id = n.source_id",
-    f"INSERT INTO trait_values SELECT n.* FROM ({_TRAITS_NEW}) n"
-    " ANTI JOIN trait_values USING (anchor_id, name, value, source_id)",
-)
 
 _ORDER_INSERT = """
 INSERT OR IGNORE INTO orders
@@ -67,13 +42,6 @@ SELECT order_id, arg_min(anchor_id, seq), arg_min(source_id, seq), arg_min(messa
 FROM __p360__orders GROUP BY order_id
 """
 
-_STATS_NEW = """
-SELECT anchor_id, min(ts) AS first_seen, max(ts) AS last_seen,
-       count_if(type = 'identify') AS n_identify, count_if(type = 'track') AS n_track,
-       count_if(type = 'page') AS n_page, count_if(type = 'screen') AS n_screen,
-       count_if(type = 'group') AS n_group, count_if(type = 'alias') AS n_alias
-FROM __p360__facts GROUP BY anchor_id
-"""
 _STATS_UPSERT = """
 INSERT INTO anchor_stats
 SELECT anchor_id, min(ts), max(ts),
@@ -90,19 +58,6 @@ ON CONFLICT (anchor_id) DO UPDATE SET
     n_group = anchor_stats.n_group + excluded.n_group,
     n_alias = anchor_stats.n_alias + excluded.n_alias
 """
-_STATS_UPSERT_SPLIT = (
-    "UPDATE anchor_stats SET"
-    " first_seen = least(anchor_stats.first_seen, n.first_seen),"
-    " last_seen = greatest(anchor_stats.last_seen, n.last_seen),"
-    " n_identify = anchor_stats.n_identify + n.n_identify,"
-    " n_track = anchor_stats.n_track + n.n_track,"
-    " n_page = anchor_stats.n_page + n.n_page,"
-    " n_screen = anchor_stats.n_screen + n.n_screen,"
-    " n_group = anchor_stats.n_group + n.n_group,"
-    " n_alias = anchor_stats.n_alias + n.n_alias"
-    f" FROM ({_STATS_NEW}) n WHERE anchor_stats.anchor_id = n.anchor_id",
-    f"INSERT INTO anchor_stats SELECT n.* FROM ({_STATS_NEW}) n ANTI JOIN anchor_stats USING (anchor_id)",
-)
 
 # Channels, devices and sources seen: sets, so an insert that ignores what is known.
 _TAGS_INSERT = """
@@ -114,10 +69,6 @@ SELECT DISTINCT anchor_id, tag, value FROM (
 WHERE value IS NOT NULL
 """
 
-_EVENT_COUNTS_NEW = """
-SELECT anchor_id, event, count(*) AS n, max(ts) AS last_at FROM __p360__facts
-WHERE type = 'track' AND event IS NOT NULL GROUP BY ALL
-"""
 _EVENT_COUNT_UPSERT = """
 INSERT INTO anchor_event_counts
 SELECT anchor_id, event, count(*), max(ts) FROM __p360__facts
@@ -126,14 +77,6 @@ ON CONFLICT (anchor_id, event) DO UPDATE SET
     n = anchor_event_counts.n + excluded.n,
     last_at = greatest(anchor_event_counts.last_at, excluded.last_at)
 """
-_EVENT_COUNT_UPSERT_SPLIT = (
-    "UPDATE anchor_event_counts SET n = anchor_event_counts.n + c.n,"
-    " last_at = greatest(anchor_event_counts.last_at, c.last_at)"
-    f" FROM ({_EVENT_COUNTS_NEW}) c"
-    " WHERE anchor_event_counts.anchor_id = c.anchor_id AND anchor_event_counts.event = c.event",
-    f"INSERT INTO anchor_event_counts SELECT c.* FROM ({_EVENT_COUNTS_NEW}) c"
-    " ANTI JOIN anchor_event_counts USING (anchor_id, event)",
-)
 
 
 def record_facts(
@@ -167,9 +110,9 @@ def record_facts(
         }
     )
     tx.register("__p360__facts", facts)
-    _upsert(tx, len(records), _STATS_UPSERT, _STATS_UPSERT_SPLIT)
+    tx.execute(_STATS_UPSERT)
     tx.execute(_TAGS_INSERT)
-    _upsert(tx, len(records), _EVENT_COUNT_UPSERT, _EVENT_COUNT_UPSERT_SPLIT)
+    tx.execute(_EVENT_COUNT_UPSERT)
     tx.unregister("__p360__facts")
 
 
@@ -219,7 +162,7 @@ def _record_traits(
         }
     )
     tx.register("__p360__traits", table)
-    _upsert(tx, len(columns["anchor_id"]), _TRAIT_UPSERT, _TRAIT_UPSERT_SPLIT)
+    tx.execute(_TRAIT_UPSERT)
     tx.unregister("__p360__traits")
 
 
@@ -248,9 +191,3 @@ def _record_orders(
     tx.register("__p360__orders", table)
     tx.execute(_ORDER_INSERT)
     tx.unregister("__p360__orders")
-
-
-def _upsert(tx: Transaction, rows: int, single: str, split: tuple[str, str]) -> None:
-    """Run an upsert of ``rows`` new rows in the form that is cheaper for their number."""
-    for statement in split if rows >= SPLIT_ROWS else (single,):
-        tx.execute(statement)
