@@ -73,4 +73,10 @@ def order_identifiers(keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Deduplicate identifier keys and sort them most trusted first."""
     if len(keys) < 2:
         return list(keys)
-    return sorted(set(keys), key=lambda key: (anchor_rank(key[0]), key))
+    return list(_ordered(tuple(keys)))
+
+
+@lru_cache(maxsize=100_000)
+def _ordered(keys: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Cached: an import carries a customer's same identifiers on every order."""
+    return tuple(sorted(set(keys), key=lambda key: (anchor_rank(key[0]), key)))

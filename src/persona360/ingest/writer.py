@@ -80,6 +80,7 @@ class EventWriter:
         # replayed), their anchors and seqs: other rooms derive their own facts here, so
         # that those facts commit with the events and a rebuild re-derives them.
         self.fact_hooks: list[FactHook] = []
+        self._observed = ObservedSets()
 
     def write(self, records: Sequence[EventRecord]) -> WriteResult:
         """Store ``records`` (in this order) and derive everything from them; return what was stored.
@@ -171,10 +172,12 @@ class EventWriter:
     def reset(self) -> None:
         """Start from an empty graph (the derived tables were just emptied)."""
         self._graph = self._fresh_graph()
+        self._observed.clear()
 
     def reload(self) -> None:
         """Throw the in-memory graph away; it is read again from the database when next needed."""
         self._graph = None
+        self._observed.clear()
         self._next_seq = int(self.db.scalar("SELECT coalesce(max(seq), 0) + 1 FROM events"))
 
     @contextmanager
@@ -273,7 +276,7 @@ class EventWriter:
         if fresh[0].type in ADMIN_TYPES:  # one unmerge, or a run of merges (see _runs)
             anchors = [self._apply_admin(tx, record) for record in fresh]
         else:
-            anchors = _observe_all(self.graph, fresh)
+            anchors = _observe_all(self.graph, fresh, self._observed)
         delta = self.graph.take_delta()
         write_delta(tx, delta, self.graph, max(record.received_at for record in fresh))
         return anchors, delta
@@ -389,16 +392,32 @@ def _runs(records: Sequence[EventRecord]) -> list[list[EventRecord]]:
     return runs
 
 
-def _observe_all(graph: IdentityGraph, records: list[EventRecord]) -> list[int]:
-    """Each record's anchor, observing a set of identifiers only the first time the run carries it.
+class ObservedSets(dict[tuple[str, tuple[tuple[str, str], ...]], int]):
+    """The anchor of each set of identifiers (with its reason) the graph has observed.
 
-    Observing the same identifiers (with the same reason) again changes nothing: their
-    ids exist, every pair among them is already an edge (active or blocked), and the
-    anchor is chosen the same way. An import repeats a customer's identifiers on every
-    order, so this saves most of the stitching. An alias's ``previous_id`` is resolved
-    against the graph each time, so those records are always observed.
+    Observing the same identifiers with the same reason again changes nothing: their
+    ids exist, every pair among them is already an edge (active or blocked; the graph
+    forgets no pair while it lives) and the anchor is chosen the same way. An import
+    repeats a customer's identifiers on every order, across all its transactions, so
+    this saves most of the stitching. Emptied whenever the graph is rebuilt or read
+    again (a reload forgets the pairs of removed edges), and when it grows past
+    :attr:`limit` (a server sees ever new anonymous ids).
     """
-    seen: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
+
+    limit = 1_000_000
+
+    def remember(self, key: tuple[str, tuple[tuple[str, str], ...]], anchor: int) -> None:
+        if len(self) >= self.limit:
+            self.clear()
+        self[key] = anchor
+
+
+def _observe_all(graph: IdentityGraph, records: list[EventRecord], seen: ObservedSets) -> list[int]:
+    """Each record's anchor, observing a set of identifiers only the first time (see :class:`ObservedSets`).
+
+    An alias's ``previous_id`` is resolved against the graph each time, so those
+    records are always observed.
+    """
     anchors = []
     observe = graph.observe
     for record in records:
@@ -409,7 +428,7 @@ def _observe_all(graph: IdentityGraph, records: list[EventRecord]) -> list[int]:
                 record.identifiers, record.reason, record.source_id, record.message_key, record.received_at
             )
             if not any(kind == "previous_id" for kind, _ in record.identifiers):
-                seen[key] = anchor
+                seen.remember(key, anchor)
         anchors.append(anchor)
     return anchors
 

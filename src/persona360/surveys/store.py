@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+import pyarrow as pa
 
 from persona360.errors import NotFoundError
 from persona360.ingest.record import EventRecord
@@ -19,8 +20,9 @@ from persona360.store.database import Database, Transaction
 from persona360.surveys.answers import ANSWERED
 from persona360.surveys.definitions import SurveySpec
 
+# One statement a batch: an import of a survey's answers writes thousands at once
 _UPSERT = (
-    "INSERT INTO survey_answers VALUES (?, ?, ?, ?, ?, ?) "
+    "INSERT INTO survey_answers SELECT * FROM __p360__answers "
     "ON CONFLICT (anchor_id, survey_id, question) DO UPDATE SET "
     "answer = excluded.answer, answered_at = excluded.answered_at, seq = excluded.seq"
 )
@@ -104,11 +106,31 @@ def answers_stamp(db: Database) -> tuple[int, int]:
 def record_answers(
     tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int], seqs: Sequence[int]
 ) -> None:
-    """Writer fact hook: keep the latest answer per (anchor, survey, question)."""
+    """Writer fact hook: keep the latest answer per (anchor, survey, question).
+
+    The last answer of a batch to each question wins, as if they were stored one by one.
+    """
+    latest: dict[tuple[int, str, str], tuple[Any, ...]] = {}
     for record, anchor, seq in zip(records, anchors, seqs, strict=True):
         fact = _answer_fact(record)
         if fact is not None:
-            tx.execute(_UPSERT, [anchor, *fact, record.timestamp, seq])
+            latest[(anchor, fact[0], fact[1])] = (anchor, *fact, record.timestamp, seq)
+    if not latest:
+        return
+    rows = list(latest.values())
+    table = pa.table(
+        {
+            "anchor_id": pa.array([row[0] for row in rows], pa.int64()),
+            "survey_id": [row[1] for row in rows],
+            "question": [row[2] for row in rows],
+            "answer": [row[3] for row in rows],
+            "answered_at": pa.array([row[4] for row in rows], pa.timestamp("us", "UTC")),
+            "seq": pa.array([row[5] for row in rows], pa.int64()),
+        }
+    )
+    tx.register("__p360__answers", table)
+    tx.execute(_UPSERT)
+    tx.unregister("__p360__answers")
 
 
 def _answer_fact(record: EventRecord) -> tuple[str, str, str] | None:

@@ -75,10 +75,15 @@ class ColumnConverter:
         self.ctx = ctx
         self.names = [name for name in names if name != LINE]
         self.roles = {name: ctx.mapping.role_of(name) for name in self.names}
+        self.head_names = _head_columns(ctx, names)
+        # the columns a record reads its identifiers, traits and properties from, with
+        # what each is, worked out once per import rather than once per record
+        self.plan = [(name, _role_family(role), role) for name, role in self.roles.items()]
+        self.plan = [step for step in self.plan if step[1] is not None]
 
     def records(self, block: Columns, starts: list[int], fallback: Fallback) -> Iterator[EventRecord]:
         """The record of each group of ``block`` (``fallback`` gets the groups the row path must judge)."""
-        converted = {name: self._convert(name, block[name]) for name in self.names}
+        converted = {name: self._convert(name, block[name]) for name, _, _ in self.plan}
         items = self._items(block) if self.ctx.kind == "orders" else None
         for start, end in zip(starts, starts[1:], strict=False):
             record = self._record(block, converted, items, start, end)
@@ -93,14 +98,13 @@ class ColumnConverter:
         identifiers: list[tuple[str, str]] = []
         traits: dict[str, Any] = {}
         properties: dict[str, Any] = {}
-        for name in self.names:
+        for name, family, role in self.plan:
             value = converted[name][start]
             if value is _SKIP:
                 continue
             if value is _WRONG:
                 return None
-            role = self.roles[name]
-            if role in IDENTIFIER_ROLES or role.startswith(("id:", "handle:")):
+            if family == "identifier":
                 ok, normalised = value
                 if ok:
                     identifiers.append((role, normalised))
@@ -108,11 +112,11 @@ class ColumnConverter:
                         traits.setdefault(TRAIT_OF_IDENTIFIER[role], normalised)
                 else:
                     properties[f"invalid_{name}"] = normalised
-            elif role.startswith("trait:"):
+            elif family == "trait":
                 traits[role[6:]] = value
-            elif role.startswith("prop:"):
+            elif family == "prop":
                 properties[role[5:]] = value
-            elif role.startswith("consent:"):
+            else:
                 try:
                     add_consent(role, name, value, traits)
                 except InvalidEventError:
@@ -123,23 +127,22 @@ class ColumnConverter:
             if len(group_items) < end - start:
                 return None
         try:
-            return finish_record(_row(block, start), self.ctx, identifiers, traits, properties, lambda: group_items)
+            head = {name: block[name][start] for name in self.head_names}
+            return finish_record(head, self.ctx, identifiers, traits, properties, lambda: group_items)
         except InvalidEventError:
             return None
 
     def _convert(self, name: str, values: list[Any]) -> list[Any]:
         role = self.roles[name]
-        if role in IDENTIFIER_ROLES or role.startswith(("id:", "handle:")):
+        if _role_family(role) == "identifier":
             region = self.ctx.region
 
             def convert(value: Any) -> Any:
                 normalised = normalise_identifier(role, value, region)
                 return (True, normalised) if normalised is not None else (False, plain(value))
 
-        elif role.startswith(("trait:", "prop:", "consent:")):
-            convert = plain
         else:
-            return [_SKIP] * len(values)  # read by finish_record from the head row
+            convert = plain
         return _each_distinct(values, convert)
 
     def _items(self, block: Columns) -> list[Any]:
@@ -160,6 +163,26 @@ class ColumnConverter:
                     item[name] = value  # type: ignore[index]
             items.append(item)
         return items
+
+
+def _role_family(role: str) -> str | None:
+    """identifier, trait, prop or consent; None for a column ``finish_record`` reads itself."""
+    if role in IDENTIFIER_ROLES or role.startswith(("id:", "handle:")):
+        return "identifier"
+    family = role.partition(":")[0]
+    return family if family in ("trait", "prop", "consent") else None
+
+
+def _head_columns(ctx: RowContext, names: list[str]) -> list[str]:
+    """The columns ``finish_record`` reads from a group's first row.
+
+    An order needs its time, its id and a message id column if one is mapped; any
+    other record's message id may be a hash of the whole row.
+    """
+    if ctx.kind != "orders":
+        return list(names)
+    wanted = {ctx.column_of[role] for role in ("timestamp", "order_id", "message_id")}
+    return [name for name in names if name in wanted]
 
 
 def _number_of(column: str) -> Callable[[Any], Any]:
