@@ -74,6 +74,10 @@ class IdentityGraph:
             holding an account of one of ``owner_kinds`` (``guardrails.account_clash``;
             empty turns the guard off).
         owner_kinds: account kinds (``user_id``, ``id:*`` for every namespace).
+        shared_kinds: identifier kinds two people may both give (a family email, an
+            address typed by the wrong person): one joins two profiles that each hold
+            an account of one of ``owner_kinds`` only when another identifier of the
+            same record already sits in its profile (``_uncorroborated``).
     """
 
     def __init__(
@@ -82,11 +86,14 @@ class IdentityGraph:
         blocklist: set[IdentifierKey],
         weak_kinds: Collection[str] = (),
         owner_kinds: Collection[str] = (),
+        shared_kinds: Collection[str] = (),
     ) -> None:
         self.limits = dict(limits)
         self.blocklist = blocklist
         self.weak_kinds = frozenset(weak_kinds)
         self.owner_kinds = frozenset(owner_kinds)
+        self.shared_kinds = frozenset(shared_kinds)
+        self._witnesses: list[int] = []  # the identifiers of the record being observed
         self._ids: dict[IdentifierKey, int] = {}
         self._keys: list[IdentifierKey] = [("", "")]  # index = identifier id; 0 unused
         self._profile: list[int] = [0]
@@ -205,8 +212,12 @@ class IdentityGraph:
         ordered = sorted(resolved, key=lambda key: key in self.blocklist)
         ids = [self._ensure(key, source_id, at) for key in ordered]
         anchor = ids[0]
-        for other in ids[1:]:
-            self.link(anchor, other, reason, source_id, message_key, at)
+        self._witnesses = ids
+        try:
+            for other in ids[1:]:
+                self.link(anchor, other, reason, source_id, message_key, at)
+        finally:
+            self._witnesses = []
         return anchor
 
     def link(
@@ -319,9 +330,9 @@ class IdentityGraph:
         if self._splits and self._has_split(left, right):
             return "the two profiles were unmerged by hand"
         breach = limit_breach(self._kinds_of(left), self._kinds_of(right), self.limits)
-        if breach or not self.weak_kinds:
+        if breach:
             return breach
-        return self._shared_weak(a, b, left, right)
+        return self._shared_weak(a, b, left, right) or self._uncorroborated(a, b, left, right)
 
     def _shared_weak(self, a: int, b: int, left: int, right: int) -> str | None:
         """A weak identifier stays with the account it joined first (see ``guardrails.account_clash``)."""
@@ -331,6 +342,30 @@ class IdentityGraph:
                 if kind:
                     return f"{self._label(identifier_id)} is shared by two profiles that each hold their own {kind}"
                 return None
+        return None
+
+    def _uncorroborated(self, a: int, b: int, left: int, right: int) -> str | None:
+        """A shared-kind identifier joins two accounts only with a second tie from its record.
+
+        Two people given one address (a family email; in the demo, ``ivan1991@gmail.com``
+        built for two Ivans born in 1991) must not fuse their accounts, while one person's
+        guest checkout (a new customer id with their own email, from the browser or phone
+        already in their profile) must. The record tells them apart: the guest's other
+        identifiers are already in the address's profile, the other person's are not.
+        A link the record does not corroborate is blocked and left to probabilistic
+        matching, which compares names, phones and birthdays.
+        """
+        for shared, other in ((a, b), (b, a)):
+            if not kind_listed(self._keys[shared][0], self.shared_kinds):
+                continue
+            kind = account_clash(self._kinds_of(left), self._kinds_of(right), self.owner_kinds)
+            home = self._profile[shared]
+            if not kind or any(self._profile[w] == home for w in self._witnesses if w not in (shared, other)):
+                return None
+            return (
+                f"{self._label(shared)} is given by two profiles that each hold their own {kind}, "
+                "and nothing else in the record ties them"
+            )
         return None
 
     def _has_split(self, left: int, right: int) -> bool:

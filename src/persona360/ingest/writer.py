@@ -367,7 +367,11 @@ class EventWriter:
         blocklist = parse_blocklist(self.settings.identifier_blocklist, self.settings.default_region)
         settings = self.settings
         graph = IdentityGraph(
-            settings.identifier_limits, blocklist, settings.identifier_weak_kinds, settings.identifier_owner_kinds
+            settings.identifier_limits,
+            blocklist,
+            settings.identifier_weak_kinds,
+            settings.identifier_owner_kinds,
+            settings.identifier_shared_kinds,
         )
         graph.retire(retired_ids(self.db))  # a rebuild too: erased people's ids stay unused
         return graph

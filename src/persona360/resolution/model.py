@@ -31,8 +31,8 @@ _PRIORS: dict[str, tuple[list[float], list[float]]] = {
     # full name exact, first/last swapped, nickname of the same name, typos in both,
     # same last name only, else
     "name": ([0.6, 0.04, 0.1, 0.14, 0.07, 0.05], [0.00003, 0.000002, 0.00001, 0.00002, 0.003, 0.996948]),
-    # exact, a typo (same digits), alike letters, else
-    "email_local": ([0.5, 0.15, 0.1, 0.25], [0.0005, 0.0005, 0.005, 0.994]),
+    # same mailbox, local part exact (and more than the name), a typo (same digits), else
+    "email_local": ([0.3, 0.3, 0.1, 0.3], [0.0002, 0.0005, 0.0005, 0.9988]),
     "phone": ([0.8, 0.2], [0.0005, 0.9995]),
     "birthday": ([0.9, 0.05, 0.05], [0.0005, 0.002, 0.9975]),
     "street": ([0.7, 0.2, 0.1], [0.0005, 0.002, 0.9975]),
@@ -73,20 +73,33 @@ def _name_comparison(tf: bool) -> Any:
     )
 
 
+def _email_comparison(tf: bool) -> Any:
+    """The address: one mailbox, or a local part that says more than the name, agrees.
+
+    A local part built from the name alone (``osych``, ``olena.sych``) is agreed on by
+    namesakes as often as their names are, so beside the name comparison it is no
+    evidence at all (a null level), unless both addresses are one mailbox.
+    """
+    return cl.CustomComparison(
+        output_column_name="email_local",
+        comparison_levels=[
+            cll.NullLevel("email_local"),
+            cll.ExactMatchLevel("email_box"),
+            cll.CustomLevel("email_rest_l IS NULL OR email_rest_r IS NULL", "the name alone").configure(
+                is_null_level=True
+            ),
+            cll.ExactMatchLevel("email_local").configure(**_tf("email_local", tf)),
+            # a slip of the finger, not another year or number after the same name
+            cll.And(cll.LevenshteinLevel("email_local", 2), cll.ExactMatchLevel("email_digits")),
+            cll.ElseLevel(),
+        ],
+    )
+
+
 def _comparisons(tf: bool) -> list[Any]:
     made = [
         _name_comparison(tf),
-        cl.CustomComparison(
-            output_column_name="email_local",
-            comparison_levels=[
-                cll.NullLevel("email_local"),
-                cll.ExactMatchLevel("email_local").configure(**_tf("email_local", tf)),
-                # a slip of the finger, not another year or number after the same name
-                cll.And(cll.LevenshteinLevel("email_local", 2), cll.ExactMatchLevel("email_digits")),
-                cll.JaroWinklerLevel("email_letters", 0.9),
-                cll.ElseLevel(),
-            ],
-        ),
+        _email_comparison(tf),
         cl.CustomComparison(
             output_column_name="phone",
             comparison_levels=[
@@ -159,7 +172,7 @@ def _rows(records: Sequence[ProfileRecord]) -> list[dict[str, Any]]:
     held = Counter(row["email_local"] for row in rows if row["email_local"])
     for row in rows:
         if held[row["email_local"]] > MAX_PROFILES_PER_EMAIL_LOCAL:
-            row["email_local"] = None
+            row["email_local"] = row["email_box"] = row["email_rest"] = None
         local = row["email_local"] or ""
         row["email_digits"] = "".join(c for c in local if c.isdigit())
         row["email_letters"] = "".join(c for c in local if c.isalpha()) or None

@@ -7,7 +7,7 @@ prior m and u probabilities even with ``train=True``.
 from __future__ import annotations
 
 from persona360.resolution.model import score_pairs
-from persona360.resolution.records import ProfileRecord
+from persona360.resolution.records import ProfileRecord, to_record
 
 
 def _record(pid: int, first: str, last: str, **fields: str) -> ProfileRecord:
@@ -40,3 +40,31 @@ def test_threshold_and_tiny_inputs() -> None:
         (5, 6),
     ]
     assert score_pairs(RECORDS[:1], train=True, threshold=0.0) == []
+
+
+def _emailed(pid: int, first: str, last: str, email: str) -> ProfileRecord:
+    fields = dict.fromkeys(("full_name", "birthday", "phone", "city", "postcode"))
+    return to_record(
+        {**fields, "profile_id": pid, "anchor_id": pid, "first_name": first, "last_name": last, "email": email}
+    )
+
+
+def test_namesakes_whose_addresses_only_spell_their_name_are_not_merged() -> None:
+    """An address built from the name agrees whenever the names do: no second piece of evidence.
+
+    At 10,000 demo customers, namesakes at two mail domains (``olena.kovalenko@gmail.com``,
+    ``olena.kovalenko@ukr.net``) were merged on the name counted twice.
+    """
+    records = [
+        _emailed(1, "Olena", "Kovalenko", "olena.kovalenko@gmail.com"),
+        _emailed(2, "Olena", "Kovalenko", "olena.kovalenko@ukr.net"),
+        _emailed(3, "Ivan", "Petrenko", "ivan.petrenko@gmail.com"),
+        _emailed(4, "Ivan", "Petrenko", "ivanpetrenko@gmail.com"),  # one Gmail mailbox, dots or not
+        _emailed(5, "Maria", "Bondar", "maria.bondar87@gmail.com"),
+        _emailed(6, "Maria", "Bondar", "mariabondar87@ukr.net"),  # the same year after the name
+    ]
+    pairs = {(p.a_profile, p.b_profile): p for p in score_pairs(records, train=False, threshold=0.0)}
+    assert pairs[(1, 2)].probability < 0.9
+    assert pairs[(1, 2)].weights["email_local"] == 0
+    assert pairs[(3, 4)].probability > 0.99
+    assert pairs[(5, 6)].probability > 0.99

@@ -165,3 +165,43 @@ def test_without_weak_kinds_the_tablet_joins_everyone_as_before() -> None:
     mum = observe(g, ("user_id", "mum"), ("anonymous_id", "tablet"))
     son = observe(g, ("user_id", "son"), ("anonymous_id", "tablet"))
     assert g.profile_of(mum) == g.profile_of(son)
+
+
+def emails_shared() -> IdentityGraph:
+    return IdentityGraph({"user_id": 3}, set(), ["anonymous_id"], ["user_id", "id:*"], ["email"])
+
+
+def test_one_address_given_by_two_accounts_does_not_join_them_without_a_second_tie() -> None:
+    g = emails_shared()
+    ivan = observe(g, ("user_id", "c-1"), ("email", "ivan1991@gmail.com"), ("anonymous_id", "ivan-phone"))
+    other = observe(g, ("user_id", "c-2"), ("email", "ivan1991@gmail.com"), ("anonymous_id", "other-laptop"))
+    assert g.profile_of(other) != g.profile_of(ivan)
+    assert g.profile_of(g.identifier_id(("anonymous_id", "other-laptop")) or 0) == g.profile_of(other)
+    blocked = [e for e in g.take_delta().new_edges if e.status == "blocked"]
+    assert [{g.key_of(e.a), g.key_of(e.b)} for e in blocked] == [{("user_id", "c-2"), ("email", "ivan1991@gmail.com")}]
+    assert blocked[0].detail == (
+        "email:ivan1991@gmail.com is given by two profiles that each hold their own user_id, "
+        "and nothing else in the record ties them"
+    )
+
+
+def test_a_guest_checkout_from_the_persons_own_browser_joins_their_account() -> None:
+    g = emails_shared()
+    own = observe(g, ("user_id", "c-1"), ("email", "olena@ukr.net"), ("anonymous_id", "olena-phone"))
+    guest = observe(g, ("user_id", "c-9"), ("email", "olena@ukr.net"), ("anonymous_id", "olena-phone"))
+    assert g.profile_of(guest) == g.profile_of(own)
+    order = observe(g, ("id:shop", "c-1"), ("email", "olena@ukr.net"), ("phone", "+380501234567"))
+    phone_order = observe(g, ("id:shop", "c-7"), ("email", "olena@ukr.net"), ("phone", "+380501234567"))
+    assert g.profile_of(order) == g.profile_of(phone_order) == g.profile_of(own)  # the phone ties them
+    assert {e.status for e in g.take_delta().new_edges} == {"active"}
+
+
+def test_an_address_still_joins_records_without_an_account_and_the_guard_can_be_off() -> None:
+    g = emails_shared()
+    account = observe(g, ("user_id", "c-1"), ("email", "olena@ukr.net"))
+    contact = observe(g, ("email", "olena@ukr.net"), ("phone", "+380501234567"))  # a newsletter contact
+    assert g.profile_of(contact) == g.profile_of(account)
+    off = IdentityGraph({"user_id": 3}, set(), [], ["user_id"], [])
+    first = observe(off, ("user_id", "c-1"), ("email", "ivan1991@gmail.com"))
+    second = observe(off, ("user_id", "c-2"), ("email", "ivan1991@gmail.com"))
+    assert off.profile_of(first) == off.profile_of(second)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from persona360.resolution.records import email_local, to_record
+from persona360.resolution.names import name_key
+from persona360.resolution.records import email_box, email_local, email_rest, to_record
 
 
 @pytest.mark.parametrize(
@@ -45,3 +46,29 @@ def test_a_phone_without_country_code_keeps_its_last_nine_digits() -> None:
     uk = to_record({**row, "profile_id": 1, "anchor_id": 1, "phone": "07446 131071"}, region="UA")
     gb = to_record({**row, "profile_id": 2, "anchor_id": 2, "phone": "+44 7446 131071"}, region="UA")
     assert uk.phone == gb.phone == "446131071"
+
+
+@pytest.mark.parametrize(
+    ("email", "first", "last", "expected"),
+    [
+        ("olena.kovalenko@gmail.com", "Олена", "Коваленко", None),  # the name, transliterated
+        ("okovalenko@ukr.net", "Olena", "Kovalenko", None),  # initial and last name
+        ("kovalenko_olena@ukr.net", "Olena", "Kovalenko", None),  # reversed
+        ("jenniferrose@gmail.com", "Jennifer", "Rose", None),  # run together: one r once folded
+        ("olena.kovalenko85@gmail.com", "Olena", "Kovalenko", "85"),  # a year
+        ("sonechko.k@ukr.net", "Olena", "Kovalenko", "soneko"),  # a nickname, folded
+        ("old.olena.kovalenko@ukr.net", "Olena", "Kovalenko", "old"),
+        ("olena.kovalenko@gmail.com", None, None, "olenakovalenko"),  # no name known: all of it
+        (None, "Olena", "Kovalenko", None),
+    ],
+)
+def test_what_an_address_says_beyond_the_name(
+    email: str | None, first: str | None, last: str | None, expected: str | None
+) -> None:
+    assert email_rest(email, name_key(first), name_key(last)) == expected
+
+
+def test_the_mailbox_ignores_dots_tags_and_case() -> None:
+    assert email_box("Olena.K+shop@Gmail.com") == email_box("olenak@gmail.com") == "olenak@gmail.com"
+    assert email_box("olenak@ukr.net") != email_box("olenak@gmail.com")
+    assert email_box("no-at-sign") is None
