@@ -27,3 +27,10 @@ def test_environment_is_read_when_settings_are_built(monkeypatch: pytest.MonkeyP
 def test_unknown_settings_are_refused() -> None:
     with pytest.raises(ValidationError, match="extra"):
         load_settings(colour="blue")
+
+
+@pytest.mark.parametrize("value", [0, -5])
+def test_a_derive_bound_that_is_not_positive_is_refused_by_name(value: int) -> None:
+    with pytest.raises(ValidationError, match="batch_derive_within_ms") as error:
+        load_settings(batch_derive_within_ms=value)
+    assert "greater than 0" in str(error.value)
