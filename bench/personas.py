@@ -3,6 +3,11 @@
     .venv/bin/python bench/personas.py scale [--buyers 100000 1000000] [--runs 1] [--k-min 5 --k-max 9]
     .venv/bin/python bench/personas.py recovery [--seeds 42 1 2 3 4] [--customers 1000]
 
+``--keep DIR`` keeps each filled workspace as ``DIR/bench-N.duckdb`` and reuses it on
+the next run (the fill of a million buyers takes minutes; a run that reuses it measures
+the same data, so base and branch can be compared on one file). A build stores nothing
+in those tables, so a kept file stays as filled.
+
 ``scale`` times the three steps of a build and the SQL refresh on a synthetic shop:
 the features query (``read_features`` + ``feature_matrix``), discovery (k-means over
 the k range, silhouette on a 3,000 sample, bootstrap stability) and the nearest-persona
@@ -139,10 +144,14 @@ def scale(args: argparse.Namespace) -> None:
     options = DiscoveryOptions(k_min=args.k_min, k_max=args.k_max, bootstraps=args.bootstraps, seed=0)
     for buyers in args.buyers:
         with tempfile.TemporaryDirectory() as folder:
-            settings = load_settings(db=Path(folder) / "bench.duckdb", consent_default_allow=PROFILING)
+            path = (args.keep or Path(folder)) / f"bench-{buyers}.duckdb"
+            settings = load_settings(db=path, consent_default_allow=PROFILING)
             with Workspace(settings, FixedClock(NOW), create=True) as ws:
-                fill_s, rows = timed(lambda ws=ws, n=buyers: fill(ws, n))
-                print(f"{buyers:>9,} buyers: filled {rows} in {fill_s:.1f} s", flush=True)
+                if ws.db.scalar("SELECT count(*) FROM profiles"):  # a kept fill (one transaction: all or none)
+                    print(f"{buyers:>9,} buyers: reusing {path}", flush=True)
+                else:
+                    fill_s, rows = timed(lambda ws=ws, n=buyers: fill(ws, n))
+                    print(f"{buyers:>9,} buyers: filled {rows} in {fill_s:.1f} s", flush=True)
                 figures = [_run(ws, options) for _ in range(args.runs)]
             medians = {key: statistics.median(f[key] for f in figures) for key in figures[0]}
             print("  median of", args.runs, "run(s):", ", ".join(f"{k} {v:.1f} s" for k, v in medians.items()))
@@ -213,6 +222,9 @@ def main() -> None:
     at_scale.add_argument("--k-min", type=int, default=3)
     at_scale.add_argument("--k-max", type=int, default=12)
     at_scale.add_argument("--bootstraps", type=int, default=10)
+    at_scale.add_argument(
+        "--keep", type=Path, help="a folder to keep the filled workspaces in (bench-N.duckdb), reused when present"
+    )
     truth = commands.add_parser("recovery")
     truth.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2, 3, 4])
     truth.add_argument("--customers", type=int, default=1000)

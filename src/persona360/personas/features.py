@@ -31,35 +31,67 @@ WITH buyers AS (
     SELECT profile_id, orders_count, revenue, avg_order_value, first_seen, last_order_at
     FROM profiles WHERE orders_count >= $min_orders
         AND ($profiles IS NULL OR list_contains($profiles, profile_id))),
-ev AS (
-    SELECT i.profile_id, e.event, e."timestamp" AS ts, e.properties, e.context
-    FROM events e JOIN identifiers i ON i.identifier_id = e.anchor_id
-    JOIN buyers b ON b.profile_id = i.profile_id
-    WHERE e.type IN ('track', 'page', 'screen')),
-ord AS (
-    SELECT i.profile_id, o.ordered_at FROM orders o
-    JOIN identifiers i ON i.identifier_id = o.anchor_id JOIN buyers b ON b.profile_id = i.profile_id),
-gaps AS (
-    SELECT profile_id, epoch(ordered_at - lag(ordered_at) OVER (
-        PARTITION BY profile_id ORDER BY ordered_at)) / 86400.0 AS gap FROM ord),
-regularity AS (
-    SELECT profile_id, stddev_samp(gap) / nullif(avg(gap), 0) AS gap_cv
-    FROM gaps WHERE gap IS NOT NULL GROUP BY profile_id HAVING count(gap) >= 2),
-completed AS (SELECT profile_id, properties FROM ev WHERE event = 'Order Completed'),
-order_stats AS (
+activity AS (
+    -- the one pass over all of a customer's events: every per-event measure is a FILTERed
+    -- aggregate, and each JSON document is parsed once (all its paths in one extract)
     SELECT profile_id,
-        avg(CASE WHEN coalesce(TRY_CAST(properties ->> 'discount' AS DOUBLE), 0) > 0
-                   OR coalesce((properties ->> 'coupon'), '') <> '' THEN 1.0 ELSE 0.0 END) AS discount_share,
-        avg(CASE WHEN TRY_CAST(properties ->> 'gift_wrap' AS BOOLEAN) THEN 1.0 ELSE 0.0 END) AS gift_share
-    FROM completed GROUP BY profile_id),
+        count(*) FILTER (WHERE event = 'Product Viewed') AS views,
+        count(*) FILTER (WHERE event = 'Reviews Read') AS reviews,
+        count(*) FILTER (WHERE event IN ('Product Shared', 'Referral Sent')) AS shares,
+        count(*) FILTER (WHERE event = 'Product List Viewed') AS n_sessions,
+        avg(CASE WHEN (cx[2] ->> '$') = 'mobile' THEN 1.0 ELSE 0.0 END)
+            FILTER (WHERE event = 'Product List Viewed') AS mobile_share,
+        avg(CASE WHEN cx[3] IS NOT NULL THEN 1.0 ELSE 0.0 END)
+            FILTER (WHERE event = 'Product List Viewed') AS app_share,
+        avg(CASE WHEN (cx[4] ->> '$') = 'social' THEN 1.0 ELSE 0.0 END)
+            FILTER (WHERE event = 'Product List Viewed') AS social_share,
+        avg(CASE WHEN (cx[4] ->> '$') = 'email' THEN 1.0 ELSE 0.0 END)
+            FILTER (WHERE event = 'Product List Viewed') AS email_share,
+        avg(CASE WHEN (cx[4] ->> '$') = 'cpc' THEN 1.0 ELSE 0.0 END)
+            FILTER (WHERE event = 'Product List Viewed') AS paid_share,
+        -- a list, not mode(): DuckDB runs mode() with a FILTER as a second grouping over a
+        -- materialised copy of every event row; sorted, so that a tie goes the same way every run
+        list_aggregate(list_sort(list(hour(timezone('UTC', ts))) FILTER (WHERE event = 'Product List Viewed')), 'mode')
+            AS usual_hour,
+        avg(CASE WHEN coalesce(TRY_CAST(px[1] AS DOUBLE), 0) > 0 OR coalesce(px[2], '') <> '' THEN 1.0 ELSE 0.0 END)
+            FILTER (WHERE event = 'Order Completed') AS discount_share,
+        avg(CASE WHEN TRY_CAST(px[3] AS BOOLEAN) THEN 1.0 ELSE 0.0 END)
+            FILTER (WHERE event = 'Order Completed') AS gift_share,
+        -- click times, for the pause between clicks: a list per customer sorted on its own,
+        -- not a window sort over every event; imported records carry the time of the order,
+        -- not of a click, and are left out
+        list(epoch_us(ts)) FILTER (WHERE coalesce(cx[1] ->> '$', '') <> 'import') AS click_us
+    FROM (SELECT b.profile_id, e.event, e."timestamp" AS ts,
+            json_extract(e.context, ['$.channel', '$.device.type', '$.app', '$.campaign.medium']) AS cx,
+            CASE WHEN e.event = 'Order Completed'
+                THEN json_extract_string(e.properties, ['$.discount', '$.coupon', '$.gift_wrap']) END AS px
+        FROM events e JOIN identifiers i ON i.identifier_id = e.anchor_id JOIN buyers b ON b.profile_id = i.profile_id
+        WHERE e.type IN ('track', 'page', 'screen'))
+    GROUP BY profile_id),
+pace AS (
+    -- the typical pause between two of a person's clicks within a visit (under 30 minutes)
+    SELECT profile_id, list_median(list_filter(
+        list_transform(t[2:], lambda x, i: (x - t[i]) / 1e6), lambda gap: gap < 1800)) AS event_gap
+    FROM (SELECT profile_id, list_sort(click_us) AS t FROM activity)),
+regularity AS (
+    -- the CV of the days between a customer's orders (three orders or more), from their sorted times
+    SELECT profile_id,
+        list_aggregate(gaps, 'stddev_samp') / nullif(list_avg(gaps), 0) AS gap_cv
+    FROM (SELECT profile_id, list_transform(t[2:], lambda x, i: (x - t[i]) / 86400e6) AS gaps
+          FROM (SELECT b.profile_id, list_sort(list(epoch_us(o.ordered_at))) AS t
+                FROM orders o JOIN identifiers i ON i.identifier_id = o.anchor_id
+                JOIN buyers b ON b.profile_id = i.profile_id
+                WHERE o.ordered_at IS NOT NULL GROUP BY b.profile_id HAVING count(*) >= 3))),
 items AS (
     -- one row per (order, item): a web order and the same order in the shop's export count once
     SELECT DISTINCT profile_id, order_id, item.brand AS brand, item.category AS category,
         coalesce(item.sku, item.product_id) AS product_id
-    FROM (SELECT profile_id, coalesce(properties ->> 'order_id', properties::VARCHAR) AS order_id,
-        unnest(from_json(properties -> 'products',
+    FROM (SELECT b.profile_id, coalesce(e.properties ->> 'order_id', e.properties::VARCHAR) AS order_id,
+        unnest(from_json(e.properties -> 'products',
             '[{"product_id": "VARCHAR", "sku": "VARCHAR", "brand": "VARCHAR", "category": "VARCHAR"}]')) AS item
-        FROM completed)),
+        FROM events e JOIN identifiers i ON i.identifier_id = e.anchor_id
+        JOIN buyers b ON b.profile_id = i.profile_id
+        WHERE e.type IN ('track', 'page', 'screen') AND e.event = 'Order Completed')),
 brands AS (
     SELECT profile_id, max(n) / sum(n) AS top_brand_share
     FROM (SELECT profile_id, brand, count(*)::DOUBLE AS n FROM items GROUP BY profile_id, brand) GROUP BY profile_id),
@@ -71,28 +103,6 @@ categories AS (
     FROM (SELECT *, sum(n) OVER (PARTITION BY profile_id) AS total
           FROM (SELECT profile_id, category, count(*)::DOUBLE AS n FROM items
                 WHERE category IS NOT NULL GROUP BY profile_id, category)) GROUP BY profile_id),
-sessions AS (
-    SELECT profile_id, count(*) AS n_sessions,
-        avg(CASE WHEN (context -> 'device' ->> 'type') = 'mobile' THEN 1.0 ELSE 0.0 END) AS mobile_share,
-        avg(CASE WHEN (context -> 'app') IS NOT NULL THEN 1.0 ELSE 0.0 END) AS app_share,
-        avg(CASE WHEN (context -> 'campaign' ->> 'medium') = 'social' THEN 1.0 ELSE 0.0 END) AS social_share,
-        avg(CASE WHEN (context -> 'campaign' ->> 'medium') = 'email' THEN 1.0 ELSE 0.0 END) AS email_share,
-        avg(CASE WHEN (context -> 'campaign' ->> 'medium') = 'cpc' THEN 1.0 ELSE 0.0 END) AS paid_share,
-        mode(hour(timezone('UTC', ts))) AS usual_hour
-    FROM ev WHERE event = 'Product List Viewed' GROUP BY profile_id),
-pace AS (
-    -- the typical pause between two of a person's clicks within a visit (under 30 minutes);
-    -- imported records carry the time of the order, not of a click, and are left out
-    SELECT profile_id, median(gap) FILTER (WHERE gap < 1800) AS event_gap
-    FROM (SELECT profile_id, epoch(ts - lag(ts) OVER (PARTITION BY profile_id ORDER BY ts)) AS gap
-          FROM ev WHERE coalesce(context ->> 'channel', '') <> 'import')
-    GROUP BY profile_id),
-counts AS (
-    SELECT profile_id,
-        count(*) FILTER (WHERE event = 'Product Viewed') AS views,
-        count(*) FILTER (WHERE event = 'Reviews Read') AS reviews,
-        count(*) FILTER (WHERE event IN ('Product Shared', 'Referral Sent')) AS shares
-    FROM ev GROUP BY profile_id),
 traits AS (
     SELECT profile_id,
         max(TRY_CAST(value ->> '$' AS TIMESTAMPTZ)) FILTER (WHERE name = 'createdAt') AS created_at,
@@ -109,35 +119,25 @@ SELECT b.profile_id,
     coalesce(b.revenue, 0) AS monetary,
     b.avg_order_value AS aov,
     r.gap_cv,
-    os.discount_share, os.gift_share, br.top_brand_share, rp.repeat_item_share,
-    coalesce(c.views, 0) / b.orders_count::DOUBLE AS views_per_order,
-    coalesce(c.reviews, 0) / b.orders_count::DOUBLE AS reviews_per_order,
-    coalesce(c.shares, 0) / nullif(c.views, 0)::DOUBLE AS share_rate,
-    coalesce(c.reviews, 0) / nullif(c.views, 0)::DOUBLE AS review_rate,
-    coalesce(c.views, 0) / nullif(s.n_sessions, 0)::DOUBLE AS views_per_session,
+    a.discount_share, a.gift_share, br.top_brand_share, rp.repeat_item_share,
+    coalesce(a.views, 0) / b.orders_count::DOUBLE AS views_per_order,
+    coalesce(a.reviews, 0) / b.orders_count::DOUBLE AS reviews_per_order,
+    coalesce(a.shares, 0) / nullif(a.views, 0)::DOUBLE AS share_rate,
+    coalesce(a.reviews, 0) / nullif(a.views, 0)::DOUBLE AS review_rate,
+    coalesce(a.views, 0) / nullif(a.n_sessions, 0)::DOUBLE AS views_per_session,
     pc.event_gap,
-    s.mobile_share, s.app_share, s.social_share, s.email_share, s.paid_share,
+    a.mobile_share, a.app_share, a.social_share, a.email_share, a.paid_share,
     epoch($now - coalesce(t.created_at, b.first_seen)) / 86400.0 AS tenure_days,
     t.loyalty_member, t.email_open_rate,
     p.clv, p.churn_risk,
-    coalesce(b.revenue, 0) AS revenue, s.usual_hour, cat.category_shares
+    coalesce(b.revenue, 0) AS revenue, a.usual_hour, cat.category_shares
 FROM buyers b
-LEFT JOIN regularity r USING (profile_id) LEFT JOIN order_stats os USING (profile_id)
+LEFT JOIN regularity r USING (profile_id) LEFT JOIN activity a USING (profile_id)
 LEFT JOIN brands br USING (profile_id) LEFT JOIN repeats rp USING (profile_id)
-LEFT JOIN categories cat USING (profile_id) LEFT JOIN sessions s USING (profile_id)
-LEFT JOIN counts c USING (profile_id) LEFT JOIN pace pc USING (profile_id) LEFT JOIN traits t USING (profile_id)
+LEFT JOIN categories cat USING (profile_id) LEFT JOIN pace pc USING (profile_id) LEFT JOIN traits t USING (profile_id)
 LEFT JOIN profile_predictions p USING (profile_id)
 ORDER BY b.profile_id
 """
-
-
-_COLUMN_NAMES = (
-    "profile_id", "recency_days", "frequency", "monetary", "aov", "gap_cv", "discount_share", "gift_share",
-    "top_brand_share", "repeat_item_share", "views_per_order", "reviews_per_order", "share_rate", "review_rate",
-    "views_per_session", "event_gap", "mobile_share",
-    "app_share", "social_share", "email_share", "paid_share", "tenure_days", "loyalty_member", "email_open_rate",
-    "clv", "churn_risk", "revenue", "usual_hour", "category_shares",
-)  # fmt: skip
 
 
 def features_sql() -> str:
@@ -151,9 +151,9 @@ def features_sql() -> str:
 
 def read_features(db: Database, now: datetime, min_orders: int = 1, profiles: list[int] | None = None) -> Columns:
     """One row per customer (or per customer among ``profiles``): the raw features, None where unknown."""
-    rows = db.query_dicts(_FEATURES_SQL, {"now": now, "min_orders": min_orders, "profiles": profiles})
-    names = rows[0].keys() if rows else _COLUMN_NAMES
-    return {name: [row[name] for row in rows] for name in names}
+    table = db.query_arrow(_FEATURES_SQL, {"now": now, "min_orders": min_orders, "profiles": profiles})
+    # through Arrow, column by column: a dict per row cost seconds at a million customers
+    return {name: table.column(name).to_pylist() for name in table.column_names}
 
 
 def keep_rows(columns: Columns, keep: list[bool]) -> Columns:
@@ -225,7 +225,7 @@ def _numeric_columns(table: Columns) -> dict[str, np.ndarray]:
 
 def _category_columns(table: Columns, wanted: list[str] | None) -> dict[str, np.ndarray]:
     """The shop's most bought categories (or ``wanted``), one share column each (``category:NAME``)."""
-    rows = [dict(m) if m else {} for m in table["category_shares"]]
+    rows = [dict(m) if m else {} for m in table["category_shares"]]  # a map: a dict, or (key, value) pairs
     if wanted is None:
         totals: dict[str, float] = {}
         for row in rows:
@@ -240,4 +240,4 @@ def _category_columns(table: Columns, wanted: list[str] | None) -> dict[str, np.
 
 
 def _floats(values: list[Any]) -> np.ndarray:
-    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    return np.array(values, dtype=np.float64)  # None becomes NaN

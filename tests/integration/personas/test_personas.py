@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from persona360.demo import DemoSpec, generate_shop
 from persona360.demo.pipeline import load_without_server
 from persona360.personas import DiscoveryOptions, PersonaDiscoveryError, assign_profiles
 from persona360.personas.assignment import assign_in_sql
+from persona360.personas.features import read_features
 from persona360.personas.persistence import assignments
 from persona360.personas.recovery import score_recovery
 from persona360.personas.trait import changed_customers
@@ -263,3 +265,34 @@ def test_cards_show_the_pains_their_members_wrote(ws: Workspace) -> None:
     assert card["pains"] == pains[0]
     assert "**Pains** (free-text survey answers of" in ws.personas.export("md")
     assert ws.surveys.nps("post-purchase")["responses"] > 20
+
+
+def test_pauses_and_regularity_match_a_count_by_hand(ws: Workspace) -> None:
+    """The per-customer list arithmetic of the features query, against plain Python on the raw rows.
+
+    The pause: the median of the gaps under 30 minutes between a customer's consecutive
+    non-imported events; the regularity: the CV of the days between their orders (3+).
+    """
+    features = read_features(ws.db, END)
+    clicks: dict[int, list[datetime]] = {}
+    for profile, at in ws.db.query(
+        """SELECT i.profile_id, e."timestamp" FROM events e JOIN identifiers i ON i.identifier_id = e.anchor_id
+        WHERE e.type IN ('track', 'page', 'screen') AND coalesce(e.context ->> 'channel', '') <> 'import'"""
+    ):
+        clicks.setdefault(profile, []).append(at)
+    orders: dict[int, list[datetime]] = {}
+    for profile, at in ws.db.query(
+        "SELECT i.profile_id, o.ordered_at FROM orders o JOIN identifiers i ON i.identifier_id = o.anchor_id"
+    ):
+        orders.setdefault(profile, []).append(at)
+    checked = 0
+    for profile, pause, cv in zip(features["profile_id"], features["event_gap"], features["gap_cv"], strict=True):
+        times = sorted(clicks.get(profile, []))
+        gaps = [g for a, b in pairwise(times) if (g := (b - a).total_seconds()) < 1800]
+        assert pause == (pytest.approx(float(np.median(gaps))) if gaps else None), profile
+        days = sorted(orders[profile])
+        between = [(b - a).total_seconds() / 86400 for a, b in pairwise(days)]
+        expected = float(np.std(between, ddof=1) / np.mean(between)) if len(between) >= 2 else None
+        assert cv == (pytest.approx(expected) if expected is not None else None), profile
+        checked += pause is not None and cv is not None
+    assert checked > 50
