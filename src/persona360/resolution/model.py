@@ -226,6 +226,23 @@ def _weights(row: dict[str, Any]) -> dict[str, float]:
     return weights
 
 
+def _pair_rows(frame: Any) -> list[dict[str, Any]]:
+    """The predicted pairs with only the columns :func:`_scored` reads.
+
+    Not ``as_record_list``: with the intermediate columns kept (they carry the
+    term-frequency adjustments) each pair has 22 columns, and every pair above the
+    lower threshold becomes a Python dict (9,758 pairs of 28,224 profiles: 0.21 s →
+    0.14 s of CPU, the same pairs).
+    """
+    wanted = ["unique_id_l", "unique_id_r", "match_probability"]
+    wanted += [f"mw_{name}" for name in _PRIORS]
+    wanted += [f"bf_tf_adj_{column}" for columns in _TF_COLUMNS.values() for column in columns]
+    relation = frame.as_duckdbpyrelation()
+    present = set(relation.columns)
+    rows: list[dict[str, Any]] = relation.select(*(c for c in wanted if c in present)).to_arrow_table().to_pylist()
+    return rows
+
+
 def _scored(rows: list[dict[str, Any]]) -> list[ScoredPair]:
     pairs = [
         ScoredPair(int(r["unique_id_l"]), int(r["unique_id_r"]), float(r["match_probability"]), _weights(r))
@@ -261,7 +278,7 @@ def score_all(
     linker = _linker(records)
     if train:
         _train(linker, len(records))
-    rows = linker.inference.predict(threshold_match_probability=threshold).as_record_list()
+    rows = _pair_rows(linker.inference.predict(threshold_match_probability=threshold))
     return _scored(rows), linker.misc.save_model_to_json()
 
 
@@ -287,12 +304,12 @@ def score_new(
     old_rows = [row for row in rows if row["unique_id"] not in new]
     new_rows = [row for row in rows if row["unique_id"] in new]
     new_frame = db_api.register(new_rows)
-    found = linker.inference.predict_within(new_frame, threshold_match_probability=threshold).as_record_list()
+    found = _pair_rows(linker.inference.predict_within(new_frame, threshold_match_probability=threshold))
     if old_rows:
         between = linker.inference.predict_between(
             db_api.register(old_rows), new_frame, threshold_match_probability=threshold
         )
-        found += between.as_record_list()
+        found += _pair_rows(between)
     return _scored(found)
 
 
