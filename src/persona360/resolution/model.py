@@ -22,6 +22,7 @@ from splink import comparison_level_library as cll
 from splink import comparison_library as cl
 from splink.internals.exceptions import EMTrainingException  # not re-exported publicly in Splink 5
 
+from persona360.resolution.backend import database_api, register
 from persona360.resolution.guard import ScoredPair
 from persona360.resolution.records import ProfileRecord
 
@@ -166,10 +167,9 @@ def _rows(records: Sequence[ProfileRecord]) -> list[dict[str, Any]]:
     return rows
 
 
-def _linker(records: Sequence[ProfileRecord]) -> Linker:
-    db_api = DuckDBAPI()
-    frame = db_api.register(_rows(records))
-    return Linker(frame, settings_for(len(records)), log_level=None)
+def _linker(records: Sequence[ProfileRecord], backend: str = "duckdb") -> Linker:
+    db_api = database_api(backend)
+    return Linker(register(db_api, _rows(records)), settings_for(len(records)), log_level=None)
 
 
 def _train(linker: Linker, record_count: int) -> bool:
@@ -237,6 +237,8 @@ def _pair_rows(frame: Any) -> list[dict[str, Any]]:
     wanted = ["unique_id_l", "unique_id_r", "match_probability"]
     wanted += [f"mw_{name}" for name in _PRIORS]
     wanted += [f"bf_tf_adj_{column}" for columns in _TF_COLUMNS.values() for column in columns]
+    if not hasattr(frame, "as_duckdbpyrelation"):  # Spark
+        return [{c: row[c] for c in wanted if c in row} for row in frame.as_record_list()]
     relation = frame.as_duckdbpyrelation()
     present = set(relation.columns)
     rows: list[dict[str, Any]] = relation.select(*(c for c in wanted if c in present)).to_arrow_table().to_pylist()
@@ -251,13 +253,15 @@ def _scored(rows: list[dict[str, Any]]) -> list[ScoredPair]:
     return sorted(pairs, key=lambda p: (-p.probability, p.a_profile, p.b_profile))
 
 
-def score_pairs(records: Sequence[ProfileRecord], *, train: bool, threshold: float) -> list[ScoredPair]:
+def score_pairs(
+    records: Sequence[ProfileRecord], *, train: bool, threshold: float, backend: str = "duckdb"
+) -> list[ScoredPair]:
     """The pairs of :func:`score_all`, without the model."""
-    return score_all(records, train=train, threshold=threshold)[0]
+    return score_all(records, train=train, threshold=threshold, backend=backend)[0]
 
 
 def score_all(
-    records: Sequence[ProfileRecord], *, train: bool, threshold: float
+    records: Sequence[ProfileRecord], *, train: bool, threshold: float, backend: str = "duckdb"
 ) -> tuple[list[ScoredPair], dict[str, Any] | None]:
     """Score the blocked pairs of ``records``; keep those at or above ``threshold``.
 
@@ -266,6 +270,7 @@ def score_all(
         train: estimate u and m from the records (only done from
             ``MIN_RECORDS_TO_TRAIN`` records up; below that the priors are used).
         threshold: the lowest match probability returned.
+        backend: where Splink runs (``backend.BACKENDS``), with the same settings.
 
     Returns:
         The pairs, most likely first, each with its per-comparison match weights
@@ -275,7 +280,7 @@ def score_all(
     """
     if len(records) < 2:
         return [], None
-    linker = _linker(records)
+    linker = _linker(records, backend)
     if train:
         _train(linker, len(records))
     rows = _pair_rows(linker.inference.predict(threshold_match_probability=threshold))
