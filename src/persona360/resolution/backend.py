@@ -25,7 +25,7 @@ def database_api(backend: str) -> Any:
     if backend == "spark":
         from splink import SparkAPI
 
-        return SparkAPI(spark_session=_spark_session())
+        return SparkAPI(spark_session=_spark_session())  # type: ignore[no-untyped-call]
     raise ValueError(f"resolution backend {backend!r} is not one of {', '.join(BACKENDS)}")
 
 
