@@ -10,7 +10,7 @@ Environment variables use the prefix ``PERSONA360_`` (``PERSONA360_DB``,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -142,6 +142,13 @@ class Settings(BaseSettings):
     )
     resolution_lower: float = Field(
         0.8, description="Match probability from which `persona360 resolve` queues a pair for review."
+    )
+    resolution_backend: Literal["duckdb", "spark"] = Field(
+        "duckdb",
+        description=(
+            "Where a full `persona360 resolve` runs Splink: `duckdb` in the process, or `spark` "
+            "(local Spark, same settings; needs Java, starts a JVM). Incremental runs use DuckDB."
+        ),
     )
     consent_default_allow: list[str] = Field(
         ["transactional", "analytics", "profiling"],

@@ -88,7 +88,10 @@ class ResolutionAPI:
         from persona360.resolution.model import MIN_RECORDS_TO_TRAIN, score_all
 
         trained = len(records) >= MIN_RECORDS_TO_TRAIN and train is not False
-        pairs, model = score_all(records, train=trained, threshold=self._ws.settings.resolution_lower)
+        settings = self._ws.settings
+        pairs, model = score_all(
+            records, train=trained, threshold=settings.resolution_lower, backend=settings.resolution_backend
+        )
         return self._decide(records, pairs, actor, trained, incremental=False), model
 
     def _score_new(

@@ -22,6 +22,7 @@ from splink import comparison_level_library as cll
 from splink import comparison_library as cl
 from splink.internals.exceptions import EMTrainingException  # not re-exported publicly in Splink 5
 
+from persona360.resolution.backend import database_api, register
 from persona360.resolution.guard import ScoredPair
 from persona360.resolution.records import ProfileRecord
 
@@ -179,10 +180,9 @@ def _rows(records: Sequence[ProfileRecord]) -> list[dict[str, Any]]:
     return rows
 
 
-def _linker(records: Sequence[ProfileRecord]) -> Linker:
-    db_api = DuckDBAPI()
-    frame = db_api.register(_rows(records))
-    return Linker(frame, settings_for(len(records)), log_level=None)
+def _linker(records: Sequence[ProfileRecord], backend: str = "duckdb") -> Linker:
+    db_api = database_api(backend)
+    return Linker(register(db_api, _rows(records)), settings_for(len(records)), log_level=None)
 
 
 def _train(linker: Linker, record_count: int) -> bool:
@@ -239,6 +239,25 @@ def _weights(row: dict[str, Any]) -> dict[str, float]:
     return weights
 
 
+def _pair_rows(frame: Any) -> list[dict[str, Any]]:
+    """The predicted pairs with only the columns :func:`_scored` reads.
+
+    Not ``as_record_list``: with the intermediate columns kept (they carry the
+    term-frequency adjustments) each pair has 22 columns, and every pair above the
+    lower threshold becomes a Python dict (9,758 pairs of 28,224 profiles: 0.21 s →
+    0.14 s of CPU, the same pairs).
+    """
+    wanted = ["unique_id_l", "unique_id_r", "match_probability"]
+    wanted += [f"mw_{name}" for name in _PRIORS]
+    wanted += [f"bf_tf_adj_{column}" for columns in _TF_COLUMNS.values() for column in columns]
+    if not hasattr(frame, "as_duckdbpyrelation"):  # Spark
+        return [{c: row[c] for c in wanted if c in row} for row in frame.as_record_list()]
+    relation = frame.as_duckdbpyrelation()
+    present = set(relation.columns)
+    rows: list[dict[str, Any]] = relation.select(*(c for c in wanted if c in present)).to_arrow_table().to_pylist()
+    return rows
+
+
 def _scored(rows: list[dict[str, Any]]) -> list[ScoredPair]:
     pairs = [
         ScoredPair(int(r["unique_id_l"]), int(r["unique_id_r"]), float(r["match_probability"]), _weights(r))
@@ -247,13 +266,15 @@ def _scored(rows: list[dict[str, Any]]) -> list[ScoredPair]:
     return sorted(pairs, key=lambda p: (-p.probability, p.a_profile, p.b_profile))
 
 
-def score_pairs(records: Sequence[ProfileRecord], *, train: bool, threshold: float) -> list[ScoredPair]:
+def score_pairs(
+    records: Sequence[ProfileRecord], *, train: bool, threshold: float, backend: str = "duckdb"
+) -> list[ScoredPair]:
     """The pairs of :func:`score_all`, without the model."""
-    return score_all(records, train=train, threshold=threshold)[0]
+    return score_all(records, train=train, threshold=threshold, backend=backend)[0]
 
 
 def score_all(
-    records: Sequence[ProfileRecord], *, train: bool, threshold: float
+    records: Sequence[ProfileRecord], *, train: bool, threshold: float, backend: str = "duckdb"
 ) -> tuple[list[ScoredPair], dict[str, Any] | None]:
     """Score the blocked pairs of ``records``; keep those at or above ``threshold``.
 
@@ -262,6 +283,7 @@ def score_all(
         train: estimate u and m from the records (only done from
             ``MIN_RECORDS_TO_TRAIN`` records up; below that the priors are used).
         threshold: the lowest match probability returned.
+        backend: where Splink runs (``backend.BACKENDS``), with the same settings.
 
     Returns:
         The pairs, most likely first, each with its per-comparison match weights
@@ -271,10 +293,10 @@ def score_all(
     """
     if len(records) < 2:
         return [], None
-    linker = _linker(records)
+    linker = _linker(records, backend)
     if train:
         _train(linker, len(records))
-    rows = linker.inference.predict(threshold_match_probability=threshold).as_record_list()
+    rows = _pair_rows(linker.inference.predict(threshold_match_probability=threshold))
     return _scored(rows), linker.misc.save_model_to_json()
 
 
@@ -300,12 +322,12 @@ def score_new(
     old_rows = [row for row in rows if row["unique_id"] not in new]
     new_rows = [row for row in rows if row["unique_id"] in new]
     new_frame = db_api.register(new_rows)
-    found = linker.inference.predict_within(new_frame, threshold_match_probability=threshold).as_record_list()
+    found = _pair_rows(linker.inference.predict_within(new_frame, threshold_match_probability=threshold))
     if old_rows:
         between = linker.inference.predict_between(
             db_api.register(old_rows), new_frame, threshold_match_probability=threshold
         )
-        found += between.as_record_list()
+        found += _pair_rows(between)
     return _scored(found)
 
 

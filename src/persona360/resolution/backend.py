@@ -1,0 +1,62 @@
+"""Where Splink runs: DuckDB in this process (the default) or Spark, with the same settings.
+
+DuckDB scores a million profiles on one machine; Spark is for a shop whose records
+outgrow it, and runs the very same Splink settings (blocking rules, comparisons,
+priors). Locally (``local[*]``) it starts a JVM, which costs tens of seconds, so it
+is never the default. Splink's similarity functions (Jaro-Winkler and friends) come
+from the jar Splink ships for Spark 4; without it Spark cannot score a name.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from functools import cache
+from typing import Any
+
+BACKENDS = ("duckdb", "spark")
+
+
+def database_api(backend: str) -> Any:
+    """A fresh Splink database API for ``backend`` (``duckdb`` or ``spark``)."""
+    if backend == "duckdb":
+        from splink import DuckDBAPI
+
+        return DuckDBAPI()
+    if backend == "spark":
+        from splink import SparkAPI
+
+        return SparkAPI(spark_session=_spark_session())  # type: ignore[no-untyped-call]
+    raise ValueError(f"resolution backend {backend!r} is not one of {', '.join(BACKENDS)}")
+
+
+def register(api: Any, rows: list[dict[str, Any]]) -> Any:
+    """Hand ``rows`` (Splink records, all text but ``unique_id``) to ``api``.
+
+    Spark cannot infer a column's type when every value in it is null (a shop
+    without birthdays), so it gets the schema spelt out.
+    """
+    if type(api).__name__ != "SparkAPI":
+        return api.register(rows)
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    columns = list(rows[0]) if rows else ["unique_id"]
+    schema = StructType([StructField(c, LongType() if c == "unique_id" else StringType()) for c in columns])
+    frame = api.spark.createDataFrame([tuple(row[c] for c in columns) for row in rows], schema=schema)
+    return api.register(frame)
+
+
+@cache
+def _spark_session() -> Any:
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
+
+    session = (
+        SparkSession.builder.master("local[*]")
+        .appName("persona360-resolve")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.jars", similarity_jar_location())
+        .getOrCreate()
+    )
+    session.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="persona360-spark-"))
+    return session
