@@ -4,8 +4,9 @@ The query reads five relations that every engine provides under the same names:
 
 - ``seg_profiles(profile_id, <computed columns>)`` with times as epoch microseconds,
 - ``seg_traits(profile_id, name, value_text, value_num)``,
-- ``seg_events(profile_id, type, event, ts, properties)`` (``ts`` in epoch microseconds,
-  ``properties`` as JSON text),
+- ``seg_events(profile_id, type, event, ts, properties, seq, happened_at)`` (``ts`` in epoch
+  microseconds, ``properties`` as JSON text, ``happened_at`` the stored time: windowed sources
+  also filter on it, so the scan can skip row groups by time),
 - ``seg_members(segment, profile_id)`` (current members of saved segments),
 - ``seg_consent(profile_id, purpose, channel, granted, changed_at, expires_at, seq)``
   (every consent decision; times in epoch microseconds).
@@ -227,7 +228,9 @@ class _Compiler:
             prop = _number_prop(str(node.prop))
             measure = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[node.func](this=prop)
         where = self._event_filter(node.event, node.filters, node.window)
-        column: exp.Expression = self._measure([node.event], filtered(measure, where))
+        start = node.window.bounds(self.now_time)[0]
+        since = None if start is None else epoch_us(start)
+        column: exp.Expression = self._measure([node.event], filtered(measure, where), since=since)
         if node.func in ("count", "sum"):
             column = exp.func("COALESCE", column, exp.Literal.number(0))
         return _OPS[op](this=column, expression=_literal(value))
@@ -270,8 +273,10 @@ class _Compiler:
             exp.GT(this=answer, expression=deadline.copy()),
         )
 
-    def _measure(self, events: list[str], measure: exp.Expression, pair: tuple[str, str] | None = None) -> exp.Column:
-        column = self.measures.measure(events, measure, pair)
+    def _measure(
+        self, events: list[str], measure: exp.Expression, pair: tuple[str, str] | None = None, since: int | None = None
+    ) -> exp.Column:
+        column = self.measures.measure(events, measure, pair, since)
         self.joined.setdefault(column.table, None)
         return column
 

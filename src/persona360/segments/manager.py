@@ -121,8 +121,17 @@ class Segments:
         check_name(spec.name)
         node = spec.node()
         select = self._compile_recent(node)
-        size = int(self._ws.db.scalar(sqlglot.select("count(*)").from_(select.subquery("m")).sql(dialect="duckdb")))
-        members = [int(r[0]) for r in self._ws.db.query(select.limit(sample).sql(dialect="duckdb"))] if size else []
+        # One pass for the size and the sample (a window count beside the first ids): an
+        # event condition reads millions of events, and a count then a sample read them twice.
+        sized = (
+            sqlglot.select("profile_id", "count(*) OVER () AS size")
+            .from_(select.subquery("m"))
+            .order_by("profile_id")
+            .limit(max(sample, 1))
+        )
+        rows = self._ws.db.query(sized.sql(dialect="duckdb"))
+        size = int(rows[0][1]) if rows else 0
+        members = [int(r[0]) for r in rows[: max(sample, 0)]]
         return {
             "name": spec.name,
             "size": size,

@@ -42,6 +42,17 @@ class Source:
     pair: tuple[str, str] | None = None
     measures: dict[str, tuple[str, exp.Expression]] = field(default_factory=dict)
     properties: bool = False  # whether its rows carry the events' properties
+    # The earliest event time (epoch microseconds) any of its measures reads; None when
+    # one reads all history. Filtered on the stored time ``happened_at`` too (see ``_rows``).
+    since: int | None = None
+    unbounded: bool = False
+
+    def reads_from(self, since: int | None) -> None:
+        """Note that a measure reads events from ``since`` on (None: from the beginning)."""
+        if since is None:
+            self.unbounded = True
+        else:
+            self.since = since if self.since is None else min(self.since, since)
 
     def select(self, scope: exp.Expression | None, events: str = "seg_events") -> exp.Select:
         """``profile_id`` and every measure, grouped by profile, over the ``events`` relation."""
@@ -56,6 +67,8 @@ class Source:
         if scope is not None:
             where = exp.and_(where, scope)
         if self.pair is None:
+            if self.since is not None and not self.unbounded:
+                where = exp.and_(where, _stored_after(self.since))
             return _filtered(events, where, self.properties)
         first, second = self.pair
         windows = [
@@ -85,10 +98,17 @@ class EventMeasures:
             self.traits.append(name)
         return TRAITS_TABLE
 
-    def measure(self, events: list[str], measure: exp.Expression, pair: tuple[str, str] | None = None) -> exp.Column:
-        """The column holding ``measure`` per profile (added to its source if new)."""
+    def measure(
+        self, events: list[str], measure: exp.Expression, pair: tuple[str, str] | None = None, since: int | None = None
+    ) -> exp.Column:
+        """The column holding ``measure`` per profile (added to its source if new).
+
+        ``since``: the earliest event time (epoch microseconds) the measure's own filter
+        admits, or None when it reads all history.
+        """
         reads = pair is None and any(column.name == "properties" for column in measure.find_all(exp.Column))
         source = self._source(events, pair, reads)
+        source.reads_from(since)
         key = measure.sql()
         if key not in source.measures:
             source.measures[key] = (f"v{len(source.measures) + 1}", measure)
@@ -114,6 +134,18 @@ class EventMeasures:
 def filtered(agg: exp.Expression, condition: exp.Expression) -> exp.Expression:
     """``agg FILTER (WHERE condition)``."""
     return exp.Filter(this=agg, expression=exp.Where(this=condition))
+
+
+def _stored_after(since: int) -> exp.Expression:
+    """``happened_at >= `` a day before ``since``: a bound the scan can prune row groups by.
+
+    Why: ``ts`` is ``epoch_us(timestamp)``, an expression DuckDB cannot push into the
+    scan, so a 30-day count read every event. The exact bound stays in each measure's
+    FILTER; this one only has to be no later than it, so it is a whole day earlier,
+    which also keeps it right whatever time zone an engine reads a bare timestamp in.
+    """
+    seconds = since // 1_000_000 - 86_400
+    return exp.GTE(this=exp.column("happened_at"), expression=exp.UnixToTime(this=exp.Literal.number(seconds)))
 
 
 def _filtered(table: str, where: exp.Expression, properties: bool) -> exp.Expression:

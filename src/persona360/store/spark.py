@@ -43,7 +43,10 @@ ENGINE = "spark"
 RELATIONS: dict[str, str] = {
     "seg_profiles": "SELECT * FROM seg_profiles",
     "seg_traits": "SELECT * FROM seg_traits",
-    "seg_events": "SELECT profile_id, type, event, ts, CAST(properties AS VARCHAR) AS properties, seq FROM seg_events",
+    "seg_events": (
+        "SELECT profile_id, type, event, ts, CAST(properties AS VARCHAR) AS properties, seq, happened_at "
+        "FROM seg_events"
+    ),
     "seg_members": "SELECT * FROM seg_members",
     "seg_consent": "SELECT * FROM seg_consent",
 }

@@ -126,6 +126,10 @@ def test_segment_of_segments_and_preview(shop: Workspace, clock: FixedClock) -> 
     preview = shop.segments.preview(SegmentSpec("not kyiv", 'not in_segment("kyiv")'), sample=5)
     assert preview["size"] == 1
     assert preview["sample"][0]["email"] == "u2@x.org"
+    larger = shop.segments.preview(SegmentSpec("kyiv again", 'city = "Kyiv"'), sample=1)
+    assert larger["size"] == 2 and [row["email"] for row in larger["sample"]] == ["u0@x.org"]
+    assert shop.segments.preview(SegmentSpec("kyiv again", 'city = "Kyiv"'), sample=0)["size"] == 2
+    assert shop.segments.preview(SegmentSpec("nobody", 'city = "Odesa"'))["size"] == 0
     assert shop.segments.list()[0]["members"] == 2
 
 

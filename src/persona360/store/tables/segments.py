@@ -28,7 +28,22 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             # A trigger may hand its profiles to a campaign instead of calling a webhook.
             "ALTER TABLE segment_triggers ADD COLUMN campaign VARCHAR",
         ],
-    )
+    ),
+    (
+        "segments_3",
+        [
+            # ``happened_at``: the event time as stored, beside ``ts`` (epoch microseconds). A
+            # windowed condition also filters on ``happened_at`` (segments/measures.py), which
+            # DuckDB prunes by row-group time ranges: through ``epoch_us(...)`` it read
+            # every event (1.1 s for a 30-day count over 50,000,000 events, 0.1 s with).
+            "DROP VIEW seg_events",
+            """CREATE VIEW seg_events AS SELECT i.profile_id, e.type,
+                CASE WHEN e.type = 'track' THEN e.event ELSE e.type END AS event,
+                epoch_us(e.timestamp) AS ts, e.properties, e.seq, e.timestamp AS happened_at
+                FROM events e JOIN identifiers i ON i.identifier_id = e.anchor_id
+                WHERE e.type NOT IN ('merge', 'unmerge', 'consent')""",
+        ],
+    ),
 ]
 
 DERIVED: tuple[str, ...] = ()
