@@ -409,4 +409,3 @@ def _insert_assignments(tx: Any, campaign_id: int, arms: dict[int, tuple[str, fl
         "INSERT OR IGNORE INTO campaign_assignments SELECT $c, profile_id, arm, bucket, $now FROM __p360__assignments",
         {"c": campaign_id, "now": now},
     )
-    tx.unregister("__p360__assignments")

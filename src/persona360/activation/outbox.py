@@ -78,7 +78,6 @@ def queue_messages(tx: Transaction, messages: list[Queued], now: datetime) -> No
         "NULL, $now, due_at, NULL, $now, trigger_key FROM __p360__outbox",
         {"now": now},
     )
-    tx.unregister("__p360__outbox")
 
 
 def to_html(text: str, pixel_url: str | None) -> str:
@@ -199,7 +198,6 @@ class Delivery:
         with self.db.transaction() as tx:
             tx.register("__p360__outcomes", table)
             tx.execute(_SAVE_SQL, {"now": now})
-            tx.unregister("__p360__outcomes")
 
 
 _COUNTED = {"sent": "sent", "failed": "retried", "dead": "dead", "cancelled": "cancelled"}

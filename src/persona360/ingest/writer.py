@@ -480,4 +480,3 @@ def _update_anchors(tx: Transaction, records: list[EventRecord], anchors: list[i
         "UPDATE events SET anchor_id = a.anchor_id FROM __p360__anchors a "
         "WHERE events.message_key = a.message_key AND events.anchor_id <> a.anchor_id"
     )
-    tx.unregister("__p360__anchors")

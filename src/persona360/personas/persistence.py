@@ -51,7 +51,6 @@ def _insert_assignments(
     )
     tx.register("__p360__persona_assignments", table)
     tx.execute(f"{verb} INTO persona_assignments SELECT * FROM __p360__persona_assignments")
-    tx.unregister("__p360__persona_assignments")
 
 
 def load_model(db: Database, version: int | None = None) -> dict[str, Any] | None:

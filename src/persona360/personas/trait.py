@@ -73,9 +73,4 @@ def _store(ws: Workspace, table: pa.Table, now: datetime, scope: list[int] | Non
         tx.register(_STAGED, table)
         if scope is not None:
             tx.register(SCOPE_TABLE, pa.table({"profile_id": pa.array(scope, pa.int64())}))
-        try:
-            store_values(tx, TRAIT, f"SELECT * FROM {_STAGED}", now, scope)
-        finally:
-            tx.unregister(_STAGED)
-            if scope is not None:
-                tx.unregister(SCOPE_TABLE)
+        store_values(tx, TRAIT, f"SELECT * FROM {_STAGED}", now, scope)

@@ -53,7 +53,6 @@ def save_predictions(db: Database, rows: pa.Table, report: dict[str, Any]) -> No
             f"INSERT INTO profile_predictions SELECT {selected} FROM __p360__predictions",
             {"fitted_at": report["fitted_at"], "as_of": report["as_of"]},
         )
-        tx.unregister("__p360__predictions")
         tx.execute(
             "INSERT INTO prediction_fits SELECT coalesce(max(fit_id), 0) + 1, ?, ?, ?, ?, ? FROM prediction_fits",
             [

@@ -76,7 +76,6 @@ class ConsentLedger:
         names: dict[int, str] = dict(tx.fetchall("SELECT source_id, name FROM sources"))
         tx.register("__p360__consent", _ledger_table(rows, names))
         tx.execute(_LEDGER_INSERT)
-        tx.unregister("__p360__consent")
 
     def _rows(self, record: EventRecord, anchor: int, seq: int) -> list[_Row]:
         if record.type != CONSENT_TYPE:

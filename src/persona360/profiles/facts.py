@@ -113,7 +113,6 @@ def record_facts(
     tx.execute(_STATS_UPSERT)
     tx.execute(_TAGS_INSERT)
     tx.execute(_EVENT_COUNT_UPSERT)
-    tx.unregister("__p360__facts")
 
 
 def flatten_traits(traits: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -163,7 +162,6 @@ def _record_traits(
     )
     tx.register("__p360__traits", table)
     tx.execute(_TRAIT_UPSERT)
-    tx.unregister("__p360__traits")
 
 
 def _record_orders(
@@ -190,4 +188,3 @@ def _record_orders(
     )
     tx.register("__p360__orders", table)
     tx.execute(_ORDER_INSERT)
-    tx.unregister("__p360__orders")

@@ -104,5 +104,3 @@ def reproject(
     tx.execute(_PROFILES)
     traits_sql = _TRAITS.format(members=_MEMBERS, order=policy_order(policy))
     tx.execute(traits_sql, {"priority": priority})
-    tx.unregister("__p360__touched")
-    tx.unregister("__p360__members")

@@ -155,8 +155,6 @@ def evaluate_all(
     finally:
         for sql in plan.drop:
             tx.execute(sql)
-        if scoped:
-            tx.unregister(SCOPE_TABLE)
 
 
 def evaluate(
@@ -174,16 +172,10 @@ def evaluate(
         if not ids:
             return Changes(segment.name)
         tx.register(SCOPE_TABLE, pa.table({"profile_id": pa.array(ids, pa.int64())}))
-    try:
-        now_members = {
-            int(row[0]) for row in tx.fetchall(members_sql(segment, now, scoped=scoped, catalogue=catalogue))
-        }
-        changes = _apply(tx, segment, now_members, now, reason, scoped)
-        _stamp(tx, [segment], now)
-        return changes
-    finally:
-        if scoped:
-            tx.unregister(SCOPE_TABLE)
+    now_members = {int(row[0]) for row in tx.fetchall(members_sql(segment, now, scoped=scoped, catalogue=catalogue))}
+    changes = _apply(tx, segment, now_members, now, reason, scoped)
+    _stamp(tx, [segment], now)
+    return changes
 
 
 def _apply(

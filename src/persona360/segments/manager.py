@@ -225,12 +225,8 @@ class Segments:
             return
         if scope is not None:
             tx.register(SCOPE_TABLE, pa.table({"profile_id": pa.array(scope, pa.int64())}))
-        try:
-            for spec in specs:
-                self._compute(tx, spec, now, scope)
-        finally:
-            if scope is not None:
-                tx.unregister(SCOPE_TABLE)
+        for spec in specs:
+            self._compute(tx, spec, now, scope)
 
     def _reserved_traits(self) -> set[str]:
         from persona360.segments.catalogue import PROFILE_COLUMNS  # noqa: PLC0415
@@ -361,10 +357,7 @@ class Segments:
             ids = sorted({int(r[0]) for r in tx.fetchall(query.sql(dialect="duckdb"))}) if query else []  # type: ignore[union-attr]
             if ids:
                 tx.register(SCOPE_TABLE, pa.table({"profile_id": pa.array(ids, pa.int64())}))
-                try:
-                    self._compute(tx, spec, now, ids)
-                finally:
-                    tx.unregister(SCOPE_TABLE)
+                self._compute(tx, spec, now, ids)
 
     @staticmethod
     def _last_sweep(tx: Any) -> datetime | None:

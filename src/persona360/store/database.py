@@ -259,7 +259,7 @@ class Transaction:
     def insert_arrow(self, target: str, rows: pa.Table) -> None:
         """Append the Arrow table ``rows`` to the table ``target`` (same columns, same order).
 
-        One DuckDB call instead of three (register, insert, unregister): DuckDB's
+        One DuckDB call instead of two (register, insert): DuckDB's
         replacement scan finds the table by the name ``p360_rows`` in this frame (a
         stored table of that name would win; there is none). The micro-batches of
         the server pay 0.5-1 ms of CPU per DuckDB call on a loaded 2-core machine, and
@@ -277,17 +277,14 @@ class Transaction:
         self._cursor.execute(sql, params)
 
     def register(self, name: str, table: pa.Table) -> None:
-        """Make an Arrow table visible to SQL under ``name`` for this transaction."""
-        self._cursor.register(name, table)
+        """Make an Arrow table visible to SQL under ``name`` until the transaction ends.
 
-    def unregister(self, name: str) -> None:
-        """Nothing to do now: the view ends with the transaction, whose cursor is closed.
-
-        Dropping it here cost one more DuckDB call (0.5-1 ms of CPU on a loaded 2-core
-        machine) per table of every micro-batch; registering the same name again
-        replaces the view, so a long transaction holds at most one table per name.
+        There is no unregister: the view ends with the transaction, whose cursor is
+        closed, and registering a name again replaces it. Dropping it by hand cost one
+        more DuckDB call (0.5-1 ms of CPU on a loaded 2-core machine) per table of every
+        micro-batch.
         """
-        del name
+        self._cursor.register(name, table)
 
 
 def _quote(path: str) -> str:

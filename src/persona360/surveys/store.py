@@ -130,7 +130,6 @@ def record_answers(
     )
     tx.register("__p360__answers", table)
     tx.execute(_UPSERT)
-    tx.unregister("__p360__answers")
 
 
 def _answer_fact(record: EventRecord) -> tuple[str, str, str] | None:

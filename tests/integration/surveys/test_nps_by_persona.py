@@ -21,7 +21,6 @@ def _publish(ws: Workspace, personas: dict[str, str]) -> None:
     with ws.db.transaction() as tx:
         tx.register("__p360__test_personas", table)
         store_values(tx, "persona", "SELECT * FROM __p360__test_personas", ws.clock.now(), None)
-        tx.unregister("__p360__test_personas")
 
 
 def test_nps_per_persona(surveyed: Workspace) -> None:
