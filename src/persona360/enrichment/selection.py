@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from persona360.enrichment.provider import INFERRED_SOURCE_PREFIX, ProfileView
+from persona360.errors import NotFoundError
 
 if TYPE_CHECKING:
     from persona360.profiles.snapshots import ProfileSnapshot
@@ -26,7 +27,12 @@ RECENT_EVENTS = 100
 def select_profiles(ws: Workspace, profile_ids: Sequence[int] | None, segment: str | None) -> list[int]:
     """The live ids to enrich. the given ids, a segment's members, or every profile."""
     if profile_ids is not None:
-        return sorted({ws.profiles.resolve(profile_id) for profile_id in profile_ids})
+        # one query for all: the automatic enricher hands every batch's consenting profiles here
+        live = ws.profiles.live_ids(profile_ids)
+        unknown = [profile_id for profile_id in profile_ids if profile_id not in live]
+        if unknown:
+            raise NotFoundError(f"no profile with id {unknown[0]}")
+        return sorted(set(live.values()))
     if segment is not None:
         return _segment_members(ws, segment)
     return _all_profiles(ws)

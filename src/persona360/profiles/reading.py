@@ -62,15 +62,19 @@ class ProfileReader:
         The server's after-commit listeners resolve every profile a batch touched; one
         point query per id cost more CPU than the batch's own append.
         """
+        return set(self.live_ids(profile_ids).values())
+
+    def live_ids(self, profile_ids: Sequence[int]) -> dict[int, int]:
+        """Each known id of ``profile_ids`` with its live id (as :meth:`resolve`), in one query."""
         if not profile_ids:
-            return set()
+            return {}
         rows = self.db.query(
-            "SELECT DISTINCT coalesce(p.profile_id, r.new_id) FROM (SELECT unnest($ids::BIGINT[]) AS id) i "
+            "SELECT i.id, coalesce(p.profile_id, r.new_id) FROM (SELECT unnest($ids::BIGINT[]) AS id) i "
             "LEFT JOIN profiles p ON p.profile_id = i.id LEFT JOIN profile_redirects r ON r.old_id = i.id "
             "WHERE p.profile_id IS NOT NULL OR r.new_id IS NOT NULL",
             {"ids": sorted(set(profile_ids))},
         )
-        return {int(row[0]) for row in rows}
+        return {int(given): int(live) for given, live in rows}
 
     def find(self, kind: str, value: str) -> int:
         """The profile holding identifier ``kind``/``value`` (normalised first)."""

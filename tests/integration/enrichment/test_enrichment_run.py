@@ -139,6 +139,11 @@ def test_selection_by_ids_and_segment(ws: Workspace) -> None:
     assert ws.profiles.get(profile_id, now=ws.clock.now())["traits"].get("gender") is None
     with pytest.raises(NotFoundError):
         ws.enrichment.run("name", segment="no-such-segment")
+    with pytest.raises(NotFoundError, match="no profile with id 987654"):
+        ws.enrichment.run("name", profile_ids=[other, 987654])
+    merged = ws.identity.merge(("user_id", "u1"), ("user_id", "u2"))
+    gone = other if merged != other else profile_id
+    assert ws.enrichment.run("name", profile_ids=[gone]).profiles == 1  # the merged-away id finds its profile
 
 
 class _Remote(Provider):
