@@ -21,6 +21,9 @@ from aiosmtpd.controller import Controller
 from integration import server as server_helper
 from integration.loopback import QuietHandler, serving
 from integration.server import Live, LiveServer, make_workspace
+from persona360 import Workspace
+from persona360.clock import FixedClock
+from persona360.settings import load_settings
 
 
 @dataclass
@@ -114,6 +117,17 @@ def activation_server(folder: Path, smtp_port: int, **env: str) -> Iterator[Live
         yield Live(server, creds)
     finally:
         server.stop()
+
+
+@contextmanager
+def mailing_workspace(folder: Path, clock: FixedClock, inbox: Inbox, **settings: Any) -> Iterator[Workspace]:
+    """A workspace file on injected time, mailing to ``inbox``, with a ``web`` source; ``settings``: more."""
+    workspace = Workspace(load_settings(db=folder / "ws.duckdb", smtp_port=inbox.port, **settings), clock, create=True)
+    try:
+        workspace.access.add_source("web")
+        yield workspace
+    finally:
+        workspace.close()
 
 
 @pytest.fixture(scope="module")

@@ -10,32 +10,28 @@ from pathlib import Path
 
 import pytest
 
-from integration.activation.conftest import Inbox
+from integration.activation.conftest import Inbox, mailing_workspace
 from integration.segments.clocked import at
 from persona360 import Workspace
 from persona360.activation import CampaignSpec, campaigns
 from persona360.activation.campaigns import CampaignError
 from persona360.clock import FixedClock
 from persona360.segments.definitions import SegmentSpec
-from persona360.settings import load_settings
 
 THANKS = "Subject: Thanks\n\nThanks for order {{ event.order_id }}, {{ greeting() }}."
 
 
 @pytest.fixture
 def ws(tmp_path: Path, clock: FixedClock, smtp: Inbox) -> Iterator[Workspace]:
-    settings = load_settings(db=tmp_path / "ws.duckdb", smtp_port=smtp.port, activation_quiet_hours=(0, 0))
-    workspace = Workspace(settings, clock, create=True)
-    workspace.access.add_source("web")
     calls = [
         at(clock, type="identify", userId="ann", traits={"email": "ann@x.org", "first_name": "Olena"}),
         at(clock, type="identify", userId="bob", traits={"email": "bob@x.org", "first_name": "Bohdan"}),
         at(clock, type="identify", userId="cy", traits={"first_name": "Cyril"}),  # no email address
     ]
-    workspace.ingest.send("web", calls)
-    workspace.segments.create(SegmentSpec("all", "event_count >= 1"))
-    yield workspace
-    workspace.close()
+    with mailing_workspace(tmp_path, clock, smtp, activation_quiet_hours=(0, 0)) as workspace:
+        workspace.ingest.send("web", calls)
+        workspace.segments.create(SegmentSpec("all", "event_count >= 1"))
+        yield workspace
 
 
 def order(ws: Workspace, clock: FixedClock, user: str, order_id: str) -> None:

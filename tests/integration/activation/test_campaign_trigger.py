@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from integration.activation.conftest import Inbox
+from integration.activation.conftest import Inbox, mailing_workspace
 from integration.segments.clocked import at
 from persona360 import Workspace
 from persona360.activation import CampaignSpec
 from persona360.clock import FixedClock
 from persona360.errors import NotFoundError
 from persona360.segments.definitions import SegmentSpec
-from persona360.settings import load_settings
 
 ABANDONED = 'then_not("Product Added", "Order Completed", within = 30m)'
 TEMPLATE = "Subject: {{ greeting() }}, your cart is waiting\n\n{{ event.name }} is still in your cart."
@@ -26,11 +25,8 @@ TEMPLATE = "Subject: {{ greeting() }}, your cart is waiting\n\n{{ event.name }} 
 
 @pytest.fixture
 def ws(tmp_path: Path, clock: FixedClock, smtp: Inbox) -> Iterator[Workspace]:
-    settings = load_settings(db=tmp_path / "ws.duckdb", smtp_port=smtp.port, tracking_base_url="http://testserver")
-    workspace = Workspace(settings, clock, create=True)
-    workspace.access.add_source("web")
-    yield workspace
-    workspace.close()
+    with mailing_workspace(tmp_path, clock, smtp, tracking_base_url="http://testserver") as workspace:
+        yield workspace
 
 
 def carts(ws: Workspace, clock: FixedClock, people: list[str]) -> dict[str, int]:

@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from integration.activation.conftest import Inbox
+from integration.activation.conftest import Inbox, mailing_workspace
 from integration.segments.clocked import at
 from persona360 import Workspace
 from persona360.activation import CampaignSpec
 from persona360.clock import FixedClock
 from persona360.errors import NotFoundError
 from persona360.segments.definitions import SegmentSpec
-from persona360.settings import load_settings
 
 ORDERS = {"control_share": 0, "trigger_event": "Order Completed", "purpose": "transactional"}
 RECEIPT = "Subject: Order {{ event.order_id }}\n\nThanks, {{ greeting() }}: order {{ event.order_id }}."
@@ -26,16 +25,13 @@ RECEIPT = "Subject: Order {{ event.order_id }}\n\nThanks, {{ greeting() }}: orde
 
 @pytest.fixture
 def ws(tmp_path: Path, clock: FixedClock, smtp: Inbox) -> Iterator[Workspace]:
-    settings = load_settings(db=tmp_path / "ws.duckdb", smtp_port=smtp.port, activation_quiet_hours=(0, 0))
-    workspace = Workspace(settings, clock, create=True)
-    workspace.access.add_source("web")
     calls = [
         at(clock, type="identify", userId=u, traits={"email": f"{u}@x.org", "first_name": "Olena", "plan": plan})
         for u, plan in (("ann", "vip"), ("bob", "basic"))
     ]
-    workspace.ingest.send("web", calls)
-    yield workspace
-    workspace.close()
+    with mailing_workspace(tmp_path, clock, smtp, activation_quiet_hours=(0, 0)) as workspace:
+        workspace.ingest.send("web", calls)
+        yield workspace
 
 
 def order(ws: Workspace, clock: FixedClock, user: str, order_id: str) -> None:
