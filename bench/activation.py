@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import multiprocessing
 import os
 import socket
 import statistics
@@ -35,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from aiosmtpd.controller import Controller
+from smtp_sinks import SINKS, AiosmtpdSink, NodeSink, start_sink
 
 from persona360 import Workspace
 from persona360.activation import CampaignSpec
@@ -54,62 +53,19 @@ NOW = datetime(2026, 11, 1, 10, tzinfo=UTC)
 CONNECTIONS = 4  # activation_connections: SMTP connections of a delivery run, each on its own thread
 
 
-class _Count:
-    """The SMTP server's handler: what any receiving server must do, and nothing a mailbox would add.
-
-    aiosmtpd itself reads the commands, checks the addresses' syntax and collects the
-    data (dot-unstuffed bytes); this handler then counts the message and its bytes and
-    answers 250. It parses nothing into ``email.message`` objects and spools nothing to
-    disk (a relay would write the bytes to its queue; that cost is not persona360's).
-    """
-
-    def __init__(self, received: Any, octets: Any, pipelining: bool) -> None:
-        self.received = received
-        self.octets = octets
-        self.pipelining = pipelining
-
-    async def handle_EHLO(  # noqa: N802 (aiosmtpd hook)
-        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
-    ) -> list[str]:
-        """Advertise PIPELINING as Postfix and most relays do (aiosmtpd reads commands in order)."""
-        session.host_name = hostname
-        extra = ["250-PIPELINING"] if self.pipelining else []
-        return [*responses[:-1], *extra, responses[-1]]
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
-        # one event loop thread writes these: no lock needed (the parent reads them at the end)
-        self.received.value += 1
-        self.octets.value += len(envelope.original_content)
-        return "250 OK"
-
-
-def _sink(port: int, received: Any, octets: Any, stop: Any, pipelining: bool) -> None:
-    """The SMTP server process: count messages until told to stop."""
-    controller = Controller(_Count(received, octets, pipelining), hostname="127.0.0.1", port=port)
-    controller.start()
-    stop.wait()
-    controller.stop()
-
-
-def _cpu_of(pid: int) -> float:
-    """CPU seconds (user + system) a process has used so far, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _workspace(folder: Path, n: int, port: int) -> Workspace:
+def _workspace(folder: Path, n: int, port: int, connections: int) -> Workspace:
     settings = load_settings(
         db=folder / "bench.duckdb",
         smtp_port=port,
         activation_rate_per_second=0,
         activation_frequency_cap=1000,
-        activation_connections=CONNECTIONS,
+        activation_connections=connections,
         consent_default_allow=["transactional", "analytics", "marketing"],
     )
     ws = Workspace(settings, FixedClock(NOW), create=True)
@@ -133,7 +89,9 @@ def _workspace(folder: Path, n: int, port: int) -> Workspace:
     return ws
 
 
-def _run(ws: Workspace, name: str, sink: int, sequential: bool) -> tuple[float, float | None, int, float, float]:
+def _run(
+    ws: Workspace, name: str, sink: AiosmtpdSink | NodeSink, sequential: bool
+) -> tuple[float, float | None, int, float, float]:
     """One campaign: seconds in all (to queue, with ``sequential``), seconds to deliver (``sequential`` only),
     messages sent, CPU seconds of this process and the sink's.
 
@@ -142,7 +100,7 @@ def _run(ws: Workspace, name: str, sink: int, sequential: bool) -> tuple[float, 
     machine wall time mostly measures the wait for a core.
     """
     ws.activation.create(CampaignSpec(name, "carts", TEMPLATE, control_share=0, event="Product Added"))
-    cpu, sink_cpu, started = time.process_time(), _cpu_of(sink), time.perf_counter()
+    cpu, sink_cpu, started = time.process_time(), sink.cpu(), time.perf_counter()
     if sequential:
         ws.activation.queue(name)
         queued = time.perf_counter()
@@ -151,7 +109,7 @@ def _run(ws: Workspace, name: str, sink: int, sequential: bool) -> tuple[float, 
     else:
         sent = ws.activation.send(name)["sent"]
         queued, took = time.perf_counter(), None
-    return queued - started, took, sent, time.process_time() - cpu, _cpu_of(sink) - sink_cpu
+    return queued - started, took, sent, time.process_time() - cpu, sink.cpu() - sink_cpu
 
 
 def main() -> None:
@@ -164,20 +122,18 @@ def main() -> None:
     parser.add_argument(
         "--sequential", action="store_true", help="Queue everything, then deliver (timed apart), as before 24 Nov."
     )
+    parser.add_argument("--sink", choices=SINKS, default="aiosmtpd", help="The SMTP server (see smtp_sinks.py).")
+    parser.add_argument("--sink-processes", type=int, default=1, help="aiosmtpd server processes on the one port.")
+    parser.add_argument("--connections", type=int, default=CONNECTIONS, help="activation_connections.")
     args = parser.parse_args()
-    port, stop = _port(), multiprocessing.Event()
-    received, octets = multiprocessing.Value("l", 0, lock=False), multiprocessing.Value("q", 0, lock=False)
-    sink = multiprocessing.Process(
-        target=_sink, args=(port, received, octets, stop, not args.no_pipelining), daemon=True
-    )
-    sink.start()
-    time.sleep(1.0)  # the controller binds its port
+    port = _port()
+    sink = start_sink(args.sink, port, not args.no_pipelining, args.sink_processes)
     rates: list[tuple[float, float, float, float, float]] = []
     try:
         with tempfile.TemporaryDirectory() as folder:
-            ws = _workspace(Path(folder), args.profiles, port)
+            ws = _workspace(Path(folder), args.profiles, port, args.connections)
             for run in range(args.runs):
-                first_s, deliver_s, sent, cpu_s, sink_s = _run(ws, f"bench{run}", sink.pid, args.sequential)
+                first_s, deliver_s, sent, cpu_s, sink_s = _run(ws, f"bench{run}", sink, args.sequential)
                 total = first_s + (deliver_s or 0.0)
                 parts = (sent / first_s, sent / deliver_s) if deliver_s else (math.nan, math.nan)
                 rates.append((sent / total, *parts, 1000 * cpu_s / sent, 1000 * sink_s / sent))
@@ -193,24 +149,23 @@ def main() -> None:
                 )
             ws.close()
     finally:
-        stop.set()
-        sink.join(10)
+        received, octets = sink.stop()
     medians = [statistics.median(r[i] for r in rates) for i in range(5)]
     pipelining = "without" if args.no_pipelining else "with"
     print(
         f"profiles {args.profiles}, runs {args.runs}, {pipelining} PIPELINING, "
         f"{'sequential' if args.sequential else 'overlapped'}, "
-        f"received {received.value} messages, {octets.value / 1e6:.1f} MB"
+        f"SMTP server {args.sink} x{args.sink_processes}, received {received} messages, {octets / 1e6:.1f} MB"
     )
     split = (
-        f"queue (consent, cap, render, insert) {medians[1]:.0f}, delivery over {CONNECTIONS} SMTP connections "
+        f"queue (consent, cap, render, insert) {medians[1]:.0f}, delivery over {args.connections} SMTP connections "
         f"{medians[2]:.0f}; "
         if args.sequential
-        else f"queue overlapped with delivery over {CONNECTIONS} SMTP connections; "
+        else f"queue overlapped with delivery over {args.connections} SMTP connections; "
     )
     print(
         f"median messages/s: end to end {medians[0]:.0f}, {split}"
-        f"CPU of this process {medians[3]:.2f} ms a message, of the SMTP server (aiosmtpd) {medians[4]:.2f} ms"
+        f"CPU of this process {medians[3]:.2f} ms a message, of the SMTP server ({args.sink}) {medians[4]:.2f} ms"
     )
 
 
