@@ -25,7 +25,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from persona360.activation.channels.base import Channel, Message, RateLimiter, SendResult
+from persona360.activation.channels.base import CanSendMany, Channel, Message, RateLimiter, SendResult
 from persona360.retry import backoff
 from persona360.store.database import Database, Transaction
 
@@ -140,10 +140,10 @@ class Delivery:
 
     def _send(self, rows: list[dict[str, Any]], now: datetime, allowed: set[tuple[str, int]]) -> list[Outcome]:
         def stripe(index: int) -> list[Outcome]:
-            return [self._one(self.channels[index], row, now, allowed) for row in rows[index :: len(self.channels)]]
+            return self._stripe(self.channels[index], rows[index :: len(self.channels)], now, allowed)
 
         if len(self.channels) == 1 or len(rows) < 2:
-            return [self._one(self.channels[0], row, now, allowed) for row in rows]
+            return self._stripe(self.channels[0], rows, now, allowed)
         with ThreadPoolExecutor(len(self.channels), thread_name_prefix="p360-send") as pool:
             return [outcome for part in pool.map(stripe, range(len(self.channels))) for outcome in part]
 
@@ -164,14 +164,27 @@ class Delivery:
             by_purpose.setdefault(row["purpose"], set()).add(row["profile_id"])
         return {(purpose, p) for purpose, ids in by_purpose.items() for p in self.allowed(purpose, sorted(ids))}
 
+    def _stripe(
+        self, channel: Channel, rows: list[dict[str, Any]], now: datetime, allowed: set[tuple[str, int]]
+    ) -> list[Outcome]:
+        """Send ``rows`` over one connection: together when the channel can (pipelined SMTP), else one by one."""
+        if not isinstance(channel, CanSendMany):
+            return [self._one(channel, row, now, allowed) for row in rows]
+        going = [row for row in rows if (row["purpose"], row["profile_id"]) in allowed]
+        results = channel.send_many([self._message(channel, row) for row in going], self.limiter.wait)
+        outcomes = [self._judge(row, result, now) for row, result in zip(going, results, strict=True)]
+        return outcomes + [_cancelled(row) for row in rows if (row["purpose"], row["profile_id"]) not in allowed]
+
     def _one(self, channel: Channel, row: dict[str, Any], now: datetime, allowed: set[tuple[str, int]]) -> Outcome:
         if (row["purpose"], row["profile_id"]) not in allowed:
-            return Outcome(row["message_id"], "cancelled", row["attempts"], "consent withdrawn", None)
+            return _cancelled(row)
         self.limiter.wait()
+        return self._judge(row, channel.send(self._message(channel, row)), now)
+
+    def _message(self, channel: Channel, row: dict[str, Any]) -> Message:
         text = row["body"]
         html_part = to_html(text, self.pixel(row["message_id"])) if channel.name == "email" else None
-        message = Message(row["message_id"], row["address"], row["subject"], text, html_part, row["profile_id"])
-        return self._judge(row, channel.send(message), now)
+        return Message(row["message_id"], row["address"], row["subject"], text, html_part, row["profile_id"])
 
     def _judge(self, row: dict[str, Any], result: SendResult, now: datetime) -> Outcome:
         attempts = row["attempts"] + 1
@@ -198,6 +211,10 @@ class Delivery:
         with self.db.transaction() as tx:
             tx.register("__p360__outcomes", table)
             tx.execute(_SAVE_SQL, {"now": now})
+
+
+def _cancelled(row: dict[str, Any]) -> Outcome:
+    return Outcome(row["message_id"], "cancelled", row["attempts"], "consent withdrawn", None)
 
 
 _COUNTED = {"sent": "sent", "failed": "retried", "dead": "dead", "cancelled": "cancelled"}

@@ -87,10 +87,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server(pipelining: bool = False, eight_bit: bool = True) -> Iterator[Inbox]:
+def smtp_server(pipelining: bool = False, eight_bit: bool = True, handler: type[Keep] = Keep) -> Iterator[Inbox]:
     """An aiosmtpd server on a free loopback port for the ``with`` block (advertising PIPELINING if asked)."""
     inbox = Inbox(port=free_port(), pipelining=pipelining, eight_bit=eight_bit)
-    controller = Controller(Keep(inbox), hostname="127.0.0.1", port=inbox.port)
+    controller = Controller(handler(inbox), hostname="127.0.0.1", port=inbox.port)
     controller.start()
     try:
         yield inbox

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from email.header import decode_header, make_header
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from integration.activation.conftest import Inbox, smtp_server
+from integration.activation.conftest import Inbox, Keep, mailing_workspace, smtp_server
+from persona360.activation import CampaignSpec
 from persona360.activation.channels.base import Message
 from persona360.activation.channels.smtp import SmtpChannel, SmtpConfig
+from persona360.clock import FixedClock
+from persona360.segments.definitions import SegmentSpec
 
 
 @pytest.fixture(params=[False, True], ids=["plain", "pipelining"])
@@ -113,3 +118,90 @@ def test_a_line_break_in_a_header_is_refused_not_sent(server: Inbox, address: st
     channel.close()
     assert (result.ok, result.permanent) == (False, True) and "line break" in str(result.error)
     assert server.messages == []
+
+
+def test_send_many_delivers_each_message_once_in_order_and_refusals_stay_with_their_message(server: Inbox) -> None:
+    """Pipelined, each message's data rides with the next one's commands; a refusal touches no other message."""
+    channel = channel_for(server)
+    messages = [Message(i, f"u{i}@x.org", f"Hi {i}", f"Line {i}\n.a dot line", f"<p>{i}</p>") for i in range(1, 8)]
+    messages[2] = Message(3, "nobody@refused.example", "Hi", "text")
+    messages[4] = Message(5, "u5@x.org\r\nBcc: victim@y.org", "Hi", "text")
+    paced: list[int] = []
+    results = channel.send_many(messages, lambda: paced.append(1))
+    channel.close()
+    assert len(paced) == 7 and [r.ok for r in results] == [True, True, False, True, False, True, True]
+    assert results[2].permanent and "550" in str(results[2].error)
+    assert results[4].permanent and "line break" in str(results[4].error)
+    kept = (1, 2, 4, 6, 7)
+    assert server.envelopes == [("shop@example.org", [f"u{i}@x.org"]) for i in kept]
+    assert [Inbox.text(m).replace("\r\n", "\n") for m in server.messages] == [f"Line {i}\n.a dot line" for i in kept]
+    assert channel.connections == 1 and channel.pipelined == (5 if server.pipelining else 0)
+
+
+def test_send_many_of_nothing_and_of_one(server: Inbox) -> None:
+    channel = channel_for(server)
+    assert channel.send_many([]) == [] and channel.connections == 0
+    (result,) = channel.send_many([Message(1, "a@x.org", "Hi", "Привіт")])
+    channel.close()
+    assert result.ok and [m["To"] for m in server.messages] == ["a@x.org"]
+
+
+class DropOnce(Keep):
+    """Drops the connection instead of answering the data of ``drop@x.org``, the first time only."""
+
+    dropped = False
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook name)
+        if envelope.rcpt_tos == ["drop@x.org"] and not DropOnce.dropped:
+            DropOnce.dropped = True
+            server.transport.abort()  # the message is not accepted, and the client never hears why
+            return "421 closing"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_connection_lost_mid_stream_sends_the_unanswered_messages_again_on_a_new_one() -> None:
+    """The message whose answer never came, and the one behind it, go again: each arrives exactly once."""
+    DropOnce.dropped = False
+    with smtp_server(pipelining=True, handler=DropOnce) as inbox:
+        channel = channel_for(inbox)
+        addresses = ["a@x.org", "b@x.org", "drop@x.org", "c@x.org", "d@x.org"]
+        results = channel.send_many([Message(i, a, "Hi", "text") for i, a in enumerate(addresses)])
+        channel.close()
+    assert DropOnce.dropped and all(r.ok for r in results), results
+    assert sorted(to for _, (to,) in inbox.envelopes) == sorted(addresses)
+    assert channel.connections == 2
+
+
+def test_send_many_to_a_server_that_is_down_fails_each_message_for_a_retry() -> None:
+    with smtp_server(pipelining=True) as inbox:
+        port = inbox.port
+    channel = SmtpChannel(SmtpConfig("127.0.0.1", port, "shop@example.org"))  # nothing listens there now
+    results = channel.send_many([Message(i, f"u{i}@x.org", "Hi", "text") for i in range(3)])
+    assert [(r.ok, r.permanent) for r in results] == [(False, False)] * 3
+    assert all("Connection" in str(r.error) for r in results), results
+
+
+def test_a_send_over_several_pipelined_connections_delivers_each_message_once(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """The outbox deals a batch out over three pipelined connections; every member gets exactly one message."""
+    with (
+        smtp_server(pipelining=True) as inbox,
+        mailing_workspace(
+            tmp_path, clock, inbox, activation_connections=3, consent_default_allow=["transactional", "marketing"]
+        ) as ws,
+    ):
+        stamp = clock.now().isoformat()
+        ws.ingest.send(
+            "web",
+            [
+                {"type": "identify", "userId": f"u{i}", "timestamp": stamp, "traits": {"email": f"u{i}@x.org"}}
+                for i in range(25)
+            ],
+        )
+        ws.segments.create(SegmentSpec("all", 'trait("email") != ""'))
+        ws.activation.create(CampaignSpec("hello", "all", "Subject: Hi\n\nHello {{ greeting() }}", control_share=0))
+        result = ws.activation.send("hello")
+        statuses = {m["status"] for m in ws.activation.messages("hello")}
+    assert result["sent"] == 25 and statuses == {"sent"}
+    assert sorted(to for _, (to,) in inbox.envelopes) == sorted(f"u{i}@x.org" for i in range(25))

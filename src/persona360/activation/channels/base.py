@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,15 @@ class Channel(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class CanSendMany(Protocol):
+    """A channel that sends a run of messages faster together than one at a time (SMTP pipelining)."""
+
+    def send_many(self, messages: Sequence[Message], pace: Callable[[], None]) -> list[SendResult]:
+        """Hand over ``messages`` in order, calling ``pace`` before each; one result per message, never raise."""
         ...
 
 
