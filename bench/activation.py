@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shutil
 import socket
 import statistics
 import tempfile
@@ -59,7 +60,10 @@ def _port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _workspace(folder: Path, n: int, port: int, connections: int) -> Workspace:
+def _workspace(folder: Path, n: int, port: int, connections: int, built: Path | None = None) -> Workspace:
+    """The bench workspace in ``folder``: a copy of ``built`` (made by ``--build``) if given, else built here."""
+    if built is not None:
+        shutil.copyfile(built, folder / "bench.duckdb")
     settings = load_settings(
         db=folder / "bench.duckdb",
         smtp_port=port,
@@ -68,7 +72,9 @@ def _workspace(folder: Path, n: int, port: int, connections: int) -> Workspace:
         activation_connections=connections,
         consent_default_allow=["transactional", "analytics", "marketing"],
     )
-    ws = Workspace(settings, FixedClock(NOW), create=True)
+    ws = Workspace(settings, FixedClock(NOW), create=built is None)
+    if built is not None:
+        return ws
     ws.access.add_source("web")
     stamp = NOW.isoformat()
     calls: list[dict[str, Any]] = []
@@ -125,13 +131,22 @@ def main() -> None:
     parser.add_argument("--sink", choices=SINKS, default="aiosmtpd", help="The SMTP server (see smtp_sinks.py).")
     parser.add_argument("--sink-processes", type=int, default=1, help="aiosmtpd server processes on the one port.")
     parser.add_argument("--connections", type=int, default=CONNECTIONS, help="activation_connections.")
+    parser.add_argument("--build", type=Path, help="Only build the workspace of --profiles into this file, then stop.")
+    parser.add_argument(
+        "--from", dest="built", type=Path, help="Copy this file made by --build instead of building (same start state)."
+    )
     args = parser.parse_args()
+    if args.build is not None:
+        args.build.parent.mkdir(parents=True, exist_ok=True)
+        _workspace(args.build.parent, args.profiles, _port(), args.connections).close()
+        (args.build.parent / "bench.duckdb").rename(args.build)
+        return
     port = _port()
     sink = start_sink(args.sink, port, not args.no_pipelining, args.sink_processes)
     rates: list[tuple[float, float, float, float, float]] = []
     try:
         with tempfile.TemporaryDirectory() as folder:
-            ws = _workspace(Path(folder), args.profiles, port, args.connections)
+            ws = _workspace(Path(folder), args.profiles, port, args.connections, args.built)
             for run in range(args.runs):
                 first_s, deliver_s, sent, cpu_s, sink_s = _run(ws, f"bench{run}", sink, args.sequential)
                 total = first_s + (deliver_s or 0.0)
