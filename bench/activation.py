@@ -5,20 +5,24 @@ Builds a workspace of N seeded synthetic profiles that all consent to marketing 
 ``--runs`` campaigns with no control arm (the frequency cap is lifted so each reaches
 everyone), then times each ``ws.activation.send``: consent, address, cap, quiet hours,
 render and insert, 5,000 messages a chunk, overlapped with delivery of the committed
-chunks to an aiosmtpd server on loopback (``--sequential``: queue everything, then
-deliver, timed apart). A message counts when the server answered 250 to its data.
-The SMTP server runs in its own process, as a real one would, so it does not share
-this process's interpreter lock, and advertises PIPELINING as Postfix does
-(``--no-pipelining`` to measure without) and 8BITMIME as aiosmtpd does. Its handler
-does only what any receiving server must beyond aiosmtpd's own protocol work (reading
-commands, checking the addresses, collecting the dot-unstuffed data): it counts the
-message and its bytes and answers 250 — no parsing into ``email`` objects, no spool.
+chunks over ``--connections`` SMTP connections on loopback (``--sequential``: queue
+everything, then deliver, timed apart). A message counts when the server answered 250
+to its data. The SMTP server (``--sink``, see smtp_sinks.py) runs in its own process,
+as a real one would, so it does not share this process's interpreter lock, and
+advertises PIPELINING as Postfix does (``--no-pipelining`` to measure without) and
+8BITMIME: ``aiosmtpd`` (plain, what the tests use), ``aiosmtpd-lean`` (cheap checks of
+plain addresses, pipelined replies written together) or ``node`` (nodemailer's
+smtp-server, installed by npm on first use). Each only counts the message and its bytes
+and answers 250: no parsing into ``email`` objects, no spool.
 Prints every run and the medians, with the CPU each message cost this process and the
 SMTP server: on a loaded machine wall time mostly measures the wait for a core, and the
-SMTP server's CPU is the ceiling of what can be handed to it.
+SMTP server's CPU is the ceiling of what can be handed to it. ``--build FILE`` makes
+the workspace once and ``--from FILE`` starts from a copy of it, so two versions of
+persona360 can be alternated from the same start.
 
-Run with ``.venv/bin/python bench/activation.py [--profiles N] [--runs R]``. Never part
-of the test run; needs no network.
+Run with ``.venv/bin/python bench/activation.py [--profiles N] [--runs R] [--sink node]``.
+Never part of the test run; needs no network, except that ``--sink node`` installs
+smtp-server from the npm registry the first time.
 """
 
 from __future__ import annotations
