@@ -96,12 +96,26 @@ def test_date_helper() -> None:
         ("{{ unknown }}", "'unknown' is undefined"),
         ("{% for %}", "does not parse"),
         ("{{ ''.__class__.__mro__ }}", "unsafe"),
+        # the helpers are called directly, but what they are bound to stays out of reach
+        ("{{ greeting.__self__ }}", "unsafe"),
+        ("{{ money.__func__.__globals__ }}", "unsafe"),
+        ("{{ link.__self__.renderer }}", "unsafe"),
     ],
 )
 def test_bad_templates_raise_a_clear_error(source: str, message: str) -> None:
     with pytest.raises(TemplateRenderError, match=message):
         renderer().check(source)
         render(source)
+
+
+def test_helpers_take_keywords_and_work_inside_loops_and_blocks() -> None:
+    """The direct call of a helper drops only Jinja's own loop and block variables, never the template's."""
+    source = (
+        "{% for price in [10, 20] %}{{ money(amount=price, currency='EUR') }};{% endfor %}"
+        "{% set who = greeting(generic='друже') %}{{ who }} {{ g(masculine='він', feminine='вона', generic='—') }}"
+    )
+    text, _ = render(source)
+    assert text == "10,00\xa0EUR;20,00\xa0EUR;друже —"
 
 
 def test_subject_line_is_split_off() -> None:
