@@ -87,7 +87,7 @@ _OUTER = bytes(x ^ 0x5C for x in range(256))
 
 
 @lru_cache(maxsize=16)
-def _keyed(key: bytes) -> tuple[Any, Any]:
+def _keyed(key: bytes) -> tuple[hashlib._Hash, hashlib._Hash]:
     """The SHA-256 states after ``key`` XOR the inner and the outer pad (a key longer than a block is hashed first)."""
     if len(key) > _BLOCK:
         key = hashlib.sha256(key).digest()
