@@ -154,7 +154,8 @@ SELECT b.profile_id,
     coalesce(a.views, 0) / nullif(a.n_sessions, 0)::DOUBLE AS views_per_session,
     pc.event_gap,
     a.mobile_share, a.app_share, a.social_share, a.email_share, a.paid_share,
-    epoch($now - coalesce(t.created_at, b.first_seen)) / 86400.0 AS tenure_days,
+    -- the account's age; unknown without it (first seen is when the data starts, not the customer)
+    epoch($now - t.created_at) / 86400.0 AS tenure_days,
     t.loyalty_member, t.email_open_rate,
     p.clv, p.churn_risk,
     coalesce(b.revenue, 0) AS revenue, a.usual_hour, cat.category_shares

@@ -74,7 +74,14 @@ def _export(path: Path) -> Path:
 def _web_customer() -> list[dict[str, Any]]:
     """Dana, tracked on the site: four product views, one wrapped order with no shipping name."""
     at = "2026-11-01T12:00:{:02d}Z"
-    calls: list[dict[str, Any]] = [{"type": "identify", "userId": "dana", "timestamp": at.format(0)}]
+    calls: list[dict[str, Any]] = [
+        {
+            "type": "identify",
+            "userId": "dana",
+            "timestamp": at.format(0),
+            "traits": {"createdAt": "2026-11-13T12:00:00Z"},
+        }
+    ]
     calls += [
         {"type": "track", "userId": "dana", "event": "Product Viewed", "timestamp": at.format(n),
          "properties": {"product_id": f"P{n}"}}
@@ -129,10 +136,12 @@ def test_brand_loyalty_counts_distinct_products(ws: Workspace) -> None:
     assert rows["c1"]["top_brand_share"] == pytest.approx(2 / 3)
 
 
-def test_browsing_is_unknown_without_tracked_events(ws: Workspace) -> None:
+def test_browsing_and_tenure_are_unknown_not_zero(ws: Workspace) -> None:
     rows = _by_customer(ws)
     assert rows["dana"]["views_per_order"] == 4.0
-    assert rows["c1"]["views_per_order"] is None and rows["c1"]["reviews_per_order"] is None
+    assert rows["c1"]["views_per_order"] is None and rows["c1"]["reviews_per_order"] is None  # imported orders only
+    assert rows["dana"]["tenure_days"] == pytest.approx(10.0)
+    assert rows["c1"]["tenure_days"] is None  # no account date: first seen is when the data starts
 
 
 @pytest.mark.parametrize(
