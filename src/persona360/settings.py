@@ -134,6 +134,14 @@ class Settings(BaseSettings):
         description="How often the server scores new or changed customers against the latest persona model "
         "(in SQL, no rebuild); 0 turns it off. A stale model is rebuilt instead.",
     )
+    personas_gift_days: str = Field(
+        "02-14,03-08,08-24,09-01,10-01,10-31,black-friday,12-06,12-19,12-25,12-31",
+        description="The shop's gift holidays (comma-separated MM-DD, or black-friday): a customer's share "
+        "of orders placed in the days before one is a persona feature (`holiday_share`).",
+    )
+    personas_gift_window_days: int = Field(
+        14, description="How many days before a gift holiday an order counts as bought for it."
+    )
     personas_archetypes: Path | None = Field(
         None, description="TOML file of archetypes personas are matched against [default: the packaged table]."
     )

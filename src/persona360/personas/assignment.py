@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from sqlglot import exp
 
-from persona360.personas.features import features_sql
+from persona360.personas.features import GiftCalendar, feature_params, features_sql
 from persona360.store.database import Database
 
 FEATURES = "__p360__persona_features"
@@ -90,10 +90,14 @@ def assignment_query(model: dict[str, Any]) -> str:
 
 
 def assign_in_sql(
-    db: Database, model: dict[str, Any], now: datetime, profiles: list[int] | None = None
+    db: Database,
+    model: dict[str, Any],
+    now: datetime,
+    profiles: list[int] | None = None,
+    calendar: GiftCalendar | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(profile ids, personas, distances) of every customer, or of ``profiles`` only."""
-    rows = db.query(assignment_query(model), {"now": now, "min_orders": 1, "profiles": profiles})
+    rows = db.query(assignment_query(model), feature_params(now, profiles=profiles, calendar=calendar))
     ids = np.array([row[0] for row in rows], dtype=np.int64)
     labels = np.array([row[1] for row in rows], dtype=np.int64)
     distances = np.array([row[2] for row in rows], dtype=np.float64)

@@ -13,7 +13,14 @@ from persona360.personas.archetypes import load_archetypes
 from persona360.personas.cards import build_cards
 from persona360.personas.discovery import Discovery, DiscoveryOptions, PersonaDiscoveryError, assign, discover
 from persona360.personas.drift import compare_models, feature_bins, population_stability, summarise
-from persona360.personas.features import LOG_FEATURES, FeatureMatrix, feature_matrix, keep_rows, read_features
+from persona360.personas.features import (
+    LOG_FEATURES,
+    FeatureMatrix,
+    GiftCalendar,
+    feature_matrix,
+    keep_rows,
+    read_features,
+)
 from persona360.personas.persistence import assignments, load_model, next_version, save_model
 
 if TYPE_CHECKING:
@@ -24,7 +31,8 @@ Progress = Callable[[str], None]
 # What k-means clusters on by default: behaviour, not value or recency (those are
 # described on the cards instead), so that personas say *how* people shop.
 CLUSTERED = (
-    "frequency", "aov", "gap_cv", "discount_share", "gift_share", "top_brand_share", "repeat_item_share",
+    "frequency", "aov", "gap_cv", "discount_share", "gift_order_share", "holiday_share", "top_brand_share",
+    "repeat_item_share",
     "views_per_order", "reviews_per_order", "share_rate", "review_rate", "views_per_session", "event_gap",
     "mobile_share", "app_share", "social_share", "email_share", "paid_share", "tenure_days", "loyalty_member",
     "email_open_rate",
@@ -98,6 +106,11 @@ def _summaries(raw: np.ndarray, names: list[str], found: Discovery) -> dict[str,
     return {"means": means, "spread": spread, "bins": feature_bins(raw, names)}
 
 
+def gift_calendar(ws: Workspace) -> GiftCalendar:
+    """The shop's gift calendar from the settings (``personas_gift_days``, ``personas_gift_window_days``)."""
+    return GiftCalendar(ws.settings.personas_gift_days, ws.settings.personas_gift_window_days)
+
+
 def _drift(
     ws: Workspace, stored: dict[str, Any], members: dict[int, int], raw: np.ndarray, names: list[str]
 ) -> dict[str, Any] | None:
@@ -111,7 +124,7 @@ def _drift(
 
 def _customers(ws: Workspace, now: datetime) -> tuple[FeatureMatrix, dict[str, Any]]:
     """The feature matrix of the customers profiling may use, and what consent left out."""
-    table = read_features(ws.db, now)
+    table = read_features(ws.db, now, calendar=gift_calendar(ws))
     consent: dict[str, Any] = {"checked": False, "excluded": 0}
     privacy = getattr(ws, "privacy", None)
     if privacy is not None and table["profile_id"]:
@@ -132,7 +145,7 @@ def _customers(ws: Workspace, now: datetime) -> tuple[FeatureMatrix, dict[str, A
 def assign_profiles(stored: dict[str, Any], ws: Workspace, now: datetime) -> tuple[np.ndarray, np.ndarray]:
     """Every current customer's nearest persona under a stored model: (profile ids, personas)."""
     model = stored["model"]
-    matrix = feature_matrix(read_features(ws.db, now), model["features"], model["imputed"])
+    matrix = feature_matrix(read_features(ws.db, now, calendar=gift_calendar(ws)), model["features"], model["imputed"])
     columns = [matrix.names.index(n) for n in model["clustered"]]
     scaled = (matrix.values[:, columns] - np.array(model["center"])) / np.array(model["scale"])
     labels, _ = assign(scaled, np.array(model["centroids"]))

@@ -16,7 +16,10 @@ from persona360.personas.avatar import avatar_svg
 from persona360.personas.discovery import UNSTABLE_BELOW, Discovery
 from persona360.personas.features import FeatureMatrix
 
-BEHAVIOUR = ("frequency", "aov", "views_per_order", "reviews_per_order", "discount_share", "gift_share", "recency_days")
+BEHAVIOUR = (
+    "frequency", "aov", "views_per_order", "reviews_per_order", "discount_share", "gift_share",
+    "other_recipient_share", "holiday_share", "recency_days",
+)  # fmt: skip
 CHANNELS = ("mobile_share", "app_share", "social_share", "email_share", "paid_share")
 DISTINGUISHING = 5
 

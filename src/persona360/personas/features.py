@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from persona360.personas.holidays import DEFAULT_GIFT_DAYS, DEFAULT_WINDOW_DAYS, gift_window_dates
 from persona360.store.database import Database
 
 # Skewed amounts are clustered on a log scale (their raw values stay on the cards).
@@ -39,6 +40,9 @@ activity AS (
         count(*) FILTER (WHERE event = 'Reviews Read') AS reviews,
         count(*) FILTER (WHERE event IN ('Product Shared', 'Referral Sent')) AS shares,
         count(*) FILTER (WHERE event = 'Product List Viewed') AS n_sessions,
+        -- events tracked on the site or in the app (not imported records): without any, how a
+        -- customer browses is unknown, not zero
+        count(*) FILTER (WHERE coalesce(cx[1] ->> '$', '') <> 'import') AS tracked,
         avg(CASE WHEN (cx[2] ->> '$') = 'mobile' THEN 1.0 ELSE 0.0 END)
             FILTER (WHERE event = 'Product List Viewed') AS mobile_share,
         avg(CASE WHEN cx[3] IS NOT NULL THEN 1.0 ELSE 0.0 END)
@@ -57,14 +61,26 @@ activity AS (
             FILTER (WHERE event = 'Order Completed') AS discount_share,
         avg(CASE WHEN TRY_CAST(px[3] AS BOOLEAN) THEN 1.0 ELSE 0.0 END)
             FILTER (WHERE event = 'Order Completed') AS gift_share,
+        -- shipped to someone else: the shipping name shares no name with the buyer's on the
+        -- same order (unknown when the order carries no shipping name or no buyer name)
+        avg(CASE WHEN coalesce(px[4], '') = '' OR coalesce(len(buyer), 0) = 0 THEN NULL
+            WHEN list_has_any(string_split(lower(px[4]), ' '), buyer) THEN 0.0 ELSE 1.0 END)
+            FILTER (WHERE event = 'Order Completed') AS other_recipient_share,
+        -- an order is a gift when it is wrapped or sent to someone else
+        avg(CASE WHEN TRY_CAST(px[3] AS BOOLEAN) OR coalesce(px[4], '') <> '' AND coalesce(len(buyer), 0) > 0
+            AND NOT list_has_any(string_split(lower(px[4]), ' '), buyer) THEN 1.0 ELSE 0.0 END)
+            FILTER (WHERE event = 'Order Completed') AS gift_order_share,
         -- click times, for the pause between clicks: a list per customer sorted on its own,
         -- not a window sort over every event; imported records carry the time of the order,
         -- not of a click, and are left out
         list(epoch_us(ts)) FILTER (WHERE coalesce(cx[1] ->> '$', '') <> 'import') AS click_us
     FROM (SELECT b.profile_id, e.event, e."timestamp" AS ts,
             json_extract(e.context, ['$.channel', '$.device.type', '$.app', '$.campaign.medium']) AS cx,
-            CASE WHEN e.event = 'Order Completed'
-                THEN json_extract_string(e.properties, ['$.discount', '$.coupon', '$.gift_wrap']) END AS px
+            CASE WHEN e.event = 'Order Completed' THEN json_extract_string(e.properties,
+                ['$.discount', '$.coupon', '$.gift_wrap', '$.ship_name']) END AS px,
+            CASE WHEN e.event = 'Order Completed' THEN list_filter(
+                list_transform(json_extract_string(e.traits, ['$.firstName', '$.lastName']), lambda n: lower(trim(n))),
+                lambda n: coalesce(n, '') <> '') END AS buyer
         FROM events e JOIN identifiers i ON i.identifier_id = e.anchor_id JOIN buyers b ON b.profile_id = i.profile_id
         WHERE e.type IN ('track', 'page', 'screen'))
     GROUP BY profile_id),
@@ -73,15 +89,22 @@ pace AS (
     SELECT profile_id, list_median(list_filter(
         list_transform(t[2:], lambda x, i: (x - t[i]) / 1e6), lambda gap: gap < 1800)) AS event_gap
     FROM (SELECT profile_id, list_sort(click_us) AS t FROM activity)),
+gift_window AS (SELECT DISTINCT unnest($gift_dates::DATE[]) AS day),
+bought AS (
+    -- the one pass over orders: each customer's sorted order times, and the share of orders
+    -- placed in a gift window (the days before a gift holiday of the shop's calendar)
+    SELECT b.profile_id, list_sort(list(epoch_us(o.ordered_at))) AS t,
+        avg(CASE WHEN g.day IS NULL THEN 0.0 ELSE 1.0 END) AS holiday_share
+    FROM orders o JOIN identifiers i ON i.identifier_id = o.anchor_id
+    JOIN buyers b ON b.profile_id = i.profile_id
+    LEFT JOIN gift_window g ON g.day = timezone('UTC', o.ordered_at)::DATE
+    WHERE o.ordered_at IS NOT NULL GROUP BY b.profile_id),
 regularity AS (
     -- the CV of the days between a customer's orders (three orders or more), from their sorted times
     SELECT profile_id,
         list_aggregate(gaps, 'stddev_samp') / nullif(list_avg(gaps), 0) AS gap_cv
     FROM (SELECT profile_id, list_transform(t[2:], lambda x, i: (x - t[i]) / 86400e6) AS gaps
-          FROM (SELECT b.profile_id, list_sort(list(epoch_us(o.ordered_at))) AS t
-                FROM orders o JOIN identifiers i ON i.identifier_id = o.anchor_id
-                JOIN buyers b ON b.profile_id = i.profile_id
-                WHERE o.ordered_at IS NOT NULL GROUP BY b.profile_id HAVING count(*) >= 3))),
+          FROM bought WHERE len(t) >= 3)),
 items AS (
     -- one row per (order, item): a web order and the same order in the shop's export count once
     SELECT DISTINCT profile_id, order_id, item.brand AS brand, item.category AS category,
@@ -93,8 +116,11 @@ items AS (
         JOIN buyers b ON b.profile_id = i.profile_id
         WHERE e.type IN ('track', 'page', 'screen') AND e.event = 'Order Completed')),
 brands AS (
-    SELECT profile_id, max(n) / sum(n) AS top_brand_share
-    FROM (SELECT profile_id, brand, count(*)::DOUBLE AS n FROM items GROUP BY profile_id, brand) GROUP BY profile_id),
+    -- loyalty to a brand is many *different* products of it: the top brand's share of the distinct
+    -- products bought (one product re-ordered is replenishment, not brand loyalty), unknown under two
+    SELECT profile_id, CASE WHEN sum(n) >= 2 THEN max(n) / sum(n) END AS top_brand_share
+    FROM (SELECT profile_id, brand, count(DISTINCT product_id)::DOUBLE AS n FROM items GROUP BY profile_id, brand)
+    GROUP BY profile_id),
 repeats AS (
     SELECT profile_id, 1.0 - count(DISTINCT product_id) / count(*)::DOUBLE AS repeat_item_share
     FROM items GROUP BY profile_id),
@@ -119,20 +145,22 @@ SELECT b.profile_id,
     coalesce(b.revenue, 0) AS monetary,
     b.avg_order_value AS aov,
     r.gap_cv,
-    a.discount_share, a.gift_share, br.top_brand_share, rp.repeat_item_share,
-    coalesce(a.views, 0) / b.orders_count::DOUBLE AS views_per_order,
-    coalesce(a.reviews, 0) / b.orders_count::DOUBLE AS reviews_per_order,
+    a.discount_share, a.gift_share, a.other_recipient_share, a.gift_order_share, bo.holiday_share,
+    br.top_brand_share, rp.repeat_item_share,
+    CASE WHEN coalesce(a.tracked, 0) > 0 THEN coalesce(a.views, 0) / b.orders_count::DOUBLE END AS views_per_order,
+    CASE WHEN coalesce(a.tracked, 0) > 0 THEN coalesce(a.reviews, 0) / b.orders_count::DOUBLE END AS reviews_per_order,
     coalesce(a.shares, 0) / nullif(a.views, 0)::DOUBLE AS share_rate,
     coalesce(a.reviews, 0) / nullif(a.views, 0)::DOUBLE AS review_rate,
     coalesce(a.views, 0) / nullif(a.n_sessions, 0)::DOUBLE AS views_per_session,
     pc.event_gap,
     a.mobile_share, a.app_share, a.social_share, a.email_share, a.paid_share,
-    epoch($now - coalesce(t.created_at, b.first_seen)) / 86400.0 AS tenure_days,
+    -- the account's age; unknown without it (first seen is when the data starts, not the customer)
+    epoch($now - t.created_at) / 86400.0 AS tenure_days,
     t.loyalty_member, t.email_open_rate,
     p.clv, p.churn_risk,
     coalesce(b.revenue, 0) AS revenue, a.usual_hour, cat.category_shares
 FROM buyers b
-LEFT JOIN regularity r USING (profile_id) LEFT JOIN activity a USING (profile_id)
+LEFT JOIN regularity r USING (profile_id) LEFT JOIN bought bo USING (profile_id) LEFT JOIN activity a USING (profile_id)
 LEFT JOIN brands br USING (profile_id) LEFT JOIN repeats rp USING (profile_id)
 LEFT JOIN categories cat USING (profile_id) LEFT JOIN pace pc USING (profile_id) LEFT JOIN traits t USING (profile_id)
 LEFT JOIN profile_predictions p USING (profile_id)
@@ -140,18 +168,41 @@ ORDER BY b.profile_id
 """
 
 
-def features_sql() -> str:
-    """The query behind :func:`read_features`.
+@dataclass(frozen=True)
+class GiftCalendar:
+    """The shop's gift days (``MM-DD`` or ``black-friday``, comma-separated) and the days before them that count."""
 
-    Parameters: ``$now``, ``$min_orders``, and ``$profiles`` (a list of profile ids to
-    restrict it to, or NULL for every customer).
-    """
+    days: str = DEFAULT_GIFT_DAYS
+    window: int = DEFAULT_WINDOW_DAYS
+
+
+def features_sql() -> str:
+    """The query behind :func:`read_features`; its parameters come from :func:`feature_params`."""
     return _FEATURES_SQL
 
 
-def read_features(db: Database, now: datetime, min_orders: int = 1, profiles: list[int] | None = None) -> Columns:
+def feature_params(
+    now: datetime, min_orders: int = 1, profiles: list[int] | None = None, calendar: GiftCalendar | None = None
+) -> dict[str, Any]:
+    """The query's parameters.
+
+    ``$now``, ``$min_orders``, ``$profiles`` (profile ids to restrict it to, or NULL for
+    every customer) and ``$gift_dates`` (every date in a gift window of ``calendar``).
+    """
+    gifts = calendar or GiftCalendar()
+    dates = gift_window_dates(gifts.days, gifts.window, now.date())
+    return {"now": now, "min_orders": min_orders, "profiles": profiles, "gift_dates": dates}
+
+
+def read_features(
+    db: Database,
+    now: datetime,
+    min_orders: int = 1,
+    profiles: list[int] | None = None,
+    calendar: GiftCalendar | None = None,
+) -> Columns:
     """One row per customer (or per customer among ``profiles``): the raw features, None where unknown."""
-    table = db.query_arrow(_FEATURES_SQL, {"now": now, "min_orders": min_orders, "profiles": profiles})
+    table = db.query_arrow(_FEATURES_SQL, feature_params(now, min_orders, profiles, calendar))
     # through Arrow, column by column: a dict per row cost seconds at a million customers
     return {name: table.column(name).to_pylist() for name in table.column_names}
 

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from persona360.personas.assignment import assign_in_sql
+from persona360.personas.build import gift_calendar
 from persona360.personas.persistence import replace_assignments
 from persona360.segments.compile import SCOPE_TABLE
 from persona360.segments.computed import store_values
@@ -44,7 +45,7 @@ def publish_trait(ws: Workspace, stored: dict[str, Any], now: datetime, profiles
     refresh); segments are then re-evaluated, since memberships may depend on the trait.
     Returns how many customers got the trait.
     """
-    profile_ids, labels, distances = assign_in_sql(ws.db, stored["model"], now, profiles)
+    profile_ids, labels, distances = assign_in_sql(ws.db, stored["model"], now, profiles, gift_calendar(ws))
     privacy = getattr(ws, "privacy", None)
     if privacy is not None and len(profile_ids):
         allowed = privacy.may_many(profile_ids.tolist(), "profiling")

@@ -94,6 +94,18 @@ def test_cards_are_complete(shop: Shop) -> None:
     assert 0 <= report["stability"]["ari_mean"] <= 1
 
 
+def test_the_gift_givers_card_shows_the_gift_signals(shop: Shop) -> None:
+    """Orders sent to someone else and orders before gift holidays set the gift givers apart."""
+    cards = shop.built["cards"]
+    gift = next(c for c in cards if c["archetypes"] and c["archetypes"][0]["archetype"] == "gift_giver")
+    others = [c for c in cards if c is not gift]
+    for signal in ("other_recipient_share", "gift_share", "holiday_share"):
+        rest = sum(c["behaviour"][signal] * c["size"] for c in others) / sum(c["size"] for c in others)
+        assert gift["behaviour"][signal] > rest, signal
+    rest = max(c["behaviour"]["other_recipient_share"] for c in others)
+    assert gift["behaviour"]["other_recipient_share"] > 3 * rest
+
+
 def test_read_back_show_and_export(shop: Shop, ws: Workspace) -> None:
     listed = ws.personas.list()
     assert [row["persona"] for row in listed] == list(range(shop.built["k"]))
