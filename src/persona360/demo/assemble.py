@@ -17,12 +17,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from persona360.demo import exports, manifest
+from persona360.demo.frames import SUFFIX, open_writer
 from persona360.demo.manifest import Manifest, ManifestFile
 from persona360.demo.outputs import ShardCounts, csv_line, event_slices
 from persona360.demo.spec import DemoSpec
 from persona360.demo.spool import Progress, merge_spools
 from persona360.demo.truth import TruthWriter
 
+EVENTS_FILE = "events.jsonl"
 _SORTED = (
     ("orders", "orders.csv", exports.ORDER_COLUMNS),
     ("tickets", "support_tickets.csv", exports.TICKET_COLUMNS),
@@ -35,10 +37,21 @@ _DIRECT = (
 
 
 def assemble(
-    spec: DemoSpec, out_dir: Path, shards: list[Path], counts: ShardCounts, progress: Progress | None
+    spec: DemoSpec,
+    out_dir: Path,
+    shards: list[Path],
+    counts: ShardCounts,
+    progress: Progress | None,
+    compress_events: bool = False,
 ) -> Manifest:
-    """Write the final files from the shards' work folders (which are consumed)."""
-    with open(out_dir / "events.jsonl", "wb") as out:
+    """Write the final files from the shards' work folders (which are consumed).
+
+    With ``compress_events`` the events go to ``events.jsonl.zst`` (the same lines,
+    zstd-compressed) instead of ``events.jsonl``.
+    """
+    events = EVENTS_FILE + SUFFIX if compress_events else EVENTS_FILE
+    (out_dir / (EVENTS_FILE if compress_events else EVENTS_FILE + SUFFIX)).unlink(missing_ok=True)
+    with open_writer(out_dir / events) if compress_events else open(out_dir / events, "wb") as out:
         merge_spools([s / "events" for s in shards], event_slices(spec), out, "sort events", progress, keyed=False)
     for name, file, columns in _SORTED:
         with open(out_dir / file, "wb") as out:
@@ -55,7 +68,7 @@ def assemble(
         for batch in pq.ParquetFile(shard / "truth.parquet").iter_batches():
             truth.add_batch(batch)
     truth.close()
-    return Manifest(spec, out_dir, _files(counts))
+    return Manifest(spec, out_dir, _files(counts, events))
 
 
 def _header(columns: tuple[str, ...] | list[str]) -> bytes:
@@ -63,11 +76,11 @@ def _header(columns: tuple[str, ...] | list[str]) -> bytes:
     return csv_line(buffer, csv.writer(buffer, lineterminator=""), columns) + b"\n"
 
 
-def _files(c: ShardCounts) -> tuple[ManifestFile, ...]:
+def _files(c: ShardCounts, events: str) -> tuple[ManifestFile, ...]:
     lines = c.lines
     contacts, social = lines["email_contacts"], lines["social_handles"]
     return (
-        ManifestFile("events.jsonl", "shop-web", "events", "segment-jsonl", c.events, c.events),
+        ManifestFile(events, "shop-web", "events", "segment-jsonl", c.events, c.events),
         ManifestFile("orders.csv", "shop", "orders", "csv", lines["orders"], c.orders, manifest.ORDERS_MAPPING),
         ManifestFile("email_contacts.csv", "email", "customers", "csv", contacts, contacts,
                      manifest.CONTACTS_MAPPING),
