@@ -59,7 +59,7 @@ class ServerProcess:
 
     def __init__(self, db: Path, bulk_load: bool = True) -> None:
         self.db = db
-        self.settings = {k: os.environ.get(k, v) for k, v in BULK_LOAD.items()} if bulk_load else {}
+        self.settings = loading_settings(bulk_load)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
@@ -209,6 +209,11 @@ def read_batches(path: Path, size: int, max_bytes: int | None = None) -> Iterato
             lines, held = [], 0
     if lines:
         yield lines
+
+
+def loading_settings(bulk_load: bool = True) -> dict[str, str]:
+    """The write settings the loading server gets: ``BULK_LOAD``, unless the caller's environment sets them."""
+    return {name: os.environ.get(name, value) for name, value in BULK_LOAD.items()} if bulk_load else {}
 
 
 def free_port() -> int:

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from persona360 import Workspace
 from persona360.cli import app
 from persona360.demo import ARCHETYPES, DemoSpec
+from persona360.demo.feed import BULK_LOAD, loading_settings
 from persona360.demo.pipeline import DEMO_SEGMENTS, run_demo
 from persona360.demo.sink import SmtpSink
 from persona360.demo.stages import CAMPAIGN_NAME, campaign, run_stage
@@ -131,11 +132,26 @@ def test_the_campaign_reaches_the_sink_for_consenting_members_only(demo: tuple[d
 def test_a_failing_stage_is_reported_not_raised(demo: tuple[dict, Path], sink: SmtpSink) -> None:
     report, out = demo
     seconds: dict[str, float] = {}
-    holder = type("Report", (), {"seconds": seconds})()
+    holder = type("Report", (), {"seconds": seconds, "cpu_seconds": {}})()
     with Workspace(_settings(out, sink)) as ws:  # the campaign exists already: creating it again fails
         result = run_stage(holder, "campaign", lambda: campaign(ws, lambda *a: None, None))
     assert result == {"failed": f"CampaignError: a campaign named {CAMPAIGN_NAME!r} exists: choose another name"}
-    assert "campaign" in seconds
+    assert "campaign" in seconds and "campaign" in holder.cpu_seconds
+
+
+def test_every_stage_reports_wall_and_cpu_time(demo: tuple[dict, Path]) -> None:
+    report, _ = demo
+    assert set(report["cpu_seconds"]) == set(report["seconds"])
+    assert {"generate", "track api: send", "track api: server stop", "resolve", "campaign"} <= set(report["seconds"])
+    # the server's CPU is counted when it exits, so stopping it costs more CPU than wall time
+    assert report["cpu_seconds"]["track api: server stop"] > report["seconds"]["track api: server stop"]
+    assert report["loading_server"] == BULK_LOAD
+
+
+def test_the_loading_server_keeps_settings_the_caller_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERSONA360_BATCH_MAX_WAIT_MS", "0")
+    assert loading_settings() == {**BULK_LOAD, "PERSONA360_BATCH_MAX_WAIT_MS": "0"}
+    assert loading_settings(bulk_load=False) == {}
 
 
 def test_an_unknown_feed_is_refused_by_name(tmp_path: Path) -> None:
