@@ -13,6 +13,7 @@ import csv
 import io
 import shutil
 from pathlib import Path
+from typing import Any, BinaryIO, Protocol
 
 import pyarrow.parquet as pq
 
@@ -43,16 +44,21 @@ def assemble(
     counts: ShardCounts,
     progress: Progress | None,
     compress_events: bool = False,
+    events_tap: EventsTap | None = None,
 ) -> Manifest:
     """Write the final files from the shards' work folders (which are consumed).
 
     With ``compress_events`` the events go to ``events.jsonl.zst`` (the same lines,
-    zstd-compressed) instead of ``events.jsonl``.
+    zstd-compressed) instead of ``events.jsonl``. ``events_tap`` gets the event lines
+    as they are written, and is closed once they all are, before the other files.
     """
     events = EVENTS_FILE + SUFFIX if compress_events else EVENTS_FILE
     (out_dir / (EVENTS_FILE if compress_events else EVENTS_FILE + SUFFIX)).unlink(missing_ok=True)
     with open_writer(out_dir / events) if compress_events else open(out_dir / events, "wb") as out:
-        merge_spools([s / "events" for s in shards], event_slices(spec), out, "sort events", progress, keyed=False)
+        target: Any = _Tee(out, events_tap) if events_tap else out
+        merge_spools([s / "events" for s in shards], event_slices(spec), target, "sort events", progress, keyed=False)
+    if events_tap:
+        events_tap.close()
     for name, file, columns in _SORTED:
         with open(out_dir / file, "wb") as out:
             out.write(_header(columns))
@@ -69,6 +75,25 @@ def assemble(
             truth.add_batch(batch)
     truth.close()
     return Manifest(spec, out_dir, _files(counts, events))
+
+
+class EventsTap(Protocol):
+    """Where a caller takes the sorted event lines while they are written (e.g. to send them on)."""
+
+    def write(self, data: bytes) -> object:
+        """Whole lines, each ending in a line feed, in file order."""
+
+    def close(self) -> None:
+        """Every line was written."""
+
+
+class _Tee:
+    def __init__(self, out: BinaryIO, tap: EventsTap) -> None:
+        self.out, self.tap = out, tap
+
+    def write(self, data: bytes) -> None:
+        self.out.write(data)
+        self.tap.write(data)
 
 
 def _header(columns: tuple[str, ...] | list[str]) -> bytes:

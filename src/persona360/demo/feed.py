@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,7 +134,7 @@ class ServerProcess:
 
 
 def feed_events(
-    path: Path,
+    source: Path | Iterable[bytes],
     url: str,
     write_key: str,
     *,
@@ -143,7 +143,7 @@ def feed_events(
     connections: int = CONNECTIONS,
     progress: Callable[[int], None] | None = None,
 ) -> FeedReport:
-    """POST every line of ``path`` (one Segment call each) to ``url``/v1/batch.
+    """POST every line of ``source`` (a file, or the lines themselves; one Segment call each) to ``url``/v1/batch.
 
     A request carries at most ``batch_size`` calls and about ``batch_bytes`` of them
     (a single call larger than that goes alone). A few requests wait in line per
@@ -157,7 +157,8 @@ def feed_events(
         ThreadPoolExecutor(connections) as pool,
     ):
         pending: list[Future[dict[str, object]]] = []
-        for lines in read_batches(path, batch_size, batch_bytes):
+        lines_in = iter_lines(source) if isinstance(source, Path) else source
+        for lines in batch_lines(lines_in, batch_size, batch_bytes):
             body = b'{"batch":[' + b",".join(lines) + b"]}"
             pending.append(pool.submit(_post, client, body))
             report.sent += len(lines)
@@ -193,9 +194,14 @@ def read_batches(path: Path, size: int, max_bytes: int | None = None) -> Iterato
     ``path`` may be zstd-compressed (``.zst``). A batch ends before the line that would
     take it past ``max_bytes``; the last batch may be smaller.
     """
+    return batch_lines(iter_lines(path), size, max_bytes)
+
+
+def batch_lines(source: Iterable[bytes], size: int, max_bytes: int | None = None) -> Iterator[list[bytes]]:
+    """The non-blank lines of ``source`` in order, as :func:`read_batches` cuts them."""
     lines: list[bytes] = []
     held = 0
-    for line in iter_lines(path):
+    for line in source:
         line = line.strip()
         if not line:
             continue

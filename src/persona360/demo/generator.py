@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from persona360.demo import exports
-from persona360.demo.assemble import assemble
+from persona360.demo.assemble import EventsTap, assemble
 from persona360.demo.calendar import DAY, ShopCalendar, build_calendar
 from persona360.demo.catalogue import Catalogue, build_catalogue
 from persona360.demo.consent import banner_answer
@@ -66,6 +66,7 @@ def generate_shop(
     progress: Progress | None = None,
     workers: int | None = None,
     compress_events: bool | None = None,
+    events_tap: EventsTap | None = None,
 ) -> Manifest:
     """Simulate ``spec.customers`` people and write what the shop's systems know of them.
 
@@ -78,6 +79,9 @@ def generate_shop(
         compress_events: write the events zstd-compressed to ``events.jsonl.zst``
             (the same lines); by default only from ``COMPRESS_EVENTS_FROM`` people,
             whose ``events.jsonl`` would not fit a small disk (60 GB at a million).
+        events_tap: gets the sorted event lines while they are written, and is
+            closed when they all are (the other files are assembled after), so a
+            caller can send them on meanwhile.
 
     Returns:
         The manifest of files written, with the column mapping to import each one.
@@ -100,7 +104,7 @@ def generate_shop(
         counts = _simulate_in_processes(spec, ranges, shards, progress)
     if compress_events is None:
         compress_events = spec.customers >= COMPRESS_EVENTS_FROM
-    manifest = assemble(spec, out_dir, shards, counts, progress, compress_events)
+    manifest = assemble(spec, out_dir, shards, counts, progress, compress_events, events_tap)
     shutil.rmtree(work, ignore_errors=True)
     manifest.write()
     return manifest

@@ -18,8 +18,9 @@ from typing import Any
 import orjson
 
 from persona360.demo import stages
-from persona360.demo.feed import BATCH_BYTES, FeedReport, ServerProcess, feed_events, read_batches
+from persona360.demo.feed import ServerProcess, read_batches
 from persona360.demo.generator import generate_shop
+from persona360.demo.loading import generate_and_send
 from persona360.demo.manifest import Manifest, ManifestFile
 from persona360.demo.score import StitchingScore, score_stitching
 from persona360.demo.sink import SmtpSink
@@ -202,7 +203,7 @@ def _generate_and_feed(
     report: DemoReport,
     compress_events: bool | None,
 ) -> Manifest:
-    """Generate while the server starts (its imports take seconds), then send the events.
+    """Generate while the server starts, send the events as they are sorted (see :mod:`.loading`).
 
     While the events are sent, this process is mostly waiting: it imports what the
     later stages need meanwhile.
@@ -210,13 +211,11 @@ def _generate_and_feed(
     server = ServerProcess(Path(settings.db))
     report.loading_server = dict(server.settings)
     server.start()
+    warm = threading.Thread(target=_import_later_stages, name="persona360-demo-warm", daemon=True)
     try:
-        manifest: Manifest = timed(report, "generate", lambda: generate_shop(spec, out_dir, say, None, compress_events))
-        timed(report, "track api: server ready", server.wait_ready)
-        warm = threading.Thread(target=_import_later_stages, name="persona360-demo-warm", daemon=True)
         warm.start()
-        fed: FeedReport = timed(
-            report, "track api: send", lambda: _send(manifest, server.url, write_key, say, settings.max_body_bytes)
+        manifest, fed = generate_and_send(
+            spec, out_dir, server, write_key, say, report, compress_events, settings.max_body_bytes
         )
     finally:
         timed(report, "track api: server stop", server.stop)
@@ -237,19 +236,6 @@ def _import_later_stages() -> None:
             importlib.import_module(module)
         except ImportError:  # the stage that needs it reports the error when it runs
             log.info("could not import %s ahead of its stage", module, exc_info=True)
-
-
-def _send(manifest: Manifest, url: str, write_key: str, say: Stage, max_body: int) -> FeedReport:
-    entry = manifest.events
-    done = 0
-
-    def step(count: int) -> None:
-        nonlocal done
-        done += count
-        say("send events to /v1/batch", done, entry.rows)
-
-    batch_bytes = min(BATCH_BYTES, max_body * 3 // 4)  # the loading server has the caller's body limit
-    return feed_events(manifest.path(entry.name), url, write_key, batch_bytes=batch_bytes, progress=step)
 
 
 def _send_direct(ws: Workspace, manifest: Manifest, say: Stage) -> dict[str, Any]:

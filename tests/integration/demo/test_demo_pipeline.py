@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from persona360 import Workspace
 from persona360.cli import app
 from persona360.demo import ARCHETYPES, DemoSpec
-from persona360.demo.feed import BULK_LOAD, loading_settings
+from persona360.demo.feed import BULK_LOAD, FeedError, ServerProcess, loading_settings
+from persona360.demo.loading import generate_and_send
 from persona360.demo.pipeline import DEMO_SEGMENTS, run_demo
 from persona360.demo.sink import SmtpSink
 from persona360.demo.stages import CAMPAIGN_NAME, campaign, run_stage
@@ -164,3 +165,13 @@ def test_the_cli_refuses_an_unknown_feed_before_doing_anything(tmp_path: Path) -
     assert result.exit_code == 2
     assert "'pigeon': use one of api, direct, none" in result.output
     assert not (tmp_path / "shop").exists()
+
+
+def test_a_feed_the_server_refuses_stops_generation_with_the_servers_answer(tmp_path: Path) -> None:
+    db = tmp_path / "ws.duckdb"
+    with Workspace(load_settings(db=db), create=True) as ws:
+        ws.access.add_source("shop-web")
+    report = type("Report", (), {"seconds": {}, "cpu_seconds": {}})()
+    spec = DemoSpec(customers=60, days=10, seed=2, end=datetime(2026, 11, 1, tzinfo=UTC))
+    with ServerProcess(db) as server, pytest.raises(FeedError, match="/v1/batch answered 401"):
+        generate_and_send(spec, tmp_path / "shop", server, "not-a-write-key", lambda *a: None, report, None, 4 << 20)
