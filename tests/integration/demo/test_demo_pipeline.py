@@ -144,8 +144,8 @@ def test_every_stage_reports_wall_and_cpu_time(demo: tuple[dict, Path]) -> None:
     report, _ = demo
     assert set(report["cpu_seconds"]) == set(report["seconds"])
     assert {"generate", "track api: send", "track api: server stop", "resolve", "campaign"} <= set(report["seconds"])
-    # the server's CPU is counted when it exits, so stopping it costs more CPU than wall time
-    assert report["cpu_seconds"]["track api: server stop"] > report["seconds"]["track api: server stop"]
+    # the server's CPU is counted when it exits; its imports alone take more than a second
+    assert report["cpu_seconds"]["track api: server stop"] > 1.0
     assert report["loading_server"] == BULK_LOAD
 
 
@@ -153,6 +153,15 @@ def test_the_loading_server_keeps_settings_the_caller_set(monkeypatch: pytest.Mo
     monkeypatch.setenv("PERSONA360_BATCH_MAX_WAIT_MS", "0")
     assert loading_settings() == {**BULK_LOAD, "PERSONA360_BATCH_MAX_WAIT_MS": "0"}
     assert loading_settings(bulk_load=False) == {}
+
+
+def test_a_compressed_event_file_is_loaded_whole(tmp_path: Path) -> None:
+    spec = DemoSpec(customers=40, days=7, seed=9, end=datetime(2026, 11, 1, tzinfo=UTC))
+    report = run_demo(spec, tmp_path, load_settings(db=tmp_path / "ws.duckdb"), feed="direct", compress_events=True)
+    assert (tmp_path / "events.jsonl.zst").exists() and not (tmp_path / "events.jsonl").exists()
+    web = report.sources["shop-web"]
+    assert web["stored"] == web["records"] > 100
+    assert report.stitching is not None and report.stitching.placed > web["records"]
 
 
 def test_an_unknown_feed_is_refused_by_name(tmp_path: Path) -> None:
