@@ -47,6 +47,13 @@ def demo(
             "direct (same validation, in process: for shops too big to send in minutes) or none.",
         ),
     ] = "api",
+    compress_events: Annotated[
+        bool | None,
+        typer.Option(
+            "--compress-events/--no-compress-events",
+            help="Write the events zstd-compressed (events.jsonl.zst); by default from 100,000 customers.",
+        ),
+    ] = None,
 ) -> None:
     """Build a realistic, fragmented demo shop and run it through everything persona360 has."""
     from persona360.demo import DemoSpec  # noqa: PLC0415 - Faker loads only for the demo
@@ -62,7 +69,7 @@ def demo(
         sink = stack.enter_context(SmtpSink()) if smtp_sink else None
         smtp = {"smtp_host": "127.0.0.1", "smtp_port": sink.port} if sink else {}
         settings = load_settings(db=STATE.db or out / "persona360.duckdb", **smtp)
-        report = _run(spec, out, settings, sink, json, feed)
+        report = _run(spec, out, settings, sink, json, feed, compress_events)
         if json:
             print_json(report.as_dict())
         else:
@@ -71,7 +78,15 @@ def demo(
             _serve(settings, port)
 
 
-def _run(spec: DemoSpec, out: Path, settings: Settings, sink: SmtpSink | None, json: bool, feed: str) -> DemoReport:
+def _run(
+    spec: DemoSpec,
+    out: Path,
+    settings: Settings,
+    sink: SmtpSink | None,
+    json: bool,
+    feed: str,
+    compress_events: bool | None,
+) -> DemoReport:
     from persona360.demo.pipeline import run_demo  # noqa: PLC0415
 
     columns = (
@@ -88,7 +103,7 @@ def _run(spec: DemoSpec, out: Path, settings: Settings, sink: SmtpSink | None, j
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        return run_demo(spec, out, settings, step, sink, feed)
+        return run_demo(spec, out, settings, step, sink, feed, compress_events)
 
 
 def _print_summary(report: dict[str, object]) -> None:
@@ -114,8 +129,12 @@ def _print_summary(report: dict[str, object]) -> None:
         rfm.add_row(name, f"{size:,}")
     console.print(segments, rfm)
     _print_later(report)
-    timings = ", ".join(f"{k} {v:.1f}s" for k, v in report["seconds"].items())  # type: ignore[attr-defined]
-    console.print(f"[dim]{timings}[/]")
+    cpu: dict[str, float] = report["cpu_seconds"]  # type: ignore[assignment]
+    timings = ", ".join(
+        f"{k} {v:.1f}s ({cpu.get(k, 0):.1f}s CPU)"
+        for k, v in report["seconds"].items()  # type: ignore[attr-defined]
+    )
+    console.print(f"[dim]wall (CPU) per stage: {timings}[/]")
 
 
 def _print_later(report: dict[str, Any]) -> None:

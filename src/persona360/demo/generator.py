@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from persona360.demo import exports
-from persona360.demo.assemble import assemble
+from persona360.demo.assemble import EventsTap, assemble
 from persona360.demo.calendar import DAY, ShopCalendar, build_calendar
 from persona360.demo.catalogue import Catalogue, build_catalogue
 from persona360.demo.consent import banner_answer
@@ -55,11 +55,18 @@ class Shop:
 # Below this many people per process, starting a worker (imports, name pools) costs more
 # than it saves.
 PEOPLE_PER_WORKER = 4_000
+# From this size events.jsonl passes 6 GB; compressed it is about eleven times smaller.
+COMPRESS_EVENTS_FROM = 100_000
 _STAGE = "simulate people"
 
 
 def generate_shop(
-    spec: DemoSpec, out_dir: Path, progress: Progress | None = None, workers: int | None = None
+    spec: DemoSpec,
+    out_dir: Path,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    compress_events: bool | None = None,
+    events_tap: EventsTap | None = None,
 ) -> Manifest:
     """Simulate ``spec.customers`` people and write what the shop's systems know of them.
 
@@ -69,6 +76,12 @@ def generate_shop(
         progress: called as ``progress(stage, done, total)`` to drive progress bars.
         workers: processes to simulate people in; by default one per core for large
             shops and one for small ones. The files do not depend on it.
+        compress_events: write the events zstd-compressed to ``events.jsonl.zst``
+            (the same lines); by default only from ``COMPRESS_EVENTS_FROM`` people,
+            whose ``events.jsonl`` would not fit a small disk (60 GB at a million).
+        events_tap: gets the sorted event lines while they are written, and is
+            closed when they all are (the other files are assembled after), so a
+            caller can send them on meanwhile.
 
     Returns:
         The manifest of files written, with the column mapping to import each one.
@@ -89,7 +102,9 @@ def generate_shop(
         counts = simulate_range(spec, 0, spec.customers, shards[0], progress)
     else:
         counts = _simulate_in_processes(spec, ranges, shards, progress)
-    manifest = assemble(spec, out_dir, shards, counts, progress)
+    if compress_events is None:
+        compress_events = spec.customers >= COMPRESS_EVENTS_FROM
+    manifest = assemble(spec, out_dir, shards, counts, progress, compress_events, events_tap)
     shutil.rmtree(work, ignore_errors=True)
     manifest.write()
     return manifest

@@ -85,6 +85,14 @@ class Manifest:
     def path(self, name: str) -> Path:
         return self.out_dir / self.file(name).name
 
+    @property
+    def events(self) -> ManifestFile:
+        """The web and app events (``events.jsonl``, or ``events.jsonl.zst`` when compressed)."""
+        for entry in self.files:
+            if entry.format == "segment-jsonl":
+                return entry
+        raise KeyError(f"the demo wrote no events file; it wrote {[f.name for f in self.files]}")
+
     def to_dict(self) -> dict[str, Any]:
         spec = asdict(self.spec)
         spec["end"] = self.spec.end.isoformat()

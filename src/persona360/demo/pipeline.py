@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,13 +18,15 @@ from typing import Any
 import orjson
 
 from persona360.demo import stages
-from persona360.demo.feed import FeedReport, ServerProcess, feed_events, read_batches
+from persona360.demo.feed import ServerProcess, read_batches
 from persona360.demo.generator import generate_shop
+from persona360.demo.loading import generate_and_send
 from persona360.demo.manifest import Manifest, ManifestFile
 from persona360.demo.score import StitchingScore, score_stitching
 from persona360.demo.sink import SmtpSink
 from persona360.demo.spec import DemoSpec
 from persona360.demo.survey import SURVEY_ID, demo_survey
+from persona360.demo.timing import timed
 from persona360.errors import WorkspaceError
 from persona360.ingest.importers.mapping import ColumnMapping
 from persona360.ingest.importers.run import ImportReport
@@ -57,6 +58,8 @@ class DemoReport:
     out_dir: str
     db: str
     seconds: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    loading_server: dict[str, str] = field(default_factory=dict)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     profiles: int = 0
     events: int = 0
@@ -83,6 +86,7 @@ def run_demo(
     progress: Stage | None = None,
     sink: SmtpSink | None = None,
     feed: str = "api",
+    compress_events: bool | None = None,
 ) -> DemoReport:
     """Build the demo shop into ``out_dir`` and a fresh workspace at ``settings.db``.
 
@@ -97,6 +101,8 @@ def run_demo(
             child process, as an SDK sends them), ``direct`` (the same validation in
             this process, no HTTP: for shops too big to send in minutes) or ``none``
             (written, not loaded).
+        compress_events: write ``events.jsonl.zst`` instead of ``events.jsonl``;
+            by default only for large shops (see :func:`generate_shop`).
 
     Raises:
         ValueError: ``feed`` is not one of ``FEEDS``.
@@ -110,14 +116,14 @@ def run_demo(
     with Workspace(settings, create=True) as ws:
         _, write_key = ws.access.add_source(EVENTS_SOURCE)
     if feed == "api":
-        manifest = _generate_and_feed(spec, out_dir, settings, write_key, say, report)
+        manifest = _generate_and_feed(spec, out_dir, settings, write_key, say, report, compress_events)
     else:
-        manifest = _timed(report, "generate", lambda: generate_shop(spec, out_dir, progress=say))
+        manifest = timed(report, "generate", lambda: generate_shop(spec, out_dir, say, None, compress_events))
     with Workspace(settings) as ws:
         if feed == "direct":
-            report.sources[EVENTS_SOURCE] = _timed(report, "events (direct)", lambda: _send_direct(ws, manifest, say))
+            report.sources[EVENTS_SOURCE] = timed(report, "events (direct)", lambda: _send_direct(ws, manifest, say))
         elif feed == "none":
-            rows = manifest.file("events.jsonl").rows
+            rows = manifest.events.rows
             report.sources[EVENTS_SOURCE] = {
                 "records": rows,
                 "stored": 0,
@@ -125,12 +131,12 @@ def run_demo(
                 "via": "not loaded (--feed none)",
             }
         for entry in exports(manifest):
-            report.sources[entry.source or entry.name] = _timed(
+            report.sources[entry.source or entry.name] = timed(
                 report, f"import {entry.name}", lambda e=entry: _import(ws, manifest, e, say)
             )
-        report.stitching = _timed(report, "score", lambda: score_stitching(ws.db, manifest))
-        _timed(report, "segments", lambda: _segment(ws, report))
-        report.predictions = _timed(report, "predict", lambda: _predict(ws))
+        report.stitching = timed(report, "score", lambda: score_stitching(ws.db, manifest))
+        timed(report, "segments", lambda: _segment(ws, report))
+        report.predictions = timed(report, "predict", lambda: _predict(ws))
         report.profiles = ws.profiles.count()
         report.events = int(ws.db.scalar("SELECT count(*) FROM events"))
         _later_stages(ws, manifest, report, say, sink)
@@ -139,7 +145,7 @@ def run_demo(
 
 def _later_stages(ws: Workspace, manifest: Manifest, report: DemoReport, say: Stage, sink: SmtpSink | None) -> None:
     """Resolution, personas, enrichment and a campaign; each may fail without stopping the others."""
-    report.resolution = stages.run_stage(report, "resolve", lambda: stages.resolve(ws, manifest, say))
+    report.resolution = stages.run_stage(report, "resolve", lambda: stages.resolve(ws, manifest, say, report.stitching))
     report.personas = stages.run_stage(report, "personas", lambda: stages.discover_personas(ws, manifest, say))
     report.enrichment = stages.run_stage(report, "enrich", lambda: stages.enrich(ws, say))
     report.campaign = stages.run_stage(report, "campaign", lambda: stages.campaign(ws, say, sink))
@@ -189,24 +195,31 @@ def _predict(ws: Workspace) -> dict[str, Any]:
 
 
 def _generate_and_feed(
-    spec: DemoSpec, out_dir: Path, settings: Settings, write_key: str, say: Stage, report: DemoReport
+    spec: DemoSpec,
+    out_dir: Path,
+    settings: Settings,
+    write_key: str,
+    say: Stage,
+    report: DemoReport,
+    compress_events: bool | None,
 ) -> Manifest:
-    """Generate while the server starts (its imports take seconds), then send the events.
+    """Generate while the server starts, send the events as they are sorted (see :mod:`.loading`).
 
     While the events are sent, this process is mostly waiting: it imports what the
     later stages need meanwhile.
     """
     server = ServerProcess(Path(settings.db))
+    report.loading_server = dict(server.settings)
     server.start()
+    warm = threading.Thread(target=_import_later_stages, name="persona360-demo-warm", daemon=True)
     try:
-        manifest: Manifest = _timed(report, "generate", lambda: generate_shop(spec, out_dir, progress=say))
-        _timed(report, "track api: server ready", server.wait_ready)
-        warm = threading.Thread(target=_import_later_stages, name="persona360-demo-warm", daemon=True)
         warm.start()
-        fed: FeedReport = _timed(report, "track api: send", lambda: _send(manifest, server.url, write_key, say))
+        manifest, fed = generate_and_send(
+            spec, out_dir, server, write_key, say, report, compress_events, settings.max_body_bytes
+        )
     finally:
-        _timed(report, "track api: server stop", server.stop)
-    entry = manifest.file("events.jsonl")
+        timed(report, "track api: server stop", server.stop)
+    entry = manifest.events
     report.sources[EVENTS_SOURCE] = {
         "records": entry.rows,
         "stored": fed.accepted,
@@ -225,21 +238,9 @@ def _import_later_stages() -> None:
             log.info("could not import %s ahead of its stage", module, exc_info=True)
 
 
-def _send(manifest: Manifest, url: str, write_key: str, say: Stage) -> FeedReport:
-    entry = manifest.file("events.jsonl")
-    done = 0
-
-    def step(count: int) -> None:
-        nonlocal done
-        done += count
-        say("send events to /v1/batch", done, entry.rows)
-
-    return feed_events(manifest.path(entry.name), url, write_key, progress=step)
-
-
 def _send_direct(ws: Workspace, manifest: Manifest, say: Stage) -> dict[str, Any]:
     """Every event through ``ws.ingest.send`` (an invalid one stops the stage, naming it)."""
-    entry = manifest.file("events.jsonl")
+    entry = manifest.events
     done = stored = 0
     for batch in read_batches(manifest.path(entry.name), DIRECT_BATCH):
         stored += ws.ingest.send(EVENTS_SOURCE, [orjson.loads(line) for line in batch]).stored
@@ -291,13 +292,6 @@ def _import(ws: Workspace, manifest: Manifest, entry: ManifestFile, say: Stage) 
     via = f"surveys import {SURVEY_ID}" if entry.kind == "survey" else f"import --kind {entry.kind}"
     records = result.records + result.rejected
     return {"records": records, "stored": result.stored, "rejected": result.rejected, "via": via}
-
-
-def _timed(report: DemoReport, stage: str, work: Callable[[], Any]) -> Any:
-    started = time.monotonic()
-    result = work()
-    report.seconds[stage] = round(time.monotonic() - started, 2)
-    return result
 
 
 def _clear_workspace(db: Path, out_dir: Path) -> None:

@@ -9,15 +9,15 @@ stages after it still run (they only need what ingestion built).
 from __future__ import annotations
 
 import logging
-import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from persona360.activation.campaigns import CampaignSpec
 from persona360.demo.manifest import Manifest
-from persona360.demo.score import score_stitching
+from persona360.demo.score import StitchingScore, score_stitching
 from persona360.demo.sink import SmtpSink
+from persona360.demo.timing import stage_clock
 from persona360.personas.persistence import assignments
 from persona360.personas.recovery import planted_archetypes, score_recovery
 from persona360.workspace import Workspace
@@ -38,20 +38,21 @@ TEMPLATE_SOURCE = """Subject: {{ greeting() }}, ваш кошик чекає
 
 def run_stage(report: Any, name: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Run one stage, timing it into ``report.seconds``; a failure becomes ``{"failed": ...}``."""
-    started = time.monotonic()
-    try:
-        result = work()
-    except Exception as error:  # noqa: BLE001 - a stage boundary: logged and reported, the demo goes on
-        log.exception("demo stage %r failed", name)
-        result = {"failed": f"{type(error).__name__}: {error}"}
-    report.seconds[name] = round(time.monotonic() - started, 2)
-    return result
+    with stage_clock(report, name):
+        try:
+            return work()
+        except Exception as error:  # noqa: BLE001 - a stage boundary: logged and reported, the demo goes on
+            log.exception("demo stage %r failed", name)
+            return {"failed": f"{type(error).__name__}: {error}"}
 
 
-def resolve(ws: Workspace, manifest: Manifest, say: Stage) -> dict[str, Any]:
-    """Probabilistic identity resolution, with the stitching scored before and after it."""
+def resolve(ws: Workspace, manifest: Manifest, say: Stage, before: StitchingScore | None = None) -> dict[str, Any]:
+    """Probabilistic identity resolution, with the stitching scored before and after it.
+
+    ``before`` is the score of the workspace as it is now, when the caller has it.
+    """
     say("resolve identities", 0, 2)
-    before = score_stitching(ws.db, manifest)
+    before = before or score_stitching(ws.db, manifest)
     resolved = ws.resolution.resolve()
     say("resolve identities", 1, 2)
     after = score_stitching(ws.db, manifest)

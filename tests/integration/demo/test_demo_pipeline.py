@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 from persona360 import Workspace
 from persona360.cli import app
 from persona360.demo import ARCHETYPES, DemoSpec
+from persona360.demo.feed import BULK_LOAD, FeedError, ServerProcess, loading_settings
+from persona360.demo.loading import generate_and_send
 from persona360.demo.pipeline import DEMO_SEGMENTS, run_demo
 from persona360.demo.sink import SmtpSink
 from persona360.demo.stages import CAMPAIGN_NAME, campaign, run_stage
@@ -131,11 +133,35 @@ def test_the_campaign_reaches_the_sink_for_consenting_members_only(demo: tuple[d
 def test_a_failing_stage_is_reported_not_raised(demo: tuple[dict, Path], sink: SmtpSink) -> None:
     report, out = demo
     seconds: dict[str, float] = {}
-    holder = type("Report", (), {"seconds": seconds})()
+    holder = type("Report", (), {"seconds": seconds, "cpu_seconds": {}})()
     with Workspace(_settings(out, sink)) as ws:  # the campaign exists already: creating it again fails
         result = run_stage(holder, "campaign", lambda: campaign(ws, lambda *a: None, None))
     assert result == {"failed": f"CampaignError: a campaign named {CAMPAIGN_NAME!r} exists: choose another name"}
-    assert "campaign" in seconds
+    assert "campaign" in seconds and "campaign" in holder.cpu_seconds
+
+
+def test_every_stage_reports_wall_and_cpu_time(demo: tuple[dict, Path]) -> None:
+    report, _ = demo
+    assert set(report["cpu_seconds"]) == set(report["seconds"])
+    assert {"generate", "track api: send", "track api: server stop", "resolve", "campaign"} <= set(report["seconds"])
+    # the server's CPU is counted when it exits; its imports alone take more than a second
+    assert report["cpu_seconds"]["track api: server stop"] > 1.0
+    assert report["loading_server"] == BULK_LOAD
+
+
+def test_the_loading_server_keeps_settings_the_caller_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERSONA360_BATCH_MAX_WAIT_MS", "0")
+    assert loading_settings() == {**BULK_LOAD, "PERSONA360_BATCH_MAX_WAIT_MS": "0"}
+    assert loading_settings(bulk_load=False) == {}
+
+
+def test_a_compressed_event_file_is_loaded_whole(tmp_path: Path) -> None:
+    spec = DemoSpec(customers=40, days=7, seed=9, end=datetime(2026, 11, 1, tzinfo=UTC))
+    report = run_demo(spec, tmp_path, load_settings(db=tmp_path / "ws.duckdb"), feed="direct", compress_events=True)
+    assert (tmp_path / "events.jsonl.zst").exists() and not (tmp_path / "events.jsonl").exists()
+    web = report.sources["shop-web"]
+    assert web["stored"] == web["records"] > 100
+    assert report.stitching is not None and report.stitching.placed > web["records"]
 
 
 def test_an_unknown_feed_is_refused_by_name(tmp_path: Path) -> None:
@@ -148,3 +174,13 @@ def test_the_cli_refuses_an_unknown_feed_before_doing_anything(tmp_path: Path) -
     assert result.exit_code == 2
     assert "'pigeon': use one of api, direct, none" in result.output
     assert not (tmp_path / "shop").exists()
+
+
+def test_a_feed_the_server_refuses_stops_generation_with_the_servers_answer(tmp_path: Path) -> None:
+    db = tmp_path / "ws.duckdb"
+    with Workspace(load_settings(db=db), create=True) as ws:
+        ws.access.add_source("shop-web")
+    report = type("Report", (), {"seconds": {}, "cpu_seconds": {}})()
+    spec = DemoSpec(customers=60, days=10, seed=2, end=datetime(2026, 11, 1, tzinfo=UTC))
+    with ServerProcess(db) as server, pytest.raises(FeedError, match="/v1/batch answered 401"):
+        generate_and_send(spec, tmp_path / "shop", server, "not-a-write-key", lambda *a: None, report, None, 4 << 20)
