@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from persona360.resolution.names import name_key
@@ -72,3 +76,36 @@ def test_the_mailbox_ignores_dots_tags_and_case() -> None:
     assert email_box("Olena.K+shop@Gmail.com") == email_box("olenak@gmail.com") == "olenak@gmail.com"
     assert email_box("olenak@ukr.net") != email_box("olenak@gmail.com")
     assert email_box("no-at-sign") is None
+
+
+def test_what_an_address_says_beyond_the_name_does_not_change_with_the_hash_seed() -> None:
+    # Spellings of equal length are taken out one after the other; in a set's order
+    # (which follows PYTHONHASHSEED) this address kept "hbkbabiak" in some runs.
+    probe = (
+        "from persona360.resolution.names import name_key as k\n"
+        "from persona360.resolution.records import email_rest\n"
+        "print(email_rest('hbkanastasiiababiak@gmail.com', k('Анастасія'), k('hbkБабʼяк')))"
+    )
+    answers = {
+        subprocess.run(
+            [sys.executable, "-c", probe],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert answers == {"None\n"}
+
+
+def test_a_memoised_key_gives_the_same_rest_as_the_plain_one() -> None:
+    done: dict[str | None, str | None] = {}
+
+    def memo(text: str | None) -> str | None:
+        return done.setdefault(text, name_key(text))
+
+    for email in ("olena.kovalenko85@gmail.com", "sonechko.k@ukr.net", "jenniferrose@gmail.com"):
+        for first, last in (("Olena", "Kovalenko"), ("Jennifer", "Rose")):
+            plain = email_rest(email, name_key(first), name_key(last))
+            assert email_rest(email, name_key(first), name_key(last), memo) == plain
