@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 from pathlib import Path
 
 import pyarrow as pa
@@ -53,6 +54,7 @@ def test_reimporting_the_same_file_stores_nothing_new(workspace: Workspace, tmp_
     events = workspace.db.scalar("SELECT count(*) FROM events")
     again = workspace.ingest.import_file(path, source="crm", kind="customers", mapping=mapping)
     assert (again.stored, again.duplicates) == (0, 2)
+    assert gc.isenabled(), "an import pauses the cycle collector and must resume it"
     assert workspace.db.scalar("SELECT count(*) FROM events") == events
 
 
@@ -150,3 +152,4 @@ def test_bad_files_are_refused_before_anything_is_written(
     with pytest.raises(error, match=message):
         workspace.ingest.import_file(path, source="crm", kind=kind, mapping=parse_mapping(flags))
     assert workspace.db.scalar("SELECT count(*) FROM events") == 0
+    assert gc.isenabled(), "an import pauses the cycle collector and must resume it, also when it fails"

@@ -83,23 +83,25 @@ class ColumnConverter:
 
     def records(self, block: Columns, starts: list[int], fallback: Fallback) -> Iterator[EventRecord]:
         """The record of each group of ``block`` (``fallback`` gets the groups the row path must judge)."""
-        converted = {name: self._convert(name, block[name]) for name, _, _ in self.plan}
+        # a record reads identifiers, traits and properties from its group's first row only
+        heads = starts[:-1]
+        converted = {name: self._convert(name, _rows_at(block[name], heads)) for name, _, _ in self.plan}
         items = self._items(block) if self.ctx.kind == "orders" else None
-        for start, end in zip(starts, starts[1:], strict=False):
-            record = self._record(block, converted, items, start, end)
+        for group, (start, end) in enumerate(zip(starts, starts[1:], strict=False)):
+            record = self._record(block, converted, items, group, start, end)
             if record is None:
                 record = fallback([_row(block, i) for i in range(start, end)])
             if record is not None:
                 yield record
 
     def _record(
-        self, block: Columns, converted: Columns, items: list[Any] | None, start: int, end: int
+        self, block: Columns, converted: Columns, items: list[Any] | None, group: int, start: int, end: int
     ) -> EventRecord | None:
         identifiers: list[tuple[str, str]] = []
         traits: dict[str, Any] = {}
         properties: dict[str, Any] = {}
         for name, family, role in self.plan:
-            value = converted[name][start]
+            value = converted[name][group]
             if value is _SKIP:
                 continue
             if value is _WRONG:
@@ -204,6 +206,13 @@ def _each_distinct(values: list[Any], convert: Callable[[Any], Any]) -> list[Any
         return [seen[value] for value in values]
     except TypeError:  # unhashable cells (lists, objects from JSON or Parquet)
         return [_SKIP if is_blank(value) else convert(value) for value in values]
+
+
+def _rows_at(values: list[Any], rows: list[int]) -> list[Any]:
+    """``values`` at ``rows`` (all of them when every row starts a group, as outside orders)."""
+    if len(rows) == len(values):
+        return values
+    return [values[i] for i in rows]
 
 
 def _row(block: Columns, i: int) -> dict[str, Any]:
