@@ -51,6 +51,16 @@ async def _batch(request: Request) -> JSONBody:
 
 async def accept_single(workspace: Workspace, batcher: Batcher, body: Any, source_id: int, kind: str) -> None:
     """Validate one ``kind`` call and return once it is committed; raise naming what is wrong."""
+    await batcher.write(single_records(workspace, body, source_id, kind))
+
+
+async def accept_batch(workspace: Workspace, batcher: Batcher, body: Any, source_id: int) -> tuple[int, dict[str, Any]]:
+    """Store the valid events of a batch body; return the status and the answer."""
+    return await store_batch(batcher, *batch_records(workspace, body, source_id))
+
+
+def single_records(workspace: Workspace, body: Any, source_id: int, kind: str) -> list[EventRecord]:
+    """The record of one ``kind`` call; raise naming what is wrong."""
     settings = workspace.settings
     size = len(orjson.dumps(body))
     if size > settings.max_event_bytes:
@@ -58,18 +68,23 @@ async def accept_single(workspace: Workspace, batcher: Batcher, body: Any, sourc
             f"the event is {size} bytes; the limit is {settings.max_event_bytes} bytes "
             f"({settings.max_event_bytes // 1024} KB)"
         )
-    record = to_record(body, source_id=source_id, limits=workspace.limits(), expected_type=kind)
-    await batcher.write([record])
+    return [to_record(body, source_id=source_id, limits=workspace.limits(), expected_type=kind)]
 
 
-async def accept_batch(workspace: Workspace, batcher: Batcher, body: Any, source_id: int) -> tuple[int, dict[str, Any]]:
-    """Store the valid events of a batch body; return the status and the answer.
-
-    The answer lists invalid events by index; a batch with no valid event is a 400.
-    """
+def batch_records(workspace: Workspace, body: Any, source_id: int) -> tuple[list[EventRecord], list[IndexedError]]:
+    """The records of a batch body's valid events, and the errors of the others by index."""
     if not isinstance(body, dict) or not isinstance(body.get("batch"), list):
         raise InvalidEventError("the body must be an object with a 'batch' array", field="batch")
-    records, errors = _validate_batch(body, source_id, workspace)
+    return _validate_batch(body, source_id, workspace)
+
+
+async def store_batch(
+    batcher: Batcher, records: list[EventRecord], errors: list[IndexedError]
+) -> tuple[int, dict[str, Any]]:
+    """Commit a batch's valid records; the answer lists invalid events by index.
+
+    A batch with no valid event is a 400.
+    """
     if errors and not records:
         message = f"all {len(errors)} events of the batch are invalid"
         return 400, error_body("invalid_event", message, "batch", [error.as_dict() for error in errors])
