@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         description="How long the writer waits to fill a micro-batch, in milliseconds. 0 (group commit): "
         "it commits what is queued at once, and requests arriving meanwhile share the next commit.",
     )
+    batch_gather_ms: int = Field(
+        10,
+        ge=0,
+        description="Longest time, in milliseconds, the writer holds a commit for tracking requests that are "
+        "already being read or validated, so that they share it; it never waits when none is.",
+    )
     batch_derive_within_ms: int = Field(
         200,
         gt=0,

@@ -25,6 +25,7 @@ from persona360.api.admin import resolution as admin_resolution
 from persona360.api.admin import surveys as admin_surveys
 from persona360.api.consistency import SettleBeforeReads
 from persona360.api.errors import install_error_handlers
+from persona360.api.intake import TrackingIntake
 from persona360.api.ticker import Ticker
 from persona360.ingest.batcher import Batcher
 from persona360.workspace import Workspace
@@ -41,6 +42,7 @@ def create_app(workspace: Workspace) -> FastAPI:
             settings.batch_max_events,
             settings.batch_max_wait_ms,
             derive_within_ms=settings.batch_derive_within_ms,
+            gather_ms=settings.batch_gather_ms,
         )
         workspace.segments.start_worker()
         workspace.enrichment.start_auto()
@@ -73,6 +75,8 @@ def create_app(workspace: Workspace) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.workspace = workspace
+    # innermost of ours: inside CORS, so its answers get the same CORS headers (api/intake.py)
+    app.add_middleware(TrackingIntake, workspace=workspace, state=app.state)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

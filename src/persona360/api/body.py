@@ -3,23 +3,41 @@
 The browser library posts ``text/plain`` (to avoid CORS pre-flights) and server SDKs
 may gzip their batches, so the body is read raw and decoded here, with the size limit
 applied while reading and again after decompression (a small gzip can hold a bomb).
+Two doors share it: FastAPI routes (:func:`read_json`) and the tracking intake, which
+reads the ASGI messages itself (:func:`receive_body`, ``api/intake.py``).
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
 from fastapi import Request
+from starlette.requests import ClientDisconnect
 
 from persona360.errors import InvalidEventError, PayloadTooLargeError
 
 
 async def read_json(request: Request, limit: int) -> Any:
     """The decoded JSON body, refusing anything over ``limit`` bytes."""
-    raw = await _read_limited(request, limit)
-    if request.headers.get("content-encoding", "").lower() in ("gzip", "x-gzip"):
+    raw = await _read_limited(request.stream(), request.headers.get("content-length"), limit)
+    return decode_json(raw, request.headers.get("content-encoding", ""), limit)
+
+
+async def receive_body(receive: Callable[[], Awaitable[dict[str, Any]]], declared: str | None, limit: int) -> bytes:
+    """The raw body of an ASGI request, refusing anything over ``limit`` bytes.
+
+    Raises:
+        ClientDisconnect: the client went away before sending it all.
+    """
+    return await _read_limited(_chunks(receive), declared, limit)
+
+
+def decode_json(raw: bytes, content_encoding: str, limit: int) -> Any:
+    """``raw`` decompressed (when gzip) and decoded, or an error naming what is wrong."""
+    if content_encoding.lower() in ("gzip", "x-gzip"):
         raw = _gunzip(raw, limit)
     if not raw.strip():
         raise InvalidEventError("the request body is empty; send a JSON object", field="")
@@ -29,12 +47,21 @@ async def read_json(request: Request, limit: int) -> Any:
         raise InvalidEventError(f"the request body is not valid JSON: {error}", field="") from None
 
 
-async def _read_limited(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+async def _chunks(receive: Callable[[], Awaitable[dict[str, Any]]]) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
+
+
+async def _read_limited(stream: AsyncIterator[bytes], declared: str | None, limit: int) -> bytes:
     if declared and declared.isdigit() and int(declared) > limit:
         raise _too_large(int(declared), limit)
     chunks, size = [], 0
-    async for chunk in request.stream():
+    async for chunk in stream:
         size += len(chunk)
         if size > limit:
             raise _too_large(size, limit)

@@ -51,7 +51,11 @@ BatcherDep = Annotated[Batcher, Depends(get_batcher)]
 
 def write_key_from(request: Request, body: Any) -> str | None:
     """The write key: HTTP Basic user name (Segment's way) or ``writeKey`` in the body."""
-    header = request.headers.get("authorization", "")
+    return write_key_of(request.headers.get("authorization", ""), body)
+
+
+def write_key_of(header: str, body: Any) -> str | None:
+    """The write key given the ``Authorization`` header's value and the decoded body."""
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() == "basic" and credentials:
         try:

@@ -52,6 +52,14 @@ def error_body(code: str, message: str, field: str = "", errors: list[dict[str, 
     return body
 
 
+def status_of(error: Exception) -> tuple[int, str]:
+    """The HTTP status and code that answer ``error`` (:data:`STATUS_OF`)."""
+    for kind, status, code in STATUS_OF:
+        if isinstance(error, kind):
+            return status, code
+    return 400, "invalid_request"
+
+
 def error_response(
     status: int,
     code: str,
@@ -69,10 +77,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Persona360Error)
     @app.exception_handler(ValueError)
     async def _known(request: Request, error: Exception) -> JSONBody:
-        for kind, status, code in STATUS_OF:
-            if isinstance(error, kind):
-                return error_response(status, code, str(error), getattr(error, "field", ""))
-        return error_response(400, "invalid_request", str(error))
+        status, code = status_of(error)
+        return error_response(status, code, str(error), getattr(error, "field", ""))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> JSONBody:

@@ -8,8 +8,12 @@ import orjson
 from starlette.responses import Response
 
 
+def render_json(content: Any) -> bytes:
+    return orjson.dumps(content, default=str, option=orjson.OPT_NON_STR_KEYS)
+
+
 class JSONBody(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, default=str, option=orjson.OPT_NON_STR_KEYS)
+        return render_json(content)

@@ -14,11 +14,13 @@ from fastapi import APIRouter, Request
 
 from persona360.api.body import read_json
 from persona360.api.deps import WRITE_KEY_SECURITY, get_batcher, get_workspace, source_for
-from persona360.api.errors import error_response
+from persona360.api.errors import error_body
 from persona360.api.responses import JSONBody
 from persona360.errors import IndexedError, InvalidEventError, PayloadTooLargeError
+from persona360.ingest.batcher import Batcher
 from persona360.ingest.record import EventRecord
 from persona360.ingest.validate import to_record
+from persona360.workspace import Workspace
 
 router = APIRouter(prefix="/v1", tags=["tracking"])
 SHORT_PATHS = {
@@ -34,17 +36,8 @@ OK = {"success": True}
 
 async def _single(request: Request, kind: str) -> dict[str, Any]:
     workspace = get_workspace(request)
-    settings = workspace.settings
-    body = await read_json(request, settings.max_body_bytes)
-    source = source_for(request, body)
-    size = len(orjson.dumps(body))
-    if size > settings.max_event_bytes:
-        raise PayloadTooLargeError(
-            f"the event is {size} bytes; the limit is {settings.max_event_bytes} bytes "
-            f"({settings.max_event_bytes // 1024} KB)"
-        )
-    record = to_record(body, source_id=source.source_id, limits=workspace.limits(), expected_type=kind)
-    await get_batcher(request).write([record])
+    body = await read_json(request, workspace.settings.max_body_bytes)
+    await accept_single(workspace, get_batcher(request), body, source_for(request, body).source_id, kind)
     return OK
 
 
@@ -52,26 +45,58 @@ async def _batch(request: Request) -> JSONBody:
     workspace = get_workspace(request)
     body = await read_json(request, workspace.settings.max_body_bytes)
     source = source_for(request, body)
+    status, answer = await accept_batch(workspace, get_batcher(request), body, source.source_id)
+    return JSONBody(answer, status_code=status)
+
+
+async def accept_single(workspace: Workspace, batcher: Batcher, body: Any, source_id: int, kind: str) -> None:
+    """Validate one ``kind`` call and return once it is committed; raise naming what is wrong."""
+    await batcher.write(single_records(workspace, body, source_id, kind))
+
+
+async def accept_batch(workspace: Workspace, batcher: Batcher, body: Any, source_id: int) -> tuple[int, dict[str, Any]]:
+    """Store the valid events of a batch body; return the status and the answer."""
+    return await store_batch(batcher, *batch_records(workspace, body, source_id))
+
+
+def single_records(workspace: Workspace, body: Any, source_id: int, kind: str) -> list[EventRecord]:
+    """The record of one ``kind`` call; raise naming what is wrong."""
+    settings = workspace.settings
+    size = len(orjson.dumps(body))
+    if size > settings.max_event_bytes:
+        raise PayloadTooLargeError(
+            f"the event is {size} bytes; the limit is {settings.max_event_bytes} bytes "
+            f"({settings.max_event_bytes // 1024} KB)"
+        )
+    return [to_record(body, source_id=source_id, limits=workspace.limits(), expected_type=kind)]
+
+
+def batch_records(workspace: Workspace, body: Any, source_id: int) -> tuple[list[EventRecord], list[IndexedError]]:
+    """The records of a batch body's valid events, and the errors of the others by index."""
     if not isinstance(body, dict) or not isinstance(body.get("batch"), list):
         raise InvalidEventError("the body must be an object with a 'batch' array", field="batch")
-    records, errors = _validate_batch(body, source.source_id, workspace)
+    return _validate_batch(body, source_id, workspace)
+
+
+async def store_batch(
+    batcher: Batcher, records: list[EventRecord], errors: list[IndexedError]
+) -> tuple[int, dict[str, Any]]:
+    """Commit a batch's valid records; the answer lists invalid events by index.
+
+    A batch with no valid event is a 400.
+    """
     if errors and not records:
-        return error_response(
-            400,
-            "invalid_event",
-            f"all {len(errors)} events of the batch are invalid",
-            "batch",
-            [error.as_dict() for error in errors],
-        )
-    await get_batcher(request).write(records)
+        message = f"all {len(errors)} events of the batch are invalid"
+        return 400, error_body("invalid_event", message, "batch", [error.as_dict() for error in errors])
+    await batcher.write(records)
     answer: dict[str, Any] = {"success": True, "accepted": len(records)}
     if errors:
         answer["rejected"] = [error.as_dict() for error in errors]
-    return JSONBody(answer)
+    return 200, answer
 
 
 def _validate_batch(
-    body: dict[str, Any], source_id: int, workspace: Any
+    body: dict[str, Any], source_id: int, workspace: Workspace
 ) -> tuple[list[EventRecord], list[IndexedError]]:
     limits, limit = workspace.limits(), workspace.settings.max_event_bytes
     context = body.get("context") if isinstance(body.get("context"), dict) else None
@@ -116,6 +141,13 @@ for _path, _kind in [*((kind, kind) for kind in SHORT_PATHS.values()), *SHORT_PA
 
 # the paths that only write events: they need not wait for derivation (api/consistency.py)
 TRACKING_PATHS = frozenset(f"/v1/{path}" for path in (*SHORT_PATHS, *SHORT_PATHS.values(), "batch", "b", "m"))
+# what each POST path takes: a kind of call, or "batch" (the intake serves these, api/intake.py)
+INTAKE_KINDS = {
+    **{f"/v1/{kind}": kind for kind in SHORT_PATHS.values()},
+    **{f"/v1/{path}": kind for path, kind in SHORT_PATHS.items()},
+    "/v1/batch": "batch",
+    "/v1/b": "batch",
+}
 
 
 @router.post("/batch", summary="Segment batch of calls", dependencies=WRITE_KEY_SECURITY)

@@ -17,11 +17,18 @@ _TS = pa.timestamp("us", "UTC")
 
 
 def write_delta(tx: Transaction, delta: GraphDelta, graph: IdentityGraph, at: datetime) -> None:
-    """Persist ``delta`` so that the stored graph equals ``graph`` again."""
-    _write_relabels(tx, delta)
+    """Persist ``delta`` so that the stored graph equals ``graph`` again.
+
+    Identifiers new in this delta are inserted with their final profile and were never
+    a profile anyone stored or pointed to, so they need no relabelling UPDATE and no
+    redirect can point at them: the server's micro-batches, whose merges are mostly a
+    new anonymous id joining a known profile, skip one or two statements (1-2 ms each).
+    """
+    new = {row[0] for row in delta.new_identifiers}
+    _write_relabels(tx, delta, new)
     _write_identifiers(tx, delta, graph)
     _write_edges(tx, delta)
-    _write_redirects(tx, delta, at)
+    _write_redirects(tx, delta, at, new)
     if delta.log:
         tx.execute(
             "INSERT INTO identity_log SELECT * FROM (SELECT unnest($at) AS logged_at, "
@@ -94,13 +101,14 @@ def active_edges(tx: Transaction, identifier_ids: list[int]) -> list[tuple[int, 
     return [(int(a), int(b)) for a, b in rows]
 
 
-def _write_relabels(tx: Transaction, delta: GraphDelta) -> None:
-    if not delta.relabels:
+def _write_relabels(tx: Transaction, delta: GraphDelta, new: set[int]) -> None:
+    relabels = {key: value for key, value in delta.relabels.items() if key not in new}
+    if not relabels:
         return
     table = pa.table(
         {
-            "identifier_id": pa.array(list(delta.relabels), pa.int64()),
-            "profile_id": pa.array(list(delta.relabels.values()), pa.int64()),
+            "identifier_id": pa.array(list(relabels), pa.int64()),
+            "profile_id": pa.array(list(relabels.values()), pa.int64()),
         }
     )
     tx.execute_arrow(
@@ -160,7 +168,7 @@ def _write_edges(tx: Transaction, delta: GraphDelta) -> None:
         )
 
 
-def _write_redirects(tx: Transaction, delta: GraphDelta, at: datetime) -> None:
+def _write_redirects(tx: Transaction, delta: GraphDelta, at: datetime, new: set[int]) -> None:
     if delta.dropped_redirects:
         tx.execute(
             "DELETE FROM profile_redirects WHERE old_id IN (SELECT unnest($ids))",
@@ -175,6 +183,9 @@ def _write_redirects(tx: Transaction, delta: GraphDelta, at: datetime) -> None:
             "new_id": pa.array(list(finals.values()), pa.int64()),
         }
     )
+    if new.issuperset(finals):  # nothing stored names them: a plain insert (OR REPLACE costs 3-4 ms more)
+        tx.execute_arrow("INSERT INTO profile_redirects SELECT old_id, new_id, $at FROM p360_rows", table, {"at": at})
+        return
     tx.execute_arrow(
         "UPDATE profile_redirects SET new_id = m.new_id FROM p360_rows m WHERE profile_redirects.new_id = m.old_id",
         table,

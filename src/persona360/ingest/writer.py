@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import numpy as np
 import orjson
 import pyarrow as pa
 
@@ -28,6 +29,7 @@ from persona360.identity.guardrails import parse_blocklist
 from persona360.identity.persistence import active_edges, load_graph, retired_ids, write_delta
 from persona360.ingest.backlog import Appended, Backlog, mark_done, mark_start
 from persona360.ingest.record import EventRecord
+from persona360.ingest.seen import SeenKeys, load_seen
 from persona360.profiles.facts import record_facts
 from persona360.profiles.projection import reproject
 from persona360.settings import Settings
@@ -81,6 +83,7 @@ class EventWriter:
         # that those facts commit with the events and a rebuild re-derives them.
         self.fact_hooks: list[FactHook] = []
         self._observed = ObservedSets()
+        self._seen: SeenKeys | None = None  # stored message keys (ingest/seen.py), read when first needed
 
     def write(self, records: Sequence[EventRecord]) -> WriteResult:
         """Store ``records`` (in this order) and derive everything from them; return what was stored.
@@ -284,6 +287,8 @@ class EventWriter:
     def _insert(self, tx: Transaction, fresh: list[EventRecord], anchors: list[int]) -> list[int]:
         seqs = list(range(self._next_seq, self._next_seq + len(fresh)))
         _insert_events(tx, fresh, anchors, seqs)
+        # before the commit: a rolled-back key stays in, which only costs a look-up
+        self._stored_keys().add([record.message_key for record in fresh])
         self._next_seq += len(fresh)
         return seqs
 
@@ -348,14 +353,29 @@ class EventWriter:
             if key not in seen:
                 seen.add(key)
                 unique.append(record)
-        stored = {
-            int(row[0])
-            for row in self.db.query(
-                "SELECT message_key FROM events WHERE message_key IN (SELECT unnest($keys))",
-                {"keys": list(seen)},
+        keys = list(seen)
+        maybe = [key for key, hit in zip(keys, self._stored_keys().maybe(keys), strict=True) if hit]
+        stored = set()
+        if maybe:  # only keys the filter cannot rule out are looked up (ingest/seen.py)
+            rows = self.db.query(
+                "SELECT message_key FROM events WHERE message_key IN (SELECT unnest($keys::UBIGINT[]))",
+                {"keys": maybe},
             )
-        }
+            stored = {int(row[0]) for row in rows}
         return [record for record in unique if record.message_key not in stored]
+
+    def _stored_keys(self) -> SeenKeys:
+        """The filter of stored message keys, read from the store when first needed or full."""
+        if self._seen is None or self._seen.full:
+            last = self._next_seq - 1
+            self._seen = load_seen(int(self.db.scalar("SELECT count(*) FROM events")), self._keys_between, last)
+        return self._seen
+
+    def _keys_between(self, start: int, end: int) -> np.ndarray:
+        table = self.db.query_arrow(
+            "SELECT message_key FROM events WHERE seq >= $start AND seq < $end", {"start": start, "end": end}
+        )
+        return table.column(0).to_numpy()
 
     def _names(self, tx: Transaction, records: Sequence[EventRecord]) -> dict[int, str]:
         """Source names by id; read again only when a batch names a source not yet seen."""

@@ -1,0 +1,62 @@
+"""A commit waits for requests the API is still checking, and only for those.
+
+``Batcher.arriving`` marks a request as on its way (the tracking intake holds it while
+it reads and validates a body); a commit that starts meanwhile waits up to
+``gather_ms`` for it, so the two share one transaction. With nothing on its way a
+commit starts at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from persona360 import Workspace
+from persona360.clock import FixedClock
+from persona360.ingest.batcher import Batcher
+from persona360.ingest.record import EventRecord
+from persona360.ingest.validate import to_record
+from persona360.settings import load_settings
+
+
+@pytest.fixture
+def ws(tmp_path: Path, clock: FixedClock) -> Iterator[Workspace]:
+    workspace = Workspace(load_settings(db=tmp_path / "ws.duckdb"), clock, create=True)
+    workspace.access.ensure_source("web")
+    yield workspace
+    workspace.close()
+
+
+def record(ws: Workspace, n: int) -> list[EventRecord]:
+    call = {"type": "track", "anonymousId": f"a{n}", "event": "Product Viewed", "messageId": f"m{n}"}
+    return [to_record(call, source_id=ws.access.source("web").source_id, limits=ws.limits())]
+
+
+def test_a_request_being_checked_shares_the_commit(ws: Workspace) -> None:
+    batcher = Batcher(ws.writer, 1_000, 0, gather_ms=5_000)
+    try:
+        started = time.monotonic()
+        with batcher.arriving():
+            first = batcher.submit(record(ws, 1))
+            time.sleep(0.3)  # the writer has taken the first and waits for this one
+            second = batcher.submit(record(ws, 2))
+        assert first.result(timeout=30) is second.result(timeout=30)  # one commit's result
+        assert first.result().stored == 2
+        assert time.monotonic() - started < 5.0  # it stopped waiting once none was on its way
+    finally:
+        batcher.close()
+
+
+def test_nothing_on_its_way_means_no_wait(ws: Workspace) -> None:
+    batcher = Batcher(ws.writer, 1_000, 0, gather_ms=5_000)
+    try:
+        first = batcher.submit(record(ws, 1))
+        first.result(timeout=30)
+        second = batcher.submit(record(ws, 2))
+        assert first.result() is not second.result(timeout=30)
+        assert (first.result().stored, second.result().stored) == (1, 1)
+    finally:
+        batcher.close()
