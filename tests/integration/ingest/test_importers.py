@@ -12,6 +12,7 @@ import pytest
 
 from persona360 import Workspace
 from persona360.errors import InvalidEventError, MappingError
+from persona360.ingest.importers import run
 from persona360.ingest.importers.mapping import parse_mapping
 
 CUSTOMERS = """email,phone,first_name,signed_up,vip
@@ -153,3 +154,22 @@ def test_bad_files_are_refused_before_anything_is_written(
         workspace.ingest.import_file(path, source="crm", kind=kind, mapping=parse_mapping(flags))
     assert workspace.db.scalar("SELECT count(*) FROM events") == 0
     assert gc.isenabled(), "an import pauses the cycle collector and must resume it, also when it fails"
+
+
+def test_the_progress_callback_advances_to_the_row_count(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run, "BLOCK_ROWS", 2)
+    monkeypatch.setattr(run, "PROGRESS_ROWS", 2)
+    path = write(tmp_path, "customers.csv", CUSTOMERS)
+    calls: list[tuple[int, int]] = []
+    workspace.ingest.import_file(
+        path,
+        source="crm",
+        kind="customers",
+        mapping=parse_mapping(CUSTOMER_MAP),
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert len(calls) > 2, calls
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+    assert calls[-1] == (5, 5)
