@@ -5,9 +5,10 @@ about every key of every append. DuckDB answers ``message_key IN (...)`` of more
 a few keys with a scan of the whole ``events`` column: 1.5-2 ms an append on a fresh
 workspace, 10 ms at two million events, and growing with the store. A Bloom filter
 (no false negatives) in the writer says which keys were never stored; only the rest,
-the true duplicates and about 1% of new keys, are looked up. The filter costs
-1.5 bytes an event (75 MB at fifty million) and is read from the store when a write
-first needs it, like the identity graph.
+the true duplicates and a few percent of new keys at most, are looked up. The filter
+has 8-16 bits for each key it has room for (a power of two: 128 MB holds 134 million
+keys), room for half as many again as are stored, and is read from the store when a
+write first needs it, like the identity graph, and again when it is full.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-BITS_PER_KEY = 12  # three hashes: about 1.8% false positives when full
+BITS_PER_KEY = 8  # at least; three hashes: at most about 3% false positives when full
 MIN_BITS = 1 << 23  # 1 MB
 # odd 64-bit multipliers: multiply-shift hashing of keys that are already hashes
 _MULTIPLIERS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
@@ -75,7 +76,7 @@ def load_seen(stored: int, read_keys: Callable[[int, int], np.ndarray], last_seq
         read_keys: the message keys of the events with ``start <= seq < end``.
         last_seq: the highest seq stored.
     """
-    seen = SeenKeys(max(2 * stored, 1))
+    seen = SeenKeys(stored + stored // 2 + 1)
     step = 5_000_000
     for start in range(0, last_seq + 1, step):
         seen.add(read_keys(start, start + step))
