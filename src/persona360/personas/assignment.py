@@ -31,8 +31,9 @@ def assignment_sql(model: dict[str, Any]) -> exp.Select:
     ``FEATURES`` is the features query as a CTE (see :func:`assignment_query`).
     """
     names = list(model["clustered"])
+    known = [_known(model, name).as_(f"k{index}") for index, name in enumerate(names)]
     scaled = exp.select(
-        "profile_id", *(_scaled(model, index, name).as_(f"x{index}") for index, name in enumerate(names))
+        "profile_id", *(_scaled(model, index, name).as_(f"x{index}") for index, name in enumerate(names)), *known
     ).from_(FEATURES)
     centroids = exp.values(
         [(persona, *map(float, centre)) for persona, centre in enumerate(model["centroids"])],
@@ -40,11 +41,19 @@ def assignment_sql(model: dict[str, Any]) -> exp.Select:
         columns=["persona", *(f"c{index}" for index in range(len(names)))],
     )
     squares = [
-        exp.Pow(this=exp.paren(exp.Sub(this=exp.column(f"x{i}", "s"), expression=exp.column(f"c{i}", "c"))),
-                expression=exp.Literal.number(2))
+        exp.Mul(this=exp.column(f"k{i}", "s"), expression=exp.Pow(
+            this=exp.paren(exp.Sub(this=exp.column(f"x{i}", "s"), expression=exp.column(f"c{i}", "c"))),
+            expression=exp.Literal.number(2)))
         for i in range(len(names))
     ]  # fmt: skip
-    distance = exp.func("SQRT", _sum(squares))
+    # only known values vote, scaled up by columns / known columns (as discovery.assign does)
+    weight = exp.Div(
+        this=exp.Literal.number(len(names)),
+        expression=exp.func(
+            "GREATEST", _sum([exp.column(f"k{i}", "s") for i in range(len(names))]), exp.Literal.number(1)
+        ),
+    )
+    distance = exp.func("SQRT", exp.Mul(this=exp.paren(_sum(squares)), expression=weight))
     pairs = (
         exp.select(exp.column("profile_id", "s"), exp.column("persona", "c"), distance.as_("distance"))
         .from_(scaled.subquery("s"))
@@ -60,6 +69,14 @@ def assignment_sql(model: dict[str, Any]) -> exp.Select:
         .group_by("profile_id")
         .order_by("profile_id")
     )
+
+
+def _known(model: dict[str, Any], name: str) -> exp.Expression:
+    """1 where the value is known, 0 where it is imputed (always 1 for a model before ``known_only``)."""
+    if not model.get("known_only"):
+        return exp.Literal.number(1)
+    return exp.Case(ifs=[exp.If(this=exp.Is(this=exp.column(name), expression=exp.Null()), true=exp.Literal.number(0))],
+                    default=exp.Literal.number(1))  # fmt: skip
 
 
 def _scaled(model: dict[str, Any], index: int, name: str) -> exp.Expression:

@@ -48,7 +48,13 @@ def assignment_model(matrix: FeatureMatrix, clustered: list[str], found: Discove
         "center": found.center.tolist(),
         "scale": found.scale.tolist(),
         "centroids": found.centroids.tolist(),
+        "known_only": True,  # distances on the known values only (discovery.assign)
     }
+
+
+def _observed(matrix: FeatureMatrix, columns: list[int], model: dict[str, Any]) -> np.ndarray | None:
+    """The known-values mask a model's assignment uses (models before ``known_only`` used none)."""
+    return matrix.observed[:, columns] if model.get("known_only") else None
 
 
 def build_personas(
@@ -70,7 +76,7 @@ def build_personas(
     clustered = [n for n in CLUSTERED if n in matrix.names]
     say("clustering")
     columns = [matrix.names.index(n) for n in clustered]
-    found = discover(matrix.values[:, columns], options)
+    found = discover(matrix.values[:, columns], options, observed=matrix.observed[:, columns])
     version = next_version(ws.db)
     say("cards")
     cards = build_cards(matrix, found, load_archetypes(ws.settings.personas_archetypes), version)
@@ -148,5 +154,5 @@ def assign_profiles(stored: dict[str, Any], ws: Workspace, now: datetime) -> tup
     matrix = feature_matrix(read_features(ws.db, now, calendar=gift_calendar(ws)), model["features"], model["imputed"])
     columns = [matrix.names.index(n) for n in model["clustered"]]
     scaled = (matrix.values[:, columns] - np.array(model["center"])) / np.array(model["scale"])
-    labels, _ = assign(scaled, np.array(model["centroids"]))
+    labels, _ = assign(scaled, np.array(model["centroids"]), observed=_observed(matrix, columns, model))
     return matrix.profile_ids, labels

@@ -78,8 +78,11 @@ class Discovery:
     stability: dict[str, Any] = field(default_factory=dict)
 
 
-def discover(values: np.ndarray, options: DiscoveryOptions) -> Discovery:
+def discover(values: np.ndarray, options: DiscoveryOptions, observed: np.ndarray | None = None) -> Discovery:
     """Scale ``values``, pick k by silhouette, fit k-means and check its stability.
+
+    ``observed`` (rows x columns, true where the value was known, not imputed) makes
+    every assignment measure distance on the known values only (see :func:`assign`).
 
     The fits see at most ``options.fit_sample`` rows (a random sample); the labels and
     distances returned cover every row. They run on one thread: scikit-learn's OpenMP
@@ -90,17 +93,18 @@ def discover(values: np.ndarray, options: DiscoveryOptions) -> Discovery:
     from threadpoolctl import threadpool_limits  # noqa: PLC0415 - only a build needs it
 
     with threadpool_limits(limits=1):
-        return _discover(values, options)
+        return _discover(values, options, np.ones(values.shape, dtype=bool) if observed is None else observed)
 
 
-def _discover(values: np.ndarray, options: DiscoveryOptions) -> Discovery:
+def _discover(values: np.ndarray, options: DiscoveryOptions, observed: np.ndarray) -> Discovery:
     for name in ("select_sample", "fit_sample"):
         if getattr(options, name) < 2:
             raise PersonaDiscoveryError(f"{name}={getattr(options, name)}: k-means needs at least 2 customers")
     center, scale = fit_scaler(values, options.scaler)
     scaled = (values - center) / scale
     rng = np.random.default_rng(options.seed)
-    selected = scaled[_sample(rng, len(scaled), options.select_sample)]
+    chosen = _sample(rng, len(scaled), options.select_sample)
+    selected = scaled[chosen]
     sample = _sample(rng, len(selected), options.silhouette_sample)
     fits = {k: _kmeans(selected, k, options.seed) for k in options.ks(len(scaled))}
     silhouettes = {k: _silhouette(selected[sample], fit.labels_[sample]) for k, fit in fits.items()}
@@ -108,10 +112,15 @@ def _discover(values: np.ndarray, options: DiscoveryOptions) -> Discovery:
     fit = fits[best]
     if len(scaled) > len(selected):
         fit = _kmeans(scaled[_sample(rng, len(scaled), options.fit_sample)], best, options.seed)
-    labels, distances = assign(scaled, fit.cluster_centers_)
+    labels, distances = assign(scaled, fit.cluster_centers_, observed=observed)
     found = Discovery(best, center, scale, fit.cluster_centers_, labels, distances, silhouettes)
-    reference = found if len(selected) == len(scaled) else replace(found, labels=assign(selected, found.centroids)[0])
-    found.stability = bootstrap_stability(selected, reference, options.bootstraps, options.seed)
+    known = observed[chosen]
+    reference = (
+        found
+        if len(selected) == len(scaled)
+        else replace(found, labels=assign(selected, found.centroids, observed=known)[0])
+    )
+    found.stability = bootstrap_stability(selected, reference, options.bootstraps, options.seed, known)
     return found
 
 
@@ -134,8 +143,16 @@ def fit_scaler(values: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(center, dtype=float), np.asarray(scale, dtype=float)
 
 
-def assign(scaled: np.ndarray, centroids: np.ndarray, chunk: int = 65_536) -> tuple[np.ndarray, np.ndarray]:
+def assign(
+    scaled: np.ndarray, centroids: np.ndarray, chunk: int = 65_536, observed: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The nearest centroid of each row and the distance to it.
+
+    With ``observed``, only a row's known values vote: the squared gaps of imputed
+    values are left out and the sum is scaled up by (columns / known columns). A
+    median stands for "unknown", not for "average": counted as a value, it pulled the
+    customers with little data (imported orders only, no account date) to whichever
+    persona sat nearest the middle of every column.
 
     Rows go in chunks, so a million customers never need a (rows x k x features) array.
     """
@@ -143,13 +160,20 @@ def assign(scaled: np.ndarray, centroids: np.ndarray, chunk: int = 65_536) -> tu
     distances = np.empty(len(scaled), dtype=float)
     for start in range(0, len(scaled), chunk):
         rows = scaled[start : start + chunk]
-        gaps = np.linalg.norm(rows[:, None, :] - centroids[None, :, :], axis=2)
+        squares = (rows[:, None, :] - centroids[None, :, :]) ** 2
+        if observed is not None:
+            known = observed[start : start + chunk]
+            weight = scaled.shape[1] / np.maximum(known.sum(axis=1), 1)
+            squares = squares * known[:, None, :] * weight[:, None, None]
+        gaps = np.sqrt(squares.sum(axis=2))
         labels[start : start + chunk] = gaps.argmin(axis=1)
         distances[start : start + chunk] = gaps[np.arange(len(rows)), labels[start : start + chunk]]
     return labels, distances
 
 
-def bootstrap_stability(scaled: np.ndarray, found: Discovery, bootstraps: int, seed: int) -> dict[str, Any]:
+def bootstrap_stability(
+    scaled: np.ndarray, found: Discovery, bootstraps: int, seed: int, observed: np.ndarray | None = None
+) -> dict[str, Any]:
     """Refit on resamples; compare each refit's assignment of *all* rows to the model's.
 
     ``scaled`` is what k was chosen on (the selection sample for a large base) and
@@ -167,7 +191,7 @@ def bootstrap_stability(scaled: np.ndarray, found: Discovery, bootstraps: int, s
     for run in range(bootstraps):
         rows = rng.choice(len(scaled), size=len(scaled), replace=True)
         refit = _kmeans(scaled[rows], found.k, seed + 1 + run)
-        labels, _ = assign(scaled, refit.cluster_centers_)
+        labels, _ = assign(scaled, refit.cluster_centers_, observed=observed)
         aris.append(float(adjusted_rand(found.labels, labels)))
         jaccards[run] = best_jaccard(found.labels, labels, found.k)
     per_persona = jaccards.mean(axis=0)

@@ -220,6 +220,7 @@ class FeatureMatrix:
     names: list[str]
     values: np.ndarray  # after imputation and log transforms
     raw: np.ndarray  # after imputation, before log transforms (what cards report)
+    observed: np.ndarray  # true where the value was known (a flag column is always known)
     imputed: dict[str, float]
     revenue: np.ndarray
     usual_hour: np.ndarray
@@ -255,6 +256,11 @@ def feature_matrix(
         names=list(names),
         values=transform(raw, list(names)),
         raw=raw,
+        observed=np.column_stack(
+            [~np.isnan(columns[n]) if n in columns else np.ones(len(raw), dtype=bool) for n in names]
+        )
+        if names
+        else np.ones(raw.shape, dtype=bool),
         imputed={n: fill[n] for n in names if n in fill},
         revenue=_floats(table["revenue"]),
         usual_hour=_floats(table["usual_hour"]),

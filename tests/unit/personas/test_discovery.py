@@ -98,3 +98,16 @@ def test_assign_in_chunks_equals_all_at_once() -> None:
     whole = assign(values, centroids)
     chunked = assign(values, centroids, chunk=7)
     assert whole[0].tolist() == chunked[0].tolist() and np.allclose(whole[1], chunked[1])
+
+
+def test_only_known_values_vote_in_the_assignment() -> None:
+    centroids = np.array([[0.0, 0.0], [4.0, 4.0]])
+    # known first value 3.5 (near the second centre); the second value was imputed as 0
+    rows = np.array([[3.5, 0.0], [0.5, 0.0]])
+    labels, distances = assign(rows, centroids)
+    assert labels.tolist() == [0, 0]  # the imputed 0 drags the first row to the first centre
+    observed = np.array([[True, False], [True, True]])
+    labels, distances = assign(rows, centroids, observed=observed)
+    assert labels.tolist() == [1, 0]
+    assert distances[0] == pytest.approx(np.sqrt(0.5**2 * 2))  # one known gap, scaled to two columns
+    assert distances[1] == pytest.approx(0.5)
