@@ -110,7 +110,10 @@ def name_key(text: str | None) -> str | None:
     """
     if text is None:
         return None
-    latin = unidecode(cyrtranslit.to_latin(text.translate(_CYRILLIC_FIRST), "ua")).lower()
+    if text.isascii():  # transliteration leaves ASCII as it is, and costs most of the time
+        latin = text.lower()
+    else:
+        latin = unidecode(cyrtranslit.to_latin(text.translate(_CYRILLIC_FIRST), "ua")).lower()
     latin = re.sub(r"[^a-z -]", "", latin)
     for spelled, folded in _FOLDS:
         latin = latin.replace(spelled, folded)

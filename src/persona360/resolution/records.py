@@ -210,11 +210,9 @@ def load_records(db: Database, region: str = "UA") -> list[ProfileRecord]:
         region: the region phone numbers without ``+country`` are read in.
     """
     table = db.query_arrow(_RECORDS)
-    columns = [table.column(name).to_pylist() for name in table.column_names]
     key = _memoised(name_key)
-    return [
-        to_record(dict(zip(table.column_names, row, strict=True)), region, key) for row in zip(*columns, strict=True)
-    ]
+    # rows as dicts made by Arrow, a batch at a time: not all million dicts at once
+    return [to_record(row, region, key) for batch in table.to_batches(65_536) for row in batch.to_pylist()]
 
 
 def _memoised(clean: Callable[[str | None], str | None]) -> Callable[[str | None], str | None]:

@@ -51,3 +51,19 @@ def test_an_everyday_form_stands_for_its_full_name(everyday: str, full: str) -> 
 def test_an_unknown_first_name_stands_for_itself() -> None:
     assert canonical_first("zzz") == "zzz"
     assert canonical_first(None) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # ASCII skips transliteration; these keys are the ones the full path gave
+        ("O'Brien-Smith  Jr.", "obren-smith ir"),
+        ("SHCHERBAK", "serbak"),
+        ("Jennifer Rose", "enifer rose"),
+        ("  x  ", "ks"),
+        ("123", None),
+        ("Zhanna\tKovalenko", "zanakovalenko"),
+    ],
+)
+def test_ascii_names_get_the_keys_transliteration_gave_them(text: str, expected: str | None) -> None:
+    assert name_key(text) == expected
