@@ -7,7 +7,7 @@ profiles a batch touched, and ``rebuild`` recomputes all of them, with the same 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import pyarrow as pa
 
@@ -79,7 +79,7 @@ SELECT profile_id, name, value, source, last_observed, confidence, value_count
 FROM ranked JOIN per_name USING (profile_id, name) WHERE value <> 'null'
 """
 
-_TABLES = ("profiles", "profile_traits")
+_TOUCHED = "__p360__touched"
 
 
 def reproject(
@@ -88,16 +88,35 @@ def reproject(
     *,
     policy: str,
     priority: list[str],
+    traits_of: Collection[int] | None = None,
 ) -> None:
     """Recompute the projection of the profiles in ``members`` (profile id -> identifier ids).
 
-    A profile with no members left (merged away) loses its rows.
+    A profile with no members left (merged away) loses its rows. ``traits_of`` limits
+    the shown traits to those profiles (the caller knows the others' traits did not
+    change); None recomputes them for all.
     """
     if not members:
         return
+    _register(tx, members)
+    tx.execute(f"DELETE FROM profiles WHERE profile_id IN (SELECT profile_id FROM {_TOUCHED})")
+    tx.execute(_PROFILES)
+    if traits_of is not None:
+        subset = {profile: members[profile] for profile in traits_of if profile in members}
+        if not subset:
+            return
+        if len(subset) < len(members):
+            _register(tx, subset)
+    tx.execute(f"DELETE FROM profile_traits WHERE profile_id IN (SELECT profile_id FROM {_TOUCHED})")
+    traits_sql = _TRAITS.format(members=_MEMBERS, order=policy_order(policy))
+    tx.execute(traits_sql, {"priority": priority})
+
+
+def _register(tx: Transaction, members: Mapping[int, Sequence[int]]) -> None:
+    """Make ``members`` visible as __p360__touched (profile ids) and __p360__members (pairs)."""
     ids = sorted(members)
     pairs = [(member, profile) for profile in ids for member in members[profile]]
-    tx.register("__p360__touched", pa.table({"profile_id": pa.array(ids, pa.int64())}))
+    tx.register(_TOUCHED, pa.table({"profile_id": pa.array(ids, pa.int64())}))
     tx.register(
         "__p360__members",
         pa.table(
@@ -107,8 +126,3 @@ def reproject(
             }
         ),
     )
-    for table in _TABLES:
-        tx.execute(f"DELETE FROM {table} WHERE profile_id IN (SELECT profile_id FROM __p360__touched)")
-    tx.execute(_PROFILES)
-    traits_sql = _TRAITS.format(members=_MEMBERS, order=policy_order(policy))
-    tx.execute(traits_sql, {"priority": priority})

@@ -58,6 +58,15 @@ def _projection(ws: Workspace) -> dict[str, Any]:
     return tables
 
 
+# Activity without traits: these profiles' shown traits are not re-projected, so they
+# must stay exactly as they were (u2's explicit null included).
+ACTIVITY = [
+    {"type": "track", "userId": "u1", "event": "Product Viewed", "properties": {"sku": "S1"}},
+    {"type": "page", "userId": "u2", "name": "Cart", "context": {"userAgent": "Mozilla/5.0 (iPad)"}},
+    {"type": "track", "userId": "by-7", "event": "Order Completed", "properties": {"order_id": "by-x", "revenue": 3}},
+]
+
+
 @pytest.mark.parametrize("policy", ["most_recent", "most_trusted", "most_frequent"])
 def test_a_derive_among_unrelated_profiles_equals_a_rebuild(tmp_path: Path, clock: FixedClock, policy: str) -> None:
     settings = load_settings(db=tmp_path / "ws.duckdb", trait_policy=policy, trait_source_priority=["crm"])
@@ -66,7 +75,7 @@ def test_a_derive_among_unrelated_profiles_equals_a_rebuild(tmp_path: Path, cloc
         ws.access.add_source("web")
         ws.access.add_source("crm")
         ws.ingest.send("web", _bystanders())
-        for source, calls in (("web", WEB), ("crm", CRM)):
+        for source, calls in (("web", WEB), ("crm", CRM), ("web", ACTIVITY)):
             clock.advance(minutes=1)
             ws.ingest.send(source, calls)
         derived = _projection(ws)
