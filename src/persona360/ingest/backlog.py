@@ -24,12 +24,17 @@ KEY = "derive_from"
 
 @dataclass
 class Appended:
-    """One committed append: its records, their anchors and seqs, the profiles it touched."""
+    """One committed append: its records, their anchors and seqs, the profiles it touched.
+
+    ``trait_touched`` is the part of ``touched`` whose shown traits may have changed
+    (see ``EventWriter._trait_touched``).
+    """
 
     records: list[EventRecord]
     anchors: list[int]
     seqs: list[int]
     touched: set[int]
+    trait_touched: set[int]
 
 
 @dataclass

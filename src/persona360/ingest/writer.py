@@ -213,7 +213,7 @@ class EventWriter:
             touched = self._touched(anchors, delta)
             if fresh[0].type not in ADMIN_TYPES:  # a person's decision is no customer activity
                 self._derive_facts(tx, fresh, anchors, seqs)
-            self._project(tx, touched)
+            self._project(tx, touched, self._trait_touched(fresh, anchors, delta))
         # merged-away ids stay in: their segment memberships must end too
         return WriteResult(len(fresh), len(records) - len(fresh), touched)
 
@@ -227,7 +227,7 @@ class EventWriter:
             if not self.backlog.items:
                 mark_start(tx, seqs[0])
         touched = self._touched(anchors, delta)
-        self.backlog.add(Appended(fresh, anchors, seqs, touched))
+        self.backlog.add(Appended(fresh, anchors, seqs, touched, self._trait_touched(fresh, anchors, delta)))
         return WriteResult(len(fresh), len(records) - len(fresh), touched)
 
     def _drain(self) -> WriteResult:
@@ -250,10 +250,11 @@ class EventWriter:
         anchors = [anchor for item in taken for anchor in item.anchors]
         seqs = [seq for item in taken for seq in item.seqs]
         touched = set().union(*(item.touched for item in taken))
+        trait_touched = set().union(*(item.trait_touched for item in taken))
         try:
             with self.db.transaction() as tx:
                 self._derive_facts(tx, records, anchors, seqs)
-                self._project(tx, touched)
+                self._project(tx, touched, trait_touched)
                 mark_done(tx, self.backlog.first_seq())
         except Exception:
             self.backlog.items[:0] = taken
@@ -271,7 +272,7 @@ class EventWriter:
         with self._lock, self.db.transaction() as tx:
             if records:
                 self._derive_facts(tx, records, anchors, seqs)
-            self._project(tx, touched)
+            self._project(tx, touched, touched)
             mark_done(tx, next_start)
         self._notify(WriteResult(len(records), 0, touched))
 
@@ -297,17 +298,31 @@ class EventWriter:
         touched |= {delta.final_profile(p) for p in delta.touched}
         return touched | set(delta.merges)  # merged-away ids: their rows get dropped
 
+    def _trait_touched(self, records: list[EventRecord], anchors: list[int], delta: GraphDelta) -> set[int]:
+        """The touched profiles whose shown traits may have changed.
+
+        A profile's traits are a function of its members' ``trait_values`` (written
+        only by records with traits, on their anchor) and of its membership (changed
+        only through ``delta``). Most of a shop's events are tracks and pages without
+        traits: their profiles skip the trait re-projection, the largest statement of
+        a derive (it reads all of ``trait_values``).
+        """
+        with_traits = {self.graph.profile_of(a) for r, a in zip(records, anchors, strict=True) if r.traits}
+        with_traits |= {delta.final_profile(p) for p in delta.touched}
+        return with_traits | set(delta.merges)
+
     def _derive_facts(self, tx: Transaction, records: list[EventRecord], anchors: list[int], seqs: list[int]) -> None:
         record_facts(tx, records, anchors, seqs, self._names(tx, records))
         for hook in self.fact_hooks:
             hook(tx, records, anchors, seqs)
 
-    def _project(self, tx: Transaction, touched: set[int]) -> None:
+    def _project(self, tx: Transaction, touched: set[int], trait_touched: set[int]) -> None:
         reproject(
             tx,
             {profile: self.graph.members(profile) for profile in touched},
             policy=self.settings.trait_policy,
             priority=self.settings.trait_source_priority,
+            traits_of=trait_touched,
         )
 
     def _screen(self, records: Sequence[EventRecord]) -> list[EventRecord]:
