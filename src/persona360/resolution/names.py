@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from operator import itemgetter
 
 import cyrtranslit
 from unidecode import unidecode
@@ -97,6 +98,16 @@ _DIMINUTIVE_GROUPS: tuple[tuple[str, ...], ...] = (
 )
 
 
+# Every character but a-z, space and hyphen, dropped from lower-cased text in one pass
+# (``str.translate``: several times faster than a regex, and keys are made per record).
+_NOT_KEY = re.compile(r"[^a-z -]")
+_DROP_ASCII = str.maketrans(dict.fromkeys(c for c in map(chr, range(128)) if _NOT_KEY.match(c)))
+# A run of one character, replaced by its first group through a function: faster than
+# the template ``\1``, which Python expands again for every match.
+_RUN = re.compile(r"(.)\1+")
+_FIRST = itemgetter(1)
+
+
 def name_key(text: str | None) -> str | None:
     """The comparison key of a name or city: lower-case, folded, any script.
 
@@ -111,14 +122,14 @@ def name_key(text: str | None) -> str | None:
     if text is None:
         return None
     if text.isascii():  # transliteration leaves ASCII as it is, and costs most of the time
-        latin = text.lower()
+        latin = text.lower().translate(_DROP_ASCII)
     else:
-        latin = unidecode(cyrtranslit.to_latin(text.translate(_CYRILLIC_FIRST), "ua")).lower()
-    latin = re.sub(r"[^a-z -]", "", latin)
+        latin = _NOT_KEY.sub("", unidecode(cyrtranslit.to_latin(text.translate(_CYRILLIC_FIRST), "ua")).lower())
     for spelled, folded in _FOLDS:
         latin = latin.replace(spelled, folded)
-    latin = re.sub(r"(.)\1+", r"\1", latin)  # doubled letters: "ii", "nn", "ll"
-    return re.sub(r"\s+", " ", latin).strip() or None
+    # doubled letters ("ii", "nn", "ll") and runs of spaces, once each: only a-z, space
+    # and hyphen are left, so no other whitespace remains to squeeze
+    return _RUN.sub(_FIRST, latin).strip(" ") or None
 
 
 @cache

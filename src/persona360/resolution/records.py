@@ -50,6 +50,8 @@ ORDER BY ids.profile_id  -- Splink samples u from the rows in the order given
 """
 
 _E164 = re.compile(r"\+\d{9,15}")
+_LETTERS = re.compile(r"[a-z]+")
+_DIGIT = re.compile(r"\d")
 
 _COLUMNS = (
     "first_name", "last_name", "first_canon", "full_name", "email_local", "email_box", "email_rest", "phone",
@@ -133,13 +135,13 @@ def email_rest(
     names = _name_spellings(first, last, key)
     initials = {n[0] for n in (first, last) if n}
     letters = []
-    for token in re.findall(r"[a-z]+", raw):
+    for token in _LETTERS.findall(raw):
         folded = (key(token) or "").replace(" ", "")
         for name in names:
             folded = folded.replace(name, "", 1)
         if folded and not (len(folded) == 1 and folded in initials):
             letters.append(folded)
-    rest = "".join(letters) + "".join(re.findall(r"\d", raw))
+    rest = "".join(letters) + "".join(_DIGIT.findall(raw))
     return rest or None
 
 
