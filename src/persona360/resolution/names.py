@@ -16,7 +16,7 @@ for Ukrainian, Russian and Polish names.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from operator import itemgetter
 
 import cyrtranslit
@@ -155,3 +155,34 @@ def canonical_first(key: str | None) -> str | None:
     if key is None:
         return None
     return _canonical().get(key, key)
+
+
+# What folding would change in a string of key letters: a folded spelling or a doubled letter.
+_FOLDABLE = re.compile("|".join(re.escape(spelled) for spelled, _ in _FOLDS) + r"|(.)\1")
+_KEY_LETTERS = re.compile(r"[a-z-]+")
+_LONGEST_FOLD = max(len(spelled) for spelled, _ in _FOLDS)
+
+
+def joined_key(first: str, second: str) -> str | None:
+    """``name_key(first + second)``, folded again only where the two meet.
+
+    Address matching asks for the key of every pair of a person's names run together,
+    and at a million profiles nearly every such string is new, so no memo helps. When
+    both halves are settled (key letters, nothing left to fold), folding can only
+    change the few letters around the seam: if they hold nothing to fold either, the
+    joined string is its own key. Anything else is folded in full.
+
+    Example:
+        >>> joined_key("olena", "kovalenko"), joined_key("enifer", "rose"), joined_key("oles", "hevcenko")
+        ('olenakovalenko', 'eniferose', 'olesevcenko')
+    """
+    seam = first[1 - _LONGEST_FOLD :] + second[: _LONGEST_FOLD - 1]
+    if _settled(first) and _settled(second) and _FOLDABLE.search(seam) is None:
+        return first + second
+    return name_key(first + second)
+
+
+@lru_cache(maxsize=1 << 16)
+def _settled(part: str) -> bool:
+    """Whether ``part`` is made of key letters only and folding would leave it as it is."""
+    return _KEY_LETTERS.fullmatch(part) is not None and _FOLDABLE.search(part) is None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from persona360.identity.normalise import normalise_phone
-from persona360.resolution.names import canonical_first, name_key
+from persona360.resolution.names import canonical_first, joined_key, name_key
 from persona360.store.database import Database
 
 _RECORDS = """
@@ -136,7 +136,7 @@ def email_rest(
     raw = (email or "").split("@", 1)[0].lower().split("+", 1)[0]
     if not raw:
         return None
-    names = _name_spellings(first, last, key)
+    names = _name_spellings(first, last)
     initials = {n[0] for n in (first, last) if n}
     letters = []
     for token in _LETTERS.findall(raw):
@@ -149,7 +149,7 @@ def email_rest(
     return rest or None
 
 
-def _name_spellings(first: str | None, last: str | None, key: Callable[[str | None], str | None]) -> list[str]:
+def _name_spellings(first: str | None, last: str | None) -> list[str]:
     """The name keys an address may be built of, alone and run together, longest first.
 
     Run together and folded again, because folding joins letters across the seam
@@ -159,7 +159,7 @@ def _name_spellings(first: str | None, last: str | None, key: Callable[[str | No
     Python's hash seed (one record's rest differed between two runs).
     """
     parts = [n.replace(" ", "") for n in (first, canonical_first(first), last) if n]
-    joined = {key(a + b) for a in parts for b in parts if a != b}
+    joined = {joined_key(a, b) for a in parts for b in parts if a != b}
     return sorted({*parts, *(j for j in joined if j)}, key=lambda name: (-len(name), name))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from persona360.demo.variants import transliterate
-from persona360.resolution.names import canonical_first, name_key
+from persona360.resolution.names import canonical_first, joined_key, name_key
 
 
 @pytest.mark.parametrize(
@@ -112,3 +112,15 @@ def test_the_fast_key_equals_the_regex_key_on_random_text() -> None:
     for _ in range(3000):
         text = "".join(chance.choice(alphabet) for _ in range(chance.randint(0, 14)))
         assert name_key(text) == _regex_name_key(text), text
+
+
+def test_a_joined_key_equals_the_key_of_the_joined_names() -> None:
+    import random
+
+    chance = random.Random(7)
+    letters = "abcdefghijklmnopqrstuvwxyz-shchzkcieggjjyy"  # the folded spellings, often
+    keys = {name_key("".join(chance.choice(letters) for _ in range(chance.randint(1, 9)))) for _ in range(4000)}
+    parts = sorted({k.replace(" ", "") for k in keys if k} | {"sh", "sshh", "s", "h", "ie", "i", "e", "x", "--"})
+    for first in parts[:300]:
+        for second in parts[-300:]:
+            assert joined_key(first, second) == name_key(first + second), (first, second)
