@@ -109,3 +109,52 @@ def test_a_memoised_key_gives_the_same_rest_as_the_plain_one() -> None:
         for first, last in (("Olena", "Kovalenko"), ("Jennifer", "Rose")):
             plain = email_rest(email, name_key(first), name_key(last))
             assert email_rest(email, name_key(first), name_key(last), memo) == plain
+
+
+def _plain_email_rest(email: str | None, first: str | None, last: str | None) -> str | None:
+    """``email_rest`` as first written: every spelling folded by ``name_key`` in full, no memo, no shortcut."""
+    import re
+
+    from persona360.resolution.names import canonical_first
+
+    raw = (email or "").split("@", 1)[0].lower().split("+", 1)[0]
+    if not raw:
+        return None
+    parts = [n.replace(" ", "") for n in (first, canonical_first(first), last) if n]
+    joined = {name_key(a + b) for a in parts for b in parts if a != b}
+    names = sorted({*parts, *(j for j in joined if j)}, key=lambda name: (-len(name), name))
+    initials = {n[0] for n in (first, last) if n}
+    letters = []
+    for token in re.findall(r"[a-z]+", raw):
+        folded = (name_key(token) or "").replace(" ", "")
+        for name in names:
+            folded = folded.replace(name, "", 1)
+        if folded and not (len(folded) == 1 and folded in initials):
+            letters.append(folded)
+    return ("".join(letters) + "".join(re.findall(r"\d", raw))) or None
+
+
+_PEOPLE = [
+    ("Олена", "Коваленко"), ("Саша", "Шевченко"), ("Oleksandr", "Shevchenko"), ("Kasia", "Szczepańska"),
+    ("Jennifer", "Rose"), ("Anna", "Annenko"), ("Ivan", "Ivanov"), ("Христина", "Цьох"), ("Sasha", None),
+    (None, "Kowalski"), ("Jan-Erik", "O'Neil"), ("Ie", "Shsh"), ("Gosia", "Hhh"), ("Ыы", "Щщ"), (None, None),
+]  # fmt: skip
+_ADDRESSES = [
+    "olena.kovalenko85@ukr.net", "kovalenko.olena@gmail.com", "o.k.1990@i.ua", "sasha.shevchenko@x.com",
+    "shevchenko_oleksandr+shop@x.com", "oleksandrshevchenko2@x.com", "kasia.szczepanska@wp.pl",
+    "szczepanskakasia@wp.pl", "jenniferrose@gmail.com", "rose.jen.77@gmail.com", "ann.annenko@ukr.net",
+    "ivan.ivanov.ivan@mail.ru", "hrystyna.tsokh@ukr.net", "sonechko@ukr.net", "jan-erik.oneil@x.ie",
+    "shshie@x", "x9y8z7@x", "@nobody", "", None, "ОЛЕНА.коваленко@пошта.укр", "abc٣٤@x",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("first", "last"), _PEOPLE)
+def test_the_fast_rest_equals_the_plain_one(first: str | None, last: str | None) -> None:
+    from persona360.resolution.records import _memoised
+
+    key = _memoised(name_key)
+    for email in _ADDRESSES:
+        for name_pair in ((first, last), (last, first)):  # the names swapped, too
+            folded = (name_key(name_pair[0]), name_key(name_pair[1]))
+            plain = _plain_email_rest(email, *folded)
+            assert email_rest(email, *folded, key) == email_rest(email, *folded) == plain, (email, name_pair)
