@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -64,8 +65,11 @@ def demo(
         raise typer.BadParameter(f"{feed!r}: use one of {', '.join(FEEDS)}", param_hint="--feed")
     end = datetime.combine(datetime.now(UTC).date(), time(), tzinfo=UTC)
     spec = DemoSpec(customers=customers, days=days, seed=seed, end=end)
+    listener = _claim_port(port) if serve else None
     out.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
+        if listener is not None:
+            stack.callback(listener.close)
         sink = stack.enter_context(SmtpSink()) if smtp_sink else None
         smtp = {"smtp_host": "127.0.0.1", "smtp_port": sink.port} if sink else {}
         settings = load_settings(db=STATE.db or out / "persona360.duckdb", **smtp)
@@ -74,8 +78,8 @@ def demo(
             print_json(report.as_dict())
         else:
             _print_summary(report.as_dict())
-        if serve:
-            _serve(settings, port)
+        if listener is not None:
+            _serve(settings, listener)
 
 
 def _run(
@@ -188,12 +192,34 @@ _LINES = {
 }
 
 
-def _serve(settings: Settings, port: int) -> None:
+def _claim_port(port: int) -> socket.socket:
+    """Bind the port the demo will serve on before the minutes of work that come first.
+
+    A port already in use used to surface only at the end, after the whole pipeline,
+    and after the demo had printed "Serving..." and a token for a server that never
+    started. The bound socket is handed to uvicorn, so nothing can take it meanwhile.
+    """
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(("127.0.0.1", port))
+    except OSError as error:
+        listener.close()
+        raise typer.BadParameter(
+            f"127.0.0.1:{port} is already in use ({error.strerror}): stop what serves there, "
+            "or pass another --port, or --no-serve",
+            param_hint="--port",
+        ) from None
+    return listener
+
+
+def _serve(settings: Settings, listener: socket.socket) -> None:
     import uvicorn  # noqa: PLC0415
 
     from persona360.api.app import create_app  # noqa: PLC0415
     from persona360.workspace import Workspace  # noqa: PLC0415
 
+    port = listener.getsockname()[1]
     with Workspace(settings) as ws:
         token = ws.access.create_token(["admin"], "demo")
         console.print(
@@ -202,4 +228,4 @@ def _serve(settings: Settings, port: int) -> None:
             f"Try: curl -H 'Authorization: Bearer {token}' "
             f"'http://127.0.0.1:{port}/v1/profiles?sort=revenue&limit=5'"
         )
-        uvicorn.run(create_app(ws), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Server(uvicorn.Config(create_app(ws), log_level="warning")).run(sockets=[listener])

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -174,6 +180,45 @@ def test_the_cli_refuses_an_unknown_feed_before_doing_anything(tmp_path: Path) -
     assert result.exit_code == 2
     assert "'pigeon': use one of api, direct, none" in result.output
     assert not (tmp_path / "shop").exists()
+
+
+def test_the_cli_refuses_a_busy_port_before_doing_anything(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(
+            app, ["demo", "--customers", "5", "--port", str(port), "--out", str(tmp_path / "shop")]
+        )
+    assert result.exit_code == 2
+    assert f"127.0.0.1:{port} is already in use" in result.output
+    assert "--no-serve" in result.output
+    assert not (tmp_path / "shop").exists()
+
+
+def test_the_demo_serves_on_the_port_it_claimed_before_the_pipeline(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a free port, released for the demo to claim
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = tmp_path / "shop"
+    command = [sys.executable, "-m", "persona360", "--db", str(out / "ws.duckdb"), "demo", "--customers", "20",
+               "--days", "5", "--feed", "direct", "--port", str(port), "--out", str(out)]  # fmt: skip
+    log = tmp_path / "demo.log"
+    with log.open("wb") as output:  # a file, not a pipe: a full pipe would stall the demo
+        demo = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=os.environ.copy())
+        try:
+            deadline, answer = time.monotonic() + 240, None
+            while answer is None and time.monotonic() < deadline and demo.poll() is None:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+                        answer = response.status
+                except OSError:
+                    time.sleep(0.5)
+        finally:
+            demo.terminate()
+            demo.wait(timeout=30)
+    assert answer == 200, log.read_text()
+    assert f"Serving the demo shop on http://127.0.0.1:{port}" in log.read_text()
 
 
 def test_a_feed_the_server_refuses_stops_generation_with_the_servers_answer(tmp_path: Path) -> None:
