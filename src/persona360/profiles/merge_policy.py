@@ -11,10 +11,14 @@ from __future__ import annotations
 # Columns: priority (position in the trusted-source list, 1000 when absent),
 # last_observed, last_seq (commit order, which breaks ties between values observed at
 # the same instant: the later write wins), frequency (times seen across the profile).
+# Value and source end every ranking: rows can still tie on all of the above (one event
+# carrying a trait for two identifiers of a profile), and without a total order DuckDB's
+# threads would pick a different row from run to run, so a rebuild could differ.
+_STABLE = "value, source"
 POLICY_ORDER: dict[str, str] = {
-    "most_recent": "last_observed DESC, last_seq DESC, priority",
-    "most_trusted": "priority, last_observed DESC, last_seq DESC",
-    "most_frequent": "frequency DESC, last_observed DESC, last_seq DESC, priority",
+    "most_recent": f"last_observed DESC, last_seq DESC, priority, {_STABLE}",
+    "most_trusted": f"priority, last_observed DESC, last_seq DESC, {_STABLE}",
+    "most_frequent": f"frequency DESC, last_observed DESC, last_seq DESC, priority, {_STABLE}",
 }
 
 
