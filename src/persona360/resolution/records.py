@@ -7,12 +7,12 @@ to their last nine digits and the birthday to its ISO date.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from persona360.collector import collector_paused
 from persona360.identity.normalise import normalise_phone
 from persona360.resolution.names import canonical_first, joined_key, name_key
 from persona360.store.database import Database
@@ -217,17 +217,9 @@ def load_records(db: Database, region: str = "UA") -> list[ProfileRecord]:
     """
     table = db.query_arrow(_RECORDS)
     key = _memoised(name_key)
-    # The loop makes millions of objects, none of them garbage, and every few thousand
-    # the collector walked all that were made so far: a sixth of the load at 100,000
-    # profiles. It runs again, as before, once the records are made.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():  # millions of objects, none garbage: see persona360.collector
         # rows as dicts made by Arrow, a batch at a time: not all million dicts at once
         return [to_record(row, region, key) for batch in table.to_batches(65_536) for row in batch.to_pylist()]
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _memoised(clean: Callable[[str | None], str | None]) -> Callable[[str | None], str | None]:
