@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from persona360.cli.state import console, fail, print_json, workspace
-from persona360.predict import PredictionOptions, prediction_report, run_predictions
+from persona360.predict.guardrails import PredictionOptions
 
 predict = typer.Typer(
     help="Predict purchases, P(alive), churn risk and customer lifetime value.",
@@ -49,8 +49,7 @@ def run(
     ):
         options = PredictionOptions(horizon_months, monthly_discount, holdout_days)
         task = bar.add_task("Predicting", total=None)
-        report = run_predictions(
-            ws,
+        report = ws.predict.run(
             as_of=moment,
             options=options,
             progress=lambda step, done, total: bar.update(
@@ -70,7 +69,7 @@ def run(
 def report(json: JsonOption = False) -> None:
     """Show the fitted parameters, their standard errors and the holdout check."""
     with workspace() as ws:
-        found = prediction_report(ws)
+        found = ws.predict.report()
     if found is None:
         raise fail("no predictions yet: run `persona360 predict` first")
     if json:

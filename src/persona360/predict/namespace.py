@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from persona360.predict.eligibility import EligibleProfiles, eligible_profiles
 from persona360.predict.guardrails import ModelFitError, PredictionError, PredictionOptions
-from persona360.predict.run import Progress, prediction_report, profile_predictions, run_predictions
+from persona360.predict.persistence import read_latest_fit, read_predictions
 
 if TYPE_CHECKING:
+    from persona360.predict.run import Progress
     from persona360.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -40,15 +41,23 @@ class PredictAPI:
         progress: Progress | None = None,
     ) -> dict[str, Any]:
         """Fit, score and store (see :func:`~persona360.predict.run.run_predictions`)."""
+        # Imported here: the fitting code pulls in scipy (~0.4 s), which reading a
+        # profile or starting the CLI never needs.
+        from persona360.predict.run import run_predictions
+
         return run_predictions(self._ws, as_of=as_of, options=options, eligible=self.eligible, progress=progress)
 
     def report(self) -> dict[str, Any] | None:
         """The last fit's parameters, standard errors and holdout diagnostics, or None."""
-        return prediction_report(self._ws)
+        return read_latest_fit(self._ws.db)
 
     def get(self, profile_id: int) -> dict[str, Any] | None:
-        """A profile's stored predictions (following merges), or None if it has none."""
-        return profile_predictions(self._ws, profile_id)
+        """A profile's stored predictions (following merges), or None if it has none.
+
+        Raises:
+            NotFoundError: no profile has (or had) that id.
+        """
+        return read_predictions(self._ws.db, self._ws.profiles.resolve(profile_id))
 
     def run_if_due(self, every: timedelta) -> dict[str, Any] | None:
         """Fit and score when the last fit is older than ``every`` (the server's schedule).

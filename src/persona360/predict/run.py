@@ -15,7 +15,7 @@ from persona360.predict.diagnostics import holdout_diagnostics
 from persona360.predict.eligibility import EligibleProfiles, eligible_profiles
 from persona360.predict.estimation import Fit
 from persona360.predict.guardrails import PredictionOptions, require_repeat_customers
-from persona360.predict.persistence import read_latest_fit, read_predictions, save_predictions
+from persona360.predict.persistence import save_predictions
 from persona360.predict.purchases import PurchaseHistory, read_history
 from persona360.predict.scoring import CHURN_CUTOFFS, Scores, score
 
@@ -107,20 +107,6 @@ def run_predictions(
     save_predictions(ws.db, _rows(history, scores, options), report)
     tell("done", len(STEPS), len(STEPS))
     return report
-
-
-def prediction_report(ws: Workspace) -> dict[str, Any] | None:
-    """The report of the last run (parameters, standard errors, diagnostics), or None."""
-    return read_latest_fit(ws.db)
-
-
-def profile_predictions(ws: Workspace, profile_id: int) -> dict[str, Any] | None:
-    """The stored predictions of a profile (following merges), or None if it has none.
-
-    Raises:
-        NotFoundError: no profile has (or had) that id.
-    """
-    return read_predictions(ws.db, ws.profiles.resolve(profile_id))
 
 
 def _eligible(ws: Workspace, history: PurchaseHistory, eligible: EligibleProfiles) -> PurchaseHistory:
