@@ -214,7 +214,7 @@ class ProfilesAPI(ProfileReader):
 
     def export(self) -> Iterator[dict[str, Any]]:
         """Every profile with identifiers and traits (for ``profiles export``)."""
-        return self.export_all()
+        yield from self.export_all()
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild identity and every profile from the events; return events replayed.

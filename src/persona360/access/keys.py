@@ -133,14 +133,14 @@ class Keys:
             raise ValueError(f"unknown scope(s) {', '.join(unknown) or '(none given)'}: use {', '.join(SCOPES)}")
         token = "p360_" + secrets.token_urlsafe(32)
         with self.db.transaction() as tx:
-            row = tx.fetchone("SELECT coalesce(max(token_id), 0) + 1 FROM tokens")
+            token_id = int(tx.fetchall("SELECT coalesce(max(token_id), 0) + 1 FROM tokens")[0][0])
             tx.execute(
                 "INSERT INTO tokens VALUES (?, ?, ?, ?, ?, NULL)",
                 [
-                    int(row[0]),
-                    name or f"token-{row[0]}",
+                    token_id,
+                    name or f"token-{token_id}",
                     hash_secret(token),
-                    sorted(scopes),  # type: ignore[index]
+                    sorted(scopes),
                     self.clock.now(),
                 ],
             )

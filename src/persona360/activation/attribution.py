@@ -88,7 +88,7 @@ def run_counts(db: Database, campaign_id: int) -> dict[str, Any]:
         + " FROM campaign_runs WHERE campaign_id = ?",
         [campaign_id],
     )[0]
-    by_kind = dict(
+    by_kind: dict[str, int] = dict(
         db.query("SELECT kind, count(*) FROM campaign_runs WHERE campaign_id = ? GROUP BY kind", [campaign_id])
     )
     return {

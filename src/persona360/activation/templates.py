@@ -252,7 +252,7 @@ class Renderer:
 
     def _run(self, template: Template, names: dict[str, Any]) -> str:
         context = self.env.context_class(self.env, names, template.name, template.blocks)
-        return self.env.concat(template.root_render_func(context))  # type: ignore[attr-defined]
+        return self.env.concat(template.root_render_func(context))
 
     def _template(self, source: str) -> tuple[Template, tuple[Template, Template]]:
         # Compiling costs about a millisecond; a campaign renders one source thousands of times.

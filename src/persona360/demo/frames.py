@@ -51,4 +51,4 @@ def iter_lines(path: Path) -> Iterator[bytes]:
         return
     with path.open("rb") as handle:
         reader = zstandard.ZstdDecompressor().stream_reader(handle, read_across_frames=True)
-        yield from io.BufferedReader(reader, _READ_CHUNK)  # type: ignore[arg-type]
+        yield from io.BufferedReader(reader, _READ_CHUNK)

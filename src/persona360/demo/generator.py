@@ -149,7 +149,8 @@ def _simulate_in_processes(
     ]
     for process in processes:
         process.start()
-    done, results, failure = [0] * len(ranges), {}, None
+    done, failure = [0] * len(ranges), None
+    results: dict[int, Any] = {}
     try:
         while len(results) < len(ranges) and failure is None:
             try:

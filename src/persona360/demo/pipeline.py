@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +133,7 @@ def run_demo(
             }
         for entry in exports(manifest):
             report.sources[entry.source or entry.name] = timed(
-                report, f"import {entry.name}", lambda e=entry: _import(ws, manifest, e, say)
+                report, f"import {entry.name}", partial(_import, ws, manifest, entry, say)
             )
         report.stitching = timed(report, "score", lambda: score_stitching(ws.db, manifest))
         timed(report, "segments", lambda: _segment(ws, report))

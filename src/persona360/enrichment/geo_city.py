@@ -17,7 +17,7 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from persona360.errors import ConfigError
 
@@ -65,12 +65,14 @@ class CityDatabase:
         record = self._reader.get(address)
         if not isinstance(record, dict):
             return None
-        subdivisions = record.get("subdivisions") or [{}]
+        # maxminddb types a record as any JSON value; a City database's is this mapping
+        found = cast(dict[str, Any], record)
+        subdivisions = found.get("subdivisions") or [{}]
         return Place(
-            country=record.get("country", {}).get("iso_code"),
-            city=_english(record.get("city")),
+            country=found.get("country", {}).get("iso_code"),
+            city=_english(found.get("city")),
             region=_english(subdivisions[0]),
-            timezone=record.get("location", {}).get("time_zone"),
+            timezone=found.get("location", {}).get("time_zone"),
         )
 
     def close(self) -> None:

@@ -131,7 +131,7 @@ def infer_device(context: dict[str, Any]) -> str | None:
     """mobile, tablet or desktop, from ``context.device.type`` or the user agent."""
     device = context.get("device")
     if isinstance(device, dict) and isinstance(device.get("type"), str):
-        kind = device["type"].lower()
+        kind: str = device["type"].lower()
         return {"ios": "mobile", "android": "mobile", "phone": "mobile"}.get(kind, kind)
     agent = context.get("userAgent")
     if not isinstance(agent, str) or not agent:

@@ -71,7 +71,7 @@ def assignment_sql(model: dict[str, Any]) -> exp.Select:
     )
 
 
-def _known(model: dict[str, Any], name: str) -> exp.Expression:
+def _known(model: dict[str, Any], name: str) -> exp.Expr:
     """1 where the value is known, 0 where it is imputed (always 1 for a model before ``known_only``)."""
     if not model.get("known_only"):
         return exp.Literal.number(1)
@@ -79,7 +79,7 @@ def _known(model: dict[str, Any], name: str) -> exp.Expression:
                     default=exp.Literal.number(1))  # fmt: skip
 
 
-def _scaled(model: dict[str, Any], index: int, name: str) -> exp.Expression:
+def _scaled(model: dict[str, Any], index: int, name: str) -> exp.Expr:
     """(transform(coalesce(value, median)) - centre) / scale, as the build computed it."""
     filled = exp.func("COALESCE", exp.column(name), exp.Literal.number(float(model["imputed"].get(name, 0.0))))
     if name in model.get("log_features", ()):
@@ -89,7 +89,7 @@ def _scaled(model: dict[str, Any], index: int, name: str) -> exp.Expression:
     return exp.Div(this=exp.paren(centred), expression=exp.Literal.number(float(model["scale"][index])))
 
 
-def _sum(terms: Sequence[exp.Expression]) -> exp.Expression:
+def _sum(terms: Sequence[exp.Expr]) -> exp.Expr:
     total = terms[0]
     for term in terms[1:]:
         total = exp.Add(this=total, expression=term)

@@ -49,7 +49,8 @@ def _rows(ws: Workspace, table: str, columns: tuple[str, ...], ids: list[int]) -
     # SELECT per column, joined by UNION ALL: with ``a IN … OR b IN …`` DuckDB scanned
     # the whole table (~150 ms for the edges of a million profiles) instead of a
     # semi-join per column (~10 ms). A row both columns match is taken by the first.
-    parts, seen = [], []
+    parts: list[str] = []
+    seen: list[str] = []
     for column in columns:
         not_before = "".join(f" AND coalesce({done} NOT IN (SELECT unnest($ids::BIGINT[])), TRUE)" for done in seen)
         parts.append(f"SELECT * FROM {table} WHERE {column} IN (SELECT unnest($ids::BIGINT[])){not_before}")  # noqa: S608

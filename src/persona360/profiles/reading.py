@@ -333,7 +333,7 @@ class ProfileReader:
         )
         return self._with_names(rows)
 
-    def list_ids(self, profile_ids: list[int]) -> list[dict[str, Any]]:
+    def list_ids(self, profile_ids: builtins.list[int]) -> builtins.list[dict[str, Any]]:
         """The list view of the given profiles, in the given order."""
         rows = {
             row["profile_id"]: row

@@ -114,7 +114,7 @@ class _Compiler:
         return select.where(condition).order_by(exp.column("profile_id", "p"))
 
     # -- dispatch -------------------------------------------------------------
-    def visit(self, node: Node) -> exp.Expression:
+    def visit(self, node: Node) -> exp.Expr:
         if isinstance(node, And):
             return exp.and_(*(self.visit(item) for item in node.items))
         if isinstance(node, Or):
@@ -122,11 +122,11 @@ class _Compiler:
         if isinstance(node, Not):
             return exp.not_(exp.paren(self.visit(node.item)))
         method = getattr(self, f"_{type(node).__name__.lower()}")
-        atom: exp.Expression = method(node)
+        atom: exp.Expr = method(node)
         return exp.func("COALESCE", atom, exp.false())
 
     # -- traits and computed columns -------------------------------------------
-    def _compare(self, node: Compare) -> exp.Expression:
+    def _compare(self, node: Compare) -> exp.Expr:
         if isinstance(node.operand, Aggregate):
             return self._aggregate(node.operand, node.op, node.value)
         if isinstance(node.operand, EventMoment):
@@ -140,20 +140,21 @@ class _Compiler:
             raise _error(trait.pos, f"{trait.name} is a {kind}: use {hint}")
         return self._trait_cte(trait, _value_test(op, node.value))
 
-    def _in(self, node: In) -> exp.Expression:
+    def _in(self, node: In) -> exp.Expr:
         kind = self._kind(node.operand)
         if kind == "number":
             numbers = [self._number(value, node.operand) for value in node.values]
             return exp.In(this=exp.column(node.operand.name, "p"), expressions=numbers)
         if kind != "trait":
             raise _error(node.operand.pos, f"{node.operand.name} is a {kind}: 'in' needs a trait or number")
-        if all(isinstance(v, float) and not isinstance(v, bool) for v in node.values):
-            test = exp.In(this=exp.column("value_num"), expressions=[_literal(v) for v in node.values])
+        floats = [v for v in node.values if isinstance(v, float) and not isinstance(v, bool)]
+        if len(floats) == len(node.values):
+            test = exp.In(this=exp.column("value_num"), expressions=[_literal(v) for v in floats])
         else:
             test = exp.In(this=exp.column("value_text"), expressions=[_text(v) for v in node.values])
         return self._trait_cte(node.operand, test)
 
-    def _contains(self, node: Contains) -> exp.Expression:
+    def _contains(self, node: Contains) -> exp.Expr:
         kind = self._kind(node.operand)
         if kind == "list":
             return exp.ArrayContains(this=exp.column(node.operand.name, "p"), expression=_text(node.value))
@@ -165,7 +166,7 @@ class _Compiler:
         found = exp.StrPosition(this=exp.column("value_text"), substr=_text(node.value))
         return self._trait_cte(node.operand, exp.GT(this=found, expression=exp.Literal.number(0)))
 
-    def _startswith(self, node: StartsWith) -> exp.Expression:
+    def _startswith(self, node: StartsWith) -> exp.Expr:
         if self._kind(node.operand) != "trait":
             raise _error(node.operand.pos, f"{node.operand.name} is not text: 'starts with' needs a trait")
         head = exp.Substring(
@@ -175,7 +176,7 @@ class _Compiler:
         )
         return self._trait_cte(node.operand, exp.EQ(this=head, expression=_text(node.value)))
 
-    def _isset(self, node: IsSet) -> exp.Expression:
+    def _isset(self, node: IsSet) -> exp.Expr:
         kind = self._kind(node.operand)
         if kind == "trait":
             present = self._trait_cte(node.operand, exp.true())
@@ -183,7 +184,7 @@ class _Compiler:
             present = exp.not_(exp.Is(this=exp.column(node.operand.name, "p"), expression=exp.null()))
         return exp.not_(present) if node.negated else present
 
-    def _timecompare(self, node: TimeCompare) -> exp.Expression:
+    def _timecompare(self, node: TimeCompare) -> exp.Expr:
         operand = node.operand
         if isinstance(operand, EventMoment):
             value = self._moment_cte(operand)
@@ -205,23 +206,23 @@ class _Compiler:
             raise _error(trait.pos, f"unknown trait {trait.name!r}" + self.catalogue.suggest(trait.name))
         return kind
 
-    def _number(self, value: Scalar, trait: Trait) -> exp.Expression:
+    def _number(self, value: Scalar, trait: Trait) -> exp.Expr:
         if isinstance(value, bool) or not isinstance(value, float):
             raise _error(trait.pos, f"{trait.name} is a number: compare it with a number, not {value!r}")
         return _literal(value)
 
-    def _trait_cte(self, trait: Trait, test: exp.Expression) -> exp.Expression:
+    def _trait_cte(self, trait: Trait, test: exp.Expr) -> exp.Expr:
         name = f"t{len(self.ctes) + 1}"
         where = exp.and_(exp.EQ(this=exp.column("name"), expression=_text(trait.name)), test)
         self._add(name, exp.select("profile_id").from_(self.measures.traits_relation(trait.name)).where(where))
         return exp.not_(exp.Is(this=exp.column("profile_id", name), expression=exp.null()))
 
     # -- events ---------------------------------------------------------------
-    def _aggregate(self, node: Aggregate, op: str, value: Scalar) -> exp.Expression:
+    def _aggregate(self, node: Aggregate, op: str, value: Scalar) -> exp.Expr:
         if isinstance(value, bool) or not isinstance(value, float):
             raise _error(node.pos, f"{node.func}() is a number: compare it with a number, not {value!r}")
         self._check_event(node.event, node.pos)
-        measure: exp.Expression
+        measure: exp.Expr
         if node.func == "count":
             measure = exp.Count(this=exp.Star())
         else:
@@ -230,17 +231,17 @@ class _Compiler:
         where = self._event_filter(node.event, node.filters, node.window)
         start = node.window.bounds(self.now_time)[0]
         since = None if start is None else epoch_us(start)
-        column: exp.Expression = self._measure([node.event], filtered(measure, where), since=since)
+        column: exp.Expr = self._measure([node.event], filtered(measure, where), since=since)
         if node.func in ("count", "sum"):
             column = exp.func("COALESCE", column, exp.Literal.number(0))
         return _OPS[op](this=column, expression=_literal(value))
 
-    def _moment_cte(self, node: EventMoment) -> exp.Expression:
+    def _moment_cte(self, node: EventMoment) -> exp.Expr:
         self._check_event(node.event, node.pos)
         measure = (exp.Min if node.func == "first" else exp.Max)(this=exp.column("ts"))
         return self._measure([node.event], filtered(measure, self._event_filter(node.event, node.filters, Window())))
 
-    def _sequence(self, node: Sequence) -> exp.Expression:
+    def _sequence(self, node: Sequence) -> exp.Expr:
         self._check_event(node.first, node.pos)
         self._check_event(node.second, node.pos)
         if node.kind != "then":
@@ -256,7 +257,7 @@ class _Compiler:
         column = self._measure(list(pair), filtered(gap, second), pair)
         return exp.LTE(this=column, expression=exp.Literal.number(_micros(node.within)))
 
-    def _then_not(self, node: Sequence, within: int) -> exp.Expression:
+    def _then_not(self, node: Sequence, within: int) -> exp.Expr:
         """The last A (up to now), and the first B at or after it (``next_b`` on that row).
 
         ``next_b`` never decreases along a profile's A rows, so its max over them is its
@@ -274,16 +275,16 @@ class _Compiler:
         )
 
     def _measure(
-        self, events: list[str], measure: exp.Expression, pair: tuple[str, str] | None = None, since: int | None = None
+        self, events: list[str], measure: exp.Expr, pair: tuple[str, str] | None = None, since: int | None = None
     ) -> exp.Column:
         column = self.measures.measure(events, measure, pair, since)
         self.joined.setdefault(column.table, None)
         return column
 
-    def _until_now(self) -> exp.Expression:
+    def _until_now(self) -> exp.Expr:
         return exp.LTE(this=exp.column("ts"), expression=exp.Literal.number(self.now))
 
-    def _insegment(self, node: InSegment) -> exp.Expression:
+    def _insegment(self, node: InSegment) -> exp.Expr:
         if not self.catalogue.permissive and node.segment not in self.catalogue.segments:
             raise _error(
                 node.pos,
@@ -294,7 +295,7 @@ class _Compiler:
         self._add(name, exp.select("profile_id").distinct().from_("seg_members").where(where))
         return exp.not_(exp.Is(this=exp.column("profile_id", name), expression=exp.null()))
 
-    def _consent(self, node: Consent) -> exp.Expression:
+    def _consent(self, node: Consent) -> exp.Expr:
         self._check_consent(node)
         if self.catalogue.consent_allowed is None:
             raise _error(node.pos, "consent() needs the workspace's consent defaults (compile with its catalogue)")
@@ -311,9 +312,9 @@ class _Compiler:
             hint = self.catalogue.suggest(node.channel, "channels") or f"; channels: {', '.join(CHANNELS)}"
             raise _error(node.pos, f"unknown consent channel {node.channel!r}{hint}")
 
-    def _event_filter(self, event: str, filters: tuple[tuple[str, Scalar], ...], window: Window) -> exp.Expression:
+    def _event_filter(self, event: str, filters: tuple[tuple[str, Scalar], ...], window: Window) -> exp.Expr:
         start, end = window.bounds(self.now_time)
-        parts: list[exp.Expression] = [
+        parts: list[exp.Expr] = [
             _is_event(event),
             exp.LTE(this=exp.column("ts"), expression=exp.Literal.number(epoch_us(end))),
         ]
@@ -334,7 +335,7 @@ class _Compiler:
         if hint:
             raise _error(pos, f"no event named {event!r} has been seen{hint}")
 
-    def _scope(self, table: str | None) -> exp.Expression:
+    def _scope(self, table: str | None) -> exp.Expr:
         if not self.scoped:
             return exp.true()
         return in_scope(exp.column("profile_id", table) if table else exp.column("profile_id"))
@@ -345,13 +346,13 @@ class _Compiler:
         self.ctes.append((name, cte))
 
 
-def consent_sql(node: Consent, now: int, scope: exp.Expression) -> exp.Select:
+def consent_sql(node: Consent, now: int, scope: exp.Expr) -> exp.Select:
     """``(profile_id, granted)`` of the decision that wins for ``node`` as of ``now`` (epoch us).
 
     The newest unexpired decision for the purpose on the channel or on every channel
     (``changed_at``, then commit order): the rule of ``ws.privacy.may``.
     """
-    channel = exp.Is(this=exp.column("channel"), expression=exp.null())
+    channel: exp.Expr = exp.Is(this=exp.column("channel"), expression=exp.null())
     if node.channel is not None:
         channel = exp.or_(channel, exp.EQ(this=exp.column("channel"), expression=_text(node.channel)))
     live = exp.or_(
@@ -374,16 +375,16 @@ def consent_sql(node: Consent, now: int, scope: exp.Expression) -> exp.Select:
     )
 
 
-def _is_event(event: str) -> exp.Expression:
+def _is_event(event: str) -> exp.Expr:
     return exp.EQ(this=exp.column("event"), expression=_text(event))
 
 
-def in_scope(column: exp.Expression) -> exp.Expression:
+def in_scope(column: exp.Expr) -> exp.Expr:
     """``column`` is one of the profiles in ``__p360__scope``."""
     return exp.In(this=column, query=exp.select("profile_id").from_(SCOPE_TABLE).subquery())
 
 
-def _value_test(op: type[exp.Binary], value: Scalar) -> exp.Expression:
+def _value_test(op: type[exp.Binary], value: Scalar) -> exp.Expr:
     if isinstance(value, bool):
         return op(this=exp.column("value_text"), expression=_text("true" if value else "false"))
     if isinstance(value, float):
@@ -391,7 +392,7 @@ def _value_test(op: type[exp.Binary], value: Scalar) -> exp.Expression:
     return op(this=exp.column("value_text"), expression=_text(value))
 
 
-def _time_test(op: str, value: exp.Expression, bound: exp.Expression, now: exp.Expression) -> exp.Expression:
+def _time_test(op: str, value: exp.Expr, bound: exp.Expr, now: exp.Expr) -> exp.Expr:
     if op == "before":
         return exp.LT(this=value, expression=bound)
     if op == "after":
@@ -399,11 +400,11 @@ def _time_test(op: str, value: exp.Expression, bound: exp.Expression, now: exp.E
     return exp.and_(exp.GTE(this=value, expression=bound), exp.LTE(this=value.copy(), expression=now))
 
 
-def _text_prop(key: str) -> exp.Expression:
+def _text_prop(key: str) -> exp.Expr:
     return exp.JSONExtractScalar(this=exp.column("properties"), expression=exp.Literal.string(f"$.{key}"))
 
 
-def _number_prop(key: str) -> exp.Expression:
+def _number_prop(key: str) -> exp.Expr:
     return exp.TryCast(this=_text_prop(key), to=exp.DataType.build("DOUBLE"), safe=True)
 
 
@@ -416,7 +417,7 @@ def _text(value: Any) -> exp.Literal:
     return exp.Literal.string(str(value))
 
 
-def _literal(value: float) -> exp.Literal:
+def _literal(value: float) -> exp.Expr:
     return exp.Literal.number(int(value) if float(value).is_integer() else value)
 
 
@@ -424,7 +425,7 @@ def _micros(delta: timedelta) -> int:
     return int(delta.total_seconds() * 1_000_000)
 
 
-def _timestamp(moment: datetime) -> exp.Expression:
+def _timestamp(moment: datetime) -> exp.Expr:
     text = to_utc(moment).isoformat(sep=" ")
     return exp.Cast(this=exp.Literal.string(text), to=exp.DataType.build("TIMESTAMPTZ"))
 

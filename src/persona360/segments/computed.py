@@ -82,7 +82,7 @@ def computed_sql(spec: ComputedSpec, now: datetime, *, scoped: bool) -> exp.Sele
     ``most_frequent`` breaks a tie between equally frequent values by the value seen
     last (its newest ``ts``, then ``seq``), so every engine picks the same value.
     """
-    where = [
+    where: list[exp.Expr] = [
         exp.EQ(this=exp.column("event"), expression=exp.Literal.string(spec.event)),
         exp.LTE(this=exp.column("ts"), expression=exp.Literal.number(epoch_us(now))),
     ]
@@ -107,18 +107,18 @@ def computed_sql(spec: ComputedSpec, now: datetime, *, scoped: bool) -> exp.Sele
     return outer.from_(query.subquery("agg")).where(_not_null(exp.column("value_text")))
 
 
-def _value(spec: ComputedSpec) -> exp.Expression:
+def _value(spec: ComputedSpec) -> exp.Expr:
     if spec.func == "most_frequent_hour":
         hours = exp.IntDiv(this=exp.column("ts"), expression=exp.Literal.number(3_600_000_000))
         return exp.Mod(this=exp.paren(hours), expression=exp.Literal.number(24))
     return _prop(spec.prop) if spec.prop else exp.null()
 
 
-def _not_null(column: exp.Expression) -> exp.Expression:
+def _not_null(column: exp.Expr) -> exp.Expr:
     return exp.not_(exp.Is(this=column, expression=exp.null()))
 
 
-def _prop(name: str | None) -> exp.Expression:
+def _prop(name: str | None) -> exp.Expr:
     return exp.JSONExtractScalar(this=exp.column("properties"), expression=exp.Literal.string(f"$.{name}"))
 
 
@@ -151,7 +151,7 @@ def _aggregated(spec: ComputedSpec, events: exp.Select) -> exp.Select:
     return exp.select("profile_id", value.as_("value_text")).from_(events.subquery("ev")).group_by("profile_id")
 
 
-def _aggregate(spec: ComputedSpec) -> exp.Expression:
+def _aggregate(spec: ComputedSpec) -> exp.Expr:
     number = exp.TryCast(this=exp.column("v"), to=exp.DataType.build("DOUBLE"), safe=True)
     text = exp.DataType.build("VARCHAR")
     if spec.func == "count":

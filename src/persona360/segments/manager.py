@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
 import queue
 import threading
@@ -260,7 +261,9 @@ class Segments:
         )
         return {"segment": segment.name, "total": int(total), "members": rows}
 
-    def history(self, name: str | int, profile_id: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    def history(
+        self, name: str | int, profile_id: int | None = None, limit: int = 100
+    ) -> builtins.list[dict[str, Any]]:
         segment = self.get(name)
         return self._ws.db.query_dicts(
             "SELECT profile_id, entered_at, enter_reason, exited_at, exit_reason FROM segment_memberships "
@@ -269,14 +272,14 @@ class Segments:
             [segment.segment_id, profile_id, profile_id, limit],
         )
 
-    def counts(self, name: str | int) -> list[dict[str, Any]]:
+    def counts(self, name: str | int) -> builtins.list[dict[str, Any]]:
         segment = self.get(name)
         return self._ws.db.query_dicts(
             "SELECT counted_at, members FROM segment_counts WHERE segment_id = ? ORDER BY counted_at",
             [segment.segment_id],
         )
 
-    def of_profile(self, profile_id: int) -> list[dict[str, Any]]:
+    def of_profile(self, profile_id: int) -> builtins.list[dict[str, Any]]:
         return self._ws.db.query_dicts(
             "SELECT s.name, m.entered_at FROM segment_memberships m JOIN segments s USING (segment_id) "
             "WHERE m.profile_id = ? AND m.exited_at IS NULL AND s.active ORDER BY s.name",
@@ -284,7 +287,7 @@ class Segments:
         )
 
     # -- evaluating -------------------------------------------------------------
-    def evaluate(self, name: str | int | None = None, reason: str = "recomputed") -> list[Changes]:
+    def evaluate(self, name: str | int | None = None, reason: str = "recomputed") -> builtins.list[Changes]:
         """Full evaluation of one or every segment, in definition order."""
         segments = load_segments(self._ws.db, name)
         now = self._ws.clock.now()
@@ -301,7 +304,7 @@ class Segments:
         else:
             self.evaluate_profiles(ids, "event")
 
-    def evaluate_profiles(self, profile_ids: set[int], reason: str) -> list[Changes]:
+    def evaluate_profiles(self, profile_ids: set[int], reason: str) -> builtins.list[Changes]:
         """Refresh computed traits, then segments, for ``profile_ids``."""
         segments = load_segments(self._ws.db)
         now = self._ws.clock.now()
@@ -311,7 +314,7 @@ class Segments:
         self._wake(changes)
         return changes
 
-    def sweep(self) -> list[Changes]:
+    def sweep(self) -> builtins.list[Changes]:
         """Re-evaluate only the profiles whose membership time alone may have changed."""
         now = self._ws.clock.now()
         changed: set[int] = set()
@@ -326,7 +329,7 @@ class Segments:
                 if scope is FULL:
                     result = evaluate(tx, segment, now, "time", catalogue=self._saved)
                 elif scope:
-                    result = evaluate(tx, segment, now, "time", scope, self._saved)  # type: ignore[arg-type]
+                    result = evaluate(tx, segment, now, "time", scope, self._saved)
                 else:
                     result = Changes(segment.name)
                 tx.execute(
@@ -339,7 +342,7 @@ class Segments:
         self._wake(results)
         return results
 
-    def _wake(self, changes: list[Changes]) -> None:
+    def _wake(self, changes: builtins.list[Changes]) -> None:
         if any(c.entered or c.exited for c in changes):
             self._due.set()
 
@@ -483,7 +486,7 @@ class Segments:
                 f"campaign {campaign!r} sends to segment {target!r}, not {segment!r}: pick one of {segment!r}'s"
             )
 
-    def triggers(self) -> list[dict[str, Any]]:
+    def triggers(self) -> builtins.list[dict[str, Any]]:
         return self._ws.db.query_dicts(
             "SELECT t.trigger_id, s.name AS segment, t.on_change, t.kind, t.url, t.campaign, t.max_attempts, "
             "t.created_at, "
@@ -494,7 +497,7 @@ class Segments:
             "LEFT JOIN trigger_deliveries d USING (trigger_id) WHERE t.active GROUP BY ALL ORDER BY 1"
         )
 
-    def deliveries(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    def deliveries(self, status: str | None = None, limit: int = 100) -> builtins.list[dict[str, Any]]:
         return self._ws.db.query_dicts(
             "SELECT delivery_id, trigger_id, profile_id, change, status, attempts, next_attempt_at, "
             "last_error, created_at, delivered_at FROM trigger_deliveries "

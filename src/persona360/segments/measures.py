@@ -40,7 +40,7 @@ class Source:
     name: str
     events: list[str]
     pair: tuple[str, str] | None = None
-    measures: dict[str, tuple[str, exp.Expression]] = field(default_factory=dict)
+    measures: dict[str, tuple[str, exp.Expr]] = field(default_factory=dict)
     properties: bool = False  # whether its rows carry the events' properties
     # The earliest event time (epoch microseconds) any of its measures reads; None when
     # one reads all history. Filtered on the stored time ``happened_at`` too (see ``_rows``).
@@ -54,16 +54,14 @@ class Source:
         else:
             self.since = since if self.since is None else min(self.since, since)
 
-    def select(self, scope: exp.Expression | None, events: str = "seg_events") -> exp.Select:
+    def select(self, scope: exp.Expr | None, events: str = "seg_events") -> exp.Select:
         """``profile_id`` and every measure, grouped by profile, over the ``events`` relation."""
         rows = self._rows(scope, events)
         columns = [measure.as_(column) for column, measure in self.measures.values()]
         return exp.select("profile_id", *columns).from_(rows).group_by("profile_id")
 
-    def _rows(self, scope: exp.Expression | None, events: str) -> exp.Expression:
-        where: exp.Expression = exp.In(
-            this=exp.column("event"), expressions=[exp.Literal.string(e) for e in self.events]
-        )
+    def _rows(self, scope: exp.Expr | None, events: str) -> exp.Expr:
+        where: exp.Expr = exp.In(this=exp.column("event"), expressions=[exp.Literal.string(e) for e in self.events])
         if scope is not None:
             where = exp.and_(where, scope)
         if self.pair is None:
@@ -99,7 +97,7 @@ class EventMeasures:
         return TRAITS_TABLE
 
     def measure(
-        self, events: list[str], measure: exp.Expression, pair: tuple[str, str] | None = None, since: int | None = None
+        self, events: list[str], measure: exp.Expr, pair: tuple[str, str] | None = None, since: int | None = None
     ) -> exp.Column:
         """The column holding ``measure`` per profile (added to its source if new).
 
@@ -131,12 +129,12 @@ class EventMeasures:
         return source
 
 
-def filtered(agg: exp.Expression, condition: exp.Expression) -> exp.Expression:
+def filtered(agg: exp.Expr, condition: exp.Expr) -> exp.Expr:
     """``agg FILTER (WHERE condition)``."""
     return exp.Filter(this=agg, expression=exp.Where(this=condition))
 
 
-def _stored_after(since: int) -> exp.Expression:
+def _stored_after(since: int) -> exp.Expr:
     """``happened_at >= `` a day before ``since``: a bound the scan can prune row groups by.
 
     Why: ``ts`` is ``epoch_us(timestamp)``, an expression DuckDB cannot push into the
@@ -148,7 +146,7 @@ def _stored_after(since: int) -> exp.Expression:
     return exp.GTE(this=exp.column("happened_at"), expression=exp.UnixToTime(this=exp.Literal.number(seconds)))
 
 
-def _filtered(table: str, where: exp.Expression, properties: bool) -> exp.Expression:
+def _filtered(table: str, where: exp.Expr, properties: bool) -> exp.Expr:
     columns = ["profile_id", "event", "ts"] + (["properties"] if properties else [])
     return exp.select(*columns).from_(table).where(where).subquery("e")
 

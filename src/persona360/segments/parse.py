@@ -98,7 +98,7 @@ def call_parts(text: str) -> tuple[str, list[Any], dict[str, Any], int, int]:
     # a bare name is a property (revenue); the event must be quoted, as in conditions
     args = [arg.name if isinstance(arg, Trait) and n > 0 else arg for n, arg in enumerate(args)]
     positional = [arg for arg in args if not isinstance(arg, tuple)]
-    keywords = dict(arg for arg in args if isinstance(arg, tuple))
+    keywords: dict[str, Any] = dict(arg for arg in args if isinstance(arg, tuple))
     return name, positional, keywords, 1, 1
 
 
@@ -242,7 +242,8 @@ class _Build(Transformer[Token, Any]):
 def _flatten(kind: type, items: list[Node]) -> list[Node]:
     flat: list[Node] = []
     for item in items:
-        flat.extend(item.items if isinstance(item, kind) else [item])  # type: ignore[attr-defined]
+        inner = getattr(item, "items", None) if isinstance(item, kind) else None
+        flat.extend(inner if inner is not None else [item])
     return flat
 
 
@@ -281,7 +282,7 @@ def _time(text: str, pos: Position) -> datetime:
 def _call(name: str, args: list[Any], pos: Position) -> Any:
     name = name.lower()
     positional = [arg for arg in args if not isinstance(arg, tuple)]
-    keywords = dict(arg for arg in args if isinstance(arg, tuple))
+    keywords: dict[str, Any] = dict(arg for arg in args if isinstance(arg, tuple))
     if name == "did":
         name = "count"
     if name in AGGREGATES:

@@ -128,9 +128,9 @@ def read_relations(db: Database, consent_allowed: Iterable[str] = ()) -> Relatio
         db: the workspace's database.
         consent_allowed: the workspace's ``consent_default_allow`` setting.
     """
-    rows = [db.query_dicts(f"SELECT * FROM {name}") for name in (
-        "seg_profiles", "seg_traits", "seg_events", "seg_members", "seg_consent")]  # fmt: skip
-    return Relations(*rows, consent_allowed=frozenset(consent_allowed))
+    profiles, traits, events, members, consent = (db.query_dicts(f"SELECT * FROM {name}") for name in (
+        "seg_profiles", "seg_traits", "seg_events", "seg_members", "seg_consent"))  # fmt: skip
+    return Relations(profiles, traits, events, members, consent, consent_allowed=frozenset(consent_allowed))
 
 
 def evaluate_reference(node: Node, relations: Relations, now: datetime) -> set[int]:
@@ -308,8 +308,11 @@ def computed_reference(spec: ComputedSpec, relations: Relations, now: datetime) 
     judge = _Judge(relations, now)
     values = {}
     for pid in relations.by_profile:
-        events = [(e.ts, e.seq, _value_of(spec, e)) for e in judge._events(pid, spec.event, (), window)]
-        events = [row for row in events if row[2] is not None]
+        events = [
+            (e.ts, e.seq, value)
+            for e in judge._events(pid, spec.event, (), window)
+            if (value := _value_of(spec, e)) is not None
+        ]
         if events:
             values[pid] = _pick(spec.func, events)
     return values

@@ -54,7 +54,7 @@ for _r in range(1, 6):
 RFM_SEGMENTS = tuple(dict.fromkeys(GRID.values()))
 
 
-def rfm_sql() -> exp.Expression:
+def rfm_sql() -> exp.Expr:
     """One row per (profile, RFM trait) for every profile with an order.
 
     The query is fixed (no user input reaches it); it is parsed by SQLGlot so that each

@@ -43,7 +43,7 @@ def candidates_sql(node: Node, since: datetime, until: datetime) -> exp.Select |
     """
     parts: list[exp.Select] = []
     for edge in _edges(node):
-        if edge == FULL:
+        if isinstance(edge, str):  # FULL
             return FULL
         parts.append(_crossing(edge, since, until))
     if not parts:

@@ -312,7 +312,7 @@ class SurveysAPI:
         return {"survey": survey.id, "segment": segment, "questions": questions}
 
     def pains(
-        self, group_of: Callable[[list[int]], Mapping[int, Any]], *, max_themes: int = 12, top: int = 3
+        self, group_of: Callable[[builtins.list[int]], Mapping[int, Any]], *, max_themes: int = 12, top: int = 3
     ) -> dict[Any, dict[str, Any]]:
         """What each group of profiles (a persona, a segment) names in free-text answers.
 
