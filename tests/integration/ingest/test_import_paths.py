@@ -235,6 +235,33 @@ def test_the_set_based_path_takes_most_orders_and_leaves_the_doubtful_ones(tmp_p
     assert set(taken) == {"B-1", "B-13", "B-16", "B-2", "B-3", "B-4"}
 
 
+def test_an_erased_customer_is_screened_out_every_way(tmp_path: Path, clock: FixedClock) -> None:
+    """The privacy screen drops a later import's orders of an erased person, on every path."""
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text(MOSTLY_CLEAN, encoding="utf-8")
+    second.write_text(MOSTLY_CLEAN.replace("B-", "C-"), encoding="utf-8")
+    results = []
+    for way in WAYS:
+        ws = open_workspace(tmp_path / way, clock)
+        source = ws.access.ensure_source("shop")
+        ctx = RowContext(
+            parse_mapping(MOSTLY_CLEAN_MAP), "orders", source.source_id, source.name, clock.now(), "UA", None
+        )
+        paths = {"by_rows": way == "rows", "by_sql": way == "sql"}
+        run.import_file(ws.writer, first, ctx, rejects_path=tmp_path / "first.rejects.csv", **paths)
+        ann = ws.db.scalar("SELECT profile_id FROM identifiers WHERE kind = 'email' AND value = 'ann@x.org'")
+        ws.privacy.erase(int(ann), actor="test")
+        report = run.import_file(ws.writer, second, ctx, rejects_path=tmp_path / f"{way}.rejects.csv", **paths)
+        rejects = (tmp_path / f"{way}.rejects.csv").read_text(encoding="utf-8")
+        results.append((snapshot(ws), report.stored, report.duplicates, rejects))
+        ws.close()
+    assert results[0][1] < 15, "the erased customer's orders were not screened out"
+    for way, result in zip(WAYS[1:], results[1:], strict=True):
+        for table in TABLES:
+            assert result[0][table] == results[0][0][table], (way, table)
+        assert result[1:] == results[0][1:], way
+
+
 @pytest.mark.parametrize(
     ("flags", "why"),
     [
