@@ -109,19 +109,7 @@ B-14,2026-03-14T09:00:00.5Z,c13,lu@x.org,,SKU-15,1,1,1,UAH,,web,
 B-15,2026-03-15T09:00:00Z,,,,SKU-16,1,1,1,UAH,,web,
 B-16,2026-03-16T09:00:00Z,c14,,,SKU-17,1,1,,,,web,
 """
-MOSTLY_CLEAN_MAP = [
-    "order_id=order_id",
-    "ordered_at=timestamp",
-    "customer_id=id:shop",
-    "email=email",
-    "phone=phone",
-    "sku=item:sku",
-    "unit_price=item:price",
-    "quantity=item:quantity",
-    "order_total=prop:total",
-    "tier=trait:tier",
-    "skip=ignore",
-]
+MOSTLY_CLEAN_MAP = [flag for flag in ORDER_MAP if not flag.startswith("note=")] + ["tier=trait:tier", "skip=ignore"]
 
 CUSTOMERS = """email,phone,instagram,first_name,signed_up,vip
 jane@x.org,067 123 45 67,@Jane_Doe,Jane,2026-01-05,yes

@@ -131,12 +131,12 @@ def _import_bulk(
 ) -> None:
     """The set-based path (``bulk.py``): SQL shapes the orders, the writer stores them as columns."""
     for done, batch in orders.batches(WRITE_CHUNK, lambda rows: _to_record(rows, ctx, rejects)):
+        if progress:
+            progress(done, report.rows)  # rows read and shaped, as the column path reports; then the commit
         result = writer.write_columns(batch)
         report.records += batch.rows.num_rows + len(batch.records)
         report.stored += result.stored
         report.duplicates += result.duplicates
-        if progress:
-            progress(done, report.rows)
 
 
 def _records(
