@@ -23,6 +23,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from persona360.identity.graph import GraphDelta
 from persona360.identity.persistence import write_delta
 from persona360.ingest.record import EventRecord, message_key
 from persona360.profiles.facts import flatten_traits, record_activity, record_order_rows, record_trait_rows
@@ -163,7 +164,7 @@ def _fresh(writer: EventWriter, rows: pa.Table) -> pa.Table:
     return rows.filter(pa.array(keep))
 
 
-def _stitch(writer: EventWriter, tx: Transaction, rows: pa.Table, batch: ColumnBatch) -> tuple[np.ndarray, object]:
+def _stitch(writer: EventWriter, tx: Transaction, rows: pa.Table, batch: ColumnBatch) -> tuple[np.ndarray, GraphDelta]:
     """Observe each set of identifiers at its first record (as ``_observe_all``); each row's anchor."""
     set_ids = rows.column("set_id").to_numpy()
     keys = rows.column("message_key").to_numpy()

@@ -131,8 +131,9 @@ CUSTOMER_MAP = [
 
 @pytest.fixture
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Blocks of 4 rows, so that the lines of one order land in different blocks."""
+    """Blocks of 4 rows, so that the lines of one order land in different blocks; 3 orders a commit."""
     monkeypatch.setattr(run, "BLOCK_ROWS", 4)
+    monkeypatch.setattr(run, "WRITE_CHUNK", 3)
 
 
 def open_workspace(folder: Path, clock: FixedClock) -> Workspace:

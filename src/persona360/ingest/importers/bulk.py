@@ -90,15 +90,14 @@ class BulkOrders:
     def batches(self, size: int, rejecter: Rejecter) -> Iterator[tuple[int, ColumnBatch]]:
         """Yield (rows read, batch) per ``size`` orders, in the row path's order."""
         self._shape()
-        groups = int(self.con.execute(f"SELECT count(*) FROM {_RECORDS}").fetchall()[0][0])  # type: ignore[index]
+        groups = self._count(f"SELECT count(*) FROM {_RECORDS}")
         for start in range(0, groups, size):
             batch = self._batch(start, start + size, rejecter)
-            done = int(
-                self.con.execute(
-                    f"SELECT coalesce(sum(n), 0) FROM {_RECORDS} WHERE ordinal <= $1", [start + size]
-                ).fetchone()[0]
-            )  # type: ignore[index]
+            done = self._count(f"SELECT coalesce(sum(n), 0) FROM {_RECORDS} WHERE ordinal <= {start + size}")
             yield done, batch
+
+    def _count(self, sql: str) -> int:
+        return int(self.con.execute(sql).fetchall()[0][0])
 
     def _do(self, sql: str) -> None:
         self.con.execute(sql).fetchall()  # DuckDB 2 wants every result read before the next statement
