@@ -206,6 +206,27 @@ def test_orders_without_a_total_end_the_same_every_way(tmp_path: Path, clock: Fi
     assert_same_import(tmp_path, clock, path, "orders", flags)
 
 
+def test_columns_named_like_the_sql_s_own_end_the_same_every_way(tmp_path: Path, clock: FixedClock) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "id,at,mail,n,ordinal,line,oid,v\n"
+        "O-1,2026-03-01T10:00:00Z,a@x.org,1,2,3,4,5\n"
+        "O-1,2026-03-01T10:00:00Z,a@x.org,6,7,8,9,10\n"
+        "O-2,2026-03-02T10:00:00Z,b@x.org,,,,,\n",
+        encoding="utf-8",
+    )
+    flags = ["id=order_id", "at=timestamp", "mail=email", "v=item:sku", "line=item:quantity"]
+    assert_same_import(tmp_path, clock, path, "orders", flags)
+
+
+def test_an_orders_file_without_rows_stores_nothing_every_way(tmp_path: Path, clock: FixedClock) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(ORDERS.splitlines()[0] + "\n", encoding="utf-8")
+    for ws, report, rejects, again in import_both_ways(tmp_path, clock, path, "orders", ORDER_MAP):
+        assert (report.records, report.stored, report.rejected, rejects, again.stored) == (0, 0, 0, [], 0)
+        assert ws.db.scalar("SELECT count(*) FROM events") == 0
+
+
 def test_the_set_based_path_takes_most_orders_and_leaves_the_doubtful_ones(tmp_path: Path, clock: FixedClock) -> None:
     """The comparisons above would pass if SQL took nothing: check what it takes."""
     path = tmp_path / "orders.csv"

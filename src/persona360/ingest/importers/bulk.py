@@ -107,7 +107,8 @@ class BulkOrders:
         plan = self.plan
         order = quote(plan.order)
         self._do(
-            f"CREATE TEMP TABLE {_HEADS} AS SELECT row_number() OVER (ORDER BY g.oid) AS ordinal, g.n, l.* "
+            f"CREATE TEMP TABLE {_HEADS} AS SELECT row_number() OVER (ORDER BY g.oid) AS __p360_ordinal, "
+            f"g.n AS __p360_n, l.* "
             f"FROM (SELECT {order} AS oid, min({LINE}) AS head, count(*) AS n FROM {_LINES} GROUP BY ALL) g "
             f"JOIN {_LINES} l ON l.{LINE} = g.head"
         )
@@ -235,8 +236,8 @@ class BulkOrders:
                 good.append(f"({blank_sql(cell)} OR {text_sql(cell)})")
         combo = " AND ".join(f"c.n{i} IS NOT DISTINCT FROM i{i}.norm" for i in range(len(plan.identifiers)))
         select = [
-            "h.ordinal",
-            "h.n",
+            "h.__p360_ordinal AS ordinal",  # prefixed in the heads: a file may have a column "n"
+            "h.__p360_n AS n",
             f"h.{LINE} AS line",
             f"{order} AS order_id",
             f"'order:' || {order} AS message_id",

@@ -33,7 +33,7 @@ class BulkPlan:
     # invalid value) or "trait"; properties and traits in the order the row path adds them
     properties: list[tuple[str, str, str]] = field(default_factory=list)
     traits: list[tuple[str, str]] = field(default_factory=list)  # (column, name); identifiers' traits included
-    items: list[tuple[str, str]] = field(default_factory=list)  # (column, field)
+    items: list[tuple[str, str]] = field(default_factory=list)  # (column, field), in the mapping's order
     currency: str | None = None  # the column of the ``currency`` property
 
 
@@ -48,7 +48,7 @@ def bulk_plan(ctx: RowContext, columns: list[str], file_format: str) -> BulkPlan
         return None
     if ctx.column_of["message_id"] is not None:
         return None
-    plan = BulkPlan(order, timestamp)
+    plan = BulkPlan(order, timestamp, items=list(ctx.items))  # in mapping order, as the row path builds them
     for column in columns:
         if not _place(plan, column, ctx.mapping.role_of(column)):
             return None
@@ -71,8 +71,6 @@ def _place(plan: BulkPlan, column: str, role: str) -> bool:
         plan.properties.append((column, key, "number" if key in NUMBER_PROPS else "prop"))
         if key == "currency":
             plan.currency = column
-    elif role.startswith("item:"):
-        plan.items.append((column, role[5:]))
     elif role.startswith("consent:"):
         return False  # the privacy room's fact hook reads consent from each record
     return True  # order_id, timestamp, event and ignore need nothing more
