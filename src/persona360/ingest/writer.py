@@ -28,6 +28,7 @@ from persona360.identity.graph import GraphDelta, IdentityGraph
 from persona360.identity.guardrails import parse_blocklist
 from persona360.identity.persistence import active_edges, load_graph, retired_ids, write_delta
 from persona360.ingest.backlog import Appended, Backlog, mark_done, mark_start
+from persona360.ingest.bulk_write import ColumnBatch, write_batch
 from persona360.ingest.record import EventRecord
 from persona360.ingest.seen import SeenKeys, load_seen
 from persona360.profiles.facts import record_facts
@@ -97,6 +98,24 @@ class EventWriter:
             notify = self._drain()
             for run in _runs(kept):
                 result.add(self._guarded(self._write_run, run))
+        notify.add(result)
+        self._notify(notify)
+        return result
+
+    def write_columns(self, batch: ColumnBatch) -> WriteResult:
+        """Store orders given as columns (the set-based import) as :meth:`write` stores records.
+
+        See ``bulk_write.py``: same dedup, stitching, seqs, facts and projection, in one
+        transaction, without one :class:`EventRecord` per order.
+        """
+        with self._lock:
+            notify = self._drain()
+            try:
+                result = write_batch(self, batch)
+            except Exception:
+                log.exception("write of %d column rows failed; reloading identity graph", batch.rows.num_rows)
+                self.reload()
+                raise
         notify.add(result)
         self._notify(notify)
         return result

@@ -98,21 +98,40 @@ def record_facts(
             return
     _record_traits(tx, records, anchors, seqs)
     _record_orders(tx, records, anchors, seqs)
-    facts = pa.table(
-        {
-            "anchor_id": pa.array(anchors, pa.int64()),
-            "type": [record.type for record in records],
-            "event": [record.event for record in records],
-            "ts": pa.array([record.timestamp for record in records], pa.timestamp("us", "UTC")),
-            "channel": [record.channel for record in records],
-            "device": [record.device for record in records],
-            "source": [source_names.get(record.source_id, "") for record in records],
-        }
+    record_activity(
+        tx,
+        pa.table(
+            {
+                "anchor_id": pa.array(anchors, pa.int64()),
+                "type": [record.type for record in records],
+                "event": [record.event for record in records],
+                "ts": pa.array([record.timestamp for record in records], pa.timestamp("us", "UTC")),
+                "channel": [record.channel for record in records],
+                "device": [record.device for record in records],
+                "source": [source_names.get(record.source_id, "") for record in records],
+            }
+        ),
     )
+
+
+def record_activity(tx: Transaction, facts: pa.Table) -> None:
+    """Add events' activity: ``facts`` has anchor_id, type, event, ts, channel, device and source."""
     tx.register("__p360__facts", facts)
     tx.execute(_STATS_UPSERT)
     tx.execute(_TAGS_INSERT)
     tx.execute(_EVENT_COUNT_UPSERT)
+
+
+def record_trait_rows(tx: Transaction, traits: pa.Table) -> None:
+    """Add observed trait values: ``traits`` has the columns of ``_record_traits``'s table."""
+    tx.register("__p360__traits", traits)
+    tx.execute(_TRAIT_UPSERT)
+
+
+def record_order_rows(tx: Transaction, orders: pa.Table) -> None:
+    """Add orders: ``orders`` has the columns of ``_record_orders``'s table (the first per order id wins)."""
+    tx.register("__p360__orders", orders)
+    tx.execute(_ORDER_INSERT)
 
 
 def flatten_traits(traits: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -160,8 +179,7 @@ def _record_traits(
             "seq": pa.array(columns["seq"], pa.int64()),
         }
     )
-    tx.register("__p360__traits", table)
-    tx.execute(_TRAIT_UPSERT)
+    record_trait_rows(tx, table)
 
 
 def _record_orders(
@@ -186,5 +204,4 @@ def _record_orders(
             "ordered_at": pa.array([record.timestamp for *_, record in rows], pa.timestamp("us", "UTC")),
         }
     )
-    tx.register("__p360__orders", table)
-    tx.execute(_ORDER_INSERT)
+    record_order_rows(tx, table)

@@ -97,6 +97,24 @@ class ExportFile:
         except duckdb.Error as error:
             raise FileFormatError(f"{self.path.name} cannot be read: {error}") from None
 
+    def materialise(self, table: str) -> duckdb.DuckDBPyConnection:
+        """Copy the rows, numbered as :meth:`chunks` numbers them, into ``table``; return the connection.
+
+        The set-based orders import (``ingest/importers/bulk.py``) checks and shapes
+        the rows there with SQL. The connection is this file's private in-memory one.
+        """
+        first_line = 2 if self.format == "csv" else 1
+        con = self._con.cursor()  # its own client: the reads of __init__ may hold results open
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                f"SELECT *, row_number() OVER () + {first_line - 1} AS {LINE} FROM {self._relation_sql}",
+                [str(self.path)],
+            ).fetchall()
+        except duckdb.Error as error:
+            raise FileFormatError(f"{self.path.name} cannot be read: {error}") from None
+        return con
+
     def close(self) -> None:
         self._con.close()
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from persona360.collector import collector_paused
 from persona360.errors import InvalidEventError, MappingError
+from persona360.ingest.importers.bulk import BulkOrders
+from persona360.ingest.importers.bulk_plan import bulk_plan
 from persona360.ingest.importers.columns import ColumnConverter, blocks_of_groups
 from persona360.ingest.importers.rejects import RejectFile
 from persona360.ingest.importers.rows import KINDS, RowContext, rows_to_record
@@ -60,17 +62,20 @@ def import_file(
     rejects_path: Path | None = None,
     progress: Progress | None = None,
     by_rows: bool = False,
+    by_sql: bool = True,
 ) -> ImportReport:
     """Import ``path`` with the mapping and kind in ``ctx``; return the report.
 
-    ``by_rows`` takes the row path for every row instead of the column path (see
-    ``columns.py``): both store the same; the row path is the reference the tests
-    hold the column path to.
+    An orders CSV whose mapping the set-based path takes (``bulk_plan.py``) is shaped
+    by SQL and written as columns (``bulk.py``); anything else takes the column path
+    (``columns.py``). ``by_sql=False`` skips the set-based path, ``by_rows`` takes the
+    row path for every row: all three store the same; the row path is the reference
+    the tests hold the others to.
     """
     if ctx.kind not in KINDS:
         raise MappingError(f"kind {ctx.kind!r} is not one of {', '.join(KINDS)}")
     with collector_paused():  # records hold no cycles: see persona360.collector
-        return _import(writer, path, ctx, rejects_path, progress, by_rows=by_rows)
+        return _import(writer, path, ctx, rejects_path, progress, by_rows=by_rows, by_sql=by_sql)
 
 
 def _import(
@@ -81,6 +86,7 @@ def _import(
     progress: Progress | None,
     *,
     by_rows: bool,
+    by_sql: bool,
 ) -> ImportReport:
     export = ExportFile(path)
     try:
@@ -89,7 +95,12 @@ def _import(
         report = ImportReport(str(path), ctx.source_name, ctx.kind, rows=export.rows)
         rejects = RejectFile(rejects_path or path.with_name(path.name + ".rejects.csv"))
         order_column = ctx.column_of["order_id"] if ctx.kind == "orders" else None
-        steps = _records(export, ctx, order_column, rejects, by_rows=by_rows)
+        plan = None if by_rows or not by_sql else bulk_plan(ctx, export.columns, export.format)
+        if plan is not None:
+            _import_bulk(writer, BulkOrders(export, ctx, plan), rejects, report, ctx, progress)
+            steps: Iterator[tuple[int, list[EventRecord]]] = iter(())
+        else:
+            steps = _records(export, ctx, order_column, rejects, by_rows=by_rows)
         pending: list[EventRecord] = []
         reported = 0
         for done, records in steps:
@@ -108,6 +119,24 @@ def _import(
     report.rejects_sample = rejects.sample
     report.rejects_path = rejects.close()
     return report
+
+
+def _import_bulk(
+    writer: EventWriter,
+    orders: BulkOrders,
+    rejects: RejectFile,
+    report: ImportReport,
+    ctx: RowContext,
+    progress: Progress | None,
+) -> None:
+    """The set-based path (``bulk.py``): SQL shapes the orders, the writer stores them as columns."""
+    for done, batch in orders.batches(WRITE_CHUNK, lambda rows: _to_record(rows, ctx, rejects)):
+        if progress:
+            progress(done, report.rows)  # rows read and shaped, as the column path reports; then the commit
+        result = writer.write_columns(batch)
+        report.records += batch.rows.num_rows + len(batch.records)
+        report.stored += result.stored
+        report.duplicates += result.duplicates
 
 
 def _records(

@@ -1,0 +1,314 @@
+"""Writing a batch of orders given as columns: what ``EventWriter.write`` does, set-based.
+
+The set-based import (``importers/bulk.py``) hands over its orders as Arrow columns,
+not as one :class:`EventRecord` each, plus the row path's records for the orders SQL
+left to it. Every step follows ``EventWriter._write_run`` on the same records in the
+same order, so the tables end the same: the screens see one probe record per
+distinct set of identifiers (the privacy screen reads only identifiers), duplicates
+are dropped by message key (the first in the batch wins, stored ones go), the graph
+observes each set of identifiers once, at its first record, the events get their
+seqs in file order, and the facts are the same upserts on tables built from columns.
+Other rooms' fact hooks see the row path's records only: an order SQL builds carries
+no consent and is no survey answer, the only things they read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from persona360.identity.graph import GraphDelta
+from persona360.identity.persistence import write_delta
+from persona360.ingest.record import EventRecord, message_key
+from persona360.profiles.facts import flatten_traits, record_activity, record_order_rows, record_trait_rows
+from persona360.store.database import Transaction
+
+if TYPE_CHECKING:
+    from persona360.ingest.writer import EventWriter, WriteResult
+
+IdentifierSet = tuple[tuple[str, str], ...]
+_TS = pa.timestamp("us", "UTC")
+_EVENT, _TYPE, _REASON, _CHANNEL = "Order Completed", "track", "record", "import"
+
+
+@dataclass
+class ColumnBatch:
+    """Orders of one source as columns, in file order.
+
+    ``rows``: ordinal, message_id, timestamp, set_id, properties, traits (JSON),
+    order_id, revenue, currency. ``traits``: ordinal, name, value (JSON), one row per
+    trait. ``sets``: the identifier set of each set_id. ``records``: the row path's
+    records by ordinal, for the orders SQL did not build.
+    """
+
+    source_id: int
+    received_at: datetime
+    context: str
+    rows: pa.Table
+    traits: pa.Table
+    sets: list[IdentifierSet]
+    records: dict[int, EventRecord]
+
+
+def write_batch(writer: EventWriter, batch: ColumnBatch) -> WriteResult:
+    """Store ``batch`` as ``writer.write`` would store its records (caller holds the write lock)."""
+    from persona360.ingest.writer import WriteResult
+
+    rows = _with_fallback(batch)
+    rows = _screened(writer, rows, batch.sets)
+    screened = rows.num_rows
+    rows = _fresh(writer, rows)
+    if not rows.num_rows:
+        return WriteResult(duplicates=screened)
+    with writer.db.transaction() as tx:
+        anchors, delta = _stitch(writer, tx, rows, batch)
+        seqs = np.arange(writer._next_seq, writer._next_seq + rows.num_rows, dtype=np.int64)
+        _insert(tx, rows, anchors, seqs, batch)
+        writer._stored_keys().add(rows.column("message_key").to_numpy())
+        writer._next_seq += rows.num_rows
+        _facts(writer, tx, rows, anchors, seqs, batch)
+        touched = writer._touched([], delta) | _profiles(writer, anchors)
+        with_traits = pc.is_valid(rows.column("traits")).to_numpy(zero_copy_only=False)
+        trait_touched = writer._trait_touched([], [], delta) | _profiles(writer, anchors[with_traits])
+        writer._project(tx, touched, trait_touched)
+    return WriteResult(rows.num_rows, screened - rows.num_rows, touched)
+
+
+def _with_fallback(batch: ColumnBatch) -> pa.Table:
+    """SQL's rows and the row path's records in one table, in file order, with message keys."""
+    table = batch.rows.select(
+        ["ordinal", "message_id", "timestamp", "set_id", "properties", "traits", "order_id", "revenue", "currency"]
+    )
+    table = table.cast(
+        pa.schema(
+            [
+                ("ordinal", pa.int64()),
+                ("message_id", pa.string()),
+                ("timestamp", _TS),
+                ("set_id", pa.int64()),
+                ("properties", pa.string()),
+                ("traits", pa.string()),
+                ("order_id", pa.string()),
+                ("revenue", pa.float64()),
+                ("currency", pa.string()),
+            ]
+        )
+    )
+    if batch.records:
+        table = pa.concat_tables([table, _records_table(batch, table.schema)]).sort_by("ordinal")
+    keys = [message_key(batch.source_id, mid) for mid in table.column("message_id").to_pylist()]
+    return table.append_column("message_key", pa.array(keys, pa.uint64()))
+
+
+def _records_table(batch: ColumnBatch, schema: pa.Schema) -> pa.Table:
+    sets = {keys: i for i, keys in enumerate(batch.sets)}
+    items = sorted(batch.records.items())
+    set_ids = []
+    for _, record in items:
+        keys = tuple(record.identifiers)
+        if keys not in sets:
+            sets[keys] = len(batch.sets)
+            batch.sets.append(keys)
+        set_ids.append(sets[keys])
+    return pa.table(
+        {
+            "ordinal": [ordinal for ordinal, _ in items],
+            "message_id": [record.message_id for _, record in items],
+            "timestamp": pa.array([record.timestamp for _, record in items], _TS),
+            "set_id": set_ids,
+            "properties": [_json(record.properties) for _, record in items],
+            "traits": [_json(record.traits) for _, record in items],
+            "order_id": [record.order.order_id if record.order else None for _, record in items],
+            "revenue": pa.array([record.order.revenue if record.order else None for _, record in items], pa.float64()),
+            "currency": [record.order.currency if record.order else None for _, record in items],
+        },
+        schema=schema,
+    )
+
+
+def _screened(writer: EventWriter, rows: pa.Table, sets: list[IdentifierSet]) -> pa.Table:
+    """Drop the rows whose identifiers a screen drops (one probe record per set)."""
+    if not writer.screens:
+        return rows
+    used = np.unique(rows.column("set_id").to_numpy())
+    probes = [_probe(sets[i]) for i in used]
+    kept = {id(record) for record in writer._screen(probes)}
+    allowed = np.zeros(len(sets), dtype=bool)
+    allowed[[i for i, probe in zip(used, probes, strict=True) if id(probe) in kept]] = True
+    return rows.filter(pa.array(allowed[rows.column("set_id").to_numpy()]))
+
+
+def _probe(keys: IdentifierSet) -> EventRecord:
+    return EventRecord("probe", 0, _TYPE, datetime.min, datetime.min, list(keys), _REASON)
+
+
+def _fresh(writer: EventWriter, rows: pa.Table) -> pa.Table:
+    """Rows whose message key is new: the first of a key in the batch, and none already stored."""
+    keys = rows.column("message_key").to_numpy()
+    _, first = np.unique(keys, return_index=True)
+    keep = np.zeros(len(keys), dtype=bool)
+    keep[first] = True
+    maybe = np.unique(keys[writer._stored_keys().maybe(keys)])
+    if len(maybe):
+        found = writer.db.query(
+            "SELECT message_key FROM events WHERE message_key IN (SELECT unnest($keys::UBIGINT[]))",
+            {"keys": [int(key) for key in maybe]},
+        )
+        keep &= ~np.isin(keys, np.array([int(row[0]) for row in found], dtype=np.uint64))
+    return rows.filter(pa.array(keep))
+
+
+def _stitch(writer: EventWriter, tx: Transaction, rows: pa.Table, batch: ColumnBatch) -> tuple[np.ndarray, GraphDelta]:
+    """Observe each set of identifiers at its first record (as ``_observe_all``); each row's anchor."""
+    set_ids = rows.column("set_id").to_numpy()
+    keys = rows.column("message_key").to_numpy()
+    used, first = np.unique(set_ids, return_index=True)
+    anchor_of = np.zeros(len(batch.sets), dtype=np.int64)
+    graph, seen = writer.graph, writer._observed
+    for position in np.argsort(first, kind="stable"):
+        set_id, at = int(used[position]), int(first[position])
+        identifiers = batch.sets[set_id]
+        key = (_REASON, identifiers)
+        anchor = seen.get(key)
+        if anchor is None:
+            anchor = graph.observe(list(identifiers), _REASON, batch.source_id, int(keys[at]), batch.received_at)
+            seen.remember(key, anchor)
+        anchor_of[set_id] = anchor
+    delta = graph.take_delta()
+    write_delta(tx, delta, graph, batch.received_at)
+    return anchor_of[set_ids], delta
+
+
+def _insert(tx: Transaction, rows: pa.Table, anchors: np.ndarray, seqs: np.ndarray, batch: ColumnBatch) -> None:
+    n = rows.num_rows
+    set_ids = rows.column("set_id").to_numpy()
+    per_set = [
+        (
+            orjson.dumps(list(keys)).decode(),
+            next((v for k, v in keys if k == "user_id"), None),
+            next((v for k, v in keys if k == "anonymous_id"), None),
+        )
+        for keys in batch.sets
+    ]
+    identifiers, user_ids, anonymous_ids = (
+        pa.array([per_set[i][part] for i in set_ids], pa.string()) for part in range(3)
+    )
+    nulls = pa.nulls(n, _TS)
+    table = pa.table(
+        {
+            "seq": pa.array(seqs, pa.int64()),
+            "message_key": rows.column("message_key"),
+            "message_id": rows.column("message_id"),
+            "source_id": pa.array(np.full(n, batch.source_id, dtype=np.int32)),
+            "type": pa.array([_TYPE] * n, pa.string()),
+            "event": pa.array([_EVENT] * n, pa.string()),
+            "user_id": user_ids,
+            "anonymous_id": anonymous_ids,
+            "anchor_id": pa.array(anchors, pa.int64()),
+            "timestamp": rows.column("timestamp"),
+            "original_timestamp": nulls,
+            "sent_at": nulls,
+            "received_at": pa.array(np.full(n, np.datetime64(batch.received_at.replace(tzinfo=None), "us")), _TS),
+            "properties": rows.column("properties"),
+            "traits": rows.column("traits"),
+            "context": pa.array([batch.context] * n, pa.string()),
+            "extra": pa.nulls(n, pa.string()),
+            "identifiers": identifiers,
+            "reason": pa.array([_REASON] * n, pa.string()),
+        }
+    )
+    tx.insert_arrow("events", table)
+
+
+def _facts(
+    writer: EventWriter, tx: Transaction, rows: pa.Table, anchors: np.ndarray, seqs: np.ndarray, batch: ColumnBatch
+) -> None:
+    n = rows.num_rows
+    ordinals = rows.column("ordinal").to_numpy()
+    position = {int(o): i for i, o in enumerate(ordinals)}
+    _trait_facts(tx, rows, anchors, seqs, batch, position)
+    order_ids = rows.column("order_id")
+    source = tx.fetchone("SELECT name FROM sources WHERE source_id = $1", [batch.source_id])
+    record_order_rows(
+        tx,
+        pa.table(
+            {
+                "order_id": order_ids,
+                "anchor_id": pa.array(anchors, pa.int64()),
+                "seq": pa.array(seqs, pa.int64()),
+                "source_id": pa.array(np.full(n, batch.source_id, dtype=np.int32)),
+                "message_key": rows.column("message_key"),
+                "revenue": rows.column("revenue"),
+                "currency": rows.column("currency"),
+                "ordered_at": rows.column("timestamp"),
+            }
+        ).filter(pc.is_valid(order_ids)),
+    )
+    record_activity(
+        tx,
+        pa.table(
+            {
+                "anchor_id": pa.array(anchors, pa.int64()),
+                "type": pa.array([_TYPE] * n, pa.string()),
+                "event": pa.array([_EVENT] * n, pa.string()),
+                "ts": rows.column("timestamp"),
+                "channel": pa.array([_CHANNEL] * n, pa.string()),
+                "device": pa.nulls(n, pa.string()),
+                "source": pa.array([source[0] if source else ""] * n, pa.string()),
+            }
+        ),
+    )
+    fresh = [
+        (batch.records[int(o)], int(anchors[i]), int(seqs[i])) for o, i in position.items() if int(o) in batch.records
+    ]
+    if fresh:
+        for hook in writer.fact_hooks:
+            hook(tx, [r for r, _, _ in fresh], [a for _, a, _ in fresh], [s for _, _, s in fresh])
+
+
+def _trait_facts(
+    tx: Transaction, rows: pa.Table, anchors: np.ndarray, seqs: np.ndarray, batch: ColumnBatch, position: dict[int, int]
+) -> None:
+    """trait_values rows: SQL's trait JSON, and the row path's records' traits as facts.py reads them."""
+    ordinals = batch.traits.column("ordinal").to_pylist()
+    names = batch.traits.column("name").to_pylist()
+    values = batch.traits.column("value").to_pylist()
+    for ordinal, record in batch.records.items():
+        for name, value in flatten_traits(record.traits).items():
+            ordinals.append(ordinal)
+            names.append(name)
+            values.append(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode())
+    at = np.array([position.get(o, -1) for o in ordinals], dtype=np.int64)
+    keep = at >= 0  # rows of dropped duplicates and screened-out orders have no position
+    at = at[keep]
+    if not len(at):
+        return
+    record_trait_rows(
+        tx,
+        pa.table(
+            {
+                "anchor_id": pa.array(anchors[at], pa.int64()),
+                "name": pa.array(names, pa.string()).filter(pa.array(keep)),
+                "value": pa.array(values, pa.string()).filter(pa.array(keep)),
+                "source_id": pa.array(np.full(len(at), batch.source_id, dtype=np.int32)),
+                "observed_at": rows.column("timestamp").take(pa.array(at)),
+                "confidence": pa.array(np.ones(len(at))),
+                "seq": pa.array(seqs[at], pa.int64()),
+            }
+        ),
+    )
+
+
+def _profiles(writer: EventWriter, anchors: np.ndarray) -> set[int]:
+    profile_of = writer.graph.profile_of
+    return {profile_of(int(anchor)) for anchor in np.unique(anchors)}
+
+
+def _json(value: dict[str, object]) -> str | None:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode() if value else None
