@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+import pyarrow.compute as pc
+
 from persona360.errors import IdentityError
 from persona360.identity.actions import merge_record
 from persona360.resolution import queue, stored
@@ -20,7 +22,7 @@ from persona360.resolution.queue import PairRow
 
 if TYPE_CHECKING:
     from persona360.resolution.guard import ScoredPair
-    from persona360.resolution.records import ProfileRecord
+    from persona360.resolution.table import Records
     from persona360.workspace import Workspace
 
 _KEYS = "SELECT identifier_id, kind, value, profile_id FROM identifiers WHERE identifier_id IN (SELECT unnest(?))"
@@ -69,7 +71,7 @@ class ResolutionAPI:
             pairs skipped because they were decided before; ``incremental`` says
             which kind of run it was.
         """
-        from persona360.resolution.records import load_records
+        from persona360.resolution.table import load_records
 
         db = self._ws.db
         mark = stored.identifier_mark(db)
@@ -83,7 +85,7 @@ class ResolutionAPI:
         return report
 
     def _score_every(
-        self, records: list[ProfileRecord], train: bool | None, actor: str
+        self, records: Records, train: bool | None, actor: str
     ) -> tuple[ResolveReport, dict[str, Any] | None]:
         from persona360.resolution.model import MIN_RECORDS_TO_TRAIN, score_all
 
@@ -94,25 +96,25 @@ class ResolutionAPI:
         )
         return self._decide(records, pairs, actor, trained, incremental=False), model
 
-    def _score_new(
-        self, records: list[ProfileRecord], model: dict[str, Any], new: set[int], actor: str
-    ) -> ResolveReport:
+    def _score_new(self, records: Records, model: dict[str, Any], new: set[int], actor: str) -> ResolveReport:
         from persona360.resolution.model import score_new
 
         pairs = score_new(records, new, model, threshold=self._ws.settings.resolution_lower)
         report = self._decide(records, pairs, actor, trained=False, incremental=True)
-        return replace(report, records=len(new & {r.profile_id for r in records}))
+        return replace(report, records=int(pc.sum(records.held(new)).as_py() or 0))
 
     def _decide(
-        self, records: list[ProfileRecord], pairs: list[ScoredPair], actor: str, trained: bool, incremental: bool
+        self, records: Records, pairs: list[ScoredPair], actor: str, trained: bool, incremental: bool
     ) -> ResolveReport:
         """Merge the sure pairs and queue the likely ones, leaving out those decided before."""
         from persona360.resolution.guard import guard_pairs
 
-        anchors = {r.profile_id: r.anchor_id for r in records}
+        profiles = {profile for p in pairs for profile in (p.a_profile, p.b_profile)}
+        anchors = records.anchors(profiles)
         known = queue.known_profile_pairs(self._ws.db)
         upper = self._ws.settings.resolution_upper
-        fresh = guard_pairs([p for p in pairs if frozenset((p.a_profile, p.b_profile)) not in known], records, upper)
+        unseen = [p for p in pairs if frozenset((p.a_profile, p.b_profile)) not in known]
+        fresh = guard_pairs(unseen, records.phones(profiles), upper)
         sure = [p for p in fresh if p.probability >= upper and not p.conflict]
         merged = self._merge(sure, anchors, actor)
         queued = self._queue([p for p in fresh if p.probability < upper or p.conflict], anchors)
