@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from persona360.collector import collector_paused
-from persona360.resolution.names import canonical_first, name_key
+from persona360.resolution.names import Joiner, canonical_first, name_key
 from persona360.resolution.records import (
     COLUMNS,
     RECORDS_SQL,
@@ -153,6 +153,7 @@ def _names(raw: pa.Table, key: Callable[[str | None], str | None]) -> tuple[pa.A
 def _rests(emails: Column, first: pa.Array, last: pa.Array, key: Callable[[str | None], str | None]) -> pa.Array:
     """``records.email_rest`` of each record, the name spellings made once per name pair."""
     spellings: dict[tuple[str | None, str | None], list[str]] = {}
+    join = Joiner(key)
     rests: list[str | None] = []
     for email, f, la in zip(emails.to_pylist(), first.to_pylist(), last.to_pylist(), strict=True):
         tokens = address_tokens(email, key)
@@ -161,6 +162,6 @@ def _rests(emails: Column, first: pa.Array, last: pa.Array, key: Callable[[str |
             continue
         names = spellings.get((f, la))
         if names is None:
-            names = spellings[f, la] = name_spellings(f, la)
+            names = spellings[f, la] = name_spellings(f, la, join)
         rests.append(rest_beyond(tokens, names, f, la))
     return pa.array(rests, pa.string())
