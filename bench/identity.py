@@ -195,7 +195,9 @@ def model_febrl(files: list[Path]) -> dict[str, float]:
         })
         for i, r in enumerate(rows)
     ]  # fmt: skip
-    pairs = guard_pairs(score_pairs(records, train=True, threshold=0.5), records, 0.99)
+    pairs = guard_pairs(
+        score_pairs(records, train=True, threshold=0.5), {r.profile_id: r.phones for r in records}, 0.99
+    )
     parent = list(range(len(rows)))
 
     def root(i: int) -> int:

@@ -19,7 +19,7 @@ copied: ``ours`` trains and scores every profile (``retrain``).
 
 ``ours`` and ``plain`` each run in their own process so that each peak resident set
 is its own; both print wall and CPU seconds (user + system, all threads) and peak
-RSS. ``plain`` reads the same records (``resolution.records.load_records``), trains a
+RSS. ``plain`` reads the same records (``resolution.table.load_records``), trains a
 plain Splink model with the usual comparisons and blocking (no term frequencies, no
 guard) and clusters at 0.99, but writes nothing back.
 """
@@ -130,11 +130,12 @@ def plain(path: Path) -> dict[str, Any]:
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
     from splink import comparison_library as cl
 
-    from persona360.resolution.records import load_records
+    from persona360.resolution.records import COLUMNS
+    from persona360.resolution.table import load_records
 
     started, cpu = time.perf_counter(), _cpu()
     db = Database(path, create=False)
-    rows = [r.as_row() for r in load_records(db)]
+    rows = load_records(db).table.select(["unique_id", *COLUMNS])
     db.close()
     settings = SettingsCreator(
         link_type="dedupe_only",
@@ -162,7 +163,7 @@ def plain(path: Path) -> dict[str, Any]:
     predictions = linker.inference.predict(threshold_match_probability=0.5)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.99)
     found = clusters.as_duckdbpyrelation().aggregate("count(*), count(DISTINCT cluster_id)").fetchall()[0]
-    return {"records": len(rows), "clustered": found[0], "clusters": found[1], **_figures(started, cpu)}
+    return {"records": rows.num_rows, "clustered": found[0], "clusters": found[1], **_figures(started, cpu)}
 
 
 def main() -> None:

@@ -10,8 +10,10 @@ again.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
+
+import pyarrow.compute as pc
 
 from persona360.errors import IdentityError
 from persona360.identity.actions import merge_record
@@ -20,7 +22,7 @@ from persona360.resolution.queue import PairRow
 
 if TYPE_CHECKING:
     from persona360.resolution.guard import ScoredPair
-    from persona360.resolution.records import ProfileRecord
+    from persona360.resolution.table import Records
     from persona360.workspace import Workspace
 
 _KEYS = "SELECT identifier_id, kind, value, profile_id FROM identifiers WHERE identifier_id IN (SELECT unnest(?))"
@@ -69,54 +71,57 @@ class ResolutionAPI:
             pairs skipped because they were decided before; ``incremental`` says
             which kind of run it was.
         """
-        from persona360.resolution.records import load_records
+        from persona360.resolution.model import MIN_RECORDS_TO_TRAIN
+        from persona360.resolution.table import load_records
 
         db = self._ws.db
         mark = stored.identifier_mark(db)
         records = load_records(db, self._ws.settings.default_region)
         model, since = stored.load_model(db)
-        if model is not None and train is None and not retrain:
-            report = self._score_new(records, model, stored.new_profiles(db, since), actor)
+        incremental = model is not None and train is None and not retrain
+        if model is not None and incremental:
+            count, pairs, trained = self._score_new(records, model, stored.new_profiles(db, since))
         else:
-            report, model = self._score_every(records, train, actor)
+            count, trained = len(records), len(records) >= MIN_RECORDS_TO_TRAIN and train is not False
+            pairs, model = self._score_every(records, trained)
+        profiles = {profile for p in pairs for profile in (p.a_profile, p.b_profile)}
+        anchors, phones = records.anchors(profiles), records.phones(profiles)
+        del records  # a million rows the writes below do not need, while they make the run's peak memory
+        merged, queued, skipped = self._decide(pairs, anchors, phones, actor)
         stored.save_model(db, model, mark)
-        return report
+        return ResolveReport(count, len(pairs), merged, queued, skipped, trained, incremental)
 
-    def _score_every(
-        self, records: list[ProfileRecord], train: bool | None, actor: str
-    ) -> tuple[ResolveReport, dict[str, Any] | None]:
-        from persona360.resolution.model import MIN_RECORDS_TO_TRAIN, score_all
+    def _score_every(self, records: Records, trained: bool) -> tuple[list[ScoredPair], dict[str, Any] | None]:
+        from persona360.resolution.model import score_all
 
-        trained = len(records) >= MIN_RECORDS_TO_TRAIN and train is not False
         settings = self._ws.settings
-        pairs, model = score_all(
+        return score_all(
             records, train=trained, threshold=settings.resolution_lower, backend=settings.resolution_backend
         )
-        return self._decide(records, pairs, actor, trained, incremental=False), model
 
-    def _score_new(
-        self, records: list[ProfileRecord], model: dict[str, Any], new: set[int], actor: str
-    ) -> ResolveReport:
+    def _score_new(self, records: Records, model: dict[str, Any], new: set[int]) -> tuple[int, list[ScoredPair], bool]:
         from persona360.resolution.model import score_new
 
         pairs = score_new(records, new, model, threshold=self._ws.settings.resolution_lower)
-        report = self._decide(records, pairs, actor, trained=False, incremental=True)
-        return replace(report, records=len(new & {r.profile_id for r in records}))
+        return int(pc.sum(records.held(new)).as_py() or 0), pairs, False
 
     def _decide(
-        self, records: list[ProfileRecord], pairs: list[ScoredPair], actor: str, trained: bool, incremental: bool
-    ) -> ResolveReport:
-        """Merge the sure pairs and queue the likely ones, leaving out those decided before."""
+        self, pairs: list[ScoredPair], anchors: dict[int, int], phones: dict[int, tuple[str, ...]], actor: str
+    ) -> tuple[int, int, int]:
+        """Merge the sure pairs and queue the likely ones, leaving out those decided before.
+
+        Returns the counts merged, queued, and skipped as decided before.
+        """
         from persona360.resolution.guard import guard_pairs
 
-        anchors = {r.profile_id: r.anchor_id for r in records}
         known = queue.known_profile_pairs(self._ws.db)
         upper = self._ws.settings.resolution_upper
-        fresh = guard_pairs([p for p in pairs if frozenset((p.a_profile, p.b_profile)) not in known], records, upper)
+        unseen = [p for p in pairs if frozenset((p.a_profile, p.b_profile)) not in known]
+        fresh = guard_pairs(unseen, phones, upper)
         sure = [p for p in fresh if p.probability >= upper and not p.conflict]
         merged = self._merge(sure, anchors, actor)
         queued = self._queue([p for p in fresh if p.probability < upper or p.conflict], anchors)
-        return ResolveReport(len(records), len(pairs), merged, queued, len(pairs) - len(fresh), trained, incremental)
+        return merged, queued, len(pairs) - len(fresh)
 
     def pairs(self, status: str | None = "pending", limit: int = 50) -> list[dict[str, Any]]:
         """Stored pairs (``pending`` by default; ``None`` for all), most likely first.

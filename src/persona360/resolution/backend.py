@@ -13,6 +13,8 @@ import tempfile
 from functools import cache
 from typing import Any
 
+import pyarrow as pa
+
 BACKENDS = ("duckdb", "spark")
 
 
@@ -29,19 +31,18 @@ def database_api(backend: str) -> Any:
     raise ValueError(f"resolution backend {backend!r} is not one of {', '.join(BACKENDS)}")
 
 
-def register(api: Any, rows: list[dict[str, Any]]) -> Any:
-    """Hand ``rows`` (Splink records, all text but ``unique_id``) to ``api``.
+def register(api: Any, table: pa.Table) -> Any:
+    """Hand ``table`` (Splink records, all text but ``unique_id``) to ``api``.
 
-    Spark cannot infer a column's type when every value in it is null (a shop
-    without birthdays), so it gets the schema spelt out.
+    DuckDB reads the Arrow table as it is. Spark cannot infer a column's type when
+    every value in it is null (a shop without birthdays), so it gets the schema spelt out.
     """
     if type(api).__name__ != "SparkAPI":
-        return api.register(rows)
+        return api.register(table)
     from pyspark.sql.types import LongType, StringType, StructField, StructType
 
-    columns = list(rows[0]) if rows else ["unique_id"]
-    schema = StructType([StructField(c, LongType() if c == "unique_id" else StringType()) for c in columns])
-    frame = api.spark.createDataFrame([tuple(row[c] for c in columns) for row in rows], schema=schema)
+    schema = StructType([StructField(c, LongType() if c == "unique_id" else StringType()) for c in table.column_names])
+    frame = api.spark.createDataFrame([tuple(row.values()) for row in table.to_pylist()], schema=schema)
     return api.register(frame)
 
 

@@ -8,12 +8,8 @@ merged, and a pair they stop goes to the review queue with the reason, never awa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from persona360.resolution.records import ProfileRecord
 
 
 @dataclass(frozen=True)
@@ -52,16 +48,17 @@ def conflict_between(a: Iterable[str], b: Iterable[str]) -> str | None:
     return None
 
 
-def guard_pairs(pairs: Sequence[ScoredPair], records: Sequence[ProfileRecord], upper: float) -> list[ScoredPair]:
+def guard_pairs(pairs: Sequence[ScoredPair], phones: Mapping[int, Sequence[str]], upper: float) -> list[ScoredPair]:
     """Mark the pairs that may not be merged automatically, most likely first.
 
     Sure pairs are joined in order of probability into clusters that collect their
     profiles' phones; a pair whose two clusters would then hold conflicting phones is
     marked, even when its own two profiles do not conflict (a small profile with no
-    phone must not bridge two people who each have one).
+    phone must not bridge two people who each have one). ``phones``: each profile's
+    phone identifiers (``table.Records.phones``; a profile without any may be left out).
     """
-    own = {r.profile_id: r.phones for r in records}
-    phones = {r.profile_id: set(r.phones) for r in records}
+    own = phones
+    held = {profile: set(numbers) for profile, numbers in phones.items()}
     parent: dict[int, int] = {}
 
     def root(profile: int) -> int:
@@ -73,10 +70,10 @@ def guard_pairs(pairs: Sequence[ScoredPair], records: Sequence[ProfileRecord], u
     for pair in sorted(pairs, key=lambda p: -p.probability):
         a, b = root(pair.a_profile), root(pair.b_profile)
         why = conflict_between(own.get(pair.a_profile, ()), own.get(pair.b_profile, ()))
-        if not why and a != b and (why := conflict_between(phones.get(a, ()), phones.get(b, ()))):
+        if not why and a != b and (why := conflict_between(held.get(a, ()), held.get(b, ()))):
             why = f"{why}, through profiles already matched in this run"
         if pair.probability >= upper and not why and a != b:
             parent[b] = a
-            phones[a] = phones.get(a, set()) | phones.pop(b, set())
+            held[a] = held.get(a, set()) | held.pop(b, set())
         guarded.append(replace(pair, conflict=why) if why != pair.conflict else pair)
     return guarded

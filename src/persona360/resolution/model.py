@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink import blocking_rule_library as brl
 from splink import comparison_level_library as cll
@@ -24,7 +25,8 @@ from splink.internals.exceptions import EMTrainingException  # not re-exported p
 
 from persona360.resolution.backend import database_api, register
 from persona360.resolution.guard import ScoredPair
-from persona360.resolution.records import ProfileRecord
+from persona360.resolution.records import COLUMNS, ProfileRecord
+from persona360.resolution.table import Records, mapped
 
 # (m, u) priors per level, in level order after the null level; the last is "else".
 # A typo-level name match is common among true matches and rare otherwise.
@@ -167,22 +169,39 @@ def settings_for(record_count: int) -> SettingsCreator:
     )
 
 
-def _rows(records: Sequence[ProfileRecord]) -> list[dict[str, Any]]:
-    """The records as Splink rows, with placeholder email local parts blanked."""
-    rows = [r.as_row() for r in records]
-    held = Counter(row["email_local"] for row in rows if row["email_local"])
-    for row in rows:
-        if held[row["email_local"]] > MAX_PROFILES_PER_EMAIL_LOCAL:
-            row["email_local"] = row["email_box"] = row["email_rest"] = None
-        local = row["email_local"] or ""
-        row["email_digits"] = "".join(c for c in local if c.isdigit())
-        row["email_letters"] = "".join(c for c in local if c.isalpha()) or None
-    return rows
+def splink_table(records: Records) -> pa.Table:
+    """The records as Splink's input, with placeholder email local parts blanked.
+
+    An Arrow table handed to Splink as it is: no Python dict per record (at a million
+    profiles those dicts and their conversion cost seconds and a gigabyte).
+    """
+    table = records.table.select(["unique_id", *COLUMNS])
+    local = table["email_local"]
+    counts = pc.value_counts(local)
+    held = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), MAX_PROFILES_PER_EMAIL_LOCAL))
+    placeholder = pc.fill_null(pc.is_in(local, value_set=held), False)
+    for column in ("email_local", "email_box", "email_rest"):
+        blanked = pc.if_else(placeholder, pa.scalar(None, pa.string()), table[column])
+        table = table.set_column(table.schema.get_field_index(column), column, blanked)
+    table = table.append_column("email_digits", mapped(table["email_local"], _digits))
+    return table.append_column("email_letters", mapped(table["email_local"], _letters))
 
 
-def _linker(records: Sequence[ProfileRecord], backend: str = "duckdb") -> Linker:
+def _digits(local: str | None) -> str:
+    return "".join(c for c in local or "" if c.isdigit())
+
+
+def _letters(local: str | None) -> str | None:
+    return "".join(c for c in local or "" if c.isalpha()) or None
+
+
+def _as_records(records: Records | Sequence[ProfileRecord]) -> Records:
+    return records if isinstance(records, Records) else Records.of(records)
+
+
+def _linker(records: Records, backend: str = "duckdb") -> Linker:
     db_api = database_api(backend)
-    return Linker(register(db_api, _rows(records)), settings_for(len(records)), log_level=None)
+    return Linker(register(db_api, splink_table(records)), settings_for(len(records)), log_level=None)
 
 
 def _train(linker: Linker, record_count: int) -> bool:
@@ -267,19 +286,19 @@ def _scored(rows: list[dict[str, Any]]) -> list[ScoredPair]:
 
 
 def score_pairs(
-    records: Sequence[ProfileRecord], *, train: bool, threshold: float, backend: str = "duckdb"
+    records: Records | Sequence[ProfileRecord], *, train: bool, threshold: float, backend: str = "duckdb"
 ) -> list[ScoredPair]:
     """The pairs of :func:`score_all`, without the model."""
     return score_all(records, train=train, threshold=threshold, backend=backend)[0]
 
 
 def score_all(
-    records: Sequence[ProfileRecord], *, train: bool, threshold: float, backend: str = "duckdb"
+    records: Records | Sequence[ProfileRecord], *, train: bool, threshold: float, backend: str = "duckdb"
 ) -> tuple[list[ScoredPair], dict[str, Any] | None]:
     """Score the blocked pairs of ``records``; keep those at or above ``threshold``.
 
     Args:
-        records: one record per profile.
+        records: one record per profile (a :class:`table.Records`, or per-row records).
         train: estimate u and m from the records (only done from
             ``MIN_RECORDS_TO_TRAIN`` records up; below that the priors are used).
         threshold: the lowest match probability returned.
@@ -293,6 +312,7 @@ def score_all(
     """
     if len(records) < 2:
         return [], None
+    records = _as_records(records)
     linker = _linker(records, backend)
     if train:
         _train(linker, len(records))
@@ -301,7 +321,7 @@ def score_all(
 
 
 def score_new(
-    records: Sequence[ProfileRecord], new: set[int], model: dict[str, Any], *, threshold: float
+    records: Records | Sequence[ProfileRecord], new: set[int], model: dict[str, Any], *, threshold: float
 ) -> list[ScoredPair]:
     """Score only the pairs that involve a profile in ``new``, with a stored ``model``.
 
@@ -311,19 +331,18 @@ def score_new(
     against the others plus the new records among themselves, blocked by the
     model's own rules.
     """
-    fresh = [r for r in records if r.profile_id in new]
-    if not fresh or len(records) < 2:
+    table = splink_table(_as_records(records))
+    is_new = pc.is_in(table["unique_id"], value_set=pa.array(sorted(new), pa.int64()))
+    if not pc.any(is_new).as_py() or len(records) < 2:
         return []
-    rows = _rows(records)
     db_api = DuckDBAPI()
-    linker = Linker(db_api.register(rows), dict(model), log_level=None)
+    linker = Linker(db_api.register(table), dict(model), log_level=None)
     for column in _tf_columns(model):
         linker.table_management.compute_tf_table(column)
-    old_rows = [row for row in rows if row["unique_id"] not in new]
-    new_rows = [row for row in rows if row["unique_id"] in new]
+    old_rows, new_rows = table.filter(pc.invert(is_new)), table.filter(is_new)
     new_frame = db_api.register(new_rows)
     found = _pair_rows(linker.inference.predict_within(new_frame, threshold_match_probability=threshold))
-    if old_rows:
+    if old_rows.num_rows:
         between = linker.inference.predict_between(
             db_api.register(old_rows), new_frame, threshold_match_probability=threshold
         )

@@ -8,16 +8,14 @@ to their last nine digits and the birthday to its ISO date.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from persona360.collector import collector_paused
 from persona360.identity.normalise import normalise_phone
-from persona360.resolution.names import canonical_first, joined_key, name_key
-from persona360.store.database import Database
+from persona360.resolution.names import Joiner, canonical_first, joined_key, name_key
 
-_RECORDS = """
+RECORDS_SQL = """
 WITH t AS (SELECT profile_id, name, value ->> '$' AS v FROM profile_traits
            WHERE name IN ('firstName', 'lastName', 'name', 'birthday', 'email', 'phone',
                           'address.street', 'address.city', 'address.postalCode')),
@@ -37,15 +35,14 @@ ids AS (  -- the anchor stands for the profile in a merge event: most durable ki
     SELECT profile_id,
         min(value) FILTER (WHERE kind = 'email') AS id_email,
         min(value) FILTER (WHERE kind = 'phone') AS id_phone,
-        list(DISTINCT value) FILTER (WHERE kind = 'phone') AS phones,
-        list(DISTINCT value) FILTER (WHERE kind = 'email') AS emails,
+        list_sort(list(DISTINCT value) FILTER (WHERE kind = 'phone')) AS phones,
         arg_min(identifier_id, (CASE kind WHEN 'email' THEN 0 WHEN 'phone' THEN 1
                                 WHEN 'user_id' THEN 2 ELSE 3 END, identifier_id)) AS anchor_id
     FROM identifiers GROUP BY profile_id)
 SELECT ids.profile_id, ids.anchor_id, traits.first_name, traits.last_name, traits.full_name,
        traits.birthday, coalesce(ids.id_email, traits.email) AS email,
        coalesce(ids.id_phone, traits.phone) AS phone, traits.street, traits.city, traits.postcode,
-       ids.phones, ids.emails
+       ids.phones
 FROM ids LEFT JOIN traits USING (profile_id)
 ORDER BY ids.profile_id  -- Splink samples u from the rows in the order given
 """
@@ -54,7 +51,10 @@ _E164 = re.compile(r"\+\d{9,15}")
 _LETTERS = re.compile(r"[a-z]+")
 _DIGIT = re.compile(r"\d")
 
-_COLUMNS = (
+# an address's folded letter runs, and its digits
+AddressTokens = tuple[tuple[str, ...], str]
+
+COLUMNS = (
     "first_name", "last_name", "first_canon", "full_name", "email_local", "email_box", "email_rest", "phone",
     "birthday", "street", "city", "postcode",
 )  # fmt: skip
@@ -77,10 +77,9 @@ class ProfileRecord:
     city: str | None
     postcode: str | None
     street: str | None = None
-    # Every phone and email identifier the profile holds: two profiles that each hold
-    # phones, none of them shared, are two people however alike their names are.
+    # Every phone identifier the profile holds: two profiles that each hold phones,
+    # none of them shared, are two people however alike their names are.
     phones: tuple[str, ...] = ()
-    emails: tuple[str, ...] = ()
     # The mailbox (local part without dots or +tag, @domain) and what the local part
     # says beyond the person's name (see ``email_rest``).
     email_box: str | None = None
@@ -97,7 +96,7 @@ class ProfileRecord:
         return f"{self.first_name} {self.last_name}" if self.first_name and self.last_name else None
 
     def as_row(self) -> dict[str, Any]:
-        return {"unique_id": self.profile_id, **{c: getattr(self, c) for c in _COLUMNS}}
+        return {"unique_id": self.profile_id, **{c: getattr(self, c) for c in COLUMNS}}
 
 
 def email_local(email: str | None) -> str | None:
@@ -133,46 +132,68 @@ def email_rest(
         >>> email_rest("Olena.Sych85@ukr.net", "olena", "sic"), email_rest("osych@gmail.com", "olena", "sic")
         ('85', None)
     """
+    tokens = address_tokens(email, key)
+    return None if tokens is None else rest_beyond(tokens, name_spellings(first, last), first, last)
+
+
+def address_tokens(email: str | None, key: Callable[[str | None], str | None] = name_key) -> AddressTokens | None:
+    """The folded letter runs and the digits of an address's local part (``None``: no local part).
+
+    Apart from the names so that a load makes them once per address, not once per record.
+    """
     raw = (email or "").split("@", 1)[0].lower().split("+", 1)[0]
     if not raw:
         return None
-    names = _name_spellings(first, last)
+    folded = ((key(token) or "").replace(" ", "") for token in _LETTERS.findall(raw))
+    # an empty run stays empty whatever is taken out of it, and is skipped: dropped here
+    return tuple(f for f in folded if f), "".join(_DIGIT.findall(raw))
+
+
+def rest_beyond(tokens: AddressTokens, names: Sequence[str], first: str | None, last: str | None) -> str | None:
+    """What is left of an address's letter runs once ``names`` (longest first) are taken out, then its digits."""
+    runs, digits = tokens
     initials = {n[0] for n in (first, last) if n}
     letters = []
-    for token in _LETTERS.findall(raw):
-        folded = (key(token) or "").replace(" ", "")
+    for folded in runs:
         for name in names:
             folded = folded.replace(name, "", 1)
         if folded and not (len(folded) == 1 and folded in initials):
             letters.append(folded)
-    rest = "".join(letters) + "".join(_DIGIT.findall(raw))
-    return rest or None
+    return "".join(letters) + digits or None
 
 
-def _name_spellings(first: str | None, last: str | None) -> list[str]:
+def name_spellings(first: str | None, last: str | None, joiner: Joiner | None = None) -> list[str]:
     """The name keys an address may be built of, alone and run together, longest first.
 
     Run together and folded again, because folding joins letters across the seam
     (``jennifer`` + ``rose`` is ``jenniferrose``, one ``r`` once doubled letters fold).
     Equal lengths in alphabetical order: they are taken out of the address one after
     the other, so their order can change the rest, and a set's order changes with
-    Python's hash seed (one record's rest differed between two runs).
+    Python's hash seed (one record's rest differed between two runs). ``joiner``: a
+    load's :class:`names.Joiner` (the same spellings, made faster).
     """
     parts = [n.replace(" ", "") for n in (first, canonical_first(first), last) if n]
-    joined = {joined_key(a, b) for a in parts for b in parts if a != b}
-    return sorted({*parts, *(j for j in joined if j)}, key=lambda name: (-len(name), name))
+    joined = joiner.pairs(parts) if joiner else {joined_key(a, b) for a in parts for b in parts if a != b}
+    # alphabetical, then longest first: the sort is stable, so equal lengths stay alphabetical
+    return sorted(sorted({*parts, *(j for j in joined if j)}), key=len, reverse=True)
 
 
 def _names(row: dict[str, Any], key: Callable[[str | None], str | None]) -> tuple[str | None, str | None]:
-    first, last = key(row["first_name"]), key(row["last_name"])
-    if (first is None or last is None) and row["full_name"]:
-        parts = (key(row["full_name"]) or "").split(" ")
+    return filled_names(key(row["first_name"]), key(row["last_name"]), row["full_name"], key)
+
+
+def filled_names(
+    first: str | None, last: str | None, full_name: str | None, key: Callable[[str | None], str | None]
+) -> tuple[str | None, str | None]:
+    """The first and last name keys, a missing one taken from the full name's first or last word."""
+    if (first is None or last is None) and full_name:
+        parts = (key(full_name) or "").split(" ")
         first = first or parts[0] or None
         last = last or (parts[-1] if len(parts) > 1 else None)
     return first, last
 
 
-def _digits(text: str | None, region: str) -> str | None:
+def phone_digits(text: str | None, region: str) -> str | None:
     """The last nine digits of the phone, in E.164 when it is a valid number.
 
     Nine digits, not the whole number: a number typed without its country code is
@@ -183,6 +204,21 @@ def _digits(text: str | None, region: str) -> str | None:
     e164 = normalise_phone(text, region) if text else None
     digits = re.sub(r"\D", "", e164 or text or "")
     return digits[-9:] or None
+
+
+def birthday(text: str | None) -> str | None:
+    """The ISO date of a stored birthday (a date or a timestamp)."""
+    return (text or "")[:10] or None
+
+
+def street(text: str | None) -> str | None:
+    """The street lower-cased, with its runs of white space made one space."""
+    return " ".join((text or "").lower().split()) or None
+
+
+def postcode(text: str | None) -> str | None:
+    """The postcode without spaces, upper-cased."""
+    return (text or "").replace(" ", "").upper() or None
 
 
 def to_record(
@@ -198,31 +234,16 @@ def to_record(
         email_local=email_local(row["email"]),
         email_box=email_box(row["email"]),
         email_rest=email_rest(row["email"], first, last, key),
-        phone=_digits(row["phone"], region),
-        birthday=(row["birthday"] or "")[:10] or None,
-        street=" ".join((row.get("street") or "").lower().split()) or None,
+        phone=phone_digits(row["phone"], region),
+        birthday=birthday(row["birthday"]),
+        street=street(row.get("street")),
         city=key(row["city"]),
-        postcode=(row["postcode"] or "").replace(" ", "").upper() or None,
+        postcode=postcode(row["postcode"]),
         phones=tuple(sorted(row.get("phones") or ())),
-        emails=tuple(sorted(row.get("emails") or ())),
     )
 
 
-def load_records(db: Database, region: str = "UA") -> list[ProfileRecord]:
-    """Every profile that has at least one identifier, as a comparable record.
-
-    Args:
-        db: the workspace database.
-        region: the region phone numbers without ``+country`` are read in.
-    """
-    table = db.query_arrow(_RECORDS)
-    key = _memoised(name_key)
-    with collector_paused():  # millions of objects, none garbage: see persona360.collector
-        # rows as dicts made by Arrow, a batch at a time: not all million dicts at once
-        return [to_record(row, region, key) for batch in table.to_batches(65_536) for row in batch.to_pylist()]
-
-
-def _memoised(clean: Callable[[str | None], str | None]) -> Callable[[str | None], str | None]:
+def memoised(clean: Callable[[str | None], str | None]) -> Callable[[str | None], str | None]:
     """``clean`` computed once per distinct value: a shop of a million people has far fewer names and cities.
 
     Not ``functools.cache`` on ``name_key`` itself: the cache lives for one load, not the process.

@@ -99,7 +99,7 @@ def test_what_an_address_says_beyond_the_name_does_not_change_with_the_hash_seed
     assert answers == {"None\n"}
 
 
-def test_a_memoised_key_gives_the_same_rest_as_the_plain_one() -> None:
+def test_amemoised_key_gives_the_same_rest_as_the_plain_one() -> None:
     done: dict[str | None, str | None] = {}
 
     def memo(text: str | None) -> str | None:
@@ -150,9 +150,9 @@ _ADDRESSES = [
 
 @pytest.mark.parametrize(("first", "last"), _PEOPLE)
 def test_the_fast_rest_equals_the_plain_one(first: str | None, last: str | None) -> None:
-    from persona360.resolution.records import _memoised
+    from persona360.resolution.records import memoised
 
-    key = _memoised(name_key)
+    key = memoised(name_key)
     for email in _ADDRESSES:
         for name_pair in ((first, last), (last, first)):  # the names swapped, too
             folded = (name_key(name_pair[0]), name_key(name_pair[1]))
