@@ -69,7 +69,8 @@ class Settings(BaseSettings):
         10,
         ge=0,
         description="Longest time, in milliseconds, the writer holds a commit for tracking requests that are "
-        "already being read or validated, so that they share it; it never waits when none is.",
+        "already being read or validated, or, under a steady load, for as many requests as the last commit "
+        "held, so that they share it; it never waits when none is on its way and the server was quiet.",
     )
     batch_derive_within_ms: int = Field(
         200,

@@ -27,6 +27,7 @@ from persona360.api.consistency import SettleBeforeReads
 from persona360.api.errors import install_error_handlers
 from persona360.api.intake import TrackingIntake
 from persona360.api.ticker import Ticker
+from persona360.collector import collector_tuned_for_serving
 from persona360.ingest.batcher import Batcher
 from persona360.workspace import Workspace
 
@@ -59,7 +60,8 @@ def create_app(workspace: Workspace) -> FastAPI:
             ],
         )
         try:
-            yield
+            with collector_tuned_for_serving():  # see persona360.collector
+                yield
         finally:
             ticker.stop()
             app.state.batcher.close()

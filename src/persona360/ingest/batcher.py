@@ -14,8 +14,14 @@ A commit also waits, at most ``gather_ms``, for requests an API has begun to rea
 validate (:meth:`Batcher.arriving`): a 100-event batch takes the API a few
 milliseconds to decode and check, and committing without it costs a whole commit's
 statements for the one or two requests that happened to be queued (an append of 800
-events costs half as much CPU an event as one of 100). It never waits when no
-request is on its way, so an idle server's single call is not delayed.
+events costs half as much CPU an event as one of 100). Under a steady load it also
+waits, within ``gather_ms``, for as many requests as the last commit held, if that
+commit ended less than ``gather_ms`` before: clients on keep-alive connections send
+their next request once answered, and the first of them to land used to start a
+commit alone (8 connections of single ``/v1/track`` calls shared a commit 4.5 at a
+time; now about 7.5, and a small commit costs 4-6 DuckDB statements of about 1 ms
+each). It never waits when no request is on its way and the server has been quiet
+for ``gather_ms``, so an idle server's single call is not delayed.
 
 The same thread then derives facts and profiles of the appended events
 (``EventWriter.derive``), in larger transactions: when no request has arrived for
@@ -82,6 +88,8 @@ class Batcher:
         self.derive_within = derive_within_ms / 1000
         self.gather = gather_ms / 1000
         self._arriving = 0  # requests being read or validated (see arriving)
+        self._company = 0  # requests the last commit held
+        self._last_commit = float("-inf")  # monotonic time the last commit ended
         self._waiting_since: float | None = None  # monotonic time the backlog began
         self._queue: queue.Queue[object] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="persona360-writer", daemon=True)
@@ -126,6 +134,7 @@ class Batcher:
                 return
             items, stop = self._gather(first)  # type: ignore[arg-type]
             self._commit(items)
+            self._company, self._last_commit = len(items), time.monotonic()
             if stop or self._derive_due():
                 self._derive(everything=stop)
             if stop:
@@ -164,15 +173,19 @@ class Batcher:
         items, count = [first], len(first[0])
         started = time.monotonic()
         deadline, gather_by = started + self.max_wait, started + self.gather
+        # under a steady load, expect the company the last commit had (module docstring)
+        expected = self._company if started - self._last_commit < self.gather else 0
         while count < self.max_events:
             now = time.monotonic()
             remaining = deadline - now
-            if remaining <= 0 and self._arriving and now < gather_by:
-                remaining = min(gather_by - now, 0.002)  # poll: a request being checked lands any moment
+            short = len(items) < expected
+            if remaining <= 0 and (self._arriving or short) and now < gather_by:
+                # poll while one is being checked (it lands any moment); else the queue wakes us
+                remaining = min(gather_by - now, 0.002) if self._arriving else gather_by - now
             try:
                 item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
             except queue.Empty:
-                if self._arriving and time.monotonic() < gather_by:
+                if (self._arriving or len(items) < expected) and time.monotonic() < gather_by:
                     continue
                 break
             if item is _STOP:

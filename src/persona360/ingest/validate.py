@@ -10,7 +10,7 @@ import re
 import uuid
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -18,7 +18,7 @@ from persona360.clock import to_utc
 from persona360.errors import InvalidEventError
 from persona360.identity.normalise import normalise_email, normalise_phone, normalise_plain_id
 from persona360.ingest.record import EventRecord, OrderFacts, order_identifiers
-from persona360.ingest.spec import MESSAGE_TYPES, SegmentMessage
+from persona360.ingest.spec import MESSAGE_TYPES, SegmentMessage, read_plain
 
 ORDER_EVENTS = frozenset({"Order Completed", "order_completed", "Order Placed"})
 _REASONS = {"identify": "identify", "alias": "alias"}
@@ -149,6 +149,9 @@ def _device_of_agent(agent: str) -> str:
 
 # -- the parts -----------------------------------------------------------------
 def _parse(raw: dict[str, Any]) -> SegmentMessage:
+    plain = read_plain(raw)  # the common case, without pydantic (spec.PlainMessage)
+    if plain is not None:
+        return cast(SegmentMessage, plain)  # it has every attribute read here, with the model's values
     try:
         return SegmentMessage.model_validate(raw)
     except ValidationError as error:

@@ -1,4 +1,4 @@
-"""A commit waits for requests the API is still checking, and only for those.
+"""A commit waits for requests the API is still checking, or for the company of the last commit.
 
 ``Batcher.arriving`` marks a request as on its way (the tracking intake holds it while
 it reads and validates a body); a commit that starts meanwhile waits up to
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,5 +59,41 @@ def test_nothing_on_its_way_means_no_wait(ws: Workspace) -> None:
         second = batcher.submit(record(ws, 2))
         assert first.result() is not second.result(timeout=30)
         assert (first.result().stored, second.result().stored) == (1, 1)
+    finally:
+        batcher.close()
+
+
+def test_a_steady_load_keeps_its_company(ws: Workspace) -> None:
+    """After a commit of three requests, the next one waits (within gather_ms) for three."""
+    with running(Batcher(ws.writer, 1_000, 0, gather_ms=5_000)) as batcher:
+        commit_three_together(batcher, ws)
+        started = time.monotonic()
+        first = batcher.submit(record(ws, 4))
+        time.sleep(0.3)  # nothing is marked as arriving: only the last commit's company makes it wait
+        rest = [batcher.submit(record(ws, n)) for n in (5, 6)]
+        assert all(future.result(timeout=30) is first.result(timeout=30) for future in rest)
+        assert first.result().stored == 3
+        assert time.monotonic() - started < 5.0  # it stopped waiting once the company was there
+
+
+def test_a_lone_request_after_a_quiet_spell_does_not_wait(ws: Workspace) -> None:
+    with running(Batcher(ws.writer, 1_000, 0, gather_ms=1_000)) as batcher:
+        commit_three_together(batcher, ws)
+        time.sleep(1.2)  # longer than gather_ms: the load is gone
+        started = time.monotonic()
+        batcher.submit(record(ws, 4)).result(timeout=30)
+        assert time.monotonic() - started < 1.0  # waiting for company would have taken gather_ms
+
+
+def commit_three_together(batcher: Batcher, ws: Workspace) -> None:
+    with batcher.arriving():
+        together = [batcher.submit(record(ws, n)) for n in (1, 2, 3)]
+    assert len({id(future.result(timeout=30)) for future in together}) == 1
+
+
+@contextmanager
+def running(batcher: Batcher) -> Iterator[Batcher]:
+    try:
+        yield batcher
     finally:
         batcher.close()
