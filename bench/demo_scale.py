@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import sys
 import threading
 import time
@@ -161,6 +162,10 @@ class Monitor:
         return rows
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=10_000)
@@ -181,13 +186,15 @@ def main() -> int:
     spec = DemoSpec(customers=args.customers, days=args.days, seed=args.seed, end=end)
     args.out.mkdir(parents=True, exist_ok=True)
     monitor = Monitor(args.out, args.log, args.interval, args.min_free_gb * 1e9)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill PID`: the demo stops its server on the way out
     sampler = threading.Thread(target=monitor.run, name="demo-scale-monitor", daemon=True)
     sampler.start()
     started = time.monotonic()
     try:
         settings = load_settings(db=args.out / "persona360.duckdb")
         report = run_demo(spec, args.out, settings, monitor.progress, feed=args.feed)
-    except KeyboardInterrupt:
+    except BaseException as error:  # the log says how a long run ended, whatever ended it
+        monitor.log.write(json.dumps({"stopped": f"{type(error).__name__}: {error}", "stage": monitor.stage}) + "\n")
         if monitor.low_disk:
             return 3
         raise
