@@ -80,7 +80,7 @@ def generate_and_send(
     Raises:
         FeedError: the server did not start or refused the events (generation stops).
     """
-    stream = EventStream()
+    stream = EventStream(chunks=2)  # slices of up to ~250,000 events: a few hundred MB each
     feeder = _Feeder(server, stream, write_key, min(BATCH_BYTES, max_body * 3 // 4), say)
     thread = threading.Thread(target=feeder.run, name="persona360-demo-feed", daemon=True)
     thread.start()

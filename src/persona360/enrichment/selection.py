@@ -104,10 +104,4 @@ def _segment_members(ws: Workspace, segment: str) -> list[int]:
 
 
 def _all_profiles(ws: Workspace) -> list[int]:
-    # first_seen does not move while the run writes (its events are the newest).
-    ids: list[int] = []
-    while True:
-        page = ws.profiles.list(limit=_PAGE, offset=len(ids), sort="first_seen")
-        ids.extend(int(row["profile_id"]) for row in page)
-        if len(page) < _PAGE:
-            return sorted(ids)
+    return ws.profiles.ids()

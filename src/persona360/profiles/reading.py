@@ -381,6 +381,15 @@ class ProfileReader:
     def count(self) -> int:
         return int(self.db.scalar("SELECT count(*) FROM profiles"))
 
+    def ids(self) -> list[int]:
+        """Every live profile id, ascending, in one query.
+
+        For a run over all profiles: paging through :meth:`list` sorts the whole table
+        once per page, which grows with the square of the profiles (a second and a
+        half a page at a million).
+        """
+        return [int(row[0]) for row in self.db.query("SELECT profile_id FROM profiles ORDER BY profile_id")]
+
     def export_all(self, batch: int = 10_000) -> Any:
         """Yield every profile with its identifiers and shown traits, one dict each."""
         after = -1

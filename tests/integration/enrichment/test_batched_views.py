@@ -62,3 +62,11 @@ def test_a_run_in_small_batches_enriches_every_profile(ws: Workspace) -> None:
     small = ws.enrichment.run(["email", "name"], batch=2)
     assert small.profiles == 5 and small.enriched == 5
     assert ws.enrichment.run(["email", "name"]).traits_written == 0  # nothing left to add
+
+
+def test_a_run_over_every_profile_reaches_each_live_profile_once(ws: Workspace) -> None:
+    ids = _people(ws)
+    merged = ws.identity.merge(("user_id", "u1"), ("user_id", "u2"))  # one of the two ids goes away
+    assert ws.profiles.ids() == sorted({*ids} - {ids[1], ids[2]} | {merged})
+    report = ws.enrichment.run("name", batch=2)  # batches smaller than the shop
+    assert report.profiles == len(ws.profiles.ids()) == 4

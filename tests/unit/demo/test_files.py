@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from pathlib import Path
 
 import pytest
 from demo_shop_data import Demo
 
-from persona360.demo import DemoSpec, generate_shop
+from persona360.demo import DemoSpec, generate_shop, outputs
 from persona360.demo.generator import shard_ranges
+from persona360.demo.outputs import event_slices
 from persona360.demo.survey import demo_survey
 from persona360.ingest.importers.mapping import check_role
 from persona360.surveys.definitions import parse_survey
@@ -126,3 +128,19 @@ def test_web_orders_appear_in_events_and_export_under_one_id(demo: Demo) -> None
         assert float(rows[0]["order_total"]) == pytest.approx(event["properties"]["total"])
         assert rows[0]["ordered_at"] == event["timestamp"]
         assert event["properties"]["currency"] in ("UAH", "PLN", "USD")
+
+
+@pytest.mark.parametrize("days", [7, 90])
+def test_the_event_spool_is_cut_into_slices_that_err_small(tmp_path: Path, days: int) -> None:
+    """The slice count is an estimate made before any person is simulated; too high is safe, too low is not.
+
+    Each slice is sorted in memory and handed to the feed whole, so an estimate below the
+    real events made a short window's slices huge (100,000 people over 7 days: 430,000
+    events a slice, 3.2 GB).
+    """
+    spec = DemoSpec(customers=500, days=days, seed=11)
+    rows = generate_shop(spec, tmp_path).events.rows
+    per_slice = math.ceil(spec.customers * (outputs._EVENTS_PER_PERSON + days * outputs._EVENTS_PER_PERSON_DAY))
+    assert rows <= per_slice, f"{rows} events from {spec.customers} people over {days} days: the estimate is low"
+    big = DemoSpec(customers=1_000_000, days=days, seed=11)
+    assert big.customers * rows / spec.customers / event_slices(big) <= outputs._EVENTS_PER_SLICE
