@@ -34,6 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/codespell src docs README.md
+	$(BIN)/mypy src/persona360
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench

@@ -409,7 +409,8 @@ class EventWriter:
         table = self.db.query_arrow(
             "SELECT message_key FROM events WHERE seq >= $start AND seq < $end", {"start": start, "end": end}
         )
-        return table.column(0).to_numpy()
+        keys: np.ndarray = table.column(0).to_numpy()
+        return keys
 
     def _names(self, tx: Transaction, records: Sequence[EventRecord]) -> dict[int, str]:
         """Source names by id; read again only when a batch names a source not yet seen."""

@@ -381,7 +381,7 @@ class ProfileReader:
     def count(self) -> int:
         return int(self.db.scalar("SELECT count(*) FROM profiles"))
 
-    def ids(self) -> list[int]:
+    def ids(self) -> builtins.list[int]:
         """Every live profile id, ascending, in one query.
 
         For a run over all profiles: paging through :meth:`list` sorts the whole table

@@ -23,7 +23,9 @@ _NEW_PROFILES = "SELECT DISTINCT profile_id FROM identifiers WHERE identifier_id
 
 def load_model(db: Database) -> tuple[dict[str, Any] | None, int]:
     """The stored model (``None`` before the first run) and the identifier mark."""
-    rows = dict(db.query("SELECT key, value FROM meta WHERE key IN ($m, $w)", {"m": MODEL_KEY, "w": WATERMARK_KEY}))
+    rows: dict[str, str] = dict(
+        db.query("SELECT key, value FROM meta WHERE key IN ($m, $w)", {"m": MODEL_KEY, "w": WATERMARK_KEY})
+    )
     model = orjson.loads(rows[MODEL_KEY]) if MODEL_KEY in rows else None
     return model, int(rows.get(WATERMARK_KEY, 0))
 
