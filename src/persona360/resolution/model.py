@@ -160,7 +160,9 @@ def _email_comparison(tf: bool) -> Any:
             cll.CustomLevel("email_rest_l IS NULL OR email_rest_r IS NULL", "the name alone").configure(
                 is_null_level=True
             ),
-            cll.ExactMatchLevel("email_local").configure(**_tf("email_local", tf)),
+            # what the address says beyond the name agrees (a year, a number, a nickname):
+            # its own frequency, not the whole local part's, which namesakes share
+            cll.ExactMatchLevel("email_rest").configure(**_tf("email_rest", tf)),
             # a slip of the finger, not another year or number after the same name
             cll.And(cll.LevenshteinLevel("email_local", 2), cll.ExactMatchLevel("email_digits")),
             cll.ElseLevel(),
@@ -343,7 +345,7 @@ def _quiet_splink() -> Iterator[None]:
 
 
 # Term-frequency columns whose adjustment belongs to each comparison's weight.
-_TF_COLUMNS = {"name": ("full_name", "last_name"), "email_local": ("email_local",), "city": ("city",)}
+_TF_COLUMNS = {"name": ("full_name", "last_name"), "email_local": ("email_rest",), "city": ("city",)}
 
 
 def _weights(row: dict[str, Any]) -> dict[str, float]:

@@ -153,3 +153,15 @@ def test_a_shop_without_emails_keeps_every_comparison_and_its_match_rate() -> No
     assert [c["output_column_name"] for c in model["comparisons"]] == list(_PRIORS)
     true_rate = 0.33 / len(records)  # about one duplicate per three people, among all pairs
     assert model["probability_two_random_records_match"] < 20 * true_rate
+
+
+def test_the_part_of_an_address_beyond_the_name_is_what_agrees() -> None:
+    """Two addresses built differently from one name agree on the year after it; another year disagrees."""
+    records = [
+        _emailed(1, "Olena", "Sych", "olena.sych85@gmail.com"),
+        _emailed(2, "Olena", "Sych", "osych85@ukr.net"),
+        _emailed(3, "Olena", "Sych", "sych.olena91@ukr.net"),
+    ]
+    weights = {(p.a_profile, p.b_profile): p.weights for p in score_pairs(records, train=False, threshold=0.0)}
+    assert weights[(1, 2)]["email_local"] > 0
+    assert weights[(1, 3)]["email_local"] < 0

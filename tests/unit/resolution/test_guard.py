@@ -35,3 +35,12 @@ def test_a_profile_without_a_phone_cannot_bridge_two_that_conflict() -> None:
         "different phones (+380501234567 / +380671112233), through profiles already matched in this run"
     )
     assert low.conflict is None  # below the threshold nothing is joined, nothing is marked
+
+
+def test_a_phone_held_only_as_a_trait_conflicts_too() -> None:
+    """A number typed into a form that the graph did not take as an identifier is still the person's."""
+    with_trait = ProfileRecord(2, 2, "eva", "majdak", None, "607719537", None, None, None)
+    records = [_record(1, "+48727514527"), with_trait, _record(3, "+48607719537")]
+    first, second = guard_pairs([ScoredPair(1, 2, 0.9999, {}), ScoredPair(2, 3, 0.9999, {})], records, upper=0.99)
+    assert first.conflict == "different phones (+48727514527 / 607719537)"
+    assert second.conflict is None  # the same number, once as a trait and once as an identifier
