@@ -230,6 +230,7 @@ def settings_for(record_count: int) -> SettingsCreator:
 
     The prior match rate assumes about one duplicate in ten records, capped at 1e-4 so
     that on small inputs a shared name and city alone is a question, not a merge.
+    Training replaces it with the rate the EM sessions find (see :func:`_train`).
     """
     pairs = max(record_count * (record_count - 1) / 2, 1.0)
     return SettingsCreator(
@@ -325,6 +326,10 @@ def _train(linker: Linker, table: pa.Table) -> bool:
     linker's own settings and rescales its match rate, then raises when it finds no
     pairs, so a caught failure left the model without that comparison (a shop without
     emails lost its email comparison) and with a match rate some 600 times too high.
+    The match rate is then the one the EM sessions imply (Splink's median over them,
+    each session's in-block rate taken back through its blocking level), not the prior:
+    a shop's share of duplicates is a fact about its data, and with the prior's 4e-5
+    FEBRL3 (true 5e-4) fell from F1 .996 to .987.
     """
     if table.num_rows < MIN_RECORDS_TO_TRAIN:
         return False
