@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeAlias
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -62,7 +63,7 @@ class Records:
     table: pa.Table
 
     def __len__(self) -> int:
-        return self.table.num_rows
+        return int(self.table.num_rows)
 
     @classmethod
     def of(cls, records: Sequence[ProfileRecord]) -> Records:
@@ -131,7 +132,7 @@ def clean_records(raw: pa.Table, region: str = "UA") -> pa.Table:
         return pa.table(columns, schema=SCHEMA)
 
 
-Column = pa.Array | pa.ChunkedArray
+Column: TypeAlias = pa.Array | pa.ChunkedArray
 
 
 def mapped(column: Column, clean: Callable[[str | None], str | None]) -> pa.Array | pa.ChunkedArray:
