@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from persona360.collector import collector_paused
+from persona360.resolution.guard import held_phones
 from persona360.resolution.names import Joiner, canonical_first, name_key
 from persona360.resolution.records import (
     COLUMNS,
@@ -89,10 +90,11 @@ class Records:
         return dict(zip(found["unique_id"].to_pylist(), found["anchor_id"].to_pylist(), strict=True))
 
     def phones(self, profiles: Iterable[int]) -> dict[int, tuple[str, ...]]:
-        """Profile id → its phone identifiers, for those of ``profiles`` that hold any."""
+        """Profile id → its phones (``guard.held_phones``), for those of ``profiles`` that hold any."""
         found = self.where(self.held(profiles)).table
-        pairs = zip(found["unique_id"].to_pylist(), found["phones"].to_pylist(), strict=True)
-        return {profile: tuple(phones) for profile, phones in pairs if phones}
+        rows = zip(found["unique_id"].to_pylist(), found["phones"].to_pylist(), found["phone"].to_pylist(), strict=True)
+        held = ((profile, held_phones(phones, phone)) for profile, phones, phone in rows)
+        return {profile: phones for profile, phones in held if phones}
 
 
 def load_records(db: Database, region: str = "UA") -> Records:

@@ -6,7 +6,9 @@ prior m and u probabilities even with ``train=True``.
 
 from __future__ import annotations
 
-from persona360.resolution.model import score_pairs
+import random
+
+from persona360.resolution.model import _PRIORS, MIN_RECORDS_TO_TRAIN, score_all, score_pairs
 from persona360.resolution.records import ProfileRecord, to_record
 
 
@@ -68,3 +70,98 @@ def test_namesakes_whose_addresses_only_spell_their_name_are_not_merged() -> Non
     assert pairs[(1, 2)].weights["email_local"] == 0
     assert pairs[(3, 4)].probability > 0.99
     assert pairs[(5, 6)].probability > 0.99
+
+
+def _placed(pid: int, first: str | None, last: str, **fields: str) -> ProfileRecord:
+    values = {k: fields.get(k) for k in ("email_local", "phone", "birthday", "city", "postcode", "street")}
+    return ProfileRecord(pid, pid, first, last, **values)
+
+
+def _weights(records: list[ProfileRecord]) -> dict[tuple[int, int], dict[str, float]]:
+    return {(p.a_profile, p.b_profile): p.weights for p in score_pairs(records, train=False, threshold=0.0)}
+
+
+def test_slips_in_a_birthday_and_a_postcode_still_agree() -> None:
+    """Two swapped digits, day and month swapped, one digit changed: weaker than exact, still evidence."""
+    weights = _weights([
+        _placed(1, "olena", "kovalenko", birthday="1990-03-04", postcode="3023"),
+        _placed(2, "olena", "kovalenko", birthday="1990-04-03", postcode="3032"),
+        _placed(3, "olena", "kovalenko", birthday="1990-03-05", postcode="3024"),
+        _placed(4, "olena", "kovalenko", birthday="1990-03-04", postcode="3023"),
+        _placed(5, "olena", "kovalenko", birthday="1961-11-27", postcode="7810"),
+    ])  # fmt: skip
+    exact = weights[(1, 4)]
+    for slipped in (weights[(1, 2)], weights[(1, 3)]):
+        assert 0 < slipped["birthday"] < exact["birthday"]
+        assert 0 < slipped["postcode"] < exact["postcode"]
+    assert weights[(1, 5)]["birthday"] < 0 and weights[(1, 5)]["postcode"] < 0
+
+
+def test_a_street_without_its_name_is_unknown_and_another_house_number_is_weaker() -> None:
+    weights = _weights([
+        _placed(1, "olena", "kovalenko", street="53 tytherleigh street"),
+        _placed(2, "olena", "kovalenko", street="10"),  # the house number alone
+        _placed(3, "olena", "kovalenko", street="tytherleigh street"),
+        _placed(4, "olena", "kovalenko", street="53 tytherleigh street"),
+        _placed(5, "olena", "kovalenko", street="7 wallaby place"),
+    ])  # fmt: skip
+    assert weights[(1, 2)]["street"] == 0
+    assert 0 < weights[(1, 3)]["street"] < weights[(1, 4)]["street"]
+    assert weights[(1, 5)]["street"] < 0
+
+
+def test_a_missing_first_name_leaves_the_last_name_to_compare() -> None:
+    weights = _weights([
+        _placed(1, "olena", "kovalenko", city="kiiv", birthday="1990-03-04"),
+        _placed(2, None, "kovalenko", city="kiiv", birthday="1990-03-04"),
+        _placed(3, None, "bondar", city="kiiv", birthday="1990-03-04"),
+    ])  # fmt: skip
+    assert weights[(1, 2)]["name"] > 0  # the same last name, one first name unknown
+    assert weights[(1, 3)]["name"] == 0  # another last name: no evidence either way, as an unknown name
+
+
+def _shop_without_emails(count: int) -> list[ProfileRecord]:
+    """``count`` seeded people with names, birthdays and cities, a third of them twice, and no emails."""
+    rng = random.Random(5)
+    firsts, lasts = ["olena", "ivan", "maria", "petro", "anna", "taras"], [f"name{i}" for i in range(150)]
+    cities = ["kiiv", "lviv", "odesa", "harkiv", "dnipro"]
+    records = []
+    while len(records) < count:
+        pid = len(records) + 1
+        person = (
+            rng.choice(firsts),
+            rng.choice(lasts),
+            f"19{rng.randint(40, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+        )
+        city = rng.choice(cities)
+        records.append(_placed(pid, person[0], person[1], birthday=person[2], city=city))
+        if rng.random() < 0.33:
+            records.append(_placed(pid + 1, person[0], person[1], birthday=person[2], city=rng.choice(cities)))
+    return records
+
+
+def test_a_shop_without_emails_keeps_every_comparison_and_its_match_rate() -> None:
+    """An EM block with no pairs is skipped, not tried and caught.
+
+    Splink's EM session takes the blocked comparison out of the linker's own settings
+    and rescales the match rate before it raises on a block without pairs: a shop
+    without emails lost its email comparison and had a match rate some 600 times too high.
+    """
+    records = _shop_without_emails(MIN_RECORDS_TO_TRAIN + 100)
+    _, model = score_all(records, train=True, threshold=0.5)
+    assert model is not None
+    assert [c["output_column_name"] for c in model["comparisons"]] == list(_PRIORS)
+    true_rate = 0.33 / len(records)  # about one duplicate per three people, among all pairs
+    assert model["probability_two_random_records_match"] < 20 * true_rate
+
+
+def test_the_part_of_an_address_beyond_the_name_is_what_agrees() -> None:
+    """Two addresses built differently from one name agree on the year after it; another year disagrees."""
+    records = [
+        _emailed(1, "Olena", "Sych", "olena.sych85@gmail.com"),
+        _emailed(2, "Olena", "Sych", "osych85@ukr.net"),
+        _emailed(3, "Olena", "Sych", "sych.olena91@ukr.net"),
+    ]
+    weights = {(p.a_profile, p.b_profile): p.weights for p in score_pairs(records, train=False, threshold=0.0)}
+    assert weights[(1, 2)]["email_local"] > 0
+    assert weights[(1, 3)]["email_local"] < 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from persona360.resolution.guard import ScoredPair, conflict_between, guard_pairs
+from persona360.resolution.records import ProfileRecord
+from persona360.resolution.table import Records
 
 
 def test_two_profiles_each_with_their_own_phone_conflict() -> None:
@@ -30,3 +32,17 @@ def test_a_profile_without_a_phone_cannot_bridge_two_that_conflict() -> None:
         "different phones (+380501234567 / +380671112233), through profiles already matched in this run"
     )
     assert low.conflict is None  # below the threshold nothing is joined, nothing is marked
+
+
+def test_a_phone_held_only_as_a_trait_conflicts_too() -> None:
+    """A number typed into a form that the graph did not take as an identifier is still the person's."""
+    records = Records.of([
+        ProfileRecord(1, 1, "eva", "majdak", None, "727514527", None, None, None, phones=("+48727514527",)),
+        ProfileRecord(2, 2, "eva", "majdak", None, "607719537", None, None, None),
+        ProfileRecord(3, 3, "eva", "majdak", None, "607719537", None, None, None, phones=("+48607719537",)),
+    ])  # fmt: skip
+    phones = records.phones({1, 2, 3})
+    assert phones == {1: ("+48727514527",), 2: ("607719537",), 3: ("+48607719537",)}
+    first, second = guard_pairs([ScoredPair(1, 2, 0.9999, {}), ScoredPair(2, 3, 0.9999, {})], phones, upper=0.99)
+    assert first.conflict == "different phones (+48727514527 / 607719537)"
+    assert second.conflict is None  # the same number, once as a trait and once as an identifier
