@@ -28,7 +28,8 @@ classic recordlinkage pipeline (``febrl_recordlinkage.py``) runs on the same cle
 rows in its own interpreter (it needs pandas < 3); its pairs are closed transitively
 like our profiles before scoring, and its time excludes the interpreter start.
 
-Times are wall seconds, medians of ``--runs``; peak memory is the process's maximum
+Times are wall seconds and CPU seconds (user + system, every thread of the
+process: ``time.process_time``), medians of ``--runs``; peak memory is the process's maximum
 resident set. Figures only: nothing here is a test assertion.
 """
 
@@ -69,12 +70,19 @@ FEBRL_MAP = {
 
 
 def _timed(runs: int, work: Callable[[], Any]) -> tuple[Any, float]:
-    times, result = [], None
+    result, seconds, _ = _timed_cpu(runs, work)
+    return result, seconds
+
+
+def _timed_cpu(runs: int, work: Callable[[], Any]) -> tuple[Any, float, float]:
+    """The last result, and the median wall and CPU seconds (all threads of this process)."""
+    times, cpus, result = [], [], None
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = work()
         times.append(time.perf_counter() - started)
-    return result, statistics.median(times)
+        cpus.append(time.process_time() - cpu)
+    return result, statistics.median(times), statistics.median(cpus)
 
 
 def _peak_mb() -> float:
@@ -278,14 +286,15 @@ def _components(pairs: Iterable[tuple[str, str]], ids: list[str]) -> list[list[s
     return list(groups.values())
 
 
-def recordlinkage_febrl(python: Path, files: list[Path], work: Path) -> tuple[dict[str, float], float]:
+def recordlinkage_febrl(python: Path, files: list[Path], work: Path) -> tuple[dict[str, float], float, float]:
     """recordlinkage's classic pipeline in its own interpreter (``febrl_recordlinkage.py``)."""
     clean = [str(_write_csv(_febrl_rows(p), work / p.name)) for p in files]
     script = Path(__file__).with_name("febrl_recordlinkage.py")
     done = subprocess.run([str(python), str(script), *clean], check=True, capture_output=True, text=True)  # noqa: S603
     found = json.loads(done.stdout)
     ids = [row["rec_id"] for path in files for row in _febrl_rows(path)]
-    return _pair_scores(_components(map(tuple, found["pairs"]), ids), ids), float(found["seconds"])
+    scores = _pair_scores(_components(map(tuple, found["pairs"]), ids), ids)
+    return scores, float(found["seconds"]), float(found["cpu_seconds"])
 
 
 def bench_febrl(folder: Path, work: Path, runs: int, model_only: bool, rl_python: Path | None) -> None:
@@ -300,16 +309,17 @@ def bench_febrl(folder: Path, work: Path, runs: int, model_only: bool, rl_python
             ours, ours_s = _timed(runs, lambda p=paths: model_febrl(p))
             print(f"{name:8} persona360 model only       {ours} {ours_s:6.1f} s", flush=True)
         else:
-            ours, ours_s = _timed(runs, lambda p=paths: ours_febrl(p, work))
-            print(f"{name:8} persona360 (import+resolve) {ours} {ours_s:6.1f} s", flush=True)
-        plain, plain_s = _timed(runs, lambda p=paths: plain_splink_febrl(p))
-        print(f"{name:8} plain Splink                {plain} {plain_s:6.1f} s", flush=True)
+            ours, ours_s, ours_cpu = _timed_cpu(runs, lambda p=paths: ours_febrl(p, work))
+            print(f"{name:8} persona360 (import+resolve) {ours} {ours_s:6.2f} s ({ours_cpu:.2f} s CPU)", flush=True)
+        plain, plain_s, plain_cpu = _timed_cpu(runs, lambda p=paths: plain_splink_febrl(p))
+        print(f"{name:8} plain Splink                {plain} {plain_s:6.2f} s ({plain_cpu:.2f} s CPU)", flush=True)
         if rl_python:
             timings = [recordlinkage_febrl(rl_python, paths, work) for _ in range(runs)]
             classic = timings[-1][0]
             print(
                 f"{name:8} recordlinkage (ECM)         {classic} "
-                f"{statistics.median(t for _, t in timings):6.1f} s (pipeline only)",
+                f"{statistics.median(t for _, t, _ in timings):6.2f} s "
+                f"({statistics.median(c for _, _, c in timings):.2f} s CPU; pipeline only)",
                 flush=True,
             )
 
