@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import pyarrow as pa
+
 from persona360.errors import NotFoundError
 from persona360.store.database import Database
 
@@ -48,27 +50,33 @@ def known_profile_pairs(db: Database) -> set[frozenset[int]]:
 
 
 def add_pairs(db: Database, rows: list[PairRow], now: datetime, actor: str) -> None:
-    """Store ``rows`` in one statement; merged ones are decided at once by ``actor``."""
+    """Store ``rows`` in one statement; merged ones are decided at once by ``actor``.
+
+    The rows go in as one Arrow table: bound as nine Python lists (``unnest($a)``…) the
+    6,448 pairs of FEBRL3 took 0.1 s of CPU to convert, the insert itself a few ms.
+    """
     if not rows:
         return
     decided = [row.status != "pending" for row in rows]
     with db.transaction() as tx:
         first = int(tx.fetchone("SELECT coalesce(max(pair_id), 0) + 1 FROM resolution_pairs")[0])  # type: ignore[index]
-        tx.execute(
-            "INSERT INTO resolution_pairs SELECT * FROM (SELECT unnest($id) AS pair_id, unnest($a), unnest($b), "
-            "unnest($p), unnest($explanation)::JSON, unnest($status), $now::TIMESTAMPTZ, "
-            "unnest($decided_at)::TIMESTAMPTZ, unnest($decided_by))",
+        table = pa.table(
             {
-                "id": list(range(first, first + len(rows))),
-                "a": [row.a_identifier_id for row in rows],
-                "b": [row.b_identifier_id for row in rows],
-                "p": [row.probability for row in rows],
-                "explanation": [json.dumps(row.explanation) for row in rows],
-                "status": [row.status for row in rows],
-                "now": now,
-                "decided_at": [now if d else None for d in decided],
-                "decided_by": [actor if d else None for d in decided],
-            },
+                "pair_id": pa.array(range(first, first + len(rows)), pa.int64()),
+                "a": pa.array([row.a_identifier_id for row in rows], pa.int64()),
+                "b": pa.array([row.b_identifier_id for row in rows], pa.int64()),
+                "p": pa.array([row.probability for row in rows], pa.float64()),
+                "explanation": pa.array([json.dumps(row.explanation) for row in rows], pa.string()),
+                "status": pa.array([row.status for row in rows], pa.string()),
+                "decided_at": pa.array([now if d else None for d in decided], pa.timestamp("us", tz="UTC")),
+                "decided_by": pa.array([actor if d else None for d in decided], pa.string()),
+            }
+        )
+        tx.execute_arrow(
+            "INSERT INTO resolution_pairs SELECT pair_id, a, b, p, explanation::JSON, status, "
+            "$now::TIMESTAMPTZ, decided_at, decided_by FROM p360_rows",
+            table,
+            {"now": now},
         )
 
 
