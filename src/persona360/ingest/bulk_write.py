@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from persona360.identity.graph import GraphDelta
 from persona360.identity.persistence import write_delta
-from persona360.ingest.record import EventRecord, message_key
+from persona360.ingest.record import EventRecord, message_key, stored_json
 from persona360.profiles.facts import flatten_traits, record_activity, record_order_rows, record_trait_rows
 from persona360.store.database import Transaction
 
@@ -54,6 +54,9 @@ class ColumnBatch:
     traits: pa.Table
     sets: list[IdentifierSet]
     records: dict[int, EventRecord]
+
+    def __len__(self) -> int:
+        return int(self.rows.num_rows) + len(self.records)
 
 
 def write_batch(writer: EventWriter, batch: ColumnBatch) -> WriteResult:
@@ -122,8 +125,8 @@ def _records_table(batch: ColumnBatch, schema: pa.Schema) -> pa.Table:
             "message_id": [record.message_id for _, record in items],
             "timestamp": pa.array([record.timestamp for _, record in items], _TS),
             "set_id": set_ids,
-            "properties": [_json(record.properties) for _, record in items],
-            "traits": [_json(record.traits) for _, record in items],
+            "properties": [stored_json(record.properties) for _, record in items],
+            "traits": [stored_json(record.traits) for _, record in items],
             "order_id": [record.order.order_id if record.order else None for _, record in items],
             "revenue": pa.array([record.order.revenue if record.order else None for _, record in items], pa.float64()),
             "currency": [record.order.currency if record.order else None for _, record in items],
@@ -154,13 +157,7 @@ def _fresh(writer: EventWriter, rows: pa.Table) -> pa.Table:
     _, first = np.unique(keys, return_index=True)
     keep = np.zeros(len(keys), dtype=bool)
     keep[first] = True
-    maybe = np.unique(keys[writer._stored_keys().maybe(keys)])
-    if len(maybe):
-        found = writer.db.query(
-            "SELECT message_key FROM events WHERE message_key IN (SELECT unnest($keys::UBIGINT[]))",
-            {"keys": [int(key) for key in maybe]},
-        )
-        keep &= ~np.isin(keys, np.array([int(row[0]) for row in found], dtype=np.uint64))
+    keep &= ~np.isin(keys, writer._stored_among(np.unique(keys)))
     return rows.filter(pa.array(keep))
 
 
@@ -308,7 +305,3 @@ def _trait_facts(
 def _profiles(writer: EventWriter, anchors: np.ndarray) -> set[int]:
     profile_of = writer.graph.profile_of
     return {profile_of(int(anchor)) for anchor in np.unique(anchors)}
-
-
-def _json(value: dict[str, object]) -> str | None:
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode() if value else None

@@ -13,6 +13,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 # Identifier kinds in the order an event's anchor is chosen: the most trusted first.
 ANCHOR_ORDER = ("user_id", "id:", "email", "phone", "handle:", "anonymous_id")
 
@@ -80,3 +82,8 @@ def order_identifiers(keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def _ordered(keys: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     """Cached: an import carries a customer's same identifiers on every order."""
     return tuple(sorted(set(keys), key=lambda key: (anchor_rank(key[0]), key)))
+
+
+def stored_json(value: dict[str, object]) -> str | None:
+    """An object field of a record as the ``events`` table stores it: JSON text, NULL when empty."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode() if value else None

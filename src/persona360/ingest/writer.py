@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
 
 import numpy as np
 import orjson
@@ -29,7 +31,7 @@ from persona360.identity.guardrails import parse_blocklist
 from persona360.identity.persistence import active_edges, load_graph, retired_ids, write_delta
 from persona360.ingest.backlog import Appended, Backlog, mark_done, mark_start
 from persona360.ingest.bulk_write import ColumnBatch, write_batch
-from persona360.ingest.record import EventRecord
+from persona360.ingest.record import EventRecord, stored_json
 from persona360.ingest.seen import SeenKeys, load_seen
 from persona360.profiles.facts import record_facts
 from persona360.profiles.projection import reproject
@@ -37,6 +39,7 @@ from persona360.settings import Settings
 from persona360.store.database import Database, Transaction
 
 log = logging.getLogger(__name__)
+_Run = TypeVar("_Run", bound=Sized)  # what one guarded write stores: records, or a batch of columns
 _TS = pa.timestamp("us", "UTC")
 ADMIN_TYPES = ("merge", "unmerge")
 DERIVE_MAX_EVENTS = 50_000  # most events one derivation transaction takes from the backlog
@@ -110,12 +113,7 @@ class EventWriter:
         """
         with self._lock:
             notify = self._drain()
-            try:
-                result = write_batch(self, batch)
-            except Exception:
-                log.exception("write of %d column rows failed; reloading identity graph", batch.rows.num_rows)
-                self.reload()
-                raise
+            result = self._guarded(partial(write_batch, self), batch)
         notify.add(result)
         self._notify(notify)
         return result
@@ -350,7 +348,8 @@ class EventWriter:
             kept = screen(kept)
         return kept
 
-    def _guarded(self, step: Callable[[list[EventRecord]], WriteResult], run: list[EventRecord]) -> WriteResult:
+    def _guarded(self, step: Callable[[_Run], WriteResult], run: _Run) -> WriteResult:
+        """``step(run)``; a failed write leaves the graph in memory ahead of the store, so it is read again."""
         try:
             return step(run)
         except Exception:
@@ -387,16 +386,22 @@ class EventWriter:
             if key not in seen:
                 seen.add(key)
                 unique.append(record)
-        keys = list(seen)
-        maybe = [key for key, hit in zip(keys, self._stored_keys().maybe(keys), strict=True) if hit]
-        stored = set()
-        if maybe:  # only keys the filter cannot rule out are looked up (ingest/seen.py)
-            rows = self.db.query(
-                "SELECT message_key FROM events WHERE message_key IN (SELECT unnest($keys::UBIGINT[]))",
-                {"keys": maybe},
-            )
-            stored = {int(row[0]) for row in rows}
+        stored = set(self._stored_among(np.fromiter(seen, np.uint64, len(seen))).tolist())
         return [record for record in unique if record.message_key not in stored]
+
+    def _stored_among(self, keys: np.ndarray) -> np.ndarray:
+        """Those of the distinct message ``keys`` already stored.
+
+        Only keys the filter cannot rule out are looked up in DuckDB (``ingest/seen.py``).
+        """
+        maybe = keys[self._stored_keys().maybe(keys)]
+        if not len(maybe):
+            return np.empty(0, np.uint64)
+        rows = self.db.query(
+            "SELECT message_key FROM events WHERE message_key IN (SELECT unnest($keys::UBIGINT[]))",
+            {"keys": maybe.tolist()},
+        )
+        return np.array([int(row[0]) for row in rows], dtype=np.uint64)
 
     def _stored_keys(self) -> SeenKeys:
         """The filter of stored message keys, read from the store when first needed or full."""
@@ -492,10 +497,6 @@ def _observe_all(graph: IdentityGraph, records: list[EventRecord], seen: Observe
     return anchors
 
 
-def _json(value: dict[str, object]) -> str | None:
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode() if value else None
-
-
 def _insert_events(tx: Transaction, records: list[EventRecord], anchors: list[int], seqs: list[int]) -> None:
     table = pa.table(
         {
@@ -512,10 +513,10 @@ def _insert_events(tx: Transaction, records: list[EventRecord], anchors: list[in
             "original_timestamp": pa.array([r.original_timestamp for r in records], _TS),
             "sent_at": pa.array([r.sent_at for r in records], _TS),
             "received_at": pa.array([r.received_at for r in records], _TS),
-            "properties": [_json(r.properties) for r in records],
-            "traits": [_json(r.traits) for r in records],
-            "context": [_json(r.context) for r in records],
-            "extra": [_json(r.extra) for r in records],
+            "properties": [stored_json(r.properties) for r in records],
+            "traits": [stored_json(r.traits) for r in records],
+            "context": [stored_json(r.context) for r in records],
+            "extra": [stored_json(r.extra) for r in records],
             "identifiers": [orjson.dumps(r.identifiers).decode() for r in records],
             "reason": [r.reason for r in records],
         }
