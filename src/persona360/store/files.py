@@ -69,11 +69,8 @@ class ExportFile:
 
     def chunks(self, order_by: str | None = None, size: int = 20_000) -> Iterator[list[dict[str, Any]]]:
         """Yield rows as dicts (with their line number under ``__p360_line``)."""
-        first_line = 2 if self.format == "csv" else 1
-        numbered = f"SELECT *, row_number() OVER () + {first_line - 1} AS {LINE} FROM {self._relation_sql}"
-        order = f"ORDER BY {_quote(order_by)}, {LINE}" if order_by else f"ORDER BY {LINE}"
         try:
-            reader = self._con.execute(f"SELECT * FROM ({numbered}) {order}", [str(self.path)])
+            reader = self._con.execute(self._ordered_sql(order_by), [str(self.path)])
             while rows := reader.fetchmany(size):
                 names = [column[0] for column in reader.description or []]
                 yield [dict(zip(names, row, strict=True)) for row in rows]
@@ -86,11 +83,8 @@ class ExportFile:
         Converting a whole Arrow column to Python at once costs a fraction of building
         one dict per row, which is what lets an importer work column by column.
         """
-        first_line = 2 if self.format == "csv" else 1
-        numbered = f"SELECT *, row_number() OVER () + {first_line - 1} AS {LINE} FROM {self._relation_sql}"
-        order = f"ORDER BY {_quote(order_by)}, {LINE}" if order_by else f"ORDER BY {LINE}"
         try:
-            relation = self._con.cursor().sql(f"SELECT * FROM ({numbered}) {order}", params=[str(self.path)])
+            relation = self._con.cursor().sql(self._ordered_sql(order_by), params=[str(self.path)])
             for batch in relation.to_arrow_reader(size):
                 if batch.num_rows:
                     yield {name: batch.column(i).to_pylist() for i, name in enumerate(batch.schema.names)}
@@ -103,17 +97,22 @@ class ExportFile:
         The set-based orders import (``ingest/importers/bulk.py``) checks and shapes
         the rows there with SQL. The connection is this file's private in-memory one.
         """
-        first_line = 2 if self.format == "csv" else 1
         con = self._con.cursor()  # its own client: the reads of __init__ may hold results open
         try:
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {table} AS "
-                f"SELECT *, row_number() OVER () + {first_line - 1} AS {LINE} FROM {self._relation_sql}",
-                [str(self.path)],
-            ).fetchall()
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {self._numbered_sql()}", [str(self.path)]).fetchall()
         except duckdb.Error as error:
             raise FileFormatError(f"{self.path.name} cannot be read: {error}") from None
         return con
+
+    def _numbered_sql(self) -> str:
+        """The rows with their line number in the file under ``LINE`` (a CSV's header is line 1)."""
+        first_line = 2 if self.format == "csv" else 1
+        return f"SELECT *, row_number() OVER () + {first_line - 1} AS {LINE} FROM {self._relation_sql}"
+
+    def _ordered_sql(self, order_by: str | None) -> str:
+        """The numbered rows in file order, or grouped by ``order_by`` (each group in file order)."""
+        order = f"ORDER BY {_quote(order_by)}, {LINE}" if order_by else f"ORDER BY {LINE}"
+        return f"SELECT * FROM ({self._numbered_sql()}) {order}"
 
     def close(self) -> None:
         self._con.close()

@@ -94,23 +94,11 @@ def _import(
         _check_kind_roles(ctx)
         report = ImportReport(str(path), ctx.source_name, ctx.kind, rows=export.rows)
         rejects = RejectFile(rejects_path or path.with_name(path.name + ".rejects.csv"))
-        order_column = ctx.column_of["order_id"] if ctx.kind == "orders" else None
         plan = None if by_rows or not by_sql else bulk_plan(ctx, export.columns, export.format)
         if plan is not None:
             _import_bulk(writer, BulkOrders(export, ctx, plan), rejects, report, ctx, progress)
-            steps: Iterator[tuple[int, list[EventRecord]]] = iter(())
         else:
-            steps = _records(export, ctx, order_column, rejects, by_rows=by_rows)
-        pending: list[EventRecord] = []
-        reported = 0
-        for done, records in steps:
-            pending.extend(records)
-            if len(pending) >= WRITE_CHUNK:
-                _flush(writer, pending, report)
-            if progress and done - reported >= PROGRESS_ROWS:
-                progress(done, export.rows)  # rows read and converted; the rest is the last commit
-                reported = done
-        _flush(writer, pending, report)
+            _import_records(writer, _records(export, ctx, rejects, by_rows=by_rows), report, progress)
         if progress:
             progress(export.rows, export.rows)
     finally:
@@ -119,6 +107,25 @@ def _import(
     report.rejects_sample = rejects.sample
     report.rejects_path = rejects.close()
     return report
+
+
+def _import_records(
+    writer: EventWriter,
+    steps: Iterator[tuple[int, list[EventRecord]]],
+    report: ImportReport,
+    progress: Progress | None,
+) -> None:
+    """The column and row paths: records converted in Python, written in chunks."""
+    pending: list[EventRecord] = []
+    reported = 0
+    for done, records in steps:
+        pending.extend(records)
+        if len(pending) >= WRITE_CHUNK:
+            _flush(writer, pending, report)
+        if progress and done - reported >= PROGRESS_ROWS:
+            progress(done, report.rows)  # rows read and converted; the rest is the last commit
+            reported = done
+    _flush(writer, pending, report)
 
 
 def _import_bulk(
@@ -140,9 +147,10 @@ def _import_bulk(
 
 
 def _records(
-    export: ExportFile, ctx: RowContext, order_column: str | None, rejects: RejectFile, *, by_rows: bool
+    export: ExportFile, ctx: RowContext, rejects: RejectFile, *, by_rows: bool
 ) -> Iterator[tuple[int, list[EventRecord]]]:
     """Yield (rows read so far, the records of the groups just read)."""
+    order_column = ctx.column_of["order_id"] if ctx.kind == "orders" else None
     done = 0
     if by_rows:
         for group in _groups(export.chunks(order_column), order_column):
