@@ -185,7 +185,7 @@ class Batcher:
             try:
                 item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
             except queue.Empty:
-                if (self._arriving or len(items) < expected) and time.monotonic() < gather_by:
+                if (self._arriving or short) and time.monotonic() < gather_by:
                     continue
                 break
             if item is _STOP:

@@ -75,7 +75,6 @@ def guard_pairs(pairs: Sequence[ScoredPair], phones: Mapping[int, Sequence[str]]
     phones (``table.Records.phones``: its identifiers and its trait, see
     :func:`held_phones`; a profile without any may be left out).
     """
-    own = phones
     held = {profile: set(numbers) for profile, numbers in phones.items()}
     parent: dict[int, int] = {}
 
@@ -87,7 +86,7 @@ def guard_pairs(pairs: Sequence[ScoredPair], phones: Mapping[int, Sequence[str]]
     guarded = []
     for pair in sorted(pairs, key=lambda p: -p.probability):
         a, b = root(pair.a_profile), root(pair.b_profile)
-        why = conflict_between(own.get(pair.a_profile, ()), own.get(pair.b_profile, ()))
+        why = conflict_between(phones.get(pair.a_profile, ()), phones.get(pair.b_profile, ()))
         if not why and a != b and (why := conflict_between(held.get(a, ()), held.get(b, ()))):
             why = f"{why}, through profiles already matched in this run"
         if pair.probability >= upper and not why and a != b:

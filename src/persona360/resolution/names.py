@@ -183,10 +183,12 @@ def joined_key(first: str, second: str) -> str | None:
     return name_key(first + second)
 
 
-@lru_cache(maxsize=1 << 16)
-def _settled(part: str) -> bool:
+def _is_settled(part: str) -> bool:
     """Whether ``part`` is made of key letters only and folding would leave it as it is."""
     return _KEY_LETTERS.fullmatch(part) is not None and _FOLDABLE.search(part) is None
+
+
+_settled = lru_cache(maxsize=1 << 16)(_is_settled)
 
 
 class Joiner:
@@ -208,7 +210,7 @@ class Joiner:
         settled, seams = self._settled, self._clean_seams
         for part in parts:
             if part not in settled:
-                settled[part] = _KEY_LETTERS.fullmatch(part) is not None and _FOLDABLE.search(part) is None
+                settled[part] = _is_settled(part)
         joined: set[str | None] = set()
         for a in parts:
             tail = a[1 - _LONGEST_FOLD :]

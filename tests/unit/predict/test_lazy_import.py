@@ -10,6 +10,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 _PROBE = """
 import sys
 import persona360.cli
@@ -39,9 +41,5 @@ def test_every_exported_name_still_resolves() -> None:
 def test_an_unknown_name_is_an_attribute_error() -> None:
     import persona360.predict as predict
 
-    try:
+    with pytest.raises(AttributeError, match="no_such_model"):
         predict.no_such_model  # noqa: B018
-    except AttributeError as error:
-        assert "no_such_model" in str(error)
-    else:
-        raise AssertionError("an unknown name resolved")
