@@ -136,12 +136,13 @@ def social_row(row_id: str, platform: str, handle: str, person: Person, disguise
     return [row_id, cells["instagram"], cells["facebook"], cells["tiktok"], display, email, phone]
 
 
-def social_handle(person: Person, rng: random.Random) -> str:
-    """The handle a person uses across platforms (mostly the same one)."""
+def social_handle(person: Person, number: str, rng: random.Random) -> str:
+    """The handle a person uses across platforms (mostly the same one), ending in their own ``number``."""
     first = fold_ascii(person.latin_first)
     last = fold_ascii(person.latin_last)
-    return rng.choice((f"{first}.{last}", f"{first}_{last}", f"{first}{rng.randrange(10, 99)}",
-                       f"{last}.{first[0]}", f"its{first}"))  # fmt: skip
+    lucky = rng.randrange(10, 99)
+    return rng.choice((f"{first}.{last}{number}", f"{first}_{last}_{number}", f"{first}{lucky}_{number}",
+                       f"{last}.{first[0]}{number}", f"its{first}{number}"))  # fmt: skip
 
 
 def _styled_handle(handle: str, rng: random.Random) -> str:

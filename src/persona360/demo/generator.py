@@ -25,7 +25,7 @@ from persona360.demo.catalogue import Catalogue, build_catalogue
 from persona360.demo.consent import banner_answer
 from persona360.demo.dirt import gmail_variant
 from persona360.demo.disguise import Disguise
-from persona360.demo.identifiers import record_id
+from persona360.demo.identifiers import own_number, record_id
 from persona360.demo.journeys import Order, Plan, Planner
 from persona360.demo.manifest import Manifest
 from persona360.demo.names import LocalePools, build_pools
@@ -293,10 +293,11 @@ def _social(person: Person, disguise: Disguise, spec: DemoSpec, out: Outputs) ->
     if rng.random() >= share:
         return
     platforms = rng.sample(_SOCIAL, rng.choice((1, 2, 2, 3)) if butterfly else 1)
-    handle = exports.social_handle(person, rng)
+    number = own_number(spec.seed, person.index, spec.customers)
+    handle = exports.social_handle(person, number, rng)
     for n, platform in enumerate(platforms):
         if rng.random() < 0.25:
-            handle = exports.social_handle(person, rng)
+            handle = exports.social_handle(person, number, rng)
         row = record_id(spec.seed, "s", person.index, n)
         out.row("social_handles", exports.social_row(row, platform, handle, person, disguise))
         out.truth.add("social", row, person.person_id, person.archetypes)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from persona360.demo.behaviour import PREVALENCE, Behaviour, behaviour_of
 from persona360.demo.catalogue import Catalogue
 from persona360.demo.dirt import random_phone
-from persona360.demo.identifiers import customer_id, hash_int, hash_unit, person_rng, stable_uuid
+from persona360.demo.identifiers import customer_id, hash_int, hash_unit, own_number, person_rng, stable_uuid
 from persona360.demo.names import COUNTRY_OF, LANGUAGE_OF, LocalePools
 from persona360.demo.spec import ARCHETYPES, DemoSpec
 from persona360.demo.variants import fold_ascii, transliterate
@@ -185,26 +185,31 @@ def _address(locale: str, street: str, rng: random.Random) -> str:
 
 def _emails(person: Person, pool: LocalePools, spec: DemoSpec, rng: random.Random) -> list[str]:
     count = 2 if rng.random() < spec.dirt.second_email else 1
-    return [f"{_local_part(person, rng)}@{pool.pick_domain(rng)}" for _ in range(count)]
+    return [
+        f"{_local_part(person, own_number(spec.seed, person.index * 2 + n, spec.customers * 2), rng)}"
+        f"@{pool.pick_domain(rng)}"
+        for n in range(count)
+    ]
 
 
-def _local_part(person: Person, rng: random.Random) -> str:
+def _local_part(person: Person, number: str, rng: random.Random) -> str:
+    """A name-based mailbox name ending in the person's own ``number`` (see ``own_number``)."""
     informal = rng.random() < 0.4
     first = _ascii(person.first, person.language, informal)
     last = _ascii(person.last, person.language, informal)
     year = str(2026 - person.age)
     pattern = rng.randrange(6)
     if pattern == 0:
-        return f"{first}.{last}"
+        return f"{first}.{last}{number}"
     if pattern == 1:
-        return f"{first[0]}{last}"
+        return f"{first[0]}{last}{number}"
     if pattern == 2:
-        return f"{first}_{last}{year[2:]}"
+        return f"{first}_{last}{year[2:]}{number}"
     if pattern == 3:
-        return f"{last}.{first}"
+        return f"{last}.{first}{number}"
     if pattern == 4:
-        return f"{first}{year}"
-    return f"{first}.{last}{rng.randrange(1, 100)}"
+        return f"{first}{year}.{number}"
+    return f"{first}.{last}{rng.randrange(1, 100)}.{number}"
 
 
 def _ascii(name: str, language: str, informal: bool) -> str:
