@@ -9,10 +9,11 @@ Environment variables use the prefix ``PERSONA360_`` (``PERSONA360_DB``,
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_IDENTIFIER_LIMITS: dict[str, int] = {
@@ -24,6 +25,8 @@ DEFAULT_IDENTIFIER_LIMITS: dict[str, int] = {
     "id:*": 5,
     "handle:*": 5,
 }
+# A DuckDB memory size (4GB, 512MiB, 1.5 GB) or a share of the machine's memory (30%).
+_MEMORY_LIMIT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|%)\s*", re.IGNORECASE)
 DEFAULT_BLOCKLIST: list[str] = [
     "email:test@example.com",
     "email:test@test.com",
@@ -54,6 +57,16 @@ class Settings(BaseSettings):
     port: int = Field(8360, description="Port the server listens on.")
     max_event_bytes: int = Field(32 * 1024, description="Largest accepted single event, in bytes.")
     max_body_bytes: int = Field(4 * 1024 * 1024, description="Largest accepted request body (after gzip), in bytes.")
+    memory_limit: str = Field(
+        "30%",
+        description=(
+            "Most memory each DuckDB database of a process may hold: the workspace, and the "
+            "in-memory one Splink matches in. A size (`4GB`, `512MiB`) or a share of the "
+            "machine's memory (`30%`). Beyond it DuckDB drops cached blocks and spills to a "
+            "temporary folder beside the workspace; DuckDB's own default (80% each) let a "
+            "million-person demo run out of memory."
+        ),
+    )
     max_future_seconds: int = Field(
         24 * 3600,
         description="How far in the future a (skew-corrected) event timestamp may lie.",
@@ -297,6 +310,16 @@ class Settings(BaseSettings):
         "dev-tracking-secret",
         description="Key that signs click and open links; set your own outside dev (the default is refused).",
     )
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory_limit(cls, value: str) -> str:
+        match = _MEMORY_LIMIT.fullmatch(value)
+        if match is None or float(match[1]) == 0 or (match[2] == "%" and float(match[1]) > 100):
+            raise ValueError(
+                f"memory_limit {value!r} is neither a size such as 4GB or 512MiB nor a share of memory from 1% to 100%"
+            )
+        return value.strip()
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -58,7 +58,10 @@ class Workspace:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.db = Database(
-            settings.db, create=create or str(settings.db) == ":memory:", encryption=encryption_from(settings)
+            settings.db,
+            create=create or str(settings.db) == ":memory:",
+            encryption=encryption_from(settings),
+            memory_limit=settings.memory_limit,
         )
         self.access = Keys(self.db, self.clock)
         self.system_source = self.access.ensure_source(SYSTEM_SOURCE)

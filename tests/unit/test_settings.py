@@ -34,3 +34,15 @@ def test_a_derive_bound_that_is_not_positive_is_refused_by_name(value: int) -> N
     with pytest.raises(ValidationError, match="batch_derive_within_ms") as error:
         load_settings(batch_derive_within_ms=value)
     assert "greater than 0" in str(error.value)
+
+
+@pytest.mark.parametrize("value", ["lots", "30", "-1GB", "0%", "110%", "4 GiG"])
+def test_a_memory_limit_that_is_no_size_or_share_is_refused_by_name(value: str) -> None:
+    with pytest.raises(ValidationError, match="memory_limit") as error:
+        load_settings(memory_limit=value)
+    assert "4GB" in str(error.value)  # says what would do
+
+
+@pytest.mark.parametrize("value", ["30%", "4GB", "512MiB", "1.5 GB", " 100% "])
+def test_sizes_and_shares_are_memory_limits(value: str) -> None:
+    assert load_settings(memory_limit=value).memory_limit == value.strip()

@@ -96,13 +96,18 @@ class ResolutionAPI:
 
         settings = self._ws.settings
         return score_all(
-            records, train=trained, threshold=settings.resolution_lower, backend=settings.resolution_backend
+            records,
+            train=trained,
+            threshold=settings.resolution_lower,
+            backend=settings.resolution_backend,
+            memory_limit=settings.memory_limit,
         )
 
     def _score_new(self, records: Records, model: dict[str, Any], new: set[int]) -> tuple[int, list[ScoredPair], bool]:
         from persona360.resolution.model import score_new
 
-        pairs = score_new(records, new, model, threshold=self._ws.settings.resolution_lower)
+        settings = self._ws.settings
+        pairs = score_new(records, new, model, threshold=settings.resolution_lower, memory_limit=settings.memory_limit)
         return int(pc.sum(records.held(new)).as_py() or 0), pairs, False
 
     def _decide(

@@ -15,15 +15,22 @@ from typing import Any
 
 import pyarrow as pa
 
+from persona360.store.memory import connect_in_memory
+
 BACKENDS = ("duckdb", "spark")
 
 
-def database_api(backend: str) -> Any:
-    """A fresh Splink database API for ``backend`` (``duckdb`` or ``spark``)."""
+def database_api(backend: str, memory_limit: str | None = None) -> Any:
+    """A fresh Splink database API for ``backend`` (``duckdb`` or ``spark``).
+
+    DuckDB gets an in-memory database of its own, bounded by ``memory_limit``
+    (``Settings.memory_limit``): Splink's default connection could take 80% of memory
+    beside the workspace's.
+    """
     if backend == "duckdb":
         from splink import DuckDBAPI
 
-        return DuckDBAPI()
+        return DuckDBAPI(connection=connect_in_memory(memory_limit))
     if backend == "spark":
         from splink import SparkAPI
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink import Linker, SettingsCreator, block_on
 from splink import blocking_rule_library as brl
 from splink import comparison_level_library as cll
 from splink import comparison_library as cl
@@ -308,8 +308,8 @@ def _as_records(records: Records | Sequence[ProfileRecord]) -> Records:
     return records if isinstance(records, Records) else Records.of(records)
 
 
-def _linker(table: pa.Table, backend: str = "duckdb") -> Linker:
-    db_api = database_api(backend)
+def _linker(table: pa.Table, backend: str = "duckdb", memory_limit: str | None = None) -> Linker:
+    db_api = database_api(backend, memory_limit)
     # Splink's settings validation only logs about columns missing from the input: ours
     # are fixed (``splink_table``), and it re-parses every comparison's SQL (5% of FEBRL3).
     return Linker(register(db_api, table), settings_for(table.num_rows), log_level=None, validate_settings=False)
@@ -426,7 +426,12 @@ def score_pairs(
 
 
 def score_all(
-    records: Records | Sequence[ProfileRecord], *, train: bool, threshold: float, backend: str = "duckdb"
+    records: Records | Sequence[ProfileRecord],
+    *,
+    train: bool,
+    threshold: float,
+    backend: str = "duckdb",
+    memory_limit: str | None = None,
 ) -> tuple[list[ScoredPair], dict[str, Any] | None]:
     """Score the blocked pairs of ``records``; keep those at or above ``threshold``.
 
@@ -436,6 +441,7 @@ def score_all(
             ``MIN_RECORDS_TO_TRAIN`` records up; below that the priors are used).
         threshold: the lowest match probability returned.
         backend: where Splink runs (``backend.BACKENDS``), with the same settings.
+        memory_limit: most memory Splink's DuckDB may hold (``Settings.memory_limit``).
 
     Returns:
         The pairs, most likely first, each with its per-comparison match weights
@@ -446,7 +452,7 @@ def score_all(
     if len(records) < 2:
         return [], None
     table = splink_table(_as_records(records))
-    linker = _linker(table, backend)
+    linker = _linker(table, backend, memory_limit)
     if train:
         _train(linker, table)
     rows = _pair_rows(linker.inference.predict(threshold_match_probability=threshold))
@@ -454,7 +460,12 @@ def score_all(
 
 
 def score_new(
-    records: Records | Sequence[ProfileRecord], new: set[int], model: dict[str, Any], *, threshold: float
+    records: Records | Sequence[ProfileRecord],
+    new: set[int],
+    model: dict[str, Any],
+    *,
+    threshold: float,
+    memory_limit: str | None = None,
 ) -> list[ScoredPair]:
     """Score only the pairs that involve a profile in ``new``, with a stored ``model``.
 
@@ -468,7 +479,7 @@ def score_new(
     is_new = pc.is_in(table["unique_id"], value_set=pa.array(sorted(new), pa.int64()))
     if not pc.any(is_new).as_py() or len(records) < 2:
         return []
-    db_api = DuckDBAPI()
+    db_api = database_api("duckdb", memory_limit)
     linker = Linker(db_api.register(table), dict(model), log_level=None, validate_settings=False)
     for column in _tf_columns(model):
         linker.table_management.compute_tf_table(column)

@@ -25,6 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from persona360.errors import WorkspaceError
+from persona360.store.memory import bounded_config
 from persona360.store.schema import MIGRATIONS
 
 Row = tuple[Any, ...]
@@ -86,14 +87,25 @@ class Database:
     Args:
         path: the DuckDB file; ``":memory:"`` for a throw-away workspace.
         create: create the file when it does not exist (otherwise raise).
+        encryption: how to open an encrypted file.
+        memory_limit: most memory DuckDB may hold for it (``Settings.memory_limit``);
+            ``None`` leaves DuckDB's default.
     """
 
-    def __init__(self, path: Path | str, *, create: bool = True, encryption: Encryption | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        create: bool = True,
+        encryption: Encryption | None = None,
+        memory_limit: str | None = None,
+    ) -> None:
         self.path = str(path)
         if self.path != ":memory:" and not create and not Path(self.path).exists():
             raise WorkspaceError(f"no workspace at {self.path}: run `persona360 init --db {self.path}` first")
         self.encryption = encryption if self.path != ":memory:" else None
-        self._con = _connect(self.path, self.encryption)
+        self.memory_limit = memory_limit
+        self._con = _connect(self.path, self.encryption, memory_limit)
         self._write_lock = threading.RLock()
         self._local = threading.local()
         self._gate = _Gate()
@@ -203,7 +215,7 @@ class Database:
                 self._close_all()
                 os.replace(fresh, self.path)
                 _remove(f"{self.path}.wal")
-                self._con = _connect(self.path, self.encryption)
+                self._con = _connect(self.path, self.encryption, self.memory_limit)
                 self._generation += 1
 
     def close(self) -> None:
@@ -300,10 +312,12 @@ def _attach_options(encryption: Encryption | None) -> str:
     return "" if encryption is None else f" (ENCRYPTION_KEY {_quote(encryption.key)})"
 
 
-def _open(path: str, encryption: Encryption | None) -> duckdb.DuckDBPyConnection:
+def _open(path: str, encryption: Encryption | None, memory_limit: str | None) -> duckdb.DuckDBPyConnection:
+    config = bounded_config(memory_limit, path)
     if encryption is None:
-        return duckdb.connect(path)
-    con = duckdb.connect()
+        return duckdb.connect(path, config=config)
+    # The file is attached to an in-memory instance: what spills goes beside the file, encrypted.
+    con = duckdb.connect(config={**config, "temp_file_encryption": "true"})
     try:
         con.execute("LOAD httpfs")  # OpenSSL: the crypto DuckDB trusts for writing
     except duckdb.Error:
@@ -324,9 +338,11 @@ def _open(path: str, encryption: Encryption | None) -> duckdb.DuckDBPyConnection
     return con
 
 
-def _connect(path: str, encryption: Encryption | None = None) -> duckdb.DuckDBPyConnection:
+def _connect(
+    path: str, encryption: Encryption | None = None, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
     try:
-        con = _open(path, encryption)
+        con = _open(path, encryption, memory_limit)
         con.execute("SET TimeZone = 'UTC'")
         # Micro-batches commit often; folding the WAL into the file every 16 MB (the
         # default) made every few commits pay for a checkpoint.
@@ -344,4 +360,6 @@ def _connect(path: str, encryption: Encryption | None = None) -> duckdb.DuckDBPy
         raise WorkspaceError(
             f"the workspace {path} is encrypted: set PERSONA360_ENCRYPTION_KEY or PERSONA360_ENCRYPTION_KEY_FILE"
         ) from error
+    except duckdb.ParserException as error:  # the only setting we pass that DuckDB parses
+        raise WorkspaceError(f"memory_limit {memory_limit!r} is not a DuckDB memory size: {error}") from error
     return con

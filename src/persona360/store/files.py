@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from persona360.errors import InvalidEventError
+from persona360.store.memory import connect_in_memory
 
 FORMATS = {
     ".csv": "csv",
@@ -47,14 +48,16 @@ class ExportFile:
 
     Args:
         path: the file.
+        memory_limit: most memory the reading database may hold (``Settings.memory_limit``;
+            a large file is materialised in it for the set-based import).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, memory_limit: str | None = None) -> None:
         if not path.is_file():
             raise FileFormatError(f"{path} does not exist or is not a file")
         self.path = path
         self.format = file_format(path)
-        self._con = duckdb.connect()
+        self._con = connect_in_memory(memory_limit)
         self._relation_sql = _reader_sql(self.format)
         try:
             self.columns = [

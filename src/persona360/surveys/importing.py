@@ -109,7 +109,7 @@ def import_answers(
     rejects_path: Path | None = None,
 ) -> ImportReport:
     """Import the answers in ``path``; see the module docstring for roles and rejects."""
-    export = ExportFile(path)
+    export = ExportFile(path, ws.settings.memory_limit)
     try:
         roles = parse_answer_mapping(flags, export.columns, survey)
         source_id = ws.access.ensure_source(source).source_id

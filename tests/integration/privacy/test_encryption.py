@@ -114,3 +114,12 @@ def test_without_openssl_the_weak_crypto_is_refused_unless_accepted(tmp_path: Pa
     settings = load_settings(db=tmp_path / "ws.duckdb", encryption_key=KEY)
     with pytest.raises(WorkspaceError, match="PERSONA360_ENCRYPTION_ALLOW_MBEDTLS"):
         Workspace(settings, clock, create=True)
+
+
+def test_what_an_encrypted_workspace_spills_goes_beside_it_encrypted(tmp_path: Path, clock: FixedClock) -> None:
+    path = tmp_path / "ws.duckdb"
+    with open_ws(path, clock, encryption_key=KEY, memory_limit="256MB") as ws:
+        folder, encrypted = ws.db.query(
+            "SELECT current_setting('temp_directory'), current_setting('temp_file_encryption')"
+        )[0]
+    assert (folder, encrypted) == (f"{path}.tmp", True)

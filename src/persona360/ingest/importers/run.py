@@ -88,7 +88,7 @@ def _import(
     by_rows: bool,
     by_sql: bool,
 ) -> ImportReport:
-    export = ExportFile(path)
+    export = ExportFile(path, writer.settings.memory_limit)
     try:
         ctx.mapping.check_columns(export.columns)
         _check_kind_roles(ctx)
