@@ -239,9 +239,9 @@ class CampaignRun:
             )
 
     def _candidates(self) -> list[Candidate]:
-        members = self.ws.segments.members(self.campaign["segment"], limit=10_000_000)["members"]
+        members = self.ws.segments.member_ids(self.campaign["segment"])
         if self.only is not None:
-            members = [m for m in members if int(m["profile_id"]) in self.only]
+            members = [m for m in members if m in self.only]
         seen = {
             int(r[0])
             for r in self.ws.db.query(
@@ -249,13 +249,13 @@ class CampaignRun:
             )
         }
         self.counts["members"] = len(members)
-        fresh = [Candidate(int(m["profile_id"])) for m in members if int(m["profile_id"]) not in seen]
+        fresh = [Candidate(m) for m in members if m not in seen]
         self.counts["new"] = len(fresh)
         if self.only is not None:
             # A trigger hands over one segment entry per profile: a profile that enters
             # again (a second abandoned cart) is sent to again, within the frequency cap,
             # in the arm it was first drawn into (the draw is a hash of campaign and profile).
-            return [Candidate(int(m["profile_id"])) for m in members]
+            return [Candidate(m) for m in members]
         return fresh
 
     def _events(self) -> list[Candidate]:
@@ -268,7 +268,7 @@ class CampaignRun:
         self.counts["members"] = len(events)
         segment = self.campaign["segment"]
         if segment:
-            members = {int(m["profile_id"]) for m in self.ws.segments.members(segment, limit=10_000_000)["members"]}
+            members = set(self.ws.segments.member_ids(segment))
             events = [e for e in events if e["profile_id"] in members]
         self.counts["new"] = len(events)
         return [Candidate(e["profile_id"], e["properties"], e["message_key"]) for e in events]

@@ -356,7 +356,7 @@ class ActivationAPI:
             ConsentError: unknown purpose.
         """
         check_format(fmt)
-        members = [int(m["profile_id"]) for m in self._ws.segments.members(segment, limit=10_000_000)["members"]]
+        members = self._ws.segments.member_ids(segment)
         allowed = sorted(self._ws.privacy.may_many(members, purpose)) if members else []
         emails = self._ws.privacy.addresses_many(allowed, purpose, "email")
         phones = self._ws.privacy.addresses_many(allowed, purpose, "sms")

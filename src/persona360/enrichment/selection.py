@@ -19,13 +19,12 @@ if TYPE_CHECKING:
     from persona360.workspace import Workspace
 
 log = logging.getLogger(__name__)
-_PAGE = 1000
 # How many recent events are read for context.ip and context.userAgent.
 RECENT_EVENTS = 100
 
 
 def select_profiles(ws: Workspace, profile_ids: Sequence[int] | None, segment: str | None) -> list[int]:
-    """The live ids to enrich. the given ids, a segment's members, or every profile."""
+    """The live ids to enrich: the given ids, a segment's members, or every profile."""
     if profile_ids is not None:
         # one query for all: the automatic enricher hands every batch's consenting profiles here
         live = ws.profiles.live_ids(profile_ids)
@@ -34,8 +33,8 @@ def select_profiles(ws: Workspace, profile_ids: Sequence[int] | None, segment: s
             raise NotFoundError(f"no profile with id {unknown[0]}")
         return sorted(set(live.values()))
     if segment is not None:
-        return _segment_members(ws, segment)
-    return _all_profiles(ws)
+        return ws.segments.member_ids(segment)
+    return ws.profiles.ids()
 
 
 def consented(ws: Workspace, profile_ids: list[int]) -> tuple[list[int], bool]:
@@ -92,16 +91,3 @@ def is_inferred_source(source: str | None) -> bool:
 
 def _distinct(values: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value for value in values if isinstance(value, str) and value))
-
-
-def _segment_members(ws: Workspace, segment: str) -> list[int]:
-    ids: list[int] = []
-    while True:
-        page = ws.segments.members(segment, limit=_PAGE, offset=len(ids))["members"]
-        ids.extend(int(row["profile_id"]) for row in page)
-        if len(page) < _PAGE:
-            return ids
-
-
-def _all_profiles(ws: Workspace) -> list[int]:
-    return ws.profiles.ids()

@@ -261,6 +261,20 @@ class Segments:
         )
         return {"segment": segment.name, "total": int(total), "members": rows}
 
+    def member_ids(self, name: str | int) -> builtins.list[int]:
+        """Every current member's profile id, in one query.
+
+        For work on a whole segment (a campaign, an audience export, enrichment): a page
+        of :meth:`members` would build a dict per member, and paging sorts the whole
+        membership for each page.
+        """
+        segment = self.get(name)
+        rows = self._ws.db.query(
+            "SELECT profile_id FROM segment_memberships WHERE segment_id = ? AND exited_at IS NULL ORDER BY profile_id",
+            [segment.segment_id],
+        )
+        return [int(row[0]) for row in rows]
+
     def history(
         self, name: str | int, profile_id: int | None = None, limit: int = 100
     ) -> builtins.list[dict[str, Any]]:

@@ -19,7 +19,9 @@ ABANDONED = 'then_not("Product Added", "Order Completed", within = 30m)'
 
 
 def members(ws: Workspace, name: str) -> set[int]:
-    return {row["profile_id"] for row in ws.segments.members(name)["members"]}
+    paged = {row["profile_id"] for row in ws.segments.members(name)["members"]}
+    assert ws.segments.member_ids(name) == sorted(paged)  # the one-query list agrees with the page
+    return paged
 
 
 def test_abandoned_cart_fires_once_after_30_minutes_and_not_for_a_buyer(
