@@ -413,11 +413,19 @@ class EventWriter:
         only by records with traits, on their anchor) and of its membership (changed
         only through ``delta``). Most of a shop's events are tracks and pages without
         traits: their profiles skip the trait re-projection, the largest statement of
-        a derive (it reads all of ``trait_values``).
+        a derive (it reads all of ``trait_values``). So does a profile that only
+        gained identifiers first seen in ``delta`` (a new anonymous id joining a known
+        profile: most of a tracking stream's merges): they hold no trait values yet,
+        except through this batch's records with traits, counted above. An unmerge
+        changes both sides' members: every profile it touched is counted.
         """
+        final = delta.final_profile
         with_traits = {self.graph.profile_of(a) for r, a in zip(records, anchors, strict=True) if r.traits}
-        with_traits |= {delta.final_profile(p) for p in delta.touched}
-        return with_traits | set(delta.merges)
+        if delta.removed_edges or delta.dropped_redirects:  # an unmerge
+            return with_traits | {final(p) for p in delta.touched} | set(delta.merges)
+        new = {row[0] for row in delta.new_identifiers}
+        joined = {gone for gone in delta.merges if gone not in new}  # profiles that held identifiers before
+        return with_traits | joined | {final(gone) for gone in joined}
 
     def _derive_facts(self, tx: Transaction, records: list[EventRecord], anchors: list[int], seqs: list[int]) -> None:
         record_facts(tx, records, anchors, seqs, self._names(tx, records))

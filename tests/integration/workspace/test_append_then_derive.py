@@ -150,3 +150,39 @@ def test_a_failed_append_keeps_the_waiting_appends_graph_changes(tmp_path: Path,
     ws.writer.settle()
     assert snapshot(ws) == expected
     ws.close()
+
+
+# each append is one list; the comments say what the trait re-projection must see
+STREAM = [
+    [{"type": "identify", "userId": "u1", "anonymousId": "a1", "traits": {"email": "j@example.org", "plan": "free"}}],
+    # a new anonymous id joins u1: no trait changes (skipped)
+    [{"type": "track", "userId": "u1", "anonymousId": "a2", "event": "Product Viewed"}],
+    # a new profile with traits of its own
+    [{"type": "identify", "anonymousId": "a3", "traits": {"city": "Lviv", "plan": "pro"}}],
+    # a3's profile (known, with traits) joins u1's: u1's shown traits change
+    [{"type": "track", "userId": "u1", "anonymousId": "a3", "event": "Product Added"}],
+    # two new ids join each other, then a known one: a new profile swallowed
+    [
+        {"type": "page", "userId": "u9", "anonymousId": "a9", "name": "Home"},
+        {"type": "identify", "userId": "u9", "traits": {"city": "Odesa"}},
+        {"type": "track", "userId": "u9", "anonymousId": "a2", "event": "Checkout Started"},
+    ],
+    [{"type": "alias", "userId": "u1", "previousId": "a10"}],
+]
+
+
+def test_shown_traits_equal_a_full_reprojection_after_skipped_ones(workspace: Workspace) -> None:
+    """The writer re-projects traits only where they may have changed; recomputing every
+    profile's traits afterwards must change nothing."""
+    for n, calls in enumerate(STREAM):
+        workspace.writer.append(_records(workspace, calls, f"s{n}"))
+        if n % 2:
+            workspace.writer.settle()
+    workspace.writer.settle()
+    shown = workspace.db.query("SELECT * FROM profile_traits ORDER BY ALL")
+    assert {row[1] for row in shown} >= {"email", "plan", "city"}
+    writer = workspace.writer
+    profiles = {int(row[0]) for row in workspace.db.query("SELECT profile_id FROM profiles")}
+    with workspace.db.transaction() as tx:
+        writer._project(tx, profiles, profiles)
+    assert workspace.db.query("SELECT * FROM profile_traits ORDER BY ALL") == shown
