@@ -3,8 +3,9 @@
 The writer keeps the graph in memory (one writer per workspace, design rule 5) so
 that stitching an event costs a few dictionary look-ups; every change is also
 collected as a :class:`GraphDelta` that the writer commits in the same transaction
-as the events that caused it. The database stays the truth: :meth:`IdentityGraph.load`
-rebuilds the memory from it.
+as the events that caused it, or, for the server's appends, with their next
+derivation (``ingest/writer.py``). The database stays the truth:
+:meth:`IdentityGraph.load` rebuilds the memory from it.
 
 A profile is a connected component of *active* edges. Its id is the id of one of
 its identifiers (the representative); when two components join, the larger one
@@ -53,6 +54,22 @@ class GraphDelta:
     removed_edges: list[tuple[int, int, str]] = field(default_factory=list)
     dropped_redirects: set[int] = field(default_factory=set)
     touched: set[int] = field(default_factory=set)
+
+    def absorb(self, later: GraphDelta) -> None:
+        """Add the changes of ``later`` (collected after this one): both become one write.
+
+        The server's appends keep their graph changes in memory and the next derivation
+        writes them at once (``ingest/writer.py``). Merges chain (``final_profile``
+        follows them across both), a later relabel of an identifier wins, lists append.
+        """
+        self.new_identifiers += later.new_identifiers
+        self.new_edges += later.new_edges
+        self.merges.update(later.merges)
+        self.log += later.log
+        self.relabels.update(later.relabels)
+        self.removed_edges += later.removed_edges
+        self.dropped_redirects |= later.dropped_redirects
+        self.touched |= later.touched
 
     def final_profile(self, profile_id: int) -> int:
         """Follow this batch's merges to the profile an old id now belongs to."""

@@ -1,8 +1,8 @@
 """Appended but not yet derived: the events the server acknowledged ahead of their facts.
 
-The server answers 200 once a batch's events (and the identity graph changes they
-cause) are committed; their facts, hooks and profile projection follow in larger
-batches. This module keeps that backlog in memory and its lower edge on disk, so that
+The server answers 200 once a batch's events are committed; the identity graph
+changes they cause (kept in memory meanwhile), their facts, hooks and profile
+projection follow in larger batches. This module keeps that backlog in memory and its lower edge on disk, so that
 a process killed before deriving loses nothing: on the next start the workspace
 derives every stored event from that edge on (``ingest/replay.derive_backlog``).
 

@@ -62,9 +62,10 @@ def rebuild(
 def derive_backlog(db: Database, writer: EventWriter, *, chunk: int = 50_000) -> int:
     """Derive the events a previous process acknowledged but did not derive; return how many.
 
-    The identity graph already holds their changes (they committed with the events);
-    what is missing is their facts, hooks and the projection of the profiles they
-    touched, including profiles merged away since (their rows must go).
+    What is missing is their identity graph changes (an append leaves them to its
+    derivation; the writer observes the events again, ``EventWriter.derive_stored``),
+    their facts, hooks and the projection of the profiles they touched, including
+    profiles merged away since (their rows must go).
     """
     start = stored_start(db)
     if start is None:
@@ -77,11 +78,10 @@ def derive_backlog(db: Database, writer: EventWriter, *, chunk: int = 50_000) ->
         )
         customer = [row for row in rows if row["type"] not in ADMIN_TYPES]  # admin ones derive whole
         anchors = [int(row["anchor_id"]) for row in customer]
-        touched = merged_away | {writer.graph.profile_of(anchor) for anchor in anchors}
         records = [record_from_row(row) for row in customer]
         seqs = [int(row["seq"]) for row in customer]
         more = len(rows) == chunk
-        writer.derive_stored(records, anchors, seqs, touched, int(rows[-1]["seq"]) + 1 if more else None)
+        writer.derive_stored(records, anchors, seqs, merged_away, int(rows[-1]["seq"]) + 1 if more else None)
         merged_away = set()
         done += len(records)
         if len(rows) < chunk:
@@ -89,7 +89,8 @@ def derive_backlog(db: Database, writer: EventWriter, *, chunk: int = 50_000) ->
         last_seq = int(rows[-1]["seq"])
 
 
-# profile rows whose id is no profile any more: merged away by an append not yet derived
+# profile rows whose id is no profile any more: merged away by an append whose graph
+# changes a partial derivation wrote before the append itself was derived
 _MERGED_AWAY = "SELECT profile_id FROM profiles WHERE profile_id NOT IN (SELECT profile_id FROM identifiers)"
 
 

@@ -4,12 +4,21 @@ For each batch: drop records already stored (same source and ``messageId``), sti
 identities, append the events, add their per-anchor facts and re-project the profiles
 they touched. :meth:`EventWriter.write` does all of it in one transaction. The server
 splits it in two (:meth:`EventWriter.append`, then :meth:`EventWriter.derive`): the
-events and the identity graph changes commit first and the request is answered, and
-the facts, hooks and projection of many such appends follow in one larger
-transaction, which is where the throughput comes from (see ``backlog.py``). Either
-way a caller that gets a :class:`WriteResult` back knows its events are committed
-(design rule 6). Admin actions (merge, unmerge) are events too, so a rebuild replays
-them like everything else.
+events commit first and the request is answered, and the identity graph changes,
+facts, hooks and projection of many such appends follow in one larger transaction,
+which is where the throughput comes from (see ``backlog.py``). Either way a caller
+that gets a :class:`WriteResult` back knows its events are committed (design rule 6).
+Admin actions (merge, unmerge) are events too, so a rebuild replays them like
+everything else.
+
+Why an append leaves the graph changes in memory: the graph is a projection of the
+events (a rebuild re-stitches them), and writing it cost an append of a few single
+calls three more DuckDB statements (identifiers, edges, redirects: ~40% of the
+append). Stitching the same events in the same order on the same stored graph gives
+the same identifier ids, so nothing is lost when the process dies or a write fails:
+the events not yet derived are observed again on the graph read from the store
+(:meth:`EventWriter.derive_stored` after a crash, ``_restitch`` after a failed write),
+and should an id ever differ, their stored anchors follow.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import TypeVar
 
@@ -87,6 +97,10 @@ class EventWriter:
         # that those facts commit with the events and a rebuild re-derives them.
         self.fact_hooks: list[FactHook] = []
         self._observed = ObservedSets()
+        # graph changes of appends, written by the next derivation (module docstring)
+        self._unsaved: GraphDelta | None = None
+        self._unsaved_at: datetime | None = None
+        self._restitch_due = False  # the graph was read again while appends waited: observe them again
         self._seen: SeenKeys | None = None  # stored message keys (ingest/seen.py), read when first needed
 
     def write(self, records: Sequence[EventRecord]) -> WriteResult:
@@ -193,11 +207,14 @@ class EventWriter:
         """Start from an empty graph (the derived tables were just emptied)."""
         self._graph = self._fresh_graph()
         self._observed.clear()
+        self._unsaved, self._unsaved_at, self._restitch_due = None, None, False
 
     def reload(self) -> None:
         """Throw the in-memory graph away; it is read again from the database when next needed."""
         self._graph = None
         self._observed.clear()
+        self._unsaved, self._unsaved_at = None, None
+        self._restitch_due = bool(self.backlog.items)  # their graph changes were in memory only
         self._next_seq = int(self.db.scalar("SELECT coalesce(max(seq), 0) + 1 FROM events"))
 
     @contextmanager
@@ -238,11 +255,14 @@ class EventWriter:
         fresh = self._drop_stored(records)
         if not fresh:
             return WriteResult(duplicates=len(records))
+        graph = self._graph_ready()
+        anchors = _observe_all(graph, fresh, self._observed)
+        delta = graph.take_delta()
         with self.db.transaction() as tx:
-            anchors, delta = self._stitch(tx, fresh)
             seqs = self._insert(tx, fresh, anchors)
             if not self.backlog.items:
                 mark_start(tx, seqs[0])
+        self._keep_unsaved(delta, max(record.received_at for record in fresh))
         touched = self._touched(anchors, delta)
         self.backlog.add(Appended(fresh, anchors, seqs, touched, self._trait_touched(fresh, anchors, delta)))
         return WriteResult(len(fresh), len(records) - len(fresh), touched)
@@ -260,6 +280,8 @@ class EventWriter:
 
     def _derive_backlog(self, limit: int | None = None) -> WriteResult:
         """Derive the oldest appends (caller holds the lock); on failure they stay queued."""
+        if self.backlog.items:
+            self._graph_ready()  # before any is taken: a restitch observes them all
         taken = self.backlog.take(limit or self.derive_max_events)
         if not taken:
             return WriteResult()
@@ -270,6 +292,7 @@ class EventWriter:
         trait_touched = set().union(*(item.trait_touched for item in taken))
         try:
             with self.db.transaction() as tx:
+                self._save_unsaved(tx)
                 self._derive_facts(tx, records, anchors, seqs)
                 self._project(tx, touched, trait_touched)
                 mark_done(tx, self.backlog.first_seq())
@@ -277,29 +300,97 @@ class EventWriter:
             self.backlog.items[:0] = taken
             self.backlog.events += len(records)
             raise
+        self._unsaved, self._unsaved_at = None, None
         return WriteResult(len(records), 0, touched)
 
+    def _graph_ready(self) -> IdentityGraph:
+        """The graph, with the waiting appends observed again if it was read anew since."""
+        graph = self.graph
+        if self._restitch_due:
+            self._restitch(graph)
+        return graph
+
+    def _keep_unsaved(self, delta: GraphDelta, at: datetime) -> None:
+        if self._unsaved is None:
+            self._unsaved = delta
+        else:
+            self._unsaved.absorb(delta)
+        self._unsaved_at = at if self._unsaved_at is None else max(self._unsaved_at, at)
+
+    def _save_unsaved(self, tx: Transaction) -> None:
+        """Write the graph changes of the appends since the last derivation (one write for all)."""
+        if self._unsaved is not None and self._unsaved_at is not None:
+            write_delta(tx, self._unsaved, self.graph, self._unsaved_at)
+
+    def _restitch(self, graph: IdentityGraph) -> None:
+        """Observe the waiting appends again on ``graph``, just read from the store.
+
+        Their graph changes were in memory only (module docstring); the same records in
+        the same order on the same stored graph get the same anchors, and any that does
+        not is moved in the stored events and in the backlog.
+        """
+        items = self.backlog.items
+        records = [record for item in items for record in item.records]
+        old = [anchor for item in items for anchor in item.anchors]
+        anchors = _observe_all(graph, records, self._observed)
+        delta = graph.take_delta()
+        moved = [(r, a) for r, a, was in zip(records, anchors, old, strict=True) if a != was]
+        if moved:
+            log.warning("%d waiting events got other anchors when observed again", len(moved))
+            with self.db.transaction() as tx:
+                _update_anchors(tx, [r for r, _ in moved], [a for _, a in moved])
+        start = 0
+        for item in items:
+            item.anchors = anchors[start : start + len(item.records)]
+            start += len(item.records)
+            item.touched = self._touched(item.anchors, delta)
+            item.trait_touched = self._trait_touched(item.records, item.anchors, delta)
+        self._unsaved, self._unsaved_at = None, None
+        if records:
+            self._keep_unsaved(delta, max(record.received_at for record in records))
+        self._restitch_due = False
+
     def derive_stored(
-        self, records: list[EventRecord], anchors: list[int], seqs: list[int], touched: set[int], next_start: int | None
+        self,
+        records: list[EventRecord],
+        stored_anchors: list[int],
+        seqs: list[int],
+        merged_away: set[int],
+        next_start: int | None,
     ) -> None:
         """Derive events a previous process stored but did not derive (at start-up).
 
-        ``next_start`` is the seq the rest of that backlog starts at (None: nothing is left).
+        Their graph changes may not be stored (an append leaves them to its
+        derivation): the records are observed again, in seq order, on the stored graph,
+        which writes what is missing and gives the same anchors; an anchor that differs
+        all the same is moved in the stored event. ``merged_away`` are profile rows
+        whose id is no profile any more. ``next_start`` is the seq the rest of that
+        backlog starts at (None: nothing is left).
         """
         with self._lock, self.db.transaction() as tx:
+            touched = set(merged_away)
             if records:
+                graph = self._graph_ready()
+                anchors = _observe_all(graph, records, self._observed)
+                delta = graph.take_delta()
+                write_delta(tx, delta, graph, max(record.received_at for record in records))
+                moved = [(r, a) for r, a, was in zip(records, anchors, stored_anchors, strict=True) if a != was]
+                if moved:
+                    _update_anchors(tx, [r for r, _ in moved], [a for _, a in moved])
+                touched |= self._touched(anchors, delta)
                 self._derive_facts(tx, records, anchors, seqs)
             self._project(tx, touched, touched)
             mark_done(tx, next_start)
         self._notify(WriteResult(len(records), 0, touched))
 
     def _stitch(self, tx: Transaction, fresh: list[EventRecord]) -> tuple[list[int], GraphDelta]:
+        graph = self._graph_ready()
         if fresh[0].type in ADMIN_TYPES:  # one unmerge, or a run of merges (see _runs)
             anchors = [self._apply_admin(tx, record) for record in fresh]
         else:
-            anchors = _observe_all(self.graph, fresh, self._observed)
-        delta = self.graph.take_delta()
-        write_delta(tx, delta, self.graph, max(record.received_at for record in fresh))
+            anchors = _observe_all(graph, fresh, self._observed)
+        delta = graph.take_delta()
+        write_delta(tx, delta, graph, max(record.received_at for record in fresh))
         return anchors, delta
 
     def _insert(self, tx: Transaction, fresh: list[EventRecord], anchors: list[int]) -> list[int]:
@@ -322,11 +413,19 @@ class EventWriter:
         only by records with traits, on their anchor) and of its membership (changed
         only through ``delta``). Most of a shop's events are tracks and pages without
         traits: their profiles skip the trait re-projection, the largest statement of
-        a derive (it reads all of ``trait_values``).
+        a derive (it reads all of ``trait_values``). So does a profile that only
+        gained identifiers first seen in ``delta`` (a new anonymous id joining a known
+        profile: most of a tracking stream's merges): they hold no trait values yet,
+        except through this batch's records with traits, counted above. An unmerge
+        changes both sides' members: every profile it touched is counted.
         """
+        final = delta.final_profile
         with_traits = {self.graph.profile_of(a) for r, a in zip(records, anchors, strict=True) if r.traits}
-        with_traits |= {delta.final_profile(p) for p in delta.touched}
-        return with_traits | set(delta.merges)
+        if delta.removed_edges or delta.dropped_redirects:  # an unmerge
+            return with_traits | {final(p) for p in delta.touched} | set(delta.merges)
+        new = {row[0] for row in delta.new_identifiers}
+        joined = {gone for gone in delta.merges if gone not in new}  # profiles that held identifiers before
+        return with_traits | joined | {final(gone) for gone in joined}
 
     def _derive_facts(self, tx: Transaction, records: list[EventRecord], anchors: list[int], seqs: list[int]) -> None:
         record_facts(tx, records, anchors, seqs, self._names(tx, records))

@@ -6,6 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import pytest
+
 from integration.workspace.test_rebuild_and_unmerge import snapshot
 from persona360 import Workspace
 from persona360.clock import FixedClock
@@ -108,3 +111,78 @@ def test_derivation_in_parts_moves_the_edge(workspace: Workspace) -> None:
     assert workspace.db.scalar("SELECT value FROM meta WHERE key = 'derive_from'") == str(first + 2)
     workspace.writer.derive()
     assert workspace.db.scalar("SELECT value FROM meta WHERE key = 'derive_from'") is None
+
+
+def test_an_append_leaves_the_identity_graph_to_its_derivation(workspace: Workspace) -> None:
+    """An append commits the events alone; the graph changes commit with the derivation."""
+    workspace.writer.append(_records(workspace, FIRST, "b1"))
+    assert workspace.db.scalar("SELECT count(*) FROM events") == len(FIRST)
+    assert workspace.db.scalar("SELECT count(*) FROM identifiers") == 0
+    workspace.writer.settle()
+    assert workspace.db.scalar("SELECT count(*) FROM identifiers") == 5  # a1, u1, the email, u2, a2
+    assert workspace.db.scalar("SELECT count(*) FROM edges") == 3  # a1-u1, u1-email, u2-a2
+    unknown = "SELECT count(*) FROM events WHERE anchor_id NOT IN (SELECT identifier_id FROM identifiers)"
+    assert workspace.db.scalar(unknown) == 0
+
+
+def test_a_failed_append_keeps_the_waiting_appends_graph_changes(tmp_path: Path, clock: FixedClock) -> None:
+    """A failed append reads the graph again from the store, which lacks the waiting appends'
+    changes: they are observed again, so later appends and the derivation match a direct write."""
+    expected = _written_directly(tmp_path, clock)
+
+    ws = _open(tmp_path / "failed.duckdb", clock)
+    ws.writer.append(_records(ws, FIRST, "b1"))  # acknowledged; its graph changes are in memory
+    second = _records(ws, SECOND, "b2")
+    # one of the next messages got stored behind the writer's back (its Bloom filter has
+    # not seen the key, so only the insert finds it): the append fails
+    with ws.db.transaction() as tx:
+        tx.execute(
+            "INSERT INTO events SELECT * REPLACE (seq + 100 AS seq, $key::UBIGINT AS message_key) "
+            "FROM events ORDER BY seq LIMIT 1",
+            {"key": second[1].message_key},
+        )
+    with pytest.raises(duckdb.ConstraintException):
+        ws.writer.append(second)
+    with ws.db.transaction() as tx:
+        tx.execute("DELETE FROM events WHERE seq > 100")
+    ws.writer.reload()  # the seq of the next event follows the store again
+    assert ws.writer.append(_records(ws, SECOND, "b2")).stored == len(SECOND)
+    ws.writer.settle()
+    assert snapshot(ws) == expected
+    ws.close()
+
+
+# each append is one list; the comments say what the trait re-projection must see
+STREAM = [
+    [{"type": "identify", "userId": "u1", "anonymousId": "a1", "traits": {"email": "j@example.org", "plan": "free"}}],
+    # a new anonymous id joins u1: no trait changes (skipped)
+    [{"type": "track", "userId": "u1", "anonymousId": "a2", "event": "Product Viewed"}],
+    # a new profile with traits of its own
+    [{"type": "identify", "anonymousId": "a3", "traits": {"city": "Lviv", "plan": "pro"}}],
+    # a3's profile (known, with traits) joins u1's: u1's shown traits change
+    [{"type": "track", "userId": "u1", "anonymousId": "a3", "event": "Product Added"}],
+    # two new ids join each other, then a known one: a new profile swallowed
+    [
+        {"type": "page", "userId": "u9", "anonymousId": "a9", "name": "Home"},
+        {"type": "identify", "userId": "u9", "traits": {"city": "Odesa"}},
+        {"type": "track", "userId": "u9", "anonymousId": "a2", "event": "Checkout Started"},
+    ],
+    [{"type": "alias", "userId": "u1", "previousId": "a10"}],
+]
+
+
+def test_shown_traits_equal_a_full_reprojection_after_skipped_ones(workspace: Workspace) -> None:
+    """The writer re-projects traits only where they may have changed; recomputing every
+    profile's traits afterwards must change nothing."""
+    for n, calls in enumerate(STREAM):
+        workspace.writer.append(_records(workspace, calls, f"s{n}"))
+        if n % 2:
+            workspace.writer.settle()
+    workspace.writer.settle()
+    shown = workspace.db.query("SELECT * FROM profile_traits ORDER BY ALL")
+    assert {row[1] for row in shown} >= {"email", "plan", "city"}
+    writer = workspace.writer
+    profiles = {int(row[0]) for row in workspace.db.query("SELECT profile_id FROM profiles")}
+    with workspace.db.transaction() as tx:
+        writer._project(tx, profiles, profiles)
+    assert workspace.db.query("SELECT * FROM profile_traits ORDER BY ALL") == shown
