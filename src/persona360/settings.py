@@ -113,13 +113,13 @@ class Settings(BaseSettings):
         description="Guardrail: identifier kinds that name one account ('id:*' is every external-id namespace).",
     )
     identifier_shared_kinds: list[str] = Field(
-        default_factory=lambda: ["email"],
+        default_factory=lambda: ["email", "phone"],
         description=(
-            "Guardrail: identifier kinds two people may both give (a family email, an address typed by the "
-            "wrong person); one joins two profiles each holding an identifier of identifier_owner_kinds only "
-            "when another identifier of the same record is already in its profile (a guest checkout from the "
-            "person's own browser or phone); otherwise the link is blocked, logged and left to probabilistic "
-            "matching. Empty turns the guard off."
+            "Guardrail: identifier kinds two people may both give (a family email or home phone, an address "
+            "typed by the wrong person); one joins two profiles each holding an identifier of "
+            "identifier_owner_kinds only when another identifier of the same record is already in its profile "
+            "(a guest checkout from the person's own browser or phone); otherwise the link is blocked, logged "
+            "and left to probabilistic matching. Empty turns the guard off."
         ),
     )
     trait_source_priority: list[str] = Field(

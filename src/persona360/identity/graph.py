@@ -91,7 +91,7 @@ class IdentityGraph:
             holding an account of one of ``owner_kinds`` (``guardrails.account_clash``;
             empty turns the guard off).
         owner_kinds: account kinds (``user_id``, ``id:*`` for every namespace).
-        shared_kinds: identifier kinds two people may both give (a family email, an
+        shared_kinds: identifier kinds two people may both give (a family email or home phone, an
             address typed by the wrong person): one joins two profiles that each hold
             an account of one of ``owner_kinds`` only when another identifier of the
             same record already sits in its profile (``_uncorroborated``).

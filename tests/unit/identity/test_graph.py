@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from persona360.identity.graph import IdentityGraph
+from persona360.settings import Settings
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -205,3 +206,46 @@ def test_an_address_still_joins_records_without_an_account_and_the_guard_can_be_
     first = observe(off, ("user_id", "c-1"), ("email", "ivan1991@gmail.com"))
     second = observe(off, ("user_id", "c-2"), ("email", "ivan1991@gmail.com"))
     assert off.profile_of(first) == off.profile_of(second)
+
+
+def defaults() -> IdentityGraph:
+    """The graph with the guardrails a workspace gets by default."""
+    settings = Settings()
+    return IdentityGraph(
+        settings.identifier_limits,
+        set(),
+        settings.identifier_weak_kinds,
+        settings.identifier_owner_kinds,
+        settings.identifier_shared_kinds,
+    )
+
+
+def test_a_home_phone_given_by_two_accounts_does_not_join_them_by_default() -> None:
+    g = defaults()
+    mum = observe(g, ("user_id", "c-1"), ("phone", "+380441234567"), ("anonymous_id", "mum-laptop"))
+    son = observe(g, ("user_id", "c-2"), ("phone", "+380441234567"), ("anonymous_id", "son-phone"))
+    assert g.profile_of(son) != g.profile_of(mum)
+    blocked = [e for e in g.take_delta().new_edges if e.status == "blocked"]
+    assert [{g.key_of(e.a), g.key_of(e.b)} for e in blocked] == [{("user_id", "c-2"), ("phone", "+380441234567")}]
+
+
+def test_a_guest_order_with_another_persons_address_and_own_phone_does_not_fuse_the_two_accounts() -> None:
+    g = defaults()
+    ivan = observe(g, ("user_id", "c-1"), ("email", "ivan1991@gmail.com"), ("anonymous_id", "ivan-phone"))
+    petro = observe(g, ("user_id", "c-2"), ("phone", "+380501112233"), ("anonymous_id", "petro-laptop"))
+    # A guest checkout (a new shop customer id) with the address Ivan also uses and Petro's own phone:
+    # the new id joins the address's profile (no account of its kind there), and then the phone would
+    # have joined Ivan's account to Petro's.
+    observe(g, ("id:shop", "c-9"), ("email", "ivan1991@gmail.com"), ("phone", "+380501112233"))
+    assert g.profile_of(petro) != g.profile_of(ivan)
+
+
+def test_by_default_a_persons_guest_order_with_own_address_and_phone_joins_their_account() -> None:
+    g = defaults()
+    own = observe(g, ("user_id", "c-1"), ("email", "olena@ukr.net"), ("anonymous_id", "olena-phone"))
+    ticket = observe(g, ("phone", "+380501234567"), ("email", "olena.k@gmail.com"))  # a support ticket, no account
+    order = observe(g, ("id:shop", "c-7"), ("email", "olena@ukr.net"), ("phone", "+380501234567"))
+    assert g.profile_of(order) == g.profile_of(own) == g.profile_of(ticket)
+    second = observe(g, ("user_id", "c-8"), ("phone", "+380501234567"), ("anonymous_id", "olena-phone"))
+    assert g.profile_of(second) == g.profile_of(own)  # her own browser ties the new account to the phone
+    assert {e.status for e in g.take_delta().new_edges} == {"active"}
