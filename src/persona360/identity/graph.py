@@ -103,6 +103,7 @@ class IdentityGraph:
         self._splits: dict[int, set[int]] = {}
         self._next_edge = 1
         self._retired: set[int] = set()
+        self._kinds_allowed: dict[frozenset[str], bool] = {}  # see _all_new
         self.delta = GraphDelta()
 
     def retire(self, identifier_ids: Iterable[int]) -> None:
@@ -218,6 +219,79 @@ class IdentityGraph:
                 self.link(anchor, other, reason, source_id, message_key, at)
         finally:
             self._witnesses = []
+        return anchor
+
+    def observe_sets(
+        self,
+        sets: list[tuple[IdentifierKey, ...]],
+        reason: str,
+        source_id: int,
+        message_keys: list[int],
+        at: datetime,
+    ) -> list[int]:
+        """:meth:`observe` each set of identifiers in turn (one record's each); return their anchors.
+
+        The graph ends exactly as after one :meth:`observe` call per set. A set whose
+        identifiers are all new, none blocklisted and each of another kind (an
+        import's new customer: a shop id, an email, a phone) takes a shortcut: no
+        guard can fire between identifiers no profile holds yet when no two share a
+        kind (the per-kind limits count one each, the account guards look for a kind
+        both sides hold), so its ids, its edges from the first one and its one profile
+        are written without asking them. Only ``observe``'s Python cost is saved:
+        ~40 µs a set, which was most of the stitching of a million-line import.
+        """
+        anchors = []
+        for keys, message_key in zip(sets, message_keys, strict=True):
+            if self._all_new(keys):
+                anchors.append(self._observe_new(keys, reason, source_id, message_key, at))
+            else:
+                anchors.append(self.observe(list(keys), reason, source_id, message_key, at))
+        return anchors
+
+    def _all_new(self, keys: tuple[IdentifierKey, ...]) -> bool:
+        """The shortcut of :meth:`observe_sets` gives what ``observe`` gives for ``keys``."""
+        known, blocklist = self._ids, self.blocklist
+        for key in keys:
+            if key in known or key in blocklist:
+                return False
+        kinds = frozenset(kind for kind, _ in keys)
+        if len(kinds) != len(keys) or "previous_id" in kinds:
+            return False
+        allowed = self._kinds_allowed.get(kinds)
+        if allowed is None:  # a limit below one would block even these joins
+            allowed = self._kinds_allowed[kinds] = limit_breach(Counter(kinds), Counter(), self.limits) is None
+        next_id = len(self._keys)
+        return allowed and not (self._retired and any(next_id + i in self._retired for i in range(len(keys))))
+
+    def _observe_new(
+        self, keys: tuple[IdentifierKey, ...], reason: str, source_id: int, message_key: int | None, at: datetime
+    ) -> int:
+        """What ``observe`` does for a set :meth:`_all_new` accepts, step for step in its result.
+
+        Each identifier gets the next id; the first anchors the record and links every
+        other (edge ids in turn, all active); each join keeps the anchor's profile (the
+        larger, or at one member each the smaller id) and redirects the other's. The
+        kind counts are left for ``_kinds_of`` to count from the members when asked.
+        """
+        anchor = len(self._keys)
+        ids = range(anchor, anchor + len(keys))
+        self._keys.extend(keys)
+        self._profile.extend([anchor] * len(keys))
+        self._ids.update(zip(keys, ids, strict=True))
+        self._members[anchor] = list(ids)
+        delta = self.delta
+        delta.new_identifiers.extend(
+            (i, kind, value, at, source_id) for i, (kind, value) in zip(ids, keys, strict=True)
+        )
+        delta.touched.add(anchor)
+        edge = self._next_edge
+        for other in ids[1:]:
+            self._pairs.add((anchor, other))
+            delta.new_edges.append(EdgeRow(edge, anchor, other, reason, "active", None, source_id, message_key, at))
+            edge += 1
+            delta.merges[other] = anchor
+            delta.relabels[other] = anchor
+        self._next_edge = edge
         return anchor
 
     def link(
