@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from persona360.identity.graph import GraphDelta
 from persona360.identity.persistence import write_delta
-from persona360.ingest.record import EventRecord, message_key, stored_json
+from persona360.ingest.record import EventRecord, message_keys, stored_json
 from persona360.profiles.facts import flatten_traits, record_activity, record_order_rows, record_trait_rows
 from persona360.store.database import Transaction
 
@@ -105,7 +105,7 @@ def _with_fallback(batch: ColumnBatch) -> pa.Table:
     )
     if batch.records:
         table = pa.concat_tables([table, _records_table(batch, table.schema)]).sort_by("ordinal")
-    keys = [message_key(batch.source_id, mid) for mid in table.column("message_id").to_pylist()]
+    keys = message_keys(batch.source_id, table.column("message_id").to_pylist())
     return table.append_column("message_key", pa.array(keys, pa.uint64()))
 
 

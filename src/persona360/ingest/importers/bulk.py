@@ -141,14 +141,20 @@ class BulkOrders:
             f"FROM ({self._numbered})"
         )
         cells = [f"arg_min_null({quote(column)}, {LINE}) AS {quote(column)}" for column in self._head_columns()]
-        listed = "FILTER (WHERE __p360_item <> '{}')"
+        # An unordered list of (line, item, amount) sorted afterwards: half the cost of
+        # string_agg(... ORDER BY line) and sum(... ORDER BY line) on a million lines.
         grouped = (
             f"SELECT {order}, min({LINE}) AS {LINE}, count(*) AS __p360_n, {''.join(c + ', ' for c in cells)}"
-            f"string_agg(__p360_item, ',' ORDER BY {LINE}) {listed} AS __p360_products, "
-            f"sum(__p360_amount ORDER BY {LINE}) {listed} AS __p360_amount, "
+            "list_sort(list({'l': " + LINE + ", 'i': __p360_item, 'a': __p360_amount}) "
+            "FILTER (WHERE __p360_item <> '{}')) AS __p360_its, "
             f"coalesce(bool_or(__p360_doubt), false) AS __p360_item_doubt FROM ({lines}) GROUP BY {order}"
         )
-        return f"SELECT row_number() OVER (ORDER BY {order}) AS __p360_ordinal, * FROM ({grouped})"
+        shaped = (
+            "* EXCLUDE (__p360_its), "
+            "array_to_string(list_transform(__p360_its, lambda x: x.i), ',') AS __p360_products, "
+            "list_reduce(list_transform(__p360_its, lambda x: x.a), lambda a, b: a + b) AS __p360_amount"
+        )
+        return f"SELECT row_number() OVER (ORDER BY {order}) AS __p360_ordinal, {shaped} FROM ({grouped})"
 
     def _head_columns(self) -> list[str]:
         """The columns an order takes from its first line (the order id is the group itself)."""
