@@ -167,22 +167,18 @@ def _stitch(writer: EventWriter, tx: Transaction, rows: pa.Table, batch: ColumnB
     keys = rows.column("message_key").to_numpy()
     used, first = np.unique(set_ids, return_index=True)
     anchor_of = np.zeros(len(batch.sets), dtype=np.int64)
-    seen = writer._observed
-    unseen: list[int] = []  # set ids the graph has to observe, in the order of their first record
-    for position in np.argsort(first, kind="stable").tolist():
-        set_id = int(used[position])
-        anchor = seen.get((_REASON, batch.sets[set_id]))
+    graph, seen = writer.graph, writer._observed
+    for position in np.argsort(first, kind="stable"):
+        set_id, at = int(used[position]), int(first[position])
+        identifiers = batch.sets[set_id]
+        key = (_REASON, identifiers)
+        anchor = seen.get(key)
         if anchor is None:
-            unseen.append(position)
-        else:
-            anchor_of[set_id] = anchor
-    sets = [batch.sets[int(used[position])] for position in unseen]
-    anchors = writer.graph.observe_sets(sets, _REASON, batch.source_id, keys[first[unseen]].tolist(), batch.received_at)
-    for position, identifiers, anchor in zip(unseen, sets, anchors, strict=True):
-        seen.remember((_REASON, identifiers), anchor)
-        anchor_of[int(used[position])] = anchor
-    delta = writer.graph.take_delta()
-    write_delta(tx, delta, writer.graph, batch.received_at)
+            anchor = graph.observe(list(identifiers), _REASON, batch.source_id, int(keys[at]), batch.received_at)
+            seen.remember(key, anchor)
+        anchor_of[set_id] = anchor
+    delta = graph.take_delta()
+    write_delta(tx, delta, graph, batch.received_at)
     return anchor_of[set_ids], delta
 
 
