@@ -22,27 +22,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest import MAPPING, orders_csv
+from ingest import MAPPING, orders_csv  # also puts tests/ on the path
 
+from integration.ingest.test_import_paths import TABLES  # the tables the import tests compare
 from persona360 import Workspace
 from persona360.clock import FixedClock
 from persona360.ingest.importers.mapping import parse_mapping
 from persona360.settings import load_settings
 
-TABLES = (
-    "events",
-    "identifiers",
-    "edges",
-    "identity_log",
-    "profile_redirects",
-    "profiles",
-    "profile_traits",
-    "trait_values",
-    "orders",
-    "anchor_stats",
-    "anchor_tags",
-    "anchor_event_counts",
-)
 SOURCE = {table: table for table in TABLES} | {
     "profiles": "(SELECT * REPLACE (round(revenue, 2) AS revenue, "
     "CASE WHEN orders_count > 0 THEN round(revenue, 2) / orders_count END AS avg_order_value) FROM profiles)"
