@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from persona360.identity.graph import GraphDelta
 from persona360.identity.persistence import write_delta
-from persona360.ingest.record import EventRecord, message_key, stored_json
+from persona360.ingest.record import EventRecord, message_keys, stored_json
 from persona360.profiles.facts import flatten_traits, record_activity, record_order_rows, record_trait_rows
 from persona360.store.database import Transaction
 
@@ -105,7 +105,7 @@ def _with_fallback(batch: ColumnBatch) -> pa.Table:
     )
     if batch.records:
         table = pa.concat_tables([table, _records_table(batch, table.schema)]).sort_by("ordinal")
-    keys = [message_key(batch.source_id, mid) for mid in table.column("message_id").to_pylist()]
+    keys = message_keys(batch.source_id, table.column("message_id").to_pylist())
     return table.append_column("message_key", pa.array(keys, pa.uint64()))
 
 
@@ -193,8 +193,9 @@ def _insert(tx: Transaction, rows: pa.Table, anchors: np.ndarray, seqs: np.ndarr
         )
         for keys in batch.sets
     ]
+    at = pa.array(set_ids)  # each row's set: one value per set, taken per row by Arrow
     identifiers, user_ids, anonymous_ids = (
-        pa.array([per_set[i][part] for i in set_ids], pa.string()) for part in range(3)
+        pa.array([values[part] for values in per_set], pa.string()).take(at) for part in range(3)
     )
     nulls = pa.nulls(n, _TS)
     table = pa.table(
@@ -227,9 +228,8 @@ def _facts(
     writer: EventWriter, tx: Transaction, rows: pa.Table, anchors: np.ndarray, seqs: np.ndarray, batch: ColumnBatch
 ) -> None:
     n = rows.num_rows
-    ordinals = rows.column("ordinal").to_numpy()
-    position = {int(o): i for i, o in enumerate(ordinals)}
-    _trait_facts(tx, rows, anchors, seqs, batch, position)
+    ordinals = rows.column("ordinal").to_numpy()  # ascending: the rows are in file order
+    _trait_facts(tx, rows, anchors, seqs, batch, ordinals)
     order_ids = rows.column("order_id")
     source = tx.fetchone("SELECT name FROM sources WHERE source_id = $1", [batch.source_id])
     record_order_rows(
@@ -261,27 +261,38 @@ def _facts(
             }
         ),
     )
-    fresh = [
-        (batch.records[int(o)], int(anchors[i]), int(seqs[i])) for o, i in position.items() if int(o) in batch.records
-    ]
+    kept = _positions(ordinals, np.fromiter(batch.records, np.int64, len(batch.records)))
+    fresh = [(batch.records[int(ordinals[i])], int(anchors[i]), int(seqs[i])) for i in np.sort(kept[kept >= 0])]
     if fresh:
         for hook in writer.fact_hooks:
             hook(tx, [r for r, _, _ in fresh], [a for _, a, _ in fresh], [s for _, _, s in fresh])
 
 
+def _positions(ordinals: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The row of each of ``wanted`` among the ascending ``ordinals``, -1 where it is not (dropped)."""
+    at = np.searchsorted(ordinals, wanted)
+    inside = at < len(ordinals)
+    found = np.zeros(len(wanted), dtype=bool)
+    found[inside] = ordinals[at[inside]] == wanted[inside]
+    return np.where(found, at, -1)
+
+
 def _trait_facts(
-    tx: Transaction, rows: pa.Table, anchors: np.ndarray, seqs: np.ndarray, batch: ColumnBatch, position: dict[int, int]
+    tx: Transaction, rows: pa.Table, anchors: np.ndarray, seqs: np.ndarray, batch: ColumnBatch, ordinals: np.ndarray
 ) -> None:
     """trait_values rows: SQL's trait JSON, and the row path's records' traits as facts.py reads them."""
-    ordinals = batch.traits.column("ordinal").to_pylist()
-    names = batch.traits.column("name").to_pylist()
-    values = batch.traits.column("value").to_pylist()
+    traits = batch.traits.select(["ordinal", "name", "value"]).cast(
+        pa.schema([("ordinal", pa.int64()), ("name", pa.string()), ("value", pa.string())])
+    )
+    extra: dict[str, list[object]] = {"ordinal": [], "name": [], "value": []}
     for ordinal, record in batch.records.items():
         for name, value in flatten_traits(record.traits).items():
-            ordinals.append(ordinal)
-            names.append(name)
-            values.append(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode())
-    at = np.array([position.get(o, -1) for o in ordinals], dtype=np.int64)
+            extra["ordinal"].append(ordinal)
+            extra["name"].append(name)
+            extra["value"].append(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode())
+    if extra["ordinal"]:
+        traits = pa.concat_tables([traits, pa.table(extra, schema=traits.schema)])
+    at = _positions(ordinals, traits.column("ordinal").to_numpy())
     keep = at >= 0  # rows of dropped duplicates and screened-out orders have no position
     at = at[keep]
     if not len(at):
@@ -291,8 +302,8 @@ def _trait_facts(
         pa.table(
             {
                 "anchor_id": pa.array(anchors[at], pa.int64()),
-                "name": pa.array(names, pa.string()).filter(pa.array(keep)),
-                "value": pa.array(values, pa.string()).filter(pa.array(keep)),
+                "name": traits.column("name").filter(pa.array(keep)),
+                "value": traits.column("value").filter(pa.array(keep)),
                 "source_id": pa.array(np.full(len(at), batch.source_id, dtype=np.int32)),
                 "observed_at": rows.column("timestamp").take(pa.array(at)),
                 "confidence": pa.array(np.ones(len(at))),

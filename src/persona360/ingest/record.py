@@ -8,11 +8,13 @@ explains why they belong together.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import orjson
 
 # Identifier kinds in the order an event's anchor is chosen: the most trusted first.
@@ -60,6 +62,18 @@ class EventRecord:
 def message_key(source_id: int, message_id: str) -> int:
     digest = hashlib.blake2b(f"{source_id}\x1f{message_id}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") >> 1
+
+
+def message_keys(source_id: int, message_ids: Iterable[str]) -> np.ndarray:
+    """:func:`message_key` of each of ``message_ids`` (one source), as ``uint64``.
+
+    The digests are read as one big-endian array rather than one ``int`` each: the
+    set-based import keys a third of a million orders at once.
+    """
+    prefix, blake2b = f"{source_id}\x1f".encode(), hashlib.blake2b
+    digests = b"".join(blake2b(prefix + mid.encode(), digest_size=8).digest() for mid in message_ids)
+    keys: np.ndarray = np.frombuffer(digests, dtype=">u8").astype(np.uint64) >> np.uint64(1)
+    return keys
 
 
 @lru_cache(maxsize=1024)

@@ -59,16 +59,33 @@ class ExportFile:
         self.format = file_format(path)
         self._con = connect_in_memory(memory_limit)
         self._relation_sql = _reader_sql(self.format)
+        self._rows: int | None = None
         try:
             self.columns = [
                 column[0]
                 for column in self._con.execute(f"DESCRIBE SELECT * FROM {self._relation_sql}", [str(path)]).fetchall()
             ]
-            self.rows = int(
-                self._con.execute(f"SELECT count(*) FROM {self._relation_sql}", [str(path)]).fetchone()[0]  # type: ignore[index]
-            )
         except duckdb.Error as error:
             raise FileFormatError(f"{path.name} cannot be read as {self.format}: {error}") from None
+
+    @property
+    def rows(self) -> int:
+        """How many rows the file holds: counted when first asked, unless a reader already counted them.
+
+        Counting reads the whole file; the set-based import reads it once anyway and
+        says what it found (:meth:`count_known`), so a million-line CSV is not read twice.
+        """
+        if self._rows is None:
+            try:
+                found = self._con.execute(f"SELECT count(*) FROM {self._relation_sql}", [str(self.path)]).fetchone()
+            except duckdb.Error as error:
+                raise FileFormatError(f"{self.path.name} cannot be read as {self.format}: {error}") from None
+            self._rows = int(found[0]) if found else 0
+        return self._rows
+
+    def count_known(self, rows: int) -> None:
+        """Record the row count a reader of the whole file found."""
+        self._rows = rows
 
     def chunks(self, order_by: str | None = None, size: int = 20_000) -> Iterator[list[dict[str, Any]]]:
         """Yield rows as dicts (with their line number under ``__p360_line``)."""
@@ -94,18 +111,14 @@ class ExportFile:
         except duckdb.Error as error:
             raise FileFormatError(f"{self.path.name} cannot be read: {error}") from None
 
-    def materialise(self, table: str) -> duckdb.DuckDBPyConnection:
-        """Copy the rows, numbered as :meth:`chunks` numbers them, into ``table``; return the connection.
+    def reader(self) -> tuple[duckdb.DuckDBPyConnection, str]:
+        """A cursor of this file's private in-memory connection, and the SQL of its numbered rows.
 
-        The set-based orders import (``ingest/importers/bulk.py``) checks and shapes
-        the rows there with SQL. The connection is this file's private in-memory one.
+        The SQL reads the file (its path is parameter ``$1``) and numbers the rows as
+        :meth:`chunks` does. The set-based orders import (``ingest/importers/bulk.py``)
+        groups and shapes the rows with it straight from the file, without a copy.
         """
-        con = self._con.cursor()  # its own client: the reads of __init__ may hold results open
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {self._numbered_sql()}", [str(self.path)]).fetchall()
-        except duckdb.Error as error:
-            raise FileFormatError(f"{self.path.name} cannot be read: {error}") from None
-        return con
+        return self._con.cursor(), self._numbered_sql()  # its own client: other reads may hold results open
 
     def _numbered_sql(self) -> str:
         """The rows with their line number in the file under ``LINE`` (a CSV's header is line 1)."""

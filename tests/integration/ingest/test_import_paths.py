@@ -24,7 +24,7 @@ from persona360.ingest.importers.bulk_plan import bulk_plan
 from persona360.ingest.importers.mapping import parse_mapping
 from persona360.ingest.importers.rows import RowContext
 from persona360.settings import load_settings
-from persona360.store.files import ExportFile
+from persona360.store.files import ExportFile, FileFormatError
 
 # The row path (the reference), the column path, and the set-based path (orders CSVs
 # only; any other file takes the column path there too).
@@ -238,6 +238,7 @@ def test_the_set_based_path_takes_most_orders_and_leaves_the_doubtful_ones(tmp_p
         assert plan is not None
         left: list[str] = []
         batches = list(BulkOrders(export, ctx, plan).batches(1000, lambda rows: left.append(rows[0]["order_id"])))
+        assert export._rows == 18  # counted by the pass that groups the file, not by a second read
     finally:
         export.close()
     taken = batches[0][1].rows.column("order_id").to_pylist()
@@ -333,3 +334,22 @@ def test_typed_parquet_events_end_the_same_both_ways(tmp_path: Path, clock: Fixe
     pq.write_table(table, path)
     flags = ["user=user_id", "email=email", "event=event", "at=timestamp", "score=trait:score"]
     assert_same_import(tmp_path, clock, path, "events", flags)
+
+
+def test_a_csv_broken_past_its_first_lines_is_named_every_way(tmp_path: Path, clock: FixedClock) -> None:
+    """The set-based path reads the file only while it groups it: a line DuckDB cannot read is still a clear error.
+
+    The first lines are fine (the dialect is sniffed from them); a line far below has a
+    quote that never closes. Every way names the file and stores nothing.
+    """
+    good = "".join(f"X-{n},2026-03-01T10:00:00Z,c{n},p{n}@x.org,,SKU-1,1,1,1,\n" for n in range(3000))
+    path = tmp_path / "orders.csv"
+    path.write_text(ORDERS.splitlines()[0] + "\n" + good + "X-9,2026-03-01T10:00:00Z,c9,a,b,c,d,e,f,g,h,i,j,k\n")
+    for way in WAYS:
+        ws = open_workspace(tmp_path / way, clock)
+        source = ws.access.ensure_source("shop")
+        ctx = RowContext(parse_mapping(ORDER_MAP), "orders", source.source_id, source.name, clock.now(), "UA", None)
+        with pytest.raises(FileFormatError, match=r"orders\.csv cannot be read"):
+            run.import_file(ws.writer, path, ctx, by_rows=way == "rows", by_sql=way == "sql")
+        assert ws.db.scalar("SELECT count(*) FROM events") == 0, way
+        ws.close()

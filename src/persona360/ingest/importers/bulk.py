@@ -1,10 +1,10 @@
 """The set-based path of an orders import: DuckDB groups, checks and shapes the rows.
 
 The column path (``columns.py``) still builds one Python record per order, and the
-writer turns each back into columns. Here the file goes into a table of DuckDB's
-in-memory reader connection and SQL does, per order, what ``rows.py`` does per
-row: find the order's first line, check its time, numbers and text, and write its
-properties, traits and line items as JSON. Python only touches each *distinct*
+writer turns each back into columns. Here DuckDB reads the file once, grouping its
+lines by order as it reads (no copy of the lines is kept), and SQL does, per order,
+what ``rows.py`` does per row: take the order's first line, check its time, numbers
+and text, and write its properties, traits and line items as JSON. Python only touches each *distinct*
 identifier (normalised with the same functions, the phone through ``phonenumbers``
 once per distinct raw value) and each distinct set of identifiers (for the graph).
 
@@ -31,7 +31,7 @@ from persona360.ingest.bulk_write import ColumnBatch
 from persona360.ingest.importers.bulk_plan import ITEM_NUMBERS, BulkPlan
 from persona360.ingest.importers.rows import RowContext, is_blank, plain
 from persona360.ingest.record import EventRecord, order_identifiers
-from persona360.store.files import LINE, ExportFile
+from persona360.store.files import LINE, ExportFile, FileFormatError
 
 Rejecter = Callable[[list[dict[str, Any]]], EventRecord | None]
 IdentifierSet = tuple[tuple[str, str], ...]
@@ -48,7 +48,7 @@ TIME = (
     r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}"
     r"([T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?"
 )
-_LINES, _HEADS, _RECORDS = "__p360__lines", "__p360__heads", "__p360__records"
+_HEADS, _RECORDS, _DOUBTFUL = "__p360__heads", "__p360__records", "__p360__doubtful"
 
 
 def quote(name: str) -> str:
@@ -78,18 +78,24 @@ def number_sql(cell: str) -> str:
 
 
 class BulkOrders:
-    """One orders file shaped by SQL, handed to the writer in batches of records."""
+    """One orders file shaped by SQL, handed to the writer in batches of records.
+
+    The file is read once, straight into the per-order grouping (no copy of its
+    lines is kept); its row count comes from that pass too (``ExportFile.count_known``).
+    Only when some orders are doubtful is it read a second time, for their lines.
+    """
 
     def __init__(self, export: ExportFile, ctx: RowContext, plan: BulkPlan) -> None:
         self.export, self.ctx, self.plan = export, ctx, plan
-        self.con: duckdb.DuckDBPyConnection = export.materialise(_LINES)
+        self.con, self._numbered = export.reader()
         self._do("SET TimeZone = 'UTC'")
         self.sets: list[IdentifierSet] = []
         self._set_ids: dict[IdentifierSet, int] = {}
+        self._shape()
+        export.count_known(self._count(f"SELECT coalesce(sum(n), 0) FROM {_RECORDS}"))
 
     def batches(self, size: int, rejecter: Rejecter) -> Iterator[tuple[int, ColumnBatch]]:
         """Yield (rows read, batch) per ``size`` orders, in the row path's order."""
-        self._shape()
         groups = self._count(f"SELECT count(*) FROM {_RECORDS}")
         for start in range(0, groups, size):
             batch = self._batch(start, start + size, rejecter)
@@ -102,21 +108,87 @@ class BulkOrders:
     def _do(self, sql: str) -> None:
         self.con.execute(sql).fetchall()  # DuckDB 2 wants every result read before the next statement
 
+    def _read(self, sql: str) -> None:
+        """Run ``sql``, which reads the file (``$1``); a file DuckDB cannot read is a FileFormatError."""
+        try:
+            self.con.execute(sql, [str(self.export.path)]).fetchall()
+        except duckdb.Error as error:
+            raise FileFormatError(f"{self.export.path.name} cannot be read: {error}") from None
+
     # -- shaping (SQL) ----------------------------------------------------------------
     def _shape(self) -> None:
-        plan = self.plan
-        order = quote(plan.order)
-        self._do(
-            f"CREATE TEMP TABLE {_HEADS} AS SELECT row_number() OVER (ORDER BY g.oid) AS __p360_ordinal, "
-            f"g.n AS __p360_n, l.* "
-            f"FROM (SELECT {order} AS oid, min({LINE}) AS head, count(*) AS n FROM {_LINES} GROUP BY ALL) g "
-            f"JOIN {_LINES} l ON l.{LINE} = g.head"
-        )
-        for i, (column, role) in enumerate(plan.identifiers):
+        self._read(f"CREATE TEMP TABLE {_HEADS} AS {self._heads_sql()}")
+        for i, (column, role) in enumerate(self.plan.identifiers):
             self._identifier_table(i, column, role)
         self._combination_table()
-        self._do(f"CREATE TEMP TABLE __p360__products AS {self._products_sql()}")
         self._do(f"CREATE TEMP TABLE {_RECORDS} AS {self._records_sql()}")
+        if self._count(f"SELECT count(*) FROM {_RECORDS} WHERE doubtful"):
+            self._read(f"CREATE TEMP TABLE {_DOUBTFUL} AS {self._doubtful_sql()}")
+
+    def _heads_sql(self) -> str:
+        """One row per order, in one pass over the file: its first line's cells, line count and items.
+
+        An order's cells are those of its first line (``arg_min_null``: NULL cells
+        included, as the row path reads them); its line items as JSON joined in line
+        order, whether one is doubtful, and their amount summed in line order (as
+        ``validate._products_total``). Grouping by the order id straight from the file
+        costs less than copying the lines into a table and joining them back.
+        """
+        order = quote(self.plan.order)
+        item, doubt, amount = self._line_item_sql()
+        lines = (
+            f"SELECT *, {item} AS __p360_item, {doubt} AS __p360_doubt, {amount} AS __p360_amount "
+            f"FROM ({self._numbered})"
+        )
+        cells = [f"arg_min_null({quote(column)}, {LINE}) AS {quote(column)}" for column in self._head_columns()]
+        # An unordered list of (line, item, amount) sorted afterwards: half the cost of
+        # string_agg(... ORDER BY line) and sum(... ORDER BY line) on a million lines.
+        grouped = (
+            f"SELECT {order}, min({LINE}) AS {LINE}, count(*) AS __p360_n, {''.join(c + ', ' for c in cells)}"
+            "list_sort(list({'l': " + LINE + ", 'i': __p360_item, 'a': __p360_amount}) "
+            "FILTER (WHERE __p360_item <> '{}')) AS __p360_its, "
+            f"coalesce(bool_or(__p360_doubt), false) AS __p360_item_doubt FROM ({lines}) GROUP BY {order}"
+        )
+        shaped = (
+            "* EXCLUDE (__p360_its), "
+            "array_to_string(list_transform(__p360_its, lambda x: x.i), ',') AS __p360_products, "
+            "list_reduce(list_transform(__p360_its, lambda x: x.a), lambda a, b: a + b) AS __p360_amount"
+        )
+        return f"SELECT row_number() OVER (ORDER BY {order}) AS __p360_ordinal, {shaped} FROM ({grouped})"
+
+    def _head_columns(self) -> list[str]:
+        """The columns an order takes from its first line (the order id is the group itself)."""
+        plan = self.plan
+        used = [plan.timestamp, *(c for c, _ in plan.identifiers), *(c for c, _, _ in plan.properties)]
+        used += [c for c, _ in plan.traits] + ([plan.currency] if plan.currency else [])
+        return [column for column in dict.fromkeys(used) if column != plan.order]
+
+    def _line_item_sql(self) -> tuple[str, str, str]:
+        """Per line: its item as JSON, whether a cell of it is doubtful, and its amount.
+
+        As ``validate._products_total``: a missing or zero price counts 0, quantity 1.
+        """
+        fragments, doubts, number = [], [], {}
+        for column, name in self.plan.items:
+            cell = quote(column)
+            numeric = name in ITEM_NUMBERS
+            value = cell if numeric else _json_text(cell)
+            check = number_sql(cell) if numeric else text_sql(cell)
+            fragments.append(f"CASE WHEN NOT {blank_sql(cell)} THEN {key_fragment(name)} || {value} END")
+            doubts.append(f"NOT ({blank_sql(cell)} OR {check})")
+            number[name] = f"TRY_CAST({cell} AS DOUBLE)"
+        item = f"'{{' || concat_ws(',', {', '.join(fragments)}) || '}}'" if fragments else "'{}'"
+        price, quantity = number.get("price", "NULL::DOUBLE"), number.get("quantity", "NULL::DOUBLE")
+        amount = f"coalesce(nullif({price}, 0), 0.0) * coalesce(nullif({quantity}, 0), 1.0)"
+        return item, " OR ".join(doubts) or "false", amount
+
+    def _doubtful_sql(self) -> str:
+        """Every line of the doubtful orders, with its order's ordinal, for the row path."""
+        order = quote(self.plan.order)
+        return (
+            f"SELECT r.ordinal AS __p360_ordinal, l.* FROM ({self._numbered}) l "
+            f"JOIN {_RECORDS} r ON l.{order} IS NOT DISTINCT FROM r.order_id WHERE r.doubtful"
+        )
 
     def _identifier_table(self, i: int, column: str, role: str) -> None:
         """Each distinct value of an identifier column, normalised once (Python, as the row path)."""
@@ -169,50 +241,6 @@ class BulkOrders:
             for i, (column, _) in enumerate(self.plan.identifiers)
         )
 
-    def _item_values_table(self, k: int, column: str, name: str) -> None:
-        """Each distinct value of a line-item column: its JSON fragment, whether it is doubtful, its number.
-
-        Checked once per distinct value (a price list repeats itself) rather than once per line.
-        """
-        value = "v" if name in ITEM_NUMBERS else _json_text("v")
-        check = number_sql("v") if name in ITEM_NUMBERS else text_sql("v")
-        self._do(
-            f"CREATE TEMP TABLE __p360__item{k} AS SELECT v, "
-            f"CASE WHEN NOT {blank_sql('v')} THEN {key_fragment(name)} || {value} END AS frag, "
-            f"NOT ({blank_sql('v')} OR {check}) AS doubt, TRY_CAST(v AS DOUBLE) AS num "
-            f"FROM (SELECT DISTINCT {quote(column)} AS v FROM {_LINES} WHERE {quote(column)} IS NOT NULL)"
-        )
-
-    def _products_sql(self) -> str:
-        """Per order: its line items as JSON, whether one is doubtful, and their amount."""
-        items = self.plan.items
-        for k, (column, name) in enumerate(items):
-            self._item_values_table(k, column, name)
-        joins = " ".join(
-            f"LEFT JOIN __p360__item{k} v{k} ON v{k}.v = l.{quote(column)}" for k, (column, _) in enumerate(items)
-        )
-        fragments = [f"v{k}.frag" for k in range(len(items))]
-        doubts = [f"coalesce(v{k}.doubt, false)" for k in range(len(items))] or ["false"]
-        number = {name: f"v{k}.num" for k, (_, name) in enumerate(items)}
-        item = f"'{{' || concat_ws(',', {', '.join(fragments)}) || '}}'" if fragments else "'{}'"
-        # as validate._products_total: a missing or zero price counts 0, quantity 1; summed in line order
-        price, quantity = number.get("price", "NULL::DOUBLE"), number.get("quantity", "NULL::DOUBLE")
-        amount = f"coalesce(nullif({price}, 0), 0.0) * coalesce(nullif({quantity}, 0), 1.0)"
-        # An unordered list sorted by line afterwards: DuckDB's ordered aggregates
-        # (string_agg(... ORDER BY line)) cost twice as much on a million lines.
-        lines = (
-            f"SELECT l.{quote(self.plan.order)} AS oid, l.{LINE} AS line, {item} AS item, "
-            f"{' OR '.join(doubts)} AS doubt, {amount} AS amount FROM {_LINES} l {joins}"
-        )
-        grouped = (
-            "SELECT oid, list_sort(list({'l': line, 'i': item, 'a': amount}) FILTER (WHERE item <> '{}')) AS its, "
-            f"bool_or(doubt) AS doubt FROM ({lines}) GROUP BY oid"
-        )
-        return (
-            "SELECT oid, array_to_string(list_transform(its, lambda x: x.i), ',') AS products, doubt, "
-            f"list_reduce(list_transform(its, lambda x: x.a), lambda a, b: a + b) AS amount FROM ({grouped})"
-        )
-
     def _records_sql(self) -> str:
         """Per order: its record's columns, trait JSON per trait, and whether the row path must judge it."""
         plan, ident = self.plan, {column: i for i, (column, _) in enumerate(self.plan.identifiers)}
@@ -244,9 +272,9 @@ class BulkOrders:
             f"TRY_CAST({stamp} AS TIMESTAMPTZ) AS ts",
             "c.set_id",
             f"concat_ws(',', {', '.join(props)}) AS props" if props else "'' AS props",
-            "p.products",
-            "p.amount",
-            "coalesce(p.doubt, false) AS item_doubt",
+            "h.__p360_products AS products",
+            "h.__p360_amount AS amount",
+            "h.__p360_item_doubt AS item_doubt",
             f"{' AND '.join(good)} AS good",
             *(f"{expression} AS t{i}" for i, expression in enumerate(traits)),
             f"coalesce({', '.join([*self._revenue_cells(), 'NULL::DOUBLE'])}) AS rev",
@@ -254,8 +282,7 @@ class BulkOrders:
         ]
         inner = (
             f"SELECT {', '.join(select)} FROM {_HEADS} h {self._id_joins()} "
-            f"LEFT JOIN __p360__combos c ON {combo or 'true'} "
-            f"LEFT JOIN __p360__products p ON p.oid = {order}"
+            f"LEFT JOIN __p360__combos c ON {combo or 'true'}"
         )
         trait_parts = [
             f"CASE WHEN t{i} IS NOT NULL THEN {key_fragment(name)} || t{i} END"
@@ -330,10 +357,11 @@ class BulkOrders:
 
     def _fallback(self, window: str, rejecter: Rejecter) -> dict[int, EventRecord]:
         """The records the row path makes of the doubtful orders (it writes their rejects)."""
-        order = quote(self.plan.order)
+        if not self._count(f"SELECT count(*) FROM {_RECORDS} WHERE {window} AND doubtful"):
+            return {}
         reader = self.con.execute(
-            f"SELECT r.ordinal, l.* FROM {_RECORDS} r JOIN {_LINES} l ON l.{order} IS NOT DISTINCT FROM r.order_id "
-            f"WHERE r.{window.replace(' AND ordinal', ' AND r.ordinal')} AND r.doubtful ORDER BY r.ordinal, l.{LINE}"
+            f"SELECT * FROM {_DOUBTFUL} WHERE {window.replace('ordinal', '__p360_ordinal')} "
+            f"ORDER BY __p360_ordinal, {LINE}"
         )
         names = [column[0] for column in reader.description or []][1:]
         records: dict[int, EventRecord] = {}

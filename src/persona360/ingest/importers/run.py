@@ -92,12 +92,15 @@ def _import(
     try:
         ctx.mapping.check_columns(export.columns)
         _check_kind_roles(ctx)
-        report = ImportReport(str(path), ctx.source_name, ctx.kind, rows=export.rows)
+        report = ImportReport(str(path), ctx.source_name, ctx.kind)
         rejects = RejectFile(rejects_path or path.with_name(path.name + ".rejects.csv"))
         plan = None if by_rows or not by_sql else bulk_plan(ctx, export.columns, export.format)
         if plan is not None:
-            _import_bulk(writer, BulkOrders(export, ctx, plan), rejects, report, ctx, progress)
+            orders = BulkOrders(export, ctx, plan)  # reads the file once, counting its rows too
+            report.rows = export.rows
+            _import_bulk(writer, orders, rejects, report, ctx, progress)
         else:
+            report.rows = export.rows
             _import_records(writer, _records(export, ctx, rejects, by_rows=by_rows), report, progress)
         if progress:
             progress(export.rows, export.rows)
