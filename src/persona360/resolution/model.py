@@ -54,6 +54,8 @@ _PRIORS: dict[str, tuple[list[float], list[float]]] = {
 
 # Below this many records the priors are kept (see the module docstring).
 MIN_RECORDS_TO_TRAIN = 500
+# Random pairs sampled per record to estimate u (at most a million).
+U_PAIRS_PER_RECORD = 50.0
 # An email local part held by more profiles than this is a placeholder ("test",
 # "info", a shop's own address), not evidence about a person.
 MAX_PROFILES_PER_EMAIL_LOCAL = 3
@@ -359,7 +361,7 @@ def _train(linker: Linker, table: pa.Table) -> bool:
         return False
     with _quiet_splink():
         linker.training.estimate_u_using_random_sampling(
-            max_pairs=min(1e6, 50.0 * table.num_rows), seed=360, num_chunks=1
+            max_pairs=min(1e6, U_PAIRS_PER_RECORD * table.num_rows), seed=360, num_chunks=1
         )
         for column in _EM_BLOCKS:
             if _shared(table[column]):
