@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 import pyarrow as pa
 
 from persona360.errors import NotFoundError
@@ -54,6 +55,7 @@ def add_pairs(db: Database, rows: list[PairRow], now: datetime, actor: str) -> N
 
     The rows go in as one Arrow table: bound as nine Python lists (``unnest($a)``…) the
     6,448 pairs of FEBRL3 took 0.1 s of CPU to convert, the insert itself a few ms.
+    The explanations are written by orjson (``json.dumps`` took ten times as long).
     """
     if not rows:
         return
@@ -66,7 +68,7 @@ def add_pairs(db: Database, rows: list[PairRow], now: datetime, actor: str) -> N
                 "a": pa.array([row.a_identifier_id for row in rows], pa.int64()),
                 "b": pa.array([row.b_identifier_id for row in rows], pa.int64()),
                 "p": pa.array([row.probability for row in rows], pa.float64()),
-                "explanation": pa.array([json.dumps(row.explanation) for row in rows], pa.string()),
+                "explanation": pa.array([orjson.dumps(row.explanation).decode() for row in rows], pa.string()),
                 "status": pa.array([row.status for row in rows], pa.string()),
                 "decided_at": pa.array([now if d else None for d in decided], pa.timestamp("us", tz="UTC")),
                 "decided_by": pa.array([actor if d else None for d in decided], pa.string()),

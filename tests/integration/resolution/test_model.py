@@ -6,9 +6,10 @@ prior m and u probabilities even with ``train=True``.
 
 from __future__ import annotations
 
+import json
 import random
 
-from persona360.resolution.model import _PRIORS, MIN_RECORDS_TO_TRAIN, score_all, score_pairs
+from persona360.resolution.model import _PRIORS, MIN_RECORDS_TO_TRAIN, score_all, score_new, score_pairs
 from persona360.resolution.records import ProfileRecord, to_record
 
 
@@ -165,3 +166,35 @@ def test_the_part_of_an_address_beyond_the_name_is_what_agrees() -> None:
     weights = {(p.a_profile, p.b_profile): p.weights for p in score_pairs(records, train=False, threshold=0.0)}
     assert weights[(1, 2)]["email_local"] > 0
     assert weights[(1, 3)]["email_local"] < 0
+
+
+def test_term_frequencies_start_from_the_same_u_without_splinks_search() -> None:
+    """The levels told to skip Splink's exact-match search score as if it had searched.
+
+    ``disable_tf_exact_match_detection`` is set only on a level that is its own
+    column's exact match level (it saves re-parsing every level's SQL per query); a
+    level whose adjustment starts from another level's u (one first name unknown, from
+    the last name's) keeps the search. The same stored model with the flag stripped
+    must give every pair the same probability.
+    """
+    records = _shop_without_emails(MIN_RECORDS_TO_TRAIN + 100)
+    records += [
+        _placed(len(records) + 1 + i, None, r.last_name or "", birthday=r.birthday or "")
+        for i, r in enumerate(records[:60])
+    ]
+    _, model = score_all(records, train=True, threshold=0.5)
+    assert model is not None
+    flagged = [
+        level for comparison in model["comparisons"] for level in comparison["comparison_levels"]
+        if level.get("disable_tf_exact_match_detection")
+    ]  # fmt: skip
+    assert flagged
+    searched = json.loads(json.dumps(model))
+    for comparison in searched["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            level.pop("disable_tf_exact_match_detection", None)
+    everyone = {r.profile_id for r in records}
+    with_flag = {(p.a_profile, p.b_profile): p.probability for p in score_new(records, everyone, model, threshold=0.0)}
+    without = {(p.a_profile, p.b_profile): p.probability for p in score_new(records, everyone, searched, threshold=0.0)}
+    assert with_flag.keys() == without.keys()
+    assert max(abs(with_flag[k] - without[k]) for k in with_flag) < 1e-9
