@@ -164,9 +164,19 @@ class EventWriter:
         return result
 
     def settle(self) -> None:
-        """Derive the whole backlog: afterwards, reads see every acknowledged event."""
-        while self.backlog.events:
-            self.derive()
+        """Derive the whole backlog: afterwards, reads see every acknowledged event.
+
+        The backlog is looked at under the lock: a derivation in flight (the batcher's)
+        has already taken its events off the backlog but not committed them, and with
+        the identity graph written by the derivation, a read let through then would not
+        find a just-acknowledged identifier.
+        """
+        while True:
+            with self._lock:
+                if not self.backlog.events:
+                    return
+                result = self._derive_backlog()
+            self._notify(result)
 
     @property
     def pending(self) -> int:

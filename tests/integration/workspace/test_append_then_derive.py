@@ -3,6 +3,7 @@ after a crash derives what the dead process left, to the same result as a direct
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,31 @@ def test_an_append_leaves_the_identity_graph_to_its_derivation(workspace: Worksp
     assert workspace.db.scalar("SELECT count(*) FROM edges") == 3  # a1-u1, u1-email, u2-a2
     unknown = "SELECT count(*) FROM events WHERE anchor_id NOT IN (SELECT identifier_id FROM identifiers)"
     assert workspace.db.scalar(unknown) == 0
+
+
+def test_settle_waits_for_a_derivation_in_flight(workspace: Workspace) -> None:
+    """The batcher's derivation has taken the events off the backlog but not committed
+    them (nor their identifiers): a read that settles must wait for it, not slip by."""
+    started, release = threading.Event(), threading.Event()
+
+    def slow_hook(*_: Any) -> None:
+        started.set()
+        release.wait(10)
+
+    workspace.writer.append(_records(workspace, FIRST, "b1"))
+    workspace.writer.fact_hooks.append(slow_hook)
+    batcher = threading.Thread(target=workspace.writer.derive)
+    batcher.start()
+    assert started.wait(10)
+    reader = threading.Thread(target=workspace.writer.settle)
+    reader.start()
+    reader.join(0.5)
+    settled_early = not reader.is_alive()
+    release.set()
+    batcher.join(10)
+    reader.join(10)
+    assert not settled_early, "settle returned while a derivation was in flight"
+    assert workspace.db.scalar("SELECT count(*) FROM identifiers") == 5
 
 
 def test_a_failed_append_keeps_the_waiting_appends_graph_changes(tmp_path: Path, clock: FixedClock) -> None:
