@@ -217,13 +217,14 @@ class EventWriter:
         """Start from an empty graph (the derived tables were just emptied)."""
         self._graph = self._fresh_graph()
         self._observed.clear()
-        self._unsaved, self._unsaved_at, self._restitch_due = None, None, False
+        self._forget_unsaved()
+        self._restitch_due = False
 
     def reload(self) -> None:
         """Throw the in-memory graph away; it is read again from the database when next needed."""
         self._graph = None
         self._observed.clear()
-        self._unsaved, self._unsaved_at = None, None
+        self._forget_unsaved()
         self._restitch_due = bool(self.backlog.items)  # their graph changes were in memory only
         self._next_seq = int(self.db.scalar("SELECT coalesce(max(seq), 0) + 1 FROM events"))
 
@@ -265,9 +266,7 @@ class EventWriter:
         fresh = self._drop_stored(records)
         if not fresh:
             return WriteResult(duplicates=len(records))
-        graph = self._graph_ready()
-        anchors = _observe_all(graph, fresh, self._observed)
-        delta = graph.take_delta()
+        anchors, delta = self._observe(self._graph_ready(), fresh)
         with self.db.transaction() as tx:
             seqs = self._insert(tx, fresh, anchors)
             if not self.backlog.items:
@@ -310,7 +309,7 @@ class EventWriter:
             self.backlog.items[:0] = taken
             self.backlog.events += len(records)
             raise
-        self._unsaved, self._unsaved_at = None, None
+        self._forget_unsaved()
         return WriteResult(len(records), 0, touched)
 
     def _graph_ready(self) -> IdentityGraph:
@@ -327,6 +326,10 @@ class EventWriter:
             self._unsaved.absorb(delta)
         self._unsaved_at = at if self._unsaved_at is None else max(self._unsaved_at, at)
 
+    def _forget_unsaved(self) -> None:
+        """The appends' graph changes are written, or will be observed again: none is kept."""
+        self._unsaved, self._unsaved_at = None, None
+
     def _save_unsaved(self, tx: Transaction) -> None:
         """Write the graph changes of the appends since the last derivation (one write for all)."""
         if self._unsaved is not None and self._unsaved_at is not None:
@@ -342,20 +345,19 @@ class EventWriter:
         items = self.backlog.items
         records = [record for item in items for record in item.records]
         old = [anchor for item in items for anchor in item.anchors]
-        anchors = _observe_all(graph, records, self._observed)
-        delta = graph.take_delta()
-        moved = [(r, a) for r, a, was in zip(records, anchors, old, strict=True) if a != was]
+        anchors, delta = self._observe(graph, records)
+        moved, to = _moved(records, anchors, old)
         if moved:
             log.warning("%d waiting events got other anchors when observed again", len(moved))
             with self.db.transaction() as tx:
-                _update_anchors(tx, [r for r, _ in moved], [a for _, a in moved])
+                _update_anchors(tx, moved, to)
         start = 0
         for item in items:
             item.anchors = anchors[start : start + len(item.records)]
             start += len(item.records)
             item.touched = self._touched(item.anchors, delta)
             item.trait_touched = self._trait_touched(item.records, item.anchors, delta)
-        self._unsaved, self._unsaved_at = None, None
+        self._forget_unsaved()
         if records:
             self._keep_unsaved(delta, max(record.received_at for record in records))
         self._restitch_due = False
@@ -381,17 +383,20 @@ class EventWriter:
             touched = set(merged_away)
             if records:
                 graph = self._graph_ready()
-                anchors = _observe_all(graph, records, self._observed)
-                delta = graph.take_delta()
+                anchors, delta = self._observe(graph, records)
                 write_delta(tx, delta, graph, max(record.received_at for record in records))
-                moved = [(r, a) for r, a, was in zip(records, anchors, stored_anchors, strict=True) if a != was]
+                moved, to = _moved(records, anchors, stored_anchors)
                 if moved:
-                    _update_anchors(tx, [r for r, _ in moved], [a for _, a in moved])
+                    _update_anchors(tx, moved, to)
                 touched |= self._touched(anchors, delta)
                 self._derive_facts(tx, records, anchors, seqs)
             self._project(tx, touched, touched)
             mark_done(tx, next_start)
         self._notify(WriteResult(len(records), 0, touched))
+
+    def _observe(self, graph: IdentityGraph, records: list[EventRecord]) -> tuple[list[int], GraphDelta]:
+        """Stitch ``records`` into ``graph``: their anchors, and the changes to write."""
+        return _observe_all(graph, records, self._observed), graph.take_delta()
 
     def _stitch(self, tx: Transaction, fresh: list[EventRecord]) -> tuple[list[int], GraphDelta]:
         graph = self._graph_ready()
@@ -631,6 +636,12 @@ def _insert_events(tx: Transaction, records: list[EventRecord], anchors: list[in
         }
     )
     tx.insert_arrow("events", table)
+
+
+def _moved(records: list[EventRecord], anchors: list[int], stored: list[int]) -> tuple[list[EventRecord], list[int]]:
+    """The records whose anchor differs from the ``stored`` one, and their new anchors."""
+    moved = [(record, anchor) for record, anchor, was in zip(records, anchors, stored, strict=True) if anchor != was]
+    return [record for record, _ in moved], [anchor for _, anchor in moved]
 
 
 def _update_anchors(tx: Transaction, records: list[EventRecord], anchors: list[int]) -> None:

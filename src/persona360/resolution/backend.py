@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from persona360.store.memory import connect_in_memory
+from persona360.store.memory import connect_bounded
 
 BACKENDS = ("duckdb", "spark")
 
@@ -30,7 +30,7 @@ def database_api(backend: str, memory_limit: str | None = None) -> Any:
     if backend == "duckdb":
         from splink import DuckDBAPI
 
-        return DuckDBAPI(connection=connect_in_memory(memory_limit))
+        return DuckDBAPI(connection=connect_bounded(memory_limit))
     if backend == "spark":
         from splink import SparkAPI
 

@@ -25,7 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from persona360.errors import WorkspaceError
-from persona360.store.memory import bounded_config
+from persona360.store.memory import connect_bounded
 from persona360.store.schema import MIGRATIONS
 
 Row = tuple[Any, ...]
@@ -313,11 +313,10 @@ def _attach_options(encryption: Encryption | None) -> str:
 
 
 def _open(path: str, encryption: Encryption | None, memory_limit: str | None) -> duckdb.DuckDBPyConnection:
-    config = bounded_config(memory_limit, path)
     if encryption is None:
-        return duckdb.connect(path, config=config)
+        return connect_bounded(memory_limit, path)
     # The file is attached to an in-memory instance: what spills goes beside the file, encrypted.
-    con = duckdb.connect(config={**config, "temp_file_encryption": "true"})
+    con = connect_bounded(memory_limit, spill_for=path, config={"temp_file_encryption": "true"})
     try:
         con.execute("LOAD httpfs")  # OpenSSL: the crypto DuckDB trusts for writing
     except duckdb.Error:
@@ -360,6 +359,4 @@ def _connect(
         raise WorkspaceError(
             f"the workspace {path} is encrypted: set PERSONA360_ENCRYPTION_KEY or PERSONA360_ENCRYPTION_KEY_FILE"
         ) from error
-    except duckdb.ParserException as error:  # the only setting we pass that DuckDB parses
-        raise WorkspaceError(f"memory_limit {memory_limit!r} is not a DuckDB memory size: {error}") from error
     return con

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from persona360.errors import InvalidEventError
-from persona360.store.memory import connect_in_memory
+from persona360.store.memory import connect_bounded
 
 FORMATS = {
     ".csv": "csv",
@@ -49,7 +49,7 @@ class ExportFile:
     Args:
         path: the file.
         memory_limit: most memory the reading database may hold (``Settings.memory_limit``;
-            a large file is materialised in it for the set-based import).
+            the set-based import groups a large file's lines in it).
     """
 
     def __init__(self, path: Path, memory_limit: str | None = None) -> None:
@@ -57,7 +57,7 @@ class ExportFile:
             raise FileFormatError(f"{path} does not exist or is not a file")
         self.path = path
         self.format = file_format(path)
-        self._con = connect_in_memory(memory_limit)
+        self._con = connect_bounded(memory_limit)
         self._relation_sql = _reader_sql(self.format)
         self._rows: int | None = None
         try:
