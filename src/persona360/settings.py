@@ -171,6 +171,14 @@ class Settings(BaseSettings):
     resolution_lower: float = Field(
         0.8, description="Match probability from which `persona360 resolve` queues a pair for review."
     )
+    resolution_device_hours: float = Field(
+        48.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Longest gap, in hours, between a device's old anonymous id and a new one (same IP, user agent "
+        "and locale) for `persona360 resolve` to join a profile holding only the new one to the old one's; "
+        "0 turns the device rule off.",
+    )
     resolution_backend: Literal["duckdb", "spark"] = Field(
         "duckdb",
         description=(

@@ -21,6 +21,7 @@ from persona360.resolution import queue, stored
 from persona360.resolution.queue import PairRow
 
 if TYPE_CHECKING:
+    from persona360.resolution.devices import Handover
     from persona360.resolution.guard import ScoredPair
     from persona360.resolution.table import Records
     from persona360.workspace import Workspace
@@ -39,6 +40,7 @@ class ResolveReport:
     skipped: int
     trained: bool
     incremental: bool = False
+    handovers: int = 0  # anonymous-only profiles joined by the device rule (``devices.py``)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,8 +90,40 @@ class ResolutionAPI:
         anchors, phones = records.anchors(profiles), records.phones(profiles)
         del records  # a million rows the writes below do not need, while they make the run's peak memory
         merged, queued, skipped = self._decide(pairs, anchors, phones, actor)
+        handed = self._hand_over(actor)
         stored.save_model(db, model, mark)
-        return ResolveReport(count, len(pairs), merged, queued, skipped, trained, incremental)
+        return ResolveReport(count, len(pairs), merged, queued, skipped, trained, incremental, handed)
+
+    def _hand_over(self, actor: str) -> int:
+        """Join anonymous-only profiles to the profile their device was handed over from (``devices.py``).
+
+        Runs after the model's merges, on the profiles as they now are, over every
+        anonymous-only profile (it is one query over the events, incremental run or
+        not). A pair decided before (merged, rejected, unmerged) is left alone.
+        """
+        from persona360.resolution.devices import anchors_of, handovers
+
+        found = handovers(self._ws.db, self._ws.settings.resolution_device_hours)
+        known = queue.known_profile_pairs(self._ws.db)
+        chosen: dict[frozenset[int], Handover] = {}
+        for handover in found:
+            key = frozenset((handover.lone_profile, handover.other_profile))
+            if key not in known:
+                chosen.setdefault(key, handover)
+        if not chosen:
+            return 0
+        anchors = anchors_of(self._ws.db, {p for key in chosen for p in key})
+        keys = self._keys(list(anchors.values()))
+        records, rows = [], []
+        for handover in chosen.values():
+            a, b = anchors[handover.other_profile], anchors[handover.lone_profile]
+            explanation = handover.explanation()
+            records.append(self._merge_record(keys[a][:2], keys[b][:2], actor, explanation))
+            profiles = [handover.other_profile, handover.lone_profile]
+            rows.append(PairRow(a, b, 1.0, {**explanation, "profiles": profiles}, "merged"))
+        self._ws.ingest.write(records)
+        queue.add_pairs(self._ws.db, rows, self._ws.clock.now(), actor)
+        return len(records)
 
     def _score_every(self, records: Records, trained: bool) -> tuple[list[ScoredPair], dict[str, Any] | None]:
         from persona360.resolution.model import score_all

@@ -15,7 +15,11 @@ from typing import Any
 from persona360.identity.normalise import normalise_phone
 from persona360.resolution.names import Joiner, canonical_first, joined_key, name_key
 
-RECORDS_SQL = """
+# The identifier that stands for a profile in a merge event: the most durable kind first.
+ANCHOR = """arg_min(identifier_id, (CASE kind WHEN 'email' THEN 0 WHEN 'phone' THEN 1
+                                WHEN 'user_id' THEN 2 ELSE 3 END, identifier_id))"""
+
+RECORDS_SQL = f"""
 WITH t AS (SELECT profile_id, name, value ->> '$' AS v FROM profile_traits
            WHERE name IN ('firstName', 'lastName', 'name', 'birthday', 'email', 'phone',
                           'address.street', 'address.city', 'address.postalCode')),
@@ -36,8 +40,7 @@ ids AS (  -- the anchor stands for the profile in a merge event: most durable ki
         min(value) FILTER (WHERE kind = 'email') AS id_email,
         min(value) FILTER (WHERE kind = 'phone') AS id_phone,
         list_sort(list(DISTINCT value) FILTER (WHERE kind = 'phone')) AS phones,
-        arg_min(identifier_id, (CASE kind WHEN 'email' THEN 0 WHEN 'phone' THEN 1
-                                WHEN 'user_id' THEN 2 ELSE 3 END, identifier_id)) AS anchor_id
+        {ANCHOR} AS anchor_id
     FROM identifiers GROUP BY profile_id)
 SELECT ids.profile_id, ids.anchor_id, traits.first_name, traits.last_name, traits.full_name,
        traits.birthday, coalesce(ids.id_email, traits.email) AS email,

@@ -1,0 +1,143 @@
+"""The device handover rule of ``resolve`` on hand-written browsing: who it joins and who it leaves apart.
+
+A customer browses and buys on a laptop, clears its cookies, and browses on with a new
+anonymous id that never logs in. The rule joins that id's profile to the customer's
+when the device (IP, user agent, locale) is the same, the new id starts after the old
+one stopped and within ``resolution_device_hours``, it is the only such profile, and
+both looked at a product in common.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from persona360 import Workspace
+from persona360.clock import FixedClock
+from persona360.resolution.devices import handovers
+from persona360.settings import load_settings
+
+LAPTOP = {"ip": "192.0.2.10", "userAgent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/131.0", "locale": "uk-UA"}
+START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+
+
+def _views(
+    anonymous_id: str, hours: float, products: list[str], device: dict[str, str], user: str | None = None
+) -> list[dict[str, Any]]:
+    """A short session: one product viewed a minute, ``hours`` after START."""
+    at = START + timedelta(hours=hours)
+    messages = []
+    for n, product in enumerate(products):
+        message: dict[str, Any] = {
+            "type": "track",
+            "event": "Product Viewed",
+            "anonymousId": anonymous_id,
+            "properties": {"product_id": product},
+            "context": device,
+            "timestamp": (at + timedelta(minutes=n)).isoformat(),
+        }
+        if user:
+            message["userId"] = user
+        messages.append(message)
+    return messages
+
+
+def _customer(anonymous_id: str, user: str, hours: float, device: dict[str, str] = LAPTOP) -> list[dict[str, Any]]:
+    """A customer who logs in on a device and looks at two products."""
+    return _views(anonymous_id, hours, ["p1", "p2"], device, user=user)
+
+
+def _anonymous(ws: Workspace, anonymous_id: str) -> int:
+    return ws.profiles.find("anonymous_id", anonymous_id)
+
+
+def _customer_profile(ws: Workspace, user: str) -> int:
+    return ws.profiles.find("user_id", user)
+
+
+@pytest.fixture
+def web(workspace: Workspace) -> Workspace:
+    workspace.access.add_source("web")
+    return workspace
+
+
+def test_a_browser_after_a_cookie_reset_joins_the_customer_it_browsed_as(web: Workspace) -> None:
+    web.ingest.send("web", _customer("a-old", "u1", 0) + _views("a-new", 30, ["p2", "p9"], LAPTOP))
+    assert _anonymous(web, "a-new") != _customer_profile(web, "u1")
+    report = web.resolution.resolve()
+    assert report.handovers == 1
+    assert _anonymous(web, "a-new") == _customer_profile(web, "u1")
+    (pair,) = web.resolution.pairs("merged")
+    explanation = pair["explanation"]
+    assert explanation["rule"] == "device_handover"
+    assert explanation["device"] == {"ip": LAPTOP["ip"], "agent": LAPTOP["userAgent"], "locale": "uk-UA"}
+    assert explanation["shared_products"] == 1
+    assert 29 < explanation["gap_hours"] < 30
+
+
+def test_an_unmerged_handover_is_not_redone(web: Workspace) -> None:
+    web.ingest.send("web", _customer("a-old", "u1", 0) + _views("a-new", 30, ["p2"], LAPTOP))
+    assert web.resolution.resolve().handovers == 1
+    web.identity.unmerge(("anonymous_id", "a-new"))
+    assert _anonymous(web, "a-new") != _customer_profile(web, "u1")
+    assert web.resolution.resolve().handovers == 0
+    assert _anonymous(web, "a-new") != _customer_profile(web, "u1")
+
+
+def test_the_id_that_stopped_before_the_customer_logged_in_also_joins(web: Workspace) -> None:
+    # the other direction: anonymous browsing, a reset, then the new id logs in
+    web.ingest.send("web", _views("a-first", 0, ["p1"], LAPTOP) + _customer("a-later", "u1", 20))
+    assert web.resolution.resolve().handovers == 1
+    assert _anonymous(web, "a-first") == _customer_profile(web, "u1")
+
+
+@pytest.mark.parametrize(
+    ("case", "messages"),
+    [
+        # two devices on one address and agent in use over the same hours: two people (a household, an office)
+        ("overlapping", _customer("a-old", "u1", 0) + _customer("a-x", "u1", 40) + _views("a-new", 30, ["p2"], LAPTOP)),
+        # the new id starts later than the gap allowed (48 hours by default)
+        ("too late", _customer("a-old", "u1", 0) + _views("a-new", 60, ["p2"], LAPTOP)),
+        # another locale: another person on the same address and browser
+        ("other locale", _customer("a-old", "u1", 0) + _views("a-new", 30, ["p2"], {**LAPTOP, "locale": "pl-PL"})),
+        # another browser on the same address
+        ("other agent", _customer("a-old", "u1", 0) + _views("a-new", 30, ["p2"], {**LAPTOP, "userAgent": "Safari"})),
+        # nothing looked at in common
+        ("no shared product", _customer("a-old", "u1", 0) + _views("a-new", 30, ["p7"], LAPTOP)),
+        # two customers' ids stopped on that device before it: which one is not known
+        (
+            "two candidates",
+            _customer("a-old", "u1", 0) + _customer("b-old", "u2", 2) + _views("a-new", 30, ["p2"], LAPTOP),
+        ),
+    ],
+)
+def test_a_device_that_does_not_clearly_continue_one_profile_stays_apart(
+    web: Workspace, case: str, messages: list[dict[str, Any]]
+) -> None:
+    web.ingest.send("web", messages)
+    assert web.resolution.resolve().handovers == 0, case
+    assert _anonymous(web, "a-new") != _customer_profile(web, "u1")
+
+
+def test_the_gap_is_a_setting_and_zero_turns_the_rule_off(tmp_path: Path, clock: FixedClock) -> None:
+    messages = _customer("a-old", "u1", 0) + _views("a-new", 60, ["p2"], LAPTOP)
+    for hours, joined in ((72.0, True), (0.0, False)):
+        settings = load_settings(db=tmp_path / f"ws-{hours}.duckdb", resolution_device_hours=hours)
+        with Workspace(settings, clock, create=True) as ws:
+            ws.access.add_source("web")
+            ws.ingest.send("web", messages)
+            assert ws.resolution.resolve().handovers == int(joined)
+            assert (_anonymous(ws, "a-new") == _customer_profile(ws, "u1")) is joined
+
+
+@pytest.mark.parametrize("hours", [-1.0, math.inf, math.nan])
+def test_a_bad_gap_is_refused(tmp_path: Path, web: Workspace, hours: float) -> None:
+    with pytest.raises(ValidationError, match="resolution_device_hours"):
+        load_settings(db=tmp_path / "bad.duckdb", resolution_device_hours=hours)
+    with pytest.raises(ValueError, match="device handover hours"):
+        handovers(web.db, hours)
