@@ -107,7 +107,7 @@ class ResolutionAPI:
         known = queue.known_profile_pairs(self._ws.db)
         chosen: dict[frozenset[int], Handover] = {}
         for handover in found:
-            key = frozenset((handover.lone_profile, handover.other_profile))
+            key = frozenset((handover.old_profile, handover.new_profile))
             if key not in known:
                 chosen.setdefault(key, handover)
         if not chosen:
@@ -116,10 +116,10 @@ class ResolutionAPI:
         keys = self._keys(list(anchors.values()))
         records, rows = [], []
         for handover in chosen.values():
-            a, b = anchors[handover.other_profile], anchors[handover.lone_profile]
+            a, b = anchors[handover.old_profile], anchors[handover.new_profile]
             explanation = handover.explanation()
             records.append(self._merge_record(keys[a][:2], keys[b][:2], actor, explanation))
-            profiles = [handover.other_profile, handover.lone_profile]
+            profiles = [handover.old_profile, handover.new_profile]
             rows.append(PairRow(a, b, 1.0, {**explanation, "profiles": profiles}, "merged"))
         self._ws.ingest.write(records)
         queue.add_pairs(self._ws.db, rows, self._ws.clock.now(), actor)

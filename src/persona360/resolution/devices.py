@@ -12,19 +12,22 @@ locale. That is what this rule looks for, and only that:
 - the handover: every event of the other profile on that device lies before the
   anonymous profile's first event on it, or after its last, and the gap between them
   is at most ``hours`` (two devices in use over the same weeks are two devices);
-- one candidate: the anonymous profile has exactly one such profile, so an address
-  and user agent shared by several people's devices (a household, an office, a mobile
-  carrier's NAT) decides nothing;
+- one step: within that window no other profile began on the device after the old one
+  stopped, and no other stopped before the new one began, so an address and user agent
+  shared by several people's devices (a household, an office, a mobile carrier's NAT)
+  decides nothing; a chain of such steps (a browser cleared twice) joins whole, unless
+  it would join two profiles that hold more than anonymous ids (a laptop passed on);
 - shared interest: the two profiles looked at one product or more in common (the
   ``product_id`` of any event's properties): a new visitor on the same address and
   browser who is after something else is more likely someone else.
 
-Measured on the 10,000-customer demo (seed 7, after the model's merges): anonymous-only
-profiles sharing IP, user agent and locale with another profile, activity disjoint in
-time, were one person in 681 of 1,653 pairs; with a gap under two days, one candidate
-and a product in common, 83 of 92 (93% of the record pairs they would join).
-Family devices keep one anonymous id and are in use by two people at once, so their
-spans overlap and they never hand over.
+Measured on the 10,000-customer demo (seed 7, after the model's merges), before the
+rule was written: of the anonymous-only profiles sharing IP, user agent and locale with
+another profile whose activity there was disjoint in time, 681 of 1,653 pairs were one
+person; with a gap under two days, a single such profile and a product in common, 83 of
+92 (93% of the record pairs they would join). What the rule adds to the whole demo's
+scores is in this folder's README. A device two people use in the same weeks (a family
+tablet) has overlapping spans, so it never hands over.
 """
 
 from __future__ import annotations
@@ -63,38 +66,40 @@ used AS (  -- when each profile was seen on each device
     FROM (SELECT profile_id, first, last, first_device AS device FROM ids
           UNION ALL SELECT profile_id, first, last, last_device FROM ids)
     WHERE device IS NOT NULL GROUP BY ALL),
-pairs AS (
-    SELECT x.profile_id AS lone_profile, y.profile_id AS other_profile, x.device,
-           CASE WHEN y.last < x.first THEN date_diff('second', y.last, x.first)
-                ELSE date_diff('second', x.last, y.first) END / 3600.0 AS gap_hours
-    FROM used x JOIN lone USING (profile_id)
-    JOIN used y ON y.device = x.device AND y.profile_id <> x.profile_id
-    WHERE (y.last < x.first AND x.first <= y.last + to_seconds($seconds))
-       OR (x.last < y.first AND y.first <= x.last + to_seconds($seconds))),
-unique_pairs AS (
-    SELECT lone_profile, any_value(other_profile) AS other_profile,
-           arg_min(device, gap_hours) AS device, min(gap_hours) AS gap_hours
-    FROM pairs GROUP BY lone_profile HAVING count(DISTINCT other_profile) = 1),
+steps AS (  -- one profile stopped using a device and another began within the window
+    SELECT o.profile_id AS old_profile, n.profile_id AS new_profile, o.device,
+           date_diff('second', o.last, n.first) / 3600.0 AS gap_hours
+    FROM used o JOIN used n ON n.device = o.device AND n.profile_id <> o.profile_id
+    WHERE o.last < n.first AND n.first <= o.last + to_seconds($seconds)),
+handed AS (  -- the only step out of the old profile and into the new one on that device
+    SELECT *, old_profile IN (SELECT profile_id FROM lone) AS old_lone,
+           new_profile IN (SELECT profile_id FROM lone) AS new_lone
+    FROM steps
+    QUALIFY count(*) OVER (PARTITION BY old_profile, device) = 1
+        AND count(*) OVER (PARTITION BY new_profile, device) = 1),
+chosen AS (SELECT * FROM handed WHERE old_lone OR new_lone),
 products AS (
     SELECT DISTINCT i.profile_id, json_extract_string(e.properties, '$.product_id') AS product
     FROM events e JOIN identifiers i ON i.identifier_id = e.anchor_id
-    WHERE i.profile_id IN (SELECT lone_profile FROM unique_pairs UNION ALL SELECT other_profile FROM unique_pairs)
+    WHERE i.profile_id IN (SELECT old_profile FROM chosen UNION ALL SELECT new_profile FROM chosen)
       AND json_extract_string(e.properties, '$.product_id') IS NOT NULL)
-SELECT u.lone_profile, u.other_profile, u.device, u.gap_hours, count(*) AS shared_products
-FROM unique_pairs u
-JOIN products a ON a.profile_id = u.lone_profile
-JOIN products b ON b.profile_id = u.other_profile AND b.product = a.product
+SELECT c.old_profile, c.new_profile, c.old_lone, c.new_lone, c.device, c.gap_hours, count(*) AS shared_products
+FROM chosen c
+JOIN products a ON a.profile_id = c.old_profile
+JOIN products b ON b.profile_id = c.new_profile AND b.product = a.product
 GROUP BY ALL
-ORDER BY u.lone_profile
+ORDER BY c.old_profile, c.new_profile
 """
 
 
 @dataclass(frozen=True)
 class Handover:
-    """An anonymous-only profile, the one profile its device was handed over from (or to), and why."""
+    """One profile stopped using a device and another began: at least one of them holds only anonymous ids."""
 
-    lone_profile: int
-    other_profile: int
+    old_profile: int
+    new_profile: int
+    old_lone: bool
+    new_lone: bool
     device: str
     gap_hours: float
     shared_products: int
@@ -124,8 +129,38 @@ def handovers(db: Database, hours: float) -> list[Handover]:
         raise ValueError(f"device handover hours {hours!r}: give a finite number of hours, 0 or more (0: no rule)")
     if hours == 0:
         return []
-    rows = db.query(_HANDOVERS, {"seconds": hours * 3600.0})
-    return [Handover(int(a), int(b), str(device), float(gap), int(shared)) for a, b, device, gap, shared in rows]
+    found = [
+        Handover(int(old), int(new), bool(old_lone), bool(new_lone), str(device), float(gap), int(shared))
+        for old, new, old_lone, new_lone, device, gap, shared in db.query(_HANDOVERS, {"seconds": hours * 3600.0})
+    ]
+    return _without_bridges(found)
+
+
+def _without_bridges(found: list[Handover]) -> list[Handover]:
+    """The handovers whose chain joins at most one profile that holds more than anonymous ids.
+
+    Old id → new id → newer id is one device's life, and a chain of anonymous-only
+    profiles may join one known profile; a chain that would join two (one person's
+    account stopped, an anonymous id, another account began) is left for someone to
+    see, since the anonymous middle is all that ties them.
+    """
+    parent: dict[int, int] = {}
+
+    def root(profile: int) -> int:
+        while parent.get(profile, profile) != profile:
+            profile = parent[profile]
+        return profile
+
+    for handover in found:
+        a, b = root(handover.old_profile), root(handover.new_profile)
+        if a != b:
+            parent[b] = a
+    known: dict[int, set[int]] = {}
+    for handover in found:
+        for profile, lone in ((handover.old_profile, handover.old_lone), (handover.new_profile, handover.new_lone)):
+            if not lone:
+                known.setdefault(root(profile), set()).add(profile)
+    return [h for h in found if len(known.get(root(h.old_profile), ())) <= 1]
 
 
 _ANCHORS = f"""

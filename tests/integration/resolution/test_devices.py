@@ -96,6 +96,24 @@ def test_the_id_that_stopped_before_the_customer_logged_in_also_joins(web: Works
     assert _anonymous(web, "a-first") == _customer_profile(web, "u1")
 
 
+def test_one_device_through_two_resets_joins_the_customer_whole(web: Workspace) -> None:
+    # each id begins 30 hours after the one before it stopped; the first and last are 60 apart
+    web.ingest.send(
+        "web", _customer("a-old", "u1", 0) + _views("a-mid", 30, ["p1"], LAPTOP) + _views("a-new", 60, ["p1"], LAPTOP)
+    )
+    assert web.resolution.resolve().handovers == 2
+    assert _anonymous(web, "a-mid") == _anonymous(web, "a-new") == _customer_profile(web, "u1")
+
+
+def test_an_anonymous_id_between_two_accounts_does_not_join_them(web: Workspace) -> None:
+    # the laptop passed from one customer to another: all that ties them is the anonymous middle
+    web.ingest.send(
+        "web", _customer("a-old", "u1", 0) + _views("a-mid", 30, ["p1"], LAPTOP) + _customer("a-new", "u2", 60)
+    )
+    assert web.resolution.resolve().handovers == 0
+    assert len({_customer_profile(web, "u1"), _anonymous(web, "a-mid"), _customer_profile(web, "u2")}) == 3
+
+
 @pytest.mark.parametrize(
     ("case", "messages"),
     [
