@@ -172,7 +172,7 @@ class Settings(BaseSettings):
         0.8, description="Match probability from which `persona360 resolve` queues a pair for review."
     )
     resolution_device_hours: float = Field(
-        48.0,
+        96.0,
         ge=0,
         allow_inf_nan=False,
         description="Longest gap, in hours, between a device's old anonymous id and a new one (same IP, user agent "

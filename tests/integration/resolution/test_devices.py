@@ -97,9 +97,9 @@ def test_the_id_that_stopped_before_the_customer_logged_in_also_joins(web: Works
 
 
 def test_one_device_through_two_resets_joins_the_customer_whole(web: Workspace) -> None:
-    # each id begins 30 hours after the one before it stopped; the first and last are 60 apart
+    # each id begins 60 hours after the one before it stopped; the first and last are 120 apart
     web.ingest.send(
-        "web", _customer("a-old", "u1", 0) + _views("a-mid", 30, ["p1"], LAPTOP) + _views("a-new", 60, ["p1"], LAPTOP)
+        "web", _customer("a-old", "u1", 0) + _views("a-mid", 60, ["p1"], LAPTOP) + _views("a-new", 120, ["p1"], LAPTOP)
     )
     assert web.resolution.resolve().handovers == 2
     assert _anonymous(web, "a-mid") == _anonymous(web, "a-new") == _customer_profile(web, "u1")
@@ -108,7 +108,7 @@ def test_one_device_through_two_resets_joins_the_customer_whole(web: Workspace) 
 def test_an_anonymous_id_between_two_accounts_does_not_join_them(web: Workspace) -> None:
     # the laptop passed from one customer to another: all that ties them is the anonymous middle
     web.ingest.send(
-        "web", _customer("a-old", "u1", 0) + _views("a-mid", 30, ["p1"], LAPTOP) + _customer("a-new", "u2", 60)
+        "web", _customer("a-old", "u1", 0) + _views("a-mid", 60, ["p1"], LAPTOP) + _customer("a-new", "u2", 120)
     )
     assert web.resolution.resolve().handovers == 0
     assert len({_customer_profile(web, "u1"), _anonymous(web, "a-mid"), _customer_profile(web, "u2")}) == 3
@@ -119,8 +119,8 @@ def test_an_anonymous_id_between_two_accounts_does_not_join_them(web: Workspace)
     [
         # two devices on one address and agent in use over the same hours: two people (a household, an office)
         ("overlapping", _customer("a-old", "u1", 0) + _customer("a-x", "u1", 40) + _views("a-new", 30, ["p2"], LAPTOP)),
-        # the new id starts later than the gap allowed (48 hours by default)
-        ("too late", _customer("a-old", "u1", 0) + _views("a-new", 60, ["p2"], LAPTOP)),
+        # the new id starts later than the gap allowed (96 hours by default)
+        ("too late", _customer("a-old", "u1", 0) + _views("a-new", 100, ["p2"], LAPTOP)),
         # another locale: another person on the same address and browser
         ("other locale", _customer("a-old", "u1", 0) + _views("a-new", 30, ["p2"], {**LAPTOP, "locale": "pl-PL"})),
         # another browser on the same address
@@ -143,8 +143,8 @@ def test_a_device_that_does_not_clearly_continue_one_profile_stays_apart(
 
 
 def test_the_gap_is_a_setting_and_zero_turns_the_rule_off(tmp_path: Path, clock: FixedClock) -> None:
-    messages = _customer("a-old", "u1", 0) + _views("a-new", 60, ["p2"], LAPTOP)
-    for hours, joined in ((72.0, True), (0.0, False)):
+    messages = _customer("a-old", "u1", 0) + _views("a-new", 120, ["p2"], LAPTOP)
+    for hours, joined in ((150.0, True), (96.0, False), (0.0, False)):
         settings = load_settings(db=tmp_path / f"ws-{hours}.duckdb", resolution_device_hours=hours)
         with Workspace(settings, clock, create=True) as ws:
             ws.access.add_source("web")
