@@ -45,7 +45,7 @@ def resolve(
     console.print(
         f"Compared {report.records} {what}{' (trained)' if report.trained else ''}: "
         f"{report.candidates} candidate pairs, {report.merged} merged, {report.queued} queued for review, "
-        f"{report.skipped} decided before."
+        f"{report.skipped} decided before; {report.handovers} anonymous profiles joined by device handover."
     )
 
 
