@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -63,16 +63,23 @@ def list_pairs(
         return
     table = Table("id", "probability", "a", "b", "status", "strongest reasons")
     for row in rows:
-        weights = sorted(row["explanation"]["match_weights"].items(), key=lambda kv: -abs(kv[1]))[:3]
         table.add_row(
             str(row["pair_id"]),
             f"{row['probability']:.3f}",
             f"{row['a_kind']}:{row['a_value']} (#{row['a_profile']})",
             f"{row['b_kind']}:{row['b_value']} (#{row['b_profile']})",
             row["status"],
-            ", ".join(f"{name} {weight:+.1f}" for name, weight in weights),
+            _reasons(row["explanation"]),
         )
     console.print(table)
+
+
+def _reasons(explanation: dict[str, Any]) -> str:
+    """The three strongest match weights, or the rule that joined the pair (a device handover has no weights)."""
+    if "match_weights" not in explanation:
+        return f"{explanation.get('rule', '?')}, {explanation.get('gap_hours', '?')} h apart"
+    weights = sorted(explanation["match_weights"].items(), key=lambda kv: -abs(kv[1]))[:3]
+    return ", ".join(f"{name} {weight:+.1f}" for name, weight in weights)
 
 
 @review.command("accept")

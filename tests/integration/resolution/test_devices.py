@@ -9,6 +9,7 @@ both looked at a product in common.
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from tests.integration.resolution.test_resolve_cli import run
 
 from persona360 import Workspace
 from persona360.clock import FixedClock
@@ -159,3 +161,15 @@ def test_a_bad_gap_is_refused(tmp_path: Path, web: Workspace, hours: float) -> N
         load_settings(db=tmp_path / "bad.duckdb", resolution_device_hours=hours)
     with pytest.raises(ValueError, match="device handover hours"):
         handovers(web.db, hours)
+
+
+def test_review_lists_a_handover_by_its_rule(tmp_path: Path) -> None:
+    db = tmp_path / "ws.duckdb"
+    with Workspace.open(db) as ws:
+        ws.access.add_source("web")
+        ws.ingest.send("web", _customer("a-old", "u1", 0) + _views("a-new", 30, ["p2"], LAPTOP))
+    assert "1 anonymous profiles joined by device handover" in run(db, "resolve").stdout
+    # the table names the rule instead of match weights (it may wrap it); --json keeps the whole explanation
+    assert "29.98 h apart" in run(db, "review", "list", "--status", "merged").stdout
+    (pair,) = json.loads(run(db, "review", "list", "--status", "merged", "--json").stdout)
+    assert pair["explanation"]["rule"] == "device_handover"
