@@ -156,3 +156,23 @@ def test_bad_identity_requests_say_why(workspace: Workspace, call: Any, message:
     workspace.ingest.send("web", [{"type": "identify", "userId": "a"}])
     with pytest.raises(NotFoundError, match=message):
         call(workspace)
+
+
+def test_revenue_is_summed_exactly_whatever_the_order(workspace: Workspace) -> None:
+    """A DOUBLE sum of 0.1 and 0.2 is 0.30000000000000004 and depends on the order rows are added in."""
+    workspace.access.add_source("web")
+    orders = [
+        {
+            "type": "track",
+            "userId": "u1",
+            "event": "Order Completed",
+            "properties": {"order_id": f"o{n}", "revenue": amount},
+        }
+        for n, amount in enumerate([0.1, 0.2, 1e15, -1e15, 0.07])
+    ]
+    workspace.ingest.send("web", orders)
+    profile = workspace.profiles.find("user_id", "u1")
+    shown = workspace.db.scalar("SELECT revenue FROM profiles WHERE profile_id = $p", {"p": profile})
+    assert shown == 0.37
+    workspace.profiles.rebuild()
+    assert workspace.db.scalar("SELECT revenue FROM profiles WHERE profile_id = $p", {"p": profile}) == 0.37
