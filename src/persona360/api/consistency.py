@@ -3,7 +3,8 @@
 The tracking endpoints answer once events are durable; their facts and profiles are
 derived a moment later, in larger batches (``ingest/batcher.py``). A request to any
 other path first lets the writer derive whatever is still waiting, so a profile read
-right after a 200 from ``/v1/track`` shows that event. A plain ASGI middleware, not
+right after a 200 from ``/v1/track`` shows that event (``EventWriter.pending`` counts
+the events of a derivation in flight too, or a read arriving then would slip by). A plain ASGI middleware, not
 FastAPI's ``BaseHTTPMiddleware``, so tracking requests pay one set look-up and no more.
 """
 

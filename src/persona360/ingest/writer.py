@@ -102,6 +102,7 @@ class EventWriter:
         self._unsaved_at: datetime | None = None
         self._restitch_due = False  # the graph was read again while appends waited: observe them again
         self._seen: SeenKeys | None = None  # stored message keys (ingest/seen.py), read when first needed
+        self._deriving = 0  # events a derivation has taken off the backlog and not yet committed
 
     def write(self, records: Sequence[EventRecord]) -> WriteResult:
         """Store ``records`` (in this order) and derive everything from them; return what was stored.
@@ -180,8 +181,14 @@ class EventWriter:
 
     @property
     def pending(self) -> int:
-        """How many appended events wait for derivation."""
-        return self.backlog.events
+        """How many appended events are not derived yet, those of a derivation in flight included.
+
+        Read without the lock (the API asks it on every request to decide whether to
+        settle): counting only the backlog said 0 while a derivation had taken the
+        events off it and not committed them, and a profile read let through then
+        missed a just-acknowledged event (a flaky admin lookup right after tracking calls).
+        """
+        return self.backlog.events + self._deriving
 
     def replay(self, records: Sequence[EventRecord], seqs: Sequence[int]) -> None:
         """Re-derive identity and profiles from stored events (for a rebuild).
@@ -299,6 +306,7 @@ class EventWriter:
         seqs = [seq for item in taken for seq in item.seqs]
         touched = set().union(*(item.touched for item in taken))
         trait_touched = set().union(*(item.trait_touched for item in taken))
+        self._deriving = len(records)  # still pending for readers (see pending)
         try:
             with self.db.transaction() as tx:
                 self._save_unsaved(tx)
@@ -309,6 +317,8 @@ class EventWriter:
             self.backlog.items[:0] = taken
             self.backlog.events += len(records)
             raise
+        finally:
+            self._deriving = 0
         self._forget_unsaved()
         return WriteResult(len(records), 0, touched)
 

@@ -220,8 +220,9 @@ class Segments:
         sql = computed_sql(spec, now, scoped=scope is not None).sql(dialect="duckdb")
         store_values(tx, spec.name, sql, now, scope)
 
-    def _refresh_computed(self, tx: Any, now: datetime, scope: list[int] | None) -> None:
-        specs = load_specs(tx)
+    def _refresh_computed(
+        self, tx: Any, now: datetime, scope: list[int] | None, specs: builtins.list[ComputedSpec]
+    ) -> None:
         if not specs:
             return
         if scope is not None:
@@ -319,11 +320,18 @@ class Segments:
             self.evaluate_profiles(ids, "event")
 
     def evaluate_profiles(self, profile_ids: set[int], reason: str) -> builtins.list[Changes]:
-        """Refresh computed traits, then segments, for ``profile_ids``."""
+        """Refresh computed traits, then segments, for ``profile_ids``.
+
+        With neither defined, nothing is opened: the write transaction (held after every
+        derivation of the server, ~5 ms with the write lock) would change nothing.
+        """
         segments = load_segments(self._ws.db)
+        specs = load_specs(self._ws.db)
+        if not segments and not specs:
+            return []
         now = self._ws.clock.now()
         with self._ws.db.transaction() as tx:
-            self._refresh_computed(tx, now, sorted(profile_ids))
+            self._refresh_computed(tx, now, sorted(profile_ids), specs)
             changes = evaluate_all(tx, segments, now, reason, self._saved, profile_ids)
         self._wake(changes)
         return changes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 from typing import Any
 
 import orjson
@@ -200,3 +201,31 @@ def test_sweep_candidates_are_only_profiles_crossing_a_window_edge(shop: Workspa
     changes = shop.segments.sweep()
     assert [(len(c.entered), len(c.exited)) for c in changes] == [(0, 1)]
     assert members(shop, "viewers") == {shop.profiles.find("user_id", "new")}
+
+
+def test_with_nothing_defined_evaluation_takes_no_write_lock(shop: Workspace, clock: FixedClock) -> None:
+    """The server evaluates the touched profiles after every derivation; with no segment
+    and no computed trait there is nothing to write, so it must not queue for the write
+    lock (here held by another writer until the evaluation is done or 30 s have passed)."""
+    shop.ingest.send("web", [at(clock, type="identify", userId="u1", traits={"email": "u1@x.org"})])
+    profiles = {int(row[0]) for row in shop.db.query("SELECT profile_id FROM profiles")}
+    held, done = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with shop.db.transaction():
+            held.set()
+            done.wait(30)
+
+    holder = threading.Thread(target=writer)
+    holder.start()
+    assert held.wait(10)
+    evaluated = []
+    evaluator = threading.Thread(target=lambda: evaluated.append(shop.segments.evaluate_profiles(profiles, "event")))
+    evaluator.start()
+    evaluator.join(5)
+    finished = not evaluator.is_alive()
+    done.set()
+    holder.join(30)
+    evaluator.join(30)
+    assert finished, "the evaluation waited for the write lock with nothing to write"
+    assert evaluated == [[]]

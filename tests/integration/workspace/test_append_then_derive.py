@@ -3,6 +3,7 @@ after a crash derives what the dead process left, to the same result as a direct
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from integration.workspace.test_rebuild_and_unmerge import snapshot
 from persona360 import Workspace
+from persona360.api.consistency import SettleBeforeReads
 from persona360.clock import FixedClock
 from persona360.ingest.record import EventRecord
 from persona360.ingest.validate import to_record
@@ -149,6 +151,38 @@ def test_settle_waits_for_a_derivation_in_flight(workspace: Workspace) -> None:
     reader.join(10)
     assert not settled_early, "settle returned while a derivation was in flight"
     assert workspace.db.scalar("SELECT count(*) FROM identifiers") == 5
+
+
+def test_a_read_waits_for_a_derivation_in_flight(workspace: Workspace) -> None:
+    """The API settles before a read only when the writer says something is pending (a
+    check without the lock): a derivation in flight must still count, or a lookup right
+    after a tracking call's 200 misses its identifiers (a flaky admin lookup)."""
+    started, release = threading.Event(), threading.Event()
+    seen: list[int] = []
+
+    def slow_hook(*_: Any) -> None:
+        started.set()
+        release.wait(10)
+
+    async def read(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(workspace.db.scalar("SELECT count(*) FROM identifiers"))
+
+    workspace.writer.append(_records(workspace, FIRST, "b1"))
+    workspace.writer.fact_hooks.append(slow_hook)
+    batcher = threading.Thread(target=workspace.writer.derive)
+    batcher.start()
+    assert started.wait(10)
+    pending_in_flight = workspace.writer.pending
+    gate = SettleBeforeReads(read, workspace.writer, frozenset({"/v1/track"}))
+    reader = threading.Thread(target=asyncio.run, args=(gate({"type": "http", "path": "/v1/profiles"}, None, None),))
+    reader.start()
+    reader.join(0.5)
+    release.set()
+    batcher.join(10)
+    reader.join(10)
+    assert seen == [5]  # a1, u1, jane@example.org, u2, a2: the read came after the derivation
+    assert pending_in_flight == len(FIRST)
+    assert workspace.writer.pending == 0
 
 
 def test_a_failed_append_keeps_the_waiting_appends_graph_changes(tmp_path: Path, clock: FixedClock) -> None:
