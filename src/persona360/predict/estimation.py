@@ -37,6 +37,8 @@ LogLikelihood = Callable[[FloatArray], tuple[float, FloatArray]]
 # enough that a model which wants an infinite parameter (nobody ever drops out) stops at
 # a finite value instead of overflowing.
 LOG_BOUND = 12.0
+# L-BFGS-B's iteration cap: a fit that needs more is reported as not converged.
+MAX_ITERATIONS = 2000
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ def maximise(log_likelihood: LogLikelihood, start: FloatArray, names: tuple[str,
             jac=True,
             method="L-BFGS-B",
             bounds=[(-LOG_BOUND, LOG_BOUND)] * len(start),
-            options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9, "maxcor": 20},
+            options={"maxiter": MAX_ITERATIONS, "ftol": 1e-15, "gtol": 1e-9, "maxcor": 20},
         )
     if not np.isfinite(result.fun) or not (result.success or _stalled_at_optimum(result)):
         raise ModelFitError(f"the {'/'.join(names)} fit did not converge: {result.message}")

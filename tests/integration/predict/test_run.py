@@ -25,6 +25,7 @@ from persona360.predict import (
     PredictAPI,
     PredictionOptions,
     TooFewRepeatCustomersError,
+    estimation,
     run_predictions,
 )
 
@@ -263,25 +264,24 @@ def test_scheduled_run_that_cannot_fit_waits_for_new_orders_or_the_interval(
     assert len(skipped()) == 3
 
 
-# 53 repeat buyers of the demo shop (seed 42), averages in four currencies: the
-# Gamma-Gamma fit on them stops with "ABNORMAL" (the served demo's ticker hit this).
-NO_CONVERGENCE_REPEATS = [2, 2, 2, 6, 4, 3, 1, 1, 2, 1, 1, 1, 2, 1, 2, 2, 1, 2, 5, 3, 1, 3, 3, 4, 3, 4, 1,
-                          4, 2, 5, 1, 7, 3, 3, 3, 1, 2, 2, 2, 1, 2, 5, 4, 3, 2, 1, 3, 3, 3, 2, 1, 2, 2]  # fmt: skip
-NO_CONVERGENCE_SPEND = [
-    2027.5, 65.97, 35.99, 3148.5, 239.0, 2935.33, 2599.0, 458.98, 520.48, 182.96, 141.98, 5029.0, 223.56, 135.97,
-    3754.0, 1887.32, 10.99, 998.0, 1162.4, 180.66, 5957.0, 2349.0, 93.32, 658.0, 7.99, 2602.5, 3237.0, 3026.0,
-    673.5, 5166.0, 38.99, 3364.43, 5207.67, 4376.72, 3562.0, 64.99, 118.99, 3281.05, 4302.6, 24.99, 1669.0,
-    2126.6, 5115.25, 2735.33, 140.98, 569.0, 4251.67, 1177.0, 1559.47, 144.97, 49.97, 3497.5, 359.0,
-]  # fmt: skip
-
-
 def test_scheduled_run_whose_fit_does_not_converge_is_skipped_in_one_line(
-    workspace: Workspace, tmp_path: Path, clock: FixedClock, caplog: pytest.LogCaptureFixture
+    workspace: Workspace,
+    tmp_path: Path,
+    clock: FixedClock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The optimiser, capped at one iteration, really stops unconverged.
+
+    A data set that made L-BFGS-B stop with ABNORMAL on one CPU converged on another
+    (its line search is at the mercy of rounding), so the test caps the iterations
+    instead: the same real optimiser, stopped where it cannot have converged.
+    """
+    monkeypatch.setattr(estimation, "MAX_ITERATIONS", 1)
     orders: list[Order] = []
-    for n, (repeats, spend) in enumerate(zip(NO_CONVERGENCE_REPEATS, NO_CONVERGENCE_SPEND, strict=True)):
-        orders.append((f"c{n}", 85, spend))
-        orders += [(f"c{n}", 80 - 2 * day - n % 2, spend) for day in range(repeats)]
+    for n in range(60):
+        orders.append((f"c{n}", 85, 20.0 + 37 * (n % 7)))
+        orders += [(f"c{n}", 80 - 2 * day - n % 2, 15.0 + 11 * (n % 5)) for day in range(1 + n % 4)]
     import_orders(workspace, tmp_path, orders)
     with pytest.raises(ModelFitError, match="did not converge"):
         run_predictions(workspace)
