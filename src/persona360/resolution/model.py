@@ -21,7 +21,7 @@ from splink import blocking_rule_library as brl
 from splink import comparison_level_library as cll
 from splink import comparison_library as cl
 
-from persona360.resolution.backend import database_api, register
+from persona360.resolution.backend import register, session
 from persona360.resolution.guard import ScoredPair
 from persona360.resolution.records import COLUMNS, ProfileRecord
 from persona360.resolution.table import Records, mapped
@@ -323,8 +323,7 @@ def _as_records(records: Records | Sequence[ProfileRecord]) -> Records:
     return records if isinstance(records, Records) else Records.of(records)
 
 
-def _linker(table: pa.Table, backend: str = "duckdb", memory_limit: str | None = None) -> Linker:
-    db_api = database_api(backend, memory_limit)
+def _linker(db_api: Any, table: pa.Table) -> Linker:
     # Splink's settings validation only logs about columns missing from the input: ours
     # are fixed (``splink_table``), and it re-parses every comparison's SQL (5% of FEBRL3).
     return Linker(register(db_api, table), settings_for(table.num_rows), log_level=None, validate_settings=False)
@@ -489,11 +488,13 @@ def score_all(
     if len(records) < 2:
         return [], None
     table = splink_table(_as_records(records))
-    linker = _linker(table, backend, memory_limit)
-    if train:
-        _train(linker, table)
-    rows = _pair_rows(linker.inference.predict(threshold_match_probability=threshold))
-    return _scored([rows]), linker.misc.save_model_to_json()
+    with session(backend, memory_limit) as db_api:
+        linker = _linker(db_api, table)
+        if train:
+            _train(linker, table)
+        rows = _pair_rows(linker.inference.predict(threshold_match_probability=threshold))
+        model = linker.misc.save_model_to_json()
+    return _scored([rows]), model
 
 
 def score_new(
@@ -516,18 +517,18 @@ def score_new(
     is_new = pc.is_in(table["unique_id"], value_set=pa.array(sorted(new), pa.int64()))
     if not pc.any(is_new).as_py() or len(records) < 2:
         return []
-    db_api = database_api("duckdb", memory_limit)
-    linker = Linker(db_api.register(table), dict(model), log_level=None, validate_settings=False)
-    for column in _tf_columns(model):
-        linker.table_management.compute_tf_table(column)
-    old_rows, new_rows = table.filter(pc.invert(is_new)), table.filter(is_new)
-    new_frame = db_api.register(new_rows)
-    found = [_pair_rows(linker.inference.predict_within(new_frame, threshold_match_probability=threshold))]
-    if old_rows.num_rows:
-        between = linker.inference.predict_between(
-            db_api.register(old_rows), new_frame, threshold_match_probability=threshold
-        )
-        found.append(_pair_rows(between))
+    with session("duckdb", memory_limit) as db_api:
+        linker = Linker(db_api.register(table), dict(model), log_level=None, validate_settings=False)
+        for column in _tf_columns(model):
+            linker.table_management.compute_tf_table(column)
+        old_rows, new_rows = table.filter(pc.invert(is_new)), table.filter(is_new)
+        new_frame = db_api.register(new_rows)
+        found = [_pair_rows(linker.inference.predict_within(new_frame, threshold_match_probability=threshold))]
+        if old_rows.num_rows:
+            between = linker.inference.predict_between(
+                db_api.register(old_rows), new_frame, threshold_match_probability=threshold
+            )
+            found.append(_pair_rows(between))
     return _scored(found)
 
 

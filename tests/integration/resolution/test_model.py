@@ -11,9 +11,12 @@ import math
 import random
 from typing import Any
 
+import duckdb
 import pyarrow as pa
+import pytest
 
 from persona360.resolution import model as splink_model
+from persona360.resolution.backend import session
 from persona360.resolution.model import (
     _PRIORS,
     _TF_COLUMNS,
@@ -242,3 +245,18 @@ def test_weights_on_columns_are_those_of_each_pair() -> None:
     assert splink_model._weights(pa.Table.from_pylist(rows)) == [_row_weights(row) for row in rows]
     without_city = pa.Table.from_pylist(rows).drop_columns(["mw_city", "bf_tf_adj_city"])
     assert all("city" not in weights for weights in splink_model._weights(without_city))
+
+
+def test_splinks_database_is_closed_when_its_session_ends() -> None:
+    """A resolve pauses the cycle collector, and Splink's linker is in reference cycles:
+    its in-memory database must be closed, not left for the collector."""
+    with session("duckdb", "200MB") as api:
+        con = api.duckdb_con
+        assert con.execute("SELECT 1").fetchall() == [(1,)]
+    with pytest.raises(duckdb.ConnectionException):
+        con.execute("SELECT 1")
+    with pytest.raises(ZeroDivisionError), session("duckdb") as api:
+        con = api.duckdb_con
+        _ = 1 / 0
+    with pytest.raises(duckdb.ConnectionException):
+        con.execute("SELECT 1")
