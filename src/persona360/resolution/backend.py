@@ -10,6 +10,8 @@ from the jar Splink ships for Spark 4; without it Spark cannot score a name.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -36,6 +38,24 @@ def database_api(backend: str, memory_limit: str | None = None) -> Any:
 
         return SparkAPI(spark_session=_spark_session())  # type: ignore[no-untyped-call]
     raise ValueError(f"resolution backend {backend!r} is not one of {', '.join(BACKENDS)}")
+
+
+@contextmanager
+def session(backend: str, memory_limit: str | None = None) -> Iterator[Any]:
+    """:func:`database_api` for one scoring run; DuckDB's database is closed when it ends.
+
+    Splink's linker and its frames refer to one another, so the in-memory database (the
+    records, the blocked pairs, the predictions) would live until the cycle collector
+    next ran, and a resolve keeps the collector paused: at 95,220 profiles it held
+    ~400 MB through the merge writes (peak 749 → 935 MB). The caller takes out what it
+    needs (Arrow tables, the model as JSON) before the block ends.
+    """
+    api = database_api(backend, memory_limit)
+    try:
+        yield api
+    finally:
+        if backend == "duckdb":
+            api.duckdb_con.close()
 
 
 def register(api: Any, table: pa.Table) -> Any:

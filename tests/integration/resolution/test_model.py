@@ -7,9 +7,24 @@ prior m and u probabilities even with ``train=True``.
 from __future__ import annotations
 
 import json
+import math
 import random
+from typing import Any
 
-from persona360.resolution.model import _PRIORS, MIN_RECORDS_TO_TRAIN, score_all, score_new, score_pairs
+import duckdb
+import pyarrow as pa
+import pytest
+
+from persona360.resolution import model as splink_model
+from persona360.resolution.backend import session
+from persona360.resolution.model import (
+    _PRIORS,
+    _TF_COLUMNS,
+    MIN_RECORDS_TO_TRAIN,
+    score_all,
+    score_new,
+    score_pairs,
+)
 from persona360.resolution.records import ProfileRecord, to_record
 
 
@@ -198,3 +213,50 @@ def test_term_frequencies_start_from_the_same_u_without_splinks_search() -> None
     without = {(p.a_profile, p.b_profile): p.probability for p in score_new(records, everyone, searched, threshold=0.0)}
     assert with_flag.keys() == without.keys()
     assert max(abs(with_flag[k] - without[k]) for k in with_flag) < 1e-9
+
+
+def _row_weights(row: dict[str, Any]) -> dict[str, float]:
+    """The weights of one pair, a comparison at a time: what ``_weights`` computes on columns."""
+    weights = {}
+    for name in _PRIORS:
+        weight = row.get(f"mw_{name}")
+        if weight is None or not math.isfinite(weight):
+            continue
+        for column in _TF_COLUMNS.get(name, ()):
+            adjustment = row.get(f"bf_tf_adj_{column}")
+            if adjustment is not None and adjustment > 0:
+                weight += math.log2(adjustment)
+        weights[name] = round(weight, 3)
+    return weights
+
+
+def test_weights_on_columns_are_those_of_each_pair() -> None:
+    """Unknown and infinite weights are left out; an adjustment counts only when above zero."""
+    rng = random.Random(5)
+    tf = [c for columns in _TF_COLUMNS.values() for c in columns]
+    special = [None, math.inf, -math.inf, 0.0, -2.5]
+    rows = [
+        {
+            **{f"mw_{n}": rng.choice([*special, rng.uniform(-9, 9), rng.uniform(-9, 9)]) for n in _PRIORS},
+            **{f"bf_tf_adj_{c}": rng.choice([None, 0.0, -1.0, 1.0, rng.uniform(0.01, 40)]) for c in tf},
+        }
+        for _ in range(400)
+    ]
+    assert splink_model._weights(pa.Table.from_pylist(rows)) == [_row_weights(row) for row in rows]
+    without_city = pa.Table.from_pylist(rows).drop_columns(["mw_city", "bf_tf_adj_city"])
+    assert all("city" not in weights for weights in splink_model._weights(without_city))
+
+
+def test_splinks_database_is_closed_when_its_session_ends() -> None:
+    """A resolve pauses the cycle collector, and Splink's linker is in reference cycles:
+    its in-memory database must be closed, not left for the collector."""
+    with session("duckdb", "200MB") as api:
+        con = api.duckdb_con
+        assert con.execute("SELECT 1").fetchall() == [(1,)]
+    with pytest.raises(duckdb.ConnectionException):
+        con.execute("SELECT 1")
+    with pytest.raises(ZeroDivisionError), session("duckdb") as api:
+        con = api.duckdb_con
+        _ = 1 / 0
+    with pytest.raises(duckdb.ConnectionException):
+        con.execute("SELECT 1")
