@@ -39,14 +39,15 @@ from typing import Any
 from persona360.resolution.records import ANCHOR
 from persona360.store.database import Database
 
-# The device an event came from: address, browser (or app and OS) and locale.
+# The device an event came from: [address, browser (or app and OS), locale], a list and
+# not one joined string, so that a user agent holding the separator cannot shift the parts.
 _AGENT = (
     "coalesce(json_extract_string({c}, '$.userAgent'),"
     " json_extract_string({c}, '$.app.namespace') || '/' || json_extract_string({c}, '$.os.name'))"
 )
 _DEVICE = f"""
 CASE WHEN json_extract_string({{c}}, '$.ip') IS NOT NULL AND {_AGENT} IS NOT NULL
-THEN concat_ws('|', json_extract_string({{c}}, '$.ip'), {_AGENT}, coalesce(json_extract_string({{c}}, '$.locale'), ''))
+THEN [json_extract_string({{c}}, '$.ip'), {_AGENT}, coalesce(json_extract_string({{c}}, '$.locale'), '')]
 END"""
 
 _HANDOVERS = f"""
@@ -100,13 +101,13 @@ class Handover:
     new_profile: int
     old_lone: bool
     new_lone: bool
-    device: str
+    device: tuple[str, str, str]  # address, user agent (or app/OS), locale
     gap_hours: float
     shared_products: int
 
     def explanation(self) -> dict[str, Any]:
         """What the review queue and the merge event keep about the pair."""
-        address, agent, locale = (self.device.split("|", 2) + ["", ""])[:3]
+        address, agent, locale = self.device
         return {
             "rule": "device_handover",
             "device": {"ip": address, "agent": agent, "locale": locale},
@@ -130,7 +131,15 @@ def handovers(db: Database, hours: float) -> list[Handover]:
     if hours == 0:
         return []
     found = [
-        Handover(int(old), int(new), bool(old_lone), bool(new_lone), str(device), float(gap), int(shared))
+        Handover(
+            int(old),
+            int(new),
+            bool(old_lone),
+            bool(new_lone),
+            (str(device[0]), str(device[1]), str(device[2])),
+            float(gap),
+            int(shared),
+        )
         for old, new, old_lone, new_lone, device, gap, shared in db.query(_HANDOVERS, {"seconds": hours * 3600.0})
     ]
     return _without_bridges(found)

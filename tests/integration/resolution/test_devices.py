@@ -82,6 +82,14 @@ def test_a_browser_after_a_cookie_reset_joins_the_customer_it_browsed_as(web: Wo
     assert 29 < explanation["gap_hours"] < 30
 
 
+def test_a_user_agent_holding_a_bar_is_explained_whole(web: Workspace) -> None:
+    tablet = {**LAPTOP, "userAgent": "ShopApp/2.1 | Android 14 | Pixel Tablet", "locale": "pl-PL"}
+    web.ingest.send("web", _customer("a-old", "u1", 0, tablet) + _views("a-new", 30, ["p2"], tablet))
+    assert web.resolution.resolve().handovers == 1
+    (pair,) = web.resolution.pairs("merged")
+    assert pair["explanation"]["device"] == {"ip": LAPTOP["ip"], "agent": tablet["userAgent"], "locale": "pl-PL"}
+
+
 def test_an_unmerged_handover_is_not_redone(web: Workspace) -> None:
     web.ingest.send("web", _customer("a-old", "u1", 0) + _views("a-new", 30, ["p2"], LAPTOP))
     assert web.resolution.resolve().handovers == 1
