@@ -16,6 +16,7 @@ from typing import Any
 
 from persona360.profiles.reading import profile_orders_sql
 from persona360.store.database import Database
+from persona360.store.money import money_sum
 
 Z95 = 1.959963984540054
 
@@ -111,11 +112,11 @@ def conversions(db: Database, campaign_id: int, window: timedelta) -> dict[str, 
         "ref AS (SELECT a.profile_id, a.arm, coalesce(s.sent_at, a.assigned_at) AS since "
         "  FROM campaign_assignments a LEFT JOIN last_sent s USING (profile_id) WHERE a.campaign_id = $c), "
         f"orders_of AS ({profile_orders_sql()}), "
-        "bought AS (SELECT r.profile_id, count(*) AS orders, sum(coalesce(o.revenue, 0)) AS revenue "
+        f"bought AS (SELECT r.profile_id, count(*) AS orders, {money_sum('coalesce(o.revenue, 0)')} AS revenue "
         "  FROM ref r JOIN orders_of o ON o.profile_id = r.profile_id "
         "  AND o.ordered_at >= r.since AND o.ordered_at < r.since + $w GROUP BY r.profile_id) "
         "SELECT r.arm, count(*) AS profiles, count(b.profile_id) AS converted, "
-        "  coalesce(sum(b.orders), 0) AS orders, coalesce(sum(b.revenue), 0) AS revenue "
+        f"  coalesce(sum(b.orders), 0) AS orders, coalesce({money_sum('b.revenue')}, 0) AS revenue "
         "FROM ref r LEFT JOIN bought b USING (profile_id) GROUP BY r.arm",
         {"c": campaign_id, "w": window},
     )

@@ -30,14 +30,15 @@ import pyarrow.compute as pc
 
 from persona360.predict.estimation import FloatArray
 from persona360.store.database import Database
+from persona360.store.money import money_sum
 
 # Both bounds are parameters: `as_of` (a timestamp: later orders do not exist yet) and
 # `calibration_end` (a date: the last day the models learn from). Without a holdout
 # the two fall on the same day.
-HISTORY_SQL = """
+HISTORY_SQL = f"""
 WITH days AS (
     SELECT i.profile_id, CAST(o.ordered_at AS DATE) AS day,
-           sum(o.revenue) FILTER (WHERE o.revenue > 0) AS spend
+           {money_sum("o.revenue", where="o.revenue > 0")} AS spend
     FROM orders o JOIN identifiers i ON i.identifier_id = o.anchor_id
     WHERE o.ordered_at <= $as_of AND (o.revenue IS NULL OR o.revenue >= 0)
     GROUP BY ALL),

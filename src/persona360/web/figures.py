@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from persona360.store.money import money_sum
+
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
 
@@ -44,7 +46,7 @@ def events_per_day(ws: Workspace, days: int) -> list[tuple[datetime, float]]:
 def revenue_by_source(ws: Workspace) -> list[tuple[str, float]]:
     """Order revenue per source that sent the orders, largest first."""
     rows = ws.db.query(
-        "SELECT s.name, coalesce(sum(o.revenue), 0) AS revenue FROM orders o "
+        f"SELECT s.name, coalesce({money_sum('o.revenue')}, 0) AS revenue FROM orders o "
         "JOIN sources s USING (source_id) GROUP BY s.name ORDER BY revenue DESC, s.name"
     )
     return [(str(name), round(float(revenue), 2)) for name, revenue in rows]

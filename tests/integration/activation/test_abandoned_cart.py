@@ -101,16 +101,12 @@ def test_abandoned_cart_campaign_from_event_to_report(ws: Workspace, clock: Fixe
 
     buyer = next(u for u in sorted(treated))
     clock.advance(hours=2)
+    orders = {"o-1": 10.1, "o-2": 20.2, "o-3": 2469.8}  # as floats these add up to 2500.1000000000004
     ws.ingest.send(
         "web",
         [
-            at(
-                clock,
-                type="track",
-                userId=buyer,
-                event="Order Completed",
-                properties={"order_id": "o-1", "revenue": 2500},
-            )
+            at(clock, type="track", userId=buyer, event="Order Completed", properties={"order_id": o, "revenue": r})
+            for o, r in orders.items()
         ],
     )
     report = ws.activation.report("cart")
@@ -120,7 +116,7 @@ def test_abandoned_cart_campaign_from_event_to_report(ws: Workspace, clock: Fixe
         1,
         1,
     )
-    assert (report["conversions"], report["revenue"]) == (1, 2500.0)
+    assert (report["conversions"], report["revenue"]) == (1, 2500.1)
     assert report["rate"] == pytest.approx(1 / len(treated))
     assert report["control_rate"] == 0.0
     assert report["ci_low"] < report["difference"] < report["ci_high"]
