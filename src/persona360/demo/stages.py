@@ -25,10 +25,9 @@ from persona360.workspace import Workspace
 log = logging.getLogger(__name__)
 Stage = Callable[[str, int, int], None]
 
-# Profiles enrichment reads and writes together. Each batch reads the recent events of
-# its profiles with one pass over the events table and writes its answers in one
-# derive, so the number of batches multiplies the size of the store: at the room's
-# default (500) a million-person shop made ~600 passes over ~90M events.
+# Profiles enrichment writes together, one derive each. (The room reads their views, and
+# so their recent events, 20,000 at a time whatever this is: one pass over the events
+# table per 20,000 profiles.)
 ENRICH_BATCH = 5_000
 CAMPAIGN_SEGMENT = "Abandoned cart"
 CAMPAIGN_TEMPLATE = "demo-abandoned-cart"

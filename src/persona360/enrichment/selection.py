@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from persona360.enrichment.provider import INFERRED_SOURCE_PREFIX, ProfileView
 from persona360.errors import NotFoundError
@@ -78,16 +78,12 @@ def _view(snapshot: ProfileSnapshot) -> ProfileView:
         ),
         confidence={name: trait["confidence"] for name, trait in traits.items()},
         identifiers=tuple(snapshot.identifiers),
-        ips=_distinct(ip for _, ip, _ in snapshot.recent),
-        user_agents=_distinct(agent for _, _, agent in snapshot.recent),
-        last_event_at=snapshot.recent[0][0] if snapshot.recent else snapshot.last_seen,
+        ips=snapshot.recent.ips if snapshot.recent else (),
+        user_agents=snapshot.recent.user_agents if snapshot.recent else (),
+        last_event_at=snapshot.recent.last_event_at if snapshot.recent else snapshot.last_seen,
     )
 
 
 def is_inferred_source(source: str | None) -> bool:
     """Whether ``source`` is an enrichment provider's (``enrich.NAME``)."""
     return bool(source) and str(source).startswith(INFERRED_SOURCE_PREFIX)
-
-
-def _distinct(values: Any) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(value for value in values if isinstance(value, str) and value))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from persona360 import Workspace
+from persona360.enrichment import run
 from persona360.enrichment.selection import load_views
 
 
@@ -47,6 +50,8 @@ def test_views_of_a_batch_match_the_profiles(ws: Workspace) -> None:
         assert list(view.identifiers) == kinds
         events = ws.profiles.timeline(view.profile_id, limit=100)["events"]
         assert view.ips == tuple(e["context"]["ip"] for e in events if e["context"].get("ip"))
+        agents = [e["context"]["userAgent"] for e in events if e["context"].get("userAgent")]
+        assert view.user_agents == tuple(dict.fromkeys(agents))  # distinct, newest first
         assert view.last_event_at == events[0]["timestamp"]
 
 
@@ -62,6 +67,22 @@ def test_a_run_in_small_batches_enriches_every_profile(ws: Workspace) -> None:
     small = ws.enrichment.run(["email", "name"], batch=2)
     assert small.profiles == 5 and small.enriched == 5
     assert ws.enrichment.run(["email", "name"]).traits_written == 0  # nothing left to add
+
+
+def test_a_run_reading_views_in_several_passes_enriches_each_profile_once(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _people(ws)
+    monkeypatch.setattr(run, "READ_AHEAD", 3)  # views read 3 at a time, written 2 at a time
+    passes: list[int] = []
+    real = run.load_views
+    monkeypatch.setattr(run, "load_views", lambda ws, ids, **kw: passes.append(len(ids)) or real(ws, ids, **kw))
+    done: list[tuple[int, int]] = []
+    report = ws.enrichment.run(["email", "name"], batch=2, progress=lambda n, total: done.append((n, total)))
+    assert passes == [3, 2]
+    assert done == [(2, 5), (3, 5), (5, 5)]
+    assert (report.profiles, report.enriched) == (5, 5)
+    assert ws.enrichment.run(["email", "name"]).traits_written == 0
 
 
 def test_a_run_over_every_profile_reaches_each_live_profile_once(ws: Workspace) -> None:
