@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from persona360.cli.state import console, print_json, workspace
@@ -260,6 +261,8 @@ def define_trait(
         print_json(result)
     else:
         console.print(f"Computed trait [bold]{result['name']}[/] set on {result['profiles']} profiles.")
+        if "warning" in result:
+            console.print(f"[yellow]Warning:[/] {escape(result['warning'])}")
 
 
 @traits.command("list")

@@ -159,7 +159,7 @@ def _later_stages(ws: Workspace, manifest: Manifest, report: DemoReport, say: St
 # What a marketer of the demo shop would set up first: each shows one kind of condition.
 DEMO_TRAITS = {
     "favorite_category": 'most_frequent("Product Viewed", category, within = 90d)',
-    "favorite_brand": 'most_frequent("Order Completed", brand)',
+    "favorite_brand": 'most_frequent("Product Added", brand, within = 90d)',
     "orders_90d": 'count("Order Completed", within = 90d)',
 }
 DEMO_SEGMENTS = {

@@ -23,6 +23,7 @@ from persona360.segments.computed import (
     load_specs,
     parse_computed,
     store_values,
+    unseen_property,
 )
 from persona360.segments.definitions import (
     Segment,
@@ -174,7 +175,12 @@ class Segments:
             tx.execute("INSERT OR REPLACE INTO computed_traits VALUES (?, ?, ?)", [name, definition, now])
             self._compute(tx, spec, now, None)
             count = tx.fetchone("SELECT count(*) FROM computed_values WHERE name = ?", [name])
-        return {"name": name, "definition": definition, "profiles": int(count[0]) if count else 0}
+            profiles = int(count[0]) if count else 0
+            warning = None if profiles else unseen_property(tx, spec)
+        result: dict[str, Any] = {"name": name, "definition": definition, "profiles": profiles}
+        if warning:
+            result["warning"] = warning
+        return result
 
     def computed_traits(self) -> list[dict[str, Any]]:
         return self._ws.db.query_dicts(

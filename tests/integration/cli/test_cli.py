@@ -99,3 +99,15 @@ def test_bad_commands_say_what_is_wrong(db: Path, args: list[str], message: str)
 def test_a_missing_workspace_says_how_to_create_one(tmp_path: Path) -> None:
     done = run(tmp_path / "none.duckdb", "profiles", "list", ok=False)
     assert "persona360 init" in " ".join(done.stderr.split())
+
+
+def test_a_computed_trait_over_a_property_never_seen_prints_a_warning(db: Path, tmp_path: Path) -> None:
+    csv = tmp_path / "orders.csv"
+    csv.write_text("user_id,event,timestamp,order_id\nu1,Order Completed,2026-11-01T10:00:00Z,o-1\n")
+    mapping = ["--map", "user_id=user_id", "--map", "event=event", "--map", "timestamp=timestamp"]
+    run(db, "import", str(csv), "--source", "shop", "--kind", "events", *mapping)
+    shown = run(db, "traits", "define", "favorite_brand", 'most_frequent("Order Completed", brand)').stdout
+    assert "set on 0 profiles" in shown
+    assert "Warning: no 'Order Completed' event has a 'brand' property (they have: order_id)" in shown
+    fine = run(db, "traits", "define", "last_order", 'last("Order Completed", order_id)').stdout
+    assert "set on 1 profiles" in fine and "Warning" not in fine

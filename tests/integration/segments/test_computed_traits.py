@@ -70,6 +70,17 @@ def test_segments_use_computed_traits(shop: Workspace, clock: FixedClock) -> Non
     assert shop.segments.members("shoe lovers")["total"] == 2
 
 
+def test_a_trait_reading_a_property_its_events_never_carry_says_so(shop: Workspace, clock: FixedClock) -> None:
+    nested = {"order_id": "o1", "products": [{"brand": "Acme", "category": "shoes"}]}  # Segment's e-commerce shape
+    shop.ingest.send("web", [at(clock, type="track", userId="u1", event="Order Completed", properties=nested)])
+    empty = shop.segments.define_trait("favorite_brand", 'most_frequent("Order Completed", brand)')
+    assert empty["profiles"] == 0
+    assert empty["warning"] == "no 'Order Completed' event has a 'brand' property (they have: order_id, products)"
+    # a property seen, or an event not seen yet (defined before it arrives), is no cause for a warning
+    assert "warning" not in shop.segments.define_trait("first_order", 'first("Order Completed", order_id)')
+    assert "warning" not in shop.segments.define_trait("wished", 'last("Product Wished", brand)')
+
+
 @pytest.mark.parametrize(
     ("name", "definition", "message"),
     [
