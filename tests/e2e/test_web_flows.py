@@ -101,9 +101,15 @@ def test_build_a_segment_with_live_preview_and_error_position(page: Any, shop: S
     assert caret_lines[1] == " " * 18 + "^" and caret_lines[0][18:22] == "andd"
     screenshot(page, "03-segment-builder-error")
     condition.fill("")
+    condition.press_sequentially('sum("Order Completed", price) > 100', delay=5)  # price is in products
+    warnings = page.locator("#preview-warnings")
+    expect(warnings).to_contain_text("no 'Order Completed' event has a 'price' property (they have:")
+    screenshot(page, "03-segment-builder-warning")
+    condition.fill("")
     condition.press_sequentially("orders_count >= 1 and last_seen within 30d", delay=5)
     expect(page.locator("#preview-size")).to_contain_text("profiles match")
     expect(error).to_be_hidden()
+    expect(warnings).to_be_hidden()
     size = int(page.locator("#preview-size").inner_text().split()[0].replace(",", ""))
     assert size > 0
     expect(page.locator("#preview-sample tbody tr").first).to_be_visible()

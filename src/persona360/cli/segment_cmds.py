@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from persona360.cli.state import console, print_json, workspace
+from persona360.cli.state import console, print_json, warn, workspace
 from persona360.segments.definitions import SegmentSpec
 
 segments = typer.Typer(help="Live segments: conditions over traits and events.", no_args_is_help=True)
@@ -50,6 +49,7 @@ def preview(condition: Condition, sample: int = 10, json: JsonOption = False) ->
         print_json(result)
         return
     console.print(f"[bold]{result['size']}[/] profiles match.")
+    warn(result["warnings"])
     _sample(result["sample"])
 
 
@@ -62,6 +62,7 @@ def create(name: str, condition: Condition, description: str = "", json: JsonOpt
         print_json(result)
     else:
         console.print(f"Segment [bold]{result['name']}[/] created with {result['members']} members.")
+        warn(result["warnings"])
 
 
 @segments.command("show")
@@ -261,8 +262,7 @@ def define_trait(
         print_json(result)
     else:
         console.print(f"Computed trait [bold]{result['name']}[/] set on {result['profiles']} profiles.")
-        if "warning" in result:
-            console.print(f"[yellow]Warning:[/] {escape(result['warning'])}")
+        warn(result["warnings"])
 
 
 @traits.command("list")

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from persona360.errors import Persona360Error
 from persona360.settings import load_settings
@@ -48,6 +49,12 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``message`` as an error and end the command with ``code``."""
     errors.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)
+
+
+def warn(warnings: list[str]) -> None:
+    """Print each warning of a result (the command still succeeded)."""
+    for warning in warnings:
+        console.print(f"[yellow]Warning:[/] {escape(warning)}", highlight=False)
 
 
 def print_json(data: Any) -> None:

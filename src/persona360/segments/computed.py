@@ -178,31 +178,6 @@ def store_values(tx: Transaction, name: str, rows_sql: str, now: datetime, scope
     )
 
 
-def unseen_property(tx: Transaction, spec: ComputedSpec) -> str | None:
-    """Why a trait no profile has may be misdefined: its events never carry its property.
-
-    A definition is accepted before its events arrive (a shop may define it first), so
-    this is a warning, not an error. The usual slip is a product field on an order:
-    Segment's e-commerce spec nests them in ``products``, so ``brand`` is on
-    "Product Added" but not on "Order Completed", and such a trait stayed empty unsaid.
-    """
-    if spec.prop is None:
-        return None
-    seen, carrying = tx.fetchone(
-        "SELECT count(*), count(*) FILTER (WHERE json_exists(properties, ?)) FROM seg_events WHERE event = ?",
-        [f"$.{spec.prop}", spec.event],
-    ) or (0, 0)
-    if not seen or carrying:
-        return None
-    keys = tx.fetchall(
-        "SELECT DISTINCT unnest(json_keys(properties)) AS k FROM "
-        "(SELECT properties FROM seg_events WHERE event = ? LIMIT 1000) ORDER BY k",
-        [spec.event],
-    )
-    has = ", ".join(str(key) for (key,) in keys) or "no properties"
-    return f"no {spec.event!r} event has a {spec.prop!r} property (they have: {has})"
-
-
 def load_specs(db: Database | Transaction) -> list[ComputedSpec]:
     """Every defined computed trait, in name order."""
     sql = "SELECT name, definition FROM computed_traits ORDER BY name"

@@ -23,7 +23,6 @@ from persona360.segments.computed import (
     load_specs,
     parse_computed,
     store_values,
-    unseen_property,
 )
 from persona360.segments.definitions import (
     Segment,
@@ -34,10 +33,11 @@ from persona360.segments.definitions import (
 )
 from persona360.segments.errors import ConditionError
 from persona360.segments.evaluate import Changes, evaluate, evaluate_all
-from persona360.segments.nodes import Aggregate, Compare, InSegment, Node, Window, to_json
+from persona360.segments.nodes import Aggregate, Compare, InSegment, Node, Window, event_properties, to_json
 from persona360.segments.rfm import RFM_TRAITS, rfm_sql
 from persona360.segments.sweep import FULL, candidates_sql
 from persona360.segments.triggers import CampaignHandoff, add_trigger, deliver_due
+from persona360.segments.unseen import unseen_properties
 
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
@@ -140,6 +140,7 @@ class Segments:
             "sample": self._ws.profiles.list_ids(members) if members else [],
             "tree": to_json(node),
             "sql": select.sql(dialect="duckdb"),
+            "warnings": unseen_properties(self._ws.db, event_properties(node)),
         }
 
     def create(self, spec: SegmentSpec) -> dict[str, Any]:
@@ -152,7 +153,8 @@ class Segments:
             segment = load_segments(tx, spec.name)[0]
             changes = evaluate(tx, segment, now, "created", catalogue=self._saved)
         self._recent = None  # the new segment's name may be used at once
-        return {**segment.public(), "members": changes.members}
+        warnings = unseen_properties(self._ws.db, event_properties(node))
+        return {**segment.public(), "members": changes.members, "warnings": warnings}
 
     def delete(self, name: str) -> None:
         """Deactivate a segment; its history stays."""
@@ -175,12 +177,9 @@ class Segments:
             tx.execute("INSERT OR REPLACE INTO computed_traits VALUES (?, ?, ?)", [name, definition, now])
             self._compute(tx, spec, now, None)
             count = tx.fetchone("SELECT count(*) FROM computed_values WHERE name = ?", [name])
-            profiles = int(count[0]) if count else 0
-            warning = None if profiles else unseen_property(tx, spec)
-        result: dict[str, Any] = {"name": name, "definition": definition, "profiles": profiles}
-        if warning:
-            result["warning"] = warning
-        return result
+        result: dict[str, Any] = {"name": name, "definition": definition, "profiles": int(count[0]) if count else 0}
+        read = [] if result["profiles"] or spec.prop is None else [(spec.event, spec.prop)]
+        return {**result, "warnings": unseen_properties(self._ws.db, read)}
 
     def computed_traits(self) -> list[dict[str, Any]]:
         return self._ws.db.query_dicts(

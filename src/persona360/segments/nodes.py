@@ -182,6 +182,23 @@ _TYPES = {cls.__name__: cls for cls in (
 )}  # fmt: skip
 
 
+def event_properties(node: Any) -> list[tuple[str, str]]:
+    """The ``(event, property)`` pairs a condition reads, in order, each once."""
+    found: dict[tuple[str, str], None] = {}
+    if isinstance(node, tuple):
+        for item in node:
+            found.update(dict.fromkeys(event_properties(item)))
+    elif isinstance(node, Aggregate | EventMoment):
+        props = [key for key, _ in node.filters]
+        if isinstance(node, Aggregate) and node.prop:
+            props.insert(0, node.prop)
+        found.update(dict.fromkeys((node.event, prop) for prop in props))
+    elif type(node).__name__ in _TYPES:
+        for item in fields(node):
+            found.update(dict.fromkeys(event_properties(getattr(node, item.name))))
+    return list(found)
+
+
 def to_json(node: Any) -> Any:
     """The JSON tree of a node: ``{"node": "Compare", ...}``; times as ISO strings."""
     if isinstance(node, tuple):

@@ -86,7 +86,8 @@ def preview(
         for r in found["sample"]
     ]
     took = round((time.perf_counter() - started) * 1000, 1)
-    return JSONResponse({"ok": True, "size": found["size"], "sample": sample, "took_ms": took})
+    answer = {"ok": True, "size": found["size"], "sample": sample, "warnings": found["warnings"], "took_ms": took}
+    return JSONResponse(answer)
 
 
 def describe_error(error: ValueError, condition: str) -> dict[str, Any]:

@@ -70,15 +70,36 @@ def test_segments_use_computed_traits(shop: Workspace, clock: FixedClock) -> Non
     assert shop.segments.members("shoe lovers")["total"] == 2
 
 
+def test_a_segment_reading_properties_its_events_never_carry_says_so(shop: Workspace, clock: FixedClock) -> None:
+    nested = {"order_id": "o1", "products": [{"brand": "Acme", "price": 20}]}
+    shop.ingest.send(
+        "web",
+        [
+            at(clock, type="track", userId="u1", event="Order Completed", properties=nested),
+            view(clock, "u1", "shoes"),
+        ],
+    )
+    condition = 'sum("Order Completed", price) > 10 or count("Product Viewed", colour = "red") >= 1'
+    expected = [
+        "no 'Order Completed' event has a 'price' property (they have: order_id, products)",
+        "no 'Product Viewed' event has a 'colour' property (they have: category)",
+    ]
+    assert shop.segments.preview(SegmentSpec("p", condition))["warnings"] == expected
+    created = shop.segments.create(SegmentSpec("big spenders", condition))
+    assert (created["members"], created["warnings"]) == (0, expected)  # saved all the same
+    fine = 'count("Order Completed", order_id = "o1") >= 1 and last("Product Viewed", category = "shoes") within 1d'
+    assert shop.segments.create(SegmentSpec("shoe buyers", fine))["warnings"] == []
+
+
 def test_a_trait_reading_a_property_its_events_never_carry_says_so(shop: Workspace, clock: FixedClock) -> None:
     nested = {"order_id": "o1", "products": [{"brand": "Acme", "category": "shoes"}]}  # Segment's e-commerce shape
     shop.ingest.send("web", [at(clock, type="track", userId="u1", event="Order Completed", properties=nested)])
     empty = shop.segments.define_trait("favorite_brand", 'most_frequent("Order Completed", brand)')
     assert empty["profiles"] == 0
-    assert empty["warning"] == "no 'Order Completed' event has a 'brand' property (they have: order_id, products)"
+    assert empty["warnings"] == ["no 'Order Completed' event has a 'brand' property (they have: order_id, products)"]
     # a property seen, or an event not seen yet (defined before it arrives), is no cause for a warning
-    assert "warning" not in shop.segments.define_trait("first_order", 'first("Order Completed", order_id)')
-    assert "warning" not in shop.segments.define_trait("wished", 'last("Product Wished", brand)')
+    assert shop.segments.define_trait("first_order", 'first("Order Completed", order_id)')["warnings"] == []
+    assert shop.segments.define_trait("wished", 'last("Product Wished", brand)')["warnings"] == []
 
 
 @pytest.mark.parametrize(

@@ -82,12 +82,23 @@ function showSample(table, sample) {
   table.hidden = sample.length === 0;
 }
 
+// A condition that reads an event property its events never carry (see segments/unseen.py).
+function showWarnings(list, warnings) {
+  list.replaceChildren(...warnings.map((text) => {
+    const item = document.createElement("li");
+    item.textContent = text;
+    return item;
+  }));
+  list.hidden = warnings.length === 0;
+}
+
 function setupPreview() {
   const area = document.getElementById("condition");
   if (!area || !area.dataset.preview) return;
   const size = document.getElementById("preview-size");
   const box = document.getElementById("condition-error");
   const table = document.getElementById("preview-sample");
+  const warnings = document.getElementById("preview-warnings");
   let timer = null;
   let latest = 0;
   async function preview() {
@@ -109,11 +120,13 @@ function setupPreview() {
         area.removeAttribute("aria-invalid");
         size.textContent = `${answer.size.toLocaleString("en")} profiles match`;
         showSample(table, answer.sample);
+        showWarnings(warnings, answer.warnings || []);
       } else {
         area.setAttribute("aria-invalid", "true");
         size.textContent = "The condition has an error";
         showConditionError(box, answer.error);
         table.hidden = true;
+        showWarnings(warnings, []);
       }
     } catch (error) {
       size.textContent = "Preview unavailable";
