@@ -120,6 +120,8 @@ class ResolutionAPI:
         from persona360.resolution.devices import anchors_of, handovers
 
         found = handovers(self._ws.db, self._ws.settings.resolution_device_hours)
+        if not found:
+            return 0
         known = queue.known_profile_pairs(self._ws.db)
         chosen: dict[frozenset[int], Handover] = {}
         for handover in found:
@@ -176,7 +178,9 @@ class ResolutionAPI:
         sure = [p for p in fresh if p.probability >= upper and not p.conflict]
         merged = self._merge(sure, anchors, actor)
         queued = self._queue([p for p in fresh if p.probability < upper or p.conflict], anchors)
-        return merged, queued, len(pairs) - len(fresh)
+        # one transaction for both (the merged pairs first, as their ids always were)
+        queue.add_pairs(self._ws.db, merged + queued, self._ws.clock.now(), actor)
+        return len(merged), len(queued), len(pairs) - len(fresh)
 
     def pairs(self, status: str | None = "pending", limit: int = 50) -> list[dict[str, Any]]:
         """Stored pairs (``pending`` by default; ``None`` for all), most likely first.
@@ -221,9 +225,10 @@ class ResolutionAPI:
         rows = self._ws.db.query(_KEYS, [list(ids)])
         return {int(i): (str(kind), str(value), int(profile)) for i, kind, value, profile in rows}
 
-    def _merge(self, pairs: list[ScoredPair], anchors: dict[int, int], actor: str) -> int:
+    def _merge(self, pairs: list[ScoredPair], anchors: dict[int, int], actor: str) -> list[PairRow]:
+        """Write the merge events of ``pairs``; return their rows for ``resolution_pairs``."""
         if not pairs:
-            return 0
+            return []
         keys = self._keys([anchors[p.a_profile] for p in pairs] + [anchors[p.b_profile] for p in pairs])
         records, rows = [], []
         for pair in pairs:
@@ -232,19 +237,17 @@ class ResolutionAPI:
             records.append(self._merge_record(a[:2], b[:2], actor, detail))
             rows.append(self._row(pair, anchors, "merged"))
         self._ws.ingest.write(records)
-        queue.add_pairs(self._ws.db, rows, self._ws.clock.now(), actor)
-        return len(records)
+        return rows
 
-    def _queue(self, pairs: list[ScoredPair], anchors: dict[int, int]) -> int:
+    def _queue(self, pairs: list[ScoredPair], anchors: dict[int, int]) -> list[PairRow]:
+        """The ``resolution_pairs`` rows of ``pairs`` whose profiles the merges left apart."""
         keys = self._keys([anchors[p.a_profile] for p in pairs] + [anchors[p.b_profile] for p in pairs])
         # An automatic merge above may already have joined both sides.
-        rows = [
+        return [
             self._row(p, anchors, "pending")
             for p in pairs
             if keys[anchors[p.a_profile]][2] != keys[anchors[p.b_profile]][2]
         ]
-        queue.add_pairs(self._ws.db, rows, self._ws.clock.now(), "resolve")
-        return len(rows)
 
     @staticmethod
     def _row(pair: ScoredPair, anchors: dict[int, int], status: str) -> PairRow:

@@ -6,6 +6,7 @@ prior m and u probabilities even with ``train=True``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import random
@@ -26,6 +27,7 @@ from persona360.resolution.model import (
     score_pairs,
 )
 from persona360.resolution.records import ProfileRecord, to_record
+from persona360.resolution.table import Records
 
 
 def _record(pid: int, first: str, last: str, **fields: str) -> ProfileRecord:
@@ -260,3 +262,39 @@ def test_splinks_database_is_closed_when_its_session_ends() -> None:
         _ = 1 / 0
     with pytest.raises(duckdb.ConnectionException):
         con.execute("SELECT 1")
+
+
+def test_a_comparison_no_pair_can_use_is_left_out_and_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No record holds a phone or a street, one an email and one a postcode: those comparisons meet every pair in their
+    null level. Left out of Splink's model, every pair keeps its probability and its weights (0 for
+    them, as their null level weighed), and the stored model holds them with their priors and why."""
+    records = [r for r in RECORDS if r.phone is None]
+    records[0] = dataclasses.replace(records[0], postcode="01001")
+    assert splink_model.idle_comparisons(splink_model.splink_table(Records.of(records))) == {
+        "email_local",
+        "phone",
+        "street",
+        "postcode",
+    }
+    pairs, model = score_all(records, train=False, threshold=0.0)
+    monkeypatch.setattr(splink_model, "idle_comparisons", lambda table: frozenset())
+    every_pairs, every_model = score_all(records, train=False, threshold=0.0)
+    assert [(p.a_profile, p.b_profile, p.weights) for p in pairs] == [
+        (p.a_profile, p.b_profile, p.weights) for p in every_pairs
+    ]
+    assert [p.probability for p in pairs] == pytest.approx([p.probability for p in every_pairs], abs=1e-12)
+    assert pairs[0].weights["phone"] == pairs[0].weights["street"] == 0.0
+    assert model is not None and every_model is not None
+    described = {c["output_column_name"]: c.pop("comparison_description") for c in model["comparisons"]}
+    assert described["phone"] == described["postcode"] == splink_model._IDLE
+    assert described["name"] == "CustomComparison"
+    for comparison in every_model["comparisons"]:
+        comparison.pop("comparison_description")
+    assert model["comparisons"] == every_model["comparisons"]
+
+
+def test_every_comparison_idle_keeps_them_all() -> None:
+    """With nothing to compare, no comparison is left out (Splink needs one)."""
+    empty = [ProfileRecord(n, n, None, None, None, None, None, None, None) for n in (1, 2, 3)]
+    assert splink_model.idle_comparisons(splink_model.splink_table(Records.of(empty))) == frozenset()
+    assert score_all(empty, train=False, threshold=0.0)[0] == []
