@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import Receive, Scope, Send
 
 from persona360 import __version__, web
 from persona360.api import links as activation_links
@@ -30,6 +31,20 @@ from persona360.api.ticker import Ticker
 from persona360.collector import collector_tuned_for_serving
 from persona360.ingest.batcher import Batcher
 from persona360.workspace import Workspace
+
+
+class Persona360App(FastAPI):
+    """FastAPI, with the tracking POSTs answered before its middleware stack (``api/intake.py``)."""
+
+    intake: TrackingIntake | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        intake = self.intake
+        kind = None if intake is None else intake.kind_of(scope)
+        if intake is None or kind is None:
+            await super().__call__(scope, receive, send)
+        else:
+            await intake(scope, receive, send, kind)
 
 
 def create_app(workspace: Workspace) -> FastAPI:
@@ -70,18 +85,18 @@ def create_app(workspace: Workspace) -> FastAPI:
             workspace.segments.stop_worker()
             workspace.db.checkpoint()
 
-    app = FastAPI(
+    app = Persona360App(
         title="persona360",
         version=__version__,
         summary="Segment-compatible tracking API and admin API of a persona360 workspace.",
         lifespan=lifespan,
     )
     app.state.workspace = workspace
-    # innermost of ours: inside CORS, so its answers get the same CORS headers (api/intake.py)
-    app.add_middleware(TrackingIntake, workspace=workspace, state=app.state)
+    # ahead of the middleware below; it adds the CORS headers this policy gives (api/intake.py)
+    app.intake = TrackingIntake(workspace, app.state)
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=["*"],
+        allow_origins=["*"],  # the intake's answers say the same (api/intake.py)
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["*"],
         max_age=86400,

@@ -10,12 +10,13 @@ reads the ASGI messages itself (:func:`receive_body`, ``api/intake.py``).
 from __future__ import annotations
 
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 from fastapi import Request
 from starlette.requests import ClientDisconnect
+from starlette.types import Receive
 
 from persona360.errors import InvalidEventError, PayloadTooLargeError
 
@@ -26,7 +27,7 @@ async def read_json(request: Request, limit: int) -> Any:
     return decode_json(raw, request.headers.get("content-encoding", ""), limit)
 
 
-async def receive_body(receive: Callable[[], Awaitable[dict[str, Any]]], declared: str | None, limit: int) -> bytes:
+async def receive_body(receive: Receive, declared: str | None, limit: int) -> bytes:
     """The raw body of an ASGI request, refusing anything over ``limit`` bytes.
 
     Raises:
@@ -47,7 +48,7 @@ def decode_json(raw: bytes, content_encoding: str, limit: int) -> Any:
         raise InvalidEventError(f"the request body is not valid JSON: {error}", field="") from None
 
 
-async def _chunks(receive: Callable[[], Awaitable[dict[str, Any]]]) -> AsyncIterator[bytes]:
+async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":

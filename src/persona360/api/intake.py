@@ -1,4 +1,4 @@
-"""The tracking POSTs, served straight from ASGI ahead of FastAPI's router.
+"""The tracking POSTs, served straight from ASGI ahead of FastAPI's middleware and router.
 
 ``/v1/track``, ``/v1/batch`` and the other tracking paths carry nearly all of a
 server's traffic, and FastAPI's per-request machinery (matching the path against
@@ -10,20 +10,27 @@ same functions the FastAPI routes call (``tracking.single_records``,
 ``tracking.batch_records``, ``tracking.store_batch``), the same write-key check and the same error shape, so
 the behaviour does not depend on which door a request came through. The routes stay
 declared in ``tracking.py``: the OpenAPI schema, the route walk test and any other
-method (405) still go through FastAPI. It sits inside the CORS middleware, so CORS
-headers are added as for every other route. While it reads and checks a request, the
-request counts as arriving (``Batcher.arriving``), so a commit that starts meanwhile can
-wait for it rather than leave it for the next one.
+method (405, the CORS pre-flight) still go through FastAPI.
+
+The app calls it before its middleware stack (``app.Persona360App``): the six layers a
+request crossed on its way here (FastAPI's error, telemetry and body-limit layers, the
+read settling, CORS, whose wrapper parsed the request headers and rewrote each answer's)
+were a fifth of the event loop's Python per call, and none of them does anything for
+these paths. So the intake adds the CORS headers itself, the ones Starlette's
+``CORSMiddleware`` adds with the app's policy (any origin, no credentials):
+``Access-Control-Allow-Origin: *`` when the request names an origin, ``Vary: Origin``
+always; a test compares them with a FastAPI route's. While it reads and checks a
+request, the request counts as arriving (``Batcher.arriving``), so a commit that starts
+meanwhile can wait for it rather than leave it for the next one.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
 from starlette.datastructures import State
 from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope, Send
 
 from persona360.api import tracking
 from persona360.api.body import decode_json, receive_body
@@ -35,31 +42,33 @@ from persona360.ingest.record import EventRecord
 from persona360.workspace import Workspace
 
 log = logging.getLogger(__name__)
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _OK = render_json(tracking.OK)
 _WANTED = (b"authorization", b"content-encoding", b"content-length")
+_CORS_ANY_ORIGIN = (b"access-control-allow-origin", b"*")
+_VARY = (b"vary", b"Origin")
 
 
 class TrackingIntake:
-    """Answer POSTs to the tracking paths; pass everything else to ``app``.
+    """Answer POSTs to the tracking paths (:meth:`kind_of` says which).
 
     Args:
-        app: the rest of the application.
         workspace: the workspace the events go to.
         state: the app's state, whose ``batcher`` the lifespan sets.
     """
 
-    def __init__(self, app: ASGIApp, workspace: Workspace, state: State) -> None:
-        self.app, self.workspace, self.state = app, workspace, state
+    def __init__(self, workspace: Workspace, state: State) -> None:
+        self.workspace, self.state = workspace, state
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind = tracking.INTAKE_KINDS.get(scope["path"]) if scope["type"] == "http" else None
-        if kind is None or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
+    @staticmethod
+    def kind_of(scope: Scope) -> str | None:
+        """The kind of call (or ``"batch"``) a request is, if the intake serves it."""
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return None
+        return tracking.INTAKE_KINDS.get(scope["path"])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, kind: str) -> None:
+        """Answer one tracking POST of ``kind``."""
+        origin = any(name == b"origin" for name, _ in scope["headers"])
         try:
             status, body = await self._take(scope, receive, kind)
         except ClientDisconnect:
@@ -67,6 +76,9 @@ class TrackingIntake:
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         if status == 401:
             headers.append((b"www-authenticate", b"Bearer"))
+        if origin:
+            headers.append(_CORS_ANY_ORIGIN)
+        headers.append(_VARY)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

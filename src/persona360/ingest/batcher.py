@@ -49,7 +49,9 @@ from persona360.ingest.record import EventRecord
 from persona360.ingest.writer import EventWriter, WriteResult
 
 log = logging.getLogger(__name__)
-_Item = tuple[Sequence[EventRecord], "Future[WriteResult]"]
+# who waits for a commit: a thread (submit) or a coroutine on its event loop (write)
+_Waiter = Future[WriteResult] | tuple[asyncio.AbstractEventLoop, asyncio.Future[WriteResult]]
+_Item = tuple[Sequence[EventRecord], _Waiter]
 _STOP = object()
 
 
@@ -91,7 +93,8 @@ class Batcher:
         self._company = 0  # requests the last commit held
         self._last_commit = float("-inf")  # monotonic time the last commit ended
         self._waiting_since: float | None = None  # monotonic time the backlog began
-        self._queue: queue.Queue[object] = queue.Queue()
+        # SimpleQueue: its put is C, where a Queue notifies a Condition in Python on every request
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="persona360-writer", daemon=True)
         self._thread.start()
 
@@ -114,8 +117,17 @@ class Batcher:
             self._arriving -= 1
 
     async def write(self, records: Sequence[EventRecord]) -> WriteResult:
-        """Queue ``records`` and wait, without blocking the event loop, for the commit."""
-        return await asyncio.wrap_future(self.submit(records))
+        """Queue ``records`` and wait, without blocking the event loop, for the commit.
+
+        The commit resolves the futures of all its requests on one loop with one
+        wake-up of that loop (:func:`_resolve`), not one thread-safe callback each.
+        """
+        if not records:
+            return WriteResult()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[WriteResult] = loop.create_future()
+        self._queue.put((records, (loop, future)))
+        return await future
 
     def close(self) -> None:
         """Commit what is queued, then stop the thread."""
@@ -204,9 +216,35 @@ class Batcher:
                     self._commit([item])
                 return
             log.exception("a write of %d records failed", len(records))
-            items[0][1].set_exception(StoreUnavailableError("the events could not be stored"))
+            _resolve(items, StoreUnavailableError("the events could not be stored"))
             return
-        for _, future in items:
-            future.set_result(result)
+        _resolve(items, result)
         if self.after_commit is not None:
             self.after_commit(result)
+
+
+def _resolve(items: list[_Item], outcome: WriteResult | BaseException) -> None:
+    """Hand ``outcome`` to every waiter of ``items``: one call into each event loop."""
+    on_loops: dict[asyncio.AbstractEventLoop, list[asyncio.Future[WriteResult]]] = {}
+    for _, waiter in items:
+        if isinstance(waiter, tuple):
+            on_loops.setdefault(waiter[0], []).append(waiter[1])
+        elif isinstance(outcome, BaseException):
+            waiter.set_exception(outcome)
+        else:
+            waiter.set_result(outcome)
+    for loop, futures in on_loops.items():
+        try:
+            loop.call_soon_threadsafe(_settle, futures, outcome)
+        except RuntimeError:  # the loop is closed: nobody waits any more
+            log.warning("a commit of %d requests ended after their event loop closed", len(futures))
+
+
+def _settle(futures: list[asyncio.Future[WriteResult]], outcome: WriteResult | BaseException) -> None:
+    for future in futures:
+        if future.done():  # the request was cancelled (its client went away)
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)

@@ -131,6 +131,25 @@ def test_browser_short_paths_with_text_plain(live: Live, admin: httpx.Client, ta
     ]
 
 
+@pytest.mark.parametrize("origin", [None, "https://shop.example"])
+def test_tracking_answers_carry_the_cors_headers_of_the_other_routes(live: Live, tag: str, origin: str | None) -> None:
+    """The intake answers ahead of the CORS middleware (api/intake.py): same headers as a route behind it."""
+    headers = {"Content-Type": "text/plain"} | ({"Origin": origin} if origin else {})
+    body = {"writeKey": live.creds.write_key, "type": "track", "event": "Cors", "anonymousId": f"c-{tag}"}
+    named = ("vary", "access-control-allow-origin")
+    cors = {}
+    for path in ("/v1/t", "/v1/batch", "/v1/m"):  # /v1/m is a FastAPI route behind CORSMiddleware
+        sent = {"batch": [body], "writeKey": body["writeKey"]} if path == "/v1/batch" else body
+        answer = httpx.post(f"{live.url}{path}", content=orjson.dumps(sent), headers=headers)
+        assert answer.status_code == 200, (path, answer.text)
+        cors[path] = {name: value for name, value in answer.headers.items() if name in named}
+    assert cors["/v1/t"] == cors["/v1/batch"] == cors["/v1/m"]
+    assert ("access-control-allow-origin" in cors["/v1/t"]) == bool(origin)
+    refused = httpx.post(f"{live.url}/v1/t", content=orjson.dumps({**body, "writeKey": "nope"}), headers=headers)
+    assert refused.status_code == 401
+    assert {name: value for name, value in refused.headers.items() if name in named} == cors["/v1/m"]
+
+
 @pytest.mark.parametrize("path", ["/v1/t", "/v1/batch", "/v1/identify"])
 def test_cors_preflight_is_answered(live: Live, path: str) -> None:
     answer = httpx.options(

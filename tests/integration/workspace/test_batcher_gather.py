@@ -4,10 +4,15 @@
 it reads and validates a body); a commit that starts meanwhile waits up to
 ``gather_ms`` for it, so the two share one transaction. With nothing on its way a
 commit starts at once.
+
+The requests of one commit then get its result, or the error that kept their events
+out: ``Batcher.write`` (the API's coroutines) waits on a future of its own event loop,
+and a commit resolves all of them on one loop with one call into it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +22,7 @@ import pytest
 
 from persona360 import Workspace
 from persona360.clock import FixedClock
+from persona360.errors import StoreUnavailableError
 from persona360.ingest.batcher import Batcher
 from persona360.ingest.record import EventRecord
 from persona360.ingest.validate import to_record
@@ -97,3 +103,52 @@ def running(batcher: Batcher) -> Iterator[Batcher]:
         yield batcher
     finally:
         batcher.close()
+
+
+@pytest.fixture
+def batcher(ws: Workspace) -> Iterator[Batcher]:
+    batcher = Batcher(ws.writer, 1_000, 0, gather_ms=5_000)
+    yield batcher
+    batcher.close()
+
+
+async def _one_commit(batcher: Batcher, ws: Workspace, cancel_first: bool = False) -> list[object]:
+    """Three coroutines and a thread's request, held together by ``arriving`` until all are queued."""
+    with batcher.arriving():  # the commit waits for this one (test_batcher_gather.py)
+        tasks = [asyncio.ensure_future(batcher.write(record(ws, n))) for n in range(3)]
+        threaded = batcher.submit(record(ws, 3))
+        await asyncio.sleep(0.2)  # all four are queued; the writer waits for the arriving one
+        if cancel_first:
+            tasks[0].cancel()
+    outcomes = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 30)
+    return [*outcomes, await asyncio.wait_for(asyncio.wrap_future(threaded), 30)]
+
+
+def test_the_requests_of_one_commit_share_its_result(ws: Workspace, batcher: Batcher) -> None:
+    outcomes = asyncio.run(_one_commit(batcher, ws))
+    assert all(outcome is outcomes[0] for outcome in outcomes)
+    assert outcomes[0].stored == 4  # type: ignore[attr-defined]
+    assert ws.writer.pending == 4
+
+
+def test_a_cancelled_request_leaves_the_others_their_answer(ws: Workspace, batcher: Batcher) -> None:
+    outcomes = asyncio.run(_one_commit(batcher, ws, cancel_first=True))
+    assert isinstance(outcomes[0], asyncio.CancelledError)
+    assert outcomes[1] is outcomes[2] is outcomes[3]
+    assert outcomes[1].stored == 4  # type: ignore[attr-defined]  # the cancelled one's event is stored too
+
+
+def test_a_commit_that_fails_answers_each_request_with_the_error(ws: Workspace, batcher: Batcher) -> None:
+    def broken(records: list[EventRecord]) -> list[EventRecord]:
+        raise RuntimeError("the store is gone")
+
+    ws.writer.screens.append(broken)
+
+    async def write() -> None:
+        await asyncio.wait_for(batcher.write(record(ws, 1)), 30)
+
+    with pytest.raises(StoreUnavailableError, match="could not be stored"):
+        asyncio.run(write())
+    with pytest.raises(StoreUnavailableError):
+        batcher.submit(record(ws, 2)).result(timeout=30)
+    assert ws.writer.pending == 0
