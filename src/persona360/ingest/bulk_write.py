@@ -142,6 +142,8 @@ def _screened(writer: EventWriter, rows: pa.Table, sets: list[IdentifierSet]) ->
     used = np.unique(rows.column("set_id").to_numpy())
     probes = [_probe(sets[i]) for i in used]
     kept = {id(record) for record in writer._screen(probes)}
+    if len(kept) == len(probes):
+        return rows  # nothing screened out: no copy of the columns
     allowed = np.zeros(len(sets), dtype=bool)
     allowed[[i for i, probe in zip(used, probes, strict=True) if id(probe) in kept]] = True
     return rows.filter(pa.array(allowed[rows.column("set_id").to_numpy()]))
@@ -158,7 +160,7 @@ def _fresh(writer: EventWriter, rows: pa.Table) -> pa.Table:
     keep = np.zeros(len(keys), dtype=bool)
     keep[first] = True
     keep &= ~np.isin(keys, writer._stored_among(np.unique(keys)))
-    return rows.filter(pa.array(keep))
+    return rows if keep.all() else rows.filter(pa.array(keep))  # a first import drops nothing: no copy
 
 
 def _stitch(writer: EventWriter, tx: Transaction, rows: pa.Table, batch: ColumnBatch) -> tuple[np.ndarray, GraphDelta]:
