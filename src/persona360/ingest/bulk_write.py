@@ -76,9 +76,11 @@ def write_batch(writer: EventWriter, batch: ColumnBatch) -> WriteResult:
         writer._stored_keys().add(rows.column("message_key").to_numpy())
         writer._next_seq += rows.num_rows
         _facts(writer, tx, rows, anchors, seqs, batch)
-        touched = writer._touched([], delta) | _profiles(writer, anchors)
+        profiles = _profiles(writer, anchors)
+        touched = writer._touched([], delta) | profiles
         with_traits = pc.is_valid(rows.column("traits")).to_numpy(zero_copy_only=False)
-        trait_touched = writer._trait_touched([], [], delta) | _profiles(writer, anchors[with_traits])
+        traited = profiles if with_traits.all() else _profiles(writer, anchors[with_traits])
+        trait_touched = writer._trait_touched([], [], delta) | traited
         writer._project(tx, touched, trait_touched)
     return WriteResult(rows.num_rows, screened - rows.num_rows, touched)
 
@@ -206,8 +208,8 @@ def _insert(tx: Transaction, rows: pa.Table, anchors: np.ndarray, seqs: np.ndarr
             "message_key": rows.column("message_key"),
             "message_id": rows.column("message_id"),
             "source_id": pa.array(np.full(n, batch.source_id, dtype=np.int32)),
-            "type": pa.array([_TYPE] * n, pa.string()),
-            "event": pa.array([_EVENT] * n, pa.string()),
+            "type": _same(_TYPE, n),
+            "event": _same(_EVENT, n),
             "user_id": user_ids,
             "anonymous_id": anonymous_ids,
             "anchor_id": pa.array(anchors, pa.int64()),
@@ -217,10 +219,10 @@ def _insert(tx: Transaction, rows: pa.Table, anchors: np.ndarray, seqs: np.ndarr
             "received_at": pa.array(np.full(n, np.datetime64(batch.received_at.replace(tzinfo=None), "us")), _TS),
             "properties": rows.column("properties"),
             "traits": rows.column("traits"),
-            "context": pa.array([batch.context] * n, pa.string()),
+            "context": _same(batch.context, n),
             "extra": pa.nulls(n, pa.string()),
             "identifiers": identifiers,
-            "reason": pa.array([_REASON] * n, pa.string()),
+            "reason": _same(_REASON, n),
         }
     )
     tx.insert_arrow("events", table)
@@ -254,12 +256,12 @@ def _facts(
         pa.table(
             {
                 "anchor_id": pa.array(anchors, pa.int64()),
-                "type": pa.array([_TYPE] * n, pa.string()),
-                "event": pa.array([_EVENT] * n, pa.string()),
+                "type": _same(_TYPE, n),
+                "event": _same(_EVENT, n),
                 "ts": rows.column("timestamp"),
-                "channel": pa.array([_CHANNEL] * n, pa.string()),
+                "channel": _same(_CHANNEL, n),
                 "device": pa.nulls(n, pa.string()),
-                "source": pa.array([source[0] if source else ""] * n, pa.string()),
+                "source": _same(source[0] if source else "", n),
             }
         ),
     )
@@ -313,6 +315,11 @@ def _trait_facts(
             }
         ),
     )
+
+
+def _same(value: str, n: int) -> pa.Array:
+    """``n`` times ``value``: a constant column, without a Python list of ``n`` (~25 ms a column at 333k rows)."""
+    return pa.repeat(pa.scalar(value, pa.string()), n)
 
 
 def _profiles(writer: EventWriter, anchors: np.ndarray) -> set[int]:
