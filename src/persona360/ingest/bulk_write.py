@@ -144,10 +144,11 @@ def _screened(writer: EventWriter, rows: pa.Table, sets: list[IdentifierSet]) ->
     used = np.unique(rows.column("set_id").to_numpy())
     probes = [_probe(sets[i]) for i in used]
     kept = {id(record) for record in writer._screen(probes)}
-    if len(kept) == len(probes):
+    passed = [i for i, probe in zip(used, probes, strict=True) if id(probe) in kept]
+    if len(passed) == len(probes):
         return rows  # nothing screened out: no copy of the columns
     allowed = np.zeros(len(sets), dtype=bool)
-    allowed[[i for i, probe in zip(used, probes, strict=True) if id(probe) in kept]] = True
+    allowed[passed] = True
     return rows.filter(pa.array(allowed[rows.column("set_id").to_numpy()]))
 
 
