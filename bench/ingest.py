@@ -7,8 +7,9 @@ Measures, as the median of several runs:
   (b) requests/s and p50/p99 latency of single ``/v1/track`` calls, and server CPU per request,
       at several client concurrencies (8 keep-alive connections is a small closed loop in
       which a commit can hold at most 8 requests; a site's browsers are many more);
-  (c) rows/s of ``persona360 import`` of an orders CSV, next to a plain DuckDB bulk
-      load of the same file (``CREATE TABLE t AS SELECT * FROM read_csv(...)``).
+  (c) rows/s of ``persona360 import`` of an orders CSV and the CPU (user + sys) of its
+      process, next to a plain DuckDB bulk load of the same file (``CREATE TABLE t AS
+      SELECT * FROM read_csv(...)``). On a shared machine the CPU is the figure to compare.
 
 Run with ``.venv/bin/python bench/ingest.py`` (about 15-25 minutes on a small machine)
 or ``--quick`` for a smoke check. It is never part of the test run.
@@ -26,6 +27,7 @@ import base64
 import http.client
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -327,8 +329,8 @@ def orders_csv(path: Path, rows: int) -> None:
     con.close()
 
 
-def run_import(creds: Credentials, csv: Path) -> tuple[float, dict[str, Any]]:
-    """Seconds for ``persona360 import`` of ``csv`` into ``creds.db`` (CLI start included)."""
+def run_import(creds: Credentials, csv: Path) -> tuple[float, float, dict[str, Any]]:
+    """Wall and CPU seconds (user + sys) of ``persona360 import`` of ``csv`` into ``creds.db`` (CLI start included)."""
     args = [
         CLI,
         "--db",
@@ -342,26 +344,34 @@ def run_import(creds: Credentials, csv: Path) -> tuple[float, dict[str, Any]]:
         *[part for pair in MAPPING for part in ("--map", pair)],
         "--json",
     ]
+    before = _children_cpu()
     started = time.perf_counter()
     done = subprocess.run(args, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
+    cpu = _children_cpu() - before
     if done.returncode != 0:
         raise RuntimeError(f"import failed: {done.stderr[-2000:]}")
     report: dict[str, Any] = orjson.loads(done.stdout.strip().splitlines()[-1])
-    return elapsed, report
+    return elapsed, cpu, report
 
 
-def bulk_baseline(csv: Path, folder: Path) -> float:
-    """Seconds for DuckDB alone to load the same file into a table of a fresh file."""
+def _children_cpu() -> float:
+    """User + sys seconds of the finished child processes (the CLI run just waited for)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def bulk_baseline(csv: Path, folder: Path) -> tuple[float, float]:
+    """Wall and CPU seconds for DuckDB alone to load the same file into a table of a fresh file."""
     db = folder / f"baseline-{uuid.uuid4().hex[:6]}.duckdb"
     con = duckdb.connect(str(db))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv}')")
     con.execute("CHECKPOINT")
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     con.close()
     db.unlink()
-    return elapsed
+    return elapsed, cpu
 
 
 def cli_start_seconds() -> float:
@@ -501,27 +511,35 @@ def bench_import(template: Credentials, sizes: Sizes, folder: Path) -> list[tupl
     )
     startup = cli_start_seconds()
 
-    def once(run: int) -> tuple[float, float, float]:
+    def once(run: int) -> tuple[float, float, float, float, float]:
         creds = copy_of(template, folder)
-        seconds, report = run_import(creds, csv)
+        seconds, cpu, report = run_import(creds, csv)
         creds.db.unlink()
         if report["rows"] != sizes.import_rows or report["rejected"]:
             raise RuntimeError(f"unexpected import report: {report}")
-        baseline = bulk_baseline(csv, folder)
+        baseline, baseline_cpu = bulk_baseline(csv, folder)
         return (
             sizes.import_rows / seconds,
             sizes.import_rows / (seconds - startup),
             sizes.import_rows / baseline,
+            cpu,
+            baseline_cpu,
         )
 
-    results = medians("rows/s import, import without CLI start, duckdb baseline", sizes.runs, once)
+    results = medians(
+        "rows/s import, import without CLI start, duckdb baseline; CPU s import, baseline", sizes.runs, once
+    )
     rate = statistics.median(r[0] for r in results)
     net = statistics.median(r[1] for r in results)
     baseline = statistics.median(r[2] for r in results)
+    cpu = statistics.median(r[3] for r in results)
+    baseline_cpu = statistics.median(r[4] for r in results)
     return [
         _row("(c) persona360 import", rate, "rows/s", GOALS["import"]),
         (f"    same, minus CLI start ({startup:.1f} s)", f"{net:,.0f} rows/s", "", ""),
+        ("    import CPU (user + sys)", f"{cpu:.2f} s ({sizes.import_rows / cpu:,.0f} rows/CPU-s)", "", ""),
         ("    DuckDB bulk load baseline", f"{baseline:,.0f} rows/s", "", ""),
+        ("    baseline CPU", f"{baseline_cpu:.2f} s ({sizes.import_rows / baseline_cpu:,.0f} rows/CPU-s)", "", ""),
         (
             "    import / baseline",
             f"{rate / baseline:.3f} ({baseline / rate:,.0f}x slower)",

@@ -76,9 +76,11 @@ def write_batch(writer: EventWriter, batch: ColumnBatch) -> WriteResult:
         writer._stored_keys().add(rows.column("message_key").to_numpy())
         writer._next_seq += rows.num_rows
         _facts(writer, tx, rows, anchors, seqs, batch)
-        touched = writer._touched([], delta) | _profiles(writer, anchors)
+        profiles = _profiles(writer, anchors)
+        touched = writer._touched([], delta) | profiles
         with_traits = pc.is_valid(rows.column("traits")).to_numpy(zero_copy_only=False)
-        trait_touched = writer._trait_touched([], [], delta) | _profiles(writer, anchors[with_traits])
+        traited = profiles if with_traits.all() else _profiles(writer, anchors[with_traits])
+        trait_touched = writer._trait_touched([], [], delta) | traited
         writer._project(tx, touched, trait_touched)
     return WriteResult(rows.num_rows, screened - rows.num_rows, touched)
 
@@ -142,8 +144,11 @@ def _screened(writer: EventWriter, rows: pa.Table, sets: list[IdentifierSet]) ->
     used = np.unique(rows.column("set_id").to_numpy())
     probes = [_probe(sets[i]) for i in used]
     kept = {id(record) for record in writer._screen(probes)}
+    passed = [i for i, probe in zip(used, probes, strict=True) if id(probe) in kept]
+    if len(passed) == len(probes):
+        return rows  # nothing screened out: no copy of the columns
     allowed = np.zeros(len(sets), dtype=bool)
-    allowed[[i for i, probe in zip(used, probes, strict=True) if id(probe) in kept]] = True
+    allowed[passed] = True
     return rows.filter(pa.array(allowed[rows.column("set_id").to_numpy()]))
 
 
@@ -158,7 +163,7 @@ def _fresh(writer: EventWriter, rows: pa.Table) -> pa.Table:
     keep = np.zeros(len(keys), dtype=bool)
     keep[first] = True
     keep &= ~np.isin(keys, writer._stored_among(np.unique(keys)))
-    return rows.filter(pa.array(keep))
+    return rows if keep.all() else rows.filter(pa.array(keep))  # a first import drops nothing: no copy
 
 
 def _stitch(writer: EventWriter, tx: Transaction, rows: pa.Table, batch: ColumnBatch) -> tuple[np.ndarray, GraphDelta]:
@@ -204,8 +209,8 @@ def _insert(tx: Transaction, rows: pa.Table, anchors: np.ndarray, seqs: np.ndarr
             "message_key": rows.column("message_key"),
             "message_id": rows.column("message_id"),
             "source_id": pa.array(np.full(n, batch.source_id, dtype=np.int32)),
-            "type": pa.array([_TYPE] * n, pa.string()),
-            "event": pa.array([_EVENT] * n, pa.string()),
+            "type": _same(_TYPE, n),
+            "event": _same(_EVENT, n),
             "user_id": user_ids,
             "anonymous_id": anonymous_ids,
             "anchor_id": pa.array(anchors, pa.int64()),
@@ -215,10 +220,10 @@ def _insert(tx: Transaction, rows: pa.Table, anchors: np.ndarray, seqs: np.ndarr
             "received_at": pa.array(np.full(n, np.datetime64(batch.received_at.replace(tzinfo=None), "us")), _TS),
             "properties": rows.column("properties"),
             "traits": rows.column("traits"),
-            "context": pa.array([batch.context] * n, pa.string()),
+            "context": _same(batch.context, n),
             "extra": pa.nulls(n, pa.string()),
             "identifiers": identifiers,
-            "reason": pa.array([_REASON] * n, pa.string()),
+            "reason": _same(_REASON, n),
         }
     )
     tx.insert_arrow("events", table)
@@ -252,12 +257,12 @@ def _facts(
         pa.table(
             {
                 "anchor_id": pa.array(anchors, pa.int64()),
-                "type": pa.array([_TYPE] * n, pa.string()),
-                "event": pa.array([_EVENT] * n, pa.string()),
+                "type": _same(_TYPE, n),
+                "event": _same(_EVENT, n),
                 "ts": rows.column("timestamp"),
-                "channel": pa.array([_CHANNEL] * n, pa.string()),
+                "channel": _same(_CHANNEL, n),
                 "device": pa.nulls(n, pa.string()),
-                "source": pa.array([source[0] if source else ""] * n, pa.string()),
+                "source": _same(source[0] if source else "", n),
             }
         ),
     )
@@ -311,6 +316,11 @@ def _trait_facts(
             }
         ),
     )
+
+
+def _same(value: str, n: int) -> pa.Array:
+    """``n`` times ``value``: a constant column, without a Python list of ``n`` (~25 ms a column at 333k rows)."""
+    return pa.repeat(pa.scalar(value, pa.string()), n)
 
 
 def _profiles(writer: EventWriter, anchors: np.ndarray) -> set[int]:

@@ -30,7 +30,7 @@ from persona360.identity.normalise import normalise_identifier
 from persona360.ingest.bulk_write import ColumnBatch
 from persona360.ingest.importers.bulk_plan import ITEM_NUMBERS, BulkPlan
 from persona360.ingest.importers.rows import RowContext, is_blank, plain
-from persona360.ingest.record import EventRecord, order_identifiers
+from persona360.ingest.record import EventRecord, anchor_rank
 from persona360.store.files import LINE, ExportFile, FileFormatError
 
 Rejecter = Callable[[list[dict[str, Any]]], EventRecord | None]
@@ -208,23 +208,25 @@ class BulkOrders:
         self._do(f"CREATE TEMP TABLE __p360__id{i} AS SELECT * FROM __p360__id{i}_arrow")
 
     def _combination_table(self) -> None:
-        """The identifier set of each distinct combination of normalised identifiers."""
+        """The identifier set of each distinct combination of normalised identifiers.
+
+        A plan holds each identifier role once (``bulk_plan._place``), so the order
+        ``order_identifiers`` gives a combination's keys is one order of the columns:
+        it is found once here instead of sorted again for each of ~one per customer.
+        """
         identifiers = self.plan.identifiers
-        norms = ", ".join(f"i{i}.norm AS n{i}" for i in range(len(identifiers))) or "NULL AS n0"
-        combos = self.con.execute(f"SELECT DISTINCT {norms} FROM {_HEADS} h {self._id_joins()}").fetchall()
-        columns: list[list[Any]] = [[] for _ in range(max(len(identifiers), 1))]
-        set_ids: list[int | None] = []
-        for combo in combos:
-            keys = [(role, value) for (_, role), value in zip(identifiers, combo, strict=False) if value is not None]
-            set_ids.append(self._set_id(tuple(order_identifiers(keys))) if keys else None)
-            for values, value in zip(columns, combo, strict=True):
-                values.append(value)
-        table = pa.table(
-            {
-                **{f"n{i}": pa.array(values, pa.string()) for i, values in enumerate(columns)},
-                "set_id": pa.array(set_ids, pa.int64()),
-            }
-        )
+        norms = ", ".join(f"i{i}.norm AS n{i}" for i in range(len(identifiers))) or "NULL::VARCHAR AS n0"
+        combos = self.con.sql(f"SELECT DISTINCT {norms} FROM {_HEADS} h {self._id_joins()}").to_arrow_table()
+        set_ids: list[int | None] = [None] * combos.num_rows
+        if identifiers:
+            order = sorted(range(len(identifiers)), key=lambda i: (anchor_rank(identifiers[i][1]), identifiers[i][1]))
+            roles = [identifiers[i][1] for i in order]
+            columns = [combos.column(f"n{i}").to_pylist() for i in order]
+            for row, combo in enumerate(zip(*columns, strict=True)):
+                keys = tuple((role, value) for role, value in zip(roles, combo, strict=True) if value is not None)
+                if keys:
+                    set_ids[row] = self._set_id(keys)
+        table = combos.append_column("set_id", pa.array(set_ids, pa.int64()))
         self.con.register("__p360__combos_arrow", table)
         self._do("CREATE TEMP TABLE __p360__combos AS SELECT * FROM __p360__combos_arrow")
 
