@@ -159,7 +159,8 @@ def _expected_if_alive(m: BgNbd, t: ArrayLike, x: FloatArray, T: FloatArray) -> 
     """
     t = np.asarray(t, dtype=np.float64)
     p = m.a / (m.a + m.b)
-    point_mass = (1.0 - ((m.alpha + T) / (m.alpha + T + p * t)) ** (m.r + x)) / p
+    # 1 - ((alpha+T)/(alpha+T+p t))**(r+x), exact also when p is tiny (a fit at a's lower bound)
+    point_mass = -np.expm1(-(m.r + x) * np.log1p(p * t / (m.alpha + T))) / p
     if m.a + m.b >= POINT_MASS:
         return np.asarray(point_mass, dtype=np.float64)
     a = _away_from_one(m.a)

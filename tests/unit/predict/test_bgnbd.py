@@ -76,6 +76,12 @@ def test_a_concentrated_dropout_gives_numbers_not_nan() -> None:
     np.testing.assert_allclose(expected, probability_alive(demo, x, t_x, T) * point_mass, rtol=1e-12)
     assert np.all(np.isfinite(expected)) and np.all(expected > 0)
     assert np.all(np.isfinite(expected_purchases(demo, [0.0, 30.0, 365.0])))
+    # another demo fit: a at its lower bound, p = 4e-11, so nobody drops out; given alive
+    # the purchases are then the NBD's (r + x) t / (alpha + T), with no digits lost to 1 - y
+    never = BgNbd(r=9.5507, alpha=387.76, a=6.144e-6, b=143886.7)
+    alive = probability_alive(never, x, t_x, T)
+    nbd = (never.r + x) * 30.0 / (never.alpha + T)
+    np.testing.assert_allclose(conditional_expected_purchases(never, 30.0, x, t_x, T) / alive, nbd, rtol=1e-9)
 
 
 @pytest.mark.parametrize("scale", [500.0, 2000.0, 5000.0])
