@@ -65,6 +65,37 @@ def test_frequent_buyers_do_not_overflow() -> None:
     assert expected[1] > expected[0]
 
 
+def test_a_concentrated_dropout_gives_numbers_not_nan() -> None:
+    # a fit of the demo shop (people who never stop buying): a and b both huge, p = 0.18;
+    # SciPy's 2F1 overflowed and every expected purchase and CLV was NaN
+    x, t_x, T, _ = sample(np.random.default_rng(4))
+    demo = BgNbd(r=2.1955, alpha=98.208, a=36278.2, b=162754.8)
+    p = demo.a / (demo.a + demo.b)
+    expected = conditional_expected_purchases(demo, 30.0, x, t_x, T)
+    point_mass = (1 - ((demo.alpha + T) / (demo.alpha + T + 30.0 * p)) ** (demo.r + x)) / p
+    np.testing.assert_allclose(expected, probability_alive(demo, x, t_x, T) * point_mass, rtol=1e-12)
+    assert np.all(np.isfinite(expected)) and np.all(expected > 0)
+    assert np.all(np.isfinite(expected_purchases(demo, [0.0, 30.0, 365.0])))
+    # another demo fit: a at its lower bound, p = 4e-11, so nobody drops out; given alive
+    # the purchases are then the NBD's (r + x) t / (alpha + T), with no digits lost to 1 - y
+    never = BgNbd(r=9.5507, alpha=387.76, a=6.144e-6, b=143886.7)
+    alive = probability_alive(never, x, t_x, T)
+    nbd = (never.r + x) * 30.0 / (never.alpha + T)
+    np.testing.assert_allclose(conditional_expected_purchases(never, 30.0, x, t_x, T) / alive, nbd, rtol=1e-9)
+
+
+@pytest.mark.parametrize("scale", [500.0, 2000.0, 5000.0])
+def test_the_point_mass_is_the_limit_of_the_exact_form(scale: float) -> None:
+    # given alive, the exact form (finite at these sizes) is within ~14 / (a + b) of the
+    # point mass, so switching to it at POINT_MASS moves no figure by more than ~0.2%
+    x, t_x, T, _ = sample(np.random.default_rng(5))
+    m = BgNbd(0.9, 40.0, 0.2 * scale, 0.8 * scale)
+    exact = conditional_expected_purchases(m, 90.0, x, t_x, T) / probability_alive(m, x, t_x, T)
+    point_mass = (1 - ((m.alpha + T) / (m.alpha + T + 90.0 * 0.2)) ** (m.r + x)) / 0.2
+    np.testing.assert_allclose(exact, point_mass, rtol=20.0 / scale)
+    assert not np.allclose(exact, point_mass, rtol=1e-12, atol=0)  # the exact form, not the fallback
+
+
 def test_one_time_buyers_are_alive_and_probabilities_are_bounded() -> None:
     x, t_x, T, _ = sample(np.random.default_rng(3))
     alive = probability_alive(PUBLISHED, x, t_x, T)
