@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 import pyarrow as pa
 
-from persona360.profiles.merge_policy import policy_order
+from persona360.profiles.merge_policy import policy_key
 from persona360.store.database import Transaction
 
 # The writer knows each touched profile's identifiers from its in-memory graph and
@@ -61,8 +61,8 @@ LEFT JOIN tags USING (profile_id)
 # Value counts and frequencies come from GROUP BY, not from windows: DuckDB's windowed
 # count(DISTINCT) and partitioned sum cost ~7 ms each on the ~3k candidate rows of a
 # 200-profile batch, about a third of a derive's CPU, where the aggregates cost ~1 ms.
-# The one window left (row_number, to pick the shown value) is cheap, and may now rank
-# by frequency: a window alias inside it was a binder error (nested windows).
+# The shown value is an aggregate too (arg_min over the policy's key, merge_policy.py):
+# the window that ranked it (row_number) cost about twice the CPU.
 _TRAITS = """
 INSERT INTO profile_traits
 WITH {members},
@@ -75,13 +75,14 @@ candidates AS (
 per_value AS (
     SELECT profile_id, name, value, sum(times_seen) AS frequency FROM candidates GROUP BY ALL),
 per_name AS (SELECT profile_id, name, count(*) AS value_count FROM per_value GROUP BY ALL),
-ranked AS (
-    SELECT c.profile_id, c.name, c.value, c.source, c.last_observed, c.last_seq,
-           c.confidence, c.priority, v.frequency
+shown AS (
+    SELECT c.profile_id, c.name,
+           arg_min({{'value': c.value, 'source': c.source, 'observed_at': c.last_observed,
+                     'confidence': c.confidence}}, {key}) AS s
     FROM candidates c JOIN per_value v USING (profile_id, name, value)
-    QUALIFY row_number() OVER (PARTITION BY c.profile_id, c.name ORDER BY {order}) = 1)
-SELECT profile_id, name, value, source, last_observed, confidence, value_count
-FROM ranked JOIN per_name USING (profile_id, name) WHERE value <> 'null'
+    GROUP BY c.profile_id, c.name)
+SELECT profile_id, name, s.value, s.source, s.observed_at, s.confidence, value_count
+FROM shown JOIN per_name USING (profile_id, name) WHERE s.value <> 'null'
 """
 
 _DROP = "DELETE FROM {table} WHERE profile_id IN (SELECT profile_id FROM p360_rows)"
@@ -113,7 +114,7 @@ def reproject(
         if len(subset) < len(members):
             touched = _touched(subset)
     tx.execute_arrow(_DROP.format(table="profile_traits"), touched)
-    traits_sql = _TRAITS.format(members=_MEMBERS, order=policy_order(policy))
+    traits_sql = _TRAITS.format(members=_MEMBERS, key=policy_key(policy))
     tx.execute_arrow(traits_sql, touched, {"priority": priority})
 
 
