@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_IDENTIFIER_LIMITS: dict[str, int] = {
@@ -89,7 +89,16 @@ class Settings(BaseSettings):
         200,
         gt=0,
         description="Longest time, in milliseconds, acknowledged events wait before their profiles and live "
-        "segments are updated, however busy the tracking API is.",
+        "segments are updated, however busy the tracking API is, while something follows events live (an "
+        "active segment, a computed trait or an event-triggered campaign).",
+    )
+    batch_derive_relaxed_ms: int = Field(
+        2000,
+        gt=0,
+        description="The same bound while nothing follows events live: profiles are then updated less often, "
+        "in larger and cheaper steps (or once 20,000 events wait, or the API is idle for 250 ms). Admin and UI "
+        "reads still see every acknowledged event, as each read first updates what waits. At least "
+        "batch_derive_within_ms.",
     )
     identifier_limits: dict[str, int] = Field(
         default_factory=lambda: dict(DEFAULT_IDENTIFIER_LIMITS),
@@ -318,6 +327,17 @@ class Settings(BaseSettings):
         "dev-tracking-secret",
         description="Key that signs click and open links; set your own outside dev (the default is refused).",
     )
+
+    @field_validator("batch_derive_relaxed_ms")
+    @classmethod
+    def _relaxed_bound(cls, value: int, info: ValidationInfo) -> int:
+        within = info.data.get("batch_derive_within_ms")
+        if within is not None and value < within:
+            raise ValueError(
+                f"batch_derive_relaxed_ms ({value}) is below batch_derive_within_ms ({within}): the bound while "
+                "nothing follows events live cannot be the shorter one"
+            )
+        return value
 
     @field_validator("memory_limit")
     @classmethod

@@ -79,6 +79,7 @@ class Workspace:
         self.activation = ActivationAPI(self)
         self.segments.campaigns = self.activation  # campaign triggers hand profiles to activation
         self.writer.after_commit.append(lambda result: self.segments.on_batch(result.touched_profiles))
+        self.writer.live_probes.append(self.segments.listens_live)
         derive_backlog(self.db, self.writer)  # what a killed server acknowledged but did not derive
 
     @classmethod

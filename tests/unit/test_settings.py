@@ -46,3 +46,15 @@ def test_a_memory_limit_that_is_no_size_or_share_is_refused_by_name(value: str) 
 @pytest.mark.parametrize("value", ["30%", "4GB", "512MiB", "1.5 GB", " 100% "])
 def test_sizes_and_shares_are_memory_limits(value: str) -> None:
     assert load_settings(memory_limit=value).memory_limit == value.strip()
+
+
+def test_a_relaxed_derive_bound_below_the_live_one_is_refused_by_name() -> None:
+    with pytest.raises(ValidationError, match="batch_derive_relaxed_ms") as error:
+        load_settings(batch_derive_within_ms=500, batch_derive_relaxed_ms=300)
+    assert "below batch_derive_within_ms (500)" in str(error.value)
+
+
+@pytest.mark.parametrize("value", [0, -5])
+def test_a_relaxed_derive_bound_that_is_not_positive_is_refused_by_name(value: int) -> None:
+    with pytest.raises(ValidationError, match="batch_derive_relaxed_ms"):
+        load_settings(batch_derive_relaxed_ms=value)

@@ -129,6 +129,8 @@ def create_campaign(ws: Workspace, spec: CampaignSpec, renderer: Renderer) -> di
                 spec.send_time,
             ],
         )
+    if spec.trigger_event:
+        ws.writer.live_changed()  # the server derives its events within moments from now on
     return get_campaign(ws, spec.name)
 
 

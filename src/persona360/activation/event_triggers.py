@@ -35,6 +35,8 @@ class TriggerWorker:
 
     def start(self) -> TriggerWorker:
         self._ws.writer.after_commit.append(self._on_commit)
+        self._ws.writer.live_probes.append(self._listens_live)
+        self._ws.writer.live_changed()
         self._wake.set()  # answer what arrived while no server ran
         self._thread.start()
         return self
@@ -42,6 +44,9 @@ class TriggerWorker:
     def stop(self) -> None:
         if self._on_commit in self._ws.writer.after_commit:
             self._ws.writer.after_commit.remove(self._on_commit)
+        if self._listens_live in self._ws.writer.live_probes:
+            self._ws.writer.live_probes.remove(self._listens_live)
+            self._ws.writer.live_changed()
         self._stopping = True
         self._wake.set()
         self._thread.join()
@@ -49,6 +54,10 @@ class TriggerWorker:
     def status(self) -> dict[str, object]:
         """Runs of this worker so far, runs that failed, and the last failure (shown in the report)."""
         return {"runs": self.runs, "failures": self.failures, "last_error": self.last_error}
+
+    def _listens_live(self) -> bool:
+        """Whether a campaign answers events: then the writer derives new ones within moments."""
+        return bool(self._ws.db.scalar("SELECT EXISTS (SELECT 1 FROM campaigns WHERE trigger_event IS NOT NULL)"))
 
     def _on_commit(self, result: WriteResult) -> None:
         if result.stored:

@@ -58,6 +58,7 @@ def create_app(workspace: Workspace) -> FastAPI:
             settings.batch_max_events,
             settings.batch_max_wait_ms,
             derive_within_ms=settings.batch_derive_within_ms,
+            derive_relaxed_ms=settings.batch_derive_relaxed_ms,
             gather_ms=settings.batch_gather_ms,
         )
         workspace.segments.start_worker()

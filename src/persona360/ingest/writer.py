@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ _Run = TypeVar("_Run", bound=Sized)  # what one guarded write stores: records, o
 _TS = pa.timestamp("us", "UTC")
 ADMIN_TYPES = ("merge", "unmerge")
 DERIVE_MAX_EVENTS = 50_000  # most events one derivation transaction takes from the backlog
+LIVE_RECHECK_SECONDS = 5.0  # how long listening_live trusts its last answer when nobody says it changed
 FactHook = Callable[[Transaction, list[EventRecord], list[int], list[int]], None]
 
 
@@ -96,6 +98,10 @@ class EventWriter:
         # replayed), their anchors and seqs: other rooms derive their own facts here, so
         # that those facts commit with the events and a rebuild re-derives them.
         self.fact_hooks: list[FactHook] = []
+        # Asked whether something must see new events within moments (a live segment, a
+        # computed trait, an event-triggered campaign): see listening_live.
+        self.live_probes: list[Callable[[], bool]] = []
+        self._live: tuple[float, bool] | None = None  # (monotonic time asked, answer)
         self._observed = ObservedSets()
         # graph changes of appends, written by the next derivation (module docstring)
         self._unsaved: GraphDelta | None = None
@@ -189,6 +195,23 @@ class EventWriter:
         missed a just-acknowledged event (a flaky admin lookup right after tracking calls).
         """
         return self.backlog.events + self._deriving
+
+    def listening_live(self) -> bool:
+        """Whether a listener needs new events derived within moments, not just before a read.
+
+        The server's batcher derives on a short bound only then (``batcher.py``); reads
+        settle the backlog themselves. The answer of :attr:`live_probes` (DuckDB queries)
+        is kept until :meth:`live_changed` or :data:`LIVE_RECHECK_SECONDS`, as the batcher
+        asks after every commit.
+        """
+        known, now = self._live, time.monotonic()
+        if known is None or now - known[0] > LIVE_RECHECK_SECONDS:
+            known = self._live = (now, any(probe() for probe in self.live_probes))
+        return known[1]
+
+    def live_changed(self) -> None:
+        """A live listener may have come or gone (a segment, computed trait or trigger campaign saved)."""
+        self._live = None
 
     def replay(self, records: Sequence[EventRecord], seqs: Sequence[int]) -> None:
         """Re-derive identity and profiles from stored events (for a rebuild).

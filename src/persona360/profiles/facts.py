@@ -26,7 +26,7 @@ _TRAIT_UPSERT = """
 INSERT INTO trait_values
 SELECT anchor_id, name, value, source_id, min(observed_at), max(observed_at), count(*),
        max(confidence), max(seq)
-FROM __p360__traits GROUP BY ALL
+FROM p360_rows GROUP BY ALL
 ON CONFLICT (anchor_id, name, value, source_id) DO UPDATE SET
     first_observed = least(trait_values.first_observed, excluded.first_observed),
     last_observed = greatest(trait_values.last_observed, excluded.last_observed),
@@ -39,7 +39,7 @@ _ORDER_INSERT = """
 INSERT OR IGNORE INTO orders
 SELECT order_id, arg_min(anchor_id, seq), arg_min(source_id, seq), arg_min(message_key, seq),
        arg_min(revenue, seq), arg_min(currency, seq), arg_min(ordered_at, seq)
-FROM __p360__orders GROUP BY order_id
+FROM p360_rows GROUP BY order_id
 """
 
 _STATS_UPSERT = """
@@ -47,7 +47,7 @@ INSERT INTO anchor_stats
 SELECT anchor_id, min(ts), max(ts),
        count_if(type = 'identify'), count_if(type = 'track'), count_if(type = 'page'),
        count_if(type = 'screen'), count_if(type = 'group'), count_if(type = 'alias')
-FROM __p360__facts GROUP BY anchor_id
+FROM p360_rows GROUP BY anchor_id
 ON CONFLICT (anchor_id) DO UPDATE SET
     first_seen = least(anchor_stats.first_seen, excluded.first_seen),
     last_seen = greatest(anchor_stats.last_seen, excluded.last_seen),
@@ -63,15 +63,15 @@ ON CONFLICT (anchor_id) DO UPDATE SET
 _TAGS_INSERT = """
 INSERT OR IGNORE INTO anchor_tags
 SELECT DISTINCT anchor_id, tag, value FROM (
-    SELECT anchor_id, 'channel' AS tag, channel AS value FROM __p360__facts
-    UNION ALL SELECT anchor_id, 'device', device FROM __p360__facts
-    UNION ALL SELECT anchor_id, 'source', source FROM __p360__facts)
+    SELECT anchor_id, 'channel' AS tag, channel AS value FROM p360_rows
+    UNION ALL SELECT anchor_id, 'device', device FROM p360_rows
+    UNION ALL SELECT anchor_id, 'source', source FROM p360_rows)
 WHERE value IS NOT NULL
 """
 
 _EVENT_COUNT_UPSERT = """
 INSERT INTO anchor_event_counts
-SELECT anchor_id, event, count(*), max(ts) FROM __p360__facts
+SELECT anchor_id, event, count(*), max(ts) FROM p360_rows
 WHERE type = 'track' AND event IS NOT NULL GROUP BY ALL
 ON CONFLICT (anchor_id, event) DO UPDATE SET
     n = anchor_event_counts.n + excluded.n,
@@ -115,23 +115,24 @@ def record_facts(
 
 
 def record_activity(tx: Transaction, facts: pa.Table) -> None:
-    """Add events' activity: ``facts`` has anchor_id, type, event, ts, channel, device and source."""
-    tx.register("__p360__facts", facts)
-    tx.execute(_STATS_UPSERT)
-    tx.execute(_TAGS_INSERT)
-    tx.execute(_EVENT_COUNT_UPSERT)
+    """Add events' activity: ``facts`` has anchor_id, type, event, ts, channel, device and source.
+
+    Each statement reads ``facts`` by replacement scan (``Transaction.execute_arrow``):
+    registering it as a view cost ~0.7 ms of CPU more than the three scans together.
+    """
+    tx.execute_arrow(_STATS_UPSERT, facts)
+    tx.execute_arrow(_TAGS_INSERT, facts)
+    tx.execute_arrow(_EVENT_COUNT_UPSERT, facts)
 
 
 def record_trait_rows(tx: Transaction, traits: pa.Table) -> None:
     """Add observed trait values: ``traits`` has the columns of ``_record_traits``'s table."""
-    tx.register("__p360__traits", traits)
-    tx.execute(_TRAIT_UPSERT)
+    tx.execute_arrow(_TRAIT_UPSERT, traits)
 
 
 def record_order_rows(tx: Transaction, orders: pa.Table) -> None:
     """Add orders: ``orders`` has the columns of ``_record_orders``'s table (the first per order id wins)."""
-    tx.register("__p360__orders", orders)
-    tx.execute(_ORDER_INSERT)
+    tx.execute_arrow(_ORDER_INSERT, orders)
 
 
 def flatten_traits(traits: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -11,13 +11,15 @@ from collections.abc import Collection, Mapping, Sequence
 
 import pyarrow as pa
 
-from persona360.profiles.merge_policy import policy_order
+from persona360.profiles.merge_policy import policy_key
 from persona360.store.database import Transaction
 
 # The writer knows each touched profile's identifiers from its in-memory graph and
-# hands them over as __p360__members, which saves a scan of `identifiers` per statement.
+# hands them over, which saves a scan of `identifiers` per statement: as one Arrow table
+# read by replacement scan (p360_rows, see _touched), where a profile without members
+# (merged away) has one row with no identifier, so the same table names the rows to drop.
 _MEMBERS = """
-members AS (SELECT identifier_id, profile_id FROM __p360__members)
+members AS (SELECT identifier_id, profile_id FROM p360_rows WHERE identifier_id IS NOT NULL)
 """
 
 # Revenue is summed as DECIMAL: a DOUBLE sum depends on the order DuckDB's threads add
@@ -59,8 +61,8 @@ LEFT JOIN tags USING (profile_id)
 # Value counts and frequencies come from GROUP BY, not from windows: DuckDB's windowed
 # count(DISTINCT) and partitioned sum cost ~7 ms each on the ~3k candidate rows of a
 # 200-profile batch, about a third of a derive's CPU, where the aggregates cost ~1 ms.
-# The one window left (row_number, to pick the shown value) is cheap, and may now rank
-# by frequency: a window alias inside it was a binder error (nested windows).
+# The shown value is an aggregate too (arg_min over the policy's key, merge_policy.py):
+# the window that ranked it (row_number) cost about twice the CPU.
 _TRAITS = """
 INSERT INTO profile_traits
 WITH {members},
@@ -73,16 +75,17 @@ candidates AS (
 per_value AS (
     SELECT profile_id, name, value, sum(times_seen) AS frequency FROM candidates GROUP BY ALL),
 per_name AS (SELECT profile_id, name, count(*) AS value_count FROM per_value GROUP BY ALL),
-ranked AS (
-    SELECT c.profile_id, c.name, c.value, c.source, c.last_observed, c.last_seq,
-           c.confidence, c.priority, v.frequency
+shown AS (
+    SELECT c.profile_id, c.name,
+           arg_min({{'value': c.value, 'source': c.source, 'observed_at': c.last_observed,
+                     'confidence': c.confidence}}, {key}) AS s
     FROM candidates c JOIN per_value v USING (profile_id, name, value)
-    QUALIFY row_number() OVER (PARTITION BY c.profile_id, c.name ORDER BY {order}) = 1)
-SELECT profile_id, name, value, source, last_observed, confidence, value_count
-FROM ranked JOIN per_name USING (profile_id, name) WHERE value <> 'null'
+    GROUP BY c.profile_id, c.name)
+SELECT profile_id, name, s.value, s.source, s.observed_at, s.confidence, value_count
+FROM shown JOIN per_name USING (profile_id, name) WHERE s.value <> 'null'
 """
 
-_TOUCHED = "__p360__touched"
+_DROP = "DELETE FROM {table} WHERE profile_id IN (SELECT profile_id FROM p360_rows)"
 
 
 def reproject(
@@ -101,31 +104,30 @@ def reproject(
     """
     if not members:
         return
-    _register(tx, members)
-    tx.execute(f"DELETE FROM profiles WHERE profile_id IN (SELECT profile_id FROM {_TOUCHED})")
-    tx.execute(_PROFILES)
+    touched = _touched(members)
+    tx.execute_arrow(_DROP.format(table="profiles"), touched)
+    tx.execute_arrow(_PROFILES, touched)
     if traits_of is not None:
         subset = {profile: members[profile] for profile in traits_of if profile in members}
         if not subset:
             return
         if len(subset) < len(members):
-            _register(tx, subset)
-    tx.execute(f"DELETE FROM profile_traits WHERE profile_id IN (SELECT profile_id FROM {_TOUCHED})")
-    traits_sql = _TRAITS.format(members=_MEMBERS, order=policy_order(policy))
-    tx.execute(traits_sql, {"priority": priority})
+            touched = _touched(subset)
+    tx.execute_arrow(_DROP.format(table="profile_traits"), touched)
+    traits_sql = _TRAITS.format(members=_MEMBERS, key=policy_key(policy))
+    tx.execute_arrow(traits_sql, touched, {"priority": priority})
 
 
-def _register(tx: Transaction, members: Mapping[int, Sequence[int]]) -> None:
-    """Make ``members`` visible as __p360__touched (profile ids) and __p360__members (pairs)."""
-    ids = sorted(members)
-    pairs = [(member, profile) for profile in ids for member in members[profile]]
-    tx.register(_TOUCHED, pa.table({"profile_id": pa.array(ids, pa.int64())}))
-    tx.register(
-        "__p360__members",
-        pa.table(
-            {
-                "identifier_id": pa.array([m for m, _ in pairs], pa.int64()),
-                "profile_id": pa.array([p for _, p in pairs], pa.int64()),
-            }
-        ),
+def _touched(members: Mapping[int, Sequence[int]]) -> pa.Table:
+    """``members`` as (identifier_id, profile_id) pairs; a profile without members has one row with no identifier.
+
+    Read by replacement scan, not registered as a view: registering cost ~0.7 ms of
+    CPU each, and a derivation registered up to four such tables.
+    """
+    pairs = [(member, profile) for profile in sorted(members) for member in members[profile] or (None,)]
+    return pa.table(
+        {
+            "identifier_id": pa.array([m for m, _ in pairs], pa.int64()),
+            "profile_id": pa.array([p for _, p in pairs], pa.int64()),
+        }
     )

@@ -153,6 +153,7 @@ class Segments:
             segment = load_segments(tx, spec.name)[0]
             changes = evaluate(tx, segment, now, "created", catalogue=self._saved)
         self._recent = None  # the new segment's name may be used at once
+        self._ws.writer.live_changed()
         warnings = unseen_properties(self._ws.db, event_properties(node))
         return {**segment.public(), "members": changes.members, "warnings": warnings}
 
@@ -165,6 +166,7 @@ class Segments:
                 [segment.segment_id],
             )
         self._recent = None
+        self._ws.writer.live_changed()
 
     # -- computed traits ---------------------------------------------------------
     def define_trait(self, name: str, definition: str) -> dict[str, Any]:
@@ -177,6 +179,7 @@ class Segments:
             tx.execute("INSERT OR REPLACE INTO computed_traits VALUES (?, ?, ?)", [name, definition, now])
             self._compute(tx, spec, now, None)
             count = tx.fetchone("SELECT count(*) FROM computed_values WHERE name = ?", [name])
+        self._ws.writer.live_changed()
         result: dict[str, Any] = {"name": name, "definition": definition, "profiles": int(count[0]) if count else 0}
         read = [] if result["profiles"] or spec.prop is None else [(spec.event, spec.prop)]
         return {**result, "warnings": unseen_properties(self._ws.db, read)}
@@ -313,6 +316,14 @@ class Segments:
         now = self._ws.clock.now()
         with self._ws.db.transaction() as tx:
             return evaluate_all(tx, segments, now, reason, self._saved)
+
+    def listens_live(self) -> bool:
+        """Whether an active segment or a computed trait must follow new events (the writer's live probe)."""
+        return bool(
+            self._ws.db.scalar(
+                "SELECT EXISTS (SELECT 1 FROM segments WHERE active) OR EXISTS (SELECT 1 FROM computed_traits)"
+            )
+        )
 
     def on_batch(self, touched: Iterable[int]) -> None:
         """Re-evaluate the profiles a committed batch touched (in the background if started)."""
