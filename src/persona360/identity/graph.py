@@ -307,7 +307,7 @@ class IdentityGraph:
     ) -> str:
         """Add the edge a-b unless it exists; return its status (active or blocked)."""
         pair = (a, b) if a < b else (b, a)
-        if a == b or (pair in self._pairs and not force):
+        if a == b or (not force and pair in self._pairs):
             return "active"
         self._pairs.add(pair)
         blocked = None if force else self._why_blocked(a, b)
@@ -358,6 +358,8 @@ class IdentityGraph:
 
     def lift_split(self, a: int, b: int, at: datetime) -> None:
         """Forget any cannot-link between the profiles of ``a`` and ``b`` (manual merge)."""
+        if not self._splits:  # nothing was ever unmerged: a run of accepted matches skips the two member sets
+            return
         left, right = set(self._members[self._profile[a]]), set(self._members[self._profile[b]])
         for member in left:
             partners = self._splits.get(member, set())
@@ -455,9 +457,11 @@ class IdentityGraph:
             return
         size_l, size_r = len(self._members[left]), len(self._members[right])
         keep, gone = (left, right) if (size_l, -left) >= (size_r, -right) else (right, left)
-        kinds = self._kinds_of(keep)
-        kinds += self._kinds_of(gone)
-        del self._kinds[gone]
+        kinds, gone_kinds = self._kinds.get(keep), self._kinds.pop(gone, None)
+        if kinds is not None and gone_kinds is not None:  # both counted (a guarded link asked): keep it current
+            kinds += gone_kinds
+        else:  # a forced link (a merge) asked for neither: counted from the members when next asked
+            self._kinds.pop(keep, None)
         self._relabel(self._members.pop(gone), keep)
         self.delta.merges[gone] = keep
         self.delta.touched.discard(gone)

@@ -47,9 +47,9 @@ class Groups:
         k = int(np.searchsorted(self._profiles, profile_id))
         if k == len(self._profiles) or self._profiles[k] != profile_id:
             return None
-        members = [int(i) for i in self._flat[self._starts[k] : self._starts[k + 1]]]
-        self._lists[profile_id] = members
-        return members
+        loaded: list[int] = self._flat[self._starts[k] : self._starts[k + 1]].tolist()
+        self._lists[profile_id] = loaded
+        return loaded
 
     def __getitem__(self, profile_id: int) -> list[int]:
         members = self.get(profile_id)

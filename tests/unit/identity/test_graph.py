@@ -249,3 +249,18 @@ def test_by_default_a_persons_guest_order_with_own_address_and_phone_joins_their
     second = observe(g, ("user_id", "c-8"), ("phone", "+380501234567"), ("anonymous_id", "olena-phone"))
     assert g.profile_of(second) == g.profile_of(own)  # her own browser ties the new account to the phone
     assert {e.status for e in g.take_delta().new_edges} == {"active"}
+
+
+def test_a_forced_merge_leaves_the_guards_the_joined_kinds() -> None:
+    """A merge counts no kinds (it asks no guard); the next guard must still see both profiles' identifiers."""
+    g = graph(limits={"email": 2})
+    big = observe(g, ("id:shop", "1"), ("email", "a@x.org"), ("phone", "+380671234567"))
+    observe(g, ("id:shop", "1"), ("phone", "+380671234568"))  # a guarded link: the big profile's kinds get counted
+    small = observe(g, ("id:shop", "2"), ("email", "b@x.org"))  # all new: nothing counted
+    assert g.link(big, small, "manual_merge", 1, None, AT, force=True) == "active"
+    joined = g.profile_of(big)
+    assert g.profile_of(small) == joined
+    third = observe(g, ("id:shop", "3"), ("email", "c@x.org"))
+    observe(g, ("email", "c@x.org"), ("id:shop", "1"))  # would bring the joined profile a third email
+    assert g.profile_of(third) != joined
+    assert g.take_delta().log[-1][1] == "merge_blocked"
