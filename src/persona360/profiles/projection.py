@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from persona360.profiles.merge_policy import policy_key
 from persona360.store.database import Transaction
+from persona360.store.money import money_sum
 
 # The writer knows each touched profile's identifiers from its in-memory graph and
 # hands them over, which saves a scan of `identifiers` per statement: as one Arrow table
@@ -22,9 +23,8 @@ _MEMBERS = """
 members AS (SELECT identifier_id, profile_id FROM p360_rows WHERE identifier_id IS NOT NULL)
 """
 
-# Revenue is summed as DECIMAL: a DOUBLE sum depends on the order DuckDB's threads add
-# the rows in, so a derive and a rebuild (or two rebuilds) differed in the last digits,
-# and 0.1 + 0.2 showed as 0.30000000000000004. Six decimals hold every currency's cents.
+# Revenue is summed exactly (store/money.py): a DOUBLE sum made a derive and a rebuild
+# (or two rebuilds) differ in the last digits, and 0.1 + 0.2 showed as 0.30000000000000004.
 _PROFILES = f"""
 INSERT INTO profiles
 WITH {_MEMBERS},
@@ -41,7 +41,7 @@ tags AS (
            list_sort(list_distinct(list(t.value) FILTER (t.tag = 'source'))) AS sources
     FROM members m JOIN anchor_tags t ON t.anchor_id = m.identifier_id GROUP BY 1),
 ords AS (
-    SELECT m.profile_id, count(*) AS orders_count, sum(o.revenue::DECIMAL(38, 6))::DOUBLE AS revenue,
+    SELECT m.profile_id, count(*) AS orders_count, {money_sum('o.revenue')} AS revenue,
            min(o.ordered_at) AS first_order_at, max(o.ordered_at) AS last_order_at
     FROM members m JOIN orders o ON o.anchor_id = m.identifier_id GROUP BY 1),
 ids AS (SELECT profile_id, count(*) AS identifier_count FROM members GROUP BY 1)
