@@ -58,3 +58,10 @@ def test_a_relaxed_derive_bound_below_the_live_one_is_refused_by_name() -> None:
 def test_a_relaxed_derive_bound_that_is_not_positive_is_refused_by_name(value: int) -> None:
     with pytest.raises(ValidationError, match="batch_derive_relaxed_ms"):
         load_settings(batch_derive_relaxed_ms=value)
+
+
+def test_a_live_derive_bound_above_the_relaxed_default_raises_the_relaxed_one_with_it() -> None:
+    # the demo's bulk feed sets the live bound to 5 s and leaves the relaxed one at its default
+    settings = load_settings(batch_derive_within_ms=5000)
+    assert (settings.batch_derive_within_ms, settings.batch_derive_relaxed_ms) == (5000, 5000)
+    assert load_settings(batch_derive_within_ms=500).batch_derive_relaxed_ms == 2000

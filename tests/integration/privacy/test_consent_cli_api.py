@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from integration.own_loop import run_on_own_loop
 from persona360 import Workspace
 from persona360.api.app import create_app
 
@@ -71,9 +70,7 @@ def call(ws: Workspace, method: str, url: str, scope: str | None = "privacy", **
         async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as http:
             return await http.request(method, url, **kwargs)
 
-    # a thread of its own: another test in this worker (Playwright) may own a running loop
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, send()).result()
+    return run_on_own_loop(send())
 
 
 def test_consent_endpoints(ws: Workspace) -> None:

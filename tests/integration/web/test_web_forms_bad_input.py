@@ -6,15 +6,14 @@ to see a status and a message.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
 import pytest
 
+from integration.own_loop import run_on_own_loop
 from persona360 import Workspace
 from persona360.api.app import create_app
 from persona360.errors import NotFoundError
@@ -53,8 +52,7 @@ def visit(site: Site, token: str, method: str, url: str, form: dict[str, str] | 
             data = {"csrf": csrf.group(1), **(form or {})}
             return await http.request(method, url, data=data if method == "POST" else None)
 
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, send()).result()
+    return run_on_own_loop(send())
 
 
 CONSENT = {"decision": "grant", "purpose": "marketing", "channel": "email"}

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from integration.own_loop import run_on_own_loop
 from persona360 import Workspace
 from persona360.clock import FixedClock
 from persona360.errors import StoreUnavailableError
@@ -125,14 +126,14 @@ async def _one_commit(batcher: Batcher, ws: Workspace, cancel_first: bool = Fals
 
 
 def test_the_requests_of_one_commit_share_its_result(ws: Workspace, batcher: Batcher) -> None:
-    outcomes = asyncio.run(_one_commit(batcher, ws))
+    outcomes = run_on_own_loop(_one_commit(batcher, ws))
     assert all(outcome is outcomes[0] for outcome in outcomes)
     assert outcomes[0].stored == 4  # type: ignore[attr-defined]
     assert ws.writer.pending == 4
 
 
 def test_a_cancelled_request_leaves_the_others_their_answer(ws: Workspace, batcher: Batcher) -> None:
-    outcomes = asyncio.run(_one_commit(batcher, ws, cancel_first=True))
+    outcomes = run_on_own_loop(_one_commit(batcher, ws, cancel_first=True))
     assert isinstance(outcomes[0], asyncio.CancelledError)
     assert outcomes[1] is outcomes[2] is outcomes[3]
     assert outcomes[1].stored == 4  # type: ignore[attr-defined]  # the cancelled one's event is stored too
@@ -148,7 +149,7 @@ def test_a_commit_that_fails_answers_each_request_with_the_error(ws: Workspace, 
         await asyncio.wait_for(batcher.write(record(ws, 1)), 30)
 
     with pytest.raises(StoreUnavailableError, match="could not be stored"):
-        asyncio.run(write())
+        run_on_own_loop(write())
     with pytest.raises(StoreUnavailableError):
         batcher.submit(record(ws, 2)).result(timeout=30)
     assert ws.writer.pending == 0

@@ -4,7 +4,6 @@ bound, and a read still sees every acknowledged event, as it settles the backlog
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from integration.own_loop import run_on_own_loop
 from persona360 import Workspace
 from persona360.activation import CampaignSpec
 from persona360.api.consistency import SettleBeforeReads
@@ -113,7 +113,7 @@ def test_with_the_relaxed_bound_a_read_still_sees_every_acknowledged_event(ws: W
     for n in range(20):
         batcher.submit([_call(ws, n)]).result(timeout=60)  # acknowledged: committed
     waiting = ws.writer.pending
-    asyncio.run(
+    run_on_own_loop(
         SettleBeforeReads(read, ws.writer, frozenset({"/v1/track"}))(
             {"type": "http", "path": "/v1/profiles"}, None, None
         )
