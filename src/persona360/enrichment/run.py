@@ -76,9 +76,10 @@ def run_enrichment(
     sources = {provider.name: ws.access.ensure_source(provider.source).source_id for provider in providers}
     with_events = any(provider.reads_events for provider in providers)
     batch = max(batch, 1)
+    ahead_size = max(READ_AHEAD, batch)
     done = 0
-    for ahead in range(0, len(allowed), max(READ_AHEAD, batch)):
-        chunk = allowed[ahead : ahead + max(READ_AHEAD, batch)]
+    for ahead in range(0, len(allowed), ahead_size):
+        chunk = allowed[ahead : ahead + ahead_size]
         views = {view.profile_id: view for view in load_views(ws, chunk, with_events=with_events)}
         for start in range(0, len(chunk), batch):
             ids = chunk[start : start + batch]

@@ -247,10 +247,8 @@ def _resolve(items: list[_Item], outcome: WriteResult | BaseException) -> None:
     for _, waiter in items:
         if isinstance(waiter, tuple):
             on_loops.setdefault(waiter[0], []).append(waiter[1])
-        elif isinstance(outcome, BaseException):
-            waiter.set_exception(outcome)
         else:
-            waiter.set_result(outcome)
+            _hand(waiter, outcome)
     for loop, futures in on_loops.items():
         try:
             loop.call_soon_threadsafe(_settle, futures, outcome)
@@ -260,9 +258,12 @@ def _resolve(items: list[_Item], outcome: WriteResult | BaseException) -> None:
 
 def _settle(futures: list[asyncio.Future[WriteResult]], outcome: WriteResult | BaseException) -> None:
     for future in futures:
-        if future.done():  # the request was cancelled (its client went away)
-            continue
-        if isinstance(outcome, BaseException):
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome)
+        if not future.done():  # done: the request was cancelled (its client went away)
+            _hand(future, outcome)
+
+
+def _hand(future: Future[WriteResult] | asyncio.Future[WriteResult], outcome: WriteResult | BaseException) -> None:
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)

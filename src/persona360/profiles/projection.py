@@ -41,7 +41,7 @@ tags AS (
            list_sort(list_distinct(list(t.value) FILTER (t.tag = 'source'))) AS sources
     FROM members m JOIN anchor_tags t ON t.anchor_id = m.identifier_id GROUP BY 1),
 ords AS (
-    SELECT m.profile_id, count(*) AS orders_count, {money_sum('o.revenue')} AS revenue,
+    SELECT m.profile_id, count(*) AS orders_count, {money_sum("o.revenue")} AS revenue,
            min(o.ordered_at) AS first_order_at, max(o.ordered_at) AS last_order_at
     FROM members m JOIN orders o ON o.anchor_id = m.identifier_id GROUP BY 1),
 ids AS (SELECT profile_id, count(*) AS identifier_count FROM members GROUP BY 1)
