@@ -217,7 +217,12 @@ class Batcher:
             except queue.Empty:
                 if (self._arriving or short) and time.monotonic() < gather_by:
                     continue
-                break
+                # a request queues itself before it drops its arriving mark: one that did
+                # both since the wait above timed out is in the queue now
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
             if item is _STOP:
                 return items, True
             items.append(item)  # type: ignore[arg-type]
