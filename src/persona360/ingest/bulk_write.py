@@ -242,6 +242,7 @@ def _facts(
         pa.table(
             {
                 "order_id": order_ids,
+                "event": _same(_EVENT, n),
                 "anchor_id": pa.array(anchors, pa.int64()),
                 "seq": pa.array(seqs, pa.int64()),
                 "source_id": pa.array(np.full(n, batch.source_id, dtype=np.int32)),

@@ -23,6 +23,8 @@ BY_IDENTIFIER: dict[str, tuple[str, ...]] = {
     "events": ("anchor_id",),
     "trait_values": ("anchor_id",),
     "orders": ("anchor_id",),
+    "order_reports": ("anchor_id",),
+    "order_echoes": ("anchor_id",),
     "anchor_stats": ("anchor_id",),
     "anchor_tags": ("anchor_id",),
     "anchor_event_counts": ("anchor_id",),

@@ -26,7 +26,15 @@ from persona360.settings import Settings
 from persona360.store.database import Database, Transaction
 
 KEPT_TYPES = ("merge", "unmerge", "consent")
-FACT_TABLES = ("trait_values", "orders", "anchor_stats", "anchor_tags", "anchor_event_counts")
+FACT_TABLES = (
+    "trait_values",
+    "orders",
+    "order_reports",
+    "order_echoes",
+    "anchor_stats",
+    "anchor_tags",
+    "anchor_event_counts",
+)
 _EVENT_COLUMNS = (
     "seq, message_id, source_id, type, event, user_id, anonymous_id, timestamp, original_timestamp, sent_at, "
     "received_at, properties, traits, context, extra, identifiers, reason, anchor_id"

@@ -42,6 +42,18 @@ SELECT order_id, arg_min(anchor_id, seq), arg_min(source_id, seq), arg_min(messa
 FROM p360_rows GROUP BY order_id
 """
 
+# The first report of an order under each order-event name, and the later ones (see
+# store/tables/orders.py): what segments leave out of their event counts.
+_ORDER_REPORT_INSERT = """
+INSERT OR IGNORE INTO order_reports
+SELECT order_id, event, arg_min(message_key, seq), arg_min(anchor_id, seq) FROM p360_rows GROUP BY order_id, event
+"""
+_ORDER_ECHO_INSERT = """
+INSERT OR IGNORE INTO order_echoes
+SELECT r.message_key, r.anchor_id FROM p360_rows r
+JOIN order_reports o ON o.order_id = r.order_id AND o.event = r.event AND o.message_key <> r.message_key
+"""
+
 _STATS_UPSERT = """
 INSERT INTO anchor_stats
 SELECT anchor_id, min(ts), max(ts),
@@ -131,8 +143,13 @@ def record_trait_rows(tx: Transaction, traits: pa.Table) -> None:
 
 
 def record_order_rows(tx: Transaction, orders: pa.Table) -> None:
-    """Add orders: ``orders`` has the columns of ``_record_orders``'s table (the first per order id wins)."""
+    """Add orders: ``orders`` has the columns of ``_record_orders``'s table (the first per order id wins).
+
+    Each order event also becomes its order's first report under its name or an echo of it.
+    """
     tx.execute_arrow(_ORDER_INSERT, orders)
+    tx.execute_arrow(_ORDER_REPORT_INSERT, orders)
+    tx.execute_arrow(_ORDER_ECHO_INSERT, orders)
 
 
 def flatten_traits(traits: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -196,6 +213,7 @@ def _record_orders(
     table = pa.table(
         {
             "order_id": [order.order_id for order, *_ in rows],
+            "event": [record.event for *_, record in rows],
             "anchor_id": pa.array([anchor for _, anchor, _, _ in rows], pa.int64()),
             "seq": pa.array([seq for _, _, seq, _ in rows], pa.int64()),
             "source_id": pa.array([record.source_id for *_, record in rows], pa.int32()),

@@ -23,6 +23,8 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
         ("profile_redirects", "old_id"),
         ("trait_values", "ALL"),
         ("orders", "order_id"),
+        ("order_reports", "order_id, event"),
+        ("order_echoes", "message_key"),
     ]:
         tables[table] = ws.db.query(f"SELECT * FROM {table} ORDER BY {order}")
     return tables

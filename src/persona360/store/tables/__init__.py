@@ -6,7 +6,7 @@ are recorded once applied, so a new migration also reaches existing workspaces.
 
 from __future__ import annotations
 
-from persona360.store.tables import activation, enrichment, identity, personas, privacy, resolution, segments
+from persona360.store.tables import activation, enrichment, identity, orders, personas, privacy, resolution, segments
 
 ROOM_MIGRATIONS: list[tuple[str, list[str]]] = [
     *identity.MIGRATIONS,
@@ -15,6 +15,7 @@ ROOM_MIGRATIONS: list[tuple[str, list[str]]] = [
     *activation.MIGRATIONS,
     *personas.MIGRATIONS,
     *enrichment.MIGRATIONS,
+    *orders.MIGRATIONS,
     *segments.MIGRATIONS,
 ]
 
@@ -25,5 +26,6 @@ ROOM_DERIVED: tuple[str, ...] = (
     *activation.DERIVED,
     *personas.DERIVED,
     *enrichment.DERIVED,
+    *orders.DERIVED,
     *segments.DERIVED,
 )
