@@ -81,7 +81,8 @@ def run_predictions(
         monthly_discount=options.monthly_discount,
     )
     tell(STEPS[4], 4, len(STEPS))
-    calibration_end = as_of.date() - timedelta(days=options.holdout_days)
+    holdout_days = _holdout_days(history, options.holdout_days)
+    calibration_end = as_of.date() - timedelta(days=holdout_days)
     calibration = _eligible(ws, read_history(ws.db, as_of, calibration_end), eligible)
     report = {
         "model_version": MODEL_VERSION,
@@ -100,13 +101,25 @@ def run_predictions(
         "churn_cutoffs": {"low_below": CHURN_CUTOFFS[0], "high_from": CHURN_CUTOFFS[1]},
         "diagnostics": {
             "calibration_end": calibration_end.isoformat(),
-            **holdout_diagnostics(calibration, options.holdout_days, options.min_repeat_customers),
+            **holdout_diagnostics(calibration, holdout_days, options.min_repeat_customers),
+            **({"holdout_days_asked": options.holdout_days} if holdout_days != options.holdout_days else {}),
         },
     }
     tell(STEPS[5], 5, len(STEPS))
     save_predictions(ws.db, _rows(history, scores, options), report)
     tell("done", len(STEPS), len(STEPS))
     return report
+
+
+def _holdout_days(history: PurchaseHistory, asked: int) -> int:
+    """The holdout the check can use: ``asked``, but at most half of the order history.
+
+    A holdout as long as the history leaves the calibration period with no repeat
+    purchases to learn from: a shop with 90 days of orders (the demo's) and the default
+    90-day holdout never got its check, only "skipped".
+    """
+    span = float(history.age.max()) if len(history) else 0.0
+    return max(1, min(asked, int(span // 2)))
 
 
 def _eligible(ws: Workspace, history: PurchaseHistory, eligible: EligibleProfiles) -> PurchaseHistory:

@@ -122,6 +122,16 @@ def test_report_has_standard_errors_and_holdout_diagnostics(shop: Workspace) -> 
     assert abs(diagnostics["error_percent"]) < 20
 
 
+def test_a_holdout_longer_than_half_the_history_is_shortened(workspace: Workspace, tmp_path: Path) -> None:
+    """90 days of orders and the default 90-day holdout left no calibration period to learn from."""
+    recent = [(customer, ago, revenue) for customer, ago, revenue in shop_orders(customers=1_500) if ago <= 90]
+    import_orders(workspace, tmp_path, recent)
+    diagnostics = run_predictions(workspace)["diagnostics"]
+    assert diagnostics["holdout_days_asked"] == 90
+    assert 40 <= diagnostics["holdout_days"] <= 45  # half the span from the first order to now
+    assert "skipped" not in diagnostics and diagnostics["actual"] > 0
+
+
 def test_as_of_leaves_later_orders_out(shop: Workspace) -> None:
     earlier = shop.clock.now() - timedelta(days=150)
     report = run_predictions(shop, as_of=earlier)
