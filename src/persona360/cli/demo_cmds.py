@@ -132,6 +132,7 @@ def _print_summary(report: dict[str, object]) -> None:
     for name, size in report["rfm"].items():  # type: ignore[attr-defined]
         rfm.add_row(name, f"{size:,}")
     console.print(segments, rfm)
+    console.print(f"[bold]predictions:[/] {_predictions_line(report['predictions'])}")  # type: ignore[arg-type]
     _print_later(report)
     cpu: dict[str, float] = report["cpu_seconds"]  # type: ignore[assignment]
     timings = ", ".join(
@@ -149,6 +150,22 @@ def _print_later(report: dict[str, Any]) -> None:
             console.print(f"[bold red]{name} failed:[/] {stage['failed']}")
         else:
             console.print(f"[bold]{name}:[/] {_LINES[name](stage)}")
+
+
+def _predictions_line(p: dict[str, Any]) -> str:
+    if "skipped" in p:
+        return f"skipped: {p['skipped']}"
+    buckets = ", ".join(f"{n:,} {bucket}" for bucket, n in p["churn_risk"].items())
+    line = f"{p['scored']:,} customers scored; churn risk {buckets}"
+    lapses = p.get("against_lapses", {})
+    if "auc" in lapses:
+        repeat = lapses["auc_repeat_customers"]
+        line += (
+            f"; against the {lapses['lapsed']:,} customers the demo made lapse: AUC {lapses['auc']:.3f}"
+            + (f" ({repeat:.3f} among repeat customers)" if repeat is not None else "")
+            + f", days since the last order alone {lapses['auc_days_since_last_order']:.3f}"
+        )
+    return line
 
 
 def _resolution_line(r: dict[str, Any]) -> str:

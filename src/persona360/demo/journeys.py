@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from persona360.demo.calendar import DAY, HOUR_WEIGHTS, ShopCalendar
 from persona360.demo.catalogue import Catalogue, Product
-from persona360.demo.identifiers import order_id
+from persona360.demo.identifiers import hash_unit, order_id
 from persona360.demo.people import Device, Person
 from persona360.demo.spec import DemoSpec
 
@@ -75,7 +75,9 @@ class Planner:
 
     def plan(self, person: Person, rng: random.Random) -> Plan:
         begin = max(self.calendar.start, self.calendar.end - person.tenure_days * DAY)
-        orders = self._orders(person, begin, rng) if person.buyer else []
+        person.lapsed_at = self._lapse(person, begin)
+        until = person.lapsed_at or self.calendar.end
+        orders = self._orders(person, begin, until, rng) if person.buyer else []
         sessions: list[Session] = []
         for order in orders:
             if order.channel != "offline":
@@ -83,45 +85,58 @@ class Planner:
         activity = self.spec.scale * self.spec.activity
         browse = person.behaviour.browse_sessions * activity * (0.28 if orders else 0.5)
         for _ in range(_poisson(browse, rng)):
-            t = self._daytime(rng.uniform(begin, self.calendar.end), rng)
+            t = self._daytime(rng.uniform(begin, until), rng)
             sessions.append(self._browse(person, t, rng))
         sessions.sort(key=lambda s: s.start)
         self._add_reviews(person, sessions, rng)
         return Plan(sessions, orders)
 
+    def _lapse(self, person: Person, begin: float) -> float | None:
+        """When the person stops coming, if they do: between a quarter and 85% of their window.
+
+        Drawn from a hash of the person, not from their stream, so the people who never
+        lapse leave the very records they left before lapses existed. A lapsed person's
+        orders and sessions fall before it: as many, in less time, as a customer who was
+        active and then left (BG/NBD's dropout) looks in the data.
+        """
+        if hash_unit(self.spec.seed, "lapse", person.index) >= self.spec.lapse_share:
+            return None
+        span = self.calendar.end - begin
+        return begin + span * (0.25 + 0.6 * hash_unit(self.spec.seed, "lapse-at", person.index))
+
     # -- orders -----------------------------------------------------------------
-    def _orders(self, person: Person, begin: float, rng: random.Random) -> list[Order]:
+    def _orders(self, person: Person, begin: float, until: float, rng: random.Random) -> list[Order]:
         b = person.behaviour
         if rng.random() < b.replenish:
-            times, basket = self._replenish_times(begin, rng), self._basket(person, rng, True)
+            times, basket = self._replenish_times(begin, until, rng), self._basket(person, rng, True)
         else:
             count = max(1, _poisson(b.orders * self.spec.scale, rng))
-            times, basket = sorted(self._order_time(person, begin, rng) for _ in range(count)), []
+            times, basket = sorted(self._order_time(person, begin, until, rng) for _ in range(count)), []
         orders = []
         for n, t in enumerate(times[:500]):
             items = basket or self._basket(person, rng, False)
             orders.append(self._order(person, n, t, items, rng))
         return orders
 
-    def _replenish_times(self, begin: float, rng: random.Random) -> list[float]:
+    def _replenish_times(self, begin: float, until: float, rng: random.Random) -> list[float]:
         interval = rng.uniform(18, 35) * DAY
         t, times = begin + rng.uniform(0, interval), []
-        while t < self.calendar.end:
+        while t < until:
             times.append(t)
             t += interval * rng.uniform(0.92, 1.08)
-        return times or [rng.uniform(begin, self.calendar.end)]
+        return times or [rng.uniform(begin, until)]
 
-    def _order_time(self, person: Person, begin: float, rng: random.Random) -> float:
+    def _order_time(self, person: Person, begin: float, until: float, rng: random.Random) -> float:
         b, cal = person.behaviour, self.calendar
-        sales = [s for s in cal.flash_sales if s[1] > begin]
-        holidays = [h for h in cal.holidays if h - 2 * DAY > begin]
+        sales = [s for s in cal.flash_sales if s[1] > begin and s[0] < until]
+        holidays = [h for h in cal.holidays if h - 2 * DAY > begin and h - DAY < until]
         if sales and rng.random() < b.flash_pull:
             sale = rng.choice(sales)
-            return self._daytime(rng.uniform(max(sale[0], begin), sale[1]), rng)
+            return self._daytime(rng.uniform(max(sale[0], begin), min(sale[1], until)), rng)
         if holidays and rng.random() < b.holiday_pull:
             t = rng.choice(holidays) - rng.uniform(1, 12) * DAY
-            return self._daytime(min(max(t, begin), cal.end - DAY), rng)
-        return self._daytime(rng.uniform(begin, cal.end), rng)
+            return self._daytime(min(max(t, begin), until - DAY, cal.end - DAY), rng)
+        return self._daytime(rng.uniform(begin, until), rng)
 
     def _basket(self, person: Person, rng: random.Random, replenish: bool) -> list[LineItem]:
         if replenish:

@@ -83,8 +83,8 @@ class Outputs:
         self.events.add(t, orjson.dumps(message))
         self._message_ids.append(message["messageId"])
 
-    def end_person(self, person_id: str, archetypes: tuple[str, ...]) -> None:
-        self.truth.add_many("shop-web", self._message_ids, person_id, archetypes)
+    def end_person(self, person_id: str, archetypes: tuple[str, ...], lapsed_at: float | None) -> None:
+        self.truth.add_many("shop-web", self._message_ids, person_id, archetypes, lapsed_at)
         self._message_ids = []
 
     def sorted_rows(self, name: str, t: float, rows: Sequence[Sequence[str]]) -> None:

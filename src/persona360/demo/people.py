@@ -96,6 +96,7 @@ class Person:
     brand: str
     category: str
     customer_ids: list[str] = field(default_factory=list)
+    lapsed_at: float | None = None  # epoch seconds they stopped coming (set by the planner)
 
     @property
     def language(self) -> str:

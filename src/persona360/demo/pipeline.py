@@ -24,6 +24,7 @@ from persona360.demo.generator import generate_shop
 from persona360.demo.loading import generate_and_send
 from persona360.demo.manifest import Manifest, ManifestFile
 from persona360.demo.score import StitchingScore, score_stitching
+from persona360.demo.score_churn import score_churn
 from persona360.demo.sink import SmtpSink
 from persona360.demo.spec import DemoSpec
 from persona360.demo.survey import SURVEY_ID, demo_survey
@@ -141,7 +142,7 @@ def run_demo(
             )
         report.stitching = timed(report, "score", lambda: score_stitching(ws.db, manifest))
         timed(report, "segments", lambda: _segment(ws, report))
-        report.predictions = timed(report, "predict", lambda: _predict(ws))
+        report.predictions = timed(report, "predict", lambda: _predict(ws, manifest))
         report.profiles = ws.profiles.count()
         report.events = int(ws.db.scalar("SELECT count(*) FROM events"))
         _later_stages(ws, manifest, report, say, sink)
@@ -186,7 +187,7 @@ def _segment(ws: Workspace, report: DemoReport) -> None:
         report.segments[name] = ws.segments.create(SegmentSpec(name, condition))["members"]
 
 
-def _predict(ws: Workspace) -> dict[str, Any]:
+def _predict(ws: Workspace, manifest: Manifest) -> dict[str, Any]:
     try:
         result = ws.predict.run()
     except (PredictionError, ModelFitError) as error:  # a tiny demo may have too few repeat buyers to fit
@@ -196,6 +197,7 @@ def _predict(ws: Workspace) -> dict[str, Any]:
         "scored": result.get("customers"),
         "churn_risk": {str(k): int(v) for k, v in churn},
         "fitted_at": result.get("fitted_at"),
+        "against_lapses": score_churn(ws.db, manifest),
     }
 
 

@@ -15,8 +15,9 @@ from typing import Any
 from persona360.demo.manifest import Manifest
 from persona360.store.database import Database
 
-_PLACED = """
-WITH truth AS (SELECT source, record_id, person_id FROM read_parquet($truth)),
+# Which profile each truth record ended in (``placed``): shared with score_churn.py.
+PLACED_CTES = """
+truth AS (SELECT source, record_id, person_id, lapsed_at FROM read_parquet($truth)),
 keyed AS (
     SELECT t.person_id, s.source_id,
            CASE WHEN list_contains($order_sources, t.source) THEN 'order:' || t.record_id
@@ -25,7 +26,10 @@ keyed AS (
 placed AS (
     SELECT k.person_id, i.profile_id
     FROM keyed k JOIN events e ON e.source_id = k.source_id AND e.message_id = k.message_id
-    JOIN identifiers i ON i.identifier_id = e.anchor_id)
+    JOIN identifiers i ON i.identifier_id = e.anchor_id)"""
+
+_PLACED = f"""
+WITH {PLACED_CTES}
 SELECT
     (SELECT count(*) FROM truth) AS records,
     (SELECT count(*) FROM placed) AS placed,
@@ -60,10 +64,7 @@ class StitchingScore:
 
 def score_stitching(db: Database, manifest: Manifest, truth: Path | None = None) -> StitchingScore:
     """Score the workspace's profiles against ``truth.parquet``."""
-    order_sources = sorted({f.source for f in manifest.files if f.kind == "orders" and f.source})
-    row = db.query_dicts(
-        _PLACED, {"truth": str(truth or manifest.path("truth.parquet")), "order_sources": order_sources}
-    )[0]
+    row = db.query_dicts(_PLACED, placed_params(manifest, truth))[0]
     together, predicted, actual = (int(row[k] or 0) for k in ("together", "predicted", "actual"))
     precision = together / predicted if predicted else 1.0
     recall = together / actual if actual else 1.0
@@ -80,3 +81,9 @@ def score_stitching(db: Database, manifest: Manifest, truth: Path | None = None)
         people_in_one_profile=(round(int(row["people_whole"]) / int(row["placed_people"]), 4) if people else 0.0),
         profiles_of_one_person=round(int(row["profiles_pure"]) / profiles, 4) if profiles else 0.0,
     )
+
+
+def placed_params(manifest: Manifest, truth: Path | None = None) -> dict[str, Any]:
+    """The parameters of :data:`PLACED_CTES`: the truth file and the sources of order exports."""
+    order_sources = sorted({f.source for f in manifest.files if f.kind == "orders" and f.source})
+    return {"truth": str(truth or manifest.path("truth.parquet")), "order_sources": order_sources}

@@ -84,6 +84,8 @@ class DemoSpec:
         mixed_archetypes: share of people who mix a second archetype into their first.
         buyer_share: share of people who order at least once in the window.
         offline_orders: share of orders placed by phone or in store (export only).
+        lapse_share: share of people who stop coming during the window, at a time the
+            truth file records (``lapsed_at``): the churn the predictions are scored on.
         dirt: rates of each kind of mess in the exports.
         consent: how people answer the cookie banner.
         locales: Faker locales and their weights.
@@ -101,6 +103,7 @@ class DemoSpec:
     mixed_archetypes: float = 0.25
     buyer_share: float = 0.8
     offline_orders: float = 0.07
+    lapse_share: float = 0.3
     email_list_share: float = 0.7
     support_share: float = 0.12
     survey_share: float = 0.08
@@ -115,6 +118,8 @@ class DemoSpec:
             raise ValueError(f"customers={self.customers}: simulate at least one person")
         if self.days < 1:
             raise ValueError(f"days={self.days}: the window must be at least one day")
+        if not 0.0 <= self.lapse_share <= 1.0:
+            raise ValueError(f"lapse_share={self.lapse_share}: give a share from 0 to 1")
         if self.end.tzinfo is None:
             raise ValueError(f"end={self.end}: give a timezone-aware datetime (e.g. tzinfo=UTC)")
 

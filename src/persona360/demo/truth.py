@@ -17,6 +17,7 @@ SCHEMA = pa.schema([
     ("person_id", pa.string()),
     ("archetypes", pa.list_(pa.string())),
     ("primary_archetype", pa.string()),
+    ("lapsed_at", pa.timestamp("ms", tz="UTC")),  # when the person stopped coming, if they did
 ])  # fmt: skip
 _BATCH = 100_000
 
@@ -32,18 +33,28 @@ class TruthWriter:
         self._batches: list[pa.RecordBatch] = []
         self._pending = 0
 
-    def add(self, source: str, record_id: str, person_id: str, archetypes: tuple[str, ...]) -> None:
+    def add(
+        self, source: str, record_id: str, person_id: str, archetypes: tuple[str, ...], lapsed_at: float | None
+    ) -> None:
         c = self.columns
         c["source"].append(source)
         c["record_id"].append(record_id)
         c["person_id"].append(person_id)
         c["archetypes"].append(list(archetypes))
         c["primary_archetype"].append(archetypes[0])
+        c["lapsed_at"].append(_milliseconds(lapsed_at))
         self.count += 1
         if len(c["source"]) >= _BATCH:
             self.flush()
 
-    def add_many(self, source: str, record_ids: list[str], person_id: str, archetypes: tuple[str, ...]) -> None:
+    def add_many(
+        self,
+        source: str,
+        record_ids: list[str],
+        person_id: str,
+        archetypes: tuple[str, ...],
+        lapsed_at: float | None,
+    ) -> None:
         """Rows for many records of one person (their events), without a call per row."""
         c, n = self.columns, len(record_ids)
         c["source"] += [source] * n
@@ -51,6 +62,7 @@ class TruthWriter:
         c["person_id"] += [person_id] * n
         c["archetypes"] += [list(archetypes)] * n
         c["primary_archetype"] += [archetypes[0]] * n
+        c["lapsed_at"] += [_milliseconds(lapsed_at)] * n
         self.count += n
         if len(c["source"]) >= _BATCH:
             self.flush()
@@ -87,3 +99,8 @@ class TruthWriter:
             self._write_batches(final=True)
         self.writer.close()
         return self.count
+
+
+def _milliseconds(t: float | None) -> int | None:
+    """Epoch seconds as the column's milliseconds (Parquet keeps no seconds unit)."""
+    return None if t is None else int(t * 1000)
