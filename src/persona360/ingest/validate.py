@@ -60,11 +60,12 @@ def to_record(
         raise InvalidEventError("each event must be a JSON object", field="")
     message = _parse(raw)
     kind = _message_type(message, expected_type)
-    context = {**(batch_context or {}), **(message.context or {})}
+    # the message's context is its own copy already (read_plain, the model): merged only under a batch's
+    context = (message.context or {}) if batch_context is None else {**batch_context, **(message.context or {})}
     traits = _traits(message, kind, context)
     received = limits.now
     original = _time(message.originalTimestamp or message.timestamp, "timestamp")
-    sent_at = _time(message.sentAt or batch_sent_at, "sentAt")
+    sent_at = _time(message.sentAt, "sentAt") if message.sentAt else _batch_time(batch_sent_at)
     timestamp = _corrected(original, sent_at, received)
     _check_window(timestamp, limits)
     # strip first: "   " is no id, and must be refused here rather than reach the graph
@@ -211,6 +212,12 @@ def _time(value: str | None, field: str) -> datetime | None:
             f"field {field!r} is {_show(value)}, not an ISO-8601 time such as 2026-11-23T10:15:00.000Z",
             field=field,
         ) from None
+
+
+@lru_cache(maxsize=64)
+def _batch_time(value: str | None) -> datetime | None:
+    """A batch's ``sentAt``, read once for all its calls without one (and one object the writer converts once)."""
+    return _time(value, "sentAt")
 
 
 def _corrected(original: datetime | None, sent_at: datetime | None, received: datetime) -> datetime:

@@ -658,8 +658,8 @@ def _insert_events(tx: Transaction, records: list[EventRecord], anchors: list[in
             "anchor_id": pa.array(anchors, pa.int64()),
             "timestamp": pa.array([r.timestamp for r in records], _TS),
             "original_timestamp": pa.array([r.original_timestamp for r in records], _TS),
-            "sent_at": pa.array([r.sent_at for r in records], _TS),
-            "received_at": pa.array([r.received_at for r in records], _TS),
+            "sent_at": _shared_times([r.sent_at for r in records]),
+            "received_at": _shared_times([r.received_at for r in records]),
             "properties": [stored_json(r.properties) for r in records],
             "traits": [stored_json(r.traits) for r in records],
             "context": [stored_json(r.context) for r in records],
@@ -669,6 +669,27 @@ def _insert_events(tx: Transaction, records: list[EventRecord], anchors: list[in
         }
     )
     tx.insert_arrow("events", table)
+
+
+def _shared_times(values: list[datetime | None]) -> pa.Array:
+    """A timestamp column whose rows mostly repeat the previous row's object, converted once per run.
+
+    A request's records share one ``received_at`` (and a batch's ``sentAt`` when its
+    calls carry none), and Arrow converts each aware datetime on its own (its UTC
+    offset asked each time): a quarter of a microsecond an event a column. Columns
+    with more than a few runs are converted as they are.
+    """
+    starts, previous, most = [0], values[0] if values else None, len(values) // 4
+    for index, value in enumerate(values):
+        if value is not previous:
+            if len(starts) > most:
+                return pa.array(values, _TS)
+            starts.append(index)
+            previous = value
+    if len(values) < 2:
+        return pa.array(values, _TS)
+    lengths = np.diff(np.array([*starts, len(values)]))
+    return pa.array([values[start] for start in starts], _TS).take(np.repeat(np.arange(len(starts)), lengths))
 
 
 def _moved(records: list[EventRecord], anchors: list[int], stored: list[int]) -> tuple[list[EventRecord], list[int]]:

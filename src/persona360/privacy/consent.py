@@ -79,6 +79,8 @@ class ConsentLedger:
 
     def _rows(self, record: EventRecord, anchor: int, seq: int) -> list[_Row]:
         if record.type != CONSENT_TYPE:
+            if "consent" not in record.context and "consent" not in record.traits:
+                return []  # nearly every event: no consent to read (facts_from_payload reads only these keys)
             facts = facts_from_payload(record.traits, record.context, record.timestamp)
             return [_Row(anchor, seq, fact, record.source_id) for fact in facts]
         if record.source_id != self.system_source_id:

@@ -70,6 +70,20 @@ def test_client_clock_skew_is_corrected_from_sent_at() -> None:
     assert event.original_timestamp == ahead - timedelta(seconds=30)
 
 
+def test_a_batch_sent_at_serves_the_calls_without_one_and_a_bad_one_is_refused_for_each() -> None:
+    ahead = NOW + timedelta(hours=1)
+    call = {"type": "track", "userId": "u", "event": "X", "timestamp": (ahead - timedelta(seconds=30)).isoformat()}
+    first, second = (record(dict(call), batch_sent_at=ahead.isoformat()) for _ in range(2))
+    assert first.timestamp == second.timestamp == NOW - timedelta(seconds=30)
+    assert first.sent_at == ahead
+    own = record({**call, "sentAt": (ahead - timedelta(seconds=10)).isoformat()}, batch_sent_at=ahead.isoformat())
+    assert own.timestamp == NOW - timedelta(seconds=20)  # the call's own sentAt wins
+    for _ in range(2):  # a bad batch sentAt is refused for every call that relies on it
+        with pytest.raises(InvalidEventError, match="'sentAt' is 'soon'") as caught:
+            record(dict(call), batch_sent_at="soon")
+        assert caught.value.field == "sentAt"
+
+
 def test_identify_traits_in_context_and_top_level_merge_top_level_winning() -> None:
     event = record(
         {
