@@ -111,6 +111,19 @@ B-16,2026-03-16T09:00:00Z,c14,,,SKU-17,1,1,,,,web,
 """
 MOSTLY_CLEAN_MAP = [flag for flag in ORDER_MAP if not flag.startswith("note=")] + ["tier=trait:tier", "skip=ignore"]
 
+# Orders whose later lines carry a valid phone no first line has, an invalid one,
+# another spelling of a first line's number, and a phone where the first line has none.
+LATER_PHONES = """\
+order_id,ordered_at,email,phone,sku
+P-1,2026-03-01T10:00:00Z,a@x.org,+380501112233,SKU-1
+P-1,2026-03-01T10:00:00Z,a@x.org,+380671234567,SKU-2
+P-1,2026-03-01T10:00:00Z,a@x.org,12,SKU-3
+P-2,2026-03-02T10:00:00Z,b@x.org,,SKU-1
+P-2,2026-03-02T10:00:00Z,b@x.org,0931112233,SKU-2
+P-3,2026-03-03T10:00:00Z,c@x.org,12,SKU-1
+P-3,2026-03-03T10:00:00Z,c@x.org,050 111 22 33,SKU-2
+"""
+
 CUSTOMERS = """email,phone,instagram,first_name,signed_up,vip
 jane@x.org,067 123 45 67,@Jane_Doe,Jane,2026-01-05,yes
 ,,,Nobody,2026-01-06,no
@@ -186,6 +199,12 @@ def assert_same_import(tmp_path: Path, clock: FixedClock, path: Path, kind: str,
     assert (rows_again.stored, rows_again.duplicates) == (0, rows_report.records)
 
 
+def assert_same_orders(tmp_path: Path, clock: FixedClock, text: str, flags: list[str]) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(text, encoding="utf-8")
+    assert_same_import(tmp_path, clock, path, "orders", flags)
+
+
 def test_a_dirty_orders_csv_ends_the_same_both_ways(tmp_path: Path, clock: FixedClock, small_blocks: None) -> None:
     path = tmp_path / "orders.csv"
     path.write_text(ORDERS, encoding="utf-8")
@@ -207,16 +226,23 @@ def test_orders_without_a_total_end_the_same_every_way(tmp_path: Path, clock: Fi
 
 
 def test_columns_named_like_the_sql_s_own_end_the_same_every_way(tmp_path: Path, clock: FixedClock) -> None:
-    path = tmp_path / "orders.csv"
-    path.write_text(
+    text = (
         "id,at,mail,n,ordinal,line,oid,v\n"
         "O-1,2026-03-01T10:00:00Z,a@x.org,1,2,3,4,5\n"
         "O-1,2026-03-01T10:00:00Z,a@x.org,6,7,8,9,10\n"
-        "O-2,2026-03-02T10:00:00Z,b@x.org,,,,,\n",
-        encoding="utf-8",
+        "O-2,2026-03-02T10:00:00Z,b@x.org,,,,,\n"
     )
     flags = ["id=order_id", "at=timestamp", "mail=email", "v=item:sku", "line=item:quantity"]
-    assert_same_import(tmp_path, clock, path, "orders", flags)
+    assert_same_orders(tmp_path, clock, text, flags)
+
+
+def test_phones_only_on_an_order_s_later_lines_end_the_same_every_way(tmp_path: Path, clock: FixedClock) -> None:
+    """The set-based path normalises every phone of the file, but an order takes its first line's only."""
+    flags = ["order_id=order_id", "ordered_at=timestamp", "email=email", "phone=phone", "sku=item:sku"]
+    assert_same_orders(tmp_path, clock, LATER_PHONES, flags)
+    with Workspace(load_settings(db=tmp_path / "sql" / "ws.duckdb"), clock) as ws:
+        phones = ws.db.query("SELECT value FROM identifiers WHERE kind = 'phone' ORDER BY value")
+    assert phones == [("+380501112233",)]
 
 
 def test_an_orders_file_without_rows_stores_nothing_every_way(tmp_path: Path, clock: FixedClock) -> None:
