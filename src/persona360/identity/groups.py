@@ -90,7 +90,9 @@ class Pairs:
             return
         if int(max(a.max(), b.max())) >= _PAIR_SHIFT:
             raise ValueError(f"identifier ids beyond {_PAIR_SHIFT - 1} cannot be loaded")
-        self._loaded = np.unique(a.astype(np.int64) * _PAIR_SHIFT + b.astype(np.int64))
+        # return_index takes NumPy's sorting path: without it NumPy 2.4 hashes, ~15 times the
+        # CPU for two million pairs (1.79 s vs 0.12 s here); the result is the same
+        self._loaded = np.unique(a.astype(np.int64) * _PAIR_SHIFT + b.astype(np.int64), return_index=True)[0]
 
     def __contains__(self, pair: object) -> bool:
         if pair in self._added:
