@@ -290,17 +290,22 @@ def test_our_splink_database_api_scores_as_splinks_own(monkeypatch: pytest.Monke
 
 
 def test_splinks_ddl_runs_for_its_effect_and_an_inputs_columns_are_each_callers_own() -> None:
+    from splink.internals.duckdb.dataframe import DuckDBDataFrame
+
     with session("duckdb") as api:
         frame = api.register(pa.table({"unique_id": [1, 2], "first_name": ["olena", "ivan"]}))
         columns = frame.columns
         assert [c.unquote().name for c in columns] == ["unique_id", "first_name"]
+        asked = DuckDBDataFrame.columns.fget(frame)  # Splink's own, through information_schema
+        assert [(c.name, c.name_l, c.tf_name) for c in columns] == [(c.name, c.name_l, c.tf_name) for c in asked]
         columns.pop()
         assert [c.unquote().name for c in frame.columns] == ["unique_id", "first_name"]
         assert api._execute_sql_against_backend("CREATE TABLE made AS SELECT 42 AS answer") is None
         assert api._execute_sql_against_backend("SELECT answer FROM made").fetchall() == [(42,)]
-        api.delete_table_from_database("made")
-        with pytest.raises(duckdb.CatalogException):
-            api.duckdb_con.execute("SELECT * FROM made")
+        for name in ("made", frame.physical_name):  # a table Splink made, and the registered input (a view)
+            api.delete_table_from_database(name)
+            with pytest.raises(duckdb.CatalogException):
+                api.duckdb_con.execute(f"SELECT * FROM {name}")
 
 
 def test_a_comparison_no_pair_can_use_is_left_out_and_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
