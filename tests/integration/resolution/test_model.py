@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from persona360.resolution import backend
 from persona360.resolution import model as splink_model
 from persona360.resolution.backend import session
 from persona360.resolution.model import (
@@ -262,6 +263,49 @@ def test_splinks_database_is_closed_when_its_session_ends() -> None:
         _ = 1 / 0
     with pytest.raises(duckdb.ConnectionException):
         con.execute("SELECT 1")
+
+
+def test_our_splink_database_api_scores_as_splinks_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Training and scoring through ``SplinkDuckDB`` (DDL through ``execute``, an input's columns asked once)
+    give the pairs, weights, probabilities and trained model that Splink's own ``DuckDBAPI`` gives."""
+    from splink import DuckDBAPI
+
+    records = _shop_without_emails(MIN_RECORDS_TO_TRAIN + 100)
+    pairs, model = score_all(records, train=True, threshold=0.5)
+    monkeypatch.setattr(backend, "SplinkDuckDB", lambda connection: DuckDBAPI(connection=connection))
+    own_pairs, own_model = score_all(records, train=True, threshold=0.5)
+    assert pairs and [(p.a_profile, p.b_profile, p.weights) for p in pairs] == [
+        (p.a_profile, p.b_profile, p.weights) for p in own_pairs
+    ]
+    assert [p.probability for p in pairs] == pytest.approx([p.probability for p in own_pairs], abs=1e-12)
+    assert model is not None and own_model is not None
+    trained = [level.get("u_probability") for c in model["comparisons"] for level in c["comparison_levels"]]
+    own = [level.get("u_probability") for c in own_model["comparisons"] for level in c["comparison_levels"]]
+    assert trained == own  # u sampling: exact counts, the same to the last bit
+    for ours, theirs in zip(model["comparisons"], own_model["comparisons"], strict=True):
+        for level, own_level in zip(ours["comparison_levels"], theirs["comparison_levels"], strict=True):
+            m, own_m = level.pop("m_probability", None), own_level.pop("m_probability", None)
+            assert level == own_level
+            assert m == own_m or m == pytest.approx(own_m, rel=1e-12)  # EM's parallel sums: the last bits
+
+
+def test_splinks_ddl_runs_for_its_effect_and_an_inputs_columns_are_each_callers_own() -> None:
+    from splink.internals.duckdb.dataframe import DuckDBDataFrame
+
+    with session("duckdb") as api:
+        frame = api.register(pa.table({"unique_id": [1, 2], "first_name": ["olena", "ivan"]}))
+        columns = frame.columns
+        assert [c.unquote().name for c in columns] == ["unique_id", "first_name"]
+        asked = DuckDBDataFrame.columns.fget(frame)  # Splink's own, through information_schema
+        assert [(c.name, c.name_l, c.tf_name) for c in columns] == [(c.name, c.name_l, c.tf_name) for c in asked]
+        columns.pop()
+        assert [c.unquote().name for c in frame.columns] == ["unique_id", "first_name"]
+        assert api._execute_sql_against_backend("CREATE TABLE made AS SELECT 42 AS answer") is None
+        assert api._execute_sql_against_backend("SELECT answer FROM made").fetchall() == [(42,)]
+        for name in ("made", frame.physical_name):  # a table Splink made, and the registered input (a view)
+            api.delete_table_from_database(name)
+            with pytest.raises(duckdb.CatalogException):
+                api.duckdb_con.execute(f"SELECT * FROM {name}")
 
 
 def test_a_comparison_no_pair_can_use_is_left_out_and_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
