@@ -26,6 +26,8 @@ from persona360.resolution.guard import ScoredPair
 from persona360.resolution.records import COLUMNS, ProfileRecord
 from persona360.resolution.table import Records, mapped
 
+log = logging.getLogger(__name__)
+
 # (m, u) priors per level, in level order after the null level; the last is "else".
 # A typo-level name match is common among true matches and rare otherwise.
 _PRIORS: dict[str, tuple[list[float], list[float]]] = {
@@ -370,7 +372,45 @@ def _linker(db_api: Any, table: pa.Table, idle: frozenset[str] = frozenset()) ->
 _EM_BLOCKS = ("full_name", "email_local", "birthday")
 
 
-def _train(linker: Linker, table: pa.Table) -> bool:
+class _UnderflowedBlock(Exception):
+    """Splink's EM on one block drove an m (or u) to 0.0, which Splink 5 refuses mid-session."""
+
+    def __init__(self, block: str) -> None:
+        super().__init__(block)
+        self.block = block
+
+
+def _trained_linker(db_api: Any, table: pa.Table, idle: frozenset[str]) -> Linker:
+    """A linker trained by :func:`_train`, without any EM block whose session underflowed.
+
+    Splink's EM sets a level's m to the share of the expected matches at that level; if
+    every pair at an observed level has a match probability that rounds to 0, the share
+    is 0.0 and Splink 5 raises in the middle of the session, after it has already taken
+    the blocked comparison out of the linker's settings (see :func:`_train`). That
+    happened on a 1,500-customer demo (the email block; a city level's m was 2.6e-32
+    after the name block). The whole training is then run again on a fresh linker
+    without that block, so the comparisons it would have estimated keep what the other
+    blocks (or the priors) give them; it costs a second training, only when it happens.
+    """
+    skipped: set[str] = set()
+    while True:
+        linker = _linker(db_api, table, idle)
+        try:
+            _train(linker, table, frozenset(skipped))
+        except _UnderflowedBlock as failure:
+            log.warning("EM blocked on %s drove a probability to 0; training again without that block", failure.block)
+            skipped.add(failure.block)
+            continue
+        return linker
+
+
+def _underflowed(error: ValueError) -> bool:
+    """Whether ``error`` is Splink's refusal of an m or u probability below its minimum."""
+    text = str(error)
+    return "_probability value" in text and "below the minimum" in text
+
+
+def _train(linker: Linker, table: pa.Table, skip: frozenset[str] = frozenset()) -> bool:
     """U by random sampling; m by EM on blocks that leave each comparison free once.
 
     EM blocked on names estimates every comparison but the name; blocked on email or
@@ -398,13 +438,19 @@ def _train(linker: Linker, table: pa.Table) -> bool:
             max_pairs=min(1e6, U_PAIRS_PER_RECORD * table.num_rows), seed=360, num_chunks=1
         )
         for column in _EM_BLOCKS:
-            if _shared(table[column]):
+            if column in skip or not _shared(table[column]):
+                continue
+            try:
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     block_on(column),
                     fix_u_probabilities=True,
                     populate_probability_two_random_records_match_from_trained_values=True,
                     estimate_without_term_frequencies=True,
                 )
+            except ValueError as error:
+                if not _underflowed(error):
+                    raise
+                raise _UnderflowedBlock(column) from error
     return True
 
 
@@ -533,9 +579,7 @@ def score_all(
     table = splink_table(_as_records(records))
     idle = idle_comparisons(table)
     with session(backend, memory_limit) as db_api:
-        linker = _linker(db_api, table, idle)
-        if train:
-            _train(linker, table)
+        linker = _trained_linker(db_api, table, idle) if train else _linker(db_api, table, idle)
         rows = _pair_rows(linker.inference.predict(threshold_match_probability=threshold))
         model = _with_idle(linker.misc.save_model_to_json(), idle, table.num_rows)
     return _scored([rows], idle), model
