@@ -61,6 +61,12 @@ class SplinkDuckDB(DuckDBAPI):
 
     def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
         super().__init__(connection=connection)
+        # Splink's base class opens an in-memory DuckDB of its own (``_ddb_con``) that the
+        # DuckDB API never uses (it answers ``duckdb_con`` with ``connection``); left open,
+        # its database and worker threads lived until the cycle collector freed the API,
+        # one per resolve in a server. Closed here, and ours stands in for it.
+        self._ddb_con.close()
+        self._ddb_con = connection
         self._inputs: dict[str, tuple[str, ...] | None] = {}
 
     def _execute_sql_against_backend(self, final_sql: str) -> Any:

@@ -265,6 +265,24 @@ def test_splinks_database_is_closed_when_its_session_ends() -> None:
         con.execute("SELECT 1")
 
 
+def test_no_database_splink_opens_outlives_its_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Splink's base API opens an in-memory DuckDB of its own that the DuckDB API never uses."""
+    opened: list[duckdb.DuckDBPyConnection] = []
+    connect = duckdb.connect
+
+    def recorded(*args: object, **kwargs: object) -> duckdb.DuckDBPyConnection:
+        opened.append(connect(*args, **kwargs))  # type: ignore[arg-type]
+        return opened[-1]
+
+    monkeypatch.setattr(duckdb, "connect", recorded)
+    with session("duckdb", "200MB"):
+        pass
+    assert len(opened) == 2  # ours, and the one Splink's base class opens
+    for con in opened:
+        with pytest.raises(duckdb.ConnectionException):
+            con.execute("SELECT 1")
+
+
 def test_our_splink_database_api_scores_as_splinks_own(monkeypatch: pytest.MonkeyPatch) -> None:
     """Training and scoring through ``SplinkDuckDB`` (DDL through ``execute``, an input's columns asked once)
     give the pairs, weights, probabilities and trained model that Splink's own ``DuckDBAPI`` gives."""
