@@ -16,7 +16,14 @@ from typing import Any
 import pyarrow as pa
 
 from persona360.ingest.record import EventRecord
-from persona360.privacy.purposes import CHANNELS, PURPOSES, ConsentFact, check_purpose, facts_from_payload
+from persona360.privacy.purposes import (
+    CHANNELS,
+    PURPOSES,
+    ConsentFact,
+    carries_consent,
+    check_purpose,
+    facts_from_payload,
+)
 from persona360.store.database import Database, Transaction
 
 CONSENT_TYPE = "consent"
@@ -79,8 +86,8 @@ class ConsentLedger:
 
     def _rows(self, record: EventRecord, anchor: int, seq: int) -> list[_Row]:
         if record.type != CONSENT_TYPE:
-            if "consent" not in record.context and "consent" not in record.traits:
-                return []  # nearly every event: no consent to read (facts_from_payload reads only these keys)
+            if not carries_consent(record.traits, record.context):
+                return []
             facts = facts_from_payload(record.traits, record.context, record.timestamp)
             return [_Row(anchor, seq, fact, record.source_id) for fact in facts]
         if record.source_id != self.system_source_id:

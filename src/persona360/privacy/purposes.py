@@ -123,6 +123,14 @@ def category_purpose(category: str) -> str | None:
     return CATEGORY_PURPOSES.get(re.sub(r"[^a-z0-9]", "", category.lower()))
 
 
+def carries_consent(traits: dict[str, Any], context: dict[str, Any]) -> bool:
+    """Whether :func:`facts_from_payload` could find anything: it reads only these two keys.
+
+    Nearly no event carries consent, and the writer asks for every derived event.
+    """
+    return "consent" in context or "consent" in traits
+
+
 def facts_from_payload(traits: dict[str, Any], context: dict[str, Any], at: datetime) -> list[ConsentFact]:
     """Consent a customer record carries: Segment categories, then ``traits.consent``.
 
