@@ -198,17 +198,16 @@ def simulate(shop: Shop, index: int, out: Outputs) -> None:
     person, rng = shop.person(index)
     plan = shop.planner.plan(person, rng)
     disguise = Disguise(spec.dirt, rng)
-    who = (person.person_id, person.archetypes, person.lapsed_at)
     traits = _accounts(person, plan, disguise, spec.seed)
     writer = SessionWriter(spec.seed, person, traits, out.event, banner_answer(spec.seed, person, spec.consent))
     for session in plan.sessions:
         writer.write(session, rng, spec.dirt.cookie_reset)
-    out.end_person(*who)
+    out.end_person(person)
     pool = shop.pools[person.locale]
     for order in plan.orders:
         rows = exports.order_rows(order, person, pool, disguise, spec.dirt.test_email)
         out.sorted_rows("orders", order.at, rows)
-        out.truth.add("shop", order.order_id, *who)
+        out.truth.add("shop", order.order_id, person)
         out.records["orders"] += 1
     _contacts(person, disguise, spec, out)
     _tickets(person, plan, disguise, shop, out)
@@ -263,7 +262,7 @@ def _contacts(person: Person, disguise: Disguise, spec: DemoSpec, out: Outputs) 
     for n, email in enumerate(emails):
         contact = record_id(spec.seed, "c_", person.index, n)
         out.row("email_contacts", exports.contact_row(contact, email, person, disguise, end, spec.days))
-        out.truth.add("email", contact, person.person_id, person.archetypes, person.lapsed_at)
+        out.truth.add("email", contact, person)
 
 
 def _after_orders(plan: Plan, shop: Shop, rng: random.Random) -> float:
@@ -283,7 +282,7 @@ def _tickets(person: Person, plan: Plan, disguise: Disguise, shop: Shop, out: Ou
         ticket = record_id(shop.spec.seed, "T", person.index, n)
         t = _after_orders(plan, shop, rng)
         out.sorted_rows("tickets", t, [exports.ticket_row(ticket, t, person, disguise, coupon)])
-        out.truth.add("support", ticket, person.person_id, person.archetypes, person.lapsed_at)
+        out.truth.add("support", ticket, person)
 
 
 def _social(person: Person, disguise: Disguise, spec: DemoSpec, out: Outputs) -> None:
@@ -300,7 +299,7 @@ def _social(person: Person, disguise: Disguise, spec: DemoSpec, out: Outputs) ->
             handle = exports.social_handle(person, number, rng)
         row = record_id(spec.seed, "s", person.index, n)
         out.row("social_handles", exports.social_row(row, platform, handle, person, disguise))
-        out.truth.add("social", row, person.person_id, person.archetypes, person.lapsed_at)
+        out.truth.add("social", row, person)
 
 
 def _survey(person: Person, plan: Plan, disguise: Disguise, shop: Shop, out: Outputs) -> None:
@@ -311,4 +310,4 @@ def _survey(person: Person, plan: Plan, disguise: Disguise, shop: Shop, out: Out
     t = _after_orders(plan, shop, rng)
     row = exports.survey_row(response, t, person, disguise, shop.catalogue.categories)
     out.sorted_rows("survey", t, [row])
-    out.truth.add("survey", response, person.person_id, person.archetypes, person.lapsed_at)
+    out.truth.add("survey", response, person)

@@ -135,7 +135,7 @@ class Planner:
             return self._daytime(rng.uniform(max(sale[0], begin), min(sale[1], until)), rng)
         if holidays and rng.random() < b.holiday_pull:
             t = rng.choice(holidays) - rng.uniform(1, 12) * DAY
-            return self._daytime(min(max(t, begin), until - DAY, cal.end - DAY), rng)
+            return self._daytime(min(max(t, begin), until - DAY), rng)  # until is at most cal.end
         return self._daytime(rng.uniform(begin, until), rng)
 
     def _basket(self, person: Person, rng: random.Random, replenish: bool) -> list[LineItem]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from persona360.demo.people import Person
 from persona360.demo.segment import iso
 from persona360.demo.spec import DemoSpec
 from persona360.demo.spool import KEY_END, Spool
@@ -83,8 +84,8 @@ class Outputs:
         self.events.add(t, orjson.dumps(message))
         self._message_ids.append(message["messageId"])
 
-    def end_person(self, person_id: str, archetypes: tuple[str, ...], lapsed_at: float | None) -> None:
-        self.truth.add_many("shop-web", self._message_ids, person_id, archetypes, lapsed_at)
+    def end_person(self, person: Person) -> None:
+        self.truth.add_many("shop-web", self._message_ids, person)
         self._message_ids = []
 
     def sorted_rows(self, name: str, t: float, rows: Sequence[Sequence[str]]) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from persona360.demo.people import Person
+
 SCHEMA = pa.schema([
     ("source", pa.string()),
     ("record_id", pa.string()),
@@ -33,36 +35,19 @@ class TruthWriter:
         self._batches: list[pa.RecordBatch] = []
         self._pending = 0
 
-    def add(
-        self, source: str, record_id: str, person_id: str, archetypes: tuple[str, ...], lapsed_at: float | None
-    ) -> None:
-        c = self.columns
-        c["source"].append(source)
-        c["record_id"].append(record_id)
-        c["person_id"].append(person_id)
-        c["archetypes"].append(list(archetypes))
-        c["primary_archetype"].append(archetypes[0])
-        c["lapsed_at"].append(_milliseconds(lapsed_at))
-        self.count += 1
-        if len(c["source"]) >= _BATCH:
-            self.flush()
+    def add(self, source: str, record_id: str, person: Person) -> None:
+        """The row of one record ``person`` left."""
+        self.add_many(source, [record_id], person)
 
-    def add_many(
-        self,
-        source: str,
-        record_ids: list[str],
-        person_id: str,
-        archetypes: tuple[str, ...],
-        lapsed_at: float | None,
-    ) -> None:
+    def add_many(self, source: str, record_ids: list[str], person: Person) -> None:
         """Rows for many records of one person (their events), without a call per row."""
         c, n = self.columns, len(record_ids)
         c["source"] += [source] * n
         c["record_id"] += record_ids
-        c["person_id"] += [person_id] * n
-        c["archetypes"] += [list(archetypes)] * n
-        c["primary_archetype"] += [archetypes[0]] * n
-        c["lapsed_at"] += [_milliseconds(lapsed_at)] * n
+        c["person_id"] += [person.person_id] * n
+        c["archetypes"] += [list(person.archetypes)] * n
+        c["primary_archetype"] += [person.archetypes[0]] * n
+        c["lapsed_at"] += [_milliseconds(person.lapsed_at)] * n
         self.count += n
         if len(c["source"]) >= _BATCH:
             self.flush()
