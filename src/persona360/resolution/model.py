@@ -410,7 +410,7 @@ def _underflowed(error: ValueError) -> bool:
     return "_probability value" in text and "below the minimum" in text
 
 
-def _train(linker: Linker, table: pa.Table, skip: frozenset[str] = frozenset()) -> bool:
+def _train(linker: Linker, table: pa.Table, skip: frozenset[str] = frozenset()) -> None:
     """U by random sampling; m by EM on blocks that leave each comparison free once.
 
     EM blocked on names estimates every comparison but the name; blocked on email or
@@ -432,7 +432,7 @@ def _train(linker: Linker, table: pa.Table, skip: frozenset[str] = frozenset()) 
     scores to six places; the predictions still apply term frequencies.
     """
     if table.num_rows < MIN_RECORDS_TO_TRAIN:
-        return False
+        return
     with _quiet_splink():
         linker.training.estimate_u_using_random_sampling(
             max_pairs=min(1e6, U_PAIRS_PER_RECORD * table.num_rows), seed=360, num_chunks=1
@@ -451,7 +451,6 @@ def _train(linker: Linker, table: pa.Table, skip: frozenset[str] = frozenset()) 
                 if not _underflowed(error):
                     raise
                 raise _UnderflowedBlock(column) from error
-    return True
 
 
 def _shared(column: pa.ChunkedArray) -> bool:
