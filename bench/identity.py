@@ -404,7 +404,8 @@ def main() -> None:
         print(
             f"demo {customers}:{seed}  deterministic P {b.precision:.4f} R {b.recall:.4f} F1 {b.f1:.4f}  "
             f"+probabilistic P {a.precision:.4f} R {a.recall:.4f} F1 {a.f1:.4f}  "
-            f"({r['report'].records} profiles, {r['report'].merged} merged, {r['report'].queued} queued; "
+            f"({r['report'].records} profiles, {r['report'].merged} merged, {r['report'].queued} queued, "
+            f"{r['report'].handovers} device handovers, {r['report'].homes} home networks; "
             f"the feed's {r['removed']} probabilistic merges taken out, rebuild {r['rebuild']:.1f} s, "
             f"resolve {r['seconds']:.1f} s)",
             flush=True,

@@ -188,6 +188,12 @@ class Settings(BaseSettings):
         "and locale) for `persona360 resolve` to join a profile holding only the new one to the old one's; "
         "0 turns the device rule off.",
     )
+    resolution_home_network: bool = Field(
+        True,
+        description="Let `persona360 resolve` join a profile holding only anonymous ids to the one customer seen on "
+        "its home network (the IPv4 address or IPv6 /64 holding most of its events, same locale); false turns the "
+        "rule off.",
+    )
     resolution_backend: Literal["duckdb", "spark"] = Field(
         "duckdb",
         description=(

@@ -45,7 +45,8 @@ def resolve(
     console.print(
         f"Compared {report.records} {what}{' (trained)' if report.trained else ''}: "
         f"{report.candidates} candidate pairs, {report.merged} merged, {report.queued} queued for review, "
-        f"{report.skipped} decided before; {report.handovers} anonymous profiles joined by device handover."
+        f"{report.skipped} decided before; {report.handovers} anonymous profiles joined by device handover, "
+        f"{report.homes} by home network."
     )
 
 
@@ -75,7 +76,9 @@ def list_pairs(
 
 
 def _reasons(explanation: dict[str, Any]) -> str:
-    """The three strongest match weights, or the rule that joined the pair (a device handover has no weights)."""
+    """The three strongest match weights, or the rule that joined the pair (a rule's pair has no weights)."""
+    if explanation.get("rule") == "home_network":
+        return f"home_network {explanation.get('network', '?')}, {explanation.get('share', 0):.0%} of its events"
     if "match_weights" not in explanation:
         return f"{explanation.get('rule', '?')}, {explanation.get('gap_hours', '?')} h apart"
     weights = sorted(explanation["match_weights"].items(), key=lambda kv: -abs(kv[1]))[:3]

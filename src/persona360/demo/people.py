@@ -14,6 +14,7 @@ from persona360.demo.catalogue import Catalogue
 from persona360.demo.dirt import random_phone
 from persona360.demo.identifiers import customer_id, hash_int, hash_unit, own_number, person_rng, stable_uuid
 from persona360.demo.names import COUNTRY_OF, LANGUAGE_OF, LocalePools
+from persona360.demo.networks import home_of
 from persona360.demo.spec import ARCHETYPES, DemoSpec
 from persona360.demo.variants import fold_ascii, transliterate
 
@@ -64,11 +65,14 @@ class Device:
     os: str
     anonymous_id: str
     user_agent: str
-    ip: str
     app: bool = False
     shared: bool = False
     identified_as: str | None = None  # the userId the device is logged in as
     resets: int = 0
+    serial: str = field(init=False)  # the first ``anonymous_id``: the device itself, through cookie resets
+
+    def __post_init__(self) -> None:
+        self.serial = self.anonymous_id
 
 
 @dataclass
@@ -97,6 +101,11 @@ class Person:
     category: str
     customer_ids: list[str] = field(default_factory=list)
     lapsed_at: float | None = None  # epoch seconds they stopped coming (set by the planner)
+    home: str = ""  # the household whose network they use at home (``networks.home_of``)
+
+    @property
+    def country(self) -> str:
+        return COUNTRY_OF[self.locale]
 
     @property
     def language(self) -> str:
@@ -156,6 +165,7 @@ def build_person(
         category=_category(gender, catalogue, rng),
     )
     person.emails = _emails(person, pool, spec, rng)
+    person.home = home_of(spec.seed, index, spec.dirt.shared_home)
     person.customer_ids.append(customer_id(spec.seed, index, 0))
     return person, rng
 
@@ -234,7 +244,7 @@ def _devices(spec: DemoSpec, index: int, b: Behaviour, rng: random.Random) -> li
 def _device(seed: int, key: tuple[object, ...], kind: str, rng: random.Random) -> Device:
     os = rng.choice(_OS_OF[kind])
     agent = rng.choice(_AGENTS[(kind, os)])
-    return Device(kind, os, stable_uuid(seed, *key), agent, _ip(seed, *key))
+    return Device(kind, os, stable_uuid(seed, *key), agent)
 
 
 def _family_device(seed: int, household: int) -> Device:
@@ -244,12 +254,4 @@ def _family_device(seed: int, household: int) -> Device:
     os = _OS_OF[kind][pick // 2 % 2]
     agents = _AGENTS[(kind, os)]
     agent = agents[pick // 4 % len(agents)]
-    key = ("family", household)
-    return Device(kind, os, stable_uuid(seed, *key), agent, _ip(seed, *key), shared=True)
-
-
-def _ip(seed: int, *key: object) -> str:
-    """Addresses from the documentation ranges (RFC 5737): realistic, never anyone's."""
-    h = hash_int(seed, "ip", *key)
-    prefix = ("192.0.2", "198.51.100", "203.0.113")[h % 3]
-    return f"{prefix}.{h // 3 % 254 + 1}"
+    return Device(kind, os, stable_uuid(seed, "family", household), agent, shared=True)

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from persona360.demo import networks
 from persona360.demo.catalogue import Product
 from persona360.demo.identifiers import stable_uuid
 from persona360.demo.journeys import Order, Session
@@ -221,7 +222,9 @@ class SessionWriter:
 
     def _context(self, s: Session) -> dict[str, Any]:
         d: Device = s.device
-        context: dict[str, Any] = {"ip": d.ip, "locale": self.person.locale.replace("_", "-")}
+        p = self.person
+        ip = networks.address(self.seed, p.home, p.country, p.index, d.serial, d.kind, s.start)
+        context: dict[str, Any] = {"ip": ip, "locale": p.locale.replace("_", "-")}
         campaign = self._campaign(s.source)
         if campaign:
             context["campaign"] = campaign

@@ -45,6 +45,7 @@ class DirtRates:
     gmail_variant: float = 0.25
     email_case_space: float = 0.05
     shared_device: float = 0.06
+    shared_home: float = 0.15  # two customers in one home: one network (at least ``shared_device``)
     cookie_reset: float = 0.04
     test_email: float = 0.35
     guest_checkout: float = 0.10

@@ -23,7 +23,6 @@ from persona360.resolution import queue, stored
 from persona360.resolution.queue import PairRow
 
 if TYPE_CHECKING:
-    from persona360.resolution.devices import Handover
     from persona360.resolution.guard import ScoredPair
     from persona360.resolution.table import Records
     from persona360.workspace import Workspace
@@ -43,6 +42,7 @@ class ResolveReport:
     trained: bool
     incremental: bool = False
     handovers: int = 0  # anonymous-only profiles joined by the device rule (``devices.py``)
+    homes: int = 0  # anonymous-only profiles joined to the one customer on their home network (``networks.py``)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -107,8 +107,9 @@ class ResolutionAPI:
         del records  # a million rows the writes below do not need, while they make the run's peak memory
         merged, queued, skipped = self._decide(pairs, anchors, phones, actor)
         handed = self._hand_over(actor)
+        homes = self._join_homes(actor)
         stored.save_model(db, model, mark)
-        return ResolveReport(count, len(pairs), merged, queued, skipped, trained, incremental, handed)
+        return ResolveReport(count, len(pairs), merged, queued, skipped, trained, incremental, handed, homes)
 
     def _hand_over(self, actor: str) -> int:
         """Join anonymous-only profiles to the profile their device was handed over from (``devices.py``).
@@ -117,28 +118,49 @@ class ResolutionAPI:
         anonymous-only profile (it is one query over the events, incremental run or
         not). A pair decided before (merged, rejected, unmerged) is left alone.
         """
-        from persona360.resolution.devices import anchors_of, handovers
+        from persona360.resolution.devices import handovers
 
         found = handovers(self._ws.db, self._ws.settings.resolution_device_hours)
+        return self._join_rule([(h.old_profile, h.new_profile, h.explanation()) for h in found], actor)
+
+    def _join_homes(self, actor: str) -> int:
+        """Join anonymous-only profiles to the one customer seen on their home network (``networks.py``).
+
+        Runs after the device handovers, so a browser that cleared its cookies is
+        already with its owner and counts once.
+        """
+        from persona360.resolution.networks import home_links
+
+        if not self._ws.settings.resolution_home_network:
+            return 0
+        found = home_links(self._ws.db)
+        return self._join_rule([(h.customer_profile, h.anonymous_profile, h.explanation()) for h in found], actor)
+
+    def _join_rule(self, found: list[tuple[int, int, dict[str, Any]]], actor: str) -> int:
+        """Merge the pairs a rule found (old or customer profile, anonymous one, explanation), as ``merged`` pairs.
+
+        A pair decided before (merged, rejected, unmerged) is left alone, and a pair
+        found twice is merged once.
+        """
+        from persona360.resolution.devices import anchors_of
+
         if not found:
             return 0
         known = queue.known_profile_pairs(self._ws.db)
-        chosen: dict[frozenset[int], Handover] = {}
-        for handover in found:
-            key = frozenset((handover.old_profile, handover.new_profile))
+        chosen: dict[frozenset[int], tuple[int, int, dict[str, Any]]] = {}
+        for a_profile, b_profile, explanation in found:
+            key = frozenset((a_profile, b_profile))
             if key not in known:
-                chosen.setdefault(key, handover)
+                chosen.setdefault(key, (a_profile, b_profile, explanation))
         if not chosen:
             return 0
         anchors = anchors_of(self._ws.db, {p for key in chosen for p in key})
         keys = self._keys(list(anchors.values()))
         records, rows = [], []
-        for handover in chosen.values():
-            a, b = anchors[handover.old_profile], anchors[handover.new_profile]
-            explanation = handover.explanation()
+        for a_profile, b_profile, explanation in chosen.values():
+            a, b = anchors[a_profile], anchors[b_profile]
             records.append(self._merge_record(keys[a][:2], keys[b][:2], actor, explanation))
-            profiles = [handover.old_profile, handover.new_profile]
-            rows.append(PairRow(a, b, 1.0, {**explanation, "profiles": profiles}, "merged"))
+            rows.append(PairRow(a, b, 1.0, {**explanation, "profiles": [a_profile, b_profile]}, "merged"))
         self._ws.ingest.write(records)
         queue.add_pairs(self._ws.db, rows, self._ws.clock.now(), actor)
         return len(records)

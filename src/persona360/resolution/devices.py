@@ -36,6 +36,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from persona360.resolution.networks import NETWORK_CTES, network_sql
 from persona360.resolution.records import ANCHOR
 from persona360.store.database import Database
 
@@ -45,14 +46,15 @@ _AGENT = (
     "coalesce(json_extract_string({c}, '$.userAgent'),"
     " json_extract_string({c}, '$.app.namespace') || '/' || json_extract_string({c}, '$.os.name'))"
 )
+_IP = "lower(trim(json_extract_string({c}, '$.ip')))"
 _DEVICE = f"""
 CASE WHEN json_extract_string({{c}}, '$.ip') IS NOT NULL AND {_AGENT} IS NOT NULL
-THEN [json_extract_string({{c}}, '$.ip'), {_AGENT}, coalesce(json_extract_string({{c}}, '$.locale'), '')]
+THEN [{network_sql(_IP)}, {_AGENT}, coalesce(json_extract_string({{c}}, '$.locale'), '')]
 END"""
 
 _HANDOVERS = f"""
 WITH anon AS (SELECT value AS anonymous_id, profile_id FROM identifiers WHERE kind = 'anonymous_id'),
-lone AS (SELECT profile_id FROM identifiers GROUP BY profile_id HAVING bool_and(kind = 'anonymous_id')),
+{NETWORK_CTES},
 spans AS (  -- each anonymous id's first and last event, with the context each came with
     SELECT anonymous_id, min("timestamp") AS first, max("timestamp") AS last,
            arg_min(context, "timestamp") AS first_ctx, arg_max(context, "timestamp") AS last_ctx
@@ -66,7 +68,7 @@ used AS (  -- when each profile was seen on each device
     SELECT profile_id, device, min(first) AS first, max(last) AS last
     FROM (SELECT profile_id, first, last, first_device AS device FROM ids
           UNION ALL SELECT profile_id, first, last, last_device FROM ids)
-    WHERE device IS NOT NULL GROUP BY ALL),
+    WHERE device IS NOT NULL AND device[1] NOT IN (SELECT network FROM crowded) GROUP BY ALL),
 steps AS (  -- one profile stopped using a device and another began within the window
     SELECT o.profile_id AS old_profile, n.profile_id AS new_profile, o.device,
            date_diff('second', o.last, n.first) / 3600.0 AS gap_hours

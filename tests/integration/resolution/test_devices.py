@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,11 @@ def _customer_profile(ws: Workspace, user: str) -> int:
 
 
 @pytest.fixture
-def web(workspace: Workspace) -> Workspace:
-    workspace.access.add_source("web")
-    return workspace
+def web(tmp_path: Path, clock: FixedClock) -> Iterator[Workspace]:
+    """A workspace with the home network rule off: these cases are about the device rule alone."""
+    with Workspace(load_settings(db=tmp_path / "web.duckdb", resolution_home_network=False), clock, create=True) as ws:
+        ws.access.add_source("web")
+        yield ws
 
 
 def test_a_browser_after_a_cookie_reset_joins_the_customer_it_browsed_as(web: Workspace) -> None:
@@ -80,6 +83,26 @@ def test_a_browser_after_a_cookie_reset_joins_the_customer_it_browsed_as(web: Wo
     assert explanation["device"] == {"ip": LAPTOP["ip"], "agent": LAPTOP["userAgent"], "locale": "uk-UA"}
     assert explanation["shared_products"] == 1
     assert 29 < explanation["gap_hours"] < 30
+
+
+def test_an_ipv6_browser_is_followed_by_its_network_as_its_address_changes(web: Workspace) -> None:
+    # a privacy address, new every day: the /64 is the home, the rest of the address is not the device
+    before, after = {**LAPTOP, "ip": "2001:db8:4a1:77:1c2:3ff:fe4a:11"}, {**LAPTOP, "ip": "2001:DB8:4A1:77::9"}
+    web.ingest.send("web", _customer("a-old", "u1", 0, before) + _views("a-new", 30, ["p2"], after))
+    assert web.resolution.resolve().handovers == 1
+    assert _anonymous(web, "a-new") == _customer_profile(web, "u1")
+    (pair,) = web.resolution.pairs("merged")
+    assert pair["explanation"]["device"]["ip"] == "2001:db8:4a1:77::/64"
+
+
+def test_a_network_two_customers_use_hands_nothing_over(web: Workspace) -> None:
+    # a carrier's NAT address: u2's phone there too, so the same browser and locale on it prove nothing
+    other = {**LAPTOP, "userAgent": "Mozilla/5.0 (iPhone) Safari/604.1"}
+    web.ingest.send(
+        "web", _customer("a-old", "u1", 0) + _customer("b", "u2", 5, other) + _views("a-new", 30, ["p2"], LAPTOP)
+    )
+    assert web.resolution.resolve().handovers == 0
+    assert _anonymous(web, "a-new") != _customer_profile(web, "u1")
 
 
 def test_a_user_agent_holding_a_bar_is_explained_whole(web: Workspace) -> None:
@@ -155,7 +178,9 @@ def test_a_device_that_does_not_clearly_continue_one_profile_stays_apart(
 def test_the_gap_is_a_setting_and_zero_turns_the_rule_off(tmp_path: Path, clock: FixedClock) -> None:
     messages = _customer("a-old", "u1", 0) + _views("a-new", 120, ["p2"], LAPTOP)
     for hours, joined in ((150.0, True), (96.0, False), (0.0, False)):
-        settings = load_settings(db=tmp_path / f"ws-{hours}.duckdb", resolution_device_hours=hours)
+        settings = load_settings(
+            db=tmp_path / f"ws-{hours}.duckdb", resolution_device_hours=hours, resolution_home_network=False
+        )
         with Workspace(settings, clock, create=True) as ws:
             ws.access.add_source("web")
             ws.ingest.send("web", messages)
