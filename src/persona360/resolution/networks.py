@@ -74,8 +74,8 @@ seen AS (
     SELECT i.profile_id, {network_sql("e.ip")} AS network, sum(e.events) AS events,
            min(e.first) AS first, max(e.last) AS last, arg_max(e.locale, e.last) AS locale
     FROM addressed e JOIN identifiers i ON i.identifier_id = e.anchor_id
-    WHERE e.ip IS NOT NULL AND e.ip <> ''
-    GROUP BY ALL),
+    GROUP BY ALL
+    HAVING max(e.ip) <> ''),  -- not WHERE: DuckDB pushes that into the scan and reads every event's JSON twice
 crowded AS (  -- networks two or more profiles holding more than anonymous ids were seen on
     SELECT network FROM seen WHERE profile_id NOT IN (SELECT profile_id FROM lone)
     GROUP BY network HAVING count(*) > 1)"""
