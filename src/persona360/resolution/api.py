@@ -214,6 +214,10 @@ class ResolutionAPI:
             raise ValueError(f"status {status!r} is not a pair status: use {', '.join(queue.STATUSES)} or all")
         return queue.list_pairs(self._ws.db, status, limit)
 
+    def decided(self, limit: int = 20) -> list[dict[str, Any]]:
+        """Pairs decided by a person or merged by ``resolve``, the latest decision first."""
+        return queue.list_decided(self._ws.db, limit)
+
     def pair(self, pair_id: int) -> dict[str, Any]:
         """One stored pair, whatever its status; NotFoundError when there is none."""
         return queue.get_pair(self._ws.db, pair_id)

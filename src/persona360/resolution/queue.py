@@ -86,7 +86,21 @@ def list_pairs(db: Database, status: str | None = "pending", limit: int = 50) ->
     """Stored pairs with both sides' identifiers, most likely first."""
     where = "WHERE p.status = ?" if status else ""
     params: list[Any] = [status] if status else []
-    rows = db.query_dicts(f"{_LIST} {where} ORDER BY p.probability DESC, p.pair_id LIMIT ?", [*params, limit])
+    return _listed(db, f"{_LIST} {where} ORDER BY p.probability DESC, p.pair_id LIMIT ?", [*params, limit])
+
+
+def list_decided(db: Database, limit: int = 20) -> list[dict[str, Any]]:
+    """Decided pairs (merged, accepted, rejected), the latest decision first.
+
+    Not by probability: a rule's merges (device handover, home network) all have 1.0
+    and would hide a person's decision a minute ago behind hundreds of them.
+    """
+    sql = f"{_LIST} WHERE p.status <> 'pending' ORDER BY p.decided_at DESC NULLS LAST, p.pair_id DESC LIMIT ?"
+    return _listed(db, sql, [limit])
+
+
+def _listed(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    rows = db.query_dicts(sql, params)
     for row in rows:
         row["explanation"] = json.loads(row["explanation"])
     return rows

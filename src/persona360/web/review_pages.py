@@ -26,7 +26,7 @@ NOTICES = {"accepted": "Merged: the two profiles are now one.", "rejected": "Rej
 def review(request: Request, viewer: ViewerDep, done: str | None = None, profile: int | None = None) -> HTMLResponse:
     resolution = request.app.state.workspace.resolution
     pending = [pair_view(p) for p in resolution.pairs("pending", PENDING)]
-    decided = [p for p in resolution.pairs(None, PENDING + DECIDED) if p["status"] != "pending"][:DECIDED]
+    decided = resolution.decided(DECIDED)
     return page(
         request,
         "review.html",

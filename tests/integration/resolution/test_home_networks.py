@@ -18,6 +18,7 @@ from tests.integration.resolution.test_resolve_cli import run
 
 from persona360 import Workspace
 from persona360.clock import FixedClock
+from persona360.resolution.queue import PairRow, add_pairs
 from persona360.settings import load_settings
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) Safari/604.1"
@@ -130,3 +131,15 @@ def test_review_lists_a_home_link_by_its_rule(tmp_path: Path) -> None:
     assert "home_network" in run(db, "review", "list", "--status", "merged").stdout
     (pair,) = json.loads(run(db, "review", "list", "--status", "merged", "--json").stdout)
     assert pair["explanation"]["rule"] == "home_network"
+
+
+def test_a_decision_is_listed_before_the_rule_merges_of_an_earlier_run(web: Workspace, clock: FixedClock) -> None:
+    # rule merges have probability 1.0: ordered by probability, a reviewer's decision sank behind them
+    web.ingest.send("web", _customer("u1", 0) + _laptop(50) + _customer("u2", 5, "192.0.2.44"))
+    assert web.resolution.resolve().homes == 1
+    ids = dict(web.db.query("SELECT value, identifier_id FROM identifiers WHERE kind = 'user_id'"))
+    add_pairs(web.db, [PairRow(ids["u1"], ids["u2"], 0.9, {"match_weights": {}}, "pending")], clock.now(), "test")
+    (pending,) = web.resolution.pairs("pending")
+    clock.advance(minutes=5)
+    web.resolution.reject(pending["pair_id"])
+    assert [p["status"] for p in web.resolution.decided()] == ["rejected", "merged"]
