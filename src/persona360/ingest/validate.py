@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -18,10 +19,13 @@ from persona360.clock import to_utc
 from persona360.errors import InvalidEventError
 from persona360.identity.normalise import normalise_email, normalise_phone, normalise_plain_id
 from persona360.ingest.record import EventRecord, OrderFacts, order_identifiers
-from persona360.ingest.spec import MESSAGE_TYPES, SegmentMessage, read_plain
+from persona360.ingest.spec import MESSAGE_TYPES, read_model, read_plain
 
 ORDER_EVENTS = frozenset({"Order Completed", "order_completed", "Order Placed"})
 _REASONS = {"identify": "identify", "alias": "alias"}
+_TYPES = frozenset(MESSAGE_TYPES)
+_EXTRA_FIELDS = ("previousId", "groupId", "category", "integrations")  # kept with the event, in this order
+_Get = Callable[[str], Any]  # a call's field by name (None when absent)
 _MOBILE = re.compile(r"iphone|android.+mobile|mobile|windows phone", re.IGNORECASE)
 _TABLET = re.compile(r"ipad|tablet|android(?!.*mobile)", re.IGNORECASE)
 
@@ -58,43 +62,55 @@ def to_record(
     """
     if not isinstance(raw, dict):
         raise InvalidEventError("each event must be a JSON object", field="")
-    message = _parse(raw)
-    kind = _message_type(message, expected_type)
-    # the message's context is its own copy already (read_plain, the model): merged only under a batch's
-    context = (message.context or {}) if batch_context is None else {**batch_context, **(message.context or {})}
-    traits = _traits(message, kind, context)
+    # one dict of the known fields, read by hand or by the model: no message object per call
+    fields, unknown = _parse(raw)
+    get = fields.get
+    kind = _message_type(get("type"), expected_type)
+    own = get("context")  # the call's own copy already (read_plain, the model): merged only under a batch's
+    context = (own or {}) if batch_context is None else {**batch_context, **(own or {})}
+    traits = _traits(get("traits"), kind, context)
     received = limits.now
-    original = _time(message.originalTimestamp or message.timestamp, "timestamp")
-    sent_at = _time(message.sentAt, "sentAt") if message.sentAt else _batch_time(batch_sent_at)
+    original = _time(get("originalTimestamp") or get("timestamp"), "timestamp")
+    sent = get("sentAt")
+    sent_at = _time(sent, "sentAt") if sent else _batch_time(batch_sent_at)
     timestamp = _corrected(original, sent_at, received)
-    _check_window(timestamp, limits)
+    if not limits.earliest <= timestamp <= limits.latest:
+        _refuse_window(timestamp, limits)
     # strip first: "   " is no id, and must be refused here rather than reach the graph
-    user_id = (message.userId or "").strip() or None
-    anonymous_id = (message.anonymousId or "").strip() or None
-    _check_type_fields(message, kind, user_id, anonymous_id)
-    properties = message.properties or {}
-    event = message.event if kind == "track" else message.name
-    extra = _extra(message)
+    user_raw, anonymous_raw = get("userId"), get("anonymousId")
+    user_id = (user_raw or "").strip() or None
+    anonymous_id = (anonymous_raw or "").strip() or None
+    _check_type_fields(get, kind, user_id, anonymous_id)
+    properties = get("properties") or {}
+    message_id = get("messageId")
+    if kind == "track":
+        event = get("event")
+        order = order_facts(event, properties, message_id)
+    else:
+        event, order = get("name"), None
+    # positional, in the field order of EventRecord: 19 keywords cost half the construction
     return EventRecord(
-        message_id=message.messageId or f"p360-{uuid.uuid4()}",
-        source_id=source_id,
-        type=kind,
-        timestamp=timestamp,
-        received_at=received,
-        identifiers=_identifiers(message, kind, traits, context, limits.region),
-        reason=_REASONS.get(kind, "same_event"),
-        event=event,
-        user_id=user_id,
-        anonymous_id=anonymous_id,
-        original_timestamp=original,
-        sent_at=sent_at,
-        properties=properties,
-        traits=traits,
-        context=context,
-        extra=extra,
-        order=order_facts(event, properties, message.messageId) if kind == "track" else None,
-        channel=infer_channel(kind, context),
-        device=infer_device(context),
+        message_id or f"p360-{uuid.uuid4()}",
+        source_id,
+        kind,
+        timestamp,
+        received,
+        _identifiers(
+            user_id, anonymous_id, get("previousId") if kind == "alias" else None, kind, traits, context, limits.region
+        ),
+        _REASONS.get(kind, "same_event"),
+        event,
+        user_id,
+        anonymous_id,
+        original,
+        sent_at,
+        properties,
+        traits,
+        context,
+        _extra(get, unknown),
+        order,
+        infer_channel(kind, context),
+        infer_device(context),
     )
 
 
@@ -149,12 +165,13 @@ def _device_of_agent(agent: str) -> str:
 
 
 # -- the parts -----------------------------------------------------------------
-def _parse(raw: dict[str, Any]) -> SegmentMessage:
-    plain = read_plain(raw)  # the common case, without pydantic (spec.PlainMessage)
+def _parse(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The call's known fields and its unknown ones."""
+    plain = read_plain(raw)  # the common case, without pydantic
     if plain is not None:
-        return cast(SegmentMessage, plain)  # it has every attribute read here, with the model's values
+        return plain
     try:
-        return SegmentMessage.model_validate(raw)
+        return read_model(raw)
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
@@ -178,18 +195,18 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _message_type(message: SegmentMessage, expected: str | None) -> str:
-    kind = message.type or expected
+def _message_type(given: str | None, expected: str | None) -> str:
+    kind = given or expected
+    if kind in _TYPES and (expected is None or given is None or given == expected):
+        return kind
     if kind is None:
         raise InvalidEventError(f"field 'type' is missing: use one of {', '.join(MESSAGE_TYPES)}", field="type")
     if kind not in MESSAGE_TYPES:
         raise InvalidEventError(f"field 'type' is {kind!r}: use one of {', '.join(MESSAGE_TYPES)}", field="type")
-    if expected is not None and message.type is not None and message.type != expected:
-        raise InvalidEventError(f"field 'type' is {kind!r} but this endpoint takes {expected!r} calls", field="type")
-    return kind
+    raise InvalidEventError(f"field 'type' is {kind!r} but this endpoint takes {expected!r} calls", field="type")
 
 
-def _traits(message: SegmentMessage, kind: str, context: dict[str, Any]) -> dict[str, Any]:
+def _traits(own: dict[str, Any] | None, kind: str, context: dict[str, Any]) -> dict[str, Any]:
     context_traits = context.get("traits")
     if context_traits is not None and not isinstance(context_traits, dict):
         raise InvalidEventError(
@@ -198,8 +215,8 @@ def _traits(message: SegmentMessage, kind: str, context: dict[str, Any]) -> dict
         )
     if kind in ("identify", "group"):
         # Segment reads identify traits at the top level or in context.traits.
-        return {**(context_traits or {}), **(message.traits or {})}
-    return dict(message.traits or {})
+        return {**(context_traits or {}), **(own or {})}
+    return dict(own or {})
 
 
 def _time(value: str | None, field: str) -> datetime | None:
@@ -236,60 +253,70 @@ def _corrected(original: datetime | None, sent_at: datetime | None, received: da
         ) from None
 
 
-def _check_window(timestamp: datetime, limits: Limits) -> None:
+def _refuse_window(timestamp: datetime, limits: Limits) -> None:
+    """Raise for a time outside the accepted window (the caller saw it is outside)."""
     if timestamp > limits.latest:
         raise InvalidEventError(
             f"field 'timestamp' is in the future ({timestamp.isoformat()}, after correcting "
             f"clock skew; the server's time is {limits.now.isoformat()})",
             field="timestamp",
         )
-    if timestamp < limits.earliest:
-        raise InvalidEventError(
-            f"field 'timestamp' ({timestamp.isoformat()}) is older than the accepted window "
-            f"(earliest {limits.earliest.isoformat()})",
-            field="timestamp",
-        )
+    raise InvalidEventError(
+        f"field 'timestamp' ({timestamp.isoformat()}) is older than the accepted window "
+        f"(earliest {limits.earliest.isoformat()})",
+        field="timestamp",
+    )
 
 
-def _check_type_fields(message: SegmentMessage, kind: str, user_id: str | None, anonymous_id: str | None) -> None:
+def _check_type_fields(get: _Get, kind: str, user_id: str | None, anonymous_id: str | None) -> None:
     if not user_id and not anonymous_id:
         raise InvalidEventError(
             "either 'userId' or 'anonymousId' is required and both are missing or empty",
             field="userId",
         )
-    if kind == "track" and not (message.event and message.event.strip()):
-        raise InvalidEventError("field 'event' is required for track calls", field="event")
-    if kind == "group" and not message.groupId:
+    if kind == "track":
+        event = get("event")
+        if not (event and event.strip()):
+            raise InvalidEventError("field 'event' is required for track calls", field="event")
+    elif kind == "group" and not get("groupId"):
         raise InvalidEventError("field 'groupId' is required for group calls", field="groupId")
-    if kind == "alias" and not (message.previousId and user_id):
+    elif kind == "alias" and not (get("previousId") and user_id):
         raise InvalidEventError("alias calls need both 'previousId' and 'userId'", field="previousId")
 
 
 def _identifiers(
-    message: SegmentMessage,
+    user_id: str | None,
+    anonymous_id: str | None,
+    previous_id: str | None,
     kind: str,
     traits: dict[str, Any],
     context: dict[str, Any],
     region: str,
 ) -> list[tuple[str, str]]:
+    """The call's identifiers, most trusted first (``user_id`` and ``anonymous_id`` stripped already)."""
     keys: list[tuple[str, str]] = []
-    if message.userId:
-        keys.append(("user_id", message.userId.strip()))
-    if message.anonymousId:
-        keys.append(("anonymous_id", message.anonymousId.strip()))
-    if kind == "alias" and message.previousId:
-        keys.append(("previous_id", message.previousId.strip()))
+    if user_id:
+        keys.append(("user_id", user_id))
+    if anonymous_id:
+        keys.append(("anonymous_id", anonymous_id))
+    if previous_id:
+        keys.append(("previous_id", previous_id.strip()))
     # identify carries the person's traits; other calls repeat them in context.traits
     person_traits = traits if kind == "identify" else (context.get("traits") or {})
-    if not isinstance(person_traits, dict):
-        person_traits = {}
-    email = normalise_email(person_traits.get("email"))
-    if email:
-        keys.append(("email", email))
-    phone = normalise_phone(person_traits.get("phone"), region)
-    if phone:
-        keys.append(("phone", phone))
-    keys.extend(_external_ids(context.get("externalIds")))
+    if person_traits and isinstance(person_traits, dict):
+        email = normalise_email(person_traits.get("email"))
+        if email:
+            keys.append(("email", email))
+        phone = person_traits.get("phone")
+        if phone is not None:
+            phone = normalise_phone(phone, region)
+            if phone:
+                keys.append(("phone", phone))
+    external = context.get("externalIds")
+    if external is not None:
+        keys.extend(_external_ids(external))
+    if len(keys) < 2:
+        return [key for key in keys if key[1]]
     return order_identifiers([key for key in keys if key[1]])
 
 
@@ -308,14 +335,10 @@ def _external_ids(value: Any) -> list[tuple[str, str]]:
     return keys
 
 
-def _extra(message: SegmentMessage) -> dict[str, Any]:
-    extra: dict[str, Any] = {}
-    for name in ("previousId", "groupId", "category", "integrations"):
-        value = getattr(message, name)
-        if value:
-            extra[name] = value
-    if message.model_extra:
-        extra.update(message.model_extra)
+def _extra(get: _Get, unknown: dict[str, Any]) -> dict[str, Any]:
+    extra = {name: value for name in _EXTRA_FIELDS if (value := get(name))}
+    if unknown:
+        extra.update(unknown)
     return extra
 
 

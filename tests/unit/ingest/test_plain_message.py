@@ -83,8 +83,8 @@ def test_unusual_fields_are_left_to_the_model() -> None:
 
 def test_object_fields_are_copies() -> None:
     traits = {"plan": "free"}
-    message = read_plain({"traits": traits})
-    assert message is not None and message.traits == traits and message.traits is not traits
+    read = read_plain({"traits": traits})
+    assert read is not None and read[0]["traits"] == traits and read[0]["traits"] is not traits
 
 
 JSON = st.recursive(
