@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 
@@ -171,30 +172,47 @@ def flatten_traits(traits: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def _record_traits(
     tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int], seqs: Sequence[int]
 ) -> None:
-    columns: dict[str, list[Any]] = {
-        key: [] for key in ("anchor_id", "name", "value", "source_id", "observed_at", "confidence", "seq")
-    }
-    for record, anchor, seq in zip(records, anchors, seqs, strict=True):
+    """One ``trait_values`` row per trait of each record with traits.
+
+    The columns a record's traits share (anchor, source, time, confidence, seq) are
+    converted once per record and repeated by Arrow: an import of customers carries
+    seven or more traits a row, and Arrow converted the same aware timestamp once per
+    trait (its UTC offset asked each time).
+    """
+    kept: list[int] = []
+    counts: list[int] = []
+    names: list[str] = []
+    values: list[str] = []
+    dumps, option = orjson.dumps, orjson.OPT_NON_STR_KEYS
+    for index, record in enumerate(records):
         if not record.traits:
             continue
-        confidence = float(record.extra.get("confidence", 1.0))
-        for name, value in flatten_traits(record.traits).items():
-            columns["anchor_id"].append(anchor)
-            columns["name"].append(name)
-            columns["value"].append(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode())
-            columns["source_id"].append(record.source_id)
-            columns["observed_at"].append(record.timestamp)
-            columns["confidence"].append(confidence)
-            columns["seq"].append(seq)
-    if not columns["anchor_id"]:
+        flat = flatten_traits(record.traits)
+        kept.append(index)
+        counts.append(len(flat))
+        names.extend(flat)
+        values.extend([dumps(value, option=option).decode() for value in flat.values()])
+    if not names:
         return
+    chosen = [records[i] for i in kept]
+    per_record = pa.table(
+        {
+            "anchor_id": pa.array([anchors[i] for i in kept], pa.int64()),
+            "source_id": pa.array([record.source_id for record in chosen], pa.int32()),
+            "observed_at": pa.array([record.timestamp for record in chosen], pa.timestamp("us", "UTC")),
+            "confidence": pa.array([float(record.extra.get("confidence", 1.0)) for record in chosen], pa.float64()),
+            "seq": pa.array([seqs[i] for i in kept], pa.int64()),
+        }
+    ).take(np.repeat(np.arange(len(kept)), counts))
     table = pa.table(
         {
-            **columns,
-            "anchor_id": pa.array(columns["anchor_id"], pa.int64()),
-            "source_id": pa.array(columns["source_id"], pa.int32()),
-            "observed_at": pa.array(columns["observed_at"], pa.timestamp("us", "UTC")),
-            "seq": pa.array(columns["seq"], pa.int64()),
+            "anchor_id": per_record["anchor_id"],
+            "name": pa.array(names, pa.string()),
+            "value": pa.array(values, pa.string()),
+            "source_id": per_record["source_id"],
+            "observed_at": per_record["observed_at"],
+            "confidence": per_record["confidence"],
+            "seq": per_record["seq"],
         }
     )
     record_trait_rows(tx, table)

@@ -255,12 +255,14 @@ class ResolutionAPI:
         """Write the merge events of ``pairs``; return their rows for ``resolution_pairs``."""
         if not pairs:
             return []
-        keys = self._keys([anchors[p.a_profile] for p in pairs] + [anchors[p.b_profile] for p in pairs])
+        # An identifier's kind and value never change: the writer's graph, which this
+        # write reads anyway, names them without a query of thousands of ids (~0.01 s on FEBRL3).
+        key_of = self._ws.writer.graph.key_of
         records, rows = [], []
         for pair in pairs:
-            a, b = keys[anchors[pair.a_profile]], keys[anchors[pair.b_profile]]
+            a, b = key_of(anchors[pair.a_profile]), key_of(anchors[pair.b_profile])
             detail = {"probability": round(pair.probability, 6), "weights": pair.weights}
-            records.append(self._merge_record(a[:2], b[:2], actor, detail))
+            records.append(self._merge_record(a, b, actor, detail))
             rows.append(self._row(pair, anchors, "merged"))
         self._ws.ingest.write(records)
         return rows

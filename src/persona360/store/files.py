@@ -61,10 +61,11 @@ class ExportFile:
         self._relation_sql = _reader_sql(self.format)
         self._rows: int | None = None
         try:
-            self.columns = [
-                column[0]
-                for column in self._con.execute(f"DESCRIBE SELECT * FROM {self._relation_sql}", [str(path)]).fetchall()
-            ]
+            # Bound once here: a CSV's dialect is sniffed then, and reading the file through
+            # this relation (column_blocks) does not sniff it again (a third of reading
+            # 5,000 customer rows).
+            self._relation = self._con.sql(f"SELECT * FROM {self._relation_sql}", params=[str(path)])
+            self.columns = list(self._relation.columns)
         except duckdb.Error as error:
             raise FileFormatError(f"{path.name} cannot be read as {self.format}: {error}") from None
 
@@ -77,10 +78,11 @@ class ExportFile:
         """
         if self._rows is None:
             try:
-                found = self._con.execute(f"SELECT count(*) FROM {self._relation_sql}", [str(self.path)]).fetchone()
+                # fetchall: DuckDB 2 refuses the next read on this connection while a result is unfinished
+                found = self._con.execute(f"SELECT count(*) FROM {self._relation_sql}", [str(self.path)]).fetchall()
             except duckdb.Error as error:
                 raise FileFormatError(f"{self.path.name} cannot be read as {self.format}: {error}") from None
-            self._rows = int(found[0]) if found else 0
+            self._rows = int(found[0][0]) if found else 0
         return self._rows
 
     def count_known(self, rows: int) -> None:
@@ -104,7 +106,7 @@ class ExportFile:
         one dict per row, which is what lets an importer work column by column.
         """
         try:
-            relation = self._con.cursor().sql(self._ordered_sql(order_by), params=[str(self.path)])
+            relation = self._relation.project(f"*, {self._line_number()}").order(self._order(order_by))
             for batch in relation.to_arrow_reader(size):
                 if batch.num_rows:
                     yield {name: batch.column(i).to_pylist() for i, name in enumerate(batch.schema.names)}
@@ -120,15 +122,22 @@ class ExportFile:
         """
         return self._con.cursor(), self._numbered_sql()  # its own client: other reads may hold results open
 
-    def _numbered_sql(self) -> str:
-        """The rows with their line number in the file under ``LINE`` (a CSV's header is line 1)."""
+    def _line_number(self) -> str:
+        """Each row's line number in the file, as the column ``LINE`` (a CSV's header is line 1)."""
         first_line = 2 if self.format == "csv" else 1
-        return f"SELECT *, row_number() OVER () + {first_line - 1} AS {LINE} FROM {self._relation_sql}"
+        return f"row_number() OVER () + {first_line - 1} AS {LINE}"
+
+    def _numbered_sql(self) -> str:
+        """The rows with their line number in the file under ``LINE``."""
+        return f"SELECT *, {self._line_number()} FROM {self._relation_sql}"
+
+    @staticmethod
+    def _order(order_by: str | None) -> str:
+        """File order, or grouped by ``order_by`` (each group in file order)."""
+        return f"{_quote(order_by)}, {LINE}" if order_by else LINE
 
     def _ordered_sql(self, order_by: str | None) -> str:
-        """The numbered rows in file order, or grouped by ``order_by`` (each group in file order)."""
-        order = f"ORDER BY {_quote(order_by)}, {LINE}" if order_by else f"ORDER BY {LINE}"
-        return f"SELECT * FROM ({self._numbered_sql()}) {order}"
+        return f"SELECT * FROM ({self._numbered_sql()}) ORDER BY {self._order(order_by)}"
 
     def close(self) -> None:
         self._con.close()

@@ -14,6 +14,8 @@ from persona360 import Workspace
 from persona360.errors import InvalidEventError, MappingError
 from persona360.ingest.importers import run
 from persona360.ingest.importers.mapping import parse_mapping
+from persona360.ingest.importers.rows import RowContext
+from persona360.store.files import ExportFile
 
 CUSTOMERS = """email,phone,first_name,signed_up,vip
 jane@x.org,067 123 45 67,Jane,2026-01-05,yes
@@ -154,6 +156,21 @@ def test_bad_files_are_refused_before_anything_is_written(
         workspace.ingest.import_file(path, source="crm", kind=kind, mapping=parse_mapping(flags))
     assert workspace.db.scalar("SELECT count(*) FROM events") == 0
     assert gc.isenabled(), "an import pauses the cycle collector and must resume it, also when it fails"
+
+
+@pytest.mark.parametrize("by_rows", [False, True], ids=["columns", "rows"])
+def test_without_progress_the_rows_read_are_counted_and_the_file_is_not_read_again(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, by_rows: bool
+) -> None:
+    def counted(_: ExportFile) -> int:
+        raise AssertionError("the file was counted in a pass of its own")
+
+    monkeypatch.setattr(run, "BLOCK_ROWS", 2)  # rows read over several blocks
+    monkeypatch.setattr(ExportFile, "rows", property(counted))
+    path = write(tmp_path, "customers.csv", CUSTOMERS)
+    ctx = RowContext(parse_mapping(CUSTOMER_MAP), "customers", 1, "crm", workspace.clock.now(), "UA", None)
+    report = run.import_file(workspace.writer, path, ctx, by_rows=by_rows)
+    assert (report.rows, report.records, report.rejected) == (5, 2, 3)
 
 
 def test_the_progress_callback_advances_to_the_row_count(

@@ -100,10 +100,11 @@ def _import(
             report.rows = export.rows
             _import_bulk(writer, orders, rejects, report, ctx, progress)
         else:
-            report.rows = export.rows
-            _import_records(writer, _records(export, ctx, rejects, by_rows=by_rows), report, progress)
+            if progress:  # the total a progress report gives: counting it is one more read of the file
+                report.rows = export.rows
+            report.rows = _import_records(writer, _records(export, ctx, rejects, by_rows=by_rows), report, progress)
         if progress:
-            progress(export.rows, export.rows)
+            progress(report.rows, report.rows)
     finally:
         export.close()
     report.rejected = rejects.count
@@ -117,10 +118,10 @@ def _import_records(
     steps: Iterator[tuple[int, list[EventRecord]]],
     report: ImportReport,
     progress: Progress | None,
-) -> None:
-    """The column and row paths: records converted in Python, written in chunks."""
+) -> int:
+    """The column and row paths: records converted in Python, written in chunks; return the rows read."""
     pending: list[EventRecord] = []
-    reported = 0
+    reported = done = 0
     for done, records in steps:
         pending.extend(records)
         if len(pending) >= WRITE_CHUNK:
@@ -129,6 +130,7 @@ def _import_records(
             progress(done, report.rows)  # rows read and converted; the rest is the last commit
             reported = done
     _flush(writer, pending, report)
+    return done
 
 
 def _import_bulk(
