@@ -76,7 +76,10 @@ def count_overview(ws: Any) -> dict[str, Any]:
     figures = overview_figures(ws)
     charts = {
         "events": line_chart("Events per day, last 30 days", [Series("events", figures["events_per_day"])]),
-        "revenue": bar_chart("Revenue by source", figures["revenue_by_source"]),
+        "revenue": [
+            bar_chart(f"Revenue by source ({currency})", sources)
+            for currency, sources in figures["revenue_by_source"].items()
+        ],
         **segment_charts(ws),
         "personas": persona_revenue_chart(ws),
     }
