@@ -71,6 +71,8 @@ def test_campaign_funnel_and_uplift_against_control(page: Any, shop: Shop) -> No
     expect(uplift.locator("svg desc")).to_contain_text("95% interval")
     expect(uplift.locator("dt", has_text="Difference (95% interval)")).to_be_visible()
     expect(page.get_by_role("row", name=re.compile("^control"))).to_be_visible()
+    # the furnished orders name no currency: the workspace's revenue_currency, said beside the figure
+    expect(page.get_by_role("row", name=re.compile("^treatment"))).to_contain_text(re.compile(r"[\d,]+\.\d\d UAH"))
     screenshot(page, "12-campaign")
 
 

@@ -21,16 +21,17 @@ own currency, and :meth:`Money.label` marks that figure "not converted".
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from persona360.settings import Settings
 
 MONEY = "DECIMAL(38, 6)"
+T = TypeVar("T")
 _CODE = re.compile(r"[A-Z]{3}")
 
 
@@ -149,9 +150,10 @@ class Money:
             return currency
         return f"{currency}, not converted"
 
-    def ordered(self, currencies: Iterable[str]) -> list[str]:
-        """The reporting currency first, then the others (not converted) by name."""
-        return sorted(set(currencies), key=lambda c: (c != self.reporting_currency, c))
+    def labelled(self, totals: Mapping[str, T]) -> dict[str, T]:
+        """``{currency: total}`` keyed by :meth:`label`, the reporting currency first, then the others by name."""
+        ordered = sorted(totals, key=lambda c: (c != self.reporting_currency, c))
+        return {self.label(currency): totals[currency] for currency in ordered}
 
 
 def by_currency(rows: Iterable[tuple[str, str, float]]) -> dict[str, list[tuple[str, float]]]:
@@ -165,3 +167,15 @@ def by_currency(rows: Iterable[tuple[str, str, float]]) -> dict[str, list[tuple[
     for key, currency, amount in rows:
         grouped.setdefault(currency, []).append((key, amount))
     return grouped
+
+
+def amounts_text(totals: Mapping[str, float]) -> str:
+    """``{'UAH': 2500.1, 'USD, not converted': 12.0}`` -> ``'2,500.10 UAH; 12.00 USD, not converted'``.
+
+    Example:
+        >>> amounts_text({"UAH": 2500.1, "USD, not converted": 12.0})
+        '2,500.10 UAH; 12.00 USD, not converted'
+        >>> amounts_text({})
+        '0'
+    """
+    return "; ".join(f"{amount:,.2f} {label}" for label, amount in totals.items()) or "0"

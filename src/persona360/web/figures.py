@@ -55,7 +55,7 @@ def revenue_by_source(ws: Workspace) -> dict[str, list[tuple[str, float]]]:
         f"FROM {money.orders_sql()} o JOIN sources s USING (source_id) GROUP BY ALL ORDER BY revenue DESC, s.name"
     )
     grouped = by_currency((str(name), str(currency), round(float(revenue), 2)) for name, currency, revenue in rows)
-    return {money.label(currency): grouped[currency] for currency in money.ordered(grouped)}
+    return money.labelled(grouped)
 
 
 def overview(ws: Workspace) -> dict[str, Any]:

@@ -47,11 +47,11 @@ def test_orders_are_converted_at_the_rate_of_their_day(orders: duckdb.DuckDBPyCo
     money = Money("UAH", "UAH", rates)
     # 100 + 5 UAH, 2 PLN at 10 and 1 PLN at 11; the PLN order before the first rate and USD stay apart
     assert totals(orders, money) == {"UAH": 136.0, "PLN": 3.0, "USD": 4.0}
-    assert [money.label(c) for c in money.ordered(["USD", "PLN", "UAH"])] == [
-        "UAH",
-        "PLN, not converted",
-        "USD, not converted",
-    ]
+    assert money.labelled({"USD": 4.0, "PLN": 3.0, "UAH": 136.0}) == {
+        "UAH": 136.0,
+        "PLN, not converted": 3.0,
+        "USD, not converted": 4.0,
+    }
 
 
 def test_a_reporting_currency_without_rates_converts_nothing_else(orders: duckdb.DuckDBPyConnection) -> None:
