@@ -56,10 +56,6 @@ def stamp(moment: datetime | None) -> str:
     return "" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
 
 
-def money(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
-
-
 def seconds_ago(seconds: float | None) -> str:
     """'just now', '12 s ago', '3 min ago' for an age in seconds."""
     if seconds is None:
@@ -73,7 +69,6 @@ TEMPLATES.filters.update(
     seconds_ago=seconds_ago,
     ago=ago,
     stamp=stamp,
-    money=money,
     amounts=amounts_text,
     num=format_number,
     urlpart=lambda s: quote(str(s), safe=""),
