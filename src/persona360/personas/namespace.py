@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -18,9 +19,11 @@ from persona360.personas.persistence import (
     members,
     persona_of,
     personas_of,
+    revenue_by_persona,
     versions,
 )
 from persona360.personas.trait import changed_customers, publish_trait
+from persona360.store.money import Money
 
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
@@ -141,6 +144,20 @@ class PersonasAPI:
         stored = self._required()
         card = stored["cards"][found[1]]
         return {"version": found[0], "persona": found[1], "name": card["name"]}
+
+    def revenue_shares(self, stored: dict[str, Any]) -> dict[str, builtins.list[tuple[str, float]]]:
+        """Per currency, each persona of the ``stored`` model (:meth:`latest`) with its share of that revenue.
+
+        Shares are of one currency's revenue at a time (or of the reporting currency's, with
+        the user's rates; store/money.py), as a sum across currencies means nothing.
+        """
+        money = Money.from_settings(self._ws.settings)
+        names = [card["name"] for card in stored["cards"]]
+        shares: dict[str, builtins.list[tuple[str, float]]] = {}
+        for currency, by_persona in revenue_by_persona(self._ws.db, stored["version"], money).items():
+            total = sum(by_persona.values()) or 1.0
+            shares[currency] = [(name, by_persona.get(i, 0.0) / total) for i, name in enumerate(names)]
+        return shares
 
     def card(self, persona: str | int) -> dict[str, Any]:
         """Alias of :meth:`show`, for the API and the web page."""
