@@ -127,7 +127,7 @@ class Money:
         if not self.rates:
             return self._converted(coded, "NULL::DECIMAL(38, 12)", "")
         rows = ", ".join(
-            f"('{r.currency}', TIMESTAMPTZ '{r.since.isoformat()} 00:00:00+00', {r.rate}::DECIMAL(38, 12))"
+            f"('{r.currency}', TIMESTAMPTZ '{r.since.isoformat()} 00:00:00+00', {r.rate:f}::DECIMAL(38, 12))"
             for r in self.rates
         )
         join = (

@@ -54,6 +54,11 @@ def test_orders_are_converted_at_the_rate_of_their_day(orders: duckdb.DuckDBPyCo
     }
 
 
+def test_a_rate_written_with_an_exponent_is_used_as_the_number_it_is(orders: duckdb.DuckDBPyConnection) -> None:
+    money = Money("UAH", "UAH", (parse_rate("PLN 2025-01-01 1E+1"),))
+    assert totals(orders, money) == {"UAH": 165.0, "USD": 4.0}
+
+
 def test_a_reporting_currency_without_rates_converts_nothing_else(orders: duckdb.DuckDBPyConnection) -> None:
     money = Money("UAH", "USD")
     assert totals(orders, money) == {"UAH": 105.0, "PLN": 6.0, "USD": 4.0}
