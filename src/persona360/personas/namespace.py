@@ -80,9 +80,14 @@ class PersonasAPI:
 
     def list(self) -> list[dict[str, Any]]:
         """The latest model's personas, in short: number, name, size, shares, archetype."""
+        stored = self._required()
+        shares = self._shares_by_persona(stored)
         return [
-            {key: card[key] for key in ("persona", "name", "size", "share", "revenue_share", "archetypes")}
-            for card in self._required()["cards"]
+            {
+                **{key: card[key] for key in ("persona", "name", "size", "share", "revenue_share", "archetypes")},
+                "revenue_shares": shares[card["persona"]],
+            }
+            for card in stored["cards"]
         ]
 
     def show(self, persona: str | int) -> dict[str, Any]:
@@ -100,7 +105,8 @@ class PersonasAPI:
         for card in stored["cards"]:
             if wanted in (str(card["persona"]), card["name"].lower(), card["key"]):
                 pains = self.pains(stored).get(card["persona"], {"respondents": 0, "pains": []})
-                return with_freshness({**card, "pains": pains}, stored, stored["age"])
+                shares = self._shares_by_persona(stored)[card["persona"]]
+                return with_freshness({**card, "pains": pains, "revenue_shares": shares}, stored, stored["age"])
         names = ", ".join(f"{c['persona']} ({c['name']})" for c in stored["cards"])
         raise NotFoundError(f"no persona {persona!r} in model v{stored['version']}; there are: {names}")
 
@@ -111,7 +117,11 @@ class PersonasAPI:
             raise ValueError(f"format={fmt!r}: use md or json")
         pains = self.pains(stored)
         none: dict[str, Any] = {"respondents": 0, "pains": []}
-        cards = [{**card, "pains": pains.get(card["persona"], none)} for card in stored["cards"]]
+        shares = self._shares_by_persona(stored)
+        cards = [
+            {**card, "pains": pains.get(card["persona"], none), "revenue_shares": shares[card["persona"]]}
+            for card in stored["cards"]
+        ]
         write = export_markdown if fmt == "md" else export_json
         return write({**stored, "cards": cards}, stored["age"])
 
@@ -158,6 +168,14 @@ class PersonasAPI:
             total = sum(by_persona.values()) or 1.0
             shares[currency] = [(name, by_persona.get(i, 0.0) / total) for i, name in enumerate(names)]
         return shares
+
+    def _shares_by_persona(self, stored: dict[str, Any]) -> dict[int, dict[str, float]]:
+        """Persona number -> ``{currency: share of that currency's revenue}`` (see :meth:`revenue_shares`)."""
+        found: dict[int, dict[str, float]] = {card["persona"]: {} for card in stored["cards"]}
+        for currency, shares in self.revenue_shares(stored).items():
+            for card, (_, share) in zip(stored["cards"], shares, strict=True):
+                found[card["persona"]][currency] = share
+        return found
 
     def card(self, persona: str | int) -> dict[str, Any]:
         """Alias of :meth:`show`, for the API and the web page."""

@@ -179,3 +179,15 @@ def amounts_text(totals: Mapping[str, float]) -> str:
         '0'
     """
     return "; ".join(f"{amount:,.2f} {label}" for label, amount in totals.items()) or "0"
+
+
+def shares_text(shares: Mapping[str, float]) -> str:
+    """``{'PLN': 0.347, 'UAH': 0.237}`` -> ``'34.7 % of PLN · 23.7 % of UAH'`` (shares of each currency's revenue).
+
+    Example:
+        >>> shares_text({"PLN": 0.347, "UAH": 0.237})
+        '34.7 % of PLN · 23.7 % of UAH'
+        >>> shares_text({})
+        '—'
+    """
+    return " · ".join(f"{share * 100:.1f} % of {label}" for label, share in shares.items()) or "—"

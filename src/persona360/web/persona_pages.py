@@ -25,9 +25,9 @@ def personas(request: Request, viewer: ViewerDep) -> HTMLResponse:
     ws = request.app.state.workspace
     stored = ws.personas.latest()
     pains = ws.personas.pains(stored) if stored else {}
-    shares = ws.personas.revenue_shares(stored) if stored else {}
+    shares = {row["persona"]: row["revenue_shares"] for row in ws.personas.list()} if stored else {}
     cards = [
-        card_view({**card, "pains": pains.get(card["persona"]), "revenue_shares": share_text(shares, card["persona"])})
+        card_view({**card, "pains": pains.get(card["persona"]), "revenue_shares": shares[card["persona"]]})
         for card in (stored["cards"] if stored else [])
     ]
     drift = stored["report"].get("drift") if stored else None  # kept with the model: no second read
@@ -41,11 +41,6 @@ def personas(request: Request, viewer: ViewerDep) -> HTMLResponse:
         versions=ws.personas.versions()[:10],
         drift=drift_lines(drift),
     )
-
-
-def share_text(shares: dict[str, list[tuple[str, float]]], persona: int) -> str:
-    """'14.5 % of UAH · 19.0 % of PLN': a persona's share of each currency's revenue (``revenue_shares``)."""
-    return " · ".join(f"{rows[persona][1] * 100:.1f} % of {currency}" for currency, rows in shares.items()) or "—"
 
 
 def drift_lines(report: dict[str, Any] | None) -> list[str]:
@@ -71,7 +66,6 @@ def persona_page(
 ) -> HTMLResponse:
     ws = request.app.state.workspace
     card = ws.personas.show(persona)
-    card["revenue_shares"] = share_text(ws.personas.revenue_shares(ws.personas.latest()), card["persona"])
     found = ws.personas.members(card["persona"], MEMBERS_PAGE, (page_number - 1) * MEMBERS_PAGE)
     distance = {m["profile_id"]: m["distance"] for m in found["members"]}
     rows = [{**row, "distance": distance[row["profile_id"]]} for row in ws.profiles.list_ids(list(distance))]

@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import ClientDisconnect
 
 from persona360.errors import AuthenticationError, NotFoundError, PermissionDeniedError
-from persona360.store.money import amounts_text
+from persona360.store.money import amounts_text, shares_text
 from persona360.web.charts import format_number
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ TEMPLATES.filters.update(
     ago=ago,
     stamp=stamp,
     amounts=amounts_text,
+    shares=shares_text,
     num=format_number,
     urlpart=lambda s: quote(str(s), safe=""),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -156,6 +157,8 @@ def test_cli(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
     assert listed.exit_code == 0 and "customers" in listed.stdout
     shown = cli(shop.settings.db, "show", "0")
     assert shown.exit_code == 0 and "Best send hour" in shown.stdout
+    words = " ".join(shown.stdout.split())  # the console wraps long lines
+    assert re.search(r"revenue [\d.]+ % of PLN · [\d.]+ % of UAH · [\d.]+ % of USD;", words), words
     exported = cli(shop.settings.db, "export", "--format", "json")
     assert len(orjson.loads(exported.stdout)["personas"]) == 7
     bad = cli(shop.settings.db, "export", "--format", "pdf")
@@ -328,3 +331,7 @@ def test_revenue_shares_are_of_one_currency_at_a_time(ws: Workspace) -> None:
         total = sum(by_hand[currency].values())
         expected = [(name, by_hand[currency].get(i, 0.0) / total) for i, name in enumerate(names)]
         assert rows == [(name, pytest.approx(share)) for name, share in expected]
+    # the list, the card and the CLI say the same shares, one currency at a time
+    listed = {row["persona"]: row["revenue_shares"] for row in ws.personas.list()}
+    assert listed[0] == {currency: rows[0][1] for currency, rows in shares.items()}
+    assert ws.personas.show(0)["revenue_shares"] == listed[0]
