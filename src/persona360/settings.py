@@ -16,6 +16,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from persona360.store.money import Money, currency_code
+
 DEFAULT_IDENTIFIER_LIMITS: dict[str, int] = {
     "user_id": 3,
     "email": 10,
@@ -152,6 +154,17 @@ class Settings(BaseSettings):
         24.0, description="How often the server refits CLV, P(alive) and churn predictions, in hours."
     )
     revenue_currency: str = Field("UAH", description="Currency assumed for revenue when an order names none.")
+    reporting_currency: str = Field(
+        "",
+        description="Currency that reports convert revenue into with exchange_rates (e.g. UAH); empty keeps each "
+        "currency's revenue apart, as a sum across currencies means nothing.",
+    )
+    exchange_rates: list[str] = Field(
+        default_factory=list,
+        description="Dated rates into reporting_currency, each 'CUR YYYY-MM-DD RATE' (1 CUR is worth RATE from that "
+        'day, UTC, until a later rate of CUR), e.g. ["PLN 2026-01-01 10.45"]. Never fetched: an order whose '
+        "currency has no rate on its day is reported apart, marked not converted.",
+    )
     personas_k_min: int = Field(3, description="Fewest personas `persona360 personas build` tries.")
     personas_k_max: int = Field(12, description="Most personas `persona360 personas build` tries.")
     personas_stale_days: int = Field(
@@ -350,6 +363,15 @@ class Settings(BaseSettings):
                 "shorter one"
             )
         self.batch_derive_relaxed_ms = self.batch_derive_within_ms
+        return self
+
+    @model_validator(mode="after")
+    def _money(self) -> Settings:
+        """Currencies and rates are checked when the settings are built, not at the first report."""
+        self.revenue_currency = currency_code(self.revenue_currency, "revenue_currency")
+        if self.reporting_currency:
+            self.reporting_currency = currency_code(self.reporting_currency, "reporting_currency")
+        Money.from_settings(self)
         return self
 
     @field_validator("memory_limit")

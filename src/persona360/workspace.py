@@ -40,6 +40,7 @@ from persona360.resolution import ResolutionAPI
 from persona360.segments.manager import Segments
 from persona360.settings import Settings, load_settings
 from persona360.store.database import Database
+from persona360.store.money import Money
 from persona360.surveys import SurveysAPI
 
 
@@ -202,7 +203,8 @@ class ProfilesAPI(ProfileReader):
     """``ws.profiles``: reading profiles, exporting them and rebuilding the projection."""
 
     def __init__(self, ws: Workspace) -> None:
-        super().__init__(ws.db, timedelta(days=ws.settings.stale_after_days), ws.settings.default_region)
+        s = ws.settings
+        super().__init__(ws.db, timedelta(days=s.stale_after_days), s.default_region, Money.from_settings(s))
         self._ws = ws
 
     def show(self, profile_id: int) -> dict[str, Any]:

@@ -165,6 +165,22 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
+# every text of every chart's SVG, as [left, right, the SVG's viewBox width, the text]
+OUTSIDE = """() => [...document.querySelectorAll("figure.chart svg text")].map(t => {
+  const box = t.getBBox();
+  return [box.x, box.x + box.width, t.ownerSVGElement.viewBox.baseVal.width, t.textContent];
+})"""
+
+
+def text_boxes(page: Any) -> list[list[Any]]:
+    boxes: list[list[Any]] = page.evaluate(OUTSIDE)
+    return boxes
+
+
+def cut_labels(page: Any) -> list[str]:
+    return [text for left, right, width, text in text_boxes(page) if left < 0 or right > width]
+
+
 def every_page(shop: Shop) -> list[str]:
     """One URL of each page of the UI (axe walks them; a test screenshots each)."""
     return [

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from conftest import Shop, log_in, screenshot
+from conftest import Shop, cut_labels, log_in, screenshot
 
 pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("browser")]
 
@@ -58,6 +58,11 @@ def test_search_by_email_shows_merged_identities_with_edge_reasons(page: Any, sh
     expect(identity.get_by_text(shop.merged_email, exact=True)).to_be_visible()
     expect(identity.get_by_role("button", name="Unmerge").first).to_be_visible()
     expect(page.get_by_role("heading", name="Traits")).to_be_visible()
+    # the merged person has ordered (see conftest): revenue and average order say their currency
+    kpis = page.locator("#computed-title + dl.kpis")
+    for label in ("Revenue", "Average order"):
+        figure = kpis.locator("div", has=page.locator("dt", has_text=label)).locator("dd").inner_text()
+        assert re.fullmatch(r"[\d,]+\.\d\d (UAH|PLN|USD)", figure), (label, figure)
     screenshot(page, "02-profile-360")
 
 
@@ -133,10 +138,14 @@ def test_overview_draws_charts(page: Any, shop: Shop) -> None:
     expect(page.locator("#figures-age")).to_contain_text(re.compile(r"^Figures as of (just now|\d+ s ago)"))
     assert int(page.locator("#kpi-profiles").inner_text().replace(",", "")) > 100
     captions = page.locator("figure.chart figcaption").all_inner_texts()
-    assert "Events per day, last 30 days" in captions and "Revenue by source" in captions
+    # the demo shop sells in three currencies: one chart each, never one sum across them
+    revenue = [c for c in captions if c.startswith("Revenue by source")]
+    assert "Events per day, last 30 days" in captions
+    assert revenue == ["Revenue by source (PLN)", "Revenue by source (UAH)", "Revenue by source (USD)"]
     assert page.locator("figure.chart svg polyline").count() >= 1
     assert page.locator("figure.chart svg rect.chart-bar").count() >= 1
     expect(page.get_by_role("cell", name="shop-web")).to_be_visible()
+    assert cut_labels(page) == []
     screenshot(page, "06-overview")
 
 
@@ -145,7 +154,10 @@ def test_profiles_list_sorts(page: Any, shop: Shop) -> None:
     page.goto("/profiles")
     page.get_by_role("link", name="Revenue").click()
     expect(page).to_have_url(f"{shop.url}/profiles?sort=revenue")
-    revenues = [float(v.replace(",", "")) for v in page.locator("tbody tr td:nth-child(5)").all_inner_texts()]
+    cells = page.locator("tbody tr td:nth-child(5)").all_inner_texts()
+    # each figure says its currency ("17,064.00 UAH"); the demo's customers each pay in one
+    assert all(re.fullmatch(r"[\d,]+\.\d\d (UAH|PLN|USD)|0", cell) for cell in cells), cells
+    revenues = [float(cell.split()[0].replace(",", "")) for cell in cells]
     assert revenues == sorted(revenues, reverse=True) and revenues[0] > 0
     screenshot(page, "07-profiles-list")
 

@@ -31,6 +31,8 @@ def test_personas_side_by_side_and_who_is_in_one(page: Any, shop: Shop) -> None:
     expect(first.locator("figcaption", has_text="Channels")).to_be_visible()
     for fact in ("Size", "Revenue share", "Archetype", "Best send hour", "Stability"):
         expect(first.locator("dt", has_text=fact)).to_be_visible()
+    revenue_share = first.locator("div", has=page.locator("dt", has_text="Revenue share")).locator("dd")
+    expect(revenue_share).to_have_text(re.compile(r"^[\d.]+ % of PLN · [\d.]+ % of UAH · [\d.]+ % of USD$"))
     expect(first.get_by_role("heading", name="Triggers that fit")).to_be_visible()
     expect(first.get_by_role("heading", name="Pains")).to_be_visible()
     # the demo's free-text survey answers (why a cart was left) are some persona's pains
@@ -71,6 +73,8 @@ def test_campaign_funnel_and_uplift_against_control(page: Any, shop: Shop) -> No
     expect(uplift.locator("svg desc")).to_contain_text("95% interval")
     expect(uplift.locator("dt", has_text="Difference (95% interval)")).to_be_visible()
     expect(page.get_by_role("row", name=re.compile("^control"))).to_be_visible()
+    # the furnished orders name no currency: the workspace's revenue_currency, said beside the figure
+    expect(page.get_by_role("row", name=re.compile("^treatment"))).to_contain_text(re.compile(r"[\d,]+\.\d\d UAH"))
     screenshot(page, "12-campaign")
 
 
@@ -133,9 +137,15 @@ def test_profile_card_shows_persona_survey_answers_and_messages(page: Any, shop:
 
 def test_overview_shows_revenue_by_persona(page: Any, shop: Shop) -> None:
     log_in(page, shop.admin_token)
-    chart = page.locator("#revenue-by-persona")
-    expect(chart.locator("figcaption")).to_contain_text("Revenue by persona", timeout=60_000)
-    expect(chart.locator("rect.chart-bar")).to_have_count(shop.furnished.personas)
+    charts = page.locator("#revenue-by-persona figure")
+    expect(charts.first.locator("figcaption")).to_contain_text("Revenue by persona", timeout=60_000)
+    # a share of each currency's revenue (the demo shop sells in three), never of their sum
+    captions = charts.locator("figcaption").all_inner_texts()
+    assert [re.sub(r", model v\d+", "", c) for c in captions] == [
+        f"Revenue by persona (share of {currency} revenue)" for currency in ("PLN", "UAH", "USD")
+    ]
+    for index in range(3):
+        expect(charts.nth(index).locator("rect.chart-bar")).to_have_count(shop.furnished.personas)
     screenshot(page, "17-overview-personas")
 
 

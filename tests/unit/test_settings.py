@@ -65,3 +65,30 @@ def test_a_live_derive_bound_above_the_relaxed_default_raises_the_relaxed_one_wi
     settings = load_settings(batch_derive_within_ms=5000)
     assert (settings.batch_derive_within_ms, settings.batch_derive_relaxed_ms) == (5000, 5000)
     assert load_settings(batch_derive_within_ms=500).batch_derive_relaxed_ms == 2000
+
+
+def test_currencies_are_read_in_upper_case_and_rates_are_kept_as_written() -> None:
+    settings = load_settings(revenue_currency="pln", reporting_currency="uah", exchange_rates=["PLN 2026-01-01 10.45"])
+    assert (settings.revenue_currency, settings.reporting_currency) == ("PLN", "UAH")
+    assert settings.exchange_rates == ["PLN 2026-01-01 10.45"]
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"revenue_currency": "hryvnia"}, "revenue_currency 'hryvnia' is not a three-letter currency code"),
+        ({"reporting_currency": "€"}, "reporting_currency '€' is not a three-letter currency code"),
+        ({"exchange_rates": ["PLN 2026-01-01 10.45"]}, "no reporting currency to convert into"),
+        ({"reporting_currency": "UAH", "exchange_rates": ["PLN 10.45"]}, "has 2 parts, not 3"),
+        ({"reporting_currency": "UAH", "exchange_rates": ["PLN 2026-01-01 -1"]}, "must be a positive number"),
+    ],
+)
+def test_bad_money_settings_are_refused_by_name(given: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        load_settings(**given)
+
+
+def test_exchange_rates_are_read_from_the_environment_as_a_json_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERSONA360_REPORTING_CURRENCY", "UAH")
+    monkeypatch.setenv("PERSONA360_EXCHANGE_RATES", '["PLN 2026-01-01 10.45", "USD 2026-01-01 41.5"]')
+    assert load_settings().exchange_rates == ["PLN 2026-01-01 10.45", "USD 2026-01-01 41.5"]

@@ -16,7 +16,7 @@ from typing import Any
 
 from persona360.profiles.reading import profile_orders_sql
 from persona360.store.database import Database
-from persona360.store.money import money_sum
+from persona360.store.money import Money, money_sum
 
 Z95 = 1.959963984540054
 
@@ -104,33 +104,46 @@ def run_counts(db: Database, campaign_id: int) -> dict[str, Any]:
     }
 
 
-def conversions(db: Database, campaign_id: int, window: timedelta) -> dict[str, dict[str, float]]:
-    """Per arm: profiles, profiles that ordered, orders and revenue in the window."""
-    rows = db.query_dicts(
+def conversions(db: Database, campaign_id: int, window: timedelta, money: Money) -> dict[str, dict[str, Any]]:
+    """Per arm: profiles, profiles that ordered, orders, and revenue per currency in the window.
+
+    ``revenue`` is ``{currency: amount}`` as ``money`` totals it (store/money.py): orders in
+    UAH and USD are never one number, unless the workspace converts them.
+    """
+    ref = (
         "WITH last_sent AS (SELECT profile_id, max(sent_at) AS sent_at FROM activation_messages "
         "  WHERE campaign_id = $c AND status = 'sent' GROUP BY profile_id), "
         "ref AS (SELECT a.profile_id, a.arm, coalesce(s.sent_at, a.assigned_at) AS since "
         "  FROM campaign_assignments a LEFT JOIN last_sent s USING (profile_id) WHERE a.campaign_id = $c), "
-        f"orders_of AS ({profile_orders_sql()}), "
-        f"bought AS (SELECT r.profile_id, count(*) AS orders, {money_sum('coalesce(o.revenue, 0)')} AS revenue "
-        "  FROM ref r JOIN orders_of o ON o.profile_id = r.profile_id "
-        "  AND o.ordered_at >= r.since AND o.ordered_at < r.since + $w GROUP BY r.profile_id) "
-        "SELECT r.arm, count(*) AS profiles, count(b.profile_id) AS converted, "
-        f"  coalesce(sum(b.orders), 0) AS orders, coalesce({money_sum('b.revenue')}, 0) AS revenue "
-        "FROM ref r LEFT JOIN bought b USING (profile_id) GROUP BY r.arm",
-        {"c": campaign_id, "w": window},
+        f"bought AS (SELECT r.arm, r.profile_id, o.report_currency, o.report_amount "
+        f"  FROM ref r JOIN {money.orders_sql(f'({profile_orders_sql()})')} o ON o.profile_id = r.profile_id "
+        "  AND o.ordered_at >= r.since AND o.ordered_at < r.since + $w) "
     )
-    empty = {"profiles": 0, "converted": 0, "orders": 0, "revenue": 0.0}
-    arms = {arm: dict(empty) for arm in ("treatment", "control")}
+    params = {"c": campaign_id, "w": window}
+    rows = db.query_dicts(
+        ref + "SELECT r.arm, count(DISTINCT r.profile_id) AS profiles, count(DISTINCT b.profile_id) AS converted, "
+        "  count(b.profile_id) AS orders FROM ref r LEFT JOIN bought b USING (profile_id) GROUP BY r.arm",
+        params,
+    )
+    revenue = db.query(
+        ref + f"SELECT arm, report_currency, {money_sum('coalesce(report_amount, 0)')} FROM bought GROUP BY ALL",
+        params,
+    )
+    arms: dict[str, dict[str, Any]] = {
+        arm: {"profiles": 0, "converted": 0, "orders": 0, "revenue": {}} for arm in ("treatment", "control")
+    }
     for row in rows:
-        name = row.pop("arm")
-        arms[name] = {k: (float(v) if k == "revenue" else int(v)) for k, v in row.items()}
+        arms[row.pop("arm")].update({k: int(v) for k, v in row.items()})
+    for arm, currency, amount in revenue:
+        arms[arm]["revenue"][currency] = float(amount)
+    for arm in arms.values():
+        arm["revenue"] = money.labelled(arm["revenue"])
     return arms
 
 
-def campaign_report(db: Database, campaign: dict[str, Any], window: timedelta) -> dict[str, Any]:
+def campaign_report(db: Database, campaign: dict[str, Any], window: timedelta, money: Money) -> dict[str, Any]:
     """Everything ``campaigns report`` shows."""
-    arms = conversions(db, campaign["campaign_id"], window)
+    arms = conversions(db, campaign["campaign_id"], window, money)
     treated, control = arms["treatment"], arms["control"]
     return {
         "campaign": campaign["name"],

@@ -29,6 +29,7 @@ from persona360.activation.outbox import Delivery
 from persona360.activation.rates import ChannelRates, check_rates
 from persona360.activation.templates import Freshness, Renderer, RenderResult, TemplateContext, TraitValue
 from persona360.errors import NotFoundError
+from persona360.store.money import Money
 
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
@@ -385,7 +386,7 @@ class ActivationAPI:
         """
         window = timedelta(days=self._ws.settings.activation_conversion_days)
         campaign = self.get(name)
-        report = campaign_report(self._ws.db, campaign, window)
+        report = campaign_report(self._ws.db, campaign, window, Money.from_settings(self._ws.settings))
         if campaign.get("trigger_event") and self._worker is not None:
             report["worker"] = self._worker.status()
         return report

@@ -9,6 +9,7 @@ import typer
 
 from persona360.activation import CampaignSpec
 from persona360.cli.state import console, print_json, workspace
+from persona360.store.money import amounts_text
 
 templates = typer.Typer(help="Message templates (Jinja2, sandboxed).", no_args_is_help=True)
 campaigns = typer.Typer(help="Campaigns: a segment, a template and a channel.", no_args_is_help=True)
@@ -106,8 +107,9 @@ def report(name: str, json: JsonOption = False) -> None:
     if json:
         print_json(result)
         return
-    for key in ("sends", "delivered", "retrying", "dead", "cancelled", "opens", "clicks", "conversions", "revenue"):
+    for key in ("sends", "delivered", "retrying", "dead", "cancelled", "opens", "clicks", "conversions"):
         console.print(f"{key:>12}: {result[key]}")
+    console.print(f"{'revenue':>12}: {amounts_text(result['revenue'])}")
     runs = result["runs"]
     kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(runs["by_kind"].items())) or "none"
     console.print(f"{'runs':>12}: {runs['runs']} ({kinds}), considered {runs['considered']}, queued {runs['queued']}")

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from persona360.cli.state import console, fail, print_json, workspace
 from persona360.personas.export import card_markdown, drift_markdown
+from persona360.store.money import shares_text
 
 personas = typer.Typer(help="Discover customer personas and read their cards.", no_args_is_help=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -59,7 +60,7 @@ def list_(json: JsonOption = False) -> None:
             row["name"],
             str(row["size"]),
             f"{row['share']:.1%}",
-            f"{row['revenue_share']:.1%}",
+            shares_text(row["revenue_shares"]),
             f"{best['archetype']} ({best['confidence']:.0%})" if best else "-",
         )
     console.print(table)

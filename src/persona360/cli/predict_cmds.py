@@ -63,6 +63,8 @@ def run(
         f"Scored {report['customers']} customers ({report['repeat_customers']} repeat) "
         f"as of {report['as_of'][:10]}; see `persona360 predict report`."
     )
+    for warning in report["warnings"]:
+        console.print(f"Warning: {warning}")
 
 
 @predict.command("report")
@@ -81,6 +83,8 @@ def report(json: JsonOption = False) -> None:
     )
     console.print(_parameters(found))
     console.print(_diagnostics(found["diagnostics"]))
+    for warning in found.get("warnings", []):  # reports stored before warnings existed have none
+        console.print(f"Warning: {warning}")
 
 
 def _parse_moment(text: str | None) -> datetime | None:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from persona360.cli.state import console, print_json, workspace
 from persona360.identity.normalise import split_identifier
+from persona360.store.money import amounts_text
 from persona360.workspace import Workspace
 
 profiles = typer.Typer(help="Read unified profiles.", no_args_is_help=True)
@@ -65,7 +66,7 @@ def list_profiles(
             str(row["name"] or "-"),
             str(row["email"] or "-"),
             str(row["orders_count"]),
-            f"{row['revenue']:.2f}",
+            amounts_text(row["revenue_by_currency"]),
             str(row["event_count"]),
             str(row["last_seen"]),
         )
@@ -144,7 +145,7 @@ def render_profile(profile: dict[str, Any]) -> Panel:
     title = title or str(traits.get("name", {}).get("value", "")) or f"Profile {profile['profile_id']}"
     facts = Table.grid(padding=(0, 2))
     facts.add_row("profile", str(profile["profile_id"]), "orders", str(profile["orders_count"]))
-    facts.add_row("first seen", str(profile["first_seen"]), "revenue", f"{profile['revenue']:.2f}")
+    facts.add_row("first seen", str(profile["first_seen"]), "revenue", amounts_text(profile["revenue_by_currency"]))
     facts.add_row("last seen", str(profile["last_seen"]), "events", str(profile["event_count"]))
     facts.add_row("channels", ", ".join(profile["channels"]), "devices", ", ".join(profile["devices"]) or "-")
     ids = Table("identifier", "linked by", "source", box=None)

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 
 from persona360.personas.freshness import drift_summary, with_freshness
+from persona360.store.money import shares_text
 
 
 def export_json(stored: dict[str, Any], age: dict[str, Any]) -> str:
@@ -49,7 +50,7 @@ def card_markdown(card: dict[str, Any]) -> list[str]:
         f"*{card['description']}*",
         "",
         f"- **Size:** {card['size']} customers ({card['share']:.1%}), "
-        f"{card['revenue_share']:.1%} of revenue; {card['close_profiles']} close to the centre",
+        f"revenue {shares_text(card['revenue_shares'])}; {card['close_profiles']} close to the centre",
         f"- **Archetypes:** {_archetypes(card)}",
         f"- **Best send hour:** {_hour(card['best_send_hour'])}",
         f"- **Behaviour:** {_pairs(card['behaviour'])}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -18,9 +19,11 @@ from persona360.personas.persistence import (
     members,
     persona_of,
     personas_of,
+    revenue_by_persona,
     versions,
 )
 from persona360.personas.trait import changed_customers, publish_trait
+from persona360.store.money import Money
 
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
@@ -77,9 +80,14 @@ class PersonasAPI:
 
     def list(self) -> list[dict[str, Any]]:
         """The latest model's personas, in short: number, name, size, shares, archetype."""
+        stored = self._required()
+        shares = self._shares_by_persona(stored)
         return [
-            {key: card[key] for key in ("persona", "name", "size", "share", "revenue_share", "archetypes")}
-            for card in self._required()["cards"]
+            {
+                **{key: card[key] for key in ("persona", "name", "size", "share", "revenue_share", "archetypes")},
+                "revenue_shares": shares[card["persona"]],
+            }
+            for card in stored["cards"]
         ]
 
     def show(self, persona: str | int) -> dict[str, Any]:
@@ -97,7 +105,8 @@ class PersonasAPI:
         for card in stored["cards"]:
             if wanted in (str(card["persona"]), card["name"].lower(), card["key"]):
                 pains = self.pains(stored).get(card["persona"], {"respondents": 0, "pains": []})
-                return with_freshness({**card, "pains": pains}, stored, stored["age"])
+                shares = self._shares_by_persona(stored)[card["persona"]]
+                return with_freshness({**card, "pains": pains, "revenue_shares": shares}, stored, stored["age"])
         names = ", ".join(f"{c['persona']} ({c['name']})" for c in stored["cards"])
         raise NotFoundError(f"no persona {persona!r} in model v{stored['version']}; there are: {names}")
 
@@ -108,7 +117,11 @@ class PersonasAPI:
             raise ValueError(f"format={fmt!r}: use md or json")
         pains = self.pains(stored)
         none: dict[str, Any] = {"respondents": 0, "pains": []}
-        cards = [{**card, "pains": pains.get(card["persona"], none)} for card in stored["cards"]]
+        shares = self._shares_by_persona(stored)
+        cards = [
+            {**card, "pains": pains.get(card["persona"], none), "revenue_shares": shares[card["persona"]]}
+            for card in stored["cards"]
+        ]
         write = export_markdown if fmt == "md" else export_json
         return write({**stored, "cards": cards}, stored["age"])
 
@@ -141,6 +154,28 @@ class PersonasAPI:
         stored = self._required()
         card = stored["cards"][found[1]]
         return {"version": found[0], "persona": found[1], "name": card["name"]}
+
+    def revenue_shares(self, stored: dict[str, Any]) -> dict[str, builtins.list[tuple[str, float]]]:
+        """Per currency, each persona of the ``stored`` model (:meth:`latest`) with its share of that revenue.
+
+        Shares are of one currency's revenue at a time (or of the reporting currency's, with
+        the user's rates; store/money.py), as a sum across currencies means nothing.
+        """
+        money = Money.from_settings(self._ws.settings)
+        names = [card["name"] for card in stored["cards"]]
+        shares: dict[str, builtins.list[tuple[str, float]]] = {}
+        for currency, by_persona in revenue_by_persona(self._ws.db, stored["version"], money).items():
+            total = sum(by_persona.values()) or 1.0
+            shares[currency] = [(name, by_persona.get(i, 0.0) / total) for i, name in enumerate(names)]
+        return shares
+
+    def _shares_by_persona(self, stored: dict[str, Any]) -> dict[int, dict[str, float]]:
+        """Persona number -> ``{currency: share of that currency's revenue}`` (see :meth:`revenue_shares`)."""
+        found: dict[int, dict[str, float]] = {card["persona"]: {} for card in stored["cards"]}
+        for currency, shares in self.revenue_shares(stored).items():
+            for card, (_, share) in zip(stored["cards"], shares, strict=True):
+                found[card["persona"]][currency] = share
+        return found
 
     def card(self, persona: str | int) -> dict[str, Any]:
         """Alias of :meth:`show`, for the API and the web page."""

@@ -9,7 +9,9 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
+from persona360.profiles.reading import profile_orders_sql
 from persona360.store.database import Database, Transaction
+from persona360.store.money import Money, money_sum
 
 _LATEST = "SELECT max(version) FROM persona_models"
 
@@ -83,6 +85,24 @@ def assignments(db: Database, version: int) -> dict[int, int]:
     """Map profile id -> persona number in ``version``."""
     rows = db.query("SELECT profile_id, persona FROM persona_assignments WHERE version = $1", [version])
     return {int(profile): int(persona) for profile, persona in rows}
+
+
+def revenue_by_persona(db: Database, version: int, money: Money) -> dict[str, dict[int, float]]:
+    """Each currency's order revenue per persona number of ``version`` (``money.labelled`` keys).
+
+    Read from the orders at the time of asking, per currency (store/money.py): a card's
+    ``revenue_share`` adds every currency up, which means nothing in a shop that sells in several.
+    """
+    orders = money.orders_sql(f"({profile_orders_sql()})")
+    rows = db.query(
+        f"SELECT a.persona, o.report_currency, {money_sum('o.report_amount')} FROM persona_assignments a "
+        f"JOIN {orders} o USING (profile_id) WHERE a.version = $v GROUP BY ALL ORDER BY a.persona",
+        {"v": version},
+    )
+    found: dict[str, dict[int, float]] = {}
+    for persona, currency, amount in rows:
+        found.setdefault(currency, {})[int(persona)] = float(amount or 0)
+    return money.labelled(found)
 
 
 def personas_of(db: Database, version: int, profile_ids: list[int]) -> dict[int, int]:

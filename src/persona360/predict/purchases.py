@@ -30,16 +30,20 @@ import pyarrow.compute as pc
 
 from persona360.predict.estimation import FloatArray
 from persona360.store.database import Database
-from persona360.store.money import money_sum
+from persona360.store.money import Money, money_sum
+
 
 # Both bounds are parameters: `as_of` (a timestamp: later orders do not exist yet) and
 # `calibration_end` (a date: the last day the models learn from). Without a holdout
-# the two fall on the same day.
-HISTORY_SQL = f"""
+# the two fall on the same day. Spend is read in each order's report currency
+# (store/money.py): converted into the reporting currency where the user gave a rate.
+def history_sql(money: Money) -> str:
+    """The per-customer history query, with spend as ``money`` reports it."""
+    return f"""
 WITH days AS (
     SELECT i.profile_id, CAST(o.ordered_at AS DATE) AS day,
-           {money_sum("o.revenue", where="o.revenue > 0")} AS spend
-    FROM orders o JOIN identifiers i ON i.identifier_id = o.anchor_id
+           {money_sum("o.report_amount", where="o.report_amount > 0")} AS spend
+    FROM {money.orders_sql()} o JOIN identifiers i ON i.identifier_id = o.anchor_id
     WHERE o.ordered_at <= $as_of AND (o.revenue IS NULL OR o.revenue >= 0)
     GROUP BY ALL),
 births AS (SELECT profile_id, min(day) AS birth FROM days GROUP BY ALL),
@@ -57,6 +61,19 @@ SELECT profile_id,
        count(*) FILTER (WHERE day > $calibration_end) AS holdout_purchases
 FROM marked GROUP BY profile_id, birth ORDER BY profile_id
 """
+
+
+def spend_currencies(db: Database, as_of: datetime, money: Money) -> list[str]:
+    """The currencies (``money.label``) of the positive order revenue up to ``as_of``, by name.
+
+    More than one means the Gamma-Gamma spend model, and so CLV, pools amounts in several
+    currencies: the fit report says so (see ``run.py``).
+    """
+    rows = db.query(
+        f"SELECT DISTINCT report_currency FROM {money.orders_sql()} WHERE ordered_at <= $as_of AND revenue > 0",
+        {"as_of": as_of},
+    )
+    return list(money.labelled({str(currency): None for (currency,) in rows}))
 
 
 @dataclass(frozen=True)
@@ -103,22 +120,23 @@ _COLUMNS = (
 )
 
 
-def read_history(db: Database, as_of: datetime, calibration_end: date | None = None) -> PurchaseHistory:
+def read_history(db: Database, as_of: datetime, money: Money, calibration_end: date | None = None) -> PurchaseHistory:
     """Every customer's history up to ``as_of``, calibrated up to ``calibration_end``.
 
     Args:
         db: the workspace database.
         as_of: the end of observation (aware); later orders are ignored.
+        money: how spend is reported (``Money.from_settings``): converted only with the user's rates.
         calibration_end: the last day the models learn from; ``as_of``'s UTC day when
             omitted (no holdout).
     """
     end = calibration_end or as_of.date()
-    table = db.query_arrow(HISTORY_SQL, {"as_of": as_of, "calibration_end": end})
+    table = db.query_arrow(history_sql(money), {"as_of": as_of, "calibration_end": end})
     return history_from_table(table)
 
 
 def history_from_table(table: pa.Table) -> PurchaseHistory:
-    """Turn the columns of :data:`HISTORY_SQL` into arrays (a missing average becomes NaN)."""
+    """Turn the columns of :func:`history_sql` into arrays (a missing average becomes NaN)."""
     ids = table.column(_COLUMNS[0]).to_numpy().astype(np.int64)
     values = [pc.fill_null(pc.cast(table.column(name), pa.float64()), float("nan")).to_numpy() for name in _COLUMNS[1:]]
     return PurchaseHistory(ids, *values)

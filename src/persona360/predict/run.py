@@ -16,8 +16,9 @@ from persona360.predict.eligibility import EligibleProfiles, eligible_profiles
 from persona360.predict.estimation import Fit
 from persona360.predict.guardrails import PredictionOptions, require_repeat_customers
 from persona360.predict.persistence import save_predictions
-from persona360.predict.purchases import PurchaseHistory, read_history
+from persona360.predict.purchases import PurchaseHistory, read_history, spend_currencies
 from persona360.predict.scoring import CHURN_CUTOFFS, Scores, score
+from persona360.store.money import Money
 
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
@@ -64,7 +65,8 @@ def run_predictions(
     fitted_at = ws.clock.now()
     as_of = to_utc(as_of) if as_of is not None else fitted_at
     tell(STEPS[0], 0, len(STEPS))
-    history = _eligible(ws, read_history(ws.db, as_of), eligible)
+    money = Money.from_settings(ws.settings)
+    history = _eligible(ws, read_history(ws.db, as_of, money), eligible)
     require_repeat_customers(history.repeat_customers, options.min_repeat_customers)
     require_repeat_customers(history.spend_customers, options.min_repeat_customers, "spend")
     tell(STEPS[1], 1, len(STEPS))
@@ -83,7 +85,8 @@ def run_predictions(
     tell(STEPS[4], 4, len(STEPS))
     holdout_days = _holdout_days(history, options.holdout_days)
     calibration_end = as_of.date() - timedelta(days=holdout_days)
-    calibration = _eligible(ws, read_history(ws.db, as_of, calibration_end), eligible)
+    calibration = _eligible(ws, read_history(ws.db, as_of, money, calibration_end), eligible)
+    currencies = spend_currencies(ws.db, as_of, money)
     report = {
         "model_version": MODEL_VERSION,
         "fitted_at": fitted_at.isoformat(),
@@ -92,6 +95,8 @@ def run_predictions(
         "customers": len(history),
         "repeat_customers": history.repeat_customers,
         "spend_customers": history.spend_customers,
+        "spend_currencies": currencies,
+        "warnings": _currency_warnings(currencies),
         "bgnbd": _model_report(bgnbd.PARAMETERS, purchase_fit),
         "gamma_gamma": {
             **_model_report(gamma_gamma.PARAMETERS, spend_fit),
@@ -138,6 +143,16 @@ def _model_report(names: tuple[str, ...], fit: Fit) -> dict[str, Any]:
         "iterations": fit.iterations,
         "at_bound": list(fit.at_bound),
     }
+
+
+def _currency_warnings(currencies: list[str]) -> list[str]:
+    """Why CLV is not one currency's money, when spend came in several and not all were converted."""
+    if len(currencies) < 2:
+        return []
+    return [
+        f"spend is in {len(currencies)} currencies ({', '.join(currencies)}): the spend model and CLV add "
+        "them up as one; set reporting_currency and exchange_rates to convert them"
+    ]
 
 
 def _correlation(spenders: PurchaseHistory) -> float | None:

@@ -18,6 +18,7 @@ from persona360.errors import NotFoundError
 from persona360.identity.normalise import check_kind, normalise_identifier
 from persona360.profiles.snapshots import ProfileSnapshot, read_snapshots, trait_holders
 from persona360.store.database import Database
+from persona360.store.money import Money, money_sum
 
 _PROFILE_COLUMNS = (
     "profile_id, first_seen, last_seen, event_count, n_identify, n_track, n_page, n_screen, "
@@ -41,10 +42,11 @@ def is_inferred(source: object) -> bool:
 class ProfileReader:
     """Read access to the profile projection of one workspace."""
 
-    def __init__(self, db: Database, stale_after: timedelta, region: str) -> None:
+    def __init__(self, db: Database, stale_after: timedelta, region: str, money: Money) -> None:
         self.db = db
         self.stale_after = stale_after
         self.region = region
+        self.money = money
 
     def resolve(self, profile_id: int) -> int:
         """The live id of ``profile_id`` (following merges); raise if unknown."""
@@ -110,7 +112,7 @@ class ProfileReader:
         """The whole profile: computed traits, shown traits, identifiers, event counts."""
         profile_id = self.resolve(profile_id)
         rows = self.db.query_dicts(f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE profile_id = ?", [profile_id])
-        profile = rows[0]
+        profile = self._with_currencies(rows)[0]
         profile["traits"] = self.traits(profile_id, now=now)
         profile["identifiers"] = self.identifiers(profile_id)
         profile["event_counts"] = {
@@ -345,6 +347,26 @@ class ProfileReader:
         }
         return self._with_names([rows[p] for p in profile_ids if p in rows])
 
+    def _with_currencies(self, rows: builtins.list[dict[str, Any]]) -> builtins.list[dict[str, Any]]:
+        """Add each row's ``revenue_by_currency`` and ``average_order_by_currency`` (store/money.py).
+
+        ``revenue`` and ``avg_order_value`` add up orders whatever their currency; these say
+        what the profile paid in each (or in the reporting currency, with the user's rates).
+        """
+        orders = self.money.orders_sql(f"({profile_orders_sql()})")
+        totals: dict[int, dict[str, tuple[int, float]]] = {}
+        for profile_id, currency, count, amount in self.db.query(
+            f"SELECT profile_id, report_currency, count(*), coalesce({money_sum('report_amount')}, 0) FROM {orders} "
+            "WHERE profile_id IN (SELECT unnest($ids::BIGINT[])) GROUP BY ALL",
+            {"ids": [row["profile_id"] for row in rows]},
+        ):
+            totals.setdefault(profile_id, {})[currency] = (int(count), float(amount))
+        for row in rows:
+            paid = totals.get(row["profile_id"], {})
+            row["revenue_by_currency"] = self.money.labelled({c: round(a, 2) for c, (_, a) in paid.items()})
+            row["average_order_by_currency"] = self.money.labelled({c: round(a / n, 2) for c, (n, a) in paid.items()})
+        return rows
+
     def _with_names(self, rows: builtins.list[dict[str, Any]]) -> builtins.list[dict[str, Any]]:
         """Add each row's email and name (``name``, else ``firstName``) from its shown traits."""
         shown: dict[tuple[int, str], Any] = {
@@ -359,7 +381,7 @@ class ProfileReader:
             pid = row["profile_id"]
             row["email"] = shown.get((pid, "email"))
             row["name"] = shown.get((pid, "name"), shown.get((pid, "firstName")))
-        return rows
+        return self._with_currencies(rows)
 
     def snapshots(self, profile_ids: Sequence[int], *, recent_events: int = 0) -> builtins.list[ProfileSnapshot]:
         """Traits, identifiers and recent event context of many profiles in three queries.

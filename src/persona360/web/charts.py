@@ -16,7 +16,10 @@ from markupsafe import Markup, escape
 BAR_HEIGHT = 22
 BAR_GAP = 8
 LABEL_WIDTH = 170
-VALUE_WIDTH = 80
+VALUE_WIDTH = 80  # the least room kept right of the bars for their value labels
+VALUE_GAP = 6
+FONT_PX = 12  # .chart-label and .chart-value in static/app.css
+_CHAR_EM = dict.fromkeys(",.:;'!|ijlI ()[]-", 0.32) | dict.fromkeys("mwMW%@—", 1.0)
 LINE_WIDTH = 640
 LINE_HEIGHT = 220
 PAD = 36
@@ -32,30 +35,57 @@ class Series:
 
 
 def bar_chart(title: str, items: Sequence[tuple[str, float]], unit: str = "", width: int = 560) -> Markup:
-    """Horizontal bars, one per (label, value), longest first as given."""
+    """Horizontal bars, one per (label, value), longest first as given.
+
+    The bars leave room for the widest value label at the end of the longest bar, so a
+    large figure ("37,353,897.7") is shown whole instead of cut at the chart's edge.
+    """
     if not items:
         return _empty(title)
     top = max(value for _, value in items) or 1.0
-    span = width - LABEL_WIDTH - VALUE_WIDTH
+    values = [format_number(value) + unit for _, value in items]
+    span = width - LABEL_WIDTH - max(VALUE_WIDTH, VALUE_GAP + max(map(text_width, values)) + VALUE_GAP)
     height = len(items) * (BAR_HEIGHT + BAR_GAP) + BAR_GAP
-    rows = [_bar(i, label, value, top, span, unit) for i, (label, value) in enumerate(items)]
-    summary = "; ".join(f"{label}: {format_number(value)}{unit}" for label, value in items)
+    labelled = list(zip(items, values, strict=True))
+    rows = [_bar(i, label, value, top, span, text) for i, ((label, value), text) in enumerate(labelled)]
+    summary = "; ".join(f"{label}: {text}" for (label, _), text in labelled)
     return _figure(title, summary, width, height, "".join(rows))
 
 
-def _bar(index: int, label: str, value: float, top: float, span: int, unit: str) -> str:
+def _bar(index: int, label: str, value: float, top: float, span: float, text: str) -> str:
     y = BAR_GAP + index * (BAR_HEIGHT + BAR_GAP)
     length = max(value / top * span, 1.0 if value else 0.0)
     middle = y + BAR_HEIGHT / 2 + 4
-    short = label if len(label) <= 24 else label[:23] + "…"
     return (
         f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{middle:.1f}" text-anchor="end">'
-        f"{escape(short)}</text>"
+        f"{escape(fit_text(label, LABEL_WIDTH - 8 - VALUE_GAP))}</text>"
         f'<rect class="chart-bar" x="{LABEL_WIDTH}" y="{y}" width="{length:.1f}" '
         f'height="{BAR_HEIGHT}" rx="3"/>'
-        f'<text class="chart-value" x="{LABEL_WIDTH + length + 6:.1f}" y="{middle:.1f}">'
-        f"{escape(format_number(value))}{escape(unit)}</text>"
+        f'<text class="chart-value" x="{LABEL_WIDTH + length + VALUE_GAP:.1f}" y="{middle:.1f}">{escape(text)}</text>'
     )
+
+
+def text_width(text: str) -> float:
+    """A generous estimate of ``text``'s width in chart units, at the charts' 12px font.
+
+    SVG text does not wrap or shrink, so room for a label is reserved from this estimate.
+    The widths are DejaVu Sans's (the widest common sans-serif, and Debian's default),
+    rounded up: digits 0.64 em, separators 0.32 em, capitals 0.78 em, ``m``/``w``/``%`` 1 em.
+
+    Example:
+        >>> round(text_width("37,353,897.7"), 1)
+        80.6
+    """
+    return FONT_PX * sum(_CHAR_EM.get(c, 0.78 if c.isupper() else 0.64) for c in text)
+
+
+def fit_text(text: str, room: float) -> str:
+    """``text``, or its longest start that fits ``room`` with an ellipsis after it."""
+    if text_width(text) <= room:
+        return text
+    while text and text_width(text + "…") > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def line_chart(title: str, series: Sequence[Series], unit: str = "") -> Markup:
@@ -66,13 +96,15 @@ def line_chart(title: str, series: Sequence[Series], unit: str = "") -> Markup:
     t0 = min(t for t, _ in points).timestamp()
     t1 = max(t for t, _ in points).timestamp()
     top = max(max(v for _, v in points), 1.0)
-    plot_w, plot_h = LINE_WIDTH - 2 * PAD, LINE_HEIGHT - 2 * PAD
+    top_text = format_number(top) + unit
+    left = max(PAD, round(text_width(top_text)) + 8)  # the top value's label fits left of the axis
+    plot_w, plot_h = LINE_WIDTH - left - PAD, LINE_HEIGHT - 2 * PAD
 
     def xy(moment: datetime, value: float) -> str:
-        x = PAD + (moment.timestamp() - t0) / ((t1 - t0) or 1.0) * plot_w
+        x = left + (moment.timestamp() - t0) / ((t1 - t0) or 1.0) * plot_w
         return f"{x:.1f},{PAD + plot_h - value / top * plot_h:.1f}"
 
-    body = [_axes(plot_w, plot_h, top, unit, min(t for t, _ in points), max(t for t, _ in points))]
+    body = [_axes(left, plot_w, plot_h, top_text, min(t for t, _ in points), max(t for t, _ in points))]
     for i, line in enumerate(series):
         path = " ".join(xy(t, v) for t, v in line.points)
         klass = f"chart-line s{i % SERIES_CLASSES}"
@@ -90,16 +122,15 @@ def line_chart(title: str, series: Sequence[Series], unit: str = "") -> Markup:
     return _figure(title, summary, LINE_WIDTH, LINE_HEIGHT, "".join(body), legend)
 
 
-def _axes(plot_w: int, plot_h: int, top: float, unit: str, first: datetime, last: datetime) -> str:
+def _axes(left: int, plot_w: int, plot_h: int, top_text: str, first: datetime, last: datetime) -> str:
     bottom = PAD + plot_h
     return (
-        f'<line class="chart-axis" x1="{PAD}" y1="{bottom}" x2="{PAD + plot_w}" y2="{bottom}"/>'
-        f'<line class="chart-axis" x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{bottom}"/>'
-        f'<text class="chart-label" x="{PAD - 4}" y="{PAD + 4}" text-anchor="end">'
-        f"{escape(format_number(top))}{escape(unit)}</text>"
-        f'<text class="chart-label" x="{PAD - 4}" y="{bottom + 4}" text-anchor="end">0</text>'
-        f'<text class="chart-label" x="{PAD}" y="{bottom + 18}">{first:%d %b %H:%M}</text>'
-        f'<text class="chart-label" x="{PAD + plot_w}" y="{bottom + 18}" text-anchor="end">'
+        f'<line class="chart-axis" x1="{left}" y1="{bottom}" x2="{left + plot_w}" y2="{bottom}"/>'
+        f'<line class="chart-axis" x1="{left}" y1="{PAD}" x2="{left}" y2="{bottom}"/>'
+        f'<text class="chart-label" x="{left - 4}" y="{PAD + 4}" text-anchor="end">{escape(top_text)}</text>'
+        f'<text class="chart-label" x="{left - 4}" y="{bottom + 4}" text-anchor="end">0</text>'
+        f'<text class="chart-label" x="{left}" y="{bottom + 18}">{first:%d %b %H:%M}</text>'
+        f'<text class="chart-label" x="{left + plot_w}" y="{bottom + 18}" text-anchor="end">'
         f"{last:%d %b %H:%M}</text>"
     )
 
@@ -126,10 +157,9 @@ def diverging_chart(title: str, items: Sequence[tuple[str, float]], unit: str = 
         length = max(abs(value) / reach * half, 1.0)
         x = centre if value >= 0 else centre - length
         klass = "chart-bar" if value >= 0 else "chart-bar negative"
-        short = label if len(label) <= 24 else label[:23] + "…"
         body.append(
             f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT / 2 + 4:.1f}" text-anchor="end">'
-            f"{escape(short)}</text>"
+            f"{escape(fit_text(label, LABEL_WIDTH - 8 - VALUE_GAP))}</text>"
             f'<rect class="{klass}" x="{x:.1f}" y="{y}" width="{length:.1f}" height="{BAR_HEIGHT}" rx="3"/>'
             f'<text class="chart-value" x="{centre + half + 6:.1f}" y="{y + BAR_HEIGHT / 2 + 4:.1f}">'
             f"{value:+.2f}{escape(unit)}</text>"

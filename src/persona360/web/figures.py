@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from persona360.store.money import money_sum
+from persona360.store.money import Money, by_currency, money_sum
 
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
@@ -43,13 +43,19 @@ def events_per_day(ws: Workspace, days: int) -> list[tuple[datetime, float]]:
     return [(first + timedelta(days=d), float(by_day.get(d, 0))) for d in range(days)]
 
 
-def revenue_by_source(ws: Workspace) -> list[tuple[str, float]]:
-    """Order revenue per source that sent the orders, largest first."""
+def revenue_by_source(ws: Workspace) -> dict[str, list[tuple[str, float]]]:
+    """Order revenue per source that sent the orders, per currency (store/money.py), largest first.
+
+    Keyed by :meth:`Money.label` of the currency, the reporting currency first: ``{'UAH': [('web', 1200.0)],
+    'USD, not converted': [...]}``. Currencies are never added up unless the workspace has a rate for them.
+    """
+    money = Money.from_settings(ws.settings)
     rows = ws.db.query(
-        f"SELECT s.name, coalesce({money_sum('o.revenue')}, 0) AS revenue FROM orders o "
-        "JOIN sources s USING (source_id) GROUP BY s.name ORDER BY revenue DESC, s.name"
+        f"SELECT s.name, o.report_currency, coalesce({money_sum('o.report_amount')}, 0) AS revenue "
+        f"FROM {money.orders_sql()} o JOIN sources s USING (source_id) GROUP BY ALL ORDER BY revenue DESC, s.name"
     )
-    return [(str(name), round(float(revenue), 2)) for name, revenue in rows]
+    grouped = by_currency((str(name), str(currency), round(float(revenue), 2)) for name, currency, revenue in rows)
+    return money.labelled(grouped)
 
 
 def overview(ws: Workspace) -> dict[str, Any]:

@@ -25,7 +25,11 @@ def personas(request: Request, viewer: ViewerDep) -> HTMLResponse:
     ws = request.app.state.workspace
     stored = ws.personas.latest()
     pains = ws.personas.pains(stored) if stored else {}
-    cards = [card_view({**card, "pains": pains.get(card["persona"])}) for card in stored["cards"]] if stored else []
+    shares = {row["persona"]: row["revenue_shares"] for row in ws.personas.list()} if stored else {}
+    cards = [
+        card_view({**card, "pains": pains.get(card["persona"]), "revenue_shares": shares[card["persona"]]})
+        for card in (stored["cards"] if stored else [])
+    ]
     drift = stored["report"].get("drift") if stored else None  # kept with the model: no second read
     return page(
         request,

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import ClientDisconnect
 
 from persona360.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from persona360.store.money import amounts_text, shares_text
 from persona360.web.charts import format_number
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,6 @@ def stamp(moment: datetime | None) -> str:
     return "" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
 
 
-def money(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
-
-
 def seconds_ago(seconds: float | None) -> str:
     """'just now', '12 s ago', '3 min ago' for an age in seconds."""
     if seconds is None:
@@ -72,7 +69,8 @@ TEMPLATES.filters.update(
     seconds_ago=seconds_ago,
     ago=ago,
     stamp=stamp,
-    money=money,
+    amounts=amounts_text,
+    shares=shares_text,
     num=format_number,
     urlpart=lambda s: quote(str(s), safe=""),
 )

@@ -76,9 +76,12 @@ def count_overview(ws: Any) -> dict[str, Any]:
     figures = overview_figures(ws)
     charts = {
         "events": line_chart("Events per day, last 30 days", [Series("events", figures["events_per_day"])]),
-        "revenue": bar_chart("Revenue by source", figures["revenue_by_source"]),
+        "revenue": [
+            bar_chart(f"Revenue by source ({currency})", sources)
+            for currency, sources in figures["revenue_by_source"].items()
+        ],
         **segment_charts(ws),
-        "personas": persona_revenue_chart(ws),
+        "personas": persona_revenue_charts(ws),
     }
     return {"figures": figures, "charts": charts}
 
@@ -95,13 +98,19 @@ def segment_charts(ws: Any) -> dict[str, Any]:
     return {"segment_sizes": sizes, "segment_counts": line_chart(title, series)}
 
 
-def persona_revenue_chart(ws: Any) -> Any:
-    """Each persona's share of customer revenue in the latest model (None before any model)."""
+def persona_revenue_charts(ws: Any) -> list[Any]:
+    """Each persona's share of each currency's revenue in the latest model (none before any model)."""
     stored = ws.personas.latest()
     if stored is None:
-        return None
-    shares = [(c["name"], round(c["revenue_share"] * 100, 1)) for c in stored["cards"]]
-    return bar_chart(f"Revenue by persona (share of revenue, model v{stored['version']})", shares, unit=" %")
+        return []
+    return [
+        bar_chart(
+            f"Revenue by persona (share of {currency} revenue, model v{stored['version']})",
+            [(name, round(share * 100, 1)) for name, share in shares],
+            unit=" %",
+        )
+        for currency, shares in ws.personas.revenue_shares(stored).items()
+    ]
 
 
 @router.get("/search")

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from persona360.segments.catalogue import PROFILE_COLUMNS
 from persona360.segments.definitions import SegmentSpec
 from persona360.segments.errors import ConditionError
+from persona360.store.money import amounts_text
 from persona360.web.auth import FormDep, Viewer, ViewerDep, check_csrf
 from persona360.web.charts import Series, bar_chart, line_chart
 from persona360.web.rendering import WebRoute, page
@@ -82,7 +83,13 @@ def preview(
     except ValueError as error:
         return JSONResponse({"ok": False, "error": describe_error(error, condition)})
     sample = [
-        {"profile_id": r["profile_id"], "email": r["email"], "orders": r["orders_count"], "revenue": r["revenue"]}
+        {
+            "profile_id": r["profile_id"],
+            "email": r["email"],
+            "orders": r["orders_count"],
+            "revenue": r["revenue"],
+            "revenue_text": amounts_text(r["revenue_by_currency"]),
+        }
         for r in found["sample"]
     ]
     took = round((time.perf_counter() - started) * 1000, 1)

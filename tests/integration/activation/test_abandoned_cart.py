@@ -107,8 +107,12 @@ def test_abandoned_cart_campaign_from_event_to_report(ws: Workspace, clock: Fixe
         [
             at(clock, type="track", userId=buyer, event="Order Completed", properties={"order_id": o, "revenue": r})
             for o, r in orders.items()
+        ]
+        + [  # the same buyer pays in dollars once: never added to the hryvnias
+            at(clock, type="track", userId=buyer, event="Order Completed",
+               properties={"order_id": "o-4", "revenue": 12.5, "currency": "usd"})
         ],
-    )
+    )  # fmt: skip
     report = ws.activation.report("cart")
     assert (report["sends"], report["delivered"], report["opens"], report["clicks"]) == (
         len(treated),
@@ -116,7 +120,8 @@ def test_abandoned_cart_campaign_from_event_to_report(ws: Workspace, clock: Fixe
         1,
         1,
     )
-    assert (report["conversions"], report["revenue"]) == (1, 2500.1)
+    assert (report["conversions"], report["revenue"]) == (1, {"UAH": 2500.1, "USD": 12.5})  # no currency: UAH
+    assert report["arms"]["treatment"]["orders"] == 4 and report["arms"]["control"]["revenue"] == {}
     assert report["rate"] == pytest.approx(1 / len(treated))
     assert report["control_rate"] == 0.0
     assert report["ci_low"] < report["difference"] < report["ci_high"]

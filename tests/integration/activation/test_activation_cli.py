@@ -29,6 +29,11 @@ def cli(db: Path, *args: str) -> Any:
         STATE.db = None
 
 
+def buy(order_id: str, revenue: float, currency: str) -> dict[str, Any]:
+    properties = {"order_id": order_id, "revenue": revenue, "currency": currency}
+    return {"type": "track", "userId": "u1", "event": "Order Completed", "properties": properties}
+
+
 def test_preview_create_send_report(
     workspace: Workspace, clock: FixedClock, tmp_path: Path, smtp: Inbox, monkeypatch: Any
 ) -> None:
@@ -54,7 +59,12 @@ def test_preview_create_send_report(
     sent = cli(db, "campaigns", "send", "hi", "--json")
     assert sent.exit_code == 0, sent.output
     assert orjson.loads(sent.stdout)["sent"] == 1 and len(smtp.messages) == 1
+    with Workspace.open(db) as ws:  # the recipient pays in two currencies (the CLI's clock is real: now)
+        ws.ingest.send("web", [buy("c-1", 1200.0, "UAH"), buy("c-2", 35.5, "PLN")])
     report = cli(db, "campaigns", "report", "hi")
     assert report.exit_code == 0 and "delivered: 1" in report.stdout
+    assert "revenue: 35.50 PLN; 1,200.00 UAH" in report.stdout
+    answer = orjson.loads(cli(db, "campaigns", "report", "hi", "--json").stdout)
+    assert answer["revenue"] == {"PLN": 35.5, "UAH": 1200.0}
     assert "runs: 1 (send 1), considered 1, queued 1" in report.stdout
     assert "skipped: no_consent 0, no_address 0, capped 0, control 0, render_failed 0" in report.stdout

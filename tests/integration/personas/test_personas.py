@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,7 @@ from persona360.personas.features import read_features
 from persona360.personas.persistence import assignments
 from persona360.personas.recovery import score_recovery
 from persona360.personas.trait import changed_customers
+from persona360.profiles.reading import profile_orders_sql
 from persona360.settings import Settings, load_settings
 
 SPEC = DemoSpec(customers=600, days=90, seed=7)
@@ -155,6 +157,8 @@ def test_cli(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
     assert listed.exit_code == 0 and "customers" in listed.stdout
     shown = cli(shop.settings.db, "show", "0")
     assert shown.exit_code == 0 and "Best send hour" in shown.stdout
+    words = " ".join(shown.stdout.split())  # the console wraps long lines
+    assert re.search(r"revenue [\d.]+ % of PLN · [\d.]+ % of UAH · [\d.]+ % of USD;", words), words
     exported = cli(shop.settings.db, "export", "--format", "json")
     assert len(orjson.loads(exported.stdout)["personas"]) == 7
     bad = cli(shop.settings.db, "export", "--format", "pdf")
@@ -308,3 +312,26 @@ def test_pauses_and_regularity_match_a_count_by_hand(ws: Workspace) -> None:
         assert cv == (pytest.approx(expected) if expected is not None else None), profile
         checked += pause is not None and cv is not None
     assert checked > 50
+
+
+def test_revenue_shares_are_of_one_currency_at_a_time(ws: Workspace) -> None:
+    # the demo shop sells in UAH, PLN and USD; the overview's chart added them up
+    stored = ws.personas.latest()
+    assert stored is not None
+    persona = assignments(ws.db, stored["version"])
+    by_hand: dict[str, dict[int, float]] = {}
+    for profile_id, _, revenue, currency, _ in ws.db.query(profile_orders_sql()):
+        if profile_id in persona and revenue is not None:
+            spent = by_hand.setdefault(currency or "UAH", {})
+            spent[persona[profile_id]] = spent.get(persona[profile_id], 0.0) + revenue
+    shares = ws.personas.revenue_shares(stored)
+    assert sorted(shares) == ["PLN", "UAH", "USD"] == sorted(by_hand)
+    names = [card["name"] for card in stored["cards"]]
+    for currency, rows in shares.items():
+        total = sum(by_hand[currency].values())
+        expected = [(name, by_hand[currency].get(i, 0.0) / total) for i, name in enumerate(names)]
+        assert rows == [(name, pytest.approx(share)) for name, share in expected]
+    # the list, the card and the CLI say the same shares, one currency at a time
+    listed = {row["persona"]: row["revenue_shares"] for row in ws.personas.list()}
+    assert listed[0] == {currency: rows[0][1] for currency, rows in shares.items()}
+    assert ws.personas.show(0)["revenue_shares"] == listed[0]

@@ -27,6 +27,7 @@ from persona360.predict.diagnostics import compare_holdout
 from persona360.predict.gamma_gamma import fit_gamma_gamma
 from persona360.predict.purchases import read_history
 from persona360.store.database import Database
+from persona360.store.money import Money
 
 START = np.datetime64("1997-01-01")
 CALIBRATION_END = 272  # 1997-09-30, day 272 after 1997-01-01: T = 38.86 weeks at most
@@ -135,7 +136,7 @@ def test_the_workspace_sql_reproduces_cdnow_in_days(cdnow_orders: np.ndarray) ->
             ),
         )
         tx.execute("INSERT INTO orders SELECT n::VARCHAR, c, 1, n, r, 'USD', ts + INTERVAL 12 HOUR FROM o")
-    history = read_history(db, datetime(1998, 6, 30, 23, 59, tzinfo=UTC), date(1997, 9, 30))
+    history = read_history(db, datetime(1998, 6, 30, 23, 59, tzinfo=UTC), Money("USD"), date(1997, 9, 30))
     assert len(history) == 2357 and history.holdout_purchases.sum() == 1882
     model, _ = fit_bgnbd(history.frequency, history.recency, history.age)
     found = (model.r, model.alpha / 7, model.a, model.b)

@@ -17,7 +17,8 @@ BUILT = datetime(2026, 11, 1, tzinfo=UTC)
 def stored() -> dict[str, Any]:
     card = {
         "persona": 0, "key": "v1-p0", "name": "Value Hunters", "description": "Deals.", "size": 40,
-        "share": 0.4, "revenue_share": 0.25, "close_profiles": 20, "best_send_hour": 9,
+        "share": 0.4, "revenue_share": 0.25, "revenue_shares": {"UAH": 0.25, "USD": 0.5}, "close_profiles": 20,
+        "best_send_hour": 9,
         "archetypes": [{"archetype": "value_hunter", "score": 1.4, "confidence": 0.8}],
         "behaviour": {"frequency": 2.5}, "channels": {"mobile_share": 0.6},
         "stability": {"jaccard": 0.7, "unstable": True},
@@ -41,6 +42,7 @@ def test_markdown_holds_the_card() -> None:
     expected = (
         "# Personas (model v1)", "## 0. Value Hunters", "<svg", "value_hunter (80%)", "09:00 UTC",
         "| discount_share | 0.8 | 0.2 | 4.0 | +2.1 |", "(unstable)", "**Offers:** coupon", "stale",
+        "revenue 25.0 % of UAH · 50.0 % of USD;",
     )  # fmt: skip
     for part in expected:
         assert part in text

@@ -70,7 +70,7 @@ function showSample(table, sample) {
     const link = document.createElement("a");
     link.href = `/profiles/${row.profile_id}`;
     link.textContent = `#${row.profile_id}`;
-    const cells = [link, row.email || "", String(row.orders), (row.revenue || 0).toFixed(2)];
+    const cells = [link, row.email || "", String(row.orders), row.revenue_text];
     cells.forEach((value, index) => {
       const td = document.createElement("td");
       if (index >= 2) td.className = "num";
