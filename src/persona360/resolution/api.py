@@ -106,10 +106,17 @@ class ResolutionAPI:
         anchors, phones = records.anchors(profiles), records.phones(profiles)
         del records  # a million rows the writes below do not need, while they make the run's peak memory
         merged, queued, skipped = self._decide(pairs, anchors, phones, actor)
-        handed = self._hand_over(actor)
-        homes = self._join_homes(actor)
+        handed, homes = self._join_by_networks(actor)
         stored.save_model(db, model, mark)
         return ResolveReport(count, len(pairs), merged, queued, skipped, trained, incremental, handed, homes)
+
+    def _join_by_networks(self, actor: str) -> tuple[int, int]:
+        """The device handovers, then the home networks; neither when no event has an address."""
+        from persona360.resolution.networks import any_address
+
+        if not any_address(self._ws.db):
+            return 0, 0
+        return self._hand_over(actor), self._join_homes(actor)
 
     def _hand_over(self, actor: str) -> int:
         """Join anonymous-only profiles to the profile their device was handed over from (``devices.py``).

@@ -18,6 +18,7 @@ from tests.integration.resolution.test_resolve_cli import run
 
 from persona360 import Workspace
 from persona360.clock import FixedClock
+from persona360.resolution.networks import any_address
 from persona360.resolution.queue import PairRow, add_pairs
 from persona360.settings import load_settings
 
@@ -143,3 +144,11 @@ def test_a_decision_is_listed_before_the_rule_merges_of_an_earlier_run(web: Work
     clock.advance(minutes=5)
     web.resolution.reject(pending["pair_id"])
     assert [p["status"] for p in web.resolution.decided()] == ["rejected", "merged"]
+
+
+def test_the_rules_look_at_events_only_when_one_has_an_address(web: Workspace) -> None:
+    web.ingest.send("web", [{"type": "identify", "userId": "u1", "traits": {"email": "a@example.com"}}])
+    web.ingest.send("web", _views("a1", 0, ["p1"], {"locale": "uk-UA", "ip": " "}))
+    assert not any_address(web.db)
+    web.ingest.send("web", _customer("u1", 1))
+    assert any_address(web.db)
