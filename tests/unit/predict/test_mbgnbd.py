@@ -12,6 +12,7 @@ from persona360.predict.bgnbd import (
     bgnbd_log_likelihood,
     conditional_expected_purchases,
     expected_purchases,
+    fit_purchase_model,
     probability_alive,
     probability_purchase,
 )
@@ -97,3 +98,15 @@ def test_simulated_first_purchase_dropouts_never_buy_again() -> None:
     assert np.all(x == 0) and np.all(t_x == 0)
     x, _ = simulate_bgnbd(BgNbd(r=2.0, alpha=10.0, a=1e6, b=1e-6), T, rng)
     assert x.max() == 1 and (x == 1).mean() > 0.9
+
+
+def test_a_shop_whose_returning_customers_came_back_once_fits() -> None:
+    # the scheduled-run test's orders: the fit heads for alpha's bound (a constant
+    # purchase rate) and L-BFGS-B's line search gave up there ("did not converge")
+    x = np.array([0.0] * 27 + [1.0] * 53)
+    t_x = np.array([0.0] * 27 + [30.0] * 12 + [50.0] + [70.0] * 40)
+    T = np.array([60.0] * 40 + [90.0] * 40)
+    fitted, fit = fit_purchase_model(MbgNbd, x, t_x, T)
+    # nobody drops out (a tiny) and everyone buys at one rate: repeat purchases per day observed
+    assert "alpha" in fit.at_bound and fitted.a / (fitted.a + fitted.b) < 1e-6
+    assert fitted.r / fitted.alpha == pytest.approx(x.sum() / T.sum(), rel=1e-3)
