@@ -1,6 +1,7 @@
 """Fit and score time of the predict room beside ``lifetimes``, measured in the same run.
 
     .venv/bin/python bench/predict.py [--sizes 100000 1000000] [--runs 3] [--lifetimes-runs 3]
+        [--purchase-model mbgnbd|bgnbd]
 
 Data: CDNOW (2,357 customers, weeks, from the files inside the ``lifetimes`` package)
 and customers simulated from a BG/NBD and a Gamma-Gamma model with a seeded generator
@@ -8,7 +9,9 @@ and customers simulated from a BG/NBD and a Gamma-Gamma model with a seeded gene
 workspace are). Each run fits both models and scores every customer (expected
 purchases in 30/90/365 time units, P(alive), CLV over 12 months at 1% a month); the
 figure is the median of ``--runs`` runs. Both libraries get the same arrays; the
-parameters they find are compared. Figures only: nothing here is a test assertion.
+parameters they find are compared. ``--purchase-model`` picks BG/NBD (lifetimes'
+BetaGeoFitter, the default here, as in the earlier figures) or MBG/NBD (its
+ModifiedBetaGeoFitter). Figures only: nothing here is a test assertion.
 """
 
 from __future__ import annotations
@@ -24,13 +27,15 @@ from typing import Any
 
 import numpy as np
 
-from persona360.predict.bgnbd import BgNbd, fit_bgnbd
+from persona360.predict.bgnbd import BgNbd, fit_purchase_model
 from persona360.predict.gamma_gamma import GammaGamma, fit_gamma_gamma
+from persona360.predict.mbgnbd import MbgNbd
 from persona360.predict.purchases import PurchaseHistory
 from persona360.predict.scoring import score
 from persona360.predict.simulation import simulate_bgnbd, simulate_spend
 
 Data = dict[str, np.ndarray]
+KINDS: dict[str, type[BgNbd]] = {"bgnbd": BgNbd, "mbgnbd": MbgNbd}
 
 
 def cdnow() -> Data:
@@ -49,8 +54,8 @@ def simulated(size: int, seed: int = 2026) -> Data:
     return {"x": x, "t_x": t_x, "T": T, "spend_days": x, "m": m}
 
 
-def ours(d: Data) -> dict[str, float]:
-    bg, _ = fit_bgnbd(d["x"], d["t_x"], d["T"])
+def ours(d: Data, kind: type[BgNbd]) -> dict[str, float]:
+    bg, _ = fit_purchase_model(kind, d["x"], d["t_x"], d["T"])
     spenders = d["x"] > 0
     gg, _ = fit_gamma_gamma(d["x"][spenders], d["m"][spenders])
     history = PurchaseHistory(
@@ -66,15 +71,15 @@ def ours(d: Data) -> dict[str, float]:
     return {"r": bg.r, "alpha": bg.alpha, "a": bg.a, "b": bg.b, "p": gg.p, "q": gg.q, "gamma": gg.gamma}
 
 
-def theirs(d: Data) -> dict[str, float]:
+def theirs(d: Data, kind: type[BgNbd]) -> dict[str, float]:
     with warnings.catch_warnings():
         # lifetimes is unmaintained and warns under pandas 3; that is not our concern here
         warnings.simplefilter("ignore")
         import pandas as pd
-        from lifetimes import BetaGeoFitter, GammaGammaFitter
+        from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter
 
         x, t_x, T = pd.Series(d["x"]), pd.Series(d["t_x"]), pd.Series(d["T"])
-        bg = BetaGeoFitter().fit(x, t_x, T)
+        bg = (ModifiedBetaGeoFitter if kind is MbgNbd else BetaGeoFitter)().fit(x, t_x, T)
         spenders = d["x"] > 0
         gg = GammaGammaFitter().fit(x[spenders], pd.Series(d["m"])[spenders])
         for window in (30, 90, 365):
@@ -102,11 +107,11 @@ def timed(job: Callable[[Data], dict[str, float]], d: Data, runs: int) -> tuple[
     return statistics.median(times), params
 
 
-def compare(name: str, d: Data, runs: int, lifetimes_runs: int) -> dict[str, Any]:
-    our_time, our_params = timed(ours, d, runs)
+def compare(name: str, d: Data, runs: int, lifetimes_runs: int, kind: type[BgNbd]) -> dict[str, Any]:
+    our_time, our_params = timed(lambda data: ours(data, kind), d, runs)
     row: dict[str, Any] = {"data": name, "customers": len(d["x"]), "ours_s": our_time}
     if lifetimes_runs:
-        their_time, their_params = timed(theirs, d, lifetimes_runs)
+        their_time, their_params = timed(lambda data: theirs(data, kind), d, lifetimes_runs)
         gap = max(abs(our_params[k] / their_params[k] - 1) for k in our_params)
         row |= {"lifetimes_s": their_time, "speed-up": their_time / our_time, "max_param_gap": gap}
     row["params"] = {k: round(v, 4) for k, v in our_params.items()}
@@ -118,10 +123,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--lifetimes-runs", type=int, default=3)
+    parser.add_argument("--purchase-model", choices=sorted(KINDS), default="bgnbd")
     args = parser.parse_args()
     datasets = [("CDNOW (weeks)", cdnow())] + [(f"simulated {n:,} (days)", simulated(n)) for n in args.sizes]
     for name, d in datasets:
-        row = compare(name, d, args.runs, args.lifetimes_runs)
+        row = compare(name, d, args.runs, args.lifetimes_runs, KINDS[args.purchase_model])
         print(
             f"{row['data']:>28}: ours {row['ours_s']:7.3f} s"
             + (

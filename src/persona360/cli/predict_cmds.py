@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from persona360.cli.state import console, fail, print_json, workspace
-from persona360.predict.guardrails import PredictionOptions
+from persona360.predict.guardrails import PURCHASE_MODELS, PredictionOptions
 
 predict = typer.Typer(
     help="Predict purchases, P(alive), churn risk and customer lifetime value.",
@@ -30,6 +30,13 @@ def run(
     horizon_months: Annotated[int, typer.Option(help="Months the CLV adds up.")] = 12,
     monthly_discount: Annotated[float, typer.Option(help="CLV discount rate per month.")] = 0.01,
     holdout_days: Annotated[int, typer.Option(help="Holdout length of the report's check.")] = 90,
+    purchase_model: Annotated[
+        str,
+        typer.Option(
+            help="mbgnbd (a customer may drop out after any purchase) or bgnbd (only after a repeat"
+            " purchase: one-time buyers never churn)."
+        ),
+    ] = PURCHASE_MODELS[0],
     json: JsonOption = False,
 ) -> None:
     """Fit the models on the workspace's orders and store every customer's predictions."""
@@ -47,7 +54,7 @@ def run(
             transient=True,
         ) as bar,
     ):
-        options = PredictionOptions(horizon_months, monthly_discount, holdout_days)
+        options = PredictionOptions(horizon_months, monthly_discount, holdout_days, purchase_model=purchase_model)
         task = bar.add_task("Predicting", total=None)
         report = ws.predict.run(
             as_of=moment,
@@ -96,9 +103,14 @@ def _parse_moment(text: str | None) -> datetime | None:
         raise fail(f"--as-of {text!r} is not an ISO 8601 date or time, e.g. 2026-11-01T00:00:00Z") from None
 
 
+_LABELS = {"mbgnbd": "MBG/NBD", "bgnbd": "BG/NBD"}
+
+
 def _parameters(report: dict[str, Any]) -> Table:
     table = Table("model", "parameter", "estimate", "std. error", title="Parameters (days)")
-    for model, label in (("bgnbd", "BG/NBD"), ("gamma_gamma", "Gamma-Gamma")):
+    # reports from before MBG/NBD have no "purchase_model": they are BG/NBD
+    purchases = report.get("purchase_model", "bgnbd")
+    for model, label in ((purchases, _LABELS[purchases]), ("gamma_gamma", "Gamma-Gamma")):
         for name, value in report[model]["params"].items():
             error = report[model]["standard_errors"][name]
             table.add_row(label, name, f"{value:.4g}", "-" if error is None else f"{error:.3g}")

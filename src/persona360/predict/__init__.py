@@ -1,7 +1,7 @@
 """Predictive traits: purchases to expect, P(alive), churn risk and customer lifetime value.
 
-The BG/NBD model (repeat purchases and dropout) and the Gamma-Gamma model (spend per
-purchase), fitted by maximum likelihood on the workspace's own orders. See README.md.
+The MBG/NBD model (or, as an option, BG/NBD: repeat purchases and dropout) and the
+Gamma-Gamma model (spend per purchase), fitted by maximum likelihood on the workspace's own orders. See README.md.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ _HOMES = {
     "GammaGamma": "gamma_gamma",
     "conditional_expected_spend": "gamma_gamma",
     "fit_gamma_gamma": "gamma_gamma",
+    "MbgNbd": "mbgnbd",
+    "fit_mbgnbd": "mbgnbd",
     "ModelFitError": "guardrails",
     "PredictionError": "guardrails",
     "PredictionOptions": "guardrails",
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
         PredictionOptions,
         TooFewRepeatCustomersError,
     )
+    from persona360.predict.mbgnbd import MbgNbd, fit_mbgnbd
     from persona360.predict.namespace import PredictAPI
     from persona360.predict.run import MODEL_VERSION, run_predictions
 
@@ -71,6 +74,7 @@ __all__ = [
     "EligibleProfiles",
     "GammaGamma",
     "MODEL_VERSION",
+    "MbgNbd",
     "ModelFitError",
     "PredictAPI",
     "PredictionError",
@@ -82,6 +86,7 @@ __all__ = [
     "expected_purchases",
     "fit_bgnbd",
     "fit_gamma_gamma",
+    "fit_mbgnbd",
     "probability_alive",
     "probability_purchase",
     "run_predictions",

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from persona360.predict.bgnbd import conditional_expected_purchases, fit_bgnbd
+from persona360.predict.bgnbd import PARAMETERS, BgNbd, conditional_expected_purchases, fit_purchase_model
 from persona360.predict.estimation import FloatArray
 from persona360.predict.guardrails import TooFewRepeatCustomersError, require_repeat_customers
 from persona360.predict.purchases import PurchaseHistory
@@ -53,8 +53,10 @@ def _by_frequency(predicted: FloatArray, actual: FloatArray, frequency: FloatArr
     return rows
 
 
-def holdout_diagnostics(calibration: PurchaseHistory, holdout_days: int, min_repeat_customers: int) -> dict[str, Any]:
-    """Fit on ``calibration`` and compare with its ``holdout_purchases``.
+def holdout_diagnostics(
+    calibration: PurchaseHistory, holdout_days: int, min_repeat_customers: int, kind: type[BgNbd] = BgNbd
+) -> dict[str, Any]:
+    """Fit the purchase model ``kind`` on ``calibration`` and compare with its ``holdout_purchases``.
 
     Returns ``{"skipped": reason}`` instead of raising when the calibration period is
     too short to fit: the predictions themselves can still be made.
@@ -63,13 +65,13 @@ def holdout_diagnostics(calibration: PurchaseHistory, holdout_days: int, min_rep
         require_repeat_customers(calibration.repeat_customers, min_repeat_customers)
     except TooFewRepeatCustomersError as error:
         return {"holdout_days": holdout_days, "skipped": f"calibration period: {error}"}
-    model, fit = fit_bgnbd(calibration.frequency, calibration.recency, calibration.age)
+    model, fit = fit_purchase_model(kind, calibration.frequency, calibration.recency, calibration.age)
     predicted = conditional_expected_purchases(
         model, float(holdout_days), calibration.frequency, calibration.recency, calibration.age
     )
     comparison = compare_holdout(predicted, calibration.holdout_purchases, calibration.frequency)
     return {
         "holdout_days": holdout_days,
-        "calibration_params": dict(zip(("r", "alpha", "a", "b"), fit.params.tolist(), strict=True)),
+        "calibration_params": dict(zip(PARAMETERS, fit.params.tolist(), strict=True)),
         **comparison,
     }

@@ -165,9 +165,14 @@ def maximise(log_likelihood: LogLikelihood, start: FloatArray, names: tuple[str,
 
 def _stalled_at_optimum(result: object) -> bool:
     # L-BFGS-B sometimes stops with ABNORMAL_TERMINATION_IN_LNSRCH when it is already at
-    # the optimum and the line search cannot improve on rounding noise.
-    gradient = np.asarray(getattr(result, "jac", [np.inf]))
-    return bool(np.max(np.abs(gradient)) < 1e-5)
+    # the optimum and the line search cannot improve on rounding noise. A parameter at
+    # its bound whose gradient still points out of the box is at its optimum too (an
+    # MBG/NBD fit of a shop whose returning customers all came back once stopped so,
+    # with alpha at the bound and every other gradient below 1e-5).
+    gradient = np.asarray(getattr(result, "jac", [np.inf]), dtype=np.float64)
+    at = np.asarray(getattr(result, "x", np.zeros_like(gradient)), dtype=np.float64)
+    outward = ((at >= LOG_BOUND - 1e-6) & (gradient < 0)) | ((at <= -LOG_BOUND + 1e-6) & (gradient > 0))
+    return bool(np.max(np.abs(np.where(outward, 0.0, gradient))) < 1e-5)
 
 
 def _covariance(log_likelihood: LogLikelihood, log_params: FloatArray) -> FloatArray:

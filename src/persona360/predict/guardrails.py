@@ -16,6 +16,9 @@ from persona360.errors import Persona360Error
 # of the estimates themselves (tested on simulated shops); a shop reaches this within
 # weeks of launch.
 MIN_REPEAT_CUSTOMERS = 30
+# The purchase models ``purchase_model`` may name, the default first. MBG/NBD because
+# it answers what churn risk is asked: in BG/NBD a one-time buyer never drops out.
+PURCHASE_MODELS = ("mbgnbd", "bgnbd")
 
 
 class PredictionError(ValueError, Persona360Error):
@@ -57,12 +60,16 @@ class PredictionOptions:
         monthly_discount: discount rate per month for CLV (0.01 is about 12.7% a year).
         holdout_days: length of the holdout period of the report's diagnostics.
         min_repeat_customers: fewer repeat customers than this is refused.
+        purchase_model: ``"mbgnbd"`` (MBG/NBD: a customer may drop out right after any
+            purchase, the first included) or ``"bgnbd"`` (BG/NBD: only after a repeat
+            purchase, so one-time buyers always have P(alive) = 1).
     """
 
     horizon_months: int = 12
     monthly_discount: float = 0.01
     holdout_days: int = 90
     min_repeat_customers: int = MIN_REPEAT_CUSTOMERS
+    purchase_model: str = PURCHASE_MODELS[0]
 
     def __post_init__(self) -> None:
         check_options(self)
@@ -85,6 +92,12 @@ def check_options(options: PredictionOptions) -> None:
         ),
         ("holdout_days", options.holdout_days, 1 <= options.holdout_days <= 3650, "a number of days from 1 to 3650"),
         ("min_repeat_customers", options.min_repeat_customers, options.min_repeat_customers >= 2, "at least 2"),
+        (
+            "purchase_model",
+            options.purchase_model,
+            options.purchase_model in PURCHASE_MODELS,
+            f"one of {', '.join(PURCHASE_MODELS)}",
+        ),
     )
     for name, value, good, expected in checks:
         if not good:
@@ -97,7 +110,7 @@ def require_repeat_customers(found: int, needed: int, what: str = "purchase") ->
     Args:
         found: customers with a repeat purchase (or, for spend, with repeat spend).
         needed: the minimum.
-        what: ``"purchase"`` for the BG/NBD model, ``"spend"`` for Gamma-Gamma.
+        what: ``"purchase"`` for the (M)BG/NBD model, ``"spend"`` for Gamma-Gamma.
     """
     if found >= needed:
         return

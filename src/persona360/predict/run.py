@@ -11,10 +11,12 @@ import pyarrow as pa
 
 from persona360.clock import to_utc
 from persona360.predict import bgnbd, gamma_gamma
+from persona360.predict.bgnbd import BgNbd
 from persona360.predict.diagnostics import holdout_diagnostics
 from persona360.predict.eligibility import EligibleProfiles, eligible_profiles
 from persona360.predict.estimation import Fit
-from persona360.predict.guardrails import PredictionOptions, require_repeat_customers
+from persona360.predict.guardrails import PURCHASE_MODELS, PredictionOptions, require_repeat_customers
+from persona360.predict.mbgnbd import MbgNbd
 from persona360.predict.persistence import save_predictions
 from persona360.predict.purchases import PurchaseHistory, read_history, spend_currencies
 from persona360.predict.scoring import CHURN_CUTOFFS, Scores, score
@@ -23,7 +25,17 @@ from persona360.store.money import Money
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
 
-MODEL_VERSION = "bgnbd+gamma-gamma/1"
+# the purchase models by their name in PredictionOptions.purchase_model
+KINDS: dict[str, type[BgNbd]] = {kind.name: kind for kind in (MbgNbd, BgNbd)}
+
+
+def model_version(purchase_model: str) -> str:
+    """The ``model_version`` stored with predictions made with ``purchase_model``."""
+    return f"{purchase_model}+gamma-gamma/1"
+
+
+# the version of the default models
+MODEL_VERSION = model_version(PURCHASE_MODELS[0])
 # (what is happening, steps done, steps in all)
 Progress = Callable[[str, int, int], None]
 STEPS = ("reading orders", "fitting purchases", "fitting spend", "scoring", "holdout check", "saving")
@@ -42,7 +54,8 @@ def run_predictions(
     Args:
         ws: the workspace.
         as_of: the end of observation; the workspace clock's now when omitted.
-        options: horizon, discount rate, holdout length, minimum repeat customers.
+        options: horizon, discount rate, holdout length, minimum repeat customers, and
+            the purchase model (MBG/NBD unless ``purchase_model="bgnbd"``).
         eligible: which profiles may be used (see :mod:`persona360.predict.eligibility`).
         progress: called as each step starts.
 
@@ -70,7 +83,8 @@ def run_predictions(
     require_repeat_customers(history.repeat_customers, options.min_repeat_customers)
     require_repeat_customers(history.spend_customers, options.min_repeat_customers, "spend")
     tell(STEPS[1], 1, len(STEPS))
-    purchase_model, purchase_fit = bgnbd.fit_bgnbd(history.frequency, history.recency, history.age)
+    kind = KINDS[options.purchase_model]
+    purchase_model, purchase_fit = bgnbd.fit_purchase_model(kind, history.frequency, history.recency, history.age)
     tell(STEPS[2], 2, len(STEPS))
     spenders = history.select(history.spend_days > 0)
     spend_model, spend_fit = gamma_gamma.fit_gamma_gamma(spenders.spend_days, spenders.average_spend)
@@ -88,7 +102,7 @@ def run_predictions(
     calibration = _eligible(ws, read_history(ws.db, as_of, money, calibration_end), eligible)
     currencies = spend_currencies(ws.db, as_of, money)
     report = {
-        "model_version": MODEL_VERSION,
+        "model_version": model_version(kind.name),
         "fitted_at": fitted_at.isoformat(),
         "as_of": as_of.isoformat(),
         "time_unit": "day",
@@ -97,7 +111,8 @@ def run_predictions(
         "spend_customers": history.spend_customers,
         "spend_currencies": currencies,
         "warnings": _currency_warnings(currencies),
-        "bgnbd": _model_report(bgnbd.PARAMETERS, purchase_fit),
+        "purchase_model": kind.name,
+        kind.name: _model_report(bgnbd.PARAMETERS, purchase_fit),
         "gamma_gamma": {
             **_model_report(gamma_gamma.PARAMETERS, spend_fit),
             "frequency_spend_correlation": _correlation(spenders),
@@ -106,7 +121,7 @@ def run_predictions(
         "churn_cutoffs": {"low_below": CHURN_CUTOFFS[0], "high_from": CHURN_CUTOFFS[1]},
         "diagnostics": {
             "calibration_end": calibration_end.isoformat(),
-            **holdout_diagnostics(calibration, holdout_days, options.min_repeat_customers),
+            **holdout_diagnostics(calibration, holdout_days, options.min_repeat_customers, kind),
             **({"holdout_days_asked": options.holdout_days} if holdout_days != options.holdout_days else {}),
         },
     }
@@ -168,7 +183,7 @@ def _rows(history: PurchaseHistory, scores: Scores, options: PredictionOptions) 
     return pa.table(
         {
             "profile_id": pa.array(history.profile_id, pa.int64()),
-            "model_version": pa.array(np.full(size, MODEL_VERSION, dtype=object), pa.string()),
+            "model_version": pa.array(np.full(size, model_version(options.purchase_model), dtype=object), pa.string()),
             "frequency": history.frequency.astype(np.int32),
             "recency_days": history.recency.astype(np.int32),
             "age_days": history.age.astype(np.int32),

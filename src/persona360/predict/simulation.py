@@ -1,8 +1,9 @@
 """Customers drawn from the models themselves, for tests with planted truth and benchmarks.
 
 Drawing is exact and vectorised: a customer who never drops out would make
-``N ~ Poisson(λT)`` repeat purchases; they drop out after purchase ``K ~ Geometric(p)``;
-so ``x = min(N, K)``, and given ``N`` events in ``(0, T]`` the ``x``-th of them falls at
+``N ~ Poisson(λT)`` repeat purchases; they drop out after repeat purchase ``K ~ Geometric(p)``
+(``K - 1`` in MBG/NBD, where the first purchase is a dropout chance too, so ``K - 1``
+may be zero); so ``x = min(N, K - shift)``, and given ``N`` events in ``(0, T]`` the ``x``-th of them falls at
 ``T`` times a ``Beta(x, N - x + 1)`` draw (an order statistic of uniforms).
 """
 
@@ -22,7 +23,7 @@ def simulate_bgnbd(
     """Frequency and recency of customers of the given ages (``T``), from ``model``.
 
     Args:
-        model: the true parameters.
+        model: the true parameters (a :class:`BgNbd` or an ``MbgNbd``).
         ages: each customer's ``T``.
         rng: a seeded generator (``np.random.default_rng(seed)``).
         whole_days: floor recency to whole days, as purchase days in a workspace are.
@@ -34,7 +35,7 @@ def simulate_bgnbd(
     rate = rng.gamma(model.r, 1.0 / model.alpha, size=T.shape)
     dropout = rng.beta(model.a, model.b, size=T.shape)
     events = rng.poisson(rate * T)
-    last = rng.geometric(dropout)
+    last = rng.geometric(dropout) - model.shift
     x = np.minimum(events, last)
     share = rng.beta(np.maximum(x, 1), np.maximum(events - x + 1, 1))
     recency = np.where(x > 0, T * share, 0.0)

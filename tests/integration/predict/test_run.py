@@ -88,7 +88,7 @@ def test_predictions_are_stored_and_read_back(shop: Workspace) -> None:
     assert stored == 402
     api = PredictAPI(shop)
     row = api.get(profile(shop, "c1"))
-    assert row is not None and row["model_version"] == "bgnbd+gamma-gamma/1"
+    assert row is not None and row["model_version"] == "mbgnbd+gamma-gamma/1"
     assert 0 <= row["p_alive"] <= 1 and row["churn_risk"] == pytest.approx(1 - row["p_alive"])
     assert row["churn_bucket"] in ("low", "medium", "high")
     assert row["expected_purchases_30d"] <= row["expected_purchases_90d"] <= row["expected_purchases_365d"]
@@ -111,8 +111,9 @@ def test_refunds_and_zero_revenue_orders(shop: Workspace) -> None:
 
 def test_report_has_standard_errors_and_holdout_diagnostics(shop: Workspace) -> None:
     report = run_predictions(shop, options=PredictionOptions(holdout_days=120))
-    assert set(report["bgnbd"]["params"]) == {"r", "alpha", "a", "b"}
-    assert all(error is not None and error > 0 for error in report["bgnbd"]["standard_errors"].values())
+    assert report["purchase_model"] == "mbgnbd" and "bgnbd" not in report
+    assert set(report["mbgnbd"]["params"]) == {"r", "alpha", "a", "b"}
+    assert all(error is not None and error > 0 for error in report["mbgnbd"]["standard_errors"].values())
     diagnostics = report["diagnostics"]
     assert diagnostics["holdout_days"] == 120 and "skipped" not in diagnostics
     assert diagnostics["calibration_end"] == "2026-07-04"
@@ -120,6 +121,28 @@ def test_report_has_standard_errors_and_holdout_diagnostics(shop: Workspace) -> 
     assert diagnostics["actual"] > 0 and diagnostics["correlation"] > 0.3
     # the model is right about a shop drawn from it: the holdout total within 20%
     assert abs(diagnostics["error_percent"]) < 20
+
+
+def one_time_buyers(ws: Workspace) -> list[tuple[int, float, str]]:
+    """(age in days, P(alive), model version) of every stored one-time buyer, youngest first."""
+    rows = ws.db.query(
+        "SELECT age_days, p_alive, model_version FROM profile_predictions WHERE frequency = 0 ORDER BY 1"
+    )
+    return [(int(age), float(alive), str(version)) for age, alive, version in rows]
+
+
+def test_one_time_buyers_fade_with_mbgnbd_and_stay_alive_with_bgnbd(shop: Workspace) -> None:
+    run_predictions(shop)
+    mbg = one_time_buyers(shop)
+    assert len(mbg) > 50 and {version for _, _, version in mbg} == {"mbgnbd+gamma-gamma/1"}
+    alive = np.array([p for _, p, _ in mbg])
+    assert alive.max() < 1 and np.all(np.diff(alive) <= 0) and alive[-1] < 0.5 * alive[0]
+    report = run_predictions(shop, options=PredictionOptions(purchase_model="bgnbd"))
+    assert report["purchase_model"] == "bgnbd" and report["model_version"] == "bgnbd+gamma-gamma/1"
+    assert "mbgnbd" not in report and set(report["bgnbd"]["params"]) == {"r", "alpha", "a", "b"}
+    bg = one_time_buyers(shop)
+    assert [age for age, _, _ in bg] == [age for age, _, _ in mbg]
+    assert {(p, version) for _, p, version in bg} == {(1.0, "bgnbd+gamma-gamma/1")}
 
 
 def test_a_holdout_longer_than_half_the_history_is_shortened(workspace: Workspace, tmp_path: Path) -> None:
@@ -218,13 +241,17 @@ def test_cli_predict_and_report(shop: Workspace) -> None:
     shown = cli(path, "predict", "report", "--json")
     assert orjson.loads(shown.stdout)["customers"] == orjson.loads(result.stdout)["customers"]
     text = cli(path, "predict", "report")
-    assert "BG/NBD" in text.stdout and "Holdout" in text.stdout
+    assert "MBG/NBD" in text.stdout and "Holdout" in text.stdout
+    assert cli(path, "predict", "--purchase-model", "bgnbd").exit_code == 0
+    text = cli(path, "predict", "report")
+    assert "BG/NBD" in text.stdout and "MBG/NBD" not in text.stdout
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["predict", "--horizon-months", "0"], "horizon_months is 0"),
+        (["predict", "--purchase-model", "pareto"], "purchase_model is 'pareto'; it must be one of mbgnbd, bgnbd"),
         (["predict", "--as-of", "yesterday"], "--as-of 'yesterday' is not an ISO 8601"),
         (["predict", "report"], "no predictions yet: run `persona360 predict` first"),
     ],

@@ -1,4 +1,4 @@
-"""BG/NBD: the likelihood's gradient, the paper's formulas, recovery of planted parameters."""
+"""BG/NBD: the likelihood's gradient, the paper's formulas, recovery of planted parameters (MBG/NBD's too)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from persona360.predict.bgnbd import (
     bgnbd_log_likelihood,
     conditional_expected_purchases,
     expected_purchases,
-    fit_bgnbd,
+    fit_purchase_model,
     probability_alive,
     probability_purchase,
 )
+from persona360.predict.mbgnbd import MbgNbd
 from persona360.predict.simulation import simulate_bgnbd
 
 PUBLISHED = BgNbd(r=0.243, alpha=4.414, a=0.793, b=2.426)
@@ -119,6 +120,8 @@ def test_unconditional_expectation_starts_at_zero_and_grows() -> None:
     [
         (BgNbd(r=0.25, alpha=4.0, a=0.8, b=2.5), 27.0, 39.0, False),  # CDNOW-like, weeks
         (BgNbd(r=0.6, alpha=70.0, a=0.7, b=3.5), 0.0, 730.0, True),  # a shop, in days
+        (MbgNbd(r=0.5, alpha=6.0, a=0.9, b=1.6), 27.0, 39.0, False),  # MBG/NBD's CDNOW fit
+        (MbgNbd(r=0.6, alpha=70.0, a=0.7, b=3.5), 0.0, 730.0, True),
     ],
 )
 def test_planted_parameters_are_recovered(truth: BgNbd, low: float, high: float, whole_days: bool) -> None:
@@ -127,7 +130,8 @@ def test_planted_parameters_are_recovered(truth: BgNbd, low: float, high: float,
     if whole_days:
         T = np.floor(T)
     x, t_x = simulate_bgnbd(truth, T, rng, whole_days=whole_days)
-    fitted, fit = fit_bgnbd(x, t_x, T)
+    fitted, fit = fit_purchase_model(type(truth), x, t_x, T)
+    assert type(fitted) is type(truth)
     found = np.array([fitted.r, fitted.alpha, fitted.a, fitted.b])
     true = np.array([truth.r, truth.alpha, truth.a, truth.b])
     assert np.all(np.abs(found - true) < 4 * fit.standard_errors), (found, fit.standard_errors)

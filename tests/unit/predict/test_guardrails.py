@@ -63,6 +63,7 @@ def test_enough_repeat_customers_pass() -> None:
         ("monthly_discount", math.nan, "monthly_discount is nan"),
         ("holdout_days", 0, "holdout_days is 0; it must be a number of days from 1 to 3650"),
         ("min_repeat_customers", 1, "min_repeat_customers is 1; it must be at least 2"),
+        ("purchase_model", "BG/NBD", "purchase_model is 'BG/NBD'; it must be one of mbgnbd, bgnbd"),
     ],
 )
 def test_options_out_of_range(option: str, value: float, message: str) -> None:
