@@ -15,12 +15,15 @@ An address is evidence of a home, not of a person, and many addresses are nobody
 home (a mobile carrier's NAT, an office, a café). So the rule joins only when the
 answer is not in doubt:
 
-- the anonymous-only profile has a home: one network holds at least half of its
-  events (``HOME_SHARE``);
-- exactly one profile that holds more than anonymous ids was ever seen on that network:
-  two customers (housemates, colleagues, strangers behind one carrier address) decide
-  nothing, and neither does a network no customer used;
-- both came with the same locale there, and their times on the network lie within
+- a network on which two or more profiles holding more than anonymous ids (customers)
+  were seen is *crowded*: housemates, colleagues, strangers behind one carrier address.
+  It counts neither for nor against; the others are the profile's *private* networks;
+- exactly one customer was seen on the anonymous-only profile's private networks, and
+  the networks they share hold at least half of its events on private networks
+  (``HOME_SHARE``): a tablet mostly on a café's address still has its home. The flip
+  side: a phone seen only on its carrier and once at a friend's home is joined to the
+  friend (the demo models no visits, so its scores do not show this);
+- both came with the same locale there, and their times on a network lie within
   ``SAME_LEASE_DAYS`` of each other (providers renumber homes, and hand an old prefix
   to someone else).
 
@@ -42,7 +45,7 @@ SAME_LEASE_DAYS = 30
 # DuckDB has no address type without its inet extension (a download), so the /64 is cut
 # from the text: the groups before and after "::" with the zeros it stands for between
 # them, the first four kept without leading zeros. An IPv4-mapped address
-# (::ffff:192.0.2.1) is its IPv4 address. tests/unit/resolution/test_networks.py holds it
+# (::ffff:192.0.2.1) is its IPv4 address. tests/unit/resolution/test_network_of_address.py holds it
 # to Python's ipaddress on thousands of addresses.
 _HEAD = "string_split(nullif(split_part({ip}, '::', 1), ''), ':')"
 _TAIL = "string_split(nullif(split_part({ip}, '::', 2), ''), ':')"
