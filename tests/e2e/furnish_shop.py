@@ -21,10 +21,15 @@ from persona360 import Workspace
 from persona360.activation.campaigns import CampaignSpec
 from persona360.clock import FixedClock
 from persona360.personas import DiscoveryOptions
+from persona360.segments.definitions import SegmentSpec
 
 SOURCE = "e2e-shop"
 SALE = "Spring sale"
-AUDIENCE = "Repeat buyers"
+# The sale's own segment, every buyer: the demo's "Repeat buyers" held ~10 people in this
+# 200-customer shop, and with 30% held out by a hash of each profile the control arm was
+# empty in about one shop in thirty (0.7^10), which changes with the day the shop is built.
+AUDIENCE = "Sale audience"
+AUDIENCE_CONDITION = "orders_count >= 1"
 TEMPLATE = "Subject: {{ greeting() }}\n\nNew in: {{ link('https://shop.example/new') }}\n"
 TOKEN = re.compile(r"/t/c/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
 SURVEY = {
@@ -100,6 +105,7 @@ def furnish_person(db: Path, email: str) -> None:
 def send_campaigns(ws: Workspace) -> int:
     """A sale with a control arm, then opens, clicks and orders; return a recipient's profile."""
     ws.access.ensure_source(SOURCE)
+    ws.segments.create(SegmentSpec(AUDIENCE, AUDIENCE_CONDITION))
     ws.ingest.send(SOURCE, [opt_in(e, i) for i, e in enumerate(sorted(audience_emails(ws, AUDIENCE)))])
     ws.activation.create(CampaignSpec(SALE, AUDIENCE, TEMPLATE, control_share=0.3))
     ws.activation.send(SALE)
@@ -118,7 +124,7 @@ def opt_in(email: str, index: int) -> dict[str, Any]:
 
 
 def react(ws: Workspace) -> int:
-    """Half the sale's recipients open, a quarter click, every third orders; one control person orders."""
+    """Half the sale's recipients open, a quarter click, every third orders."""
     messages = ws.activation.messages(SALE, "sent")
     for index, message in enumerate(messages):
         token = TOKEN.search(ws.activation.body(message["message_id"]))
