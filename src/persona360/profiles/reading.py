@@ -120,7 +120,7 @@ class ProfileReader:
             for name, n in self.db.query(
                 "SELECT event, sum(n)::BIGINT AS n FROM anchor_event_counts WHERE anchor_id IN "
                 "(SELECT identifier_id FROM identifiers WHERE profile_id = ?) "
-                "GROUP BY event ORDER BY n DESC, event",
+                "GROUP BY event HAVING sum(n) > 0 ORDER BY n DESC, event",
                 [profile_id],
             )
         }
