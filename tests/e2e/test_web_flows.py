@@ -171,3 +171,29 @@ def test_static_files_and_pages_send_safe_headers(shop: Shop) -> None:
         assert client.get("/static/../web/routes.py").status_code == 404
         evil = client.post("/login", data={"token": shop.admin_token, "next": "//evil.example"})
         assert evil.status_code == 303 and evil.headers["location"] == "/"
+
+
+# the traits table's card and each header cell, as [left, right] (the card's inner box) and widths
+TRAITS_BOXES = """() => {
+  const table = document.querySelector("table.traits"), card = table.closest(".card");
+  const box = card.getBoundingClientRect(), style = getComputedStyle(card);
+  const inner = [box.left + parseFloat(style.paddingLeft), box.right - parseFloat(style.paddingRight)];
+  const heads = [...table.querySelectorAll("thead th")].map(h => [h.textContent, h.getBoundingClientRect().right]);
+  return {inner, heads, scroll: card.scrollWidth, client: card.clientWidth};
+}"""
+
+
+@pytest.mark.parametrize("width", [1400, 1920])
+def test_the_traits_table_fits_its_card(browser: Any, shop: Shop, width: int) -> None:
+    """At 1400 px the traits table scrolled sideways inside its card and its Confidence column started cut."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, base_url=shop.url)
+    page = context.new_page()
+    try:
+        log_in(page, shop.admin_token)
+        page.goto(f"/profiles/{shop.merged_profile}")
+        boxes = page.evaluate(TRAITS_BOXES)
+        assert boxes["scroll"] <= boxes["client"], boxes
+        assert all(right <= boxes["inner"][1] + 0.5 for _, right in boxes["heads"]), boxes
+        screenshot(page, f"profile-traits-{width}")
+    finally:
+        context.close()
