@@ -26,6 +26,25 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class ShiftedClock:
+    """The wall clock, moved to start at ``start``: time runs on from another day.
+
+    For a demo built as of a day in the past (``persona360 demo --end``): its stages
+    measure "within 30 days" and "days since the last order" from that day, not today.
+
+    Example:
+        >>> clock = ShiftedClock(datetime(2026, 11, 1, tzinfo=UTC))
+        >>> clock.now() - datetime(2026, 11, 1, tzinfo=UTC) < timedelta(minutes=1)
+        True
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self._offset = to_utc(start) - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+
 class FixedClock:
     """A clock that only moves when told to; for tests and replays.
 

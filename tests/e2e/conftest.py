@@ -33,6 +33,7 @@ CHROMIUM_ARGS = [
 ]
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artefacts" / "screenshots"
+SHOP_END = "2026-11-01"  # the day the e2e shop's window ends (see make_demo)
 
 
 class WebServer(LiveServer):
@@ -89,16 +90,21 @@ def merged_person(db: Path) -> tuple[str, int]:
 def make_demo(db: Path) -> None:
     """The demo shop, built by ``persona360 demo``; or a copy of one built before.
 
+    The shop's window ends on a fixed day (``--end``), and the demo's stages run as of
+    that day: built on any day, it is the same shop (ending today, it changed with the
+    date, and a fresh clone after midnight once failed).
+
     ``P360_E2E_DEMO=FILE`` names a workspace that ``persona360 demo --customers 200
-    --days 30 --no-serve`` built earlier: re-running the tests then skips a minute of
-    building (for working on the pages; CI builds afresh).
+    --days 30 --end 2026-11-01 --no-serve`` built earlier: re-running the tests then
+    skips a minute of building (for working on the pages; CI builds afresh).
     """
     prebuilt = os.environ.get("P360_E2E_DEMO")
     if prebuilt:
         shutil.copyfile(prebuilt, db)
         return
     done = subprocess.run(
-        [CLI, "--db", str(db), "demo", "--customers", "200", "--days", "30", "--no-serve", "--out", str(db.parent)],
+        [CLI, "--db", str(db), "demo", "--customers", "200", "--days", "30", "--end", SHOP_END, "--no-serve"]
+        + ["--out", str(db.parent)],
         capture_output=True,
         text=True,
         timeout=600,

@@ -53,8 +53,9 @@ def test_search_by_email_shows_merged_identities_with_edge_reasons(page: Any, sh
     reasons = set(identity.locator(".edge .reason").all_inner_texts())
     assert reasons, "no edge reasons shown"
     # the demo's window ends today, so which person this is changes by the day: one the
-    # resolver joined shows "probabilistic" (it passed for weeks, then a new day picked one)
-    assert reasons <= {"identify", "alias", "same event", "record", "manual merge", "probabilistic"}
+    # resolver joined shows "probabilistic" (its model) or the rule that joined them
+    resolver = {"probabilistic", "home network rule", "device handover rule"}
+    assert reasons <= {"identify", "alias", "same event", "record", "manual merge", *resolver}
     expect(identity.get_by_text(shop.merged_email, exact=True)).to_be_visible()
     expect(identity.get_by_role("button", name="Unmerge").first).to_be_visible()
     expect(page.get_by_role("heading", name="Traits")).to_be_visible()
@@ -170,3 +171,29 @@ def test_static_files_and_pages_send_safe_headers(shop: Shop) -> None:
         assert client.get("/static/../web/routes.py").status_code == 404
         evil = client.post("/login", data={"token": shop.admin_token, "next": "//evil.example"})
         assert evil.status_code == 303 and evil.headers["location"] == "/"
+
+
+# the traits table's card and each header cell, as [left, right] (the card's inner box) and widths
+TRAITS_BOXES = """() => {
+  const table = document.querySelector("table.traits"), card = table.closest(".card");
+  const box = card.getBoundingClientRect(), style = getComputedStyle(card);
+  const inner = [box.left + parseFloat(style.paddingLeft), box.right - parseFloat(style.paddingRight)];
+  const heads = [...table.querySelectorAll("thead th")].map(h => [h.textContent, h.getBoundingClientRect().right]);
+  return {inner, heads, scroll: card.scrollWidth, client: card.clientWidth};
+}"""
+
+
+@pytest.mark.parametrize("width", [1400, 1920])
+def test_the_traits_table_fits_its_card(browser: Any, shop: Shop, width: int) -> None:
+    """At 1400 px the traits table scrolled sideways inside its card and its Confidence column started cut."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, base_url=shop.url)
+    page = context.new_page()
+    try:
+        log_in(page, shop.admin_token)
+        page.goto(f"/profiles/{shop.merged_profile}")
+        boxes = page.evaluate(TRAITS_BOXES)
+        assert boxes["scroll"] <= boxes["client"], boxes
+        assert all(right <= boxes["inner"][1] + 0.5 for _, right in boxes["heads"]), boxes
+        screenshot(page, f"profile-traits-{width}")
+    finally:
+        context.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from persona360.cli.state import STATE, console, print_json
+from persona360.clock import Clock, ShiftedClock
 from persona360.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ def register(app: typer.Typer) -> None:
 
 def demo(
     customers: Annotated[int, typer.Option(help="People to simulate.")] = 10_000,
-    days: Annotated[int, typer.Option(help="Days of activity, ending today.")] = 90,
+    days: Annotated[int, typer.Option(help="Days of activity, ending today (or --end).")] = 90,
     seed: Annotated[int, typer.Option(help="The same seed writes byte-identical exports.")] = 42,
     out: Annotated[Path, typer.Option(help="Folder for the exports, truth and workspace.")] = Path("demo-shop"),
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards.")] = True,
@@ -48,6 +49,13 @@ def demo(
             "direct (same validation, in process: for shops too big to send in minutes) or none.",
         ),
     ] = "api",
+    end: Annotated[
+        str | None,
+        typer.Option(
+            help="The day the window ends (YYYY-MM-DD, at 00:00 UTC; by default today): the same day and "
+            "seed build the same shop any day, and every stage runs as of that day.",
+        ),
+    ] = None,
     compress_events: Annotated[
         bool | None,
         typer.Option(
@@ -63,8 +71,9 @@ def demo(
 
     if feed not in FEEDS:
         raise typer.BadParameter(f"{feed!r}: use one of {', '.join(FEEDS)}", param_hint="--feed")
-    end = datetime.combine(datetime.now(UTC).date(), time(), tzinfo=UTC)
-    spec = DemoSpec(customers=customers, days=days, seed=seed, end=end)
+    ends = window_end(end)
+    spec = DemoSpec(customers=customers, days=days, seed=seed, end=ends)
+    clock = ShiftedClock(ends) if end is not None else None
     listener = _claim_port(port) if serve else None
     out.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
@@ -73,13 +82,30 @@ def demo(
         sink = stack.enter_context(SmtpSink()) if smtp_sink else None
         smtp = {"smtp_host": "127.0.0.1", "smtp_port": sink.port} if sink else {}
         settings = load_settings(db=STATE.db or out / "persona360.duckdb", **smtp)
-        report = _run(spec, out, settings, sink, json, feed, compress_events)
+        report = _run(spec, out, settings, sink, json, feed, compress_events, clock)
         if json:
             print_json(report.as_dict())
         else:
             _print_summary(report.as_dict())
         if listener is not None:
             _serve(settings, listener)
+
+
+def window_end(day: str | None) -> datetime:
+    """00:00 UTC of ``day`` (YYYY-MM-DD), or of today when None; a bad day is a usage error naming --end.
+
+    A day after today is refused: the tracking API takes no events from the future.
+    """
+    today = datetime.now(UTC).date()
+    if day is None:
+        return datetime.combine(today, time(), tzinfo=UTC)
+    try:
+        chosen = date.fromisoformat(day.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{day!r}: give a day as YYYY-MM-DD, e.g. 2026-11-01", param_hint="--end") from None
+    if chosen > today:
+        raise typer.BadParameter(f"{day!r} is after today ({today}): give today or a day before", param_hint="--end")
+    return datetime.combine(chosen, time(), tzinfo=UTC)
 
 
 def _run(
@@ -90,6 +116,7 @@ def _run(
     json: bool,
     feed: str,
     compress_events: bool | None,
+    clock: Clock | None,
 ) -> DemoReport:
     from persona360.demo.pipeline import run_demo  # noqa: PLC0415
 
@@ -107,7 +134,7 @@ def _run(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        return run_demo(spec, out, settings, step, sink, feed, compress_events)
+        return run_demo(spec, out, settings, step, sink, feed, compress_events, clock)
 
 
 def _print_summary(report: dict[str, object]) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from persona360.clock import Clock
 from persona360.demo import stages
 from persona360.demo.feed import ServerProcess, read_batches
 from persona360.demo.generator import generate_shop
@@ -93,6 +94,7 @@ def run_demo(
     sink: SmtpSink | None = None,
     feed: str = "api",
     compress_events: bool | None = None,
+    clock: Clock | None = None,
 ) -> DemoReport:
     """Build the demo shop into ``out_dir`` and a fresh workspace at ``settings.db``.
 
@@ -109,6 +111,8 @@ def run_demo(
             (written, not loaded).
         compress_events: write ``events.jsonl.zst`` instead of ``events.jsonl``;
             by default only for large shops (see :func:`generate_shop`).
+        clock: the workspace's clock for every stage (the wall clock by default; a
+            shop whose window ended in the past takes a clock that starts at its end).
 
     Raises:
         ValueError: ``feed`` is not one of ``FEEDS``.
@@ -119,13 +123,13 @@ def run_demo(
     say = progress or (lambda stage, done, total: None)
     _clear_workspace(Path(settings.db), out_dir)
     Path(settings.db).parent.mkdir(parents=True, exist_ok=True)  # the workspace exists before the shop does
-    with Workspace(settings, create=True) as ws:
+    with Workspace(settings, clock, create=True) as ws:
         _, write_key = ws.access.add_source(EVENTS_SOURCE)
     if feed == "api":
         manifest = _generate_and_feed(spec, out_dir, settings, write_key, say, report, compress_events)
     else:
         manifest = timed(report, "generate", lambda: generate_shop(spec, out_dir, say, None, compress_events))
-    with Workspace(settings) as ws:
+    with Workspace(settings, clock) as ws:
         if feed == "direct":
             report.sources[EVENTS_SOURCE] = timed(report, "events (direct)", lambda: _send_direct(ws, manifest, say))
         elif feed == "none":

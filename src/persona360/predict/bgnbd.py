@@ -155,6 +155,18 @@ def probability_alive(m: BgNbd, x: FloatArray, t_x: FloatArray, T: FloatArray) -
     return np.where(x + m.shift > 0, expit(-dropout), 1.0)
 
 
+def probability_quiet(m: BgNbd, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
+    """P(no purchase from ``t_x`` to ``T`` | alive throughout): how usual the customer's silence is.
+
+    Given alive, purchases are Poisson with the rate's posterior ``Gamma(r+x, alpha+t_x)``
+    at the last purchase, so the chance of no purchase in the ``T - t_x`` since is
+    ``((alpha+t_x)/(alpha+T))**(r+x)``. It is the part of P(alive) that comes from the
+    customer's own rhythm (P(alive) adds the dropout chance the fit puts on every
+    purchase), the same in both models.
+    """
+    return np.asarray(np.exp(-(m.r + x) * np.log1p((T - t_x) / (m.alpha + t_x))), dtype=np.float64)
+
+
 def conditional_expected_purchases(m: BgNbd, t: float, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
     """E[Y(t) | x, t_x, T]: purchases expected in the next ``t`` (eq. 10)."""
     return np.asarray(probability_alive(m, x, t_x, T) * _expected_if_alive(m, t, x, T), dtype=np.float64)

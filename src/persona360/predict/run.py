@@ -19,7 +19,7 @@ from persona360.predict.guardrails import PURCHASE_MODELS, PredictionOptions, re
 from persona360.predict.mbgnbd import MbgNbd
 from persona360.predict.persistence import save_predictions
 from persona360.predict.purchases import PurchaseHistory, read_history, spend_currencies
-from persona360.predict.scoring import CHURN_CUTOFFS, Scores, score
+from persona360.predict.scoring import CHURN_CUTOFFS, QUIET_CUTOFFS, Scores, score
 from persona360.store.money import Money
 
 if TYPE_CHECKING:
@@ -118,7 +118,12 @@ def run_predictions(
             "frequency_spend_correlation": _correlation(spenders),
         },
         "options": vars(options).copy(),
-        "churn_cutoffs": {"low_below": CHURN_CUTOFFS[0], "high_from": CHURN_CUTOFFS[1]},
+        "churn_cutoffs": {
+            "low_below": CHURN_CUTOFFS[0],
+            "high_from": CHURN_CUTOFFS[1],
+            "low_quiet_from": QUIET_CUTOFFS[1],
+            "high_quiet_below": QUIET_CUTOFFS[0],
+        },
         "diagnostics": {
             "calibration_end": calibration_end.isoformat(),
             **holdout_diagnostics(calibration, holdout_days, options.min_repeat_customers, kind),

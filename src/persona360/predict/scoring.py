@@ -15,6 +15,7 @@ from persona360.predict.bgnbd import (
     conditional_expected_purchases,
     probability_alive,
     probability_purchase,
+    probability_quiet,
 )
 from persona360.predict.estimation import FloatArray, distinct_points
 from persona360.predict.gamma_gamma import GammaGamma, conditional_expected_spend
@@ -23,10 +24,20 @@ from persona360.predict.purchases import PurchaseHistory
 # A month is an average calendar month, so a 12-month horizon is one year of days.
 DAYS_PER_MONTH = 365.25 / 12
 WINDOWS_DAYS = (30, 90, 365)
-# Churn risk (1 - P(alive)) cut-offs: below 0.3 is low, from 0.7 up is high. P(alive)
-# of 0.7 or more means the model thinks the customer is more likely active than not by
-# a wide margin; 0.3 or less means they have very probably lapsed.
-CHURN_CUTOFFS = (0.3, 0.7)
+# Churn buckets. Churn risk (1 - P(alive)) has a floor: the dropout chance the fit puts
+# on every purchase, the least certain part of a young shop's fit. Cut-offs on the risk
+# alone (0.3 and 0.7 before) called a customer who bought an hour ago medium or high risk
+# whenever that chance was above them. So a bucket also asks how quiet the customer has
+# been against their own rhythm (bgnbd.probability_quiet: the chance a customer still
+# active with their history would have bought nothing since their last purchase):
+# - low: the model is confident (risk below 0.3), or the customer is not yet due (an
+#   active customer with their history stays this quiet at least half the time);
+# - high: overdue (an active customer would have bought again by now nine times in ten)
+#   and more likely gone than not (risk from 0.5);
+# - medium: the rest.
+# Checked against the demo's planted lapses (predict/README.md, "Churn risk").
+CHURN_CUTOFFS = (0.3, 0.5)  # churn risk: low below, high from
+QUIET_CUTOFFS = (0.1, 0.5)  # probability_quiet: high below, low from
 CHURN_BUCKETS = ("low", "medium", "high")
 
 
@@ -65,7 +76,7 @@ def score(
         expected_purchases=expected,
         p_alive=alive,
         churn_risk=churn,
-        churn_bucket=churn_buckets(churn),
+        churn_bucket=churn_buckets(churn, probability_quiet(bgnbd, x, t_x, T)[back]),
         p_purchase_30d=probability_purchase(bgnbd, 30.0, x, t_x, T)[back],
         expected_spend=spend,
         clv=units * spend,
@@ -94,10 +105,18 @@ def discounted_purchases(
     return total
 
 
-def churn_buckets(churn_risk: FloatArray) -> np.ndarray:
-    """``low``, ``medium`` or ``high`` by :data:`CHURN_CUTOFFS`."""
-    index = np.searchsorted(np.asarray(CHURN_CUTOFFS), churn_risk, side="right")
-    return np.asarray(CHURN_BUCKETS, dtype=object)[index]
+def churn_buckets(churn_risk: FloatArray, quiet: FloatArray) -> np.ndarray:
+    """``low``, ``medium`` or ``high`` from churn risk and :func:`~persona360.predict.bgnbd.probability_quiet`.
+
+    See :data:`CHURN_CUTOFFS` and :data:`QUIET_CUTOFFS` for the rule and why.
+
+    Example:
+        >>> churn_buckets(np.array([0.6, 0.2, 0.6, 0.6]), np.array([0.9, 0.01, 0.3, 0.05])).tolist()
+        ['low', 'low', 'medium', 'high']
+    """
+    low = (churn_risk < CHURN_CUTOFFS[0]) | (quiet >= QUIET_CUTOFFS[1])
+    high = ~low & (churn_risk >= CHURN_CUTOFFS[1]) & (quiet < QUIET_CUTOFFS[0])
+    return np.where(low, "low", np.where(high, "high", "medium")).astype(object)
 
 
 def _observed_mean(history: PurchaseHistory) -> float:

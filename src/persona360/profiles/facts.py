@@ -55,6 +55,18 @@ SELECT r.message_key, r.anchor_id FROM p360_rows r
 JOIN order_reports o ON o.order_id = r.order_id AND o.event = r.event AND o.message_key <> r.message_key
 """
 
+# An echo is no new event of its name: like seg_events, a profile's event counts by name
+# leave it out (it stays an event of the timeline and of the counts by type). The writers
+# call record_activity, which counts every track event by name, right after
+# record_order_rows: this takes the batch's echoes off first (a row may go below zero
+# until then, or stay at zero when the echo was its anchor's only event of that name).
+_ECHO_UNCOUNT = """
+INSERT INTO anchor_event_counts
+SELECT r.anchor_id, r.event, -count(*), max(r.ordered_at) FROM p360_rows r
+WHERE r.message_key IN (SELECT message_key FROM order_echoes) GROUP BY ALL
+ON CONFLICT (anchor_id, event) DO UPDATE SET n = anchor_event_counts.n + excluded.n
+"""
+
 _STATS_UPSERT = """
 INSERT INTO anchor_stats
 SELECT anchor_id, min(ts), max(ts),
@@ -202,11 +214,13 @@ def record_trait_rows(tx: Transaction, traits: pa.Table) -> None:
 def record_order_rows(tx: Transaction, orders: pa.Table) -> None:
     """Add orders: ``orders`` has the columns of ``_record_orders``'s table (the first per order id wins).
 
-    Each order event also becomes its order's first report under its name or an echo of it.
+    Each order event also becomes its order's first report under its name or an echo of it;
+    an echo is taken off the event counts that :func:`record_activity` then adds it to.
     """
     tx.execute_arrow(_ORDER_INSERT, orders)
     tx.execute_arrow(_ORDER_REPORT_INSERT, orders)
     tx.execute_arrow(_ORDER_ECHO_INSERT, orders)
+    tx.execute_arrow(_ECHO_UNCOUNT, orders)
 
 
 def flatten_traits(traits: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -120,7 +120,7 @@ class ProfileReader:
             for name, n in self.db.query(
                 "SELECT event, sum(n)::BIGINT AS n FROM anchor_event_counts WHERE anchor_id IN "
                 "(SELECT identifier_id FROM identifiers WHERE profile_id = ?) "
-                "GROUP BY event ORDER BY n DESC, event",
+                "GROUP BY event HAVING sum(n) > 0 ORDER BY n DESC, event",
                 [profile_id],
             )
         }
@@ -241,20 +241,37 @@ class ProfileReader:
 
         The profile's edges are found first (two semi-joins) and only then named: with an
         ``OR`` of the two ``IN``s DuckDB joined every edge to every identifier first,
-        8 s at a million profiles against 50 ms this way (``bench/ui.py``).
+        8 s at a million profiles against 50 ms this way (``bench/ui.py``). An edge the
+        resolver made (reason ``probabilistic``) also carries ``merge``: what its merge
+        event keeps, the rule and its evidence or the model's probability.
         """
-        return self.db.query_dicts(
+        edges = self.db.query_dicts(
             "WITH m AS (SELECT identifier_id FROM identifiers WHERE profile_id = $p), "
             "touching AS (SELECT * FROM edges WHERE a IN (SELECT identifier_id FROM m) "
             "UNION SELECT * FROM edges WHERE b IN (SELECT identifier_id FROM m)) "
             "SELECT e.edge_id, e.a AS a_id, e.b AS b_id, ia.kind || ':' || ia.value AS a, "
             "ib.kind || ':' || ib.value AS b, e.reason, e.status, e.detail, "
-            "s.name AS source, e.created_at FROM touching e "
+            "s.name AS source, e.created_at, e.message_key FROM touching e "
             "JOIN identifiers ia ON ia.identifier_id = e.a "
             "JOIN identifiers ib ON ib.identifier_id = e.b JOIN sources s ON s.source_id = e.source_id "
             "ORDER BY e.edge_id",
             {"p": profile_id},
         )
+        for edge in edges:
+            key = edge.pop("message_key")
+            if edge["reason"] == "probabilistic" and key is not None:
+                edge["merge"] = self._merge_detail(int(key))
+        return edges
+
+    def _merge_detail(self, message_key: int) -> dict[str, Any]:
+        """The merge event's detail but the two identifiers (``rule`` and evidence, or ``probability``).
+
+        One lookup by the events' primary key per edge: the same lookup for a profile's
+        keys at once, as an ``IN`` of a subquery, scanned every event.
+        """
+        row = self.db.query("SELECT extra FROM events WHERE message_key = ?", [message_key])
+        extra = orjson.loads(row[0][0]) if row and row[0][0] else {}
+        return {name: value for name, value in extra.items() if name not in ("a", "b")}
 
     def timeline(
         self,

@@ -130,10 +130,38 @@ def display_name(profile: dict[str, Any]) -> str:
 
 
 def identity_rows(identifiers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each identifier with its edges seen from its side: the other end, reason, status."""
+    """Each identifier with its edges seen from its side: the other end, reason, status, why."""
     rows = []
     for identifier in identifiers:
         me = f"{identifier['kind']}:{identifier['value']}"
-        links = [{**edge, "other": edge["b"] if edge["a"] == me else edge["a"]} for edge in identifier["edges"]]
+        links = [
+            {**edge, "other": edge["b"] if edge["a"] == me else edge["a"], **merge_reason(edge.get("merge"))}
+            for edge in identifier["edges"]
+        ]
         rows.append({**identifier, "links": links})
     return rows
+
+
+def merge_reason(merge: dict[str, Any] | None) -> dict[str, str]:
+    """A resolver's edge by what made it: its rule (home network, device handover) and evidence, or the model.
+
+    The edges of both say ``probabilistic``; the merge event keeps which (see
+    ``resolution/networks.py`` and ``devices.py`` for the evidence each rule keeps).
+    """
+    if not merge:
+        return {}
+    rule = merge.get("rule")
+    if rule == "home_network":
+        share = merge.get("share")
+        seen = f", {share:.0%} of its events there" if isinstance(share, int | float) else ""
+        return {"reason": "home network rule", "why": f"network {merge.get('network', '?')}{seen}"}
+    if rule == "device_handover":
+        device = merge.get("device") or {}
+        return {
+            "reason": "device handover rule",
+            "why": f"same device on {device.get('ip', '?')}, {merge.get('gap_hours', '?')} h apart",
+        }
+    if rule:
+        return {"reason": f"{rule} rule"}
+    probability = merge.get("probability")
+    return {"why": f"match probability {probability:.2f}"} if isinstance(probability, int | float) else {}

@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -180,6 +180,40 @@ def test_the_cli_refuses_an_unknown_feed_before_doing_anything(tmp_path: Path) -
     assert result.exit_code == 2
     assert "'pigeon': use one of api, direct, none" in result.output
     assert not (tmp_path / "shop").exists()
+
+
+@pytest.mark.parametrize(
+    ("end", "message"),
+    [
+        ("01/11/2026", "'01/11/2026': give a day as YYYY-MM-DD"),
+        ("2026-02-30", "'2026-02-30': give a day as YYYY-MM-DD"),
+        ("2999-01-01", "'2999-01-01' is after today"),
+    ],
+)
+def test_the_cli_refuses_a_bad_end_day_before_doing_anything(tmp_path: Path, end: str, message: str) -> None:
+    result = CliRunner().invoke(app, ["demo", "--end", end, "--out", str(tmp_path / "shop"), "--no-serve"])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert not (tmp_path / "shop").exists()
+
+
+def test_a_demo_ending_on_a_past_day_is_the_same_shop_any_day_and_runs_as_of_that_day(tmp_path: Path) -> None:
+    """The e2e shop is built with --end: its exports and its predictions do not move with today's date."""
+    shops = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        args = ["demo", "--customers", "60", "--days", "20", "--end", "2026-06-01", "--feed", "direct"]
+        result = CliRunner().invoke(app, [*args, "--no-serve", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        shops.append(out)
+    for file in ("events.jsonl", "orders.csv", "truth.parquet"):
+        assert (shops[0] / file).read_bytes() == (shops[1] / file).read_bytes(), file
+    with Workspace.open(shops[0] / "persona360.duckdb") as ws:
+        # what the stages stamp "now" (merges, imported rows without a time) is that day too:
+        # the workspace's clock, which predictions and segments measure from
+        last = ws.db.scalar("SELECT max(timestamp) FROM events")
+    end = datetime(2026, 6, 1, tzinfo=UTC)
+    assert end <= last < end + timedelta(hours=1)
 
 
 def test_the_cli_refuses_a_busy_port_before_doing_anything(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import pytest
 from persona360.predict.bgnbd import BgNbd, conditional_expected_purchases
 from persona360.predict.estimation import distinct_points
 from persona360.predict.gamma_gamma import GammaGamma
+from persona360.predict.mbgnbd import MbgNbd
 from persona360.predict.purchases import PurchaseHistory
 from persona360.predict.scoring import DAYS_PER_MONTH, churn_buckets, score
 
@@ -29,11 +30,54 @@ def history() -> PurchaseHistory:
 
 
 @pytest.mark.parametrize(
-    ("risk", "bucket"),
-    [(0.0, "low"), (0.2999, "low"), (0.3, "medium"), (0.6999, "medium"), (0.7, "high"), (1.0, "high")],
+    ("risk", "quiet", "bucket"),
+    [
+        (0.0, 0.0, "low"),  # the model is sure they are active, however quiet (BG/NBD's one-time buyers)
+        (0.2999, 0.01, "low"),
+        (0.9, 0.5, "low"),  # not yet due: an active customer is this quiet half the time
+        (0.3, 0.4999, "medium"),
+        (0.4999, 0.01, "medium"),  # overdue, but the model thinks them more likely active
+        (0.9, 0.1, "medium"),  # quiet for longer than usual, not yet overdue
+        (0.5, 0.0999, "high"),
+        (1.0, 0.0, "high"),
+    ],
 )
-def test_churn_buckets_at_the_cut_offs(risk: float, bucket: str) -> None:
-    assert churn_buckets(np.array([risk]))[0] == bucket
+def test_churn_buckets_at_the_cut_offs(risk: float, quiet: float, bucket: str) -> None:
+    assert churn_buckets(np.array([risk]), np.array([quiet]))[0] == bucket
+
+
+def buckets(model: BgNbd, x: float, t_x: float, T: float) -> tuple[float, str]:
+    """Churn risk and bucket of one customer with ``x`` repeat purchases, the last at ``t_x``, now ``T``."""
+    h = PurchaseHistory(
+        profile_id=np.array([1]),
+        frequency=np.array([x]),
+        recency=np.array([t_x]),
+        age=np.array([T]),
+        spend_days=np.array([x]),
+        average_spend=np.array([20.0 if x else np.nan]),
+        holdout_purchases=np.zeros(1),
+    )
+    scores = score(h, model, SPEND, horizon_months=12, monthly_discount=0.01)
+    return float(scores.churn_risk[0]), str(scores.churn_bucket[0])
+
+
+def test_a_customer_who_just_bought_is_low_risk_whatever_dropout_the_fit_found() -> None:
+    """A young shop's fit may say most customers drop out after a purchase (here 60%).
+
+    Churn risk right after a purchase is then 0.6 for everyone: the cut-offs on risk
+    alone called a customer who bought today medium, which no shop would call churn.
+    """
+    model = MbgNbd(r=2.0, alpha=28.0, a=3.0, b=2.0)
+    assert buckets(model, 0, 0, 0) == (pytest.approx(0.6), "low")
+    assert buckets(model, 5, 70, 71)[1] == "low"
+
+
+def test_a_regular_customer_long_overdue_is_high_risk() -> None:
+    """Seven weeks of silence from a customer who bought every two weeks: high, where risk alone said medium."""
+    model = MbgNbd(r=2.0, alpha=28.0, a=1.0, b=9.0)
+    risk, bucket = buckets(model, 5, 70, 122)
+    assert 0.5 < risk < 0.7 and bucket == "high"
+    assert buckets(model, 5, 70, 84)[1] == "low"  # two weeks: due, not overdue
 
 
 def test_clv_of_one_undiscounted_month_is_purchases_times_spend() -> None:

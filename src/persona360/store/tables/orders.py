@@ -5,7 +5,8 @@ again, each with its own message id: the ``orders`` table keeps the first report
 order id, but a segment counting ``Order Completed`` events saw every order twice (the
 demo's "Repeat buyers" had twice the orders they made). ``order_reports`` holds the
 first report of each order id under each order-event name, ``order_echoes`` every later
-one; ``seg_events`` leaves the echoes out. Both are filled where ``orders`` is, by the
+one; ``seg_events`` and a profile's event counts by name (``anchor_event_counts``) leave
+the echoes out. Both are filled where ``orders`` is, by the
 writer's facts (profiles/facts.py). Per event name, so a shop that tracks
 ``Order Placed`` and later ``Order Completed`` for one order keeps both.
 """
@@ -39,7 +40,19 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
                 WHERE message_key NOT IN (SELECT message_key FROM order_reports)""",
             "DROP TABLE order_backfill",
         ],
-    )
+    ),
+    (
+        "orders_2",
+        [
+            # A profile's event counts by name leave echoes out, as seg_events does
+            # (profiles/facts.py): a workspace made before counted each echo once more.
+            """UPDATE anchor_event_counts SET n = anchor_event_counts.n - echoed.k
+                FROM (SELECT e.anchor_id, e.event, count(*) AS k FROM events e
+                      WHERE e.message_key IN (SELECT message_key FROM order_echoes) GROUP BY ALL) echoed
+                WHERE anchor_event_counts.anchor_id = echoed.anchor_id
+                AND anchor_event_counts.event = echoed.event""",
+        ],
+    ),
 ]
 
 # Derived from events inside the write: a rebuild empties them before it replays the events.
