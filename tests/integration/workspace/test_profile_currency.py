@@ -10,9 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+from typer.testing import CliRunner
 
 from persona360 import Workspace
+from persona360.cli import app
 from persona360.clock import FixedClock
 from persona360.personas import read_features
 from persona360.segments.definitions import SegmentSpec
@@ -203,3 +206,17 @@ def test_personas_spend_features_are_the_amounts_in_a_shop_with_one_currency(
     features = read_features(workspace.db, clock.now())
     spend = dict(zip(features["profile_id"], features["monetary"], strict=True))
     assert [spend[ids[f"u{i}"]] for i in range(3)] == [100.0, 200.0, 300.0]
+
+
+def test_the_cli_lists_one_currencys_profiles_and_refuses_a_bad_code(workspace: Workspace) -> None:
+    ids = shop(workspace)
+    db = str(workspace.settings.db)
+    workspace.close()
+    listed = CliRunner().invoke(
+        app, ["--db", db, "profiles", "list", "--sort", "revenue", "--currency", "PLN", "--json"]
+    )
+    assert listed.exit_code == 0, listed.output
+    assert [row["profile_id"] for row in orjson.loads(listed.stdout)] == [ids["pl"], ids["mix"], ids["none"]]
+    refused = CliRunner().invoke(app, ["--db", db, "profiles", "list", "--currency", "zloty"])
+    assert refused.exit_code != 0
+    assert "currency filter 'zloty' is not a three-letter currency code" in " ".join(refused.output.split())
