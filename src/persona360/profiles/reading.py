@@ -310,7 +310,8 @@ class ProfileReader:
     ) -> list[dict[str, Any]]:
         """A filtered page of profiles with their name and email when known.
 
-        ``currency`` keeps the profiles whose revenue is in it (see :meth:`revenue_order`).
+        Each row's ``revenue`` is in its ``currency`` (profiles/projection.py); ``currency``
+        keeps the profiles whose revenue is in it (see :meth:`revenue_order`).
         """
         if sort not in _LIST_SORTS:
             raise ValueError(f"sort {sort!r} is not one of {', '.join(_LIST_SORTS)}")
@@ -324,7 +325,7 @@ class ProfileReader:
         order = f"{self.revenue_order(currency) if sort == 'revenue' else _LIST_SORTS[sort]}, profile_id"
         rows = self.db.query_dicts(
             f"SELECT p.profile_id, p.first_seen, p.last_seen, p.event_count, p.orders_count, "
-            f"p.revenue, p.sources, p.identifier_count "
+            f"p.revenue, p.currency, p.sources, p.identifier_count "
             f"FROM profiles p WHERE ($min_orders IS NULL OR p.orders_count >= $min_orders) "
             f"AND ($source IS NULL OR list_contains(p.sources, $source)) "
             f"AND ($tname IS NULL OR EXISTS (SELECT 1 FROM profile_traits t WHERE "
@@ -367,7 +368,7 @@ class ProfileReader:
         rows = {
             row["profile_id"]: row
             for row in self.db.query_dicts(
-                "SELECT profile_id, last_seen, orders_count, revenue FROM profiles "
+                "SELECT profile_id, last_seen, orders_count, revenue, currency FROM profiles "
                 "WHERE profile_id IN (SELECT unnest($ids::BIGINT[]))",
                 {"ids": profile_ids},
             )

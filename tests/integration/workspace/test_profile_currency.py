@@ -146,7 +146,10 @@ def test_sorting_by_revenue_compares_amounts_of_one_currency(workspace: Workspac
     # the default currency (UAH) first, then PLN and USD, each by revenue; no orders last
     assert ranked == ["ua", "pl", "mix", "none", "us", "nobody"]
     pln = workspace.profiles.list(sort="revenue", currency="pln")
-    assert [users[row["profile_id"]] for row in pln] == ["pl", "mix", "none"]
+    assert [(users[row["profile_id"]], row["revenue"], row["currency"]) for row in pln] == [
+        ("pl", 120.0, "PLN"), ("mix", 110.0, "PLN"), ("none", 7.0, "PLN")
+    ]  # fmt: skip
+    assert [row["currency"] for row in workspace.profiles.list_ids([ids["us"], ids["nobody"]])] == ["USD", None]
     with pytest.raises(ValueError, match="currency filter 'zloty' is not a three-letter currency code"):
         workspace.profiles.list(currency="zloty")
 
