@@ -156,8 +156,10 @@ class Settings(BaseSettings):
     revenue_currency: str = Field("UAH", description="Currency assumed for revenue when an order names none.")
     reporting_currency: str = Field(
         "",
-        description="Currency that reports convert revenue into with exchange_rates (e.g. UAH); empty keeps each "
-        "currency's revenue apart, as a sum across currencies means nothing.",
+        description="Currency that reports and each profile's stored revenue convert revenue into with "
+        "exchange_rates (e.g. UAH), so that RFM, segments, personas and the revenue sort compare one currency; "
+        "empty keeps each currency's revenue apart, as a sum across currencies means nothing. A change takes "
+        "effect for every profile the next time the workspace opens.",
     )
     exchange_rates: list[str] = Field(
         default_factory=list,

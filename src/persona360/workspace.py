@@ -35,6 +35,7 @@ from persona360.personas import PersonasAPI
 from persona360.predict import PredictAPI
 from persona360.privacy import PrivacyAPI
 from persona360.privacy.encryption import encryption_from
+from persona360.profiles.projection import refresh_money
 from persona360.profiles.reading import ProfileReader
 from persona360.resolution import ResolutionAPI
 from persona360.segments.manager import Segments
@@ -67,6 +68,7 @@ class Workspace:
         self.access = Keys(self.db, self.clock)
         self.system_source = self.access.ensure_source(SYSTEM_SOURCE)
         self.writer = EventWriter(self.db, settings)
+        refresh_money(self.db, Money.from_settings(settings))  # revenue in these settings' currency terms
         self.ingest = IngestAPI(self)
         self.identity = IdentityAPI(self)
         self.profiles = ProfilesAPI(self)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import json as jsonlib
+import os
 import socket
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -81,12 +83,21 @@ def demo(
             stack.callback(listener.close)
         sink = stack.enter_context(SmtpSink()) if smtp_sink else None
         smtp = {"smtp_host": "127.0.0.1", "smtp_port": sink.port} if sink else {}
-        settings = load_settings(db=STATE.db or out / "persona360.duckdb", **smtp)
+        currency = _currency(spec)
+        settings = load_settings(db=STATE.db or out / "persona360.duckdb", **smtp, **currency)
         report = _run(spec, out, settings, sink, json, feed, compress_events, clock)
         if json:
             print_json(report.as_dict())
         else:
             _print_summary(report.as_dict())
+            if currency:
+                rates = jsonlib.dumps(currency["exchange_rates"])
+                console.print(
+                    f"[bold]currency:[/] revenue is compared in {currency['reporting_currency']} at the catalogue's "
+                    f"rates; to keep that when you open this workspace again: export "
+                    f"PERSONA360_REPORTING_CURRENCY={currency['reporting_currency']} "
+                    f"PERSONA360_EXCHANGE_RATES='{rates}'"
+                )
         if listener is not None:
             _serve(settings, listener)
 
@@ -167,6 +178,21 @@ def _print_summary(report: dict[str, object]) -> None:
         for k, v in report["seconds"].items()  # type: ignore[attr-defined]
     )
     console.print(f"[dim]wall (CPU) per stage: {timings}[/]")
+
+
+def _currency(spec: DemoSpec) -> dict[str, Any]:
+    """The demo shop's reporting currency and rates, unless the environment configures its own.
+
+    The shop sells in UAH, PLN and USD; a shop like it compares its customers' revenue in
+    one currency (store/money.py), at rates it knows: here the catalogue's, from the day
+    before its first event.
+    """
+    from persona360.demo.catalogue import REPORTING_CURRENCY, exchange_rates  # noqa: PLC0415
+
+    if {"PERSONA360_REPORTING_CURRENCY", "PERSONA360_EXCHANGE_RATES"} & set(os.environ):
+        return {}
+    since = (spec.end - timedelta(days=spec.days + 1)).date()
+    return {"reporting_currency": REPORTING_CURRENCY, "exchange_rates": exchange_rates(since)}
 
 
 def _print_later(report: dict[str, Any]) -> None:

@@ -51,11 +51,14 @@ def show(
 def list_profiles(
     limit: int = 20,
     sort: Annotated[str, typer.Option(help="last_seen, revenue, orders, events or first_seen.")] = "last_seen",
+    currency: Annotated[
+        str | None, typer.Option(help="Only profiles whose revenue is in this currency (e.g. PLN).")
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """List profiles."""
     with workspace() as ws:
-        rows = ws.profiles.list(limit=limit, sort=sort)
+        rows = ws.profiles.list(limit=limit, sort=sort, currency=currency)
     if json:
         print_json(rows)
         return

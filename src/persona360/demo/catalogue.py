@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import date
 
 CATALOGUE_SEED = 20261101
 
@@ -46,6 +47,22 @@ _RANGES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, bool, int, int], ...]
 }  # fmt: skip
 _VARIANTS = ("Black", "White", "Sand", "Olive", "Navy", "Burgundy", "Grey", "Classic", "Ecru")
 _RATES = {"UAH": 41.0, "PLN": 4.0, "USD": 1.0}
+# The demo shop reports in hryvnias, as a Ukrainian shop selling abroad would.
+REPORTING_CURRENCY = "UAH"
+
+
+def exchange_rates(since: date) -> list[str]:
+    """The catalogue's own rates into :data:`REPORTING_CURRENCY` from ``since``, as a user writes them.
+
+    They are the rates its prices were made with, so converted revenue is what people
+    really spent (``PERSONA360_EXCHANGE_RATES``, see store/money.py).
+
+    Example:
+        >>> exchange_rates(date(2026, 8, 3))
+        ['PLN 2026-08-03 10.25', 'USD 2026-08-03 41']
+    """
+    into = _RATES[REPORTING_CURRENCY]
+    return [f"{c} {since.isoformat()} {into / rate:g}" for c, rate in sorted(_RATES.items()) if c != REPORTING_CURRENCY]
 
 
 @dataclass(frozen=True)

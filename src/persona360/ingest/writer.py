@@ -48,6 +48,7 @@ from persona360.profiles.facts import record_facts
 from persona360.profiles.projection import reproject
 from persona360.settings import Settings
 from persona360.store.database import Database, Transaction
+from persona360.store.money import Money
 
 log = logging.getLogger(__name__)
 _Run = TypeVar("_Run", bound=Sized)  # what one guarded write stores: records, or a batch of columns
@@ -486,6 +487,7 @@ class EventWriter:
             {profile: self.graph.members(profile) for profile in touched},
             policy=self.settings.trait_policy,
             priority=self.settings.trait_source_priority,
+            money=Money.from_settings(self.settings),
             traits_of=trait_touched,
         )
 

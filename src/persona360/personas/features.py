@@ -27,8 +27,22 @@ Columns = dict[str, list[Any]]
 CARD_ONLY = ("profile_id", "usual_hour", "revenue", "category_shares")
 TOP_CATEGORIES = 6
 
+# Spend (``monetary``, ``aov``) is a profile's revenue in its currency (profiles/projection.py):
+# the reporting currency when the user configured rates. When customers' revenue is in
+# more than one currency (no rates, or orders the rates do not cover), amounts cannot be
+# compared, so both become the customer's percentile among the customers of the same
+# currency: "spends more than 80% of the shop's PLN customers" means the same in UAH.
+# In a shop with one currency ``spend`` holds no rows (its filter is false before the
+# window runs) and both features are the amounts, as before.
 _FEATURES_SQL = """
-WITH buyers AS (
+WITH spend AS (
+    SELECT profile_id,
+        percent_rank() OVER (PARTITION BY currency ORDER BY revenue) AS monetary,
+        CASE WHEN avg_order_value IS NOT NULL THEN percent_rank() OVER (
+            PARTITION BY currency, avg_order_value IS NULL ORDER BY avg_order_value) END AS aov
+    FROM profiles WHERE orders_count >= $min_orders
+        AND (SELECT count(DISTINCT currency) FROM profiles WHERE orders_count >= $min_orders) > 1),
+buyers AS (
     SELECT profile_id, orders_count, revenue, avg_order_value, first_seen, last_order_at
     FROM profiles WHERE orders_count >= $min_orders
         AND ($profiles IS NULL OR list_contains($profiles, profile_id))),
@@ -142,8 +156,8 @@ traits AS (
 SELECT b.profile_id,
     epoch($now - b.last_order_at) / 86400.0 AS recency_days,
     b.orders_count::DOUBLE AS frequency,
-    coalesce(b.revenue, 0) AS monetary,
-    b.avg_order_value AS aov,
+    CASE WHEN sp.profile_id IS NULL THEN coalesce(b.revenue, 0) ELSE sp.monetary END AS monetary,
+    CASE WHEN sp.profile_id IS NULL THEN b.avg_order_value ELSE sp.aov END AS aov,
     r.gap_cv,
     a.discount_share, a.gift_share, a.other_recipient_share, a.gift_order_share, bo.holiday_share,
     br.top_brand_share, rp.repeat_item_share,
@@ -163,7 +177,7 @@ FROM buyers b
 LEFT JOIN regularity r USING (profile_id) LEFT JOIN bought bo USING (profile_id) LEFT JOIN activity a USING (profile_id)
 LEFT JOIN brands br USING (profile_id) LEFT JOIN repeats rp USING (profile_id)
 LEFT JOIN categories cat USING (profile_id) LEFT JOIN pace pc USING (profile_id) LEFT JOIN traits t USING (profile_id)
-LEFT JOIN profile_predictions p USING (profile_id)
+LEFT JOIN profile_predictions p USING (profile_id) LEFT JOIN spend sp USING (profile_id)
 ORDER BY b.profile_id
 """
 

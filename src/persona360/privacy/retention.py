@@ -24,6 +24,7 @@ from persona360.profiles.facts import record_facts
 from persona360.profiles.projection import reproject
 from persona360.settings import Settings
 from persona360.store.database import Database, Transaction
+from persona360.store.money import Money
 
 KEPT_TYPES = ("merge", "unmerge", "consent")
 FACT_TABLES = (
@@ -193,4 +194,10 @@ def rederive(tx: Transaction, anchors: list[int], members: dict[int, list[int]],
     if dicts:
         records = [record_from_row(row) for row in dicts]
         record_facts(tx, records, [row["anchor_id"] for row in dicts], [row["seq"] for row in dicts], names)
-    reproject(tx, members, policy=settings.trait_policy, priority=settings.trait_source_priority)
+    reproject(
+        tx,
+        members,
+        policy=settings.trait_policy,
+        priority=settings.trait_source_priority,
+        money=Money.from_settings(settings),
+    )

@@ -18,12 +18,12 @@ from persona360.errors import NotFoundError
 from persona360.identity.normalise import check_kind, normalise_identifier
 from persona360.profiles.snapshots import ProfileSnapshot, read_snapshots, trait_holders
 from persona360.store.database import Database
-from persona360.store.money import Money, money_sum
+from persona360.store.money import Money, currency_code, money_sum
 
 _PROFILE_COLUMNS = (
     "profile_id, first_seen, last_seen, event_count, n_identify, n_track, n_page, n_screen, "
     "n_group, n_alias, orders_count, revenue, avg_order_value, first_order_at, last_order_at, "
-    "channels, devices, sources, identifier_count"
+    "channels, devices, sources, identifier_count, currency, uncounted_orders"
 )
 _LIST_SORTS = {
     "last_seen": "last_seen DESC NULLS LAST",
@@ -323,25 +323,34 @@ class ProfileReader:
         min_orders: int | None = None,
         source: str | None = None,
         trait: tuple[str, str] | None = None,
+        currency: str | None = None,
     ) -> list[dict[str, Any]]:
-        """A filtered page of profiles with their name and email when known."""
+        """A filtered page of profiles with their name and email when known.
+
+        Each row's ``revenue`` is in its ``currency`` (profiles/projection.py); ``currency``
+        keeps the profiles whose revenue is in it (see :meth:`revenue_order`).
+        """
         if sort not in _LIST_SORTS:
             raise ValueError(f"sort {sort!r} is not one of {', '.join(_LIST_SORTS)}")
+        if currency is not None:
+            currency = currency_code(currency, "currency filter")
         # The page is chosen first, then only its rows look up email and name, in a
         # second query over a literal id list. Written as one SELECT (even with the page
         # in a CTE and correlated subqueries), DuckDB decorrelated the lookups into a
         # join over every row of profile_traits: 3 s on a million profiles, against
         # ~20 ms for the two queries.
-        order = f"{_LIST_SORTS[sort]}, profile_id"
+        order = f"{self.revenue_order(currency) if sort == 'revenue' else _LIST_SORTS[sort]}, profile_id"
         rows = self.db.query_dicts(
             f"SELECT p.profile_id, p.first_seen, p.last_seen, p.event_count, p.orders_count, "
-            f"p.revenue, p.sources, p.identifier_count "
+            f"p.revenue, p.currency, p.sources, p.identifier_count "
             f"FROM profiles p WHERE ($min_orders IS NULL OR p.orders_count >= $min_orders) "
             f"AND ($source IS NULL OR list_contains(p.sources, $source)) "
             f"AND ($tname IS NULL OR EXISTS (SELECT 1 FROM profile_traits t WHERE "
             f"t.profile_id = p.profile_id AND t.name = $tname AND t.value ->> '$' = $tvalue)) "
+            f"AND ($currency IS NULL OR p.currency = $currency) "
             f"ORDER BY {order} LIMIT $limit OFFSET $offset",
             {
+                "currency": currency,
                 "min_orders": min_orders,
                 "source": source,
                 "tname": trait[0] if trait else None,
@@ -352,12 +361,31 @@ class ProfileReader:
         )
         return self._with_names(rows)
 
+    def revenue_order(self, currency: str | None = None) -> str:
+        """The ORDER BY of ``sort="revenue"``: by revenue, but only among amounts of one currency.
+
+        A profile's revenue is in one currency (profiles/projection.py). When every profile
+        with orders has the same one (a shop with one currency, or with rates converting
+        everything into the reporting currency), or the list is filtered to one, this is
+        plain ``revenue DESC``, as it always was. Otherwise 100 USD must not rank below
+        1,000 UAH: the profiles are grouped by currency (the reporting currency, else the
+        shop's default ``revenue_currency``, first; then the others by name; profiles
+        without orders last), each group by revenue.
+        """
+        if (
+            currency is not None
+            or self.db.scalar("SELECT count(DISTINCT currency) FROM profiles WHERE currency IS NOT NULL") <= 1
+        ):
+            return "revenue DESC"
+        lead = self.money.reporting_currency or self.money.default_currency
+        return f"currency IS NULL, CASE WHEN currency = '{lead}' THEN '' ELSE currency END, revenue DESC"
+
     def list_ids(self, profile_ids: builtins.list[int]) -> builtins.list[dict[str, Any]]:
         """The list view of the given profiles, in the given order."""
         rows = {
             row["profile_id"]: row
             for row in self.db.query_dicts(
-                "SELECT profile_id, last_seen, orders_count, revenue FROM profiles "
+                "SELECT profile_id, last_seen, orders_count, revenue, currency FROM profiles "
                 "WHERE profile_id IN (SELECT unnest($ids::BIGINT[]))",
                 {"ids": profile_ids},
             )
@@ -367,8 +395,9 @@ class ProfileReader:
     def _with_currencies(self, rows: builtins.list[dict[str, Any]]) -> builtins.list[dict[str, Any]]:
         """Add each row's ``revenue_by_currency`` and ``average_order_by_currency`` (store/money.py).
 
-        ``revenue`` and ``avg_order_value`` add up orders whatever their currency; these say
-        what the profile paid in each (or in the reporting currency, with the user's rates).
+        ``revenue`` and ``avg_order_value`` are in one currency (``currency``), and leave out
+        the ``uncounted_orders`` in others; these say what the profile paid in each (or in
+        the reporting currency, with the user's rates).
         """
         orders = self.money.orders_sql(f"({profile_orders_sql()})")
         totals: dict[int, dict[str, tuple[int, float]]] = {}

@@ -18,7 +18,10 @@ PROFILE_COLUMNS: dict[str, str] = {
     "avg_order_value": "number", "identifier_count": "number",
     "first_seen": "time", "last_seen": "time", "first_order_at": "time", "last_order_at": "time",
     "channels": "list", "devices": "list", "sources": "list",
+    "currency": "text", "uncounted_orders": "number",
 }  # fmt: skip
+# Columns holding an amount of money, in the profile's ``currency`` (profiles/projection.py).
+MONEY_COLUMNS = frozenset({"revenue", "avg_order_value"})
 
 # Traits the predict room keeps on profiles (see the seg_traits view in store/schema.py).
 PREDICTION_TRAITS = (
@@ -38,9 +41,12 @@ class Catalogue:
     # purposes allowed with no live decision (setting consent_default_allow); None when
     # unknown, and then a consent() condition cannot be compiled
     consent_allowed: frozenset[str] | None = None
+    # the currencies profiles' revenue is in; with more than one, a condition on an amount
+    # must name the currency it compares in (see compile.py's _Compiler._money)
+    currencies: frozenset[str] = field(default_factory=frozenset)
 
     def kind_of(self, name: str) -> str | None:
-        """``number``, ``time``, ``list`` for a column, ``trait`` for a trait, else ``None``."""
+        """``number``, ``time``, ``list``, ``text`` for a column, ``trait`` for a trait, else ``None``."""
         if name in PROFILE_COLUMNS:
             return PROFILE_COLUMNS[name]
         return "trait" if name in self.traits or self.permissive else None

@@ -27,7 +27,7 @@ from sqlglot import exp
 
 from persona360.clock import to_utc
 from persona360.privacy import CHANNELS, PURPOSES
-from persona360.segments.catalogue import Catalogue
+from persona360.segments.catalogue import MONEY_COLUMNS, Catalogue
 from persona360.segments.errors import ConditionError
 from persona360.segments.measures import NEVER, EventMeasures, filtered
 from persona360.segments.nodes import (
@@ -96,6 +96,7 @@ class _Compiler:
         self.own_measures = measures is None
         self.measures = measures or EventMeasures()
         self.joined: dict[str, None] = {}
+        self.currency_named = False  # inside an ``and`` that holds ``currency = "X"``
 
     def query(self, node: Node) -> exp.Select:
         condition = self.visit(node)
@@ -116,7 +117,14 @@ class _Compiler:
     # -- dispatch -------------------------------------------------------------
     def visit(self, node: Node) -> exp.Expr:
         if isinstance(node, And):
-            return exp.and_(*(self.visit(item) for item in node.items))
+            named, self.currency_named = (
+                self.currency_named,
+                self.currency_named or any(map(_names_currency, node.items)),
+            )
+            try:
+                return exp.and_(*(self.visit(item) for item in node.items))
+            finally:
+                self.currency_named = named
         if isinstance(node, Or):
             return exp.or_(*(self.visit(item) for item in node.items))
         if isinstance(node, Not):
@@ -134,7 +142,14 @@ class _Compiler:
         trait, kind = node.operand, self._kind(node.operand)
         op = _OPS[node.op]
         if kind == "number":
+            self._money(trait)
             return op(this=exp.column(trait.name, "p"), expression=self._number(node.value, trait))
+        if kind == "text":
+            if node.op not in ("=", "!=") or not isinstance(node.value, str):
+                raise _error(
+                    trait.pos, f'{trait.name} is text: compare it with = or != and a quoted value, e.g. = "UAH"'
+                )
+            return op(this=exp.column(trait.name, "p"), expression=_text(node.value))
         if kind in ("time", "list"):
             hint = "before, after or within" if kind == "time" else "contains"
             raise _error(trait.pos, f"{trait.name} is a {kind}: use {hint}")
@@ -143,8 +158,13 @@ class _Compiler:
     def _in(self, node: In) -> exp.Expr:
         kind = self._kind(node.operand)
         if kind == "number":
+            self._money(node.operand)
             numbers = [self._number(value, node.operand) for value in node.values]
             return exp.In(this=exp.column(node.operand.name, "p"), expressions=numbers)
+        if kind == "text":
+            if not all(isinstance(value, str) for value in node.values):
+                raise _error(node.operand.pos, f"{node.operand.name} is text: list quoted values")
+            return exp.In(this=exp.column(node.operand.name, "p"), expressions=[_text(v) for v in node.values])
         if kind != "trait":
             raise _error(node.operand.pos, f"{node.operand.name} is a {kind}: 'in' needs a trait or number")
         floats = [v for v in node.values if isinstance(v, float) and not isinstance(v, bool)]
@@ -158,6 +178,8 @@ class _Compiler:
         kind = self._kind(node.operand)
         if kind == "list":
             return exp.ArrayContains(this=exp.column(node.operand.name, "p"), expression=_text(node.value))
+        if kind == "text":
+            raise _error(node.operand.pos, f'{node.operand.name} is a code: compare it with =, e.g. = "UAH"')
         if kind != "trait":
             raise _error(
                 node.operand.pos,
@@ -167,6 +189,8 @@ class _Compiler:
         return self._trait_cte(node.operand, exp.GT(this=found, expression=exp.Literal.number(0)))
 
     def _startswith(self, node: StartsWith) -> exp.Expr:
+        if self._kind(node.operand) == "text":
+            raise _error(node.operand.pos, f'{node.operand.name} is a code: compare it with =, e.g. = "UAH"')
         if self._kind(node.operand) != "trait":
             raise _error(node.operand.pos, f"{node.operand.name} is not text: 'starts with' needs a trait")
         head = exp.Substring(
@@ -199,6 +223,26 @@ class _Compiler:
         as_time = exp.TryCast(this=exp.column("value_text"), to=exp.DataType.build("TIMESTAMPTZ"), safe=True)
         bound_time = _timestamp(node.moment.resolve(self.now_time))
         return self._trait_cte(operand, _time_test(node.op, as_time, bound_time, _timestamp(self.now_time)))
+
+    def _money(self, trait: Trait) -> None:
+        """Refuse to compare amounts of different currencies.
+
+        ``revenue`` and ``avg_order_value`` are in each profile's ``currency``. With one
+        currency among the profiles (one sold in, or all converted by the user's rates),
+        any comparison is sound; with several, ``revenue > 1000`` would put 1,000 UAH and
+        1,000 USD on one scale, so the condition must name the currency it compares in.
+        Saved segments are not checked again (a permissive catalogue knows no currencies).
+        """
+        if trait.name not in MONEY_COLUMNS or self.currency_named or len(self.catalogue.currencies) <= 1:
+            return
+        listed = ", ".join(sorted(self.catalogue.currencies))
+        first = sorted(self.catalogue.currencies)[0]
+        raise _error(
+            trait.pos,
+            f"{trait.name} is an amount, and profiles' revenue here is in {len(self.catalogue.currencies)} "
+            f'currencies ({listed}): name the one to compare in, e.g. currency = "{first}" and {trait.name} > 100, '
+            "or set PERSONA360_REPORTING_CURRENCY and PERSONA360_EXCHANGE_RATES to convert them into one",
+        )
 
     def _kind(self, trait: Trait) -> str:
         kind = self.catalogue.kind_of(trait.name)
@@ -428,6 +472,13 @@ def _micros(delta: timedelta) -> int:
 def _timestamp(moment: datetime) -> exp.Expr:
     text = to_utc(moment).isoformat(sep=" ")
     return exp.Cast(this=exp.Literal.string(text), to=exp.DataType.build("TIMESTAMPTZ"))
+
+
+def _names_currency(node: Node) -> bool:
+    """Whether ``node`` is ``currency = "X"`` (or ``currency in ("X")``): one currency."""
+    if isinstance(node, Compare):
+        return isinstance(node.operand, Trait) and node.operand.name == "currency" and node.op == "="
+    return isinstance(node, In) and node.operand.name == "currency" and len(node.values) == 1
 
 
 def _error(pos: Position, message: str) -> ConditionError:

@@ -77,8 +77,13 @@ class Segments:
         events = {str(r[0]) for r in db.query("SELECT DISTINCT event FROM anchor_event_counts")}
         events |= {"identify", "page", "screen", "group", "alias"}
         segments = {str(r[0]) for r in db.query("SELECT name FROM segments WHERE active")}
+        currencies = {str(r[0]) for r in db.query("SELECT DISTINCT currency FROM profiles WHERE currency IS NOT NULL")}
         return Catalogue(
-            frozenset(traits), frozenset(events), frozenset(segments), consent_allowed=self._consent_allowed()
+            frozenset(traits),
+            frozenset(events),
+            frozenset(segments),
+            consent_allowed=self._consent_allowed(),
+            currencies=frozenset(currencies),
         )
 
     def recent_catalogue(self) -> Catalogue:

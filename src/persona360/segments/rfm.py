@@ -7,7 +7,13 @@ they all get F = 1, where NTILE would split them arbitrarily):
     score = min(5, 1 + floor(5 * percent_rank()))
 
 ordered by the last order time (R: more recent is better), the order count (F) and
-the revenue (M). The named segment follows the widely used R x F grid:
+the revenue (M). M ranks a profile among the profiles whose revenue is in the same
+currency (``seg_profiles.currency``, see profiles/projection.py): with a reporting
+currency and rates that is every customer, converted; without, a shop selling in UAH
+and PLN scores each currency's customers against each other, as quintiles need no
+common unit, where one ranking put every UAH customer (prices ~10x the PLN ones) on top.
+In a shop with one currency there is one partition, and M is what it always was.
+The named segment follows the widely used R x F grid:
 
 | R \\ F | 1           | 2            | 3            | 4         | 5               |
 |--------|-------------|--------------|--------------|-----------|-----------------|
@@ -76,12 +82,12 @@ def rfm_sql() -> exp.Expr:
 
 _RFM = """
 WITH buyers AS (
-    SELECT profile_id, last_order_at, orders_count, revenue FROM seg_profiles WHERE orders_count > 0),
+    SELECT profile_id, last_order_at, orders_count, revenue, currency FROM seg_profiles WHERE orders_count > 0),
 scored AS (
     SELECT profile_id,
         LEAST(5, 1 + CAST(FLOOR(5 * PERCENT_RANK() OVER (ORDER BY last_order_at)) AS INT)) AS r,
         LEAST(5, 1 + CAST(FLOOR(5 * PERCENT_RANK() OVER (ORDER BY orders_count)) AS INT)) AS f,
-        LEAST(5, 1 + CAST(FLOOR(5 * PERCENT_RANK() OVER (ORDER BY revenue)) AS INT)) AS m
+        LEAST(5, 1 + CAST(FLOOR(5 * PERCENT_RANK() OVER (PARTITION BY currency ORDER BY revenue)) AS INT)) AS m
     FROM buyers),
 named AS (SELECT *, __grid__ AS segment FROM scored)
 SELECT profile_id, 'rfm_recency' AS name, CAST(r AS VARCHAR) AS value_text, CAST(r AS DOUBLE) AS value_num FROM named

@@ -115,6 +115,16 @@ class Money:
         reporting = settings.reporting_currency or None
         return cls(settings.revenue_currency, reporting, tuple(parse_rate(r) for r in settings.exchange_rates))
 
+    def key(self) -> str:
+        """These settings as one canonical text: equal keys convert every order the same way.
+
+        Example:
+            >>> Money("UAH", "UAH", (parse_rate("PLN 2026-01-01 10.25"),)).key()
+            'UAH|UAH|PLN 2026-01-01 10.25'
+        """
+        rates = sorted(f"{r.currency} {r.since.isoformat()} {r.rate:f}" for r in self.rates)
+        return "|".join([self.default_currency, self.reporting_currency or "", *rates])
+
     def orders_sql(self, orders: str = "orders") -> str:
         """``orders`` with two more columns: ``report_currency`` and ``report_amount``.
 

@@ -109,6 +109,7 @@ def test_lookup_by_email_phone_and_user_id(tracking: httpx.Client, admin: httpx.
         ("/v1/profiles/lookup", {"shoe_size": "42"}, 400, None),
         ("/v1/profiles/not-a-number", {}, 400, "invalid_request"),
         ("/v1/profiles", {"sort": "bogus"}, 400, "invalid_request"),
+        ("/v1/profiles", {"sort": "revenue", "currency": "zloty"}, 400, "invalid_request"),
         ("/v1/profiles/1/timeline", {"limit": 0}, 400, "invalid_request"),
         ("/v1/nothing-here", {}, 404, "not_found"),
     ],
@@ -124,6 +125,7 @@ def test_lookup_by_email_phone_and_user_id(tracking: httpx.Client, admin: httpx.
         "unknown identifier kind",
         "non-numeric id",
         "bad sort",
+        "bad currency",
         "bad limit",
         "unknown route",
     ],
@@ -135,6 +137,8 @@ def test_admin_errors(admin: httpx.Client, path: str, params: dict[str, Any], st
     assert set(body) == SHAPE and body["success"] is False and body["message"], body
     if code is not None:
         assert body["code"] == code
+    if "currency" in params:
+        assert "currency filter 'zloty' is not a three-letter currency code" in body["message"]
 
 
 # -- timeline --------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """A profile's revenue is told per currency: what it paid in UAH and in USD is never one figure.
 
-The stored ``revenue`` and ``avg_order_value`` add up a profile's orders whatever their
-currency (they order the profiles list); ``revenue_by_currency`` and
-``average_order_by_currency`` are what the API, the CLI and the pages show.
+The stored ``revenue`` and ``avg_order_value`` are in one currency per profile (see
+test_profile_currency.py); ``revenue_by_currency`` and ``average_order_by_currency``,
+every currency the profile paid in, are what the API, the CLI and the pages show.
 """
 
 from __future__ import annotations

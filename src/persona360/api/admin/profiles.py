@@ -39,6 +39,7 @@ def list_profiles(
     min_orders: Annotated[BigInt | None, Query(ge=0)] = None,
     source: str | None = None,
     trait: str | None = Query(None, description="NAME=VALUE: only profiles showing that trait value"),
+    currency: str | None = Query(None, description="only profiles whose revenue is in this currency (e.g. PLN)"),
 ) -> dict[str, Any]:
     trait_filter = None
     if trait:
@@ -53,6 +54,7 @@ def list_profiles(
         min_orders=min_orders,
         source=source,
         trait=trait_filter,
+        currency=currency,
     )
     ws.privacy.audit(f"token:{token.name}", "profiles.list", "profiles", {"limit": limit, "offset": offset})
     return {"profiles": rows, "total": ws.profiles.count()}

@@ -6,7 +6,17 @@ are recorded once applied, so a new migration also reaches existing workspaces.
 
 from __future__ import annotations
 
-from persona360.store.tables import activation, enrichment, identity, orders, personas, privacy, resolution, segments
+from persona360.store.tables import (
+    activation,
+    enrichment,
+    identity,
+    orders,
+    personas,
+    privacy,
+    profiles,
+    resolution,
+    segments,
+)
 
 ROOM_MIGRATIONS: list[tuple[str, list[str]]] = [
     *identity.MIGRATIONS,
@@ -17,6 +27,7 @@ ROOM_MIGRATIONS: list[tuple[str, list[str]]] = [
     *enrichment.MIGRATIONS,
     *orders.MIGRATIONS,
     *segments.MIGRATIONS,
+    *profiles.MIGRATIONS,
 ]
 
 ROOM_DERIVED: tuple[str, ...] = (
@@ -28,4 +39,5 @@ ROOM_DERIVED: tuple[str, ...] = (
     *enrichment.DERIVED,
     *orders.DERIVED,
     *segments.DERIVED,
+    *profiles.DERIVED,
 )
