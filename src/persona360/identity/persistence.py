@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import orjson
@@ -16,7 +16,17 @@ from persona360.store.database import Database, Transaction
 _TS = pa.timestamp("us", "UTC")
 
 
-def write_delta(tx: Transaction, delta: GraphDelta, graph: IdentityGraph, at: datetime) -> None:
+class ProfileOf(Protocol):
+    """What writing a delta reads of the graph: the profile of each new identifier.
+
+    The graph itself, or a snapshot of it taken with the delta (the server's writer
+    derives while appends go on changing the graph).
+    """
+
+    def profile_of(self, identifier_id: int) -> int: ...
+
+
+def write_delta(tx: Transaction, delta: GraphDelta, graph: ProfileOf, at: datetime) -> None:
     """Persist ``delta`` so that the stored graph equals ``graph`` again.
 
     Identifiers new in this delta are inserted with their final profile and were never
@@ -118,7 +128,7 @@ def _write_relabels(tx: Transaction, delta: GraphDelta, new: set[int]) -> None:
     )
 
 
-def _write_identifiers(tx: Transaction, delta: GraphDelta, graph: IdentityGraph) -> None:
+def _write_identifiers(tx: Transaction, delta: GraphDelta, graph: ProfileOf) -> None:
     rows = delta.new_identifiers
     if not rows:
         return
