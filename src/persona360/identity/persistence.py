@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import orjson
@@ -16,17 +16,7 @@ from persona360.store.database import Database, Transaction
 _TS = pa.timestamp("us", "UTC")
 
 
-class ProfileOf(Protocol):
-    """What writing a delta reads of the graph: the profile of each new identifier.
-
-    The graph itself, or a snapshot of it taken with the delta (the server's writer
-    derives while appends go on changing the graph).
-    """
-
-    def profile_of(self, identifier_id: int) -> int: ...
-
-
-def write_delta(tx: Transaction, delta: GraphDelta, graph: ProfileOf, at: datetime) -> None:
+def write_delta(tx: Transaction, delta: GraphDelta, graph: IdentityGraph, at: datetime) -> None:
     """Persist ``delta`` so that the stored graph equals ``graph`` again.
 
     Identifiers new in this delta are inserted with their final profile and were never
@@ -128,7 +118,7 @@ def _write_relabels(tx: Transaction, delta: GraphDelta, new: set[int]) -> None:
     )
 
 
-def _write_identifiers(tx: Transaction, delta: GraphDelta, graph: ProfileOf) -> None:
+def _write_identifiers(tx: Transaction, delta: GraphDelta, graph: IdentityGraph) -> None:
     rows = delta.new_identifiers
     if not rows:
         return

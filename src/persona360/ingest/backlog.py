@@ -59,16 +59,8 @@ class Backlog:
         self.events -= count
         return taken
 
-    def put_back(self, taken: list[Appended]) -> None:
-        """Return what :meth:`take` gave (a derivation failed): they are the oldest again."""
-        self.items[:0] = taken
-        self.events += sum(len(item.records) for item in taken)
-
     def first_seq(self) -> int | None:
         return self.items[0].seqs[0] if self.items else None
-
-    def last_seq(self) -> int | None:
-        return self.items[-1].seqs[-1] if self.items else None
 
 
 def mark_start(tx: Transaction, seq: int) -> None:

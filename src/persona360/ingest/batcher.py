@@ -23,12 +23,10 @@ time; now about 7.5, and a small commit costs 4-6 DuckDB statements of about 1 m
 each). It never waits when no request is on its way and the server has been quiet
 for ``gather_ms``, so an idle server's single call is not delayed.
 
-A second thread derives facts and profiles of the appended events
-(``EventWriter.derive``), in larger transactions, while the first goes on committing:
-a derivation of 20,000 events takes about 300 ms, and when one thread did both, every
-client waited that long (a fifth of the wall time of a busy batch API). It derives when
-no request has been committed for ``derive_idle_ms``, once ``derive_after`` events
-wait, or at the latest ``derive_within_ms`` after the oldest waiting event was committed. The last bound is
+The same thread then derives facts and profiles of the appended events
+(``EventWriter.derive``), in larger transactions: when no request has arrived for
+``derive_idle_ms``, once ``derive_after`` events wait, or at the latest
+``derive_within_ms`` after the oldest waiting event was committed. The last bound is
 what keeps segments live under a steady load: with requests arriving more often than
 the idle time, the backlog once grew until 20,000 events waited (40 s at 500 events/s),
 and only its derivation tells the segments which profiles changed. Readers that must
@@ -109,12 +107,8 @@ class Batcher:
         self._waiting_since: float | None = None  # monotonic time the backlog began
         # SimpleQueue: its put is C, where a Queue notifies a Condition in Python on every request
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
-        self._appended = threading.Event()  # set after each commit: the deriving thread looks again
-        self._closing = False
         self._thread = threading.Thread(target=self._run, name="persona360-writer", daemon=True)
-        self._deriver = threading.Thread(target=self._run_derive, name="persona360-deriver", daemon=True)
         self._thread.start()
-        self._deriver.start()
 
     def submit(self, records: Sequence[EventRecord]) -> Future[WriteResult]:
         """Queue ``records``; the future resolves once they are committed."""
@@ -148,57 +142,46 @@ class Batcher:
         return await future
 
     def close(self) -> None:
-        """Commit what is queued, derive everything, then stop both threads."""
+        """Commit what is queued, then stop the thread."""
         self._queue.put(_STOP)
         self._thread.join()
-        self._closing = True
-        self._appended.set()
-        self._deriver.join()
 
     def _run(self) -> None:
         while True:
-            first = self._queue.get()
+            try:
+                first = self._queue.get(timeout=self._wait())
+            except queue.Empty:
+                self._derive()
+                continue
             if first is _STOP:
+                self._derive(everything=True)
                 return
             items, stop = self._gather(first)  # type: ignore[arg-type]
             self._commit(items)
             self._company, self._last_commit = len(items), time.monotonic()
-            self._appended.set()
+            if stop or self._derive_due():
+                self._derive(everything=stop)
             if stop:
                 return
 
-    def _run_derive(self) -> None:
-        while True:
-            self._appended.wait(self._wait())
-            self._appended.clear()
-            if self._closing:
-                self._derive(everything=True)
-                return
-            if self._derive_due():
-                self._derive()
-
     def _wait(self) -> float | None:
-        """How long to wait for a commit before deriving (None: nothing waits)."""
+        """How long to wait for a request before deriving (None: nothing waits)."""
         if not self.writer.pending:
             self._waiting_since = None  # a read's settle derived it meanwhile
             return None
-        now = time.monotonic()
         if self._waiting_since is None:
-            self._waiting_since = now
-        overdue = self._waiting_since + self.within() - now
-        idle = self._last_commit + self.derive_idle - now
-        return max(0.0, min(idle, overdue))
+            self._waiting_since = time.monotonic()
+        overdue = self._waiting_since + self.within() - time.monotonic()
+        return max(0.0, min(self.derive_idle, overdue))
 
     def _derive_due(self) -> bool:
-        """Whether the backlog must be derived now: the server is idle, or it waited long enough."""
+        """Whether the backlog must be derived now, although requests keep coming."""
         if not self.writer.pending:
             return False
-        now = time.monotonic()
         if self._waiting_since is None:
-            self._waiting_since = now
-        idle = now - self._last_commit >= self.derive_idle
-        overdue = now - self._waiting_since >= self.within()
-        return idle or overdue or self.writer.pending >= self.derive_after
+            self._waiting_since = time.monotonic()
+        overdue = time.monotonic() - self._waiting_since >= self.within()
+        return overdue or self.writer.pending >= self.derive_after
 
     def within(self) -> float:
         """The bound in seconds that applies now: short while the writer listens live (module docstring)."""

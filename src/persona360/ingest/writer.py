@@ -76,24 +76,13 @@ class EventWriter:
     """Writes batches of :class:`EventRecord` into a workspace.
 
     Thread-safe: calls are serialised, so any thread may call :meth:`write`; the
-    server's batcher funnels its requests into it. One exception: a derivation
-    (:meth:`derive`, :meth:`settle`) runs alongside appends (see *Locks* below).
-
-    Locks, always taken in this order: ``_lock`` serialises appends and whole writes;
-    ``_derive_lock`` serialises derivations, and whole writes take it too (a write must
-    not overtake the backlog); ``_state`` is held briefly by either side while it
-    touches what both share: the backlog, the graph and its unsaved changes, and the
-    edge in ``meta``. An append holds it from stitching to the commit, so a derivation
-    takes a set of appends whose graph changes are exactly those in memory, and never
-    meets an append half done.
+    server's batcher funnels its requests into it.
     """
 
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
         self._lock = threading.Lock()
-        self._derive_lock = threading.RLock()  # re-entered when a whole write's failure reloads
-        self._state = threading.Lock()
         self._graph: IdentityGraph | None = None
         self._graph_lock = threading.Lock()
         self._next_seq = int(db.scalar("SELECT coalesce(max(seq), 0) + 1 FROM events"))
@@ -128,7 +117,7 @@ class EventWriter:
         (one transaction per run); any backlog of earlier appends is derived first.
         """
         result = WriteResult()
-        with self._lock, self._derive_lock:
+        with self._lock:
             kept = self._screen(records)
             notify = self._drain()
             for run in _runs(kept):
@@ -143,7 +132,7 @@ class EventWriter:
         See ``bulk_write.py``: same dedup, stitching, seqs, facts and projection, in one
         transaction, without one :class:`EventRecord` per order.
         """
-        with self._lock, self._derive_lock:
+        with self._lock:
             notify = self._drain()
             result = self._guarded(partial(write_batch, self), batch)
         notify.add(result)
@@ -162,9 +151,8 @@ class EventWriter:
         with self._lock:
             for run in _runs(self._screen(records)):
                 if run[0].type in ADMIN_TYPES:
-                    with self._derive_lock:
-                        notify.add(self._drain())
-                        done = self._guarded(self._write_run, run)
+                    notify.add(self._drain())
+                    done = self._guarded(self._write_run, run)
                     notify.add(done)
                 else:
                     done = self._guarded(self._append_run, run)
@@ -175,29 +163,24 @@ class EventWriter:
     def derive(self, limit: int | None = None) -> WriteResult:
         """Derive facts, hooks and profiles of the oldest appended events (up to ``limit``).
 
-        Appends go on meanwhile (see *Locks*). Listeners in :attr:`after_commit` then
-        see what was derived.
+        Listeners in :attr:`after_commit` then see what was derived.
         """
-        with self._derive_lock:
+        with self._lock:
             result = self._derive_backlog(limit)
         self._notify(result)
         return result
 
     def settle(self) -> None:
-        """Derive the backlog: afterwards, reads see every event acknowledged before the call.
+        """Derive the whole backlog: afterwards, reads see every acknowledged event.
 
-        The backlog is looked at under the derivation's lock: a derivation in flight
-        (the batcher's) has already taken its events off the backlog but not committed
-        them, and with the identity graph written by the derivation, a read let through
-        then would not find a just-acknowledged identifier. Appends that commit while
-        it derives are left to the batcher, so a steady load cannot keep a read waiting.
+        The backlog is looked at under the lock: a derivation in flight (the batcher's)
+        has already taken its events off the backlog but not committed them, and with
+        the identity graph written by the derivation, a read let through then would not
+        find a just-acknowledged identifier.
         """
-        with self._state:
-            last = self.backlog.last_seq()
         while True:
-            with self._derive_lock:  # also waits for a derivation in flight
-                first = self.backlog.first_seq()
-                if last is None or first is None or first > last:
+            with self._lock:
+                if not self.backlog.events:
                     return
                 result = self._derive_backlog()
             self._notify(result)
@@ -236,7 +219,7 @@ class EventWriter:
         The events stay as they are except their anchor, which follows the current
         guardrail settings.
         """
-        with self._lock, self._derive_lock:
+        with self._lock:
             start = 0
             for run in _runs(records):
                 self._write_run(run, seqs=list(seqs[start : start + len(run)]))
@@ -283,7 +266,7 @@ class EventWriter:
         suppression exists and be stitched against the old graph after the delete. The
         backlog of appended events is derived first, so the caller sees every fact.
         """
-        with self._lock, self._derive_lock:
+        with self._lock:
             notify = self._drain()
             try:
                 yield
@@ -313,17 +296,14 @@ class EventWriter:
         fresh = self._drop_stored(records)
         if not fresh:
             return WriteResult(duplicates=len(records))
-        with self._state:  # from stitching to the backlog: a derivation takes whole appends (see Locks)
-            anchors, delta = self._observe(self._graph_ready(), fresh)
-            touched = self._touched(anchors, delta)
-            trait_touched = self._trait_touched(fresh, anchors, delta)
-            with self.db.transaction() as tx:
-                seqs = self._insert(tx, fresh, anchors)
-                # a derivation in flight moves the edge as it commits (this write would clash with it)
-                if not self.backlog.items and not self._deriving:
-                    mark_start(tx, seqs[0])
-            self._keep_unsaved(delta, max(record.received_at for record in fresh))
-            self.backlog.add(Appended(fresh, anchors, seqs, touched, trait_touched))
+        anchors, delta = self._observe(self._graph_ready(), fresh)
+        with self.db.transaction() as tx:
+            seqs = self._insert(tx, fresh, anchors)
+            if not self.backlog.items:
+                mark_start(tx, seqs[0])
+        self._keep_unsaved(delta, max(record.received_at for record in fresh))
+        touched = self._touched(anchors, delta)
+        self.backlog.add(Appended(fresh, anchors, seqs, touched, self._trait_touched(fresh, anchors, delta)))
         return WriteResult(len(fresh), len(records) - len(fresh), touched)
 
     def _drain(self) -> WriteResult:
@@ -338,56 +318,31 @@ class EventWriter:
         return result
 
     def _derive_backlog(self, limit: int | None = None) -> WriteResult:
-        """Derive the oldest appends (caller holds the derivation's lock); on failure they stay queued.
-
-        Appends go on meanwhile: this takes the appends, writes their graph changes and
-        reads the members of the profiles they touched under ``_state``, all consistent
-        with each other (see *Locks*), then derives facts, hooks and profiles without it,
-        and takes it again to move the edge and commit, so that no append writes the
-        edge meanwhile (``_append_run`` leaves it to this commit while ``_deriving``).
-        """
-        if not self.backlog.items:
-            return WriteResult()
-        state, held = self._state, True
-        state.acquire()
-        taken: list[Appended] = []
-        unsaved, unsaved_at = self._unsaved, self._unsaved_at
-        try:
+        """Derive the oldest appends (caller holds the lock); on failure they stay queued."""
+        if self.backlog.items:
             self._graph_ready()  # before any is taken: a restitch observes them all
-            taken = self.backlog.take(limit or self.derive_max_events)
-            unsaved, unsaved_at = self._unsaved, self._unsaved_at
-            self._forget_unsaved()
-            records = [record for item in taken for record in item.records]
-            anchors = [anchor for item in taken for anchor in item.anchors]
-            seqs = [seq for item in taken for seq in item.seqs]
-            touched = set().union(*(item.touched for item in taken))
-            trait_touched = set().union(*(item.trait_touched for item in taken))
-            self._deriving = len(records)  # still pending for readers (see pending)
-            members = self._members(touched)
-            profiles = _Profiles(self.graph, unsaved)
-            # begun under _state: no append commits the edge between the take and this snapshot
-            with self.db.transaction(alongside=True) as tx:
-                state.release()
-                held = False
-                if unsaved is not None and unsaved_at is not None:
-                    write_delta(tx, unsaved, profiles, unsaved_at)
+        taken = self.backlog.take(limit or self.derive_max_events)
+        if not taken:
+            return WriteResult()
+        records = [record for item in taken for record in item.records]
+        anchors = [anchor for item in taken for anchor in item.anchors]
+        seqs = [seq for item in taken for seq in item.seqs]
+        touched = set().union(*(item.touched for item in taken))
+        trait_touched = set().union(*(item.trait_touched for item in taken))
+        self._deriving = len(records)  # still pending for readers (see pending)
+        try:
+            with self.db.transaction() as tx:
+                self._save_unsaved(tx)
                 self._derive_facts(tx, records, anchors, seqs)
-                self._project(tx, touched, trait_touched, members)
-                state.acquire()
-                held = True
+                self._project(tx, touched, trait_touched)
                 mark_done(tx, self.backlog.first_seq())
         except Exception:
-            if not held:
-                state.acquire()
-                held = True
-            if taken:
-                self.backlog.put_back(taken)
-                self._keep_unsaved_before(unsaved, unsaved_at)
+            self.backlog.items[:0] = taken
+            self.backlog.events += len(records)
             raise
         finally:
             self._deriving = 0
-            if held:
-                state.release()
+        self._forget_unsaved()
         return WriteResult(len(records), 0, touched)
 
     def _graph_ready(self) -> IdentityGraph:
@@ -404,18 +359,14 @@ class EventWriter:
             self._unsaved.absorb(delta)
         self._unsaved_at = at if self._unsaved_at is None else max(self._unsaved_at, at)
 
-    def _keep_unsaved_before(self, delta: GraphDelta | None, at: datetime | None) -> None:
-        """Put back the graph changes of a failed derivation, ahead of those appended since."""
-        if delta is None or at is None:
-            return
-        if self._unsaved is not None:
-            delta.absorb(self._unsaved)
-        self._unsaved = delta
-        self._unsaved_at = at if self._unsaved_at is None else max(self._unsaved_at, at)
-
     def _forget_unsaved(self) -> None:
         """The appends' graph changes are written, or will be observed again: none is kept."""
         self._unsaved, self._unsaved_at = None, None
+
+    def _save_unsaved(self, tx: Transaction) -> None:
+        """Write the graph changes of the appends since the last derivation (one write for all)."""
+        if self._unsaved is not None and self._unsaved_at is not None:
+            write_delta(tx, self._unsaved, self.graph, self._unsaved_at)
 
     def _restitch(self, graph: IdentityGraph) -> None:
         """Observe the waiting appends again on ``graph``, just read from the store.
@@ -461,7 +412,7 @@ class EventWriter:
         whose id is no profile any more. ``next_start`` is the seq the rest of that
         backlog starts at (None: nothing is left).
         """
-        with self._lock, self._derive_lock, self.db.transaction() as tx:
+        with self._lock, self.db.transaction() as tx:
             touched = set(merged_away)
             if records:
                 graph = self._graph_ready()
@@ -529,18 +480,10 @@ class EventWriter:
         for hook in self.fact_hooks:
             hook(tx, records, anchors, seqs)
 
-    def _members(self, profiles: set[int]) -> dict[int, list[int]]:
-        """The members of ``profiles`` in the graph as it is now (what a projection reads)."""
-        graph = self.graph
-        return {profile: graph.members(profile) for profile in profiles}
-
-    def _project(
-        self, tx: Transaction, touched: set[int], trait_touched: set[int], members: dict[int, list[int]] | None = None
-    ) -> None:
-        """Re-project ``touched`` with ``members`` (read from the graph now when not given)."""
+    def _project(self, tx: Transaction, touched: set[int], trait_touched: set[int]) -> None:
         reproject(
             tx,
-            self._members(touched) if members is None else members,
+            {profile: self.graph.members(profile) for profile in touched},
             policy=self.settings.trait_policy,
             priority=self.settings.trait_source_priority,
             traits_of=trait_touched,
@@ -558,8 +501,7 @@ class EventWriter:
             return step(run)
         except Exception:
             log.exception("write of %d records failed; reloading identity graph", len(run))
-            with self._derive_lock:  # not under a derivation in flight: it reads the graph
-                self.reload()
+            self.reload()
             raise
 
     def _notify(self, result: WriteResult) -> None:
@@ -640,17 +582,6 @@ class EventWriter:
         )
         graph.retire(retired_ids(self.db))  # a rebuild too: erased people's ids stay unused
         return graph
-
-
-class _Profiles:
-    """The profiles of a delta's new identifiers as the graph has them now, for writing it later."""
-
-    def __init__(self, graph: IdentityGraph, delta: GraphDelta | None) -> None:
-        rows = delta.new_identifiers if delta is not None else []
-        self._of = {row[0]: graph.profile_of(row[0]) for row in rows}
-
-    def profile_of(self, identifier_id: int) -> int:
-        return self._of[identifier_id]
 
 
 def _runs(records: Sequence[EventRecord]) -> list[list[EventRecord]]:

@@ -1,8 +1,7 @@
 """The DuckDB file behind a workspace, and the only place that executes SQL.
 
 One :class:`Database` per process holds the DuckDB instance. Writes go through
-:meth:`Database.transaction` under one lock (the writer owns it, design rule 5; its
-derivation alone runs beside it, ``alongside``);
+:meth:`Database.transaction` under one lock (the writer owns it, design rule 5);
 reads take a cursor of their own, which DuckDB's MVCC keeps consistent while the
 writer commits. :meth:`Database.rewrite` copies the file into a new one and swaps it
 in (erasure: DuckDB keeps deleted rows in freed blocks); reads pass a gate that the
@@ -17,7 +16,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -158,18 +157,13 @@ class Database:
 
     # -- writing -----------------------------------------------------------------
     @contextmanager
-    def transaction(self, *, alongside: bool = False) -> Iterator[Transaction]:
+    def transaction(self) -> Iterator[Transaction]:
         """Open the single write transaction; commit on success, roll back on error.
 
         A transaction opened inside another one on the same thread joins it, so a
         long job (a rebuild) can make many writer calls atomic.
-
-        ``alongside`` opens one without the write lock, next to the one that holds it:
-        the writer's derivation, which commits while appends go on (DuckDB's MVCC; the
-        two write different tables). Only for the writer, which keeps it away from what
-        the lock guards (a rewrite runs under ``EventWriter.paused``).
         """
-        with nullcontext() if alongside else self._write_lock:
+        with self._write_lock:
             current = getattr(self._local, "transaction", None)
             if current is not None:
                 yield current
