@@ -167,16 +167,16 @@ def _record_addresses(tx: Transaction, records: Sequence[EventRecord], anchors: 
         context = record.context
         if not context or not isinstance(ip := context.get("ip"), str) or not (ip := ip.strip(" ").lower()):
             continue
-        at = record.timestamp
-        locale = context.get("locale")
+        at, locale = record.timestamp, context.get("locale")
+        locale = locale if isinstance(locale, str) else ""
         row = seen.get((anchor, ip))
         if row is None:
-            seen[(anchor, ip)] = [1, at, at, locale if isinstance(locale, str) else ""]
+            seen[(anchor, ip)] = [1, at, at, locale]
             continue
         row[0] += 1
         row[1] = min(row[1], at)
         if at >= row[2]:  # the latest event's locale (the later record of a tie)
-            row[2], row[3] = at, locale if isinstance(locale, str) else ""
+            row[2], row[3] = at, locale
     if not seen:
         return
     stamp = pa.timestamp("us", "UTC")
