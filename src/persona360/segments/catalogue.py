@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from difflib import get_close_matches
 
 from persona360.privacy import CHANNELS, PURPOSES
+from persona360.segments.nodes import Trait
 
 # Computed columns of every profile (the `seg_profiles` view) and their kinds.
 PROFILE_COLUMNS: dict[str, str] = {
@@ -23,7 +24,16 @@ PROFILE_COLUMNS: dict[str, str] = {
 # Columns holding an amount of money, in the profile's ``currency`` (profiles/projection.py).
 MONEY_COLUMNS = frozenset({"revenue", "avg_order_value"})
 
+
 # Traits the predict room keeps on profiles (see the seg_traits view in store/schema.py).
+def column_kind(trait: Trait) -> str | None:
+    """The kind of the computed column ``trait`` names, or ``None`` when it names a trait.
+
+    A bare name that is a column is the column; ``trait("NAME")`` is always the trait.
+    """
+    return None if trait.explicit else PROFILE_COLUMNS.get(trait.name)
+
+
 PREDICTION_TRAITS = (
     "clv", "p_alive", "churn_risk", "churn_bucket", "p_purchase_30d",
     "expected_purchases_30d", "expected_purchases_90d",
@@ -45,11 +55,12 @@ class Catalogue:
     # must name the currency it compares in (see compile.py's _Compiler._money)
     currencies: frozenset[str] = field(default_factory=frozenset)
 
-    def kind_of(self, name: str) -> str | None:
+    def kind_of(self, trait: Trait) -> str | None:
         """``number``, ``time``, ``list``, ``text`` for a column, ``trait`` for a trait, else ``None``."""
-        if name in PROFILE_COLUMNS:
-            return PROFILE_COLUMNS[name]
-        return "trait" if name in self.traits or self.permissive else None
+        column = column_kind(trait)
+        if column is not None:
+            return column
+        return "trait" if trait.name in self.traits or self.permissive else None
 
     def suggest(self, name: str, among: str = "names") -> str:
         """``; did you mean X?`` for the closest known name, or ``""``."""

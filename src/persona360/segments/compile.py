@@ -27,7 +27,7 @@ from sqlglot import exp
 
 from persona360.clock import to_utc
 from persona360.privacy import CHANNELS, PURPOSES
-from persona360.segments.catalogue import MONEY_COLUMNS, Catalogue
+from persona360.segments.catalogue import MONEY_COLUMNS, Catalogue, column_kind
 from persona360.segments.errors import ConditionError
 from persona360.segments.measures import NEVER, EventMeasures, filtered
 from persona360.segments.nodes import (
@@ -233,7 +233,12 @@ class _Compiler:
         1,000 USD on one scale, so the condition must name the currency it compares in.
         Saved segments are not checked again (a permissive catalogue knows no currencies).
         """
-        if trait.name not in MONEY_COLUMNS or self.currency_named or len(self.catalogue.currencies) <= 1:
+        if (
+            trait.explicit
+            or trait.name not in MONEY_COLUMNS
+            or self.currency_named
+            or len(self.catalogue.currencies) <= 1
+        ):
             return
         listed = ", ".join(sorted(self.catalogue.currencies))
         first = sorted(self.catalogue.currencies)[0]
@@ -245,7 +250,7 @@ class _Compiler:
         )
 
     def _kind(self, trait: Trait) -> str:
-        kind = self.catalogue.kind_of(trait.name)
+        kind = self.catalogue.kind_of(trait)
         if kind is None:
             raise _error(trait.pos, f"unknown trait {trait.name!r}" + self.catalogue.suggest(trait.name))
         return kind
@@ -475,10 +480,14 @@ def _timestamp(moment: datetime) -> exp.Expr:
 
 
 def _names_currency(node: Node) -> bool:
-    """Whether ``node`` is ``currency = "X"`` (or ``currency in ("X")``): one currency."""
+    """Whether ``node`` is ``currency = "X"`` (or ``currency in ("X")``) on the column: one currency."""
     if isinstance(node, Compare):
-        return isinstance(node.operand, Trait) and node.operand.name == "currency" and node.op == "="
-    return isinstance(node, In) and node.operand.name == "currency" and len(node.values) == 1
+        return _is_currency_column(node.operand) and node.op == "="
+    return isinstance(node, In) and _is_currency_column(node.operand) and len(node.values) == 1
+
+
+def _is_currency_column(operand: object) -> bool:
+    return isinstance(operand, Trait) and operand.name == "currency" and column_kind(operand) is not None
 
 
 def _error(pos: Position, message: str) -> ConditionError:

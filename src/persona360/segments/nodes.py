@@ -58,10 +58,16 @@ class Moment:
 
 @dataclass(frozen=True)
 class Trait:
-    """A profile trait (``city``) or computed column (``orders_count``)."""
+    """A profile trait (``city``) or computed column (``orders_count``).
+
+    A bare name is the computed column when one has that name; ``trait("currency")``
+    sets ``explicit`` and always means the trait, so a trait a shop named like a column
+    (``currency``, ``sources``) can still be tested.
+    """
 
     name: str
     pos: Position = field(default_factory=Position, compare=False, repr=False)
+    explicit: bool = False
 
 
 @dataclass(frozen=True)

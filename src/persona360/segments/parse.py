@@ -297,7 +297,7 @@ def _call(name: str, args: list[Any], pos: Position) -> Any:
     if name == "consent":
         return _consent(positional, keywords, pos)
     if name == "trait" and len(positional) == 1 and isinstance(positional[0], str):
-        return Trait(positional[0], pos)
+        return Trait(positional[0], pos, explicit=True)
     from difflib import get_close_matches  # noqa: PLC0415
 
     close = get_close_matches(name, FUNCTIONS, n=1)

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from persona360.segments.catalogue import PROFILE_COLUMNS
+from persona360.segments.catalogue import column_kind
 from persona360.segments.compile import epoch_us
 from persona360.segments.nodes import (
     Aggregate,
@@ -171,7 +171,7 @@ class _Judge:
         if not isinstance(node.operand, Trait):
             raise ValueError(f"{node.operand.func}() is a time: use before, after or within")
         name = node.operand.name
-        if name in PROFILE_COLUMNS:
+        if column_kind(node.operand) is not None:
             return _test(node.op, self._column(name, pid), node.value)
         row = self.data.trait_of.get((pid, name))
         if row is None:
@@ -184,7 +184,7 @@ class _Judge:
 
     def _in(self, node: In, pid: int) -> bool:
         name = node.operand.name
-        if name in PROFILE_COLUMNS:
+        if column_kind(node.operand) is not None:
             return self._column(name, pid) in node.values
         row = self.data.trait_of.get((pid, name))
         if row is None:
@@ -195,7 +195,7 @@ class _Judge:
 
     def _contains(self, node: Contains, pid: int) -> bool:
         name = node.operand.name
-        if PROFILE_COLUMNS.get(name) == "list":
+        if column_kind(node.operand) == "list":
             return node.value in (self._column(name, pid) or ())
         row = self.data.trait_of.get((pid, name))
         return row is not None and row["value_text"] is not None and node.value in row["value_text"]
@@ -206,7 +206,7 @@ class _Judge:
 
     def _isset(self, node: IsSet, pid: int) -> bool:
         name = node.operand.name
-        in_column = name in PROFILE_COLUMNS
+        in_column = column_kind(node.operand) is not None
         present = self._column(name, pid) is not None if in_column else (pid, name) in self.data.trait_of
         return present != node.negated
 
@@ -217,7 +217,7 @@ class _Judge:
             times = [e.ts for e in self._events(pid, operand.event, operand.filters, Window())]
             value = (min if operand.func == "first" else max)(times) if times else None
             return _time_test(node.op, value, epoch_us(bound_time), self.now)
-        if operand.name in PROFILE_COLUMNS:
+        if column_kind(operand) is not None:
             return _time_test(node.op, self._column(operand.name, pid), epoch_us(bound_time), self.now)
         row = self.data.trait_of.get((pid, operand.name))
         as_time = parse_time(row["value_text"]) if row else None

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlglot import exp
 
-from persona360.segments.catalogue import PROFILE_COLUMNS
+from persona360.segments.catalogue import column_kind
 from persona360.segments.compile import epoch_us
 from persona360.segments.nodes import (
     Aggregate,
@@ -76,7 +76,7 @@ def _edges(node: Node) -> list[Edge | str]:
             return []
         if isinstance(node.operand, EventMoment):
             return [("event", node.operand.event, delay)]
-        if isinstance(node.operand, Trait) and PROFILE_COLUMNS.get(node.operand.name) == "time":
+        if isinstance(node.operand, Trait) and column_kind(node.operand) == "time":
             return [(node.operand.name, "", delay)]
         return [FULL]
     return []

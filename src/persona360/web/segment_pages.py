@@ -65,7 +65,8 @@ def builder_page(
         error=error,
         save_error=save_error,
         columns=sorted(PROFILE_COLUMNS),
-        traits=sorted(catalogue.traits),
+        # a trait named like a column is read with trait("NAME") (the bare name is the column)
+        traits=[f'trait("{name}")' if name in PROFILE_COLUMNS else name for name in sorted(catalogue.traits)],
         events=sorted(catalogue.events),
     )
 

@@ -107,9 +107,9 @@ def _send_edge_profiles(ws: Workspace) -> None:
     at = day.isoformat()
     ws.ingest.send("shop-web", [
         {"type": "identify", "userId": "edge-offset", "timestamp": at, "traits": {
-            "edgeBirthday": "2026-10-20T10:00:00+02:00", "shoeSize": "37"}},
+            "edgeBirthday": "2026-10-20T10:00:00+02:00", "shoeSize": "37", "currency": "EUR"}},
         {"type": "identify", "userId": "edge-year", "timestamp": at, "traits": {
-            "edgeBirthday": "2026"}},
+            "edgeBirthday": "2026", "currency": "PLN"}},
         {"type": "track", "userId": "edge-offset", "event": "Product Added", "timestamp": at,
          "properties": {"sku": "EDGE-1", "category": "shoes"}},
         {"type": "track", "userId": "edge-offset", "event": "Order Completed", "timestamp": at,
@@ -204,6 +204,7 @@ HAND_WRITTEN = {
     "in segment": 'in_segment("buyers") and not in_segment("mobile")',
     "nested": 'not (orders_count >= 1 or (did("Product Added") and email contains "yahoo"))',
     "consent": 'consent("marketing", "email") or not consent("analytics")',
+    "trait named like a column": 'trait("currency") in ("EUR", "PLN") and not currency = "EUR"',
 }
 
 
@@ -263,6 +264,14 @@ def test_boolean_property_filter_matches_the_reference(shop: Shop, engine: Any) 
     node = parse_condition('count("Order Completed", gift_wrap = false) >= 1')
     assert on_reference(shop, node, END)
     assert engine(node, END) == on_reference(shop, node, END)
+
+
+def test_trait_reads_a_trait_that_a_column_of_the_same_name_hides(shop: Shop, engine: Any) -> None:
+    """A shop's own ``currency`` trait (the customer's preferred one) is not the revenue's currency column."""
+    offset, year = (shop.ws.profiles.find("user_id", user) for user in ("edge-offset", "edge-year"))
+    assert engine(parse_condition('trait("currency") = "EUR"'), END) == {offset}
+    assert engine(parse_condition('trait("currency") is set'), END) == {offset, year}
+    assert offset in engine(parse_condition('currency = "UAH"'), END)  # its order's revenue is in UAH
 
 
 def test_mixed_in_list_matches_the_reference(shop: Shop, engine: Any) -> None:
@@ -386,21 +395,25 @@ MOMENTS = st.one_of(
 
 def atoms(v: Vocabulary) -> st.SearchStrategy[Node]:
     numbers = sorted(v.numbers)
+
+    def trait(name: str) -> Trait:  # a trait's name; trait("NAME") where a column has it too
+        return Trait(name, explicit=name in PROFILE_COLUMNS)
+
     texts = sorted(v.text_traits)
     column = st.sampled_from(numbers).flatmap(
         lambda name: st.builds(Compare, st.just(Trait(name)), OPS, st.sampled_from(v.numbers[name]))
     )
     text_trait = st.sampled_from(texts).flatmap(
-        lambda name: st.builds(Compare, st.just(Trait(name)), OPS, st.sampled_from(v.text_traits[name]))
+        lambda name: st.builds(Compare, st.just(trait(name)), OPS, st.sampled_from(v.text_traits[name]))
     )
     num_names = sorted(n for n, values in v.number_traits.items() if values)
     num_trait = st.sampled_from(num_names).flatmap(
-        lambda name: st.builds(Compare, st.just(Trait(name)), OPS, st.sampled_from(v.number_traits[name]))
+        lambda name: st.builds(Compare, st.just(trait(name)), OPS, st.sampled_from(v.number_traits[name]))
     )
     bool_trait = st.builds(Compare, st.just(Trait("loyaltyMember")), st.sampled_from(["=", "!="]), st.booleans())
     in_text = st.sampled_from(texts).flatmap(
         lambda name: st.builds(
-            In, st.just(Trait(name)), st.lists(st.sampled_from(v.text_traits[name]), min_size=1, max_size=3).map(tuple)
+            In, st.just(trait(name)), st.lists(st.sampled_from(v.text_traits[name]), min_size=1, max_size=3).map(tuple)
         )
     )
     in_column = st.sampled_from(numbers).flatmap(
@@ -413,16 +426,16 @@ def atoms(v: Vocabulary) -> st.SearchStrategy[Node]:
     )
     contains_text = st.sampled_from(texts).flatmap(
         lambda name: st.builds(
-            Contains, st.just(Trait(name)), st.sampled_from(v.text_traits[name]).map(lambda s: s[1:4])
+            Contains, st.just(trait(name)), st.sampled_from(v.text_traits[name]).map(lambda s: s[1:4])
         )
     )
     starts = st.sampled_from(texts).flatmap(
         lambda name: st.builds(
-            StartsWith, st.just(Trait(name)), st.sampled_from(v.text_traits[name]).map(lambda s: s[:2])
+            StartsWith, st.just(trait(name)), st.sampled_from(v.text_traits[name]).map(lambda s: s[:2])
         )
     )
     is_set = st.builds(
-        IsSet, st.sampled_from([Trait(n) for n in [*texts[:6], "first_order_at", "revenue"]]), st.booleans()
+        IsSet, st.sampled_from([*map(trait, texts[:6]), Trait("first_order_at"), Trait("revenue")]), st.booleans()
     )
     time_operand = st.one_of(
         st.sampled_from([Trait(n) for n, k in PROFILE_COLUMNS.items() if k == "time"] + [Trait("createdAt")]),

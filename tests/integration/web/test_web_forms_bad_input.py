@@ -32,7 +32,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     db = tmp_path_factory.mktemp("web-forms") / "ws.duckdb"
     with Workspace.open(db) as ws:
         ws.access.add_source("shop")
-        ws.ingest.send("shop", [{"type": "identify", "userId": "u1", "traits": {"email": "jane@example.org"}}])
+        ws.ingest.send(
+            "shop", [{"type": "identify", "userId": "u1", "traits": {"email": "jane@example.org", "currency": "EUR"}}]
+        )
         ws.ingest.send("shop", [{"type": "identify", "userId": "u2", "traits": {"email": "erase.me@example.org"}}])
         admin = ws.access.create_token(["admin"], "forms-admin")
         reader = ws.access.create_token(["profiles:read"], "forms-reader")
@@ -141,3 +143,12 @@ def test_a_confirmed_erasure_removes_the_person(site: Site) -> None:
     with pytest.raises(NotFoundError):
         site.ws.profiles.find("email", "erase.me@example.org")
     assert site.ws.privacy.audit_log(10, f"profile:{victim}", action="erasure")[0]["actor"] == "web:forms-admin"
+
+
+def test_the_segment_builder_names_a_trait_that_a_column_hides_with_trait(site: Site) -> None:
+    """``currency`` is the revenue's column; the shop's own ``currency`` trait is written trait("currency")."""
+    page = visit(site, site.admin, "GET", "/segments/new")
+    assert page.status_code == 200
+    traits = page.text.split("<h3>Traits</h3>", 1)[1].split("</p>", 1)[0]
+    assert "<code>trait(&#34;currency&#34;)</code>" in traits and "<code>email</code>" in traits
+    assert "<code>currency</code>" in page.text.split("<h3>Profile fields</h3>", 1)[1].split("</p>", 1)[0]

@@ -151,3 +151,36 @@ def test_bad_json_trees_name_the_problem() -> None:
         from_json({"node": "Maybe"})
     with pytest.raises(ValueError, match="has no field\\(s\\) colour"):
         from_json({"node": "Trait", "name": "city", "colour": "red"})
+
+
+# -- trait("NAME"): a trait that a column of the same name would hide -------------
+SHADOWED = Catalogue(
+    traits=frozenset({"currency", "revenue", "city"}),
+    currencies=frozenset({"PLN", "UAH"}),
+)
+
+
+def test_trait_call_marks_the_name_as_a_trait_and_survives_the_json_tree() -> None:
+    node = parse_condition('trait("currency") = "EUR"')
+    assert node == Compare(Trait("currency", explicit=True), "=", "EUR")
+    assert node != parse_condition('currency = "EUR"')  # the bare name is the column
+    assert from_json(to_json(node)) == node
+
+
+def test_trait_call_compiles_to_the_trait_and_the_bare_name_to_the_column() -> None:
+    as_trait = compile_condition(parse_condition('trait("currency") = "EUR"'), SHADOWED, NOW).sql(dialect="duckdb")
+    as_column = compile_condition(parse_condition('currency = "EUR"'), SHADOWED, NOW).sql(dialect="duckdb")
+    assert "value_text" in as_trait and "p.currency" not in as_trait
+    assert "p.currency" in as_column and "value_text" not in as_column
+
+
+def test_a_trait_named_like_an_amount_is_no_amount_and_names_no_currency() -> None:
+    compile_condition(parse_condition('trait("revenue") > 5'), SHADOWED, NOW)  # the trait: no currency to name
+    with pytest.raises(ConditionError, match="name the one to compare in"):
+        compile_condition(parse_condition('trait("currency") = "UAH" and revenue > 5'), SHADOWED, NOW)
+    compile_condition(parse_condition('currency = "UAH" and revenue > 5'), SHADOWED, NOW)
+
+
+def test_trait_call_of_an_unknown_trait_is_refused_with_a_suggestion() -> None:
+    with pytest.raises(ConditionError, match="unknown trait 'curency'; did you mean 'currency'"):
+        compile_condition(parse_condition('trait("curency") = "EUR"'), SHADOWED, NOW)
