@@ -29,6 +29,7 @@ BY_IDENTIFIER: dict[str, tuple[str, ...]] = {
     "anchor_tags": ("anchor_id",),
     "anchor_event_counts": ("anchor_id",),
     "anchor_addresses": ("anchor_id",),
+    "anonymous_spans": ("anchor_id",),
     "consent_ledger": ("anchor_id",),
     "survey_answers": ("anchor_id",),
     "resolution_pairs": ("a_identifier_id", "b_identifier_id"),

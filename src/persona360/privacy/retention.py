@@ -36,6 +36,7 @@ FACT_TABLES = (
     "anchor_tags",
     "anchor_event_counts",
     "anchor_addresses",
+    "anonymous_spans",
 )
 _EVENT_COLUMNS = (
     "seq, message_id, source_id, type, event, user_id, anonymous_id, timestamp, original_timestamp, sent_at, "

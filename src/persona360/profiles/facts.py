@@ -16,8 +16,9 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from persona360.ingest.record import EventRecord
+from persona360.ingest.record import EventRecord, stored_json
 from persona360.store.database import Transaction
+from persona360.store.tables.resolution import DEVICE_PARTS
 
 # Record types that are a person's decision, not activity: no last_seen, counts or
 # traits from them (``consent``: the privacy room's admin consent changes).
@@ -106,6 +107,38 @@ ON CONFLICT (anchor_id, ip) DO UPDATE SET
                   THEN excluded.locale ELSE anchor_addresses.locale END
 """
 
+# Each anonymous id's first and last event per anchor, with the device of each
+# (store/tables/resolution.py): the device handover rule reads it. The parts are read
+# from the events' context JSON by the same SQL as the table's first fill; a batch's
+# first (last) replaces the stored one only when strictly earlier (at least as late),
+# so of events at one time the first stored stays first and the last stored is last.
+_SPAN_PARTS = ("ip", "agent", "locale")
+_SPAN_UPSERT = f"""
+INSERT INTO anonymous_spans
+SELECT anchor_id, anonymous_id, first_seen, last_seen,
+       {", ".join(f"first_device.{part}" for part in _SPAN_PARTS)},
+       {", ".join(f"last_device.{part}" for part in _SPAN_PARTS)}
+FROM (SELECT *, {DEVICE_PARTS.format(c="first_context")} AS first_device,
+                {DEVICE_PARTS.format(c="last_context")} AS last_device FROM p360_rows)
+ON CONFLICT (anchor_id, anonymous_id) DO UPDATE SET
+    first_seen = least(anonymous_spans.first_seen, excluded.first_seen),
+    last_seen = greatest(anonymous_spans.last_seen, excluded.last_seen),
+    {
+    ", ".join(
+        f"first_{part} = CASE WHEN excluded.first_seen < anonymous_spans.first_seen "
+        f"THEN excluded.first_{part} ELSE anonymous_spans.first_{part} END"
+        for part in _SPAN_PARTS
+    )
+},
+    {
+    ", ".join(
+        f"last_{part} = CASE WHEN excluded.last_seen >= anonymous_spans.last_seen "
+        f"THEN excluded.last_{part} ELSE anonymous_spans.last_{part} END"
+        for part in _SPAN_PARTS
+    )
+}
+"""
+
 _EVENT_COUNT_UPSERT = """
 INSERT INTO anchor_event_counts
 SELECT anchor_id, event, count(*), max(ts) FROM p360_rows
@@ -136,6 +169,7 @@ def record_facts(
     _record_traits(tx, records, anchors, seqs)
     _record_orders(tx, records, anchors, seqs)
     _record_addresses(tx, records, anchors)
+    _record_spans(tx, records, anchors)
     record_activity(
         tx,
         pa.table(
@@ -190,6 +224,44 @@ def _record_addresses(tx: Transaction, records: Sequence[EventRecord], anchors: 
                 "first_seen": pa.array([row[1] for row in seen.values()], stamp),
                 "last_seen": pa.array([row[2] for row in seen.values()], stamp),
                 "locale": pa.array([row[3] for row in seen.values()], pa.string()),
+            }
+        ),
+    )
+
+
+def _record_spans(tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int]) -> None:
+    """Add each anonymous id's first and last event (of those with a context) per anchor.
+
+    Only the batch's first and last record of each (anchor, anonymous id) are written,
+    their context as the events table stores it: the upsert reads one row per pair.
+    """
+    spans: dict[tuple[int, str], list[Any]] = {}
+    for record, anchor in zip(records, anchors, strict=True):
+        if record.anonymous_id is None or not record.context:
+            continue
+        span = spans.get((anchor, record.anonymous_id))
+        if span is None:
+            spans[(anchor, record.anonymous_id)] = [record, record]
+            continue
+        if record.timestamp < span[0].timestamp:
+            span[0] = record
+        if record.timestamp >= span[1].timestamp:
+            span[1] = record
+    if not spans:
+        return
+    stamp = pa.timestamp("us", "UTC")
+    firsts, lasts = [span[0] for span in spans.values()], [span[1] for span in spans.values()]
+    texts = {id(record): stored_json(record.context) for record in (*firsts, *lasts)}  # one record: once
+    tx.execute_arrow(
+        _SPAN_UPSERT,
+        pa.table(
+            {
+                "anchor_id": pa.array([anchor for anchor, _ in spans], pa.int64()),
+                "anonymous_id": pa.array([anonymous for _, anonymous in spans], pa.string()),
+                "first_seen": pa.array([record.timestamp for record in firsts], stamp),
+                "last_seen": pa.array([record.timestamp for record in lasts], stamp),
+                "first_context": pa.array([texts[id(record)] for record in firsts], pa.string()),
+                "last_context": pa.array([texts[id(record)] for record in lasts], pa.string()),
             }
         ),
     )

@@ -23,6 +23,11 @@ locale. That is what this rule looks for, and only that:
   ``product_id`` of any event's properties): a new visitor on the same address and
   browser who is after something else is more likely someone else.
 
+Each anonymous id's first and last event and their devices are read from
+``anonymous_spans`` (kept with the activity facts, profiles/facts.py), not from its
+events: on the 10,000-customer demo that took the rule's query from 0.44 to 0.18 s of
+CPU, with the same handovers, and the cost no longer grows with the history.
+
 Measured on the 10,000-customer demo (seed 7, after the model's merges), before the rule
 was written and before the demo modelled home networks: of the anonymous-only profiles
 sharing IP, user agent and locale with another profile whose activity there was disjoint
@@ -43,29 +48,36 @@ from persona360.resolution.networks import NETWORK_CTES, network_sql
 from persona360.resolution.records import ANCHOR
 from persona360.store.database import Database
 
-# The device an event came from: [address, browser (or app and OS), locale], a list and
-# not one joined string, so that a user agent holding the separator cannot shift the parts.
-_AGENT = (
-    "coalesce(json_extract_string({c}, '$.userAgent'),"
-    " json_extract_string({c}, '$.app.namespace') || '/' || json_extract_string({c}, '$.os.name'))"
+
+def _device(end: str) -> str:
+    """The device of an anonymous id's ``end`` (first or last) event, from ``anonymous_spans``.
+
+    [network, browser (or app and OS), locale]: a list and not one joined string, so that
+    a user agent holding the separator cannot shift the parts.
+    """
+    return (
+        f"CASE WHEN s.{end}_ip IS NOT NULL AND s.{end}_agent IS NOT NULL "
+        f"THEN [{network_sql(f's.{end}_ip')}, s.{end}_agent, s.{end}_locale] END"
+    )
+
+
+# Of an anonymous id's spans under several anchors (it logged in), the earliest first
+# and the latest last; ties go to the lowest anchor, so every run reads the same.
+_ENDS = ", ".join(
+    f"first({end}_{part} ORDER BY {end}_seen{order}, anchor_id) AS {end}_{part}"
+    for end, order in (("first", ""), ("last", " DESC"))
+    for part in ("ip", "agent", "locale")
 )
-_IP = "lower(trim(json_extract_string({c}, '$.ip')))"
-_DEVICE = f"""
-CASE WHEN json_extract_string({{c}}, '$.ip') IS NOT NULL AND {_AGENT} IS NOT NULL
-THEN [{network_sql(_IP)}, {_AGENT}, coalesce(json_extract_string({{c}}, '$.locale'), '')]
-END"""
 
 _HANDOVERS = f"""
 WITH anon AS (SELECT value AS anonymous_id, profile_id FROM identifiers WHERE kind = 'anonymous_id'),
 {NETWORK_CTES},
-spans AS (  -- each anonymous id's first and last event, with the context each came with
-    SELECT anonymous_id, min("timestamp") AS first, max("timestamp") AS last,
-           arg_min(context, "timestamp") AS first_ctx, arg_max(context, "timestamp") AS last_ctx
-    FROM events WHERE anonymous_id IS NOT NULL AND context IS NOT NULL
-    GROUP BY anonymous_id),
+spans AS (  -- each anonymous id's first and last event, with the device each came from
+    SELECT anonymous_id, min(first_seen) AS first, max(last_seen) AS last, {_ENDS}
+    FROM anonymous_spans GROUP BY anonymous_id),
 ids AS (
     SELECT a.profile_id, s.first, s.last,
-           {_DEVICE.format(c="s.first_ctx")} AS first_device, {_DEVICE.format(c="s.last_ctx")} AS last_device
+           {_device("first")} AS first_device, {_device("last")} AS last_device
     FROM spans s JOIN anon a USING (anonymous_id)),
 used AS (  -- when each profile was seen on each device
     SELECT profile_id, device, min(first) AS first, max(last) AS last
@@ -126,7 +138,7 @@ def handovers(db: Database, hours: float) -> list[Handover]:
     """Anonymous-only profiles whose device continues another profile's (see the module's rules).
 
     Args:
-        db: the workspace's database (events, identifiers).
+        db: the workspace's database (anonymous_spans, anchor_addresses, identifiers; events for products).
         hours: the longest gap between the two ids' use of the device; 0 or less finds none.
 
     Raises:

@@ -129,7 +129,7 @@ def any_address(db: Database) -> bool:
     """Whether any event came with an IP address: without one neither network rule has anything to look at.
 
     Imports of customer files (FEBRL, a CRM export) carry none; asking first saves both
-    rules' queries (the device rule's reads every anonymous id's events).
+    rules' queries.
     """
     return db.scalar("SELECT EXISTS (SELECT 1 FROM anchor_addresses)") is True
 

@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 from tests.conftest import NOW
 
+from integration.resolution.derived_facts import assert_rebuilt_and_refilled_alike, pages_under_retention
 from persona360 import Workspace
 from persona360.clock import FixedClock
-from persona360.settings import load_settings
-from persona360.store.tables.resolution import MIGRATIONS
 
 ROWS = "SELECT anchor_id, ip, events, first_seen, last_seen, locale FROM anchor_addresses ORDER BY ALL"
 
@@ -85,22 +84,14 @@ def test_a_rebuild_and_a_workspace_from_before_the_table_hold_the_same_rows(web:
         [_page(f"a{n % 3}", n, {"ip": f"192.0.2.{n % 2}", "locale": ["uk-UA", "en-GB"][n % 2]}) for n in range(9)]
         + [{**_page("a1", 0.5, {"ip": "192.0.2.9"}), "userId": "u1"}],
     )
-    live = web.db.query(ROWS)
+    live = assert_rebuilt_and_refilled_alike(web, "anchor_addresses", "resolution_2")
     assert len(live) == 7  # three anonymous ids on two addresses each, and u1 on a third
-    web.profiles.rebuild()
-    assert web.db.query(ROWS) == live
-    (_, [_, fill]) = next(m for m in MIGRATIONS if m[0] == "resolution_2")
-    with web.db.transaction() as tx:
-        tx.execute("DELETE FROM anchor_addresses")
-        tx.execute(fill)
-    assert web.db.query(ROWS) == live
 
 
 def test_retention_takes_the_addresses_of_deleted_events_with_them(tmp_path: Path, clock: FixedClock) -> None:
-    ws = Workspace(load_settings(db=tmp_path / "ws.duckdb", retention_days={"type:page": 30}), clock, create=True)
-    ws.access.add_source("web")
-    ws.ingest.send(
-        "web",
+    ws = pages_under_retention(
+        tmp_path,
+        clock,
         [
             _page("a1", 24 * 40, {"ip": "198.51.100.7", "locale": "uk-UA"}),
             _page("a1", 24 * 35, {"ip": "2001:db8::1", "locale": "uk-UA"}),
