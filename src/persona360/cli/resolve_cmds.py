@@ -57,8 +57,10 @@ def list_pairs(
     json: JsonOption = False,
 ) -> None:
     """List pairs waiting for a decision (or decided ones, with --status)."""
+    wanted = None if status == "all" else status
     with workspace() as ws:
-        rows = ws.resolution.pairs(None if status == "all" else status, limit)
+        rows = ws.resolution.pairs(wanted, limit)
+        total = ws.resolution.count(wanted) if len(rows) == limit else len(rows)
     if json:
         print_json(rows)
         return
@@ -73,6 +75,9 @@ def list_pairs(
             _reasons(row["explanation"]),
         )
     console.print(table)
+    if total > len(rows):
+        what = "pairs" if wanted is None else f"{wanted} pairs"
+        console.print(f"{len(rows)} of {total:,} {what} shown, most likely first: --limit shows more.")
 
 
 def _reasons(explanation: dict[str, Any]) -> str:

@@ -217,9 +217,22 @@ class ResolutionAPI:
         Raises:
             ValueError: ``status`` is not one of ``queue.STATUSES``.
         """
+        self._check_status(status)
+        return queue.list_pairs(self._ws.db, status, limit)
+
+    @staticmethod
+    def _check_status(status: str | None) -> None:
         if status is not None and status not in queue.STATUSES:
             raise ValueError(f"status {status!r} is not a pair status: use {', '.join(queue.STATUSES)} or all")
-        return queue.list_pairs(self._ws.db, status, limit)
+
+    def count(self, status: str | None = "pending") -> int:
+        """How many stored pairs have ``status`` (``pending``: the review queue's length; ``None``: all).
+
+        Raises:
+            ValueError: ``status`` is not one of ``queue.STATUSES``.
+        """
+        self._check_status(status)
+        return queue.count_pairs(self._ws.db, status)
 
     def decided(self, limit: int = 20) -> list[dict[str, Any]]:
         """Pairs decided by a person or merged by ``resolve``, the latest decision first."""

@@ -89,6 +89,13 @@ def list_pairs(db: Database, status: str | None = "pending", limit: int = 50) ->
     return _listed(db, f"{_LIST} {where} ORDER BY p.probability DESC, p.pair_id LIMIT ?", [*params, limit])
 
 
+def count_pairs(db: Database, status: str | None = "pending") -> int:
+    """How many stored pairs have ``status`` (``None``: all of them)."""
+    if status is None:
+        return int(db.scalar("SELECT count(*) FROM resolution_pairs") or 0)
+    return int(db.scalar("SELECT count(*) FROM resolution_pairs WHERE status = ?", [status]) or 0)
+
+
 def list_decided(db: Database, limit: int = 20) -> list[dict[str, Any]]:
     """Decided pairs (merged, accepted, rejected), the latest decision first.
 

@@ -7,6 +7,7 @@ rejecting keeps them apart for good.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -32,6 +33,8 @@ def review(request: Request, viewer: ViewerDep, done: str | None = None, profile
         "review.html",
         title="Review queue",
         pending=pending,
+        waiting=resolution.count("pending"),  # all of them: the page shows the PENDING most likely
+        upper=request.app.state.workspace.settings.resolution_upper,
         decided=decided,
         notice=NOTICES.get(done or ""),
         merged_profile=profile,
@@ -54,8 +57,14 @@ def decide(request: Request, viewer: ViewerDep, pair_id: int, decision: str, for
 
 
 def pair_view(pair: dict[str, Any]) -> dict[str, Any]:
-    """A pending pair with its match weights drawn (positive weights argue for one person)."""
+    """A pending pair with its match weights drawn (positive weights argue for one person).
+
+    The percentage is cut, not rounded, to one decimal: a pair of 0.98998 waits below a
+    0.99 threshold and must not read "99.0 %". ``held`` is the clash that kept a likelier
+    pair from being merged (``resolution.guard``), if any.
+    """
     weights = pair["explanation"].get("match_weights", {})
     items = sorted(((name.replace("_", " "), float(w)) for name, w in weights.items()), key=lambda i: -abs(i[1]))
     chart = diverging_chart(f"Why pair {pair['pair_id']} may be one person (match weights)", items)
-    return {**pair, "chart": chart}
+    percent = math.floor(float(pair["probability"]) * 1000) / 10
+    return {**pair, "chart": chart, "percent": percent, "held": pair["explanation"].get("conflict")}

@@ -140,6 +140,7 @@ def profiles(
     return page(
         request,
         "profiles.html",
+        title="Profiles",
         rows=rows,
         total=total,
         sort=sort,

@@ -41,7 +41,7 @@ async def read_json(request: Request) -> dict[str, Any]:
 def segments(request: Request, viewer: SegmentViewer) -> HTMLResponse:
     rows = request.app.state.workspace.segments.list()
     chart = bar_chart("Members per segment", [(r["name"], r["members"]) for r in rows])
-    return page(request, "segments.html", rows=rows, chart=chart)
+    return page(request, "segments.html", title="Segments", rows=rows, chart=chart)
 
 
 @router.get("/segments/new")
@@ -61,6 +61,7 @@ def builder_page(
         request,
         "segment_new.html",
         status=status,
+        title="New segment",
         form=form,
         error=error,
         save_error=save_error,
@@ -140,6 +141,7 @@ def segment_page(
     return page(
         request,
         "segment.html",
+        title=found.name,
         segment=found,
         total=members["total"],
         rows=rows,

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from integration import server as server_helper
+from integration.resolution.look_alikes import send_two_likely_pairs
 from integration.server import Credentials, LiveServer
 from persona360 import Workspace
 
@@ -25,14 +26,7 @@ SHAPE = {"success", "code", "message", "field"}
 def _likely_pairs(creds: Credentials) -> str:
     """Two pairs of look-alike profiles (same name and city, nothing else): queued, not merged."""
     with Workspace.open(creds.db) as ws:
-        people = [("u1", "Olena"), ("u2", "Olena"), ("u3", "Taras"), ("u4", "Taras")]
-        ws.ingest.send(
-            "shop-web",
-            [
-                {"type": "identify", "userId": u, "traits": {"name": f"{n} Shevchuk", "address": {"city": "Kyiv"}}}
-                for u, n in people
-            ],
-        )
+        send_two_likely_pairs(ws, "shop-web")
         assert ws.resolution.resolve().queued == 2
         return ws.access.create_token(["identity"], "it-review")
 
@@ -66,15 +60,18 @@ def _error(answer: httpx.Response, status: int, code: str, says: str) -> None:
 
 def test_review_pairs_over_http(review: tuple[LiveServer, httpx.Client, Credentials]) -> None:
     server, client, _ = review
-    pending = _ok(client.get("/v1/resolution/pairs"))["pairs"]
-    assert [p["status"] for p in pending] == ["pending", "pending"]
+    listed = _ok(client.get("/v1/resolution/pairs"))
+    pending = listed["pairs"]
+    assert [p["status"] for p in pending] == ["pending", "pending"] and listed["total"] == 2
+    one = _ok(client.get("/v1/resolution/pairs", params={"limit": 1}))
+    assert (len(one["pairs"]), one["total"]) == (1, 2)  # the queue's length, not the page's
     assert all(p["explanation"]["match_weights"]["name"] > 0 for p in pending)
     first, second = (p["pair_id"] for p in pending)
     assert _ok(client.get(f"/v1/resolution/pairs/{first}"))["a_profile"] == pending[0]["a_profile"]
     accepted = _ok(client.post(f"/v1/resolution/pairs/{first}/accept"))
     assert accepted["status"] == "accepted" and accepted["profile_id"] > 0
     assert _ok(client.post(f"/v1/resolution/pairs/{second}/reject"))["status"] == "rejected"
-    assert _ok(client.get("/v1/resolution/pairs"))["pairs"] == []
+    assert _ok(client.get("/v1/resolution/pairs")) == {"pairs": [], "total": 0}
     decided = _ok(client.get("/v1/resolution/pairs", params={"status": "all"}))["pairs"]
     assert sorted(p["status"] for p in decided) == ["accepted", "rejected"]
     assert {p["decided_by"] for p in decided} == {"token:it-review"}

@@ -12,6 +12,7 @@ from pathlib import Path
 from click.testing import Result
 from typer.testing import CliRunner
 
+from integration.resolution.look_alikes import send_two_likely_pairs
 from persona360 import Workspace
 from persona360.cli import app
 
@@ -25,14 +26,7 @@ def run(db: Path, *args: str, ok: bool = True) -> Result:
 def _two_likely_pairs(db: Path) -> None:
     with Workspace.open(db) as ws:
         ws.access.add_source("shop")
-        people = [("u1", "Olena"), ("u2", "Olena"), ("u3", "Taras"), ("u4", "Taras")]
-        ws.ingest.send(
-            "shop",
-            [
-                {"type": "identify", "userId": u, "traits": {"name": f"{n} Shevchuk", "address": {"city": "Kyiv"}}}
-                for u, n in people
-            ],
-        )
+        send_two_likely_pairs(ws, "shop")
 
 
 def test_resolve_then_accept_and_reject_from_the_command_line(tmp_path: Path) -> None:
@@ -42,7 +36,9 @@ def test_resolve_then_accept_and_reject_from_the_command_line(tmp_path: Path) ->
     pending = json.loads(run(db, "review", "list", "--json").stdout)
     assert [p["status"] for p in pending] == ["pending", "pending"]
     assert all(p["explanation"]["match_weights"]["name"] > 0 for p in pending)  # each pair carries its evidence
-    assert "pending" in run(db, "review", "list").stdout
+    listed = run(db, "review", "list").stdout
+    assert "pending" in listed and "shown" not in listed  # the whole queue: nothing to say
+    assert "1 of 2 pending pairs shown" in run(db, "review", "list", "--limit", "1").stdout
     first, second = (str(p["pair_id"]) for p in pending)
     assert "Merged into profile" in run(db, "review", "accept", first).stdout
     assert f"Rejected pair {second}" in run(db, "review", "reject", second).stdout

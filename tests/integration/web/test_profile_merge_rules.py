@@ -23,18 +23,23 @@ from persona360.settings import load_settings
 from persona360.web.profile_pages import merge_reason
 
 
-def page_of(ws: Workspace, profile_id: int) -> str:
+def page_at(ws: Workspace, path: str) -> str:
+    """The HTML of one page, read by a newly logged-in admin."""
     token = ws.access.create_token(["admin"], "rules-admin")
 
     async def send() -> httpx.Response:
         transport = httpx.ASGITransport(app=create_app(ws))
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             await http.post("/login", data={"token": token})
-            return await http.get(f"/profiles/{profile_id}")
+            return await http.get(path)
 
     response = run_on_own_loop(send())
     assert response.status_code == 200
     return response.text
+
+
+def page_of(ws: Workspace, profile_id: int) -> str:
+    return page_at(ws, f"/profiles/{profile_id}")
 
 
 def edge_lines(html: str) -> list[str]:

@@ -24,9 +24,10 @@ def list_pairs(
     status: str = Query("pending", description="pending, accepted, rejected, merged or all"),
     limit: int = Query(50, ge=1, le=1000),
 ) -> dict[str, Any]:
-    pairs = ws.resolution.pairs(None if status == "all" else status, limit)
+    wanted = None if status == "all" else status
+    pairs = ws.resolution.pairs(wanted, limit)
     ws.privacy.audit(f"token:{token.name}", "resolution.pairs", "profiles", {"status": status, "limit": limit})
-    return {"pairs": pairs}
+    return {"pairs": pairs, "total": ws.resolution.count(wanted)}
 
 
 @router.get("/pairs/{pair_id}", summary="One pair with the match weight of every comparison")
