@@ -55,6 +55,8 @@ def test_personas_side_by_side_and_who_is_in_one(page: Any, shop: Shop) -> None:
     screenshot(page, "11-persona-members")
     members.first.click()
     expect(page.locator("#persona-title + p a")).to_have_text(name)
+    page.goto("/audit?action=persona.members")  # the members' emails were shown: a read of personal data
+    expect(page.locator("#audit-table tbody tr").first).to_contain_text("persona.members")
 
 
 def test_campaign_funnel_and_uplift_against_control(page: Any, shop: Shop) -> None:

@@ -28,6 +28,9 @@ def review(request: Request, viewer: ViewerDep, done: str | None = None, profile
     resolution = request.app.state.workspace.resolution
     pending = [pair_view(p) for p in resolution.pairs("pending", PENDING)]
     decided = resolution.decided(DECIDED)
+    request.app.state.workspace.privacy.audit(
+        f"web:{viewer.token.name}", "resolution.pairs", "profiles", {"status": "pending", "limit": PENDING}
+    )
     return page(
         request,
         "review.html",

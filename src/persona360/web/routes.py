@@ -135,7 +135,9 @@ def profiles(
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     ws = request.app.state.workspace
-    rows = ws.profiles.list(limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE, sort=sort)
+    offset = (page_number - 1) * PAGE_SIZE
+    rows = ws.profiles.list(limit=PAGE_SIZE, offset=offset, sort=sort)
+    ws.privacy.audit(f"web:{viewer.token.name}", "profiles.list", "profiles", {"limit": PAGE_SIZE, "offset": offset})
     total = ws.profiles.count()
     return page(
         request,

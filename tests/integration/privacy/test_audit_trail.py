@@ -42,6 +42,8 @@ def test_each_audited_action_is_in_the_trail_with_its_actor(ws: Workspace) -> No
          "consent.grant", f"profile:{ann}"),
         ("privacy", "GET", f"/v1/profiles/{ann}/export", None, "export.person", f"profile:{ann}"),
         ("segments", "GET", "/v1/segments/all/members", None, "segment.members", "segment:all"),
+        ("segments", "POST", "/v1/segments/preview", {"name": "p", "condition": "event_count >= 1"},
+         "segment.preview", "profiles"),
         ("segments", "GET", f"/v1/segments/all/history?profile_id={ann}", None, "segment.history", f"profile:{ann}"),
         ("campaigns", "POST", "/v1/campaigns", {"name": "hi", "segment": "all", "template": "Subject: Hi\n\nHello",
                                                 "control_share": 0}, None, None),

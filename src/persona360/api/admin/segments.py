@@ -48,7 +48,10 @@ def preview(
     token: ManageSegments,
     sample: int = Query(10, ge=0, le=100),
 ) -> dict[str, Any]:
-    return ws.segments.preview(body.spec(), sample)
+    found = ws.segments.preview(body.spec(), sample)
+    if found["sample"]:  # members were shown: a read of personal data
+        ws.privacy.audit(f"token:{token.name}", "segment.preview", "profiles", {"rows": len(found["sample"])})
+    return found
 
 
 @router.post("", summary="Create a segment", status_code=201)
