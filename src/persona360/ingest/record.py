@@ -17,6 +17,11 @@ from typing import Any
 import numpy as np
 import orjson
 
+# The ``extra`` flag of a record its source gave no time (a customers file without a
+# time column). It is stored at the import's time, which says when we learnt of the
+# person, not when they were active: it sets no first or last seen (profiles/facts.py).
+UNDATED = "undated"
+
 # Identifier kinds in the order an event's anchor is chosen: the most trusted first.
 ANCHOR_ORDER = ("user_id", "id:", "email", "phone", "handle:", "anonymous_id")
 

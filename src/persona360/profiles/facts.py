@@ -16,7 +16,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from persona360.ingest.record import EventRecord, stored_json
+from persona360.ingest.record import UNDATED, EventRecord, stored_json
 from persona360.store.database import Transaction
 from persona360.store.tables.resolution import DEVICE_PARTS
 
@@ -177,7 +177,11 @@ def record_facts(
                 "anchor_id": pa.array(anchors, pa.int64()),
                 "type": [record.type for record in records],
                 "event": [record.event for record in records],
-                "ts": pa.array([record.timestamp for record in records], pa.timestamp("us", "UTC")),
+                # an undated record (ingest/record.py) is no activity at its import's time
+                "ts": pa.array(
+                    [None if record.extra.get(UNDATED) else record.timestamp for record in records],
+                    pa.timestamp("us", "UTC"),
+                ),
                 "channel": [record.channel for record in records],
                 "device": [record.device for record in records],
                 "source": [source_names.get(record.source_id, "") for record in records],

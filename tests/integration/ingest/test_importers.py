@@ -190,3 +190,29 @@ def test_the_progress_callback_advances_to_the_row_count(
     assert len(calls) > 2, calls
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
     assert calls[-1] == (5, 5)
+
+
+@pytest.mark.parametrize("by_rows", [False, True], ids=["column path", "row path"])
+def test_a_customers_file_without_times_makes_no_one_look_active(
+    workspace: Workspace, tmp_path: Path, by_rows: bool
+) -> None:
+    """Its rows are stored at the import's time, when we learnt of them, which is no activity of theirs."""
+    workspace.access.add_source("web")
+    seen = "2026-10-01T10:00:00+00:00"
+    workspace.ingest.send("web", [{"type": "track", "userId": "u1", "event": "Product Viewed", "timestamp": seen,
+                                   "context": {"traits": {"email": "jane@x.org"}}}])  # fmt: skip
+    path = write(tmp_path, "handles.csv", "email,instagram\njane@x.org,@jane\nnew@x.org,@newbie\n")
+    mapping = parse_mapping(["email=email", "instagram=handle:instagram"])
+    source = workspace.access.ensure_source("social")
+    ctx = RowContext(mapping, "customers", source.source_id, source.name, workspace.clock.now(), "UA", None)
+    report = run.import_file(workspace.writer, path, ctx, by_rows=by_rows)
+    assert report.stored == 2
+    jane, newbie = (workspace.profiles.show(workspace.profiles.find("email", e)) for e in ("jane@x.org", "new@x.org"))
+    assert (jane["first_seen"].isoformat(), jane["last_seen"].isoformat()) == (seen, seen)  # not the import's time
+    assert (newbie["first_seen"], newbie["last_seen"]) == (None, None)
+    assert "instagram" in str(newbie["identifiers"])  # stored and stitched all the same
+    (row,) = workspace.profiles.timeline(newbie["profile_id"])["events"]
+    assert row["timestamp"] == workspace.clock.now()  # the timeline says when it came in
+    workspace.profiles.rebuild()
+    again = workspace.profiles.show(workspace.profiles.find("email", "jane@x.org"))
+    assert (again["first_seen"], again["last_seen"]) == (jane["first_seen"], jane["last_seen"])

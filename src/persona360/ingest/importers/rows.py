@@ -13,7 +13,7 @@ from persona360.clock import to_utc
 from persona360.errors import InvalidEventError
 from persona360.identity.normalise import normalise_identifier
 from persona360.ingest.importers.mapping import IDENTIFIER_ROLES, SINGLE_ROLES, ColumnMapping
-from persona360.ingest.record import EventRecord, order_identifiers
+from persona360.ingest.record import UNDATED, EventRecord, order_identifiers
 from persona360.ingest.validate import order_facts
 from persona360.privacy.purposes import status_granted
 from persona360.store.files import LINE
@@ -93,6 +93,8 @@ def finish_record(
             field="identifiers",
         )
     timestamp = _timestamp(head, ctx)
+    time_column = ctx.column_of["timestamp"]
+    undated = time_column is None or is_blank(head.get(time_column))  # a customers row: stamped now
     event, kind = _event_name(head, ctx)
     if ctx.kind == "orders":
         properties = _order_properties(head, items, ctx, properties)
@@ -111,6 +113,7 @@ def finish_record(
         properties=properties,
         traits=traits,
         context={"channel": "import", "source": ctx.source_name},
+        extra={UNDATED: True} if undated else {},
         channel="import",
     )
     if ctx.kind == "orders":
