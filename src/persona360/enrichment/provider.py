@@ -36,7 +36,8 @@ class ProfileView:
         identifiers: ``(kind, value)`` pairs, normalised (email lower case, phone E.164).
         ips: distinct ``context.ip`` values of its recent events, newest first.
         user_agents: distinct ``context.userAgent`` values, newest first.
-        last_event_at: the time of the profile's newest event.
+        last_event_at: the profile's last seen, its newest activity (merges, consent
+            decisions and undated imports are none); None when it was never seen active.
     """
 
     profile_id: int

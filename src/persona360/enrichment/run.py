@@ -5,7 +5,8 @@ profile and confidence, with the confidence in the event (``extra.confidence``, 
 the trait facts carry). So provenance, erasure and rebuild treat them like any
 other event. The event is anchored on the profile's most trusted identifier and
 timed at the profile's newest event, so a run does not make a profile look recently
-active (``last_seen``) and a later real observation of the same trait wins.
+active (``last_seen``) and a later real observation of the same trait wins; a profile
+with no dated event (only a customers file without times) gets an undated one.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import orjson
 
 from persona360.enrichment.provider import Inferred, ProfileView, Provider
 from persona360.enrichment.selection import consented, load_views, select_profiles
-from persona360.ingest.record import EventRecord, order_identifiers
+from persona360.ingest.record import UNDATED, EventRecord, order_identifiers
 from persona360.ingest.validate import infer_channel
 
 if TYPE_CHECKING:
@@ -155,6 +156,8 @@ def _records(
 ) -> list[EventRecord]:
     now = ws.clock.now()
     timestamp = view.last_event_at or now
+    # a profile never seen active (only undated imports) is not made so by its enrichment
+    undated = {UNDATED: True} if view.last_event_at is None else {}
     records = []
     ordered = sorted(answers, key=lambda answer: -answer.confidence)
     for confidence, group in groupby(ordered, key=lambda answer: answer.confidence):
@@ -173,7 +176,7 @@ def _records(
                 identifiers=[anchor],
                 reason="identify",
                 traits=traits,
-                extra={"confidence": confidence, "provider": provider.name},
+                extra={"confidence": confidence, "provider": provider.name, **undated},
                 channel=infer_channel("identify", {}),
             )
         )

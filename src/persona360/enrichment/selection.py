@@ -53,9 +53,10 @@ def consented(ws: Workspace, profile_ids: list[int]) -> tuple[list[int], bool]:
 def load_views(ws: Workspace, profile_ids: Sequence[int], *, with_events: bool = True) -> list[ProfileView]:
     """What providers may read of each profile, as of now, for a batch in three queries.
 
-    Without ``with_events`` the views have no ``ips``/``user_agents`` and their
-    ``last_event_at`` is the profile's ``last_seen``. Unknown or merged-away ids are
-    left out.
+    Without ``with_events`` the views have no ``ips``/``user_agents``. Their
+    ``last_event_at`` is the profile's ``last_seen``, its newest activity: not a merge
+    or a consent decision made later, which are events too. Unknown or merged-away ids
+    are left out.
     """
     snapshots = ws.profiles.snapshots(list(profile_ids), recent_events=RECENT_EVENTS if with_events else 0)
     return [_view(snapshot) for snapshot in snapshots]
@@ -80,7 +81,7 @@ def _view(snapshot: ProfileSnapshot) -> ProfileView:
         identifiers=tuple(snapshot.identifiers),
         ips=snapshot.recent.ips if snapshot.recent else (),
         user_agents=snapshot.recent.user_agents if snapshot.recent else (),
-        last_event_at=snapshot.recent.last_event_at if snapshot.recent else snapshot.last_seen,
+        last_event_at=snapshot.last_seen,
     )
 
 

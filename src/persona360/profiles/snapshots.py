@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -35,7 +35,6 @@ _IDENTIFIERS_SQL = (
 )
 # What the newest events of each profile say of its devices, one row a profile: reading
 # the events themselves (up to 100 rows a profile) cost more in Python than the scan.
-# The time as epoch microseconds: DuckDB hands TIMESTAMPTZ to Python through pytz.
 _RECENT_SQL = (
     "WITH recent AS (SELECT i.profile_id, e.timestamp, e.message_key, "
     "json_extract_string(e.context, '$.ip') AS ip, "
@@ -43,12 +42,11 @@ _RECENT_SQL = (
     "JOIN identifiers i ON i.identifier_id = e.anchor_id WHERE i.profile_id IN (SELECT unnest($ids)) "
     "QUALIFY row_number() OVER (PARTITION BY i.profile_id ORDER BY e.timestamp DESC, e.message_key DESC) "
     "<= $recent) "
-    "SELECT profile_id, epoch_us(max(timestamp)), "
+    "SELECT profile_id, "
     "list(ip ORDER BY timestamp DESC, message_key DESC) FILTER (WHERE ip <> ''), "
     "list(user_agent ORDER BY timestamp DESC, message_key DESC) FILTER (WHERE user_agent <> '') "
     "FROM recent GROUP BY profile_id"
 )
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -77,12 +75,10 @@ class RecentContext:
     """The device context of a profile's newest events.
 
     Attributes:
-        last_event_at: the newest event's time.
         ips: the distinct ``context.ip`` values, newest first.
         user_agents: the distinct ``context.userAgent`` values, newest first.
     """
 
-    last_event_at: datetime
     ips: tuple[str, ...] = ()
     user_agents: tuple[str, ...] = ()
 
@@ -113,10 +109,9 @@ def read_snapshots(db: Database, profile_ids: Sequence[int], *, recent_events: i
                 "sources": list(sources or [source]),
             }
     if recent_events > 0:
-        for profile_id, micros, ips, agents in db.query(_RECENT_SQL, {"ids": ids, "recent": recent_events}):
+        for profile_id, ips, agents in db.query(_RECENT_SQL, {"ids": ids, "recent": recent_events}):
             if profile_id in found:
                 found[profile_id].recent = RecentContext(
-                    _EPOCH + timedelta(microseconds=micros),
                     tuple(dict.fromkeys(ips or ())),
                     tuple(dict.fromkeys(agents or ())),
                 )

@@ -52,7 +52,7 @@ def test_views_of_a_batch_match_the_profiles(ws: Workspace) -> None:
         assert view.ips == tuple(e["context"]["ip"] for e in events if e["context"].get("ip"))
         agents = [e["context"]["userAgent"] for e in events if e["context"].get("userAgent")]
         assert view.user_agents == tuple(dict.fromkeys(agents))  # distinct, newest first
-        assert view.last_event_at == events[0]["timestamp"]
+        assert view.last_event_at == ws.profiles.list_ids([view.profile_id])[0]["last_seen"]
 
 
 def test_views_without_events_use_last_seen(ws: Workspace) -> None:

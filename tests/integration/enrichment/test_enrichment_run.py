@@ -12,6 +12,7 @@ from persona360 import Workspace
 from persona360.clock import FixedClock
 from persona360.enrichment import Inferred, ProfileView, Provider
 from persona360.errors import NotFoundError
+from persona360.ingest.importers.mapping import parse_mapping
 from persona360.settings import load_settings
 
 UA_IPHONE = (
@@ -166,3 +167,29 @@ def test_custom_provider_and_refused_answers(ws: Workspace) -> None:
 def test_unknown_provider_names_the_choices(ws: Workspace) -> None:
     with pytest.raises(NotFoundError, match="use one of phone, email"):
         ws.enrichment.run("nope")
+
+
+def test_a_profile_never_seen_active_is_not_made_so_by_its_enrichment(ws: Workspace, tmp_path: Path) -> None:
+    """Known only from a customers file without times: enriched, and still no first or last seen."""
+    path = tmp_path / "contacts.csv"
+    path.write_text("email,name\nolena@acme.com.ua,Олена Коваль\n", encoding="utf-8")
+    mapping = parse_mapping(["email=email", "name=trait:name"])
+    ws.ingest.import_file(path, source="crm", kind="customers", mapping=mapping)
+    profile_id = ws.profiles.find("email", "olena@acme.com.ua")
+    assert ws.enrichment.run().enriched == 1
+    profile = ws.profiles.show(profile_id)
+    assert profile["traits"]["email_company_domain"]["value"] == "acme.com.ua"  # enriched all the same
+    assert (profile["first_seen"], profile["last_seen"]) == (None, None)
+    ws.profiles.rebuild()
+    assert ws.profiles.show(profile_id)["last_seen"] is None
+
+
+def test_a_merge_made_later_does_not_date_the_enrichment(ws: Workspace) -> None:
+    """The merge is an event of now; the person was last active on 2 October, and stays so."""
+    _olena(ws)
+    ws.ingest.send("shop", [{"type": "identify", "userId": "u2", "timestamp": "2026-09-01T10:00:00Z"}])
+    merged = ws.identity.merge(("user_id", "u1"), ("user_id", "u2"))
+    last_seen = ws.profiles.show(merged)["last_seen"]
+    assert last_seen.isoformat() == "2026-10-02T10:00:00+00:00"
+    assert ws.enrichment.run().enriched == 1
+    assert ws.profiles.show(merged)["last_seen"] == last_seen
