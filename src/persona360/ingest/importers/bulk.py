@@ -151,7 +151,7 @@ class BulkOrders:
         item, doubt, amount = self._line_item_sql()
         lines = (
             f"SELECT *, {item} AS __p360_item, {doubt} AS __p360_doubt, {amount} AS __p360_amount "
-            f"FROM ({self._numbered})"
+            f"FROM (SELECT *, {self._plain_items_sql()} AS __p360_plain FROM ({self._numbered}))"
         )
         cells = [f"arg_min_null({quote(column)}, {LINE}) AS {quote(column)}" for column in self._head_columns()]
         # An unordered list of (line, item, amount) sorted afterwards: half the cost of
@@ -180,20 +180,42 @@ class BulkOrders:
         """Per line: its item as JSON, whether a cell of it is doubtful, and its amount.
 
         As ``validate._products_total``: a missing or zero price counts 0, quantity 1.
+        A line whose every item cell is there and fits (``__p360_plain``, see
+        ``_plain_items_sql``) takes a shorter way to the same item and doubt: half
+        the regular expressions, a third of the lines' CPU on a million lines.
         """
-        fragments, doubts, number = [], [], {}
+        fragments, plain, doubts, number = [], [], [], {}
         for column, name in self.plan.items:
             cell = quote(column)
             numeric = name in ITEM_NUMBERS
             value = cell if numeric else _json_text(cell)
             check = number_sql(cell) if numeric else text_sql(cell)
             fragments.append(f"CASE WHEN NOT {blank_sql(cell)} THEN {key_fragment(name)} || {value} END")
+            plain.append(f"{key_fragment(name)} || {value}")
             doubts.append(f"NOT ({blank_sql(cell)} OR {check})")
             number[name] = f"TRY_CAST({cell} AS DOUBLE)"
-        item = f"'{{' || concat_ws(',', {', '.join(fragments)}) || '}}'" if fragments else "'{}'"
+        if not fragments:
+            item, doubt = "'{}'", "false"
+        else:
+            general = f"'{{' || concat_ws(',', {', '.join(fragments)}) || '}}'"
+            joined = " || ',' || ".join(plain)
+            item = f"CASE WHEN __p360_plain THEN '{{' || {joined} || '}}' ELSE {general} END"
+            doubt = f"CASE WHEN __p360_plain THEN false ELSE {' OR '.join(doubts)} END"
         price, quantity = number.get("price", "NULL::DOUBLE"), number.get("quantity", "NULL::DOUBLE")
         amount = f"coalesce(nullif({price}, 0), 0.0) * coalesce(nullif({quantity}, 0), 1.0)"
-        return item, " OR ".join(doubts) or "false", amount
+        return item, doubt, amount
+
+    def _plain_items_sql(self) -> str:
+        """Whether every item cell of a line is there and fits as it is: no cell is blank, none is doubtful.
+
+        A cell that fits (``text_sql``, ``number_sql``) is never blank, so for such
+        a line every item fragment is there and no cell is doubtful.
+        """
+        checks = [
+            number_sql(quote(column)) if name in ITEM_NUMBERS else text_sql(quote(column))
+            for column, name in self.plan.items
+        ]
+        return f"coalesce({' AND '.join(checks)}, false)" if checks else "false"
 
     def _doubtful_sql(self) -> str:
         """Every line of the doubtful orders, with its order's ordinal, for the row path."""
