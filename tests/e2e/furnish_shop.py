@@ -95,8 +95,16 @@ def furnish(db: Path) -> Furnished:
 
 
 def furnish_person(db: Path, email: str) -> None:
-    """The person the tests look at answers a survey and withdraws marketing by SMS."""
+    """The person the tests look at answers a survey, withdraws marketing by SMS, and has a stale trait.
+
+    The trait comes from a loyalty-card record two years old: its age on the profile
+    page carries a "stale" badge, which once made the traits table outgrow its card.
+    """
     with Workspace.open(db) as ws:
+        ws.access.ensure_source("loyalty")
+        old = (ws.clock.now() - timedelta(days=800)).isoformat()
+        ws.ingest.send("loyalty", [{"type": "identify", "anonymousId": f"loyalty:{email}", "timestamp": old,
+                                    "traits": {"email": email, "loyaltyCard": "LC-2291"}}])  # fmt: skip
         ws.surveys.create(SURVEY)
         ws.surveys.answer("delivery", ("email", email), {"score": 9, "speed": "fast"})
         ws.privacy.withdraw(ws.profiles.find("email", email), "marketing", "sms", actor="e2e")
