@@ -68,11 +68,15 @@ WHERE r.message_key IN (SELECT message_key FROM order_echoes) GROUP BY ALL
 ON CONFLICT (anchor_id, event) DO UPDATE SET n = anchor_event_counts.n + excluded.n
 """
 
+# The counts are count(*) FILTER (BIGINT, the columns' type), not count_if, which DuckDB
+# types HUGEINT: with HUGEINT counts, updating rows already stored cost ~20 ms of CPU per
+# 1,000 rows (170-210 ms of a 20,000-event derivation of returning visitors that updated
+# 8,800 rows). With BIGINT counts it costs ~1.5 ms (12-14 ms). The stored figures are the same.
 _STATS_UPSERT = """
 INSERT INTO anchor_stats
 SELECT anchor_id, min(ts), max(ts),
-       count_if(type = 'identify'), count_if(type = 'track'), count_if(type = 'page'),
-       count_if(type = 'screen'), count_if(type = 'group'), count_if(type = 'alias')
+       count(*) FILTER (type = 'identify'), count(*) FILTER (type = 'track'), count(*) FILTER (type = 'page'),
+       count(*) FILTER (type = 'screen'), count(*) FILTER (type = 'group'), count(*) FILTER (type = 'alias')
 FROM p360_rows GROUP BY anchor_id
 ON CONFLICT (anchor_id) DO UPDATE SET
     first_seen = least(anchor_stats.first_seen, excluded.first_seen),
