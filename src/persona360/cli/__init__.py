@@ -5,6 +5,10 @@ One module per command group; global options (``--db``) live here.
 
 from __future__ import annotations
 
+import atexit
+import os
+import sys
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -66,5 +70,25 @@ resolve_cmds.register(app)
 
 
 def main() -> None:
-    """Entry point of the ``persona360`` script."""
-    app()
+    """Entry point of the ``persona360`` script.
+
+    Once a command has returned, its workspace closed, the interpreter's own teardown
+    (a garbage collection walking every object still alive, then each module's) took
+    0.2-0.7 s more of every command, 0.7 s after a 1M-line import. So the exit handlers
+    run (temporary folders, logging, child processes) and the process ends without that
+    teardown. An exception other than the command's exit, or a thread still running,
+    takes the usual way out.
+    """
+    try:
+        app()
+    except SystemExit as done:
+        code = done.code
+    else:
+        code = 0
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if any(thread.is_alive() for thread in others) or not (code is None or isinstance(code, int)):
+        sys.exit(code)
+    atexit._run_exitfuncs()  # what the teardown would run first; the rest holds nothing of ours
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)

@@ -111,3 +111,16 @@ def test_a_computed_trait_over_a_property_never_seen_prints_a_warning(db: Path, 
     assert "Warning: no 'Order Completed' event has a 'brand' property (they have: order_id)" in shown
     fine = run(db, "traits", "define", "last_order", 'last("Order Completed", order_id)').stdout
     assert "set on 1 profiles" in fine and "Warning" not in fine
+
+
+def test_the_script_ends_with_the_commands_status_and_all_of_its_output(db: Path, tmp_path: Path) -> None:
+    """The script skips the interpreter's teardown once a command returned (cli.main): nothing may be lost."""
+    for name in ("shop-000", "shop-100", "shop-200"):
+        run(db, "sources", "add", name)
+    listed = json.loads(run(db, "sources", "list", "--json").stdout)
+    assert [s["name"] for s in listed if s["name"].startswith("shop-")] == ["shop-000", "shop-100", "shop-200"]
+    profiles = run(db, "profiles", "export", "--json")
+    assert profiles.returncode == 0 and profiles.stdout == ""
+    missing = run(tmp_path / "none.duckdb", "profiles", "export", "--json", ok=False)
+    assert missing.returncode == 1 and "no workspace at" in missing.stderr
+    assert run(db, "no-such-command", ok=False).returncode == 2
