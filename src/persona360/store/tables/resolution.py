@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-# The device an event came from, from its ``context`` JSON text {c}: the address as text,
-# trimmed and lower-cased (the rule cuts it to its network when it reads it), the
-# browser's user agent or else the app and its OS, and the locale ('' when none). One
-# spelling for the write (profiles/facts.py) and a workspace's first fill, below.
+# The device an event came from, from its ``context`` JSON text {c}: the address,
+# trimmed of spaces and lower-cased (the rule cuts it to its network when it reads it),
+# the browser's user agent or else the app and its OS, and the locale ('' when none);
+# text only, a value of another JSON type is no part. The write reads the same in Python
+# (profiles/facts.py ``_device_parts``); this is a workspace's first fill, below.
 DEVICE_PARTS = """{{
-    'ip': lower(trim(json_extract_string({c}, '$.ip'))),
-    'agent': coalesce(json_extract_string({c}, '$.userAgent'),
-                      json_extract_string({c}, '$.app.namespace') || '/' || json_extract_string({c}, '$.os.name')),
-    'locale': coalesce(json_extract_string({c}, '$.locale'), '')}}"""
+    'ip': CASE WHEN json_type({c}, '$.ip') = 'VARCHAR' THEN lower(trim(json_extract_string({c}, '$.ip'))) END,
+    'agent': CASE WHEN json_type({c}, '$.userAgent') = 'VARCHAR' THEN json_extract_string({c}, '$.userAgent')
+                  WHEN json_type({c}, '$.app.namespace') = 'VARCHAR' AND json_type({c}, '$.os.name') = 'VARCHAR'
+                  THEN json_extract_string({c}, '$.app.namespace') || '/' || json_extract_string({c}, '$.os.name')
+             END,
+    'locale': CASE WHEN json_type({c}, '$.locale') = 'VARCHAR'
+                   THEN json_extract_string({c}, '$.locale') ELSE '' END}}"""
 
 _ORDERED = ", ".join(
     f'{end}(device.{part} ORDER BY "timestamp", seq)' for end in ("first", "last") for part in ("ip", "agent", "locale")
