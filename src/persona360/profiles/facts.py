@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from persona360.ingest.record import UNDATED, EventRecord
 from persona360.store.database import Transaction
+from persona360.store.tables.resolution import SPAN_PARTS
 
 # Record types that are a person's decision, not activity: no last_seen, counts or
 # traits from them (``consent``: the privacy room's admin consent changes).
@@ -115,26 +116,18 @@ ON CONFLICT (anchor_id, ip) DO UPDATE SET
 # read from the context here, text only, as the table's first fill reads them in SQL. A
 # batch's first (last) replaces the stored one only when strictly earlier (at least as
 # late), so of events at one time the first stored stays first and the last stored is last.
-_SPAN_PARTS = ("ip", "agent", "locale")
+_SPAN_KEEP = ", ".join(
+    f"{end}_{part} = CASE WHEN excluded.{end}_seen {later} anonymous_spans.{end}_seen "
+    f"THEN excluded.{end}_{part} ELSE anonymous_spans.{end}_{part} END"
+    for end, later in (("first", "<"), ("last", ">="))
+    for part in SPAN_PARTS
+)
 _SPAN_UPSERT = f"""
 INSERT INTO anonymous_spans SELECT * FROM p360_rows
 ON CONFLICT (anchor_id, anonymous_id) DO UPDATE SET
     first_seen = least(anonymous_spans.first_seen, excluded.first_seen),
     last_seen = greatest(anonymous_spans.last_seen, excluded.last_seen),
-    {
-    ", ".join(
-        f"first_{part} = CASE WHEN excluded.first_seen < anonymous_spans.first_seen "
-        f"THEN excluded.first_{part} ELSE anonymous_spans.first_{part} END"
-        for part in _SPAN_PARTS
-    )
-},
-    {
-    ", ".join(
-        f"last_{part} = CASE WHEN excluded.last_seen >= anonymous_spans.last_seen "
-        f"THEN excluded.last_{part} ELSE anonymous_spans.last_{part} END"
-        for part in _SPAN_PARTS
-    )
-}
+    {_SPAN_KEEP}
 """
 
 _EVENT_COUNT_UPSERT = """
@@ -201,10 +194,9 @@ def _record_addresses(tx: Transaction, records: Sequence[EventRecord], anchors: 
     seen: dict[tuple[int, str], list[Any]] = {}
     for record, anchor in zip(records, anchors, strict=True):
         context = record.context
-        if not context or not isinstance(ip := context.get("ip"), str) or not (ip := ip.strip(" ").lower()):
+        if not context or not (ip := _address(context)):
             continue
-        at, locale = record.timestamp, context.get("locale")
-        locale = locale if isinstance(locale, str) else ""
+        at, locale = record.timestamp, _locale(context)
         row = seen.get((anchor, ip))
         if row is None:
             seen[(anchor, ip)] = [1, at, at, locale]
@@ -261,7 +253,7 @@ def _record_spans(tx: Transaction, records: Sequence[EventRecord], anchors: Sequ
     columns = list(zip(*rows, strict=True))
     stamp = pa.timestamp("us", "UTC")
     types = (pa.int64(), pa.string(), stamp, stamp, *[pa.string()] * 6)
-    ends = [f"{end}_{part}" for end in ("first", "last") for part in _SPAN_PARTS]
+    ends = [f"{end}_{part}" for end in ("first", "last") for part in SPAN_PARTS]
     names = ["anchor_id", "anonymous_id", "first_seen", "last_seen", *ends]
     table = pa.table([pa.array(values, kind) for values, kind in zip(columns, types, strict=True)], names=names)
     tx.execute_arrow(_SPAN_UPSERT, table)
@@ -273,13 +265,25 @@ def _device_parts(context: dict[str, Any]) -> tuple[str | None, str | None, str]
     Text only, as ``store.tables.resolution.DEVICE_PARTS`` reads them in SQL: a value of
     another JSON type is no part.
     """
-    ip, agent, locale = context.get("ip"), context.get("userAgent"), context.get("locale")
+    agent = context.get("userAgent")
     if not isinstance(agent, str):
         app, system = context.get("app"), context.get("os")
         namespace = app.get("namespace") if isinstance(app, dict) else None
         name = system.get("name") if isinstance(system, dict) else None
         agent = f"{namespace}/{name}" if isinstance(namespace, str) and isinstance(name, str) else None
-    return (ip.strip(" ").lower() if isinstance(ip, str) else None), agent, (locale if isinstance(locale, str) else "")
+    return _address(context), agent, _locale(context)
+
+
+def _address(context: dict[str, Any]) -> str | None:
+    """``context.ip`` trimmed of spaces and lower-cased, as SQL's ``lower(trim(...))``; text only."""
+    ip = context.get("ip")
+    return ip.strip(" ").lower() if isinstance(ip, str) else None
+
+
+def _locale(context: dict[str, Any]) -> str:
+    """``context.locale``, '' when it has none (or one that is not text)."""
+    locale = context.get("locale")
+    return locale if isinstance(locale, str) else ""
 
 
 def record_activity(tx: Transaction, facts: pa.Table) -> None:

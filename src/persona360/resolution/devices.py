@@ -47,6 +47,7 @@ from typing import Any
 from persona360.resolution.networks import NETWORK_CTES, network_sql
 from persona360.resolution.records import ANCHOR
 from persona360.store.database import Database
+from persona360.store.tables.resolution import SPAN_PARTS
 
 
 def _device(end: str) -> str:
@@ -66,7 +67,7 @@ def _device(end: str) -> str:
 _ENDS = ", ".join(
     f"first({end}_{part} ORDER BY {end}_seen{order}, anchor_id) AS {end}_{part}"
     for end, order in (("first", ""), ("last", " DESC"))
-    for part in ("ip", "agent", "locale")
+    for part in SPAN_PARTS
 )
 
 _HANDOVERS = f"""

@@ -7,6 +7,8 @@ from __future__ import annotations
 # the browser's user agent or else the app and its OS, and the locale ('' when none);
 # text only, a value of another JSON type is no part. The write reads the same in Python
 # (profiles/facts.py ``_device_parts``); this is a workspace's first fill, below.
+# ``anonymous_spans`` keeps each part of the first and the last event's device.
+SPAN_PARTS = ("ip", "agent", "locale")
 DEVICE_PARTS = """{{
     'ip': CASE WHEN json_type({c}, '$.ip') = 'VARCHAR' THEN lower(trim(json_extract_string({c}, '$.ip'))) END,
     'agent': CASE WHEN json_type({c}, '$.userAgent') = 'VARCHAR' THEN json_extract_string({c}, '$.userAgent')
@@ -17,7 +19,7 @@ DEVICE_PARTS = """{{
                    THEN json_extract_string({c}, '$.locale') ELSE '' END}}"""
 
 _ORDERED = ", ".join(
-    f'{end}(device.{part} ORDER BY "timestamp", seq)' for end in ("first", "last") for part in ("ip", "agent", "locale")
+    f'{end}(device.{part} ORDER BY "timestamp", seq)' for end in ("first", "last") for part in SPAN_PARTS
 )
 _SPANS_FILL = f"""INSERT INTO anonymous_spans
 SELECT anchor_id, anonymous_id, min("timestamp"), max("timestamp"), {_ORDERED}
