@@ -92,9 +92,8 @@ def finish_record(
             "id:NAMESPACE or handle:PLATFORM (or the value is empty or not valid)",
             field="identifiers",
         )
-    timestamp = _timestamp(head, ctx)
-    time_column = ctx.column_of["timestamp"]
-    undated = time_column is None or is_blank(head.get(time_column))  # a customers row: stamped now
+    dated = _timestamp(head, ctx)
+    timestamp = dated or ctx.now  # a customers row without a time: stamped now, flagged undated
     event, kind = _event_name(head, ctx)
     if ctx.kind == "orders":
         properties = _order_properties(head, items, ctx, properties)
@@ -113,7 +112,7 @@ def finish_record(
         properties=properties,
         traits=traits,
         context={"channel": "import", "source": ctx.source_name},
-        extra={UNDATED: True} if undated else {},
+        extra={} if dated else {UNDATED: True},
         channel="import",
     )
     if ctx.kind == "orders":
@@ -161,11 +160,12 @@ def add_consent(role: str, column: str, value: Any, traits: dict[str, Any]) -> N
         decisions[purpose] = granted
 
 
-def _timestamp(row: dict[str, Any], ctx: RowContext) -> datetime:
+def _timestamp(row: dict[str, Any], ctx: RowContext) -> datetime | None:
+    """The row's time; ``None`` for a customers row without one (other kinds need one)."""
     column = ctx.column_of["timestamp"]
     if column is None or is_blank(row.get(column)):
         if ctx.kind == "customers":
-            return ctx.now
+            return None
         raise InvalidEventError(
             f"{ctx.kind} rows need a time: map a column to 'timestamp'"
             + (f" (column {column!r} is empty)" if column else ""),
