@@ -84,16 +84,19 @@ def add_pairs(db: Database, rows: list[PairRow], now: datetime, actor: str) -> N
 
 def list_pairs(db: Database, status: str | None = "pending", limit: int = 50) -> list[dict[str, Any]]:
     """Stored pairs with both sides' identifiers, most likely first."""
-    where = "WHERE p.status = ?" if status else ""
-    params: list[Any] = [status] if status else []
+    where, params = _with_status(status)
     return _listed(db, f"{_LIST} {where} ORDER BY p.probability DESC, p.pair_id LIMIT ?", [*params, limit])
 
 
 def count_pairs(db: Database, status: str | None = "pending") -> int:
     """How many stored pairs have ``status`` (``None``: all of them)."""
-    if status is None:
-        return int(db.scalar("SELECT count(*) FROM resolution_pairs") or 0)
-    return int(db.scalar("SELECT count(*) FROM resolution_pairs WHERE status = ?", [status]) or 0)
+    where, params = _with_status(status)
+    return int(db.scalar(f"SELECT count(*) FROM resolution_pairs p {where}", params) or 0)  # noqa: S608
+
+
+def _with_status(status: str | None) -> tuple[str, list[Any]]:
+    """The WHERE clause (on ``p``) and parameters keeping pairs of ``status``; none for ``None``."""
+    return ("WHERE p.status = ?", [status]) if status else ("", [])
 
 
 def list_decided(db: Database, limit: int = 20) -> list[dict[str, Any]]:
