@@ -37,6 +37,11 @@ class Viewer:
     token: Token
     session: Session
 
+    @property
+    def actor(self) -> str:
+        """Who did it, as the audit log and the rooms' ``actor=`` name a web user."""
+        return f"web:{self.token.name}"
+
     def can(self, scope: str) -> bool:
         return self.token.allows(scope)
 

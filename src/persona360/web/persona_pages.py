@@ -67,9 +67,7 @@ def persona_page(
     ws = request.app.state.workspace
     card = ws.personas.show(persona)
     found = ws.personas.members(card["persona"], MEMBERS_PAGE, (page_number - 1) * MEMBERS_PAGE)
-    ws.privacy.audit(
-        f"web:{viewer.token.name}", "persona.members", f"persona:{card['persona']}", {"rows": len(found["members"])}
-    )
+    ws.privacy.audit(viewer.actor, "persona.members", f"persona:{card['persona']}", {"rows": len(found["members"])})
     distance = {m["profile_id"]: m["distance"] for m in found["members"]}
     rows = [{**row, "distance": distance[row["profile_id"]]} for row in ws.profiles.list_ids(list(distance))]
     return page(

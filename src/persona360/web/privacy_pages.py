@@ -39,9 +39,7 @@ def change_consent(request: Request, viewer: PrivacyViewer, profile_id: int, for
     channel = form.get("channel", "") or None
     ws = request.app.state.workspace
     live = ws.profiles.resolve(profile_id)
-    ws.privacy.change(
-        live, form.get("purpose", ""), channel, granted=decision == "grant", actor=f"web:{viewer.token.name}"
-    )
+    ws.privacy.change(live, form.get("purpose", ""), channel, granted=decision == "grant", actor=viewer.actor)
     return RedirectResponse(f"/profiles/{live}?done=consent#consent-title", status_code=303)
 
 
@@ -50,7 +48,7 @@ def export(request: Request, viewer: PrivacyViewer, profile_id: int) -> Response
     """Everything held about the person as a JSON download (the access export; audited)."""
     ws = request.app.state.workspace
     live = ws.profiles.resolve(profile_id)
-    document = ws.privacy.export(live, actor=f"web:{viewer.token.name}")
+    document = ws.privacy.export(live, actor=viewer.actor)
     return Response(
         orjson.dumps(jsonable_encoder(document), option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS),
         media_type="application/json",
@@ -85,7 +83,7 @@ def erase(request: Request, viewer: PrivacyViewer, profile_id: int, form: FormDe
     if typed != str(live):
         message = f"type the profile number {live} to confirm the erasure (you typed {typed!r})"
         return erase_page(request, live, message, status=400)
-    report = ws.privacy.erase(live, actor=f"web:{viewer.token.name}")
+    report = ws.privacy.erase(live, actor=viewer.actor)
     return page(request, "erased.html", title="Person erased", report=report)
 
 

@@ -39,7 +39,7 @@ def profile_card(
     if live != profile_id:
         return RedirectResponse(f"/profiles/{live}", status_code=303)
     profile = ws.profiles.show(live)
-    ws.privacy.audit(f"web:{viewer.token.name}", "profile.read", f"profile:{live}")
+    ws.privacy.audit(viewer.actor, "profile.read", f"profile:{live}")
     timeline = ws.profiles.timeline(live, limit=TIMELINE_PAGE, event_type=type or None)
     counts = profile["event_counts"]
     return page(
@@ -85,7 +85,7 @@ def unmerge(request: Request, viewer: ViewerDep, profile_id: int, form: FormDep)
     kind, value = form.get("kind", ""), form.get("value", "")
     if ws.profiles.find(kind, value) != live:
         raise ValueError(f"{kind} {value!r} is not in profile {live}")
-    old, new = ws.identity.unmerge((kind, value), actor=f"web:{viewer.token.name}")
+    old, new = ws.identity.unmerge((kind, value), actor=viewer.actor)
     return RedirectResponse(f"/profiles/{old}?done=unmerged&other={new}", status_code=303)
 
 
@@ -98,7 +98,7 @@ def merge(request: Request, viewer: ViewerDep, profile_id: int, form: FormDep) -
     if not mine:
         raise ValueError(f"profile {profile_id} has no identifier to merge by")
     other = (form.get("kind", ""), form.get("value", "").strip())
-    merged = ws.identity.merge((mine[0]["kind"], mine[0]["value"]), other, actor=f"web:{viewer.token.name}")
+    merged = ws.identity.merge((mine[0]["kind"], mine[0]["value"]), other, actor=viewer.actor)
     return RedirectResponse(f"/profiles/{merged}?done=merged", status_code=303)
 
 

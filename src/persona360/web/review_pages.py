@@ -29,7 +29,7 @@ def review(request: Request, viewer: ViewerDep, done: str | None = None, profile
     pending = [pair_view(p) for p in resolution.pairs("pending", PENDING)]
     decided = resolution.decided(DECIDED)
     request.app.state.workspace.privacy.audit(
-        f"web:{viewer.token.name}", "resolution.pairs", "profiles", {"status": "pending", "limit": PENDING}
+        viewer.actor, "resolution.pairs", "profiles", {"status": "pending", "limit": PENDING}
     )
     return page(
         request,
@@ -49,7 +49,7 @@ def decide(request: Request, viewer: ViewerDep, pair_id: int, decision: str, for
     check_csrf(viewer, form.get("csrf"))
     viewer.require("profiles:write")
     resolution = request.app.state.workspace.resolution
-    actor = f"web:{viewer.token.name}"
+    actor = viewer.actor
     if decision == "accept":
         merged = resolution.accept(pair_id, actor=actor)
         return RedirectResponse(f"/review?done=accepted&profile={merged}", status_code=303)

@@ -137,7 +137,7 @@ def profiles(
     ws = request.app.state.workspace
     offset = (page_number - 1) * PAGE_SIZE
     rows = ws.profiles.list(limit=PAGE_SIZE, offset=offset, sort=sort)
-    ws.privacy.audit(f"web:{viewer.token.name}", "profiles.list", "profiles", {"limit": PAGE_SIZE, "offset": offset})
+    ws.privacy.audit(viewer.actor, "profiles.list", "profiles", {"limit": PAGE_SIZE, "offset": offset})
     total = ws.profiles.count()
     return page(
         request,

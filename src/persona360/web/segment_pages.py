@@ -95,9 +95,7 @@ def preview(
         for r in found["sample"]
     ]
     if sample:  # members' emails were shown: a read of personal data (an empty preview shows none)
-        request.app.state.workspace.privacy.audit(
-            f"web:{viewer.token.name}", "segment.preview", "profiles", {"rows": len(sample)}
-        )
+        request.app.state.workspace.privacy.audit(viewer.actor, "segment.preview", "profiles", {"rows": len(sample)})
     took = round((time.perf_counter() - started) * 1000, 1)
     answer = {"ok": True, "size": found["size"], "sample": sample, "warnings": found["warnings"], "took_ms": took}
     return JSONResponse(answer)
@@ -139,9 +137,7 @@ def segment_page(
     ws = request.app.state.workspace
     found = ws.segments.get(segment)
     members = ws.segments.members(found.segment_id, MEMBERS_PAGE, (page_number - 1) * MEMBERS_PAGE)
-    ws.privacy.audit(
-        f"web:{viewer.token.name}", "segment.members", f"segment:{found.name}", {"rows": len(members["members"])}
-    )
+    ws.privacy.audit(viewer.actor, "segment.members", f"segment:{found.name}", {"rows": len(members["members"])})
     entered = {m["profile_id"]: m for m in members["members"]}
     rows = [{**row, **entered[row["profile_id"]]} for row in ws.profiles.list_ids(list(entered))]
     counts = [(c["counted_at"], float(c["members"])) for c in ws.segments.counts(found.segment_id)]
