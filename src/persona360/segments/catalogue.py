@@ -25,7 +25,6 @@ PROFILE_COLUMNS: dict[str, str] = {
 MONEY_COLUMNS = frozenset({"revenue", "avg_order_value"})
 
 
-# Traits the predict room keeps on profiles (see the seg_traits view in store/schema.py).
 def column_kind(trait: Trait) -> str | None:
     """The kind of the computed column ``trait`` names, or ``None`` when it names a trait.
 
@@ -34,6 +33,7 @@ def column_kind(trait: Trait) -> str | None:
     return None if trait.explicit else PROFILE_COLUMNS.get(trait.name)
 
 
+# Traits the predict room keeps on profiles (see the seg_traits view in store/schema.py).
 PREDICTION_TRAITS = (
     "clv", "p_alive", "churn_risk", "churn_bucket", "p_purchase_30d",
     "expected_purchases_30d", "expected_purchases_90d",
