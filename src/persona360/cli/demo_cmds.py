@@ -99,7 +99,7 @@ def demo(
                     f"PERSONA360_EXCHANGE_RATES='{rates}'"
                 )
         if listener is not None:
-            _serve(settings, listener)
+            _serve(settings, listener, clock)
 
 
 def window_end(day: str | None) -> datetime:
@@ -283,17 +283,24 @@ def _claim_port(port: int) -> socket.socket:
     return listener
 
 
-def _serve(settings: Settings, listener: socket.socket) -> None:
+def _serve(settings: Settings, listener: socket.socket, clock: Clock | None) -> None:
+    """Serve the shop on the clock it was built with.
+
+    A shop built ``--end`` a day in the past was served on today's clock: its time-window
+    segments, "days since the last order" and trait ages moved on from the figures the
+    demo had just printed (a shop a year old served empty "active in 30 days" segments).
+    """
     import uvicorn  # noqa: PLC0415
 
     from persona360.api.app import create_app  # noqa: PLC0415
     from persona360.workspace import Workspace  # noqa: PLC0415
 
     port = listener.getsockname()[1]
-    with Workspace(settings) as ws:
+    with Workspace(settings, clock) as ws:
         token = ws.access.create_token(["admin"], "demo")
+        as_of = "" if clock is None else f" as of {clock.now():%Y-%m-%d %H:%M} UTC"
         console.print(
-            f"\nServing the demo shop on http://127.0.0.1:{port} (Ctrl+C to stop).\n"
+            f"\nServing the demo shop{as_of} on http://127.0.0.1:{port} (Ctrl+C to stop).\n"
             f"Admin token: {token}\n"
             f"Try: curl -H 'Authorization: Bearer {token}' "
             f"'http://127.0.0.1:{port}/v1/profiles?sort=revenue&limit=5'"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -230,13 +232,18 @@ def test_the_cli_refuses_a_busy_port_before_doing_anything(tmp_path: Path) -> No
     assert not (tmp_path / "shop").exists()
 
 
-def test_the_demo_serves_on_the_port_it_claimed_before_the_pipeline(tmp_path: Path) -> None:
+def test_the_demo_serves_on_the_port_it_claimed_before_the_pipeline_as_of_its_end_day(tmp_path: Path) -> None:
+    """A shop built --end a past day is served on that day's clock, as its summary was computed.
+
+    Served on today's clock, its ages, windows and segments moved on from the printed figures.
+    """
     with socket.socket() as probe:  # a free port, released for the demo to claim
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     out = tmp_path / "shop"
     command = [sys.executable, "-m", "persona360", "--db", str(out / "ws.duckdb"), "demo", "--customers", "20",
-               "--days", "5", "--feed", "direct", "--port", str(port), "--out", str(out)]  # fmt: skip
+               "--days", "5", "--end", "2026-06-01", "--feed", "direct", "--port", str(port),
+               "--out", str(out)]  # fmt: skip
     log = tmp_path / "demo.log"
     with log.open("wb") as output:  # a file, not a pipe: a full pipe would stall the demo
         demo = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=os.environ.copy())
@@ -248,11 +255,26 @@ def test_the_demo_serves_on_the_port_it_claimed_before_the_pipeline(tmp_path: Pa
                         answer = response.status
                 except OSError:
                     time.sleep(0.5)
+            overview = _served_overview(port, log) if answer == 200 else ""
         finally:
             demo.terminate()
             demo.wait(timeout=30)
     assert answer == 200, log.read_text()
-    assert f"Serving the demo shop on http://127.0.0.1:{port}" in log.read_text()
+    assert "Serving the demo shop as of 2026-06-01 00:" in log.read_text()
+    assert f"UTC on http://127.0.0.1:{port}" in log.read_text()
+    # the sources' last events (late on the shop's last day) are hours old, not months
+    ages = re.findall(r'title="2026-0[56]-\d\d \d\d:\d\d">([^<]+)</time>', overview)
+    assert ages, overview
+    assert all(age.endswith((" h ago", " min ago", "just now")) for age in ages), ages
+
+
+def _served_overview(port: int, log: Path) -> str:
+    """The web overview of the served demo, logged in with the admin token its banner printed."""
+    token = re.search(r"Admin token: (\S+)", log.read_text())
+    assert token, log.read_text()
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        http.post("/login", data={"token": token.group(1)})
+        return http.get("/").text
 
 
 def test_a_feed_the_server_refuses_stops_generation_with_the_servers_answer(tmp_path: Path) -> None:
