@@ -293,14 +293,19 @@ def _identifiers(
     context: dict[str, Any],
     region: str,
 ) -> list[tuple[str, str]]:
-    """The call's identifiers, most trusted first (``user_id`` and ``anonymous_id`` stripped already)."""
+    """The call's identifiers, most trusted first (``user_id`` and ``anonymous_id`` stripped already).
+
+    They are listed in the order of ``record.ANCHOR_ORDER``, one of each kind, which is the
+    order ``order_identifiers`` sorts them into: only two external ids need its sort (and
+    its deduplication). Sorting every call's keys cost more than any other step of
+    ``to_record`` once the cache of orders missed, as it does for each new visitor.
+    """
     keys: list[tuple[str, str]] = []
     if user_id:
         keys.append(("user_id", user_id))
-    if anonymous_id:
-        keys.append(("anonymous_id", anonymous_id))
-    if previous_id:
-        keys.append(("previous_id", previous_id.strip()))
+    external = context.get("externalIds")
+    external_ids = _external_ids(external) if external is not None else []
+    keys.extend(external_ids)
     # identify carries the person's traits; other calls repeat them in context.traits
     person_traits = traits if kind == "identify" else (context.get("traits") or {})
     if person_traits and isinstance(person_traits, dict):
@@ -312,12 +317,11 @@ def _identifiers(
             phone = normalise_phone(phone, region)
             if phone:
                 keys.append(("phone", phone))
-    external = context.get("externalIds")
-    if external is not None:
-        keys.extend(_external_ids(external))
-    if len(keys) < 2:
-        return [key for key in keys if key[1]]
-    return order_identifiers([key for key in keys if key[1]])
+    if anonymous_id:
+        keys.append(("anonymous_id", anonymous_id))
+    if previous_id and (previous := previous_id.strip()):
+        keys.append(("previous_id", previous))
+    return order_identifiers(keys) if len(external_ids) > 1 else keys
 
 
 def _external_ids(value: Any) -> list[tuple[str, str]]:
@@ -336,7 +340,11 @@ def _external_ids(value: Any) -> list[tuple[str, str]]:
 
 
 def _extra(get: _Get, unknown: dict[str, Any]) -> dict[str, Any]:
-    extra = {name: value for name in _EXTRA_FIELDS if (value := get(name))}
+    extra = {}
+    for name in _EXTRA_FIELDS:  # a loop: a comprehension builds a function each call
+        value = get(name)
+        if value:
+            extra[name] = value
     if unknown:
         extra.update(unknown)
     return extra

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from persona360.errors import InvalidEventError
+from persona360.ingest.record import order_identifiers
 from persona360.ingest.spec import SegmentMessage
 from persona360.ingest.validate import Limits, infer_device, to_record
 
@@ -147,6 +148,43 @@ def test_external_ids_become_namespaced_identifiers() -> None:
         }
     )
     assert ("id:shop", "1234") in event.identifiers
+
+
+IDS = st.sampled_from(["", " ", "u1", "A1", "x@y.org", "+380671234567", "1234"])
+
+
+@given(
+    kind=st.sampled_from(["identify", "track", "alias"]),
+    user_id=IDS,
+    anonymous_id=IDS,
+    previous_id=IDS,
+    email=IDS,
+    phone=IDS,
+    external=st.lists(st.tuples(st.sampled_from(["shop", "crm", "Shop"]), IDS), max_size=3),
+)
+def test_identifiers_come_most_trusted_first_each_once(
+    kind: str,
+    user_id: str,
+    anonymous_id: str,
+    previous_id: str,
+    email: str,
+    phone: str,
+    external: list[tuple[str, str]],
+) -> None:
+    """``_identifiers`` lists them in the order ``order_identifiers`` sorts them into, without its sort."""
+    person = {"email": email, "phone": phone}
+    raw = {
+        "type": kind,
+        "event": "X",
+        "userId": user_id if user_id.strip() else "u0",  # a call needs one id
+        "anonymousId": anonymous_id,
+        "previousId": previous_id or "p0",
+        "traits": person,
+        "context": {"traits": person, "externalIds": [{"type": t, "id": i} for t, i in external]},
+    }
+    identifiers = record(raw).identifiers
+    assert identifiers == order_identifiers(identifiers)
+    assert all(value for _, value in identifiers)
 
 
 @pytest.mark.parametrize(
