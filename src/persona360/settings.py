@@ -98,7 +98,7 @@ class Settings(BaseSettings):
         2000,
         gt=0,
         description="The same bound while nothing follows events live: profiles are then updated less often, "
-        "in larger and cheaper steps (or once 20,000 events wait, or the API is idle for 250 ms). Admin and UI "
+        "in larger and cheaper steps (or once 50,000 events wait, or the API is idle for 250 ms). Admin and UI "
         "reads still see every acknowledged event, as each read first updates what waits. Set, it must be at "
         "least batch_derive_within_ms; left at its default, it follows a longer batch_derive_within_ms.",
     )
