@@ -3,7 +3,8 @@
 Measures, as the median of several runs:
 
   (a) events/s through ``/v1/batch`` (batches of 100 realistic calls, concurrent clients),
-      acknowledged and until derived (profiles up to date), and the server's CPU per event;
+      until derived (profiles up to date: the figure held against the goal) and
+      acknowledged, and the server's CPU per event;
   (b) requests/s and p50/p99 latency of single ``/v1/track`` calls, and server CPU per request,
       at several client concurrencies (8 keep-alive connections is a small closed loop in
       which a commit can hold at most 8 requests; a site's browsers are many more);
@@ -489,12 +490,18 @@ def run_all(sizes: Sizes, only: set[str], folder: Path, *, live: bool = False) -
                     sizes.runs,
                     lambda r: bench_batch(server, creds, sizes, r),
                 )
+                # the verdict is on events derived too: the server acknowledges events once
+                # committed and derives profiles behind, and a run shorter than the
+                # derivation cadence would count none of that work in the acknowledged rate
                 rows.append(
-                    _row("(a) batch ingest", statistics.median(r[0] for r in rates), "events/s", GOALS["batch"])
+                    _row(
+                        "(a) batch ingest, derived",
+                        statistics.median(r[1] for r in rates),
+                        "events/s",
+                        GOALS["batch"],
+                    )
                 )
-                rows.append(
-                    ("    until derived too", f"{statistics.median(r[1] for r in rates):,.0f} events/s", "", "")
-                )
+                rows.append(("    acknowledged", f"{statistics.median(r[0] for r in rates):,.0f} events/s", "", ""))
                 rows.append(("    server CPU", f"{statistics.median(r[2] for r in rates):,.0f} us/event", "", ""))
                 rows.append(("    client CPU", f"{statistics.median(r[3] for r in rates):,.0f} us/event", "", ""))
             if "single" in only:
