@@ -68,7 +68,7 @@ def test_campaign_funnel_and_uplift_against_control(page: Any, shop: Shop) -> No
     funnel = page.locator("#funnel svg")
     expect(funnel).to_be_visible()
     steps = funnel.locator("text.chart-label").all_text_contents()
-    assert steps == ["sent", "delivered", "opened", "clicked", "converted"]
+    assert steps == ["queued", "sent", "opened", "clicked", "converted"]
     description = funnel.locator("desc").text_content() or ""
     assert re.search(r"opened: [1-9]", description) and re.search(r"converted: [1-9]", description), description
     uplift = page.locator("#uplift")

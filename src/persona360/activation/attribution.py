@@ -47,7 +47,14 @@ def two_proportions(x1: int, n1: int, x0: int, n0: int) -> dict[str, float | Non
     }
 
 
-def message_counts(db: Database, campaign_id: int) -> dict[str, int]:
+def message_counts(db: Database, campaign_id: int) -> dict[str, Any]:
+    """The campaign's messages by what happened to them.
+
+    ``sends`` counts every message written to the queue, whatever became of it; only
+    ``delivered`` were handed to the channel (the SMTP server or API accepted them).
+    ``waiting`` are not sent yet, ``retrying`` of them after a failed attempt, and
+    ``last_error`` says why the latest failed or dead one did not go.
+    """
     rows = db.query(
         "SELECT status, count(*) FROM activation_messages WHERE campaign_id = ? GROUP BY status", [campaign_id]
     )
@@ -59,6 +66,11 @@ def message_counts(db: Database, campaign_id: int) -> dict[str, int]:
             [campaign_id],
         )
     )
+    last_error = db.query(
+        "SELECT error FROM activation_messages WHERE campaign_id = ? AND status IN ('failed', 'dead') "
+        "AND error IS NOT NULL ORDER BY updated_at DESC, message_id DESC LIMIT 1",
+        [campaign_id],
+    )
     return {
         "sends": sum(by_status.values()),
         "delivered": by_status.get("sent", 0),
@@ -68,6 +80,7 @@ def message_counts(db: Database, campaign_id: int) -> dict[str, int]:
         "cancelled": by_status.get("cancelled", 0),
         "opens": int(events.get("open", 0)),
         "clicks": int(events.get("click", 0)),
+        "last_error": str(last_error[0][0]) if last_error else None,
     }
 
 

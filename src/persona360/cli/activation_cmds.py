@@ -99,16 +99,33 @@ def deliver(
     _answer(counts, json, ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
+# (label, report key): "queued" counts every message written, "sent" only those the
+# channel accepted, so a campaign whose mail server is down never reads as sent.
+REPORT_LINES = (
+    ("queued", "sends"),
+    ("sent", "delivered"),
+    ("waiting", "waiting"),
+    ("retrying", "retrying"),
+    ("dead", "dead"),
+    ("cancelled", "cancelled"),
+    ("opens", "opens"),
+    ("clicks", "clicks"),
+    ("conversions", "conversions"),
+)
+
+
 @campaigns.command("report")
 def report(name: str, json: JsonOption = False) -> None:
-    """Sends, deliveries, opens, clicks, conversions, revenue and uplift over the control arm."""
+    """Messages queued, sent, waiting and dead; opens, clicks, conversions, revenue and uplift over control."""
     with workspace() as ws:
         result = ws.activation.report(name)
     if json:
         print_json(result)
         return
-    for key in ("sends", "delivered", "retrying", "dead", "cancelled", "opens", "clicks", "conversions"):
-        console.print(f"{key:>12}: {result[key]}")
+    for label, key in REPORT_LINES:
+        console.print(f"{label:>12}: {result[key]}")
+    if result["last_error"] and (result["retrying"] or result["dead"]):
+        console.print(f"{'last error':>12}: {result['last_error']}")
     console.print(f"{'revenue':>12}: {amounts_text(result['revenue'])}")
     runs = result["runs"]
     kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(runs["by_kind"].items())) or "none"

@@ -16,7 +16,9 @@ from persona360.web.charts import funnel_chart, interval_chart
 from persona360.web.rendering import WebRoute, page
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-FUNNEL = (("sent", "sends"), ("delivered", "delivered"), ("opened", "opens"), ("clicked", "clicks"))
+# "queued" counts every message written, "sent" only those the channel accepted: a
+# campaign whose mail server is down reads "queued 153, sent 0", never "sent 153".
+FUNNEL = (("queued", "sends"), ("sent", "delivered"), ("opened", "opens"), ("clicked", "clicks"))
 
 
 def campaign_viewer(viewer: ViewerDep) -> Viewer:
@@ -45,7 +47,7 @@ def campaign_page(request: Request, viewer: CampaignViewer, name: str) -> HTMLRe
         title=campaign["name"],
         campaign=campaign,
         report=report,
-        funnel=funnel_chart("Funnel: sent → delivered → opened → clicked → converted", funnel_steps(report)),
+        funnel=funnel_chart("Funnel: queued → sent → opened → clicked → converted", funnel_steps(report)),
         uplift=interval_chart(
             "Conversion rate, treatment minus control, with its 95% interval",
             report["difference"],

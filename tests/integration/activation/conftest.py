@@ -20,9 +20,12 @@ from aiosmtpd.controller import Controller
 
 from integration import server as server_helper
 from integration.loopback import QuietHandler, serving
+from integration.segments.clocked import at
 from integration.server import Live, LiveServer, make_workspace
 from persona360 import Workspace
+from persona360.activation import CampaignSpec
 from persona360.clock import FixedClock
+from persona360.segments.definitions import SegmentSpec
 from persona360.settings import load_settings
 
 
@@ -128,6 +131,41 @@ def mailing_workspace(folder: Path, clock: FixedClock, inbox: Inbox, **settings:
         yield workspace
     finally:
         workspace.close()
+
+
+REFUSED_PEOPLE = [  # user id, email, consents to marketing email
+    ("ann", "ann@x.org", True),
+    ("bob", "bob@x.org", True),
+    ("cy", "cy@x.org", True),
+    ("dan", "dan@x.org", False),
+    ("eve", None, True),
+]
+
+
+@contextmanager
+def refused_campaign(folder: Path, clock: FixedClock, control_share: float = 0.0) -> Iterator[Workspace]:
+    """Campaign ``hello`` to segment ``everyone``, sent once to an SMTP port where no server listens.
+
+    Of the five members three consent and have an address, one never consented and one
+    has no address: three messages are queued and each first attempt is refused.
+    """
+    settings = load_settings(db=folder / "ws.duckdb", smtp_port=free_port(), activation_quiet_hours=(0, 0))
+    ws = Workspace(settings, clock, create=True)
+    try:
+        ws.access.add_source("web")
+        for user, email_address, _ in REFUSED_PEOPLE:
+            traits = {"email": email_address} if email_address else {"first_name": user}
+            ws.ingest.send("web", [at(clock, type="identify", userId=user, traits=traits)])
+        for user, _, consents in REFUSED_PEOPLE:
+            if consents:
+                ws.privacy.grant(ws.profiles.find("user_id", user), "marketing", "email")
+        ws.segments.create(SegmentSpec("everyone", "event_count >= 1"))
+        spec = CampaignSpec("hello", "everyone", "Subject: Hi\n\nHi {{ greeting() }}", control_share=control_share)
+        ws.activation.create(spec)
+        ws.activation.send("hello")
+        yield ws
+    finally:
+        ws.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import orjson
 import typer
 from typer.testing import CliRunner
 
-from integration.activation.conftest import Inbox
+from integration.activation.conftest import Inbox, refused_campaign
 from integration.segments.clocked import at
 from persona360 import Workspace
 from persona360.cli import activation_cmds
@@ -62,9 +62,18 @@ def test_preview_create_send_report(
     with Workspace.open(db) as ws:  # the recipient pays in two currencies (the CLI's clock is real: now)
         ws.ingest.send("web", [buy("c-1", 1200.0, "UAH"), buy("c-2", 35.5, "PLN")])
     report = cli(db, "campaigns", "report", "hi")
-    assert report.exit_code == 0 and "delivered: 1" in report.stdout
+    assert report.exit_code == 0 and "queued: 1" in report.stdout and "sent: 1" in report.stdout
     assert "revenue: 35.50 PLN; 1,200.00 UAH" in report.stdout
     answer = orjson.loads(cli(db, "campaigns", "report", "hi", "--json").stdout)
     assert answer["revenue"] == {"PLN": 35.5, "UAH": 1200.0}
     assert "runs: 1 (send 1), considered 1, queued 1" in report.stdout
     assert "skipped: no_consent 0, no_address 0, capped 0, control 0, render_failed 0" in report.stdout
+
+
+def test_report_says_queued_messages_the_server_refused_were_not_sent(tmp_path: Path, clock: FixedClock) -> None:
+    """It said "sends: 3" for three messages no server ever accepted."""
+    with refused_campaign(tmp_path, clock) as ws:
+        db = Path(ws.settings.db)
+    lines = [line.strip() for line in cli(db, "campaigns", "report", "hello").stdout.splitlines()]
+    assert lines[:6] == ["queued: 3", "sent: 0", "waiting: 3", "retrying: 3", "dead: 0", "cancelled: 0"]
+    assert lines[9].startswith("last error: ConnectionRefusedError")

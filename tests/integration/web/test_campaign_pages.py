@@ -1,0 +1,42 @@
+"""The campaign pages say what happened to the messages: queued is not sent.
+
+The demo's campaign queued 153 messages to a mail server that refused them; the list
+said "Sent 153" and the funnel "sent 153 (100%)". A real workspace file whose SMTP port
+refuses connections, a real campaign, the real app over ASGI.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from integration.activation.conftest import refused_campaign
+from integration.web.pages import fetch
+from persona360 import Workspace
+from persona360.clock import FixedClock
+
+
+@pytest.fixture
+def refused(tmp_path: Path, clock: FixedClock) -> Iterator[Workspace]:
+    with refused_campaign(tmp_path, clock) as ws:
+        yield ws
+
+
+def cells(html: str, row_name: str) -> list[str]:
+    row = re.search(rf"<tr><td><a [^>]*>{row_name}</a>.*?</tr>", html, re.S)
+    assert row, html
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
+
+
+def test_messages_the_server_refused_are_queued_and_retrying_not_sent(refused: Workspace) -> None:
+    listing, campaign = fetch(refused, "/campaigns", "/campaigns/hello")
+    heads = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', listing)
+    assert heads[3:7] == ["Queued", "Sent", "Waiting", "Dead"]
+    assert cells(listing, "hello")[3:7] == ["3", "0", "3 (3 retrying)", "0"]
+    assert "queued: 3 (100%); sent: 0 (0%)" in campaign
+    messages = re.sub(r"\s+", " ", campaign.split('id="messages">')[1].split("</p>")[0])
+    assert messages.startswith("3 messages queued: 0 sent, 3 waiting (3 retrying after a failed attempt), 0 dead")
+    assert "Last error: <code>ConnectionRefusedError" in messages
