@@ -40,3 +40,21 @@ def test_messages_the_server_refused_are_queued_and_retrying_not_sent(refused: W
     messages = re.sub(r"\s+", " ", campaign.split('id="messages">')[1].split("</p>")[0])
     assert messages.startswith("3 messages queued: 0 sent, 3 waiting (3 retrying after a failed attempt), 0 dead")
     assert "Last error: <code>ConnectionRefusedError" in messages
+
+
+def test_the_campaign_page_says_where_the_segment_members_went(tmp_path: Path, clock: FixedClock) -> None:
+    """It said "50 % held out" beside arms of another share, and not why members had no message."""
+    with refused_campaign(tmp_path, clock, control_share=0.5) as ws:
+        arms = ws.activation.report("hello")["arms"]
+        control, everyone = arms["control"]["profiles"], arms["control"]["profiles"] + arms["treatment"]["profiles"]
+        listing, campaign = fetch(ws, "/campaigns", "/campaigns/hello")
+    assert everyone == 3
+    audience = re.sub(r"\s+", " ", campaign.split('id="audience">')[1].split("</p>")[0])
+    steps = ["1 without marketing consent by email", "1 with no email address"]
+    steps += [f"{control} held out as control"] if control else []
+    steps += [f"{3 - control} given a message"] if control < 3 else []
+    assert audience.startswith(f"Over 1 run, 5 segment members were considered: {', '.join(steps)}.")
+    draw = "chance of 50 % (a hash of the profile, so the same person stays in the same arm)"
+    assert f"{draw}: {control} of 3 here" in audience
+    assert '<a href="/segments/everyone"><strong>everyone</strong></a>' in campaign
+    assert '<td><a href="/segments/everyone">everyone</a></td>' in listing
