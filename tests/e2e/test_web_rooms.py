@@ -28,7 +28,7 @@ def test_personas_side_by_side_and_who_is_in_one(page: Any, shop: Shop) -> None:
     first = cards.first
     expect(first.get_by_role("img", name=re.compile("^Generated avatar of "))).to_be_visible()
     expect(first.locator("figcaption", has_text="Distinguishing features")).to_be_visible()
-    expect(first.locator("figcaption", has_text="Channels")).to_be_visible()
+    expect(first.locator("figcaption", has_text="How they browse")).to_be_visible()
     for fact in ("Size", "Revenue share", "Archetype", "Best send hour", "Stability"):
         expect(first.locator("dt", has_text=fact)).to_be_visible()
     revenue_share = first.locator("div", has=page.locator("dt", has_text="Revenue share")).locator("dd")

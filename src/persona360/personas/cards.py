@@ -21,6 +21,22 @@ BEHAVIOUR = (
     "other_recipient_share", "holiday_share", "recency_days",
 )  # fmt: skip
 CHANNELS = ("mobile_share", "app_share", "social_share", "email_share", "paid_share")
+# What each channel figure is: the average member's share of their product-list views
+# on a mobile device, in the app, or arriving from a social, email or paid campaign.
+# Device, app and campaign are separate questions about one view, so the figures
+# overlap and never add up to 100 % (they were once labelled "share of sessions").
+CHANNEL_LABELS = {
+    "mobile_share": "on mobile",
+    "app_share": "in the app",
+    "social_share": "from social",
+    "email_share": "from email",
+    "paid_share": "from paid ads",
+}
+CHANNELS_TITLE = "How they browse: share of their product-list views"
+CHANNELS_NOTE = (
+    "Each figure is a share on its own: a view in the app on a phone counts in both, "
+    "and a view from no campaign in none of the last three, so they do not add up to 100 %."
+)
 DISTINGUISHING = 5
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 
+from persona360.personas.cards import CHANNEL_LABELS, CHANNELS_NOTE, CHANNELS_TITLE
 from persona360.personas.freshness import drift_summary, with_freshness
 from persona360.store.money import shares_text
 
@@ -54,7 +55,7 @@ def card_markdown(card: dict[str, Any]) -> list[str]:
         f"- **Archetypes:** {_archetypes(card)}",
         f"- **Best send hour:** {_hour(card['best_send_hour'])}",
         f"- **Behaviour:** {_pairs(card['behaviour'])}",
-        f"- **Channels:** {_pairs(card['channels'])}",
+        f"- **{CHANNELS_TITLE}:** {_channels(card['channels'])} ({CHANNELS_NOTE})",
         f"- **Stability:** {_stability(card['stability'])}",
         *_freshness(card),
         "",
@@ -129,6 +130,10 @@ def _archetypes(card: dict[str, Any]) -> str:
 
 def _hour(hour: int | None) -> str:
     return "unknown" if hour is None else f"{hour:02d}:00 UTC"
+
+
+def _channels(values: dict[str, float]) -> str:
+    return ", ".join(f"{CHANNEL_LABELS.get(name, name)} {value:.0%}" for name, value in values.items())
 
 
 def _pairs(values: dict[str, float]) -> str:

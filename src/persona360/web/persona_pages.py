@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from persona360.personas import CHANNEL_LABELS, CHANNELS_NOTE, CHANNELS_TITLE
 from persona360.web.auth import ViewerDep
 from persona360.web.charts import bar_chart, diverging_chart
 from persona360.web.rendering import WebRoute, page
@@ -85,12 +86,13 @@ def persona_page(
 def card_view(card: dict[str, Any]) -> dict[str, Any]:
     """A stored card with what the templates draw: avatar as an image, charts, labels."""
     features = [(label(row["feature"]), float(row["z"])) for row in card["distinguishing"]]
-    channels = [(label(name), round(value * 100, 1)) for name, value in card["channels"].items()]
+    channels = [(CHANNEL_LABELS.get(n, label(n)), round(share * 100, 1)) for n, share in card["channels"].items()]
     return {
         **card,
         "avatar_src": avatar_src(card["avatar_svg"]),
         "features_chart": diverging_chart("Distinguishing features (lift in standard deviations)", features),
-        "channels_chart": bar_chart("Channels (share of sessions)", channels, unit=" %", width=460),
+        "channels_chart": bar_chart(CHANNELS_TITLE, channels, unit=" %", width=460),
+        "channels_note": CHANNELS_NOTE,
         "best_hour": None if card["best_send_hour"] is None else f"{card['best_send_hour']:02d}:00 UTC",
     }
 
