@@ -7,6 +7,7 @@ converted total comes first and what has no rate is shown apart, marked not conv
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from integration.web.pages import fetch
 from persona360 import Workspace
 from persona360.clock import FixedClock
 from persona360.settings import load_settings
@@ -79,3 +81,20 @@ def test_revenue_is_converted_only_where_the_user_gave_a_rate(converting: Worksp
     }
     charts = count_overview(converting)["charts"]["revenue"]
     assert "Revenue by source (USD, not converted)" in str(charts[1])
+
+
+def test_an_order_two_sources_reported_counts_for_each_and_the_total_counts_it_once(plain: Workspace) -> None:
+    """The shop's export repeats the web's orders: it was credited only with the orders the web missed."""
+    plain.ingest.send("shop", [order("w1", 1000.0, "UAH", 10), order("w3", 20.0, "USD", 20)])  # echoes
+    assert revenue_by_source(plain) == {
+        "PLN": [("web", 50.5)],
+        "UAH": [("shop", 1399.0), ("web", 1000.0)],
+        "USD": [("shop", 30.0), ("web", 20.0)],
+    }
+    figures = count_overview(plain)["figures"]
+    assert figures["order_revenue"] == {"PLN": 50.5, "UAH": 1399.0, "USD": 30.0}
+    note = re.sub(r"\s+", " ", fetch(plain, "/")[0].split('id="revenue-note">')[1].split("</p>")[0])
+    assert note == (
+        "Each source counts the orders it reported: an order two sources reported (a tracked checkout and the "
+        "shop's export) counts in both. All orders, once each: 50.50 PLN; 1,399.00 UAH; 30.00 USD."
+    )

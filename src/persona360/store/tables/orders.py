@@ -16,7 +16,8 @@ from __future__ import annotations
 # The order id an event names, as ingest/validate.py's order_facts reads it
 # (``order_id``, else ``orderId``, trimmed; else the message id), for the backfill of
 # a workspace made before these tables: its later derivations use the Python reading.
-_ORDER_ID = """coalesce(
+# The web overview reads it too, to find every source that reported an order.
+ORDER_ID_SQL = """coalesce(
     nullif(trim(coalesce(nullif(properties->>'order_id', ''), properties->>'orderId')), ''),
     'msg:' || message_id)"""
 
@@ -30,7 +31,7 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             """CREATE TABLE order_echoes (
                 message_key UBIGINT PRIMARY KEY, anchor_id BIGINT NOT NULL)""",
             f"""CREATE TEMP TABLE order_backfill AS
-                SELECT message_key, anchor_id, event, seq, {_ORDER_ID} AS order_id FROM events
+                SELECT message_key, anchor_id, event, seq, {ORDER_ID_SQL} AS order_id FROM events
                 WHERE type = 'track' AND event IN ('Order Completed', 'order_completed', 'Order Placed')""",
             """INSERT INTO order_reports
                 SELECT order_id, event, arg_min(message_key, seq), arg_min(anchor_id, seq)
