@@ -33,6 +33,22 @@ class Series:
     name: str
     points: Sequence[tuple[datetime, float]]
 
+    def held_until(self, moment: datetime) -> Series:
+        """The series as a count that holds until its next change, drawn up to ``moment``.
+
+        A segment's size is written down only when it changes: between two counts the
+        first still holds (a step, not a slope), and the last holds until now, so a
+        segment that has not changed since setup is a line to now, not a lone dot.
+        """
+        if not self.points:
+            return self
+        steps: list[tuple[datetime, float]] = [self.points[0]]
+        for moment_i, value in self.points[1:]:
+            steps += [(moment_i, steps[-1][1]), (moment_i, value)]
+        if moment > steps[-1][0]:
+            steps.append((moment, steps[-1][1]))
+        return Series(self.name, steps)
+
 
 def bar_chart(title: str, items: Sequence[tuple[str, float]], unit: str = "", width: int = 560) -> Markup:
     """Horizontal bars, one per (label, value), longest first as given.
@@ -124,15 +140,39 @@ def line_chart(title: str, series: Sequence[Series], unit: str = "") -> Markup:
 
 def _axes(left: int, plot_w: int, plot_h: int, top_text: str, first: datetime, last: datetime) -> str:
     bottom = PAD + plot_h
+    start, end = time_labels(first, last)
+    ends = (
+        f'<text class="chart-label" x="{left}" y="{bottom + 18}">{escape(start)}</text>'
+        f'<text class="chart-label" x="{left + plot_w}" y="{bottom + 18}" text-anchor="end">{escape(end)}</text>'
+        if end
+        else f'<text class="chart-label" x="{left}" y="{bottom + 18}">all at {escape(start)}</text>'
+    )
     return (
         f'<line class="chart-axis" x1="{left}" y1="{bottom}" x2="{left + plot_w}" y2="{bottom}"/>'
         f'<line class="chart-axis" x1="{left}" y1="{PAD}" x2="{left}" y2="{bottom}"/>'
         f'<text class="chart-label" x="{left - 4}" y="{PAD + 4}" text-anchor="end">{escape(top_text)}</text>'
-        f'<text class="chart-label" x="{left - 4}" y="{bottom + 4}" text-anchor="end">0</text>'
-        f'<text class="chart-label" x="{left}" y="{bottom + 18}">{first:%d %b %H:%M}</text>'
-        f'<text class="chart-label" x="{left + plot_w}" y="{bottom + 18}" text-anchor="end">'
-        f"{last:%d %b %H:%M}</text>"
+        f'<text class="chart-label" x="{left - 4}" y="{bottom + 4}" text-anchor="end">0</text>' + ends
     )
+
+
+def time_labels(first: datetime, last: datetime) -> tuple[str, str]:
+    """The time axis's two ends, to the minute, or to the second when minutes would read the same.
+
+    Just after setup every count falls within a minute, and both ends read "25 Nov 07:08".
+    The end's label is empty when there is one moment only.
+
+    Example:
+        >>> from datetime import datetime
+        >>> time_labels(datetime(2026, 11, 25, 7, 8, 37), datetime(2026, 11, 25, 7, 8, 39))
+        ('25 Nov 07:08:37', '25 Nov 07:08:39')
+        >>> time_labels(datetime(2026, 11, 25, 7, 8), datetime(2026, 11, 26, 9, 0))
+        ('25 Nov 07:08', '26 Nov 09:00')
+    """
+    for pattern in ("%d %b %H:%M", "%d %b %H:%M:%S"):
+        start, end = f"{first:{pattern}}", f"{last:{pattern}}"
+        if start != end:
+            return start, end
+    return start, ""
 
 
 def _legend(series: Sequence[Series]) -> str:

@@ -89,9 +89,12 @@ def count_overview(ws: Any) -> dict[str, Any]:
 def segment_charts(ws: Any) -> dict[str, Any]:
     """Segment sizes (bars) and the size over time of the largest few (lines)."""
     segments = sorted(ws.segments.list(), key=lambda s: -s["members"])
+    now = ws.clock.now()
     sizes = bar_chart("Segment sizes (profiles)", [(s["name"], s["members"]) for s in segments])
     series = [
-        Series(s["name"], [(c["counted_at"], float(c["members"])) for c in ws.segments.counts(s["segment_id"])])
+        Series(
+            s["name"], [(c["counted_at"], float(c["members"])) for c in ws.segments.counts(s["segment_id"])]
+        ).held_until(now)
         for s in segments[:CHART_SEGMENTS]
     ]
     title = f"Segment size over time (largest {min(len(segments), CHART_SEGMENTS)})"

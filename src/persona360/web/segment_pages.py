@@ -152,5 +152,5 @@ def segment_page(
         page_number=page_number,
         pages=max(1, -(-members["total"] // MEMBERS_PAGE)),
         now=ws.clock.now(),
-        chart=line_chart("Members over time", [Series(found.name, counts)]),
+        chart=line_chart("Members over time", [Series(found.name, counts).held_until(ws.clock.now())]),
     )

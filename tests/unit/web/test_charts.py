@@ -47,3 +47,38 @@ def test_the_line_chart_makes_room_for_a_large_top_value() -> None:
     assert float(x) - text_width(text) >= 0
     polyline = re.findall(r'points="([^"]+)"', svg)[0].split()
     assert float(polyline[0].split(",")[0]) > float(x) and float(polyline[-1].split(",")[0]) <= LINE_WIDTH
+
+
+def axis_ends(svg: str) -> list[str]:
+    pattern = r'<text class="chart-label" x="[\d.]+" y="\d+"(?: text-anchor="end")?>([^<]*\d\d:\d\d[^<]*)<'
+    return re.findall(pattern, svg)
+
+
+def test_counts_within_one_minute_have_distinct_axis_ends() -> None:
+    """Right after setup both ends of "Segment size over time" read "25 Nov 07:08"."""
+    start = datetime(2026, 11, 25, 7, 8, 37, tzinfo=UTC)
+    points = [(start, 627.0), (start + timedelta(seconds=2), 512.0)]
+    assert axis_ends(str(line_chart("Members over time", [Series("Abandoned cart", points)]))) == [
+        "25 Nov 07:08:37",
+        "25 Nov 07:08:39",
+    ]
+    one_moment = str(line_chart("Members over time", [Series("At risk", [(start, 176.0)])]))
+    assert axis_ends(one_moment) == ["all at 25 Nov 07:08:37"]
+
+
+def test_a_count_holds_until_it_changes_and_up_to_now() -> None:
+    """A segment that never changed was a lone dot; its size holds from its count to now."""
+    start = datetime(2026, 11, 25, 7, 8, tzinfo=UTC)
+    now = start + timedelta(minutes=5)
+    held = Series("Abandoned cart", [(start, 627.0), (start + timedelta(minutes=1), 512.0)]).held_until(now)
+    assert held.points == [
+        (start, 627.0),
+        (start + timedelta(minutes=1), 627.0),
+        (start + timedelta(minutes=1), 512.0),
+        (now, 512.0),
+    ]
+    still = Series("At risk", [(start, 176.0)]).held_until(now)
+    assert still.points == [(start, 176.0), (now, 176.0)]
+    svg = str(line_chart("Segment size over time", [held, still]))
+    assert "<circle" not in svg and svg.count("<polyline") == 2
+    assert axis_ends(svg) == ["25 Nov 07:08", "25 Nov 07:13"]
