@@ -78,6 +78,10 @@ def timeline_page(
 
 @router.post("/profiles/{profile_id}/unmerge")
 def unmerge(request: Request, viewer: ViewerDep, profile_id: int, form: FormDep) -> Response:
+    """Two steps, like erasing but lighter: the card's button answers with what would move; its form unmerges.
+
+    The identifier travels in the form, never in a URL (it is personal data).
+    """
     check_csrf(viewer, form.get("csrf"))
     viewer.require("profiles:write")
     ws = request.app.state.workspace
@@ -85,6 +89,9 @@ def unmerge(request: Request, viewer: ViewerDep, profile_id: int, form: FormDep)
     kind, value = form.get("kind", ""), form.get("value", "")
     if ws.profiles.find(kind, value) != live:
         raise ValueError(f"{kind} {value!r} is not in profile {live}")
+    if form.get("confirm") != "yes":
+        plan = ws.identity.unmerge_plan((kind, value))
+        return page(request, "unmerge.html", title="Unmerge an identifier", plan=plan, kind=kind, value=value)
     old, new = ws.identity.unmerge((kind, value), actor=viewer.actor)
     return RedirectResponse(f"/profiles/{old}?done=unmerged&other={new}", status_code=303)
 
