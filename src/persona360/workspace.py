@@ -147,8 +147,9 @@ class IngestAPI:
         event_name: str | None = None,
         rejects_path: Path | None = None,
         progress: Callable[[int, int], None] | None = None,
+        actor: str = "cli",
     ) -> ImportReport:
-        """Import a CSV, Parquet or JSON Lines export (see ``persona360 import --help``)."""
+        """Import a CSV, Parquet or JSON Lines export (see ``persona360 import --help``). Audited: ``ingest.import``."""
         found = self._ws.access.ensure_source(source)
         ctx = RowContext(
             mapping,
@@ -159,7 +160,10 @@ class IngestAPI:
             self._ws.settings.default_region,
             event_name,
         )
-        return import_file(self._ws.writer, path, ctx, rejects_path=rejects_path, progress=progress)
+        report = import_file(self._ws.writer, path, ctx, rejects_path=rejects_path, progress=progress)
+        counts = {"file": path.name, "kind": kind, "rows": report.rows, "stored": report.stored}
+        self._ws.privacy.audit(actor, "ingest.import", f"source:{found.name}", {**counts, "rejected": report.rejected})
+        return report
 
 
 class IdentityAPI:

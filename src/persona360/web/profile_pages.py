@@ -72,6 +72,7 @@ def timeline_page(
     """The next page of the timeline as ``<li>`` rows; the next cursor in a header."""
     ws = request.app.state.workspace
     found = ws.profiles.timeline(profile_id, limit=TIMELINE_PAGE, cursor=cursor, event_type=type or None)
+    ws.privacy.audit(viewer.actor, "profile.timeline", f"profile:{profile_id}", {"rows": len(found["events"])})
     html = TEMPLATES.get_template("_timeline_rows.html").render(events=found["events"])
     return HTMLResponse(html, headers={"X-Next-Cursor": found["next"] or "", "Cache-Control": "no-store"})
 

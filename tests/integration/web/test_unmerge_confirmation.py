@@ -27,7 +27,8 @@ def _shop_with_a_device(ws: Workspace) -> int:
     return ws.profiles.find("user_id", "u1")
 
 
-def _post(ws: Workspace, url: str, form: dict[str, str]) -> httpx.Response:
+def web_request(ws: Workspace, url: str, form: dict[str, str] | None = None) -> httpx.Response:
+    """Log in as an admin named ``card-admin``; POST ``form`` (with the session's CSRF token), or GET without one."""
     token = ws.access.create_token(["admin"], "card-admin")
 
     async def send() -> httpx.Response:
@@ -36,6 +37,8 @@ def _post(ws: Workspace, url: str, form: dict[str, str]) -> httpx.Response:
             await http.post("/login", data={"token": token})
             csrf = re.search(r'name="csrf-token" content="([^"]+)"', (await http.get("/profiles")).text)
             assert csrf, "not logged in"
+            if form is None:
+                return await http.get(url)
             return await http.post(url, data={"csrf": csrf.group(1), **form})
 
     return run_on_own_loop(send())
@@ -46,7 +49,7 @@ def test_the_cards_unmerge_button_asks_first_and_names_what_moves(workspace: Wor
     laptop = {"kind": "anonymous_id", "value": "laptop"}
     plan = workspace.identity.unmerge_plan(("anonymous_id", "laptop"))
     assert plan["leaving"] == [laptop] and plan["events"] >= 3
-    answer = _post(workspace, f"/profiles/{ann}/unmerge", laptop)
+    answer = web_request(workspace, f"/profiles/{ann}/unmerge", laptop)
     assert answer.status_code == 200, answer.text[-500:]
     assert f"Unmerge anonymous_id laptop from profile {ann}?" in answer.text
     assert f"{plan['events']} events</strong>" in answer.text and 'name="confirm" value="yes"' in answer.text
@@ -57,7 +60,8 @@ def test_the_cards_unmerge_button_asks_first_and_names_what_moves(workspace: Wor
 def test_a_confirmed_unmerge_detaches_and_is_audited_with_the_viewer(workspace: Workspace) -> None:
     ann = _shop_with_a_device(workspace)
     events = workspace.identity.unmerge_plan(("anonymous_id", "laptop"))["events"]
-    answer = _post(workspace, f"/profiles/{ann}/unmerge", {"kind": "anonymous_id", "value": "laptop", "confirm": "yes"})
+    confirmed = {"kind": "anonymous_id", "value": "laptop", "confirm": "yes"}
+    answer = web_request(workspace, f"/profiles/{ann}/unmerge", confirmed)
     assert answer.status_code == 303
     laptop = workspace.profiles.find("anonymous_id", "laptop")
     assert laptop != ann and answer.headers["location"] == f"/profiles/{ann}?done=unmerged&other={laptop}"
