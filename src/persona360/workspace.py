@@ -24,6 +24,7 @@ from persona360.enrichment import EnrichmentAPI
 from persona360.errors import NotFoundError
 from persona360.identity.actions import merge_record, unmerge_record
 from persona360.identity.normalise import check_kind, normalise_identifier
+from persona360.identity.persistence import active_edges
 from persona360.ingest.importers.mapping import ColumnMapping
 from persona360.ingest.importers.rows import RowContext
 from persona360.ingest.importers.run import ImportReport, import_file
@@ -146,8 +147,9 @@ class IngestAPI:
         event_name: str | None = None,
         rejects_path: Path | None = None,
         progress: Callable[[int, int], None] | None = None,
+        actor: str = "cli",
     ) -> ImportReport:
-        """Import a CSV, Parquet or JSON Lines export (see ``persona360 import --help``)."""
+        """Import a CSV, Parquet or JSON Lines export (see ``persona360 import --help``). Audited: ``ingest.import``."""
         found = self._ws.access.ensure_source(source)
         ctx = RowContext(
             mapping,
@@ -158,7 +160,10 @@ class IngestAPI:
             self._ws.settings.default_region,
             event_name,
         )
-        return import_file(self._ws.writer, path, ctx, rejects_path=rejects_path, progress=progress)
+        report = import_file(self._ws.writer, path, ctx, rejects_path=rejects_path, progress=progress)
+        counts = {"file": path.name, "kind": kind, "rows": report.rows, "stored": report.stored}
+        self._ws.privacy.audit(actor, "ingest.import", f"source:{found.name}", {**counts, "rejected": report.rejected})
+        return report
 
 
 class IdentityAPI:
@@ -185,20 +190,44 @@ class IdentityAPI:
             actor,
         )
         self._ws.writer.write([record])
-        return self._ws.writer.graph.profile_of(self._ws.writer.graph.identifier_id(record.identifiers[0]) or 0)
+        merged = self._ws.writer.graph.profile_of(self._ws.writer.graph.identifier_id(record.identifiers[0]) or 0)
+        self._ws.privacy.audit(actor, "identity.merge", f"profile:{merged}", {"kinds": [a[0], b[0]]})
+        return merged
 
-    def unmerge(self, identifier: tuple[str, str], actor: str = "cli") -> tuple[int, int]:
-        """Detach ``identifier`` from its profile; return (old profile, new profile)."""
+    def unmerge_plan(self, identifier: tuple[str, str]) -> dict[str, Any]:
+        """What :meth:`unmerge` would do, changing nothing (the web's confirmation shows it).
+
+        Returns:
+            ``profile_id``; ``leaving``: the identifiers that would leave with it (those
+            attached to the profile only through it), each ``{"kind", "value"}``;
+            ``events``: how many events are recorded under them and so move.
+
+        Raises:
+            NotFoundError: the workspace does not hold the identifier, or it is alone in its profile.
+        """
         key = self.key(*identifier)
         graph = self._ws.writer.graph
         identifier_id = graph.identifier_id(key) or 0
-        before = graph.profile_of(identifier_id)
-        if len(graph.members(before)) < 2:
+        profile_id = graph.profile_of(identifier_id)
+        members = graph.members(profile_id)
+        if len(members) < 2:
             raise NotFoundError(f"{key[0]} {key[1]!r} is alone in its profile: nothing to unmerge")
+        side = sorted(graph.split_side(identifier_id, active_edges(self._ws.db, members)))
+        events = self._ws.db.scalar("SELECT count(*) FROM events WHERE anchor_id IN (SELECT unnest(?))", [side])
+        leaving = [dict(zip(("kind", "value"), graph.key_of(i), strict=True)) for i in side]
+        return {"profile_id": profile_id, "leaving": leaving, "events": int(events)}
+
+    def unmerge(self, identifier: tuple[str, str], actor: str = "cli") -> tuple[int, int]:
+        """Detach ``identifier`` from its profile; return (old profile, new profile). Audited (``identity.unmerge``)."""
+        plan = self.unmerge_plan(identifier)
+        key = self.key(*identifier)
+        before = plan["profile_id"]
         record = unmerge_record(key, self._ws.system_source.source_id, self._ws.clock.now(), actor)
         result = self._ws.writer.write([record])
-        after = sorted(result.touched_profiles)
-        return before, next((p for p in after if p != before), before)
+        after = next((p for p in sorted(result.touched_profiles) if p != before), before)
+        detail = {"kind": key[0], "new_profile": after, "identifiers": len(plan["leaving"]), "events": plan["events"]}
+        self._ws.privacy.audit(actor, "identity.unmerge", f"profile:{before}", detail)
+        return before, after
 
 
 class ProfilesAPI(ProfileReader):

@@ -25,6 +25,7 @@ def add_source(name: str, json: JsonOption = False) -> None:
     """Create a source and print its write key (shown only once)."""
     with workspace() as ws:
         source, key = ws.access.add_source(name)
+        ws.privacy.audit("cli", "access.source_add", f"source:{source.name}")
     if json:
         print_json({"source_id": source.source_id, "name": source.name, "write_key": key})
     else:
@@ -61,6 +62,7 @@ def create_token(
     """Create an admin token and print it (shown only once)."""
     with workspace() as ws:
         token = ws.access.create_token(scope, name)
+        ws.privacy.audit("cli", "access.token_create", "tokens", {"name": name, "scopes": scope})  # never the token
     if json:
         print_json({"token": token, "scopes": scope})
     else:
@@ -93,4 +95,5 @@ def revoke_token(token_id: int) -> None:
     """Revoke an admin token by its id."""
     with workspace() as ws:
         ws.access.revoke_token(token_id)
+        ws.privacy.audit("cli", "access.token_revoke", "tokens", {"token_id": token_id})
     console.print(f"Token {token_id} revoked.")

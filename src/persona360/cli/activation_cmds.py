@@ -29,6 +29,7 @@ def preview(template_file: TemplateFile, profile_id: int, json: JsonOption = Fal
     """Render a template for one profile (links are not tracked) and list the traits it used."""
     with workspace() as ws:
         result = ws.activation.preview(template_file.read_text(encoding="utf-8"), profile_id)
+        ws.privacy.audit("cli", "template.preview", f"profile:{profile_id}")
     if json:
         print_json({"subject": result.subject, "text": result.text, "traits_used": result.traits_used})
         return
@@ -61,6 +62,7 @@ def create(
     spec = CampaignSpec(name, segment, text, channel, control_share, event, trigger_event, purpose, send_time)
     with workspace() as ws:
         result = ws.activation.create(spec)
+        ws.privacy.audit("cli", "campaign.create", name, {"segment": segment})
     on = f"event {trigger_event}" if trigger_event else f"segment {segment}"
     _answer(result, json, f"Campaign [bold]{name}[/] created on {on}.")
 
@@ -96,6 +98,8 @@ def deliver(
     """Send queued messages whose time has come, and retry failed ones that are due."""
     with workspace() as ws:
         counts = ws.activation.deliver_due(channel)
+        if any(counts.values()):  # a run with nothing due sent nothing
+            ws.privacy.audit("cli", "campaign.deliver", f"channel:{channel or 'every'}", counts)
     _answer(counts, json, ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 

@@ -40,6 +40,7 @@ def enrich(
             segment=segment,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
+        ws.privacy.audit("cli", "enrichment.run", "profiles", report.as_dict())
     if json:
         print_json(report.as_dict())
         return

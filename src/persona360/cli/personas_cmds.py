@@ -33,6 +33,8 @@ def build(
     with workspace() as ws:
         options = ws.personas.options(k=k, k_min=k_min, k_max=k_max, bootstraps=bootstraps, seed=seed)
         stored = ws.personas.build(options, progress=None if json else lambda step: console.print(f"… {step}"))
+        detail = {"version": stored["version"], "profiles": stored["profiles"]}
+        ws.privacy.audit("cli", "persona.build", "profiles", detail)
     if json:
         print_json({key: stored[key] for key in ("version", "k", "profiles", "report")})
         return
@@ -115,6 +117,7 @@ def refresh(json: JsonOption = False) -> None:
     """Score customers changed since the last build or refresh against the latest model."""
     with workspace() as ws:
         done = ws.personas.refresh()
+        ws.privacy.audit("cli", "persona.refresh", "profiles", done)
     if json:
         print_json(done)
         return

@@ -63,6 +63,7 @@ def run(
                 task, description=step.capitalize(), completed=done, total=total
             ),
         )
+        ws.privacy.audit("cli", "predict.run", "profiles", {"customers": report["customers"]})
     if json:
         print_json(report)
         return

@@ -41,6 +41,7 @@ def show(
     """Show one profile: identity, traits with provenance, computed traits."""
     with workspace() as ws:
         profile = ws.profiles.show(_find(ws, identifier))
+        ws.privacy.audit("cli", "profile.read", f"profile:{profile['profile_id']}")
     if json:
         print_json(profile)
     else:
@@ -59,6 +60,7 @@ def list_profiles(
     """List profiles."""
     with workspace() as ws:
         rows = ws.profiles.list(limit=limit, sort=sort, currency=currency)
+        ws.privacy.audit("cli", "profiles.list", "profiles", {"limit": limit, "offset": 0})
     if json:
         print_json(rows)
         return
@@ -80,8 +82,11 @@ def list_profiles(
 def export(json: JsonOption = True) -> None:
     """Write every profile with identifiers and traits, one JSON object a line."""
     with workspace() as ws:
+        rows = 0
         for row in ws.profiles.export():
             print_json(row)
+            rows += 1
+        ws.privacy.audit("cli", "profiles.export", "profiles", {"rows": rows})
 
 
 @profiles.command("timeline")
@@ -93,7 +98,9 @@ def timeline(
 ) -> None:
     """Show a profile's events, newest first."""
     with workspace() as ws:
-        page = ws.profiles.timeline(_find(ws, identifier), limit=limit, event_type=type)
+        profile_id = _find(ws, identifier)
+        page = ws.profiles.timeline(profile_id, limit=limit, event_type=type)
+        ws.privacy.audit("cli", "profile.timeline", f"profile:{profile_id}", {"rows": len(page["events"])})
     if json:
         print_json(page)
         return

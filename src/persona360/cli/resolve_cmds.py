@@ -61,6 +61,7 @@ def list_pairs(
     with workspace() as ws:
         rows = ws.resolution.pairs(wanted, limit)
         total = ws.resolution.count(wanted) if len(rows) == limit else len(rows)
+        ws.privacy.audit("cli", "resolution.pairs", "profiles", {"status": status, "limit": limit})
     if json:
         print_json(rows)
         return

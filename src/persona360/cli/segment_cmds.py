@@ -45,6 +45,8 @@ def preview(condition: Condition, sample: int = 10, json: JsonOption = False) ->
     """Show the size and a sample of members of a condition, without saving it."""
     with workspace() as ws:
         result = ws.segments.preview(SegmentSpec("preview", condition), sample)
+        if result["sample"]:  # members' emails are printed: a read of personal data
+            ws.privacy.audit("cli", "segment.preview", "profiles", {"rows": len(result["sample"])})
     if json:
         print_json(result)
         return
@@ -58,6 +60,7 @@ def create(name: str, condition: Condition, description: str = "", json: JsonOpt
     """Save a segment; its members are computed at once and kept live."""
     with workspace() as ws:
         result = ws.segments.create(SegmentSpec(name, condition, description=description))
+        ws.privacy.audit("cli", "segment.create", f"segment:{result['name']}")
     if json:
         print_json(result)
     else:
@@ -85,6 +88,7 @@ def members(name: str, limit: int = 50, offset: int = 0, json: JsonOption = Fals
     """List a segment's current members."""
     with workspace() as ws:
         page = ws.segments.members(name, limit, offset)
+        ws.privacy.audit("cli", "segment.members", f"segment:{page['segment']}", {"rows": len(page["members"])})
     if json:
         print_json(page)
         return
@@ -99,6 +103,8 @@ def history(name: str, profile: int | None = None, limit: int = 50, json: JsonOp
     """Entries and exits, newest first."""
     with workspace() as ws:
         rows = ws.segments.history(name, profile, limit)
+        target = f"profile:{profile}" if profile is not None else f"segment:{name}"
+        ws.privacy.audit("cli", "segment.history", target, {"segment": name, "rows": len(rows)})
     if json:
         print_json(rows)
         return
@@ -159,6 +165,7 @@ def delete(name: str) -> None:
     """Stop a segment (its history is kept)."""
     with workspace() as ws:
         ws.segments.delete(name)
+        ws.privacy.audit("cli", "segment.delete", f"segment:{name}")
     console.print(f"Segment {name} stopped.")
 
 
@@ -174,6 +181,7 @@ def add_trigger(
     """Call a webhook, or send a campaign, when a profile enters (or exits) the segment."""
     with workspace() as ws:
         trigger = ws.segments.add_trigger(name, url, on, max_attempts, campaign=campaign)
+        ws.privacy.audit("cli", "segment.trigger", f"segment:{name}", {"on": on})
     if json:
         print_json(trigger)
     elif campaign:
@@ -221,6 +229,7 @@ def deliveries(
     """Webhook deliveries, newest first (``--status dead`` is the dead-letter list)."""
     with workspace() as ws:
         rows = ws.segments.deliveries(status, limit)
+        ws.privacy.audit("cli", "segment.deliveries", "profiles", {"status": status, "rows": len(rows)})
     if json:
         print_json(rows)
         return
@@ -258,6 +267,7 @@ def define_trait(
     """Define a computed trait, kept up to date on every profile."""
     with workspace() as ws:
         result = ws.segments.define_trait(name, definition)
+        ws.privacy.audit("cli", "trait.define", f"trait:{name}")
     if json:
         print_json(result)
     else:

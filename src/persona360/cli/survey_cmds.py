@@ -30,6 +30,7 @@ def create(
     """Create or replace a survey from a JSON or YAML file."""
     with workspace() as ws:
         survey = ws.surveys.create(load_survey(file))
+        ws.privacy.audit("cli", "survey.create", f"survey:{survey['id']}")
     if json:
         print_json(survey)
     else:
@@ -78,6 +79,7 @@ def answer(
     """Record one person's answers (their traits land on the profile at once)."""
     with workspace() as ws:
         result = ws.surveys.answer(survey_id, _identifier(identifier), _json_arg(answers))
+        ws.privacy.audit("cli", "survey.answer", f"profile:{result['profile_id']}", {"survey": survey_id})
     if json:
         print_json(result)
     else:
@@ -97,6 +99,7 @@ def link(
     with workspace() as ws:
         token = ws.surveys.link(survey_id, question, _answer_value(answer), _identifier(identifier))
         url = _link_url(base_url or _default_base(ws), survey_id, token)
+        ws.privacy.audit("cli", "survey.link", f"survey:{survey_id}", {"question": question})
     if json:
         print_json({"survey": survey_id, "question": question, "token": token, "url": url})
     else:
@@ -123,6 +126,8 @@ def import_answers(
     """Import survey answers; bad rows go to a reject file with line number and reason."""
     with workspace() as ws:
         report = ws.surveys.import_file(file, survey, mapping or [], source=source, rejects_path=rejects)
+        counts = {"file": file.name, "rows": report.rows, "stored": report.stored, "rejected": report.rejected}
+        ws.privacy.audit("cli", "survey.import", f"survey:{survey}", counts)
     if json:
         print_json(report.as_dict())
         return
@@ -151,6 +156,7 @@ def confirm(
         asked = [
             ws.surveys.confirm_links(row["profile_id"], trait, choice) for row in ws.surveys.unsure(trait, below, limit)
         ]
+        ws.privacy.audit("cli", "survey.confirm_links", "profiles", {"trait": trait, "rows": len(asked)})
     for item in asked:
         item["links"] = {value: _link_url(base, item["survey"], token) for value, token in item.pop("tokens").items()}
     if json:

@@ -33,6 +33,7 @@ def rebuild(json: JsonOption = False) -> None:
         task = bar.add_task("Replaying events", total=None)
         replayed = ws.profiles.rebuild(progress=lambda done, total: bar.update(task, completed=done, total=total))
         info = {"events": replayed, "profiles": ws.profiles.count()}
+        ws.privacy.audit("cli", "workspace.rebuild", "profiles", info)
     if json:
         print_json(info)
     else:

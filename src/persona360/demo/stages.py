@@ -137,6 +137,7 @@ def campaign(ws: Workspace, say: Stage, sink: SmtpSink | None) -> dict[str, Any]
     source = ws.activation.save_template(CAMPAIGN_TEMPLATE, TEMPLATE_SOURCE)["source"]
     ws.activation.create(CampaignSpec(CAMPAIGN_NAME, CAMPAIGN_SEGMENT, source, "email", event="Product Added"))
     counts = ws.activation.queue(CAMPAIGN_NAME)
+    ws.privacy.audit("demo", "campaign.queue", CAMPAIGN_NAME, counts)  # messages wait for people: an act on their data
     say("campaign", 1, 2)
     result: dict[str, Any] = {"segment": CAMPAIGN_SEGMENT, "channel": "email", **counts}
     if sink is None:
@@ -146,7 +147,9 @@ def campaign(ws: Workspace, say: Stage, sink: SmtpSink | None) -> dict[str, Any]
             "run `persona360 demo --smtp-sink` to deliver them to a loopback sink"
         )
     else:
-        result.update(ws.activation.deliver_due("email"))
+        delivered = ws.activation.deliver_due("email")
+        ws.privacy.audit("demo", "campaign.deliver", "channel:email", delivered)
+        result.update(delivered)
         result["sink"] = sink.url
         result["delivered"] = sink.received()
     say("campaign", 2, 2)

@@ -330,10 +330,8 @@ class IdentityGraph:
         """
         profile_id = self._profile[identifier_id]
         members = set(self._members[profile_id])
-        main = _largest_part(members - {identifier_id}, active_edges)
-        if not main:
-            raise ValueError(f"identifier {self._label(identifier_id)} is alone in its profile")
-        side = members - main
+        side = self.split_side(identifier_id, active_edges)
+        main = members - side
         for a, b in active_edges:
             if (a in side) != (b in side):
                 self.delta.removed_edges.append((a, b, "unmerged"))
@@ -355,6 +353,18 @@ class IdentityGraph:
             )
         )
         return new_id
+
+    def split_side(self, identifier_id: int, active_edges: list[tuple[int, int]]) -> set[int]:
+        """The identifiers :meth:`split` would detach with ``identifier_id`` (changes nothing).
+
+        Raises:
+            ValueError: the identifier is alone in its profile.
+        """
+        members = set(self._members[self._profile[identifier_id]])
+        main = _largest_part(members - {identifier_id}, active_edges)
+        if not main:
+            raise ValueError(f"identifier {self._label(identifier_id)} is alone in its profile")
+        return members - main
 
     def lift_split(self, a: int, b: int, at: datetime) -> None:
         """Forget any cannot-link between the profiles of ``a`` and ``b`` (manual merge)."""

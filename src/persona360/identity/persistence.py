@@ -92,12 +92,15 @@ def retire_ids(tx: Transaction, identifier_ids: list[int], at: datetime) -> None
     )
 
 
-def active_edges(tx: Transaction, identifier_ids: list[int]) -> list[tuple[int, int]]:
-    """The active edges among ``identifier_ids`` (what an unmerge has to cut)."""
-    rows = tx.fetchall(
-        "SELECT a, b FROM edges WHERE status = 'active' AND a IN (SELECT unnest($ids)) AND b IN (SELECT unnest($ids))",
-        {"ids": identifier_ids},
-    )
+ACTIVE_EDGES = (
+    "SELECT a, b FROM edges WHERE status = 'active' AND a IN (SELECT unnest($ids)) AND b IN (SELECT unnest($ids))"
+)
+
+
+def active_edges(tx: Transaction | Database, identifier_ids: list[int]) -> list[tuple[int, int]]:
+    """The active edges among ``identifier_ids`` (what an unmerge has to cut, or would: a plan reads outside one)."""
+    params = {"ids": identifier_ids}
+    rows = tx.fetchall(ACTIVE_EDGES, params) if isinstance(tx, Transaction) else tx.query(ACTIVE_EDGES, params)
     return [(int(a), int(b)) for a, b in rows]
 
 

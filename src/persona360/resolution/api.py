@@ -68,7 +68,8 @@ class ResolutionAPI:
                 more; smaller workspaces always use the priors, ``False`` forces them.
                 Either value asks for a full run.
             retrain: score every profile again with a newly estimated model.
-            actor: who the merge events and decisions are attributed to.
+            actor: who the merge events and decisions are attributed to (and the
+                ``resolution.run`` audit entry of a run that merged or queued pairs).
 
         Returns:
             Counts of records compared, candidate pairs, merges, queued pairs and
@@ -81,7 +82,10 @@ class ResolutionAPI:
         # pandas, SQLGlot) again: 0.18-0.26 s of FEBRL3's 1.5-1.9 s resolve (see
         # persona360.collector).
         with collector_paused():
-            return self._resolve(train, retrain, actor)
+            report = self._resolve(train, retrain, actor)
+        if report.merged or report.queued or report.handovers or report.homes:  # a run that changed nothing is no act
+            self._ws.privacy.audit(actor, "resolution.run", "profiles", report.as_dict())
+        return report
 
     def _resolve(self, train: bool | None, retrain: bool, actor: str) -> ResolveReport:
         from persona360.resolution.model import MIN_RECORDS_TO_TRAIN
@@ -243,19 +247,22 @@ class ResolutionAPI:
         return queue.get_pair(self._ws.db, pair_id)
 
     def accept(self, pair_id: int, actor: str = "cli") -> int:
-        """Merge the two profiles of a pending pair; return the profile id."""
+        """Merge the two profiles of a pending pair; return the profile id. Audited (``resolution.accept``)."""
         pair = self._pending(pair_id)
         detail = {"probability": pair["probability"], "pair_id": pair_id}
         record = self._merge_record((pair["a_kind"], pair["a_value"]), (pair["b_kind"], pair["b_value"]), actor, detail)
         self._ws.ingest.write([record])
         queue.decide(self._ws.db, pair_id, "accepted", self._ws.clock.now(), actor)
         graph = self._ws.writer.graph
-        return graph.profile_of(graph.identifier_id(record.identifiers[0]) or 0)
+        merged = graph.profile_of(graph.identifier_id(record.identifiers[0]) or 0)
+        self._ws.privacy.audit(actor, "resolution.accept", f"pair:{pair_id}", {"profile_id": merged})
+        return merged
 
     def reject(self, pair_id: int, actor: str = "cli") -> None:
-        """Reject a pending pair: it stays apart and is never proposed again."""
+        """Reject a pending pair: it stays apart and is never proposed again. Audited, as accepting is."""
         self._pending(pair_id)
         queue.decide(self._ws.db, pair_id, "rejected", self._ws.clock.now(), actor)
+        self._ws.privacy.audit(actor, "resolution.reject", f"pair:{pair_id}")
 
     def _pending(self, pair_id: int) -> dict[str, Any]:
         pair = queue.get_pair(self._ws.db, pair_id)

@@ -72,12 +72,17 @@ def timeline_page(
     """The next page of the timeline as ``<li>`` rows; the next cursor in a header."""
     ws = request.app.state.workspace
     found = ws.profiles.timeline(profile_id, limit=TIMELINE_PAGE, cursor=cursor, event_type=type or None)
+    ws.privacy.audit(viewer.actor, "profile.timeline", f"profile:{profile_id}", {"rows": len(found["events"])})
     html = TEMPLATES.get_template("_timeline_rows.html").render(events=found["events"])
     return HTMLResponse(html, headers={"X-Next-Cursor": found["next"] or "", "Cache-Control": "no-store"})
 
 
 @router.post("/profiles/{profile_id}/unmerge")
 def unmerge(request: Request, viewer: ViewerDep, profile_id: int, form: FormDep) -> Response:
+    """Two steps, like erasing but lighter: the card's button answers with what would move; its form unmerges.
+
+    The identifier travels in the form, never in a URL (it is personal data).
+    """
     check_csrf(viewer, form.get("csrf"))
     viewer.require("profiles:write")
     ws = request.app.state.workspace
@@ -85,6 +90,9 @@ def unmerge(request: Request, viewer: ViewerDep, profile_id: int, form: FormDep)
     kind, value = form.get("kind", ""), form.get("value", "")
     if ws.profiles.find(kind, value) != live:
         raise ValueError(f"{kind} {value!r} is not in profile {live}")
+    if form.get("confirm") != "yes":
+        plan = ws.identity.unmerge_plan((kind, value))
+        return page(request, "unmerge.html", title="Unmerge an identifier", plan=plan, kind=kind, value=value)
     old, new = ws.identity.unmerge((kind, value), actor=viewer.actor)
     return RedirectResponse(f"/profiles/{old}?done=unmerged&other={new}", status_code=303)
 

@@ -127,6 +127,7 @@ def create(request: Request, viewer: SegmentViewer, form: FormDep) -> Response:
         return builder_page(request, fields, describe_error(error, fields["condition"]), 400)
     except ValueError as error:
         return builder_page(request, fields, None, 400, save_error=str(error))
+    request.app.state.workspace.privacy.audit(viewer.actor, "segment.create", f"segment:{created['name']}")
     return RedirectResponse(f"/segments/{created['segment_id']}", status_code=303)
 
 

@@ -62,7 +62,9 @@ def _source(ws: WorkspaceDep, text: str | None, name: str | None) -> str:
 
 @router.post("/templates", summary="Save a named template (checked to parse)", status_code=201)
 def save_template(body: TemplateCreate, ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
-    return ws.activation.save_template(body.name, body.source)
+    saved = ws.activation.save_template(body.name, body.source)
+    ws.privacy.audit(f"token:{token.name}", "template.save", f"template:{body.name}")
+    return saved
 
 
 @router.get("/templates", summary="Saved templates")
@@ -91,7 +93,9 @@ def create_campaign(body: CampaignCreate, ws: WorkspaceDep, token: Campaigns) ->
         body.purpose,
         body.send_time,
     )
-    return ws.activation.create(spec)
+    created = ws.activation.create(spec)
+    ws.privacy.audit(f"token:{token.name}", "campaign.create", body.name, {"segment": body.segment})
+    return created
 
 
 @router.get("/campaigns", summary="Campaigns, oldest first")

@@ -36,4 +36,6 @@ def status(ws: WorkspaceDep, token: ReadProfiles) -> dict[str, Any]:
 def run(body: EnrichmentRun, ws: WorkspaceDep, token: WriteProfiles) -> dict[str, Any]:
     for name in body.providers or []:
         ws.enrichment.check_provider(name)
-    return ws.enrichment.run(body.providers or None, segment=body.segment).as_dict()
+    report = ws.enrichment.run(body.providers or None, segment=body.segment).as_dict()
+    ws.privacy.audit(f"token:{token.name}", "enrichment.run", "profiles", report)
+    return report

@@ -41,7 +41,9 @@ def drift(
 
 @router.post("/refresh", summary="Score new or changed customers against the latest model")
 def refresh(ws: WorkspaceDep, token: ManagePersonas) -> dict[str, Any]:
-    return ws.personas.refresh()
+    counts = ws.personas.refresh()
+    ws.privacy.audit(f"token:{token.name}", "persona.refresh", "profiles", counts)
+    return counts
 
 
 @router.get("/{persona}", summary="One persona card, by number, name or key")

@@ -56,7 +56,9 @@ def preview(
 
 @router.post("", summary="Create a segment", status_code=201)
 def create(body: SegmentCreate, ws: WorkspaceDep, token: ManageSegments) -> dict[str, Any]:
-    return ws.segments.create(body.spec())
+    created = ws.segments.create(body.spec())
+    ws.privacy.audit(f"token:{token.name}", "segment.create", f"segment:{created['name']}")
+    return created
 
 
 @router.get("/{segment}", summary="One segment")
@@ -101,4 +103,6 @@ def counts(segment: str, ws: WorkspaceDep, token: ManageSegments) -> dict[str, A
 
 @router.post("/{segment}/triggers", summary="Call a webhook or send a campaign on entry or exit", status_code=201)
 def add_trigger(segment: str, body: TriggerCreate, ws: WorkspaceDep, token: ManageSegments) -> dict[str, Any]:
-    return ws.segments.add_trigger(segment, body.url, body.on, body.max_attempts, campaign=body.campaign)
+    added = ws.segments.add_trigger(segment, body.url, body.on, body.max_attempts, campaign=body.campaign)
+    ws.privacy.audit(f"token:{token.name}", "segment.trigger", f"segment:{segment}", {"on": body.on})
+    return added

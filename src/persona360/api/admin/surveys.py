@@ -37,7 +37,9 @@ def list_surveys(ws: WorkspaceDep, token: ManageSurveys) -> dict[str, Any]:
 
 @router.post("", summary="Create or replace a survey", status_code=201)
 def create(ws: WorkspaceDep, token: ManageSurveys, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    return ws.surveys.create(body)
+    created = ws.surveys.create(body)
+    ws.privacy.audit(f"token:{token.name}", "survey.create", f"survey:{created['id']}")
+    return created
 
 
 @router.get("/{survey_id}", summary="One survey with its respondent count")
