@@ -1,0 +1,55 @@
+"""Names in any alphabet, and the URLs a person types or edits, on the web pages.
+
+The real app over ASGI on a real workspace file, logged in as in test_web_forms_bad_input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+
+from integration.web.test_web_forms_bad_input import Site, visit
+from persona360 import Workspace
+
+UKRAINIAN = "Постійні клієнти"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    db = tmp_path_factory.mktemp("web-names") / "ws.duckdb"
+    with Workspace.open(db) as ws:
+        ws.access.add_source("shop")
+        ws.ingest.send(
+            "shop",
+            [
+                {
+                    "type": "identify",
+                    "userId": "u1",
+                    "traits": {"email": "olena@example.org", "firstName": "Олена", "lastName": "Коваль"},
+                }
+            ],
+        )
+        admin = ws.access.create_token(["admin"], "names-admin")
+        reader = ws.access.create_token(["profiles:read"], "names-reader")
+        yield Site(ws, admin, reader, ws.profiles.find("email", "olena@example.org"))
+
+
+def test_a_segment_named_in_ukrainian_is_saved_and_opened_by_name(site: Site) -> None:
+    saved = visit(site, site.admin, "POST", "/segments", {"name": UKRAINIAN, "condition": "event_count >= 1"})
+    assert saved.status_code == 303, saved.text
+    by_id = visit(site, site.admin, "GET", saved.headers["location"])
+    by_name = visit(site, site.admin, "GET", f"/segments/{quote(UKRAINIAN)}")
+    assert by_id.status_code == by_name.status_code == 200
+    assert UKRAINIAN in by_name.text
+    card = visit(site, site.admin, "GET", f"/profiles/{site.profile_id}")
+    assert f'href="/segments/{quote(UKRAINIAN)}"' in card.text
+
+
+def test_the_builder_leaves_the_name_to_the_server_which_says_what_is_wrong(site: Site) -> None:
+    builder = visit(site, site.admin, "GET", "/segments/new")
+    assert 'id="segment-name"' in builder.text and "pattern=" not in builder.text.split('id="segment-name"')[1][:200]
+    refused = visit(site, site.admin, "POST", "/segments", {"name": "a/b", "condition": "event_count >= 1"})
+    assert refused.status_code == 400
+    assert "must be 1-80 letters (of any alphabet)" in refused.text and 'id="save-error"' in refused.text
