@@ -218,7 +218,7 @@ def deliveries(
     limit: int = 50,
     json: JsonOption = False,
 ) -> None:
-    """Webhook deliveries, newest first (``--status dead`` is the dead-letter list)."""
+    """Webhook deliveries, newest first (--status dead is the dead-letter list)."""
     with workspace() as ws:
         rows = ws.segments.deliveries(status, limit)
     if json:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from persona360.cli.state import console, fail, print_json, workspace
@@ -116,7 +117,7 @@ def import_answers(
     ] = None,
     source: Annotated[str, typer.Option(help="Source the answers are recorded under.")] = "surveys",
     rejects: Annotated[
-        Path | None, typer.Option(help="Where to write rejected rows [default: FILE.rejects.csv].")
+        Path | None, typer.Option(help=escape("Where to write rejected rows [default: FILE.rejects.csv]."))
     ] = None,
     json: JsonOption = False,
 ) -> None:
