@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from persona360.cli.state import console, print_json, workspace
+from persona360.cli.state import console, print_json, shown, when, workspace
 from persona360.identity.normalise import split_identifier
 from persona360.store.money import amounts_text
 from persona360.workspace import Workspace
@@ -100,7 +101,7 @@ def timeline(
     table = Table("time", "source", "type", "event", "ids")
     for event in page["events"]:
         table.add_row(
-            str(event["timestamp"]),
+            when(event["timestamp"]),
             event["source"],
             event["type"],
             str(event["event"] or ""),
@@ -148,8 +149,8 @@ def render_profile(profile: dict[str, Any]) -> Panel:
     title = title or str(traits.get("name", {}).get("value", "")) or f"Profile {profile['profile_id']}"
     facts = Table.grid(padding=(0, 2))
     facts.add_row("profile", str(profile["profile_id"]), "orders", str(profile["orders_count"]))
-    facts.add_row("first seen", str(profile["first_seen"]), "revenue", amounts_text(profile["revenue_by_currency"]))
-    facts.add_row("last seen", str(profile["last_seen"]), "events", str(profile["event_count"]))
+    facts.add_row("first seen", when(profile["first_seen"]), "revenue", amounts_text(profile["revenue_by_currency"]))
+    facts.add_row("last seen", when(profile["last_seen"]), "events", str(profile["event_count"]))
     facts.add_row("channels", ", ".join(profile["channels"]), "devices", ", ".join(profile["devices"]) or "-")
     ids = Table("identifier", "linked by", "source", box=None)
     for identifier in profile["identifiers"]:
@@ -157,7 +158,7 @@ def render_profile(profile: dict[str, Any]) -> Panel:
             {e["reason"] + ("" if e["status"] == "active" else f" ({e['status']})") for e in identifier["edges"]}
         )
         ids.add_row(
-            f"{identifier['kind']}:{identifier['value']}",
+            escape(f"{identifier['kind']}:{identifier['value']}"),
             ", ".join(reasons) or "-",
             identifier["source"],
         )
@@ -166,7 +167,9 @@ def render_profile(profile: dict[str, Any]) -> Panel:
         flag = " [yellow](stale)[/]" if trait["stale"] else ""
         others = len(trait["values"]) - 1
         more = f" [dim](+{others} other value{'s' if others > 1 else ''})[/]" if others > 0 else ""
-        trait_table.add_row(name, f"{trait['value']}{flag}{more}", trait["source"], str(trait["observed_at"])[:19])
+        trait_table.add_row(
+            escape(name), f"{shown(trait['value'])}{flag}{more}", trait["source"], when(trait["observed_at"])
+        )
     grid = Table.grid()
     for part in (facts, ids, trait_table):
         grid.add_row(part)
