@@ -26,7 +26,7 @@ from persona360.web.auth import ViewerDep
 from persona360.web.charts import Series, bar_chart, line_chart
 from persona360.web.figure_cache import FigureCache
 from persona360.web.figures import overview as overview_figures
-from persona360.web.rendering import HERE, WebRoute, page
+from persona360.web.rendering import HERE, WebRoute, page, page_count
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 STATIC = {path.name: path for path in (HERE / "static").iterdir() if path.is_file()}
@@ -135,10 +135,11 @@ def profiles(
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     ws = request.app.state.workspace
+    total = ws.profiles.count()
+    pages = page_count(page_number, total, PAGE_SIZE)
     offset = (page_number - 1) * PAGE_SIZE
     rows = ws.profiles.list(limit=PAGE_SIZE, offset=offset, sort=sort)
     ws.privacy.audit(viewer.actor, "profiles.list", "profiles", {"limit": PAGE_SIZE, "offset": offset})
-    total = ws.profiles.count()
     return page(
         request,
         "profiles.html",
@@ -148,7 +149,7 @@ def profiles(
         sort=sort,
         sorts=SORTS,
         page_number=page_number,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=pages,
     )
 
 

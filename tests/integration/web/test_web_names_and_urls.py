@@ -53,3 +53,32 @@ def test_the_builder_leaves_the_name_to_the_server_which_says_what_is_wrong(site
     refused = visit(site, site.admin, "POST", "/segments", {"name": "a/b", "condition": "event_count >= 1"})
     assert refused.status_code == 400
     assert "must be 1-80 letters (of any alphabet)" in refused.text and 'id="save-error"' in refused.text
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "message"),
+    [
+        ("/profiles/abc", 404, "no page at /profiles/abc: profile_id &#39;abc&#39; is not valid"),
+        ("/profiles?page=-1", 400, "page &#39;-1&#39;: input should be greater than or equal to 1"),
+        ("/profiles?page=9999", 404, "there is no page 9999: the list has 1 page"),
+        ("/segments/1?page=50", 404, "there is no page 50: the list has 1 page"),
+        ("/nope", 404, "there is no page here"),
+    ],
+)
+def test_a_bad_url_gets_the_error_page_not_json(site: Site, url: str, status: int, message: str) -> None:
+    answer = visit(site, site.admin, "GET", url)
+    assert answer.status_code == status
+    assert answer.headers["content-type"].startswith("text/html") and message in answer.text, answer.text
+    assert 'href="/profiles"' in answer.text  # the navigation of the logged-in viewer
+
+
+def test_a_page_past_the_last_is_not_read_nor_audited(site: Site) -> None:
+    visit(site, site.admin, "GET", "/profiles?page=9999")
+    listed = site.ws.privacy.audit_log(1000, action="profiles.list")
+    assert listed and not [row for row in listed if "499900" in str(row)]
+
+
+def test_the_api_keeps_its_json_errors(site: Site) -> None:
+    for url in ("/v1/nope", "/v1/profiles/abc"):
+        answer = visit(site, site.admin, "GET", url)
+        assert answer.status_code in (400, 401, 404) and answer.json()["success"] is False
