@@ -113,15 +113,27 @@ def persona_revenue_charts(ws: Any) -> list[Any]:
     ]
 
 
+SEARCH_LIMIT = 50  # people listed for a name; a common first name needs a last name to narrow
+
+
 @router.get("/search")
 def search(request: Request, viewer: ViewerDep, q: str = "") -> Response:
     text = q.strip()
     if not text:
         return page(request, "search.html", q=q, error=None)
+    ws = request.app.state.workspace
     try:
-        profile_id = request.app.state.workspace.profiles.find_any(text)
-    except NotFoundError as error:
-        return page(request, "search.html", status=404, q=q, error=str(error))
+        profile_id = ws.profiles.find_any(text)
+    except NotFoundError:
+        named = ws.profiles.find_by_name(text, SEARCH_LIMIT)
+        ws.privacy.audit(viewer.actor, "profiles.search", "profiles", {"q": text, "rows": len(named)})
+        if len(named) != 1:
+            error = None if named else f"no profile has {text!r} as an identifier or in its name"
+            rows = ws.profiles.list_ids(named)
+            return page(
+                request, "search.html", status=200 if named else 404, q=q, error=error, rows=rows, limit=SEARCH_LIMIT
+            )
+        profile_id = named[0]
     return RedirectResponse(f"/profiles/{profile_id}", status_code=303)
 
 

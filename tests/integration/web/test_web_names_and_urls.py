@@ -28,7 +28,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                     "type": "identify",
                     "userId": "u1",
                     "traits": {"email": "olena@example.org", "firstName": "Олена", "lastName": "Коваль"},
-                }
+                },
+                {
+                    "type": "identify",
+                    "userId": "u2",
+                    "traits": {"email": "o.shevchenko@x.org", "name": "Олена Шевченко"},
+                },
+                {"type": "identify", "userId": "u3", "traits": {"email": "pp@x.org", "firstName": "Phillip"}},
             ],
         )
         admin = ws.access.create_token(["admin"], "names-admin")
@@ -82,3 +88,30 @@ def test_the_api_keeps_its_json_errors(site: Site) -> None:
     for url in ("/v1/nope", "/v1/profiles/abc"):
         answer = visit(site, site.admin, "GET", url)
         assert answer.status_code in (400, 401, 404) and answer.json()["success"] is False
+
+
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [
+        ("Phillip", "pp@x.org"),
+        ("phillip", "pp@x.org"),
+        ("олена коваль", "olena@example.org"),
+        ("Шевченко", "o.shevchenko@x.org"),
+    ],
+)
+def test_a_name_that_one_person_has_opens_their_profile(site: Site, q: str, found: str) -> None:
+    answer = visit(site, site.admin, "GET", f"/search?q={quote(q)}")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/profiles/{site.ws.profiles.find('email', found)}"
+
+
+def test_a_name_several_people_share_lists_them(site: Site) -> None:
+    answer = visit(site, site.admin, "GET", f"/search?q={quote('Олена')}")
+    assert answer.status_code == 200 and 'id="search-results"' in answer.text
+    assert "olena@example.org" in answer.text and "o.shevchenko@x.org" in answer.text and "pp@x.org" not in answer.text
+
+
+@pytest.mark.parametrize("q", ["Nobody", "%", "_"])
+def test_a_name_nobody_has_says_so(site: Site, q: str) -> None:
+    answer = visit(site, site.admin, "GET", f"/search?q={quote(q)}")
+    assert answer.status_code == 404 and "as an identifier or in its name" in answer.text
