@@ -72,7 +72,7 @@ def list_profiles(
             str(row["orders_count"]),
             amounts_text(row["revenue_by_currency"]),
             str(row["event_count"]),
-            str(row["last_seen"]),
+            when(row["last_seen"]),
         )
     console.print(table)
 
@@ -173,4 +173,4 @@ def render_profile(profile: dict[str, Any]) -> Panel:
     grid = Table.grid()
     for part in (facts, ids, trait_table):
         grid.add_row(part)
-    return Panel(grid, title=title, expand=False)
+    return Panel(grid, title=escape(title), expand=False)

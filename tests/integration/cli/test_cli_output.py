@@ -59,9 +59,12 @@ def test_a_profile_never_seen_in_time_says_so_plainly(db: Path) -> None:
     assert re.search(r"first seen\s+-\s", card) and re.search(r"last seen\s+-\s", card)  # a record with no time
 
 
-def test_timeline_times_are_to_the_minute(db: Path) -> None:
+def test_timeline_and_list_times_are_to_the_minute(db: Path) -> None:
     timeline = show(db, "profiles", "timeline", "email:ivan.p@example.com")
     assert "2026-09-07 00:59 UTC" in timeline and not PYTHONIC.findall(timeline)
+    listed = show(db, "profiles", "list")
+    squashed = re.sub(r"[\s│]+", "", listed)  # a narrow terminal wraps the column
+    assert "2026-11-0112:00UTC" in squashed and not PYTHONIC.findall(listed)  # the survey answers' time
 
 
 def test_survey_report_by_persona_is_tables_not_a_dict(db: Path) -> None:
