@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from persona360.cli.state import console, print_json, shown, when, workspace
+from persona360.errors import NotFoundError
 from persona360.identity.normalise import split_identifier
 from persona360.store.money import amounts_text
 from persona360.workspace import Workspace
@@ -25,6 +26,9 @@ def register(app: typer.Typer) -> None:
     app.command("unmerge")(unmerge)
 
 
+NAMED_LIMIT = 10  # people listed when a name is not one person's
+
+
 def _find(ws: Workspace, text: str) -> int:
     if text.isdigit():
         try:
@@ -34,14 +38,38 @@ def _find(ws: Workspace, text: str) -> int:
     return ws.profiles.find_any(text) if ":" not in text else ws.profiles.find(*split_identifier(text))
 
 
+def _find_person(ws: Workspace, text: str) -> int:
+    """The profile of an identifier, else of the one person with that name (as the web's search).
+
+    Several people of that name are listed, for the user to pick one by id or email.
+    """
+    try:
+        return _find(ws, text)
+    except NotFoundError:
+        if "@" in text or ":" in text or text.isdigit():
+            raise  # an email, KIND:VALUE or id: its own error says which is missing
+        named = ws.profiles.find_by_name(text, NAMED_LIMIT)
+        if len(named) == 1:
+            return named[0]
+        if not named:
+            raise NotFoundError(f"no profile has {text!r} as an identifier or in its name") from None
+        people = ", ".join(
+            f"{row['profile_id']} ({row['email'] or row['name'] or '-'})" for row in ws.profiles.list_ids(named)
+        )
+        more = " and more" if len(named) == NAMED_LIMIT else ""
+        raise ValueError(
+            f"{len(named)}{more} profiles are named like {text!r}: {people}; give an id or email"
+        ) from None
+
+
 @profiles.command("show")
 def show(
-    identifier: Annotated[str, typer.Argument(help="Profile id or any identifier.")],
+    identifier: Annotated[str, typer.Argument(help="Profile id, any identifier, or a name one person has.")],
     json: JsonOption = False,
 ) -> None:
     """Show one profile: identity, traits with provenance, computed traits."""
     with workspace() as ws:
-        profile = ws.profiles.show(_find(ws, identifier))
+        profile = ws.profiles.show(_find_person(ws, identifier))
     if json:
         print_json(profile)
     else:
@@ -94,7 +122,7 @@ def timeline(
 ) -> None:
     """Show a profile's events, newest first."""
     with workspace() as ws:
-        page = ws.profiles.timeline(_find(ws, identifier), limit=limit, event_type=type)
+        page = ws.profiles.timeline(_find_person(ws, identifier), limit=limit, event_type=type)
     if json:
         print_json(page)
         return

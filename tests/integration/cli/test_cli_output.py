@@ -37,6 +37,12 @@ def db(tmp_path: Path, clock: FixedClock) -> Path:
         ws.ingest.send(
             "shop", [{"type": "identify", "userId": "u1", "traits": traits, "timestamp": "2026-09-07T00:59:13.097Z"}]
         )
+        ws.ingest.send(
+            "shop", [{"type": "identify", "userId": "u1", "traits": {"firstName": "Іван", "lastName": "Петренко"}}]
+        )
+        ws.ingest.send(
+            "shop", [{"type": "identify", "userId": "u2", "traits": {"firstName": "Іван", "lastName": "Коваль"}}]
+        )
         ws.surveys.create(DELIVERY)
         for user, score in (("u1", 10), ("u2", 3), ("u3", 8)):
             ws.surveys.answer("post-delivery", ("user_id", user), {"recommend": score, "size": "41", "rating": 4})
@@ -73,3 +79,11 @@ def test_survey_report_by_persona_is_tables_not_a_dict(db: Path) -> None:
     assert "NPS 0: 1 promoters, 1 passives, 1 detractors" in report
     assert re.search(r"\(no persona\)\s*│\s*3\s*│\s*0\s*│", report)
     assert re.search(r"41\s*│\s*3", report) and "mean 4" in report
+
+
+def test_profile_show_takes_a_name_one_person_has_and_lists_several(db: Path) -> None:
+    assert "ivan.p@example.com" in show(db, "profile", "show", "іван петренко")
+    several = CliRunner().invoke(app, ["--db", str(db), "profile", "show", "Іван"], env={"COLUMNS": "200"})
+    assert several.exit_code == 1 and "2 profiles are named like 'Іван'" in several.output
+    nobody = CliRunner().invoke(app, ["--db", str(db), "profile", "show", "Nobody"])
+    assert nobody.exit_code == 1 and "as an identifier or in its name" in nobody.output
