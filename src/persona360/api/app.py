@@ -47,6 +47,11 @@ class Persona360App(FastAPI):
             await intake(scope, receive, send, kind)
 
 
+# Paths answered in the API's JSON error shape; every other path is the web's, whose
+# errors are pages (web/error_pages.py).
+API_PREFIXES = ("/v1/", "/t/", "/health", "/openapi.json", "/docs", "/redoc")
+
+
 def create_app(workspace: Workspace) -> FastAPI:
     """Build the API around ``workspace`` (which the caller opened and will close)."""
 
@@ -117,6 +122,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(admin_enrichment.router)
     app.include_router(admin_activation.router)
     app.include_router(web.router)
+    web.install_error_pages(app, API_PREFIXES)
 
     @app.get("/health", tags=["meta"], summary="Liveness and counts")
     def health() -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from persona360.cli import (
     access_cmds,
@@ -46,7 +47,7 @@ app = typer.Typer(
 def _global(
     db: Annotated[
         Path | None,
-        typer.Option("--db", envvar="PERSONA360_DB", help="Workspace file [default: ./persona360.duckdb]."),
+        typer.Option("--db", envvar="PERSONA360_DB", help=escape("Workspace file [default: ./persona360.duckdb].")),
     ] = None,
 ) -> None:
     STATE.db = db

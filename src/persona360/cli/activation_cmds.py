@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from persona360.activation import CampaignSpec
 from persona360.cli.state import console, print_json, workspace
@@ -91,7 +92,7 @@ def send(name: str, json: JsonOption = False) -> None:
 @campaigns.command("deliver")
 def deliver(
     channel: Annotated[
-        str | None, typer.Option("--channel", help="Only this channel [default: every channel].")
+        str | None, typer.Option("--channel", help=escape("Only this channel [default: every channel]."))
     ] = None,
     json: JsonOption = False,
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -22,7 +23,7 @@ def enrich(
         list[str] | None,
         typer.Option(
             "--provider",
-            help=(
+            help=escape(
                 "phone, email, name, ip, user_agent, or a remote provider of PERSONA360_ENRICH_PROVIDERS_FILE; "
                 "repeat for several [default: every built-in one]."
             ),

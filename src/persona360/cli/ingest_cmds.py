@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from persona360.cli.state import console, fail, print_json, workspace
 from persona360.errors import MappingError
-from persona360.ingest.importers.mapping import parse_mapping
+from persona360.ingest.importers.mapping import ROLE_CHOICES, parse_mapping
 from persona360.ingest.importers.rows import KINDS
 
 
@@ -26,15 +27,13 @@ def import_file(
         list[str] | None,
         typer.Option(
             "--map",
-            help="COLUMN=ROLE, repeatable (email, phone, user_id, id:shop, "
-            "handle:instagram, trait:NAME, prop:NAME, item:FIELD, timestamp, event, "
-            "order_id, message_id, ignore).",
+            help=escape(f"COLUMN=ROLE, repeatable; a role is one of {ROLE_CHOICES}."),
         ),
     ] = None,
-    map_file: Annotated[Path | None, typer.Option(help="TOML file with a [columns] table.")] = None,
+    map_file: Annotated[Path | None, typer.Option(help=escape("TOML file with a [columns] table."))] = None,
     event: Annotated[str | None, typer.Option(help="Event name for --kind events without an event column.")] = None,
     rejects: Annotated[
-        Path | None, typer.Option(help="Where to write rejected rows [default: FILE.rejects.csv].")
+        Path | None, typer.Option(help=escape("Where to write rejected rows [default: FILE.rejects.csv]."))
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from persona360.cli.state import console, fail, print_json, workspace
@@ -23,8 +24,8 @@ def register(app: typer.Typer) -> None:
 @personas.command("build")
 def build(
     k: Annotated[int | None, typer.Option(help="A fixed number of personas (skips the search).")] = None,
-    k_min: Annotated[int | None, typer.Option(help="Fewest personas tried [default: setting].")] = None,
-    k_max: Annotated[int | None, typer.Option(help="Most personas tried [default: setting].")] = None,
+    k_min: Annotated[int | None, typer.Option(help=escape("Fewest personas tried [default: setting]."))] = None,
+    k_max: Annotated[int | None, typer.Option(help=escape("Most personas tried [default: setting]."))] = None,
     bootstraps: Annotated[int, typer.Option(help="Resamples of the stability check (0 skips it).")] = 10,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     json: JsonOption = False,
@@ -97,7 +98,7 @@ def export(
 
 @personas.command("drift")
 def drift(
-    version: Annotated[int | None, typer.Option(help="A model version [default: the latest].")] = None,
+    version: Annotated[int | None, typer.Option(help=escape("A model version [default: the latest]."))] = None,
     json: JsonOption = False,
 ) -> None:
     """How a model version differs from the one before it."""

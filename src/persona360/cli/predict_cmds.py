@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -26,7 +27,7 @@ def register(app: typer.Typer) -> None:
 @predict.callback()
 def run(
     ctx: typer.Context,
-    as_of: Annotated[str | None, typer.Option(help="End of observation, ISO 8601 [default: now].")] = None,
+    as_of: Annotated[str | None, typer.Option(help=escape("End of observation, ISO 8601 [default: now]."))] = None,
     horizon_months: Annotated[int, typer.Option(help="Months the CLV adds up.")] = 12,
     monthly_discount: Annotated[float, typer.Option(help="CLV discount rate per month.")] = 0.01,
     holdout_days: Annotated[int, typer.Option(help="Holdout length of the report's check.")] = 90,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from persona360.cli.state import console, print_json, workspace
+from persona360.cli.state import console, print_json, shown, when, workspace
+from persona360.errors import NotFoundError
 from persona360.identity.normalise import split_identifier
 from persona360.store.money import amounts_text
 from persona360.workspace import Workspace
@@ -24,6 +26,9 @@ def register(app: typer.Typer) -> None:
     app.command("unmerge")(unmerge)
 
 
+NAMED_LIMIT = 10  # people listed when a name is not one person's
+
+
 def _find(ws: Workspace, text: str) -> int:
     if text.isdigit():
         try:
@@ -33,14 +38,38 @@ def _find(ws: Workspace, text: str) -> int:
     return ws.profiles.find_any(text) if ":" not in text else ws.profiles.find(*split_identifier(text))
 
 
+def _find_person(ws: Workspace, text: str) -> int:
+    """The profile of an identifier, else of the one person with that name (as the web's search).
+
+    Several people of that name are listed, for the user to pick one by id or email.
+    """
+    try:
+        return _find(ws, text)
+    except NotFoundError:
+        if "@" in text or ":" in text or text.isdigit():
+            raise  # an email, KIND:VALUE or id: its own error says which is missing
+        named = ws.profiles.find_by_name(text, NAMED_LIMIT)
+        if len(named) == 1:
+            return named[0]
+        if not named:
+            raise NotFoundError(f"no profile has {text!r} as an identifier or in its name") from None
+        people = ", ".join(
+            f"{row['profile_id']} ({row['email'] or row['name'] or '-'})" for row in ws.profiles.list_ids(named)
+        )
+        more = " and more" if len(named) == NAMED_LIMIT else ""
+        raise ValueError(
+            f"{len(named)}{more} profiles are named like {text!r}: {people}; give an id or email"
+        ) from None
+
+
 @profiles.command("show")
 def show(
-    identifier: Annotated[str, typer.Argument(help="Profile id or any identifier.")],
+    identifier: Annotated[str, typer.Argument(help="Profile id, any identifier, or a name one person has.")],
     json: JsonOption = False,
 ) -> None:
     """Show one profile: identity, traits with provenance, computed traits."""
     with workspace() as ws:
-        profile = ws.profiles.show(_find(ws, identifier))
+        profile = ws.profiles.show(_find_person(ws, identifier))
         ws.privacy.audit("cli", "profile.read", f"profile:{profile['profile_id']}")
     if json:
         print_json(profile)
@@ -73,7 +102,7 @@ def list_profiles(
             str(row["orders_count"]),
             amounts_text(row["revenue_by_currency"]),
             str(row["event_count"]),
-            str(row["last_seen"]),
+            when(row["last_seen"]),
         )
     console.print(table)
 
@@ -98,7 +127,7 @@ def timeline(
 ) -> None:
     """Show a profile's events, newest first."""
     with workspace() as ws:
-        profile_id = _find(ws, identifier)
+        profile_id = _find_person(ws, identifier)
         page = ws.profiles.timeline(profile_id, limit=limit, event_type=type)
         ws.privacy.audit("cli", "profile.timeline", f"profile:{profile_id}", {"rows": len(page["events"])})
     if json:
@@ -107,7 +136,7 @@ def timeline(
     table = Table("time", "source", "type", "event", "ids")
     for event in page["events"]:
         table.add_row(
-            str(event["timestamp"]),
+            when(event["timestamp"]),
             event["source"],
             event["type"],
             str(event["event"] or ""),
@@ -155,8 +184,8 @@ def render_profile(profile: dict[str, Any]) -> Panel:
     title = title or str(traits.get("name", {}).get("value", "")) or f"Profile {profile['profile_id']}"
     facts = Table.grid(padding=(0, 2))
     facts.add_row("profile", str(profile["profile_id"]), "orders", str(profile["orders_count"]))
-    facts.add_row("first seen", str(profile["first_seen"]), "revenue", amounts_text(profile["revenue_by_currency"]))
-    facts.add_row("last seen", str(profile["last_seen"]), "events", str(profile["event_count"]))
+    facts.add_row("first seen", when(profile["first_seen"]), "revenue", amounts_text(profile["revenue_by_currency"]))
+    facts.add_row("last seen", when(profile["last_seen"]), "events", str(profile["event_count"]))
     facts.add_row("channels", ", ".join(profile["channels"]), "devices", ", ".join(profile["devices"]) or "-")
     ids = Table("identifier", "linked by", "source", box=None)
     for identifier in profile["identifiers"]:
@@ -164,7 +193,7 @@ def render_profile(profile: dict[str, Any]) -> Panel:
             {e["reason"] + ("" if e["status"] == "active" else f" ({e['status']})") for e in identifier["edges"]}
         )
         ids.add_row(
-            f"{identifier['kind']}:{identifier['value']}",
+            escape(f"{identifier['kind']}:{identifier['value']}"),
             ", ".join(reasons) or "-",
             identifier["source"],
         )
@@ -173,8 +202,10 @@ def render_profile(profile: dict[str, Any]) -> Panel:
         flag = " [yellow](stale)[/]" if trait["stale"] else ""
         others = len(trait["values"]) - 1
         more = f" [dim](+{others} other value{'s' if others > 1 else ''})[/]" if others > 0 else ""
-        trait_table.add_row(name, f"{trait['value']}{flag}{more}", trait["source"], str(trait["observed_at"])[:19])
+        trait_table.add_row(
+            escape(name), f"{shown(trait['value'])}{flag}{more}", trait["source"], when(trait["observed_at"])
+        )
     grid = Table.grid()
     for part in (facts, ids, trait_table):
         grid.add_row(part)
-    return Panel(grid, title=title, expand=False)
+    return Panel(grid, title=escape(title), expand=False)

@@ -12,7 +12,7 @@ from persona360.segments.definitions import SegmentSpec
 
 segments = typer.Typer(help="Live segments: conditions over traits and events.", no_args_is_help=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-Condition = Annotated[str, typer.Argument(help="e.g. 'orders_count >= 3 and city = \"Kyiv\"'.")]
+Condition = Annotated[str, typer.Argument(help="e.g. 'orders_count >= 3 and address.city = \"Kyiv\"'.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -226,7 +226,7 @@ def deliveries(
     limit: int = 50,
     json: JsonOption = False,
 ) -> None:
-    """Webhook deliveries, newest first (``--status dead`` is the dead-letter list)."""
+    """Webhook deliveries, newest first (--status dead is the dead-letter list)."""
     with workspace() as ws:
         rows = ws.segments.deliveries(status, limit)
         ws.privacy.audit("cli", "segment.deliveries", "profiles", {"status": status, "rows": len(rows)})

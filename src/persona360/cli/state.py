@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,42 @@ def warn(warnings: list[str]) -> None:
     """Print each warning of a result (the command still succeeded)."""
     for warning in warnings:
         console.print(f"[yellow]Warning:[/] {escape(warning)}", highlight=False)
+
+
+def when(moment: datetime | None) -> str:
+    """A moment as a person reads it: ``2026-09-07 00:59 UTC``, or ``-`` when there is none.
+
+    Example:
+        >>> when(datetime(2026, 9, 7, 0, 59, 13, 97000, tzinfo=UTC))
+        '2026-09-07 00:59 UTC'
+    """
+    if moment is None:
+        return "-"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def shown(value: Any) -> str:
+    """A trait's value as text for a terminal, not as Python writes it (markup escaped).
+
+    Example:
+        >>> shown({"email": False, "sms": True})
+        'email: no, sms: yes'
+        >>> shown(None), shown(["web", "app"]), shown(2.50)
+        ('-', 'web, app', '2.5')
+    """
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return when(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{escape(str(key))}: {shown(item)}" for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(shown(item) for item in value)
+    if isinstance(value, float):
+        return f"{value:g}" if abs(value) < 1e15 else str(value)
+    return escape(str(value))
 
 
 def print_json(data: Any) -> None:

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from persona360.cli.state import console, fail, print_json, workspace
+from persona360.cli.state import console, fail, print_json, shown, workspace
 from persona360.errors import SurveyError
 from persona360.surveys import load_survey
 
@@ -119,7 +120,7 @@ def import_answers(
     ] = None,
     source: Annotated[str, typer.Option(help="Source the answers are recorded under.")] = "surveys",
     rejects: Annotated[
-        Path | None, typer.Option(help="Where to write rejected rows [default: FILE.rejects.csv].")
+        Path | None, typer.Option(help=escape("Where to write rejected rows [default: FILE.rejects.csv]."))
     ] = None,
     json: JsonOption = False,
 ) -> None:
@@ -186,7 +187,33 @@ def report(
     console.print(f"[bold]{result['survey']}[/]" + (f" in segment {segment}" if segment else ""))
     for q in result["questions"]:
         console.print(f"\n[bold]{q['question']}[/] ({q['kind']}), {q['responses']} responses")
-        console.print({k: v for k, v in q.items() if k not in ("question", "kind", "responses")})
+        _print_summary(q)
+
+
+def _print_summary(q: dict[str, Any]) -> None:
+    """One question's summary as a person reads it: the NPS line and tables, not a dict."""
+    if "nps" in q:
+        console.print(
+            f"NPS {shown(q['nps'])}: {q['promoters']} promoters, {q['passives']} passives, {q['detractors']} detractors"
+        )
+    if q.get("mean") is not None:
+        console.print(f"mean {q['mean']:g}")
+    if q.get("by_persona"):
+        personas = Table("persona", "responses", "NPS", "promoters", "passives", "detractors")
+        for persona, nps in q["by_persona"].items():
+            figures = (nps[key] for key in ("responses", "nps", "promoters", "passives", "detractors"))
+            personas.add_row(escape(persona), *map(shown, figures))
+        console.print(personas)
+    if q.get("themes"):
+        themes = Table("theme", "answers", "examples")
+        for theme in q["themes"]:
+            themes.add_row(escape(theme["theme"]), str(theme["count"]), escape("; ".join(theme["examples"])))
+        console.print(themes)
+    if q.get("counts"):
+        counts = Table("answer", "responses")
+        for answer, count in q["counts"].items():
+            counts.add_row(escape(str(answer)), str(count))
+        console.print(counts)
 
 
 def _default_base(ws: Any) -> str:

@@ -108,6 +108,37 @@ class ProfileReader:
             return self.resolve(int(text))
         raise NotFoundError(f"no profile holds an identifier {text!r}")
 
+    def find_by_name(self, text: str, limit: int = 20) -> builtins.list[int]:
+        """Profiles whose shown name holds ``text`` (any case), whole-name matches first.
+
+        A shop owner searches for a person by name as often as by email. The name is the
+        ``name`` trait or ``firstName lastName``; the words of ``text`` must appear in that order.
+        """
+        words = text.casefold().split()
+        if not words:
+            return []
+        rows = self.db.query(
+            """
+            WITH named AS (
+                SELECT profile_id,
+                       lower(concat_ws(' ', max(value ->> '$') FILTER (WHERE name = 'firstName'),
+                                            max(value ->> '$') FILTER (WHERE name = 'lastName'))) AS full_name,
+                       lower(max(value ->> '$') FILTER (WHERE name = 'name')) AS name
+                FROM profile_traits WHERE name IN ('firstName', 'lastName', 'name') GROUP BY profile_id
+            )
+            SELECT profile_id FROM named
+            WHERE full_name LIKE $pattern ESCAPE '\\' OR name LIKE $pattern ESCAPE '\\'
+            ORDER BY (full_name = $whole OR name = $whole) DESC, profile_id
+            LIMIT $limit
+            """,
+            {
+                "pattern": "%" + "%".join(_like_escaped(word) for word in words) + "%",
+                "whole": " ".join(words),
+                "limit": limit,
+            },
+        )
+        return [int(row[0]) for row in rows]
+
     def get(self, profile_id: int, *, now: datetime) -> dict[str, Any]:
         """The whole profile: computed traits, shown traits, identifiers, event counts."""
         profile_id = self.resolve(profile_id)
@@ -507,3 +538,8 @@ def profile_orders_sql() -> str:
         "SELECT i.profile_id, o.order_id, o.revenue, o.currency, o.ordered_at "
         "FROM orders o JOIN identifiers i ON i.identifier_id = o.anchor_id"
     )
+
+
+def _like_escaped(word: str) -> str:
+    """``word`` for a LIKE pattern: its own percent sign, underscore and backslash match only themselves."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

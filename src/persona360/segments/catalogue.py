@@ -71,5 +71,21 @@ class Catalogue:
             "purposes": list(PURPOSES),
             "channels": list(CHANNELS),
         }[among]
-        close = get_close_matches(name, pool, n=1, cutoff=0.6)
+        close = get_close_matches(name, [known for known in pool if known != name], n=1, cutoff=0.6)
         return f"; did you mean {close[0]!r}?" if close else ""
+
+    def suggest_trait(self, trait: Trait) -> str:
+        """The hint for an unknown trait: a nested trait it is the last part of, else the closest name.
+
+        Traits sent as objects are stored flattened (``address: {city}`` is ``address.city``),
+        so a shop owner's ``city`` most likely means that one; it is named rather than read
+        silently, as a ``city`` trait imported later would change what the condition meant.
+        ``trait("NAME")`` is compared with traits only: a column of that name is not one.
+        """
+        nested = sorted(known for known in self.traits if known.rpartition(".")[2] == trait.name)
+        if nested:
+            return f"; did you mean {' or '.join(map(repr, nested[:3]))}?"
+        if trait.explicit:
+            close = get_close_matches(trait.name, list(self.traits), n=1, cutoff=0.6)
+            return f"; did you mean {close[0]!r}?" if close else ""
+        return self.suggest(trait.name)

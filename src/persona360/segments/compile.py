@@ -252,7 +252,7 @@ class _Compiler:
     def _kind(self, trait: Trait) -> str:
         kind = self.catalogue.kind_of(trait)
         if kind is None:
-            raise _error(trait.pos, f"unknown trait {trait.name!r}" + self.catalogue.suggest(trait.name))
+            raise _error(trait.pos, f"unknown trait {trait.name!r}" + self.catalogue.suggest_trait(trait))
         return kind
 
     def _number(self, value: Scalar, trait: Trait) -> exp.Expr:

@@ -14,7 +14,9 @@ from persona360.segments.nodes import Node, from_json, to_json
 from persona360.segments.parse import parse_condition
 from persona360.store.database import Database, Transaction
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,79}$")
+# Letters and digits of any alphabet (a shop in Kyiv names its segments in Ukrainian), then
+# also spaces, '_', '.' and '-'; no '/' or quote, so a name is a safe URL part and CLI word.
+_NAME = re.compile(r"^[^\W_][\w .-]{0,79}$")
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,12 @@ class Segment:
 
 
 def check_name(name: str) -> str:
+    """``name`` when it may name a segment, else a ValueError saying what a name may hold."""
     if not _NAME.match(name):
-        raise ValueError(f"segment name {name!r} must be 1-80 letters, digits, spaces, '_', '.' or '-'")
+        raise ValueError(
+            f"segment name {name!r} must be 1-80 letters (of any alphabet), digits, spaces, '_', '.' or '-', "
+            "starting with a letter or digit"
+        )
     return name
 
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from persona360.web.error_pages import install_error_pages
 from persona360.web.routes import router
 
-__all__ = ["router"]
+__all__ = ["install_error_pages", "router"]

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -110,6 +111,31 @@ def error_page(request: Request, status: int, title: str, message: str) -> HTMLR
     return page(request, "error.html", status=status, title=title, message=message)
 
 
+def page_count(page_number: int, total: int, size: int) -> int:
+    """How many pages of ``size`` rows ``total`` makes (at least one); a page past the last is not found.
+
+    ``?page=9999`` once showed "Page 9999 of 56" over an empty table.
+    """
+    pages = max(1, -(-total // size))
+    if page_number > pages:
+        raise NotFoundError(f"there is no page {page_number}: the list has {pages} page{'s' if pages > 1 else ''}")
+    return pages
+
+
+def invalid_request_page(request: Request, error: RequestValidationError) -> HTMLResponse:
+    """A URL whose path or query does not fit its page: 404 for a path (``/profiles/abc``), else 400.
+
+    A person edits URLs by hand; they get the page that says which part is wrong, not
+    the API's JSON.
+    """
+    first = error.errors()[0]
+    where, name, given = first["loc"][0], first["loc"][-1], first.get("input")
+    if where == "path":
+        return error_page(request, 404, "Not found", f"no page at {request.url.path}: {name} {given!r} is not valid")
+    reason = str(first["msg"])
+    return error_page(request, 400, "Cannot do that", f"{name} {given!r}: {reason[:1].lower()}{reason[1:]}")
+
+
 class WebRoute(APIRoute):
     """A route whose failures answer as pages: login redirect, 403, 404, 400."""
 
@@ -128,6 +154,8 @@ class WebRoute(APIRoute):
                 return error_page(request, 403, "Not allowed", str(error))
             except NotFoundError as error:
                 return error_page(request, 404, "Not found", str(error))
+            except RequestValidationError as error:
+                return invalid_request_page(request, error)
             except ValueError as error:
                 return error_page(request, 400, "Cannot do that", str(error))
 

@@ -26,7 +26,7 @@ from persona360.web.auth import ViewerDep
 from persona360.web.charts import Series, bar_chart, line_chart
 from persona360.web.figure_cache import FigureCache
 from persona360.web.figures import overview as overview_figures
-from persona360.web.rendering import HERE, WebRoute, page
+from persona360.web.rendering import HERE, WebRoute, page, page_count
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 STATIC = {path.name: path for path in (HERE / "static").iterdir() if path.is_file()}
@@ -116,15 +116,27 @@ def persona_revenue_charts(ws: Any) -> list[Any]:
     ]
 
 
+SEARCH_LIMIT = 50  # people listed for a name; a common first name needs a last name to narrow
+
+
 @router.get("/search")
 def search(request: Request, viewer: ViewerDep, q: str = "") -> Response:
     text = q.strip()
     if not text:
         return page(request, "search.html", q=q, error=None)
+    ws = request.app.state.workspace
     try:
-        profile_id = request.app.state.workspace.profiles.find_any(text)
-    except NotFoundError as error:
-        return page(request, "search.html", status=404, q=q, error=str(error))
+        profile_id = ws.profiles.find_any(text)
+    except NotFoundError:
+        named = ws.profiles.find_by_name(text, SEARCH_LIMIT)
+        ws.privacy.audit(viewer.actor, "profiles.search", "profiles", {"q": text, "rows": len(named)})
+        if len(named) != 1:
+            error = None if named else f"no profile has {text!r} as an identifier or in its name"
+            rows = ws.profiles.list_ids(named)
+            return page(
+                request, "search.html", status=200 if named else 404, q=q, error=error, rows=rows, limit=SEARCH_LIMIT
+            )
+        profile_id = named[0]
     return RedirectResponse(f"/profiles/{profile_id}", status_code=303)
 
 
@@ -138,10 +150,11 @@ def profiles(
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     ws = request.app.state.workspace
+    total = ws.profiles.count()
+    pages = page_count(page_number, total, PAGE_SIZE)
     offset = (page_number - 1) * PAGE_SIZE
     rows = ws.profiles.list(limit=PAGE_SIZE, offset=offset, sort=sort)
     ws.privacy.audit(viewer.actor, "profiles.list", "profiles", {"limit": PAGE_SIZE, "offset": offset})
-    total = ws.profiles.count()
     return page(
         request,
         "profiles.html",
@@ -151,7 +164,7 @@ def profiles(
         sort=sort,
         sorts=SORTS,
         page_number=page_number,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=pages,
     )
 
 

@@ -14,7 +14,7 @@ from persona360.segments.errors import ConditionError
 from persona360.store.money import amounts_text
 from persona360.web.auth import FormDep, Viewer, ViewerDep, check_csrf
 from persona360.web.charts import Series, bar_chart, line_chart
-from persona360.web.rendering import WebRoute, page
+from persona360.web.rendering import WebRoute, page, page_count
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 SAMPLE = 8
@@ -138,6 +138,7 @@ def segment_page(
     ws = request.app.state.workspace
     found = ws.segments.get(segment)
     members = ws.segments.members(found.segment_id, MEMBERS_PAGE, (page_number - 1) * MEMBERS_PAGE)
+    pages = page_count(page_number, members["total"], MEMBERS_PAGE)
     ws.privacy.audit(viewer.actor, "segment.members", f"segment:{found.name}", {"rows": len(members["members"])})
     entered = {m["profile_id"]: m for m in members["members"]}
     rows = [{**row, **entered[row["profile_id"]]} for row in ws.profiles.list_ids(list(entered))]
@@ -151,7 +152,7 @@ def segment_page(
         rows=rows,
         history=ws.segments.history(found.segment_id, None, 50),
         page_number=page_number,
-        pages=max(1, -(-members["total"] // MEMBERS_PAGE)),
+        pages=pages,
         now=ws.clock.now(),
         chart=line_chart("Members over time", [Series(found.name, counts).held_until(ws.clock.now())]),
     )

@@ -8,6 +8,7 @@ import pytest
 
 from persona360.segments.catalogue import Catalogue
 from persona360.segments.compile import compile_condition
+from persona360.segments.definitions import check_name
 from persona360.segments.errors import ConditionError
 from persona360.segments.nodes import (
     Aggregate,
@@ -184,3 +185,14 @@ def test_a_trait_named_like_an_amount_is_no_amount_and_names_no_currency() -> No
 def test_trait_call_of_an_unknown_trait_is_refused_with_a_suggestion() -> None:
     with pytest.raises(ConditionError, match="unknown trait 'curency'; did you mean 'currency'"):
         compile_condition(parse_condition('trait("curency") = "EUR"'), SHADOWED, NOW)
+
+
+@pytest.mark.parametrize("name", ["Постійні клієнти", "Stali klienci Łódź", "VIP 2026", "ü", "a_b.c-d"])
+def test_segment_names_may_be_in_any_alphabet(name: str) -> None:
+    assert check_name(name) == name
+
+
+@pytest.mark.parametrize("name", ["", " lead", "-x", "_x", "a/b", 'say "hi"', "x" * 81])
+def test_segment_names_refused(name: str) -> None:
+    with pytest.raises(ValueError, match="must be 1-80 letters"):
+        check_name(name)

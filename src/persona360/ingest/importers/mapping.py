@@ -23,6 +23,11 @@ from persona360.privacy.purposes import check_purpose
 SINGLE_ROLES = ("timestamp", "event", "order_id", "message_id")
 IDENTIFIER_ROLES = ("email", "phone", "user_id", "anonymous_id")
 PREFIX_ROLES = ("id:", "handle:", "trait:", "prop:", "item:", "consent:")
+# Every role a column may have, as the error for an unknown role and ``import --help`` list them.
+ROLE_CHOICES = (
+    f"{', '.join(IDENTIFIER_ROLES + SINGLE_ROLES)}, id:NAMESPACE, handle:PLATFORM, "
+    "trait:NAME, prop:NAME, item:FIELD, consent:PURPOSE[:CHANNEL] or ignore"
+)
 
 
 @dataclass
@@ -68,11 +73,7 @@ def check_role(role: str, column: str) -> str:
             if prefix == "consent:":
                 _check_consent_role(role, column)
             return role
-    raise MappingError(
-        f"column {column!r} has unknown role {role!r}: use one of "
-        f"{', '.join(IDENTIFIER_ROLES + SINGLE_ROLES)}, id:NAMESPACE, handle:PLATFORM, "
-        "trait:NAME, prop:NAME, item:FIELD, consent:PURPOSE[:CHANNEL] or ignore"
-    )
+    raise MappingError(f"column {column!r} has unknown role {role!r}: use one of {ROLE_CHOICES}")
 
 
 def _check_consent_role(role: str, column: str) -> None:
