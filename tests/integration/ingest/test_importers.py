@@ -41,7 +41,9 @@ def test_bad_rows_go_to_the_reject_file_with_line_and_reason(workspace: Workspac
         rejects = list(csv.DictReader(handle))
     assert [r["line"] for r in rejects] == ["3", "4", "5"]
     assert "no identifier" in rejects[0]["reason"]
-    assert "no identifier" in rejects[1]["reason"]
+    assert rejects[1]["reason"] == (
+        "the row has no valid identifier: column 'email' holds 'not-an-email', not a valid email"
+    )
     assert "'signed_up' holds '2026-02-30', not a time" in rejects[2]["reason"]
     profile = workspace.profiles.show(workspace.profiles.find("email", "jane@x.org"))
     unmapped = workspace.profiles.timeline(profile["profile_id"])["events"][0]["properties"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from persona360.ingest.importers.mapping import IDENTIFIER_ROLES
+from persona360.ingest.importers.mapping import is_identifier_role
 from persona360.ingest.importers.rows import TRAIT_OF_IDENTIFIER, RowContext
 
 # Property names the row path converts to numbers (``rows._order_properties``).
@@ -57,7 +57,7 @@ def bulk_plan(ctx: RowContext, columns: list[str], file_format: str) -> BulkPlan
 
 def _place(plan: BulkPlan, column: str, role: str) -> bool:
     """Add ``column`` to ``plan``; False when the set-based path cannot take it."""
-    if role in IDENTIFIER_ROLES or role.startswith(("id:", "handle:")):
+    if is_identifier_role(role):
         if any(other == role for _, other in plan.identifiers):
             return False  # the first valid one of several wins per row: Python's job
         plan.identifiers.append((column, role))

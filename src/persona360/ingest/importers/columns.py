@@ -20,7 +20,7 @@ from typing import Any
 
 from persona360.errors import InvalidEventError
 from persona360.identity.normalise import normalise_identifier
-from persona360.ingest.importers.mapping import IDENTIFIER_ROLES
+from persona360.ingest.importers.mapping import is_identifier_role
 from persona360.ingest.importers.rows import (
     TRAIT_OF_IDENTIFIER,
     RowContext,
@@ -169,7 +169,7 @@ class ColumnConverter:
 
 def _role_family(role: str) -> str | None:
     """identifier, trait, prop or consent; None for a column ``finish_record`` reads itself."""
-    if role in IDENTIFIER_ROLES or role.startswith(("id:", "handle:")):
+    if is_identifier_role(role):
         return "identifier"
     family = role.partition(":")[0]
     return family if family in ("trait", "prop", "consent") else None

@@ -23,6 +23,13 @@ from persona360.privacy.purposes import check_purpose
 SINGLE_ROLES = ("timestamp", "event", "order_id", "message_id")
 IDENTIFIER_ROLES = ("email", "phone", "user_id", "anonymous_id")
 PREFIX_ROLES = ("id:", "handle:", "trait:", "prop:", "item:", "consent:")
+
+
+def is_identifier_role(role: str) -> bool:
+    """Whether a column of ``role`` holds an identifier (email, phone, ids, id:NAMESPACE, handle:PLATFORM)."""
+    return role in IDENTIFIER_ROLES or role.startswith(("id:", "handle:"))
+
+
 # Every role a column may have, as the error for an unknown role and ``import --help`` list them.
 ROLE_CHOICES = (
     f"{', '.join(IDENTIFIER_ROLES + SINGLE_ROLES)}, id:NAMESPACE, handle:PLATFORM, "

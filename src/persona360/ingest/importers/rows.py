@@ -12,7 +12,7 @@ import orjson
 from persona360.clock import to_utc
 from persona360.errors import InvalidEventError
 from persona360.identity.normalise import normalise_identifier
-from persona360.ingest.importers.mapping import IDENTIFIER_ROLES, SINGLE_ROLES, ColumnMapping
+from persona360.ingest.importers.mapping import SINGLE_ROLES, ColumnMapping, is_identifier_role
 from persona360.ingest.record import UNDATED, EventRecord, order_identifiers
 from persona360.ingest.validate import order_facts
 from persona360.privacy.purposes import status_granted
@@ -87,11 +87,7 @@ def finish_record(
         InvalidEventError: naming the column that is wrong.
     """
     if not identifiers:
-        raise InvalidEventError(
-            "the row has no identifier: map a column to email, phone, user_id, anonymous_id, "
-            "id:NAMESPACE or handle:PLATFORM (or the value is empty or not valid)",
-            field="identifiers",
-        )
+        raise _no_identifier(ctx, properties)
     dated = _timestamp(head, ctx)
     timestamp = dated or ctx.now  # a customers row without a time: stamped now, flagged undated
     event, kind = _event_name(head, ctx)
@@ -120,6 +116,27 @@ def finish_record(
     return record
 
 
+def _no_identifier(ctx: RowContext, properties: dict[str, Any]) -> InvalidEventError:
+    """Why a row has no identifier: the mapped values that are not valid, named, or that none is mapped or filled.
+
+    A row whose email and phone were both mapped but malformed used to be told to map an
+    identifier column, which it had done.
+    """
+    invalid = []
+    for key, value in properties.items():
+        column = key.removeprefix("invalid_")
+        role = ctx.mapping.role_of(column) if column != key else ""
+        if is_identifier_role(role):
+            invalid.append(f"column {column!r} holds {str(value)[:40]!r}, not a valid {role}")
+    if invalid:
+        return InvalidEventError(f"the row has no valid identifier: {'; '.join(invalid)}", field="identifiers")
+    return InvalidEventError(
+        "the row has no identifier: map a column to email, phone, user_id, anonymous_id, "
+        "id:NAMESPACE or handle:PLATFORM (or the value is empty)",
+        field="identifiers",
+    )
+
+
 def _apply(
     role: str,
     column: str,
@@ -129,7 +146,7 @@ def _apply(
     traits: dict[str, Any],
     properties: dict[str, Any],
 ) -> None:
-    if role in IDENTIFIER_ROLES or role.startswith(("id:", "handle:")):
+    if is_identifier_role(role):
         normalised = normalise_identifier(role, value, ctx.region)
         if normalised is not None:
             identifiers.append((role, normalised))
