@@ -12,6 +12,7 @@ from rich.table import Table
 from persona360.cli.state import console, print_json, shown, when, workspace
 from persona360.errors import NotFoundError
 from persona360.identity.normalise import split_identifier
+from persona360.profiles.reading import display_name
 from persona360.store.money import amounts_text
 from persona360.workspace import Workspace
 
@@ -180,8 +181,7 @@ def unmerge(
 def render_profile(profile: dict[str, Any]) -> Panel:
     """A readable Rich panel of a profile."""
     traits = profile["traits"]
-    title = " ".join(str(traits[n]["value"]) for n in ("firstName", "lastName") if n in traits)
-    title = title or str(traits.get("name", {}).get("value", "")) or f"Profile {profile['profile_id']}"
+    title = display_name(profile)
     facts = Table.grid(padding=(0, 2))
     facts.add_row("profile", str(profile["profile_id"]), "orders", str(profile["orders_count"]))
     facts.add_row("first seen", when(profile["first_seen"]), "revenue", amounts_text(profile["revenue_by_currency"]))

@@ -39,6 +39,34 @@ def is_inferred(source: object) -> bool:
     return str(source or "").startswith("enrich.")
 
 
+def person_name(shown: dict[str, Any]) -> str | None:
+    """A person's name from their shown trait values: ``firstName lastName``, else ``name``, else ``firstName``.
+
+    One rule for the card, the profiles list and the CLI, which had three (the card showed
+    "Phillip" where the CLI said "Phillip Perry"): a shop's own first and last name come
+    before a ``name`` read from an email list or a social profile ("Jane D."), which comes
+    before a first name alone.
+
+    Example:
+        >>> person_name({"firstName": "Jane", "lastName": "Doe", "name": "Jane D."})
+        'Jane Doe'
+        >>> person_name({"firstName": "Jane", "name": "Jane D."}), person_name({"firstName": "Jane"})
+        ('Jane D.', 'Jane')
+        >>> person_name({"email": "jane@x.org"}) is None
+        True
+    """
+    first, last, name = shown.get("firstName"), shown.get("lastName"), shown.get("name")
+    if first and last:
+        return f"{first} {last}"
+    return str(name or first) if name or first else None
+
+
+def display_name(profile: dict[str, Any]) -> str:
+    """A profile's title: the person's name, else their email, else "Profile N"."""
+    shown = {name: trait["value"] for name, trait in profile["traits"].items()}
+    return person_name(shown) or (str(shown["email"]) if shown.get("email") else f"Profile {profile['profile_id']}")
+
+
 class ProfileReader:
     """Read access to the profile projection of one workspace."""
 
@@ -445,19 +473,19 @@ class ProfileReader:
         return rows
 
     def _with_names(self, rows: builtins.list[dict[str, Any]]) -> builtins.list[dict[str, Any]]:
-        """Add each row's email and name (``name``, else ``firstName``) from its shown traits."""
-        shown: dict[tuple[int, str], Any] = {
-            (profile_id, name): value
-            for profile_id, name, value in self.db.query(
-                "SELECT profile_id, name, value ->> '$' FROM profile_traits "
-                "WHERE profile_id IN (SELECT unnest($ids::BIGINT[])) AND name IN ('email', 'name', 'firstName')",
-                {"ids": [row["profile_id"] for row in rows]},
-            )
-        }
+        """Add each row's email and name (:func:`person_name`) from its shown traits."""
+        shown: dict[int, dict[str, Any]] = {}
+        for profile_id, name, value in self.db.query(
+            "SELECT profile_id, name, value ->> '$' FROM profile_traits "
+            "WHERE profile_id IN (SELECT unnest($ids::BIGINT[])) "
+            "AND name IN ('email', 'name', 'firstName', 'lastName')",
+            {"ids": [row["profile_id"] for row in rows]},
+        ):
+            shown.setdefault(profile_id, {})[name] = value
         for row in rows:
-            pid = row["profile_id"]
-            row["email"] = shown.get((pid, "email"))
-            row["name"] = shown.get((pid, "name"), shown.get((pid, "firstName")))
+            mine = shown.get(row["profile_id"], {})
+            row["email"] = mine.get("email")
+            row["name"] = person_name(mine)
         return self._with_currencies(rows)
 
     def snapshots(self, profile_ids: Sequence[int], *, recent_events: int = 0) -> builtins.list[ProfileSnapshot]:

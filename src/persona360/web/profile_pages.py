@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from persona360.privacy import CHANNELS, PURPOSES
+from persona360.profiles.reading import display_name
 from persona360.web.auth import FormDep, Viewer, ViewerDep, check_csrf
 from persona360.web.charts import bar_chart
 from persona360.web.rendering import TEMPLATES, WebRoute, page
@@ -127,14 +128,6 @@ def consent_matrix(ws: Any, profile_id: int) -> list[dict[str, Any]]:
     """Per purpose: allowed purpose-wide and on each channel, as ``ws.privacy.may`` would say."""
     answers = ws.privacy.may_all(profile_id)
     return [{"purpose": purpose, "any": answers[purpose][None], "channels": answers[purpose]} for purpose in PURPOSES]
-
-
-def display_name(profile: dict[str, Any]) -> str:
-    traits = profile["traits"]
-    for name in ("name", "firstName", "email"):
-        if name in traits and traits[name]["value"]:
-            return str(traits[name]["value"])
-    return f"Profile {profile['profile_id']}"
 
 
 def identity_rows(identifiers: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from persona360 import Workspace
+from persona360.cli.profile_cmds import render_profile
+from persona360.profiles.reading import display_name
 
 
 def test_four_fragments_end_in_one_profile_through_explained_edges(
@@ -68,7 +70,11 @@ def test_profile_lists_show_each_row_its_own_email_and_name(
     shown = workspace.profiles.show(jane)["traits"]
     listed = {row["profile_id"]: row for row in workspace.profiles.list(limit=10)}
     assert listed[jane]["email"] == shown["email"]["value"]
-    assert listed[jane]["name"] == shown["name"]["value"]  # "name" wins over "firstName"
+    # the shop's first and last name win over a "name" from the email list or a social profile,
+    # on the card and in the CLI as in the list
+    assert listed[jane]["name"] == f"{shown['firstName']['value']} {shown['lastName']['value']}" == "Jane Doe"
+    assert display_name(workspace.profiles.show(jane)) == listed[jane]["name"]
+    assert render_profile(workspace.profiles.show(jane)).title == "Jane Doe"
     assert listed[john]["email"] == "john@roe.org"
     by_ids = workspace.profiles.list_ids([john, jane])
     assert [row["profile_id"] for row in by_ids] == [john, jane]
