@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from persona360.errors import NotFoundError
 from persona360.privacy import CHANNELS, PURPOSES
 from persona360.profiles.reading import display_name
 from persona360.web.auth import FormDep, Viewer, ViewerDep, check_csrf
@@ -39,6 +40,21 @@ def profile_card(
     live = ws.profiles.resolve(profile_id)
     if live != profile_id:
         return RedirectResponse(f"/profiles/{live}", status_code=303)
+    return _card(request, viewer, live, type=type, done=done, other=other)
+
+
+def _card(
+    request: Request,
+    viewer: Viewer,
+    live: int,
+    *,
+    type: str | None = None,  # noqa: A002 - the query parameter's name
+    done: str | None = None,
+    other: int | None = None,
+    merge: dict[str, str] | None = None,
+) -> Response:
+    """The card of ``live``; ``merge`` is a refused merge form (kind, value, error), shown in the form."""
+    ws = request.app.state.workspace
     profile = ws.profiles.show(live)
     ws.privacy.audit(viewer.actor, "profile.read", f"profile:{live}")
     timeline = ws.profiles.timeline(live, limit=TIMELINE_PAGE, event_type=type or None)
@@ -58,6 +74,8 @@ def profile_card(
         title=display_name(profile),
         events_chart=bar_chart("Events by name", list(counts.items())[:10]),
         identities=identity_rows(profile["identifiers"]),
+        merge=merge or {},
+        status=400 if merge else 200,
         **card_extras(ws, viewer, live),
     )
 
@@ -107,7 +125,12 @@ def merge(request: Request, viewer: ViewerDep, profile_id: int, form: FormDep) -
     if not mine:
         raise ValueError(f"profile {profile_id} has no identifier to merge by")
     other = (form.get("kind", ""), form.get("value", "").strip())
-    merged = ws.identity.merge((mine[0]["kind"], mine[0]["value"]), other, actor=viewer.actor)
+    try:
+        merged = ws.identity.merge((mine[0]["kind"], mine[0]["value"]), other, actor=viewer.actor)
+    except (NotFoundError, ValueError) as error:
+        # an unknown or malformed identifier is a typo to correct in the form, not a page of its own
+        refused = {"kind": other[0], "value": other[1], "error": f"Not merged: {error}"}
+        return _card(request, viewer, ws.profiles.resolve(profile_id), merge=refused)
     return RedirectResponse(f"/profiles/{merged}?done=merged", status_code=303)
 
 
