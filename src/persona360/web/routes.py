@@ -129,7 +129,8 @@ def search(request: Request, viewer: ViewerDep, q: str = "") -> Response:
         profile_id = ws.profiles.find_any(text)
     except NotFoundError:
         named = ws.profiles.find_by_name(text, SEARCH_LIMIT)
-        ws.privacy.audit(viewer.actor, "profiles.search", "profiles", {"q": text, "rows": len(named)})
+        # the profiles shown, not the words typed: a name is personal data, and erasure does not reach the log
+        ws.privacy.audit(viewer.actor, "profiles.search", "profiles", {"rows": len(named), "profile_ids": named})
         if len(named) != 1:
             error = None if named else f"no profile has {text!r} as an identifier or in its name"
             rows = ws.profiles.list_ids(named)

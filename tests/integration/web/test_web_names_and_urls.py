@@ -112,6 +112,8 @@ def test_a_name_several_people_share_lists_them(site: Site) -> None:
     answer = visit(site, site.admin, "GET", f"/search?q={quote('Олена')}")
     assert answer.status_code == 200 and 'id="search-results"' in answer.text
     assert "olena@example.org" in answer.text and "o.shevchenko@x.org" in answer.text and "pp@x.org" not in answer.text
+    searched = site.ws.privacy.audit_log(10, action="profiles.search")[0]
+    assert "Олена" not in str(searched), "a name typed is personal data: the log holds the profiles shown"
 
 
 @pytest.mark.parametrize("q", ["Nobody", "%", "_"])
