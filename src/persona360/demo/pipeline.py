@@ -284,6 +284,7 @@ def import_export(
         mapping=ColumnMapping(dict(entry.mapping)),
         event_name=entry.event_name,
         progress=progress,
+        actor="demo",  # the audit log names the demo, as for its campaign, not a command someone typed
     )
 
 

@@ -55,6 +55,14 @@ def _settings(out: Path, sink: SmtpSink) -> Settings:
     return load_settings(db=out / "ws.duckdb", smtp_port=sink.port, activation_quiet_hours=(0, 0))
 
 
+def test_the_demos_imports_are_audited_as_the_demo(demo: tuple[dict, Path]) -> None:
+    _, out = demo
+    with Workspace(load_settings(db=out / "ws.duckdb")) as ws:
+        imports = ws.privacy.audit_log(100, action="ingest.import")
+    assert {entry["target"] for entry in imports} == {"source:shop", "source:email", "source:support", "source:social"}
+    assert {entry["actor"] for entry in imports} == {"demo"}
+
+
 def test_every_record_of_every_source_is_read(demo: tuple[dict, Path]) -> None:
     report, out = demo
     web = report["sources"]["shop-web"]
