@@ -8,7 +8,6 @@ web router only, so the API's handlers stay as they are.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
@@ -20,12 +19,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 from starlette.requests import ClientDisconnect
 
 from persona360.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from persona360.store.money import amounts_text, shares_text
 from persona360.web.charts import format_number
+from persona360.web.values import shown, stamp
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -55,10 +54,6 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
     return "just now"
 
 
-def stamp(moment: datetime | None) -> str:
-    return "" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
-
-
 def seconds_ago(seconds: float | None) -> str:
     """'just now', '12 s ago', '3 min ago' for an age in seconds."""
     if seconds is None:
@@ -68,19 +63,8 @@ def seconds_ago(seconds: float | None) -> str:
     return f"{seconds:.0f} s ago" if seconds < 120 else f"{seconds / 60:.0f} min ago"
 
 
-# After these a long value may break: the parts of an email, a dotted trait name, a
-# timestamp, a path. Breaking only there keeps a word such as a city whole, where
-# ``overflow-wrap: anywhere`` broke whatever fell at the edge of a narrow column.
-_BREAK_AFTER = re.compile(r"(?<=[._@/:\-])")
-
-
-def soft_breaks(value: object) -> Markup:
-    """``value`` as escaped text with a line-break opportunity (``<wbr>``) after each ``._@/:-``."""
-    return Markup("<wbr>").join(part for part in _BREAK_AFTER.split(str(value)) if part)
-
-
 TEMPLATES.filters.update(
-    soft_breaks=soft_breaks,
+    shown=shown,
     seconds_ago=seconds_ago,
     ago=ago,
     stamp=stamp,

@@ -1,10 +1,11 @@
-"""The traits table's line-break opportunities: after punctuation only, and never around markup."""
+"""A shown value's line-break opportunities: after punctuation only, and never around markup."""
 
 from __future__ import annotations
 
 import pytest
 
-from persona360.web.rendering import TEMPLATES, soft_breaks
+from persona360.web.rendering import TEMPLATES
+from persona360.web.values import soft_breaks
 
 
 @pytest.mark.parametrize(
@@ -25,5 +26,5 @@ def test_markup_in_a_value_is_escaped_before_the_breaks_go_in() -> None:
     assert soft_breaks('<a href="x">O\'Brien & co.</a>') == (
         "&lt;a href=&#34;x&#34;&gt;O&#39;Brien &amp; co.<wbr>&lt;/<wbr>a&gt;"
     )
-    rendered = TEMPLATES.from_string("{{ v | soft_breaks }}").render(v="<script>a.b</script>")
+    rendered = TEMPLATES.from_string("{{ v | shown }}").render(v="<script>a.b</script>")
     assert rendered == "&lt;script&gt;a.<wbr>b&lt;/<wbr>script&gt;"
