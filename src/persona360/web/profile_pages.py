@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -137,8 +138,7 @@ def merge(request: Request, viewer: ViewerDep, profile_id: int, form: FormDep) -
 def card_extras(ws: Any, viewer: Viewer, profile_id: int) -> dict[str, Any]:
     """Consent, persona, survey answers and messages of a profile, each from its own room."""
     return {
-        "consent": consent_matrix(ws, profile_id),
-        "consent_decisions": ws.privacy.consent(profile_id),
+        **card_consent(ws, profile_id),
         "purposes": PURPOSES,
         "channels": CHANNELS,
         "persona": ws.personas.of_profile(profile_id),
@@ -147,10 +147,31 @@ def card_extras(ws: Any, viewer: Viewer, profile_id: int) -> dict[str, Any]:
     }
 
 
-def consent_matrix(ws: Any, profile_id: int) -> list[dict[str, Any]]:
-    """Per purpose: allowed purpose-wide and on each channel, as ``ws.privacy.may`` would say."""
+def card_consent(ws: Any, profile_id: int) -> dict[str, Any]:
+    """The consent matrix and the decisions it comes from."""
+    decisions = ws.privacy.consent(profile_id)
+    return {"consent": consent_matrix(ws, profile_id, decisions, ws.clock.now()), "consent_decisions": decisions}
+
+
+def consent_matrix(ws: Any, profile_id: int, decisions: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """Per purpose: the purpose-wide answer, whether a decision or the default gave it, and each channel's answer.
+
+    A channel's answer is what ``ws.privacy.may`` says for it. ``except`` names the channels
+    whose answer differs from the purpose-wide one (each by a decision of its own): after a
+    withdrawal on email only, the row once read "Every channel: allowed" beside "email: no".
+    """
     answers = ws.privacy.may_all(profile_id)
-    return [{"purpose": purpose, "any": answers[purpose][None], "channels": answers[purpose]} for purpose in PURPOSES]
+    decided = {
+        d["purpose"] for d in decisions if d["channel"] is None and (d["expires_at"] is None or d["expires_at"] > now)
+    }
+    rows = []
+    for purpose in PURPOSES:
+        channels, wide = answers[purpose], answers[purpose][None]
+        exceptions = [channel for channel in CHANNELS if channels[channel] != wide]
+        rows.append(
+            {"purpose": purpose, "any": wide, "decided": purpose in decided, "except": exceptions, "channels": channels}
+        )
+    return rows
 
 
 def identity_rows(identifiers: list[dict[str, Any]]) -> list[dict[str, Any]]:
