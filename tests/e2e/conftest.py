@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,19 @@ def page(browser: Any, shop: Shop) -> Iterator[Any]:
     page.set_default_timeout(30_000)  # a busy shared machine serves slowly
     yield page
     context.close()
+
+
+@contextmanager
+def admin_page(browser: Any, shop: Shop, width: int, height: int = 900) -> Iterator[Any]:
+    """A page logged in as the admin in a fresh context ``width`` px wide, for a layout at that size."""
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=shop.url)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        log_in(page, shop.admin_token)
+        yield page
+    finally:
+        context.close()
 
 
 def log_in(page: Any, token: str) -> None:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from conftest import Shop, cut_labels, log_in, screenshot
+from conftest import Shop, admin_page, cut_labels, log_in, screenshot
 
 pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("browser")]
 
@@ -186,10 +186,7 @@ TRAITS_BOXES = """() => {
 @pytest.mark.parametrize("width", [1400, 1920])
 def test_the_traits_table_fits_its_card(browser: Any, shop: Shop, width: int) -> None:
     """At 1400 px the traits table scrolled sideways inside its card and its Confidence column started cut."""
-    context = browser.new_context(viewport={"width": width, "height": 900}, base_url=shop.url)
-    page = context.new_page()
-    try:
-        log_in(page, shop.admin_token)
+    with admin_page(browser, shop, width) as page:
         page.goto(f"/profiles/{shop.merged_profile}")
         # a stale trait's age carries a badge (furnish_person): that column once outgrew the card on its own
         assert page.locator("table.traits .badge.warn").count() > 0
@@ -197,5 +194,3 @@ def test_the_traits_table_fits_its_card(browser: Any, shop: Shop, width: int) ->
         assert boxes["scroll"] <= boxes["client"], boxes
         assert all(right <= boxes["inner"][1] + 0.5 for _, right in boxes["heads"]), boxes
         screenshot(page, f"profile-traits-{width}")
-    finally:
-        context.close()

@@ -7,9 +7,10 @@ Colours come from CSS classes (``static/app.css``), so the palette lives in one 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from math import ceil
 
 from markupsafe import Markup, escape
 
@@ -50,8 +51,10 @@ class Series:
         return Series(self.name, steps)
 
 
-def bar_chart(title: str, items: Sequence[tuple[str, float]], unit: str = "", width: int = 560) -> Markup:
-    """Horizontal bars, one per (label, value), longest first as given.
+def bar_chart(
+    title: str, items: Sequence[tuple[str, float]], unit: str = "", width: int = 560, labels: float = LABEL_WIDTH
+) -> Markup:
+    """Horizontal bars, one per (label, value), longest first as given; ``labels`` is the room left of them.
 
     The bars leave room for the widest value label at the end of the longest bar, so a
     large figure ("37,353,897.7") is shown whole instead of cut at the chart's edge.
@@ -60,25 +63,35 @@ def bar_chart(title: str, items: Sequence[tuple[str, float]], unit: str = "", wi
         return _empty(title)
     top = max(value for _, value in items) or 1.0
     values = [format_number(value) + unit for _, value in items]
-    span = width - LABEL_WIDTH - max(VALUE_WIDTH, VALUE_GAP + max(map(text_width, values)) + VALUE_GAP)
+    span = width - labels - max(VALUE_WIDTH, VALUE_GAP + max(map(text_width, values)) + VALUE_GAP)
     height = len(items) * (BAR_HEIGHT + BAR_GAP) + BAR_GAP
     labelled = list(zip(items, values, strict=True))
-    rows = [_bar(i, label, value, top, span, text) for i, ((label, value), text) in enumerate(labelled)]
+    rows = [_bar(i, label, value, top, span, text, labels) for i, ((label, value), text) in enumerate(labelled)]
     summary = "; ".join(f"{label}: {text}" for (label, _), text in labelled)
     return _figure(title, summary, width, height, "".join(rows))
 
 
-def _bar(index: int, label: str, value: float, top: float, span: float, text: str) -> str:
+def _bar(index: int, label: str, value: float, top: float, span: float, text: str, labels: float) -> str:
     y = BAR_GAP + index * (BAR_HEIGHT + BAR_GAP)
     length = max(value / top * span, 1.0 if value else 0.0)
     middle = y + BAR_HEIGHT / 2 + 4
     return (
-        f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{middle:.1f}" text-anchor="end">'
-        f"{escape(fit_text(label, LABEL_WIDTH - 8 - VALUE_GAP))}</text>"
-        f'<rect class="chart-bar" x="{LABEL_WIDTH}" y="{y}" width="{length:.1f}" '
+        f'<text class="chart-label" x="{labels - 8:g}" y="{middle:.1f}" text-anchor="end">'
+        f"{escape(fit_text(label, labels - 8 - VALUE_GAP))}</text>"
+        f'<rect class="chart-bar" x="{labels:g}" y="{y}" width="{length:.1f}" '
         f'height="{BAR_HEIGHT}" rx="3"/>'
-        f'<text class="chart-value" x="{LABEL_WIDTH + length + VALUE_GAP:.1f}" y="{middle:.1f}">{escape(text)}</text>'
+        f'<text class="chart-value" x="{labels + length + VALUE_GAP:.1f}" y="{middle:.1f}">{escape(text)}</text>'
     )
+
+
+def label_room(labels: Iterable[str]) -> float:
+    """The room left of the bars that the widest of ``labels`` needs, at most ``LABEL_WIDTH``.
+
+    For a chart drawn in a narrow card (a persona's), where the usual 170 units of labels
+    left too little for the bars unless the chart was drawn wider and scaled down, which
+    shrank its 12 px text to 8 px.
+    """
+    return min(LABEL_WIDTH, ceil(max(map(text_width, labels), default=0.0)) + 8 + VALUE_GAP)
 
 
 def text_width(text: str) -> float:
@@ -183,13 +196,19 @@ def _legend(series: Sequence[Series]) -> str:
     return f'<ul class="chart-legend">{items}</ul>'
 
 
-def diverging_chart(title: str, items: Sequence[tuple[str, float]], unit: str = "", width: int = 560) -> Markup:
-    """Bars left (below average) or right (above) of a centre line, e.g. standardised lifts."""
+def diverging_chart(
+    title: str, items: Sequence[tuple[str, float]], unit: str = "", width: int = 560, labels: float = LABEL_WIDTH
+) -> Markup:
+    """Bars left (below average) or right (above) of a centre line, e.g. standardised lifts.
+
+    ``labels`` is the room left of the bars; right of them is room for the widest value.
+    """
     if not items:
         return _empty(title)
     reach = max(abs(value) for _, value in items) or 1.0
-    half = (width - LABEL_WIDTH - VALUE_WIDTH) / 2
-    centre = LABEL_WIDTH + half
+    values = max(text_width(f"{value:+.2f}{unit}") for _, value in items) + 2 * VALUE_GAP
+    half = (width - labels - values) / 2
+    centre = labels + half
     height = len(items) * (BAR_HEIGHT + BAR_GAP) + BAR_GAP
     body = [f'<line class="chart-axis" x1="{centre:.1f}" y1="0" x2="{centre:.1f}" y2="{height}"/>']
     for i, (label, value) in enumerate(items):
@@ -198,8 +217,8 @@ def diverging_chart(title: str, items: Sequence[tuple[str, float]], unit: str = 
         x = centre if value >= 0 else centre - length
         klass = "chart-bar" if value >= 0 else "chart-bar negative"
         body.append(
-            f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT / 2 + 4:.1f}" text-anchor="end">'
-            f"{escape(fit_text(label, LABEL_WIDTH - 8 - VALUE_GAP))}</text>"
+            f'<text class="chart-label" x="{labels - 8:g}" y="{y + BAR_HEIGHT / 2 + 4:.1f}" text-anchor="end">'
+            f"{escape(fit_text(label, labels - 8 - VALUE_GAP))}</text>"
             f'<rect class="{klass}" x="{x:.1f}" y="{y}" width="{length:.1f}" height="{BAR_HEIGHT}" rx="3"/>'
             f'<text class="chart-value" x="{centre + half + 6:.1f}" y="{y + BAR_HEIGHT / 2 + 4:.1f}">'
             f"{value:+.2f}{escape(unit)}</text>"

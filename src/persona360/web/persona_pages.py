@@ -14,11 +14,15 @@ from fastapi.responses import HTMLResponse
 
 from persona360.personas import CHANNEL_LABELS, CHANNELS_NOTE, CHANNELS_TITLE
 from persona360.web.auth import ViewerDep
-from persona360.web.charts import bar_chart, diverging_chart
+from persona360.web.charts import bar_chart, diverging_chart, label_room
 from persona360.web.rendering import WebRoute, page
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 MEMBERS_PAGE = 25
+FEATURES_TITLE = "Distinguishing features (lift in standard deviations)"
+# a persona card's charts are drawn as wide as the card's content at 1400-1920 px (three cards
+# in a 1280 px page), so their 12 px text is shown at 12 px, not scaled down to 8 px
+CARD_CHART_WIDTH = 360
 
 
 @router.get("/personas")
@@ -90,8 +94,12 @@ def card_view(card: dict[str, Any]) -> dict[str, Any]:
     return {
         **card,
         "avatar_src": avatar_src(card["avatar_svg"]),
-        "features_chart": diverging_chart("Distinguishing features (lift in standard deviations)", features),
-        "channels_chart": bar_chart(CHANNELS_TITLE, channels, unit=" %", width=460),
+        "features_chart": diverging_chart(
+            FEATURES_TITLE, features, width=CARD_CHART_WIDTH, labels=label_room(f for f, _ in features)
+        ),
+        "channels_chart": bar_chart(
+            CHANNELS_TITLE, channels, unit=" %", width=CARD_CHART_WIDTH, labels=label_room(c for c, _ in channels)
+        ),
         "channels_note": CHANNELS_NOTE,
         "best_hour": None if card["best_send_hour"] is None else f"{card['best_send_hour']:02d}:00 UTC",
     }

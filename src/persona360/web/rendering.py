@@ -22,9 +22,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import ClientDisconnect
 
 from persona360.errors import AuthenticationError, NotFoundError, PermissionDeniedError
-from persona360.store.money import amounts_text, shares_text
 from persona360.web.charts import format_number
-from persona360.web.values import shown, stamp
+from persona360.web.values import amounts, email_breaks, figure, shares, shown, stamp
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -68,8 +67,10 @@ TEMPLATES.filters.update(
     seconds_ago=seconds_ago,
     ago=ago,
     stamp=stamp,
-    amounts=amounts_text,
-    shares=shares_text,
+    amounts=amounts,
+    shares=shares,
+    figure=figure,
+    email=email_breaks,
     num=format_number,
     urlpart=lambda s: quote(str(s), safe=""),
 )

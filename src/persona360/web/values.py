@@ -12,11 +12,14 @@ the minute, a long list cut), the exact value is kept in the element's ``title``
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from markupsafe import Markup
+from markupsafe import Markup, escape
+
+from persona360.store.money import amounts_text, shares_text
 
 SHOWN_LIMIT = 80  # characters of a value shown before it is cut (the whole value stays in the title)
 NOTHING = "—"
@@ -148,6 +151,39 @@ def _plain(value: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> bool:
 _BREAK_AFTER = re.compile(r"(?<=[._@/:\-])")
 
 
+def email_breaks(value: object) -> Markup:
+    """An email with a line-break opportunity after its ``@`` only, for a table's email column.
+
+    A long address otherwise set the column's width and squeezed its neighbours.
+    """
+    return Markup("@<wbr>").join(str(value).split("@"))
+
+
 def soft_breaks(value: object) -> Markup:
     """``value`` as escaped text with a line-break opportunity (``<wbr>``) after each ``._@/:-``."""
     return Markup("<wbr>").join(part for part in _BREAK_AFTER.split(str(value)) if part)
+
+
+def amounts(totals: Mapping[str, float]) -> Markup:
+    """Money per currency (``store.money.amounts_text``), each amount kept on one line.
+
+    A table column narrower than "9,180.72 UAH" broke it into "9,180.72 / UAH"; two
+    currencies may still go on two lines, between the amounts.
+    """
+    return _figures(amounts_text, totals, "; ")
+
+
+def shares(totals: Mapping[str, float]) -> Markup:
+    """Shares of each currency's revenue (``store.money.shares_text``), each kept on one line."""
+    return _figures(shares_text, totals, " · ")
+
+
+def _figures(text: Callable[[Mapping[str, float]], str], totals: Mapping[str, float], between: str) -> Markup:
+    if not totals:
+        return figure(text(totals))
+    return escape(between).join(figure(text({label: amount})) for label, amount in totals.items())
+
+
+def figure(text: str) -> Markup:
+    """``text`` (a figure with its unit: "18 %", "9,180.72 UAH") as one unbreakable piece."""
+    return Markup('<span class="figure">{}</span>').format(text)
