@@ -88,13 +88,25 @@ def timeline_page(
     profile_id: int,
     cursor: str | None = None,
     type: str | None = Query(None, max_length=200),
-) -> HTMLResponse:
-    """The next page of the timeline as ``<li>`` rows; the next cursor in a header."""
+    part: str | None = Query(None, pattern="^rows$"),
+) -> Response:
+    """The next page of the timeline: its ``<li>`` rows for the card's script (``part=rows``), else a page.
+
+    The card's "Load older events" link opened in a new tab (or without the script) gave
+    a bare list with no title or navigation; the script asks for the rows alone, and
+    finds the next cursor in a header.
+    """
     ws = request.app.state.workspace
-    found = ws.profiles.timeline(profile_id, limit=TIMELINE_PAGE, cursor=cursor, event_type=type or None)
-    ws.privacy.audit(viewer.actor, "profile.timeline", f"profile:{profile_id}", {"rows": len(found["events"])})
-    html = TEMPLATES.get_template("_timeline_rows.html").render(events=found["events"])
-    return HTMLResponse(html, headers={"X-Next-Cursor": found["next"] or "", "Cache-Control": "no-store"})
+    live = ws.profiles.resolve(profile_id)
+    found = ws.profiles.timeline(live, limit=TIMELINE_PAGE, cursor=cursor, event_type=type or None)
+    ws.privacy.audit(viewer.actor, "profile.timeline", f"profile:{live}", {"rows": len(found["events"])})
+    if part == "rows":
+        html = TEMPLATES.get_template("_timeline_rows.html").render(events=found["events"])
+        return HTMLResponse(html, headers={"X-Next-Cursor": found["next"] or "", "Cache-Control": "no-store"})
+    (row,) = ws.profiles.list_ids([live])
+    name = row["name"] or row["email"] or f"Profile {live}"
+    context = {"name": name, "profile_id": live, "timeline": found, "event_type": type or ""}
+    return page(request, "timeline.html", title=f"{name}: older events", **context)
 
 
 @router.post("/profiles/{profile_id}/unmerge")

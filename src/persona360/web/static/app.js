@@ -17,7 +17,7 @@ function setupTimeline() {
     const cursor = list.dataset.next;
     if (loading || !cursor) return;
     loading = true;
-    const url = `${list.dataset.src}?cursor=${encodeURIComponent(cursor)}&type=${encodeURIComponent(list.dataset.type)}`;
+    const url = `${list.dataset.src}?cursor=${encodeURIComponent(cursor)}&type=${encodeURIComponent(list.dataset.type)}&part=rows`;
     try {
       const response = await fetch(url, { credentials: "same-origin" });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
