@@ -221,6 +221,21 @@ def _stamp(tx: Transaction, segments: list[Segment], now: datetime) -> None:
     )
 
 
+def _name_merges(tx: Transaction, segment_id: int, exited: list[int], now: datetime) -> None:
+    """An exit of a profile merged into another says so ("merged into #12"), not the evaluation's reason.
+
+    A profile merged away stops being a member when the batch that merged it is evaluated,
+    so its exit read "event". The merged profile's own membership goes on (or begins) under
+    its live id, which the reason names.
+    """
+    tx.execute(
+        "UPDATE segment_memberships m SET exit_reason = 'merged into #' || CAST(r.new_id AS VARCHAR) "
+        "FROM profile_redirects r WHERE r.old_id = m.profile_id AND m.segment_id = ? AND m.exited_at = ? "
+        "AND m.profile_id IN (SELECT unnest(?))",
+        [segment_id, now, exited],
+    )
+
+
 def _record(tx: Transaction, segment: Segment, changes: Changes, now: datetime, reason: str, *, counted: bool) -> None:
     """Write the entries and exits; count the members when something changed or ``counted``.
 
@@ -239,6 +254,7 @@ def _record(tx: Transaction, segment: Segment, changes: Changes, now: datetime, 
             "AND exited_at IS NULL AND profile_id IN (SELECT unnest(?))",
             [now, reason, segment.segment_id, changes.exited],
         )
+        _name_merges(tx, segment.segment_id, changes.exited, now)
     changed = bool(changes.entered or changes.exited or segment.evaluated_at is None)
     if changed or counted:
         row = tx.fetchone(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -128,21 +129,27 @@ def create(request: Request, viewer: SegmentViewer, form: FormDep) -> Response:
     except ValueError as error:
         return builder_page(request, fields, None, 400, save_error=str(error))
     request.app.state.workspace.privacy.audit(viewer.actor, "segment.create", f"segment:{created['name']}")
-    return RedirectResponse(f"/segments/{created['segment_id']}", status_code=303)
+    return RedirectResponse(segment_url(created["name"]), status_code=303)
 
 
 @router.get("/segments/{segment}")
 def segment_page(
     request: Request, viewer: SegmentViewer, segment: str, page_number: int = Query(1, ge=1, alias="page")
-) -> HTMLResponse:
+) -> Response:
+    """One segment, at its name: ``/segments/{id}`` (the list's and the builder's old links) redirects there."""
     ws = request.app.state.workspace
     found = ws.segments.get(segment)
+    if segment != found.name:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"{segment_url(found.name)}{query}", status_code=303)
     members = ws.segments.members(found.segment_id, MEMBERS_PAGE, (page_number - 1) * MEMBERS_PAGE)
     pages = page_count(page_number, members["total"], MEMBERS_PAGE)
     ws.privacy.audit(viewer.actor, "segment.members", f"segment:{found.name}", {"rows": len(members["members"])})
     entered = {m["profile_id"]: m for m in members["members"]}
-    rows = [{**row, **entered[row["profile_id"]]} for row in ws.profiles.list_ids(list(entered))]
+    rows = [{**row, **entered[row["profile_id"]]} for row in named_rows(ws, list(entered))]
     counts = [(c["counted_at"], float(c["members"])) for c in ws.segments.counts(found.segment_id)]
+    history = ws.segments.history(found.segment_id, None, 50)
+    names = history_names(ws, sorted({h["profile_id"] for h in history}))
     return page(
         request,
         "segment.html",
@@ -150,9 +157,40 @@ def segment_page(
         segment=found,
         total=members["total"],
         rows=rows,
-        history=ws.segments.history(found.segment_id, None, 50),
+        history=[{**h, "person": names.get(h["profile_id"])} for h in history],
         page_number=page_number,
         pages=pages,
         now=ws.clock.now(),
         chart=line_chart("Members over time", [Series(found.name, counts).held_until(ws.clock.now())]),
     )
+
+
+def segment_url(name: str) -> str:
+    """A segment's one address: by its name (as the profile card and the campaigns link to it)."""
+    return f"/segments/{quote(name, safe='')}"
+
+
+def named_rows(ws: Any, profile_ids: list[int]) -> list[dict[str, Any]]:
+    """The list rows of ``profile_ids`` (name by ``person_name``, email); one without either gets its identifier.
+
+    An anonymous member was shown as "#7" beside empty cells; it is now "anonymous
+    visitor" with the anonymous id that made it (or its first identifier of another kind).
+    """
+    rows: list[dict[str, Any]] = ws.profiles.list_ids(profile_ids)
+    for row in rows:
+        row["visitor"] = None if row["name"] or row["email"] else first_identifier(ws, row["profile_id"])
+    return rows
+
+
+def history_names(ws: Any, profile_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each former or current member's row; one merged into another names the profile it lives on as."""
+    names: dict[int, dict[str, Any]] = {row["profile_id"]: row for row in named_rows(ws, profile_ids)}
+    live = ws.profiles.live_ids([p for p in profile_ids if p not in names])
+    return names | {old: {"merged_into": new} for old, new in live.items() if old != new}
+
+
+def first_identifier(ws: Any, profile_id: int) -> dict[str, str] | None:
+    identifiers = ws.profiles.identifiers(profile_id)
+    known = [i for i in identifiers if i["kind"] != "anonymous_id"]
+    chosen = (known or identifiers)[:1]
+    return {"kind": chosen[0]["kind"], "value": chosen[0]["value"]} if chosen else None

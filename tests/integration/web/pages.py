@@ -1,8 +1,13 @@
-"""Fetch web pages as a logged-in admin: the real app over ASGI on a real workspace, no browser."""
+"""Fetch web pages as a logged-in admin: the real app over ASGI on a real workspace, no browser; such a workspace."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import httpx
+import pytest
 
 from integration.own_loop import run_on_own_loop
 from persona360 import Workspace
@@ -23,3 +28,14 @@ def fetch(ws: Workspace, *paths: str) -> list[str]:
         return [answer.text for answer in answers]
 
     return run_on_own_loop(send())
+
+
+@contextmanager
+def shop_workspace(
+    tmp_path_factory: pytest.TempPathFactory, name: str, records: list[dict[str, Any]]
+) -> Iterator[Workspace]:
+    """A workspace file in a fresh folder, whose source ``shop`` has sent ``records``."""
+    with Workspace.open(tmp_path_factory.mktemp(name) / "ws.duckdb") as ws:
+        ws.access.add_source("shop")
+        ws.ingest.send("shop", records)
+        yield ws

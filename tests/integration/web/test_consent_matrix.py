@@ -11,16 +11,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from integration.web.pages import fetch
+from integration.web.pages import fetch, shop_workspace
 from persona360 import Workspace
 
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace, int]]:
-    db = tmp_path_factory.mktemp("web-consent") / "ws.duckdb"
-    with Workspace.open(db) as ws:
-        ws.access.add_source("shop")
-        ws.ingest.send("shop", [{"type": "identify", "userId": "u1", "traits": {"email": "olha@example.org"}}])
+    records = [{"type": "identify", "userId": "u1", "traits": {"email": "olha@example.org"}}]
+    with shop_workspace(tmp_path_factory, "web-consent", records) as ws:
         profile_id = ws.profiles.find("email", "olha@example.org")
         ws.privacy.grant(profile_id, "marketing")
         ws.privacy.change(profile_id, "marketing", "email", granted=False)

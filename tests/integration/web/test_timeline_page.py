@@ -13,21 +13,20 @@ from urllib.parse import quote
 
 import pytest
 
-from integration.web.pages import fetch
+from integration.web.pages import fetch, shop_workspace
 from persona360 import Workspace
 from persona360.web.profile_pages import TIMELINE_PAGE
 
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace, int]]:
-    db = tmp_path_factory.mktemp("web-timeline") / "ws.duckdb"
     start = datetime(2026, 10, 1, tzinfo=UTC)
-    with Workspace.open(db) as ws:
-        ws.access.add_source("shop")
-        traits = {"email": "marta@example.org", "firstName": "Marta", "lastName": "Koval"}
-        moments = [(start + timedelta(minutes=i)).isoformat() for i in range(TIMELINE_PAGE + 5)]
-        views = [{"type": "track", "userId": "u1", "event": "Product Viewed", "timestamp": at} for at in moments]
-        ws.ingest.send("shop", [{"type": "identify", "userId": "u1", "traits": traits}, *views])
+    traits = {"email": "marta@example.org", "firstName": "Marta", "lastName": "Koval"}
+    moments = [(start + timedelta(minutes=i)).isoformat() for i in range(TIMELINE_PAGE + 5)]
+    views = [{"type": "track", "userId": "u1", "event": "Product Viewed", "timestamp": at} for at in moments]
+    with shop_workspace(
+        tmp_path_factory, "web-timeline", [{"type": "identify", "userId": "u1", "traits": traits}, *views]
+    ) as ws:
         yield ws, ws.profiles.find("email", "marta@example.org")
 
 

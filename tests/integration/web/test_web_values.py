@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from integration.web.pages import fetch
+from integration.web.pages import fetch, shop_workspace
 from persona360 import Workspace
 
 PRODUCTS = [
@@ -21,19 +21,19 @@ PRODUCTS = [
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace, int]]:
-    db = tmp_path_factory.mktemp("web-values") / "ws.duckdb"
-    with Workspace.open(db) as ws:
-        ws.access.add_source("shop")
-        traits = {
-            "email": "ivan@example.org",
-            "email_disposable": False,
-            "loyaltyMember": True,
-            "createdAt": "2023-09-30T21:00:01.722Z",
-            "cart_abandon_reason": "just browsing",
-        }
-        ws.ingest.send("shop", [{"type": "identify", "userId": "u1", "traits": traits}])
-        order = {"order_id": "SO1", "value": 45.0, "currency": "USD", "products": PRODUCTS}
-        ws.ingest.send("shop", [{"type": "track", "userId": "u1", "event": "Checkout Started", "properties": order}])
+    traits = {
+        "email": "ivan@example.org",
+        "email_disposable": False,
+        "loyaltyMember": True,
+        "createdAt": "2023-09-30T21:00:01.722Z",
+        "cart_abandon_reason": "just browsing",
+    }
+    order = {"order_id": "SO1", "value": 45.0, "currency": "USD", "products": PRODUCTS}
+    records = [
+        {"type": "identify", "userId": "u1", "traits": traits},
+        {"type": "track", "userId": "u1", "event": "Checkout Started", "properties": order},
+    ]
+    with shop_workspace(tmp_path_factory, "web-values", records) as ws:
         ws.privacy.audit("cli", "privacy.erase", "profile:9", {"kinds": {"anonymous_id": 1}, "rows": {"events": 111}})
         yield ws, ws.profiles.find("email", "ivan@example.org")
 
