@@ -32,6 +32,16 @@ def test_pages_need_a_login_and_a_wrong_token_is_refused(page: Any, shop: Shop) 
     assert shop.admin_token not in cookie["value"]
 
 
+def test_the_login_page_loads_every_resource_it_names(page: Any) -> None:
+    """/login logged one 404 console error: the browser asked for /favicon.ico, which no page named."""
+    failed: list[str] = []
+    page.on("console", lambda message: failed.append(message.text) if message.type == "error" else None)
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto("/login")
+    page.wait_for_load_state("networkidle")
+    assert failed == []
+
+
 def test_logout_ends_the_session(page: Any, shop: Shop) -> None:
     log_in(page, shop.admin_token)
     page.get_by_role("button", name="Log out").click()
