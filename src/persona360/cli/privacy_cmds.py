@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
+from rich.table import Column, Table
 
-from persona360.cli.state import console, fail, print_json, workspace
+from persona360.cli.state import console, fail, print_json, shown, when, workspace
 from persona360.privacy import CHANNELS, PURPOSES
 
 consent = typer.Typer(help="A person's consent: show it, grant or withdraw a purpose.", no_args_is_help=True)
@@ -79,21 +80,34 @@ def show(
 
 
 def audit(
-    limit: Annotated[int, typer.Option("--limit", help="How many entries, newest first.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", help="How many entries, newest first.", min=1)] = 50,
     target: Annotated[str | None, typer.Option("--target", help="Only entries about this (profile:42).")] = None,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="Only entries by this actor, exactly: cli, web:TOKEN, token:TOKEN.")
+    ] = None,
+    action: Annotated[
+        str | None, typer.Option("--action", help="Only actions starting with this (consent matches consent.grant).")
+    ] = None,
     json: JsonOption = False,
 ) -> None:
-    """Show the audit trail: who read or changed whose data, newest first."""
+    """Show the audit trail: who read or changed whose data, newest first.
+
+    The filters are the web audit page's, through the same query.
+    """
     with workspace() as ws:
-        rows = ws.privacy.audit_log(limit, target)
+        rows = ws.privacy.audit_log(limit, target, actor=actor, action=action)
     if json:
         print_json(rows)
         return
-    table = Table("id", "when", "actor", "action", "target", "detail")
+    # who, what and whom are never cut short ("web:shop-own…"): in a narrow terminal they fold
+    whole = [Column(name, overflow="fold") for name in ("actor", "action", "target")]
+    table = Table("id", Column("when", no_wrap=True), *whole, "detail")
     for row in rows:
-        detail = "" if row["detail"] is None else str(row["detail"])
-        table.add_row(str(row["audit_id"]), str(row["logged_at"]), row["actor"], row["action"], row["target"], detail)
+        cells = (row["actor"], row["action"], row["target"], shown(row["detail"]) if row["detail"] else "")
+        table.add_row(str(row["audit_id"]), when(row["logged_at"]), *(escape(cell) for cell in cells[:3]), cells[3])
     console.print(table)
+    if not rows:
+        console.print("No entries" + (" match the filters." if target or actor or action else "."))
 
 
 def _change(identifier: str, purpose: str, channel: str | None, granted: bool, basis: str, expires: str | None) -> None:

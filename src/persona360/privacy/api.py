@@ -253,8 +253,13 @@ class PrivacyAPI:
     def audit_log(
         self, limit: int = 100, target: str | None = None, *, actor: str | None = None, action: str | None = None
     ) -> list[dict[str, Any]]:
-        """The newest audit entries, newest first; ``actor`` exact, ``action`` a prefix."""
-        return self.audit_trail.read(limit, target, actor, action)
+        """The newest audit entries, newest first; ``actor`` exact, ``action`` a prefix.
+
+        The one query behind the web's audit page and ``persona360 audit``: a filter left
+        blank (or only spaces, as a form sends it) filters nothing; spaces around one go.
+        """
+        filters = (value.strip() if value else None for value in (target, actor, action))
+        return self.audit_trail.read(limit, *(value or None for value in filters))
 
     def _anchor_identifier(self, profile_id: int) -> tuple[str, str]:
         rows = self._ws.db.query("SELECT kind, value FROM identifiers WHERE profile_id = ?", [profile_id])

@@ -96,7 +96,5 @@ def audit(
     target: str = Query("", max_length=200),
 ) -> HTMLResponse:
     filters = {"actor": actor.strip(), "action": action.strip(), "target": target.strip()}
-    rows = request.app.state.workspace.privacy.audit_log(
-        AUDIT_PAGE, filters["target"] or None, actor=filters["actor"] or None, action=filters["action"] or None
-    )
+    rows = request.app.state.workspace.privacy.audit_log(AUDIT_PAGE, target, actor=actor, action=action)
     return page(request, "audit.html", title="Audit log", rows=rows, filters=filters, limit=AUDIT_PAGE)
