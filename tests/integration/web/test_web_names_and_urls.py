@@ -111,7 +111,8 @@ def test_a_name_that_one_person_has_opens_their_profile(site: Site, q: str, foun
 def test_a_name_several_people_share_lists_them(site: Site) -> None:
     answer = visit(site, site.admin, "GET", f"/search?q={quote('Олена')}")
     assert answer.status_code == 200 and 'id="search-results"' in answer.text
-    assert "olena@example.org" in answer.text and "o.shevchenko@x.org" in answer.text and "pp@x.org" not in answer.text
+    listed = answer.text.replace("<wbr>", "")  # an email in a table may break after its @
+    assert "olena@example.org" in listed and "o.shevchenko@x.org" in listed and "pp@x.org" not in listed
     searched = site.ws.privacy.audit_log(10, action="profiles.search")[0]
     assert "Олена" not in str(searched), "a name typed is personal data: the log holds the profiles shown"
 
