@@ -175,10 +175,14 @@ def named_rows(ws: Any, profile_ids: list[int]) -> list[dict[str, Any]]:
 
     An anonymous member was shown as "#7" beside empty cells; it is now "anonymous
     visitor" with the anonymous id that made it (or its first identifier of another kind).
+    The identifiers of all such rows are read at once (``ws.profiles.snapshots``).
     """
     rows: list[dict[str, Any]] = ws.profiles.list_ids(profile_ids)
+    nameless = [row["profile_id"] for row in rows if not (row["name"] or row["email"])]
+    snapshots = ws.profiles.snapshots(nameless) if nameless else []
+    found = {snapshot.profile_id: snapshot.identifiers for snapshot in snapshots}
     for row in rows:
-        row["visitor"] = None if row["name"] or row["email"] else first_identifier(ws, row["profile_id"])
+        row["visitor"] = first_identifier(found[row["profile_id"]]) if row["profile_id"] in found else None
     return rows
 
 
@@ -189,8 +193,8 @@ def history_names(ws: Any, profile_ids: list[int]) -> dict[int, dict[str, Any]]:
     return names | {old: {"merged_into": new} for old, new in live.items() if old != new}
 
 
-def first_identifier(ws: Any, profile_id: int) -> dict[str, str] | None:
-    identifiers = ws.profiles.identifiers(profile_id)
-    known = [i for i in identifiers if i["kind"] != "anonymous_id"]
+def first_identifier(identifiers: list[tuple[str, str]]) -> dict[str, str] | None:
+    """The identifier that says most about who it is: one of a known kind before an anonymous id."""
+    known = [pair for pair in identifiers if pair[0] != "anonymous_id"]
     chosen = (known or identifiers)[:1]
-    return {"kind": chosen[0]["kind"], "value": chosen[0]["value"]} if chosen else None
+    return {"kind": chosen[0][0], "value": chosen[0][1]} if chosen else None
