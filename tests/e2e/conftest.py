@@ -200,6 +200,8 @@ def every_page(shop: Shop) -> list[str]:
         "/search?q=nobody-at-all",
         "/personas",
         "/personas/0",
+        "/surveys",
+        "/surveys/delivery",
         "/campaigns",
         f"/campaigns/{shop.furnished.campaign}",
         "/review",

@@ -2,7 +2,7 @@
 
 Wire it into the app with ``app.include_router(persona360.web.router)``; it serves
 ``/``, ``/login``, ``/profiles…``, ``/segments…``, ``/personas…``, ``/campaigns…``,
-``/review…``, ``/audit`` and ``/static/…`` next to the API.
+``/review…``, ``/audit``, ``/surveys…`` and ``/static/…`` next to the API.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from persona360.web import (
     profile_pages,
     review_pages,
     segment_pages,
+    survey_pages,
 )
 from persona360.web.auth import ViewerDep
 from persona360.web.charts import Series, bar_chart, line_chart
@@ -176,3 +177,4 @@ router.include_router(persona_pages.router)
 router.include_router(campaign_pages.router)
 router.include_router(review_pages.router)
 router.include_router(privacy_pages.router)
+router.include_router(survey_pages.router)
