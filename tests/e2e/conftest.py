@@ -205,5 +205,7 @@ def every_page(shop: Shop) -> list[str]:
         "/campaigns",
         f"/campaigns/{shop.furnished.campaign}",
         "/review",
+        "/privacy",
+        "/privacy/consent?purpose=marketing&state=granted",
         "/audit",
     ]

@@ -2,7 +2,7 @@
 
 Wire it into the app with ``app.include_router(persona360.web.router)``; it serves
 ``/``, ``/login``, ``/profiles…``, ``/segments…``, ``/personas…``, ``/campaigns…``,
-``/review…``, ``/audit``, ``/surveys…`` and ``/static/…`` next to the API.
+``/review…``, ``/audit``, ``/surveys…``, ``/privacy…`` and ``/static/…`` next to the API.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from persona360.web import (
     auth,
     campaign_pages,
     persona_pages,
+    privacy_overview_pages,
     privacy_pages,
     profile_pages,
     review_pages,
@@ -178,3 +179,4 @@ router.include_router(campaign_pages.router)
 router.include_router(review_pages.router)
 router.include_router(privacy_pages.router)
 router.include_router(survey_pages.router)
+router.include_router(privacy_overview_pages.router)
