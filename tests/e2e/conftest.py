@@ -202,6 +202,7 @@ def every_page(shop: Shop) -> list[str]:
         "/personas/0",
         "/surveys",
         "/surveys/delivery",
+        "/enrichment",
         "/campaigns",
         f"/campaigns/{shop.furnished.campaign}",
         "/review",

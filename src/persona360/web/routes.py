@@ -2,7 +2,7 @@
 
 Wire it into the app with ``app.include_router(persona360.web.router)``; it serves
 ``/``, ``/login``, ``/profiles…``, ``/segments…``, ``/personas…``, ``/campaigns…``,
-``/review…``, ``/audit``, ``/surveys…``, ``/privacy…`` and ``/static/…`` next to the API.
+``/review…``, ``/audit``, ``/surveys…``, ``/enrichment…``, ``/privacy…`` and ``/static/…`` next to the API.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from persona360.errors import NotFoundError
 from persona360.web import (
     auth,
     campaign_pages,
+    enrichment_pages,
     persona_pages,
     privacy_overview_pages,
     privacy_pages,
@@ -180,3 +181,4 @@ router.include_router(review_pages.router)
 router.include_router(privacy_pages.router)
 router.include_router(survey_pages.router)
 router.include_router(privacy_overview_pages.router)
+router.include_router(enrichment_pages.router)
