@@ -75,7 +75,13 @@ def test_consent_counts_are_the_people_the_cli_shows_with_that_decision(db: Path
         (never,) = fetch(ws, "/privacy/consent?purpose=marketing&channel=email&state=never")
     table = {(row[0], row[1]): row[2:] for row in rows_of(page, "consent-table")}
     assert table[("marketing", "every channel")] == ["not allowed: needs a grant", "1", "1", "0", "2"]
-    assert table[("marketing", "email")] == ["not allowed: needs a grant", "0", "0", "1", "3"]
+    assert table[("marketing", "email")] == [
+        "the every-channel decision; without one, not allowed: needs a grant",
+        "0",
+        "0",
+        "1",
+        "3",
+    ]
     assert table[("analytics", "every channel")] == ["allowed (default)", "0", "0", "0", "4"]
     assert (listed(cells["granted"]), listed(cells["expired"]), listed(by_email)) == ([ids[1]], [ids[3]], [ids[2]])
     assert listed(never) == sorted([ids[1], ids[3], ids[4]])
