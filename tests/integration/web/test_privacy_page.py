@@ -142,7 +142,11 @@ def test_the_people_behind_a_count_are_audited(db: Path) -> None:
 def test_an_empty_workspace_says_what_to_do(workspace: Workspace) -> None:
     (page,) = fetch(workspace, "/privacy")
     assert "No privacy requests yet. Erase a person or export their data from their profile card" in page
-    assert "No profiles yet: import customers with" in page and "No retention rules: every event is kept" in page
+    assert (
+        "No profiles yet: import customers with <code>persona360 import FILE --source shop --kind customers</code>"
+        in page
+        and "No retention rules: every event is kept" in page
+    )
     assert [row[1:] for row in rows_of(page, "consent-table")][0] == [
         "every channel", "not allowed: needs a grant", "0", "0", "0", "0",
     ]  # fmt: skip
