@@ -1,6 +1,6 @@
 """Surveys: every survey with its answer counts; one survey's NPS, answers per question, latest texts.
 
-The figures are ``ws.surveys.report``'s, the ones ``persona360 surveys report`` prints,
+The figures are ``ws.surveys.report``'s, the ones ``persona360 surveys report --by-persona`` prints,
 and the answers ``ws.surveys.responses``' (each person's latest answer to each
 question; an erased person has none), so the page and the CLI cannot disagree.
 """
@@ -14,10 +14,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from persona360.errors import SurveyError
-from persona360.surveys.answers import ANSWERED
-from persona360.surveys.definitions import QuestionSpec, SurveySpec
+from persona360.surveys import ANSWERED, NO_PERSONA, QuestionSpec, SurveySpec
 from persona360.web.auth import Viewer, ViewerDep
-from persona360.web.charts import bar_chart
+from persona360.web.charts import bar_chart, diverging_chart
 from persona360.web.rendering import WebRoute, page
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -46,7 +45,7 @@ def survey_page(request: Request, viewer: ViewerDep, survey_id: str) -> HTMLResp
     ws = request.app.state.workspace
     shown = ws.surveys.show(survey_id)
     spec = ws.surveys.get(survey_id)
-    report = ws.surveys.report(spec.id)
+    report = ws.surveys.report(spec.id, by_persona=True)
     answers = ws.surveys.responses(spec.id)
     latest = latest_texts(spec, answers)
     if latest:  # answers beside profile links name people, as a segment's members do
@@ -73,13 +72,23 @@ def question_view(question: QuestionSpec, summary: dict[str, Any], answers: list
             bar_chart("Promoters, passives and detractors", [(label, summary[key]) for key, label in NPS_GROUPS])
         )
         charts.append(bar_chart("Answers per score", score_counts(values, 0, 10)))
+        if persona_groups(summary):
+            charts.append(
+                diverging_chart("NPS per persona", [(name, nps["nps"]) for name, nps in persona_groups(summary)])
+            )
     elif question.kind == "scale" and question.min is not None and question.max is not None:
         charts.append(bar_chart("Answers per value", score_counts(values, question.min, question.max)))
     elif question.kind == "free_text":
         charts.append(bar_chart("Answers per theme", [(t["theme"], t["count"]) for t in summary["themes"]]))
     else:
         charts.append(bar_chart("Answers per choice", list(summary["counts"].items())))
-    return {"spec": question, "summary": summary, "charts": charts}
+    return {"spec": question, "summary": summary, "charts": charts, "personas": persona_groups(summary)}
+
+
+def persona_groups(summary: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """An NPS question's figures per persona, as ``surveys report --by-persona`` gives them; none before any persona."""
+    groups = list((summary.get("by_persona") or {}).items())
+    return groups if any(name != NO_PERSONA for name, _ in groups) else []
 
 
 def score_counts(values: list[Any], low: float, high: float) -> list[tuple[str, float]]:

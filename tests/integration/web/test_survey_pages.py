@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from integration.surveys.conftest import DELIVERY
+from integration.surveys.test_nps_by_persona import _publish
 from integration.web.pages import browse, fetch
 from persona360 import Workspace
 from persona360.cli import app
@@ -54,7 +55,7 @@ def section(html: str, anchor: str) -> str:
 
 @pytest.fixture
 def db(tmp_path: Path, clock: FixedClock) -> Path:
-    """Four answered the delivery survey; the fourth was erased afterwards. A segment reads its NPS trait."""
+    """Four answered the delivery survey, the fourth erased since; two are Value Hunters; a segment reads the NPS."""
     path = tmp_path / "ws.duckdb"
     with Workspace(load_settings(db=path), clock, create=True) as ws:
         ws.access.add_source("shop")
@@ -63,6 +64,7 @@ def db(tmp_path: Path, clock: FixedClock) -> Path:
             ws.surveys.answer("post-delivery", ("user_id", user), answers)
         ws.segments.create(SegmentSpec("fans", 'trait("nps_score") >= 9'))
         ws.segments.create(SegmentSpec("buyers", "orders_count >= 1"))
+        _publish(ws, {"u1": "Value Hunters", "u2": "Value Hunters"})
         ws.privacy.erase(ws.profiles.find("user_id", "u4"), actor="test")
     return path
 
@@ -134,7 +136,7 @@ def test_an_empty_workspace_and_an_unanswered_survey_say_what_to_do(workspace: W
         "No survey answers yet: import them with persona360 surveys import FILE.csv --survey post-delivery"
         in text_of(survey)
     )
-    assert "No free-text answers." in survey
+    assert "No free-text answers." in survey and "NPS per persona" not in survey  # no persona built
     assert workspace.privacy.audit_log(5, action="survey.responses") == []
 
 
@@ -142,3 +144,25 @@ def test_an_unknown_survey_is_a_not_found_page_naming_the_known_ones(workspace: 
     workspace.surveys.create(DELIVERY)
     ((status, html),) = browse(workspace, [("GET", "/surveys/nope", None)])
     assert status == 404 and "no survey &#39;nope&#39;; known surveys: post-delivery" in html
+
+
+def test_the_nps_per_persona_is_the_cli_report_by_persona(db: Path) -> None:
+    report = cli_json(db, "surveys", "report", "post-delivery", "--by-persona")
+    assert isinstance(report, dict)
+    (recommend,) = [q for q in report["questions"] if q["question"] == "recommend"]
+    with Workspace(load_settings(db=db)) as ws:
+        (survey,) = fetch(ws, "/surveys/post-delivery")
+    table = re.search(r"<caption>NPS per persona.*?<tbody>(.*?)</tbody>", survey, re.S)
+    assert table
+    rows = [
+        [text_of(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
+        for r in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S)
+    ]
+    expected = [
+        [name, str(g["responses"]), str(g["nps"]), str(g["promoters"]), str(g["passives"]), str(g["detractors"])]
+        for name, g in recommend["by_persona"].items()
+    ]
+    assert (
+        rows == expected == [["(no persona)", "1", "0.0", "0", "1", "0"], ["Value Hunters", "2", "0.0", "1", "0", "1"]]
+    )
+    assert "<desc>(no persona): +0.00; Value Hunters: +0.00</desc>" in survey
