@@ -214,8 +214,13 @@ def every_page(shop: Shop) -> list[str]:
         "/search?q=nobody-at-all",
         "/personas",
         "/personas/0",
+        "/surveys",
+        "/surveys/delivery",
+        "/enrichment",
         "/campaigns",
         f"/campaigns/{shop.furnished.campaign}",
         "/review",
+        "/privacy",
+        "/privacy/consent?purpose=marketing&state=granted",
         "/audit",
     ]

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from persona360.enrichment.auto import AutoEnricher
-from persona360.enrichment.provider import Provider
+from persona360.enrichment.provider import INFERRED_SOURCE_PREFIX, Provider
 from persona360.enrichment.registry import (
     BUILTIN_PROVIDERS,
     check_provider,
@@ -59,6 +59,44 @@ class EnrichmentAPI:
         providers = self.providers()
         listed = {name: {"traits": list(traits), "remote": is_remote(name)} for name, traits in providers.items()}
         return {"providers": listed, "auto": auto}
+
+    def coverage(self) -> list[dict[str, Any]]:
+        """What each provider has filled in: profiles showing its traits, per trait, and when it last wrote.
+
+        Returns:
+            One row per usable provider (see :meth:`status`), then one per ``enrich.``
+            source no longer usable (a remote provider taken out of the file):
+            ``{provider, usable, remote, traits, profiles, by_trait, events, last_written}``.
+            ``profiles`` and ``by_trait`` count profiles whose *shown* value came from it
+            (a value a shop observed wins and is not counted); ``events`` its stored
+            answers; ``last_written`` when the newest was stored (None: never).
+        """
+        usable = self.status()["providers"]
+        shown = self._ws.profiles.trait_sources(INFERRED_SOURCE_PREFIX)
+        written = {
+            str(row["name"]): row
+            for row in self._ws.access.sources()
+            if str(row["name"]).startswith(INFERRED_SOURCE_PREFIX)
+        }
+        known = {source.removeprefix(INFERRED_SOURCE_PREFIX) for source in [*written, *(r["source"] for r in shown)]}
+        rows = []
+        for name in [*usable, *sorted(known - set(usable))]:
+            source = INFERRED_SOURCE_PREFIX + name
+            mine = [row for row in shown if row["source"] == source]
+            stored = written.get(source, {})
+            rows.append(
+                {
+                    "provider": name,
+                    "usable": name in usable,
+                    "remote": usable[name]["remote"] if name in usable else is_remote(name),
+                    "traits": usable[name]["traits"] if name in usable else [],
+                    "profiles": sum(row["profiles"] for row in mine if row["name"] is None),
+                    "by_trait": {row["name"]: row["profiles"] for row in mine if row["name"] is not None},
+                    "events": stored.get("events", 0),
+                    "last_written": stored.get("last_event_at"),
+                }
+            )
+        return rows
 
     def start_auto(self) -> AutoEnricher | None:
         """Enrich the profiles every later write touches, in the background (the server).

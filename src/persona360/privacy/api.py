@@ -18,12 +18,21 @@ from persona360.privacy.audit import AuditLog
 from persona360.privacy.consent import ConsentLedger, consent_record
 from persona360.privacy.erasure import ErasureReport, delete_person, find_person, kinds_of
 from persona360.privacy.export import export_person
-from persona360.privacy.purposes import ConsentError, ConsentFact, check_purpose
+from persona360.privacy.purposes import PURPOSES, ConsentError, ConsentFact, check_purpose
 from persona360.privacy.suppression import SuppressionList
 
 if TYPE_CHECKING:
     from persona360.workspace import Workspace
 
+# Audit actions that are privacy acts (a person's request, or the shop's rules), not reads.
+REQUEST_ACTIONS = (
+    "erasure.completed",
+    "export.person",
+    "consent.grant",
+    "consent.withdraw",
+    "suppression.lifted",
+    "retention.run",
+)
 # The identifier kind that holds a channel's address; channels not listed have none.
 ADDRESS_KINDS = {"email": EMAIL, "sms": PHONE, "viber": PHONE}
 
@@ -151,6 +160,57 @@ class PrivacyAPI:
         """The profile's current decision per (purpose, channel), or its whole history."""
         profile_id = self._ws.profiles.resolve(profile_id)
         return self.ledger.history(profile_id) if history else self.ledger.current(profile_id)
+
+    def consent_counts(self) -> list[dict[str, Any]]:
+        """Consent across people: per purpose and channel, how many profiles' latest decision is each state.
+
+        Returns:
+            ``{purpose, channel, granted, expired, withdrawn, never, default}`` rows, by
+            purpose then channel; ``channel`` None is the every-channel decision, present for
+            every purpose; a specific channel only where someone decided on it. ``never``
+            counts profiles without a decision for the purpose on that channel, and
+            ``default`` says whether such a profile is allowed (``consent_default_allow``).
+        """
+        rows = self.ledger.counts(self._ws.clock.now())
+        people = self.ledger.people()
+        present = {(row["purpose"], row["channel"]) for row in rows}
+        rows += [
+            {"purpose": purpose, "channel": None, "granted": 0, "expired": 0, "withdrawn": 0, "never": people}
+            for purpose in PURPOSES
+            if (purpose, None) not in present
+        ]
+        rows.sort(key=lambda row: (PURPOSES.index(row["purpose"]), row["channel"] or ""))
+        return [{**row, "default": row["purpose"] in self.ledger.default_allow} for row in rows]
+
+    def consent_holders(
+        self, purpose: str, channel: str | None, state: str, limit: int = 100, offset: int = 0
+    ) -> dict[str, Any]:
+        """The profiles whose latest decision for ``purpose`` on ``channel`` is ``state``, a page at a time.
+
+        Args:
+            purpose: one of the purposes.
+            channel: one of the channels, or None for the every-channel decision.
+            state: ``granted``, ``expired`` (granted, but lapsed), ``withdrawn`` or
+                ``never`` (no decision: the purpose's default applies).
+            limit: profile ids returned.
+            offset: ids skipped, in ascending order.
+
+        Returns:
+            ``{total, profile_ids}``.
+
+        Raises:
+            ConsentError: an unknown purpose, channel or state.
+        """
+        total, ids = self.ledger.holders(purpose, channel, state, self._ws.clock.now(), limit, offset)
+        return {"total": total, "profile_ids": ids}
+
+    def requests(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest privacy acts from the audit trail: erasures, access exports, consent changes, lifts, retention.
+
+        Reads are left out (see :data:`REQUEST_ACTIONS`); entries are the audit log's rows.
+        """
+        found = [row for action in REQUEST_ACTIONS for row in self.audit_log(limit, action=action)]
+        return sorted(found, key=lambda row: -row["audit_id"])[:limit]
 
     def profile_of(self, identifier: str) -> int:
         """The profile holding ``identifier``, written ``kind:value`` (or a bare email/phone)."""

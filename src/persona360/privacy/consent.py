@@ -19,6 +19,7 @@ from persona360.ingest.record import EventRecord
 from persona360.privacy.purposes import (
     CHANNELS,
     PURPOSES,
+    ConsentError,
     ConsentFact,
     carries_consent,
     check_purpose,
@@ -136,6 +137,35 @@ class ConsentLedger:
             [profile_id],
         )
 
+    def counts(self, now: datetime) -> list[dict[str, Any]]:
+        """Per purpose and channel with a decision: profiles whose latest one grants, grants but expired, withdraws.
+
+        ``never`` counts the profiles with no decision for that purpose on that channel
+        (None: every channel).
+        """
+        return self.db.query_dicts(_COUNTS_SQL, {"now": now})
+
+    def people(self) -> int:
+        """Profiles with an identifier: those a decision could be about (``never`` counts from it)."""
+        return int(self.db.scalar(_PEOPLE_SQL))
+
+    def holders(
+        self, purpose: str, channel: str | None, state: str, now: datetime, limit: int, offset: int = 0
+    ) -> tuple[int, list[int]]:
+        """How many profiles are in ``state`` for the purpose on the channel, and a page of their ids, ascending."""
+        check_purpose(purpose, channel)
+        if state not in CONSENT_STATES:
+            raise ConsentError(f"consent state {state!r}: use one of {', '.join(CONSENT_STATES)}")
+        sql = _NEVER_SQL if state == "never" else _DECIDED_SQL.format(state=_STATE_WHERE[state])
+        params: dict[str, Any] = {"purpose": purpose, "channel": channel}
+        if "$now" in sql:  # DuckDB refuses a parameter the statement does not use
+            params["now"] = now
+        total = int(self.db.scalar(f"SELECT count(*) FROM ({sql})", params))
+        ids = self.db.query(
+            f"{sql} ORDER BY profile_id LIMIT $limit OFFSET $offset", {**params, "limit": limit, "offset": offset}
+        )
+        return total, [int(row[0]) for row in ids]
+
 
 @dataclass(frozen=True, slots=True)
 class _Row:
@@ -220,4 +250,30 @@ decided AS (
     QUALIFY row_number() OVER (PARTITION BY i.profile_id ORDER BY c.changed_at DESC, c.seq DESC) = 1)
 SELECT l.profile_id FROM live l LEFT JOIN decided d USING (profile_id)
 WHERE coalesce(d.granted, $default)
+"""
+
+# Consent across people: each profile's latest decision per purpose and channel.
+CONSENT_STATES = ("granted", "expired", "withdrawn", "never")
+_STATE_WHERE = {
+    "granted": "granted AND (expires_at IS NULL OR expires_at > $now)",
+    "expired": "granted AND expires_at <= $now",
+    "withdrawn": "NOT granted",
+}
+_PEOPLE_SQL = "SELECT count(DISTINCT profile_id) FROM identifiers"
+_COUNTS_SQL = """
+SELECT purpose, channel,
+    count(*) FILTER (WHERE granted AND (expires_at IS NULL OR expires_at > $now)) AS granted,
+    count(*) FILTER (WHERE granted AND expires_at <= $now) AS expired,
+    count(*) FILTER (WHERE NOT granted) AS withdrawn,
+    (_PEOPLE_SQL_) - count(*) AS never
+FROM consent_current GROUP BY purpose, channel ORDER BY purpose, channel NULLS FIRST
+""".replace("_PEOPLE_SQL_", _PEOPLE_SQL)
+_DECIDED_SQL = (
+    "SELECT profile_id FROM consent_current WHERE purpose = $purpose "
+    "AND channel IS NOT DISTINCT FROM $channel AND {state}"
+)
+_NEVER_SQL = """
+SELECT DISTINCT profile_id FROM identifiers i WHERE NOT EXISTS (
+    SELECT 1 FROM consent_current c WHERE c.profile_id = i.profile_id
+    AND c.purpose = $purpose AND c.channel IS NOT DISTINCT FROM $channel)
 """

@@ -16,7 +16,7 @@ import orjson
 
 from persona360.errors import NotFoundError
 from persona360.identity.normalise import check_kind, normalise_identifier
-from persona360.profiles.snapshots import ProfileSnapshot, read_snapshots, trait_holders
+from persona360.profiles.snapshots import ProfileSnapshot, read_snapshots, trait_holders, trait_sources
 from persona360.store.database import Database
 from persona360.store.money import Money, currency_code, money_sum
 
@@ -504,6 +504,13 @@ class ProfileReader:
         See :func:`persona360.profiles.snapshots.trait_holders` (for "infer, then confirm").
         """
         return trait_holders(self.db, name, source_prefix=source_prefix, below=below, limit=limit)
+
+    def trait_sources(self, source_prefix: str) -> builtins.list[dict[str, Any]]:
+        """Profiles showing a trait from each source named ``source_prefix...``, in all and per trait.
+
+        See :func:`persona360.profiles.snapshots.trait_sources` (the web's enrichment page).
+        """
+        return trait_sources(self.db, source_prefix)
 
     def count(self) -> int:
         return int(self.db.scalar("SELECT count(*) FROM profiles"))

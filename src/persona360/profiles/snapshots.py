@@ -138,3 +138,18 @@ def trait_holders(
     for row in rows:
         row["value"] = orjson.loads(row["value"])
     return rows
+
+
+def trait_sources(db: Database, source_prefix: str) -> list[dict[str, Any]]:
+    """Per source named ``source_prefix...``: profiles showing a trait from it, in all and per trait.
+
+    Returns:
+        ``{source, name, profiles}`` rows by source then name; ``name`` None is the
+        source's total (profiles showing at least one of its traits).
+    """
+    return db.query_dicts(
+        "SELECT source, name, count(DISTINCT profile_id) AS profiles FROM profile_traits "
+        "WHERE starts_with(source, $prefix) GROUP BY GROUPING SETS ((source, name), (source)) "
+        "ORDER BY source, name NULLS FIRST",
+        {"prefix": source_prefix},
+    )

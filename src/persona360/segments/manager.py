@@ -33,7 +33,7 @@ from persona360.segments.definitions import (
 )
 from persona360.segments.errors import ConditionError
 from persona360.segments.evaluate import Changes, evaluate, evaluate_all
-from persona360.segments.nodes import Aggregate, Compare, InSegment, Node, Window, event_properties, to_json
+from persona360.segments.nodes import Aggregate, Compare, InSegment, Node, Window, event_properties, names_read, to_json
 from persona360.segments.rfm import RFM_TRAITS, rfm_sql
 from persona360.segments.sweep import FULL, candidates_sql
 from persona360.segments.triggers import CampaignHandoff, add_trigger, deliver_due
@@ -261,6 +261,20 @@ class Segments:
             "(SELECT count(*) FROM segment_memberships m WHERE m.segment_id = s.segment_id "
             "AND m.exited_at IS NULL) AS members FROM segments s WHERE active ORDER BY segment_id"
         )
+
+    def reading(self, traits: Iterable[str] = (), events: Iterable[str] = ()) -> builtins.list[str]:
+        """The names of the active segments whose condition reads one of ``traits`` or ``events``.
+
+        Example: the segments built on a survey's traits (``nps``, ``shoe_size``) or on
+        its ``Survey Answered`` events. Bare names that are computed columns count too.
+        """
+        wanted_traits, wanted_events = set(traits), set(events)
+        found = []
+        for segment in load_segments(self._ws.db):
+            read_traits, read_events = names_read(segment.node)
+            if read_traits & wanted_traits or read_events & wanted_events:
+                found.append(segment.name)
+        return found
 
     def members(self, name: str | int, limit: int = 100, offset: int = 0) -> dict[str, Any]:
         segment = self.get(name)

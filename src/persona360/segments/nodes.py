@@ -205,6 +205,33 @@ def event_properties(node: Any) -> list[tuple[str, str]]:
     return list(found)
 
 
+def names_read(node: Any) -> tuple[set[str], set[str]]:
+    """The trait (or computed column) names and the event names a condition reads.
+
+    Lets a page say which segments rest on a survey's traits or its ``Survey Answered``
+    events without evaluating anything.
+    """
+    traits: set[str] = set()
+    events: set[str] = set()
+    if isinstance(node, tuple):
+        for item in node:
+            found = names_read(item)
+            traits |= found[0]
+            events |= found[1]
+    elif isinstance(node, Trait):
+        traits.add(node.name)
+    elif isinstance(node, Aggregate | EventMoment):
+        events.add(node.event)
+    elif isinstance(node, Sequence):
+        events |= {node.first, node.second}
+    elif type(node).__name__ in _TYPES:
+        for item in fields(node):
+            found = names_read(getattr(node, item.name))
+            traits |= found[0]
+            events |= found[1]
+    return traits, events
+
+
 def to_json(node: Any) -> Any:
     """The JSON tree of a node: ``{"node": "Compare", ...}``; times as ISO strings."""
     if isinstance(node, tuple):

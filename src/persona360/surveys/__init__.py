@@ -8,11 +8,12 @@ from __future__ import annotations
 from persona360.surveys.answers import ANSWERED, check_answer, check_answers
 from persona360.surveys.definitions import QuestionSpec, SurveySpec, load_survey, parse_survey
 from persona360.surveys.links import LinkAnswer, sign_answer, verify_answer
-from persona360.surveys.namespace import SurveysAPI
+from persona360.surveys.namespace import NO_PERSONA, SurveysAPI
 from persona360.surveys.report import group_themes, nps_summary
 
 __all__ = [
     "ANSWERED",
+    "NO_PERSONA",
     "LinkAnswer",
     "QuestionSpec",
     "SurveySpec",

@@ -284,9 +284,11 @@ class SurveysAPI:
         return {"survey": survey.id, "question": name, "segment": segment, "personas": self._by_persona(rows)}
 
     def _by_persona(self, rows: builtins.list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        # one query for every respondent: a query each cost 1.2 ms, 12 s for 10,000 answers
+        computed = self._ws.segments.computed_many(sorted({row["profile_id"] for row in rows}))
         scores: dict[str, builtins.list[int]] = {}
         for row in rows:
-            persona = self._ws.segments.computed_of(row["profile_id"]).get(PERSONA_TRAIT) or NO_PERSONA
+            persona = computed.get(row["profile_id"], {}).get(PERSONA_TRAIT) or NO_PERSONA
             scores.setdefault(persona, []).append(row["answer"])
         return {persona: nps_summary(values) for persona, values in sorted(scores.items())}
 

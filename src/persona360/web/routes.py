@@ -2,7 +2,7 @@
 
 Wire it into the app with ``app.include_router(persona360.web.router)``; it serves
 ``/``, ``/login``, ``/profiles…``, ``/segments…``, ``/personas…``, ``/campaigns…``,
-``/review…``, ``/audit`` and ``/static/…`` next to the API.
+``/review…``, ``/audit``, ``/surveys…``, ``/enrichment…``, ``/privacy…`` and ``/static/…`` next to the API.
 """
 
 from __future__ import annotations
@@ -16,11 +16,14 @@ from persona360.errors import NotFoundError
 from persona360.web import (
     auth,
     campaign_pages,
+    enrichment_pages,
     persona_pages,
+    privacy_overview_pages,
     privacy_pages,
     profile_pages,
     review_pages,
     segment_pages,
+    survey_pages,
 )
 from persona360.web.auth import ViewerDep
 from persona360.web.charts import Series, bar_chart, line_chart
@@ -176,3 +179,6 @@ router.include_router(persona_pages.router)
 router.include_router(campaign_pages.router)
 router.include_router(review_pages.router)
 router.include_router(privacy_pages.router)
+router.include_router(survey_pages.router)
+router.include_router(privacy_overview_pages.router)
+router.include_router(enrichment_pages.router)

@@ -193,3 +193,17 @@ def test_a_merge_made_later_does_not_date_the_enrichment(ws: Workspace) -> None:
     assert last_seen.isoformat() == "2026-10-02T10:00:00+00:00"
     assert ws.enrichment.run().enriched == 1
     assert ws.profiles.show(merged)["last_seen"] == last_seen
+
+
+def test_coverage_counts_shown_traits_per_provider_and_keeps_one_no_longer_configured(ws: Workspace) -> None:
+    """``ws.enrichment.coverage`` (the web's enrichment page): observed values win and are not counted."""
+    _olena(ws, gender="female")
+    ws.enrichment.run(["name", "email"])
+    ws.enrichment.run(_Remote())
+    rows = {row["provider"]: row for row in ws.enrichment.coverage()}
+    assert list(rows)[:5] == ["phone", "email", "name", "ip", "user_agent"]
+    assert (rows["name"]["profiles"], rows["name"]["by_trait"], rows["name"]["events"]) == (0, {}, 0)  # she said
+    assert rows["email"]["profiles"] == 1 and rows["email"]["by_trait"]["email_free"] == 1
+    assert rows["email"]["last_written"] is not None and rows["phone"]["last_written"] is None
+    custom = rows["custom"]
+    assert (custom["usable"], custom["remote"], custom["by_trait"], custom["events"]) == (False, True, {"score": 1}, 1)

@@ -25,6 +25,7 @@ from persona360.segments.nodes import (
     Trait,
     Window,
     from_json,
+    names_read,
     to_json,
 )
 from persona360.segments.parse import parse_condition
@@ -196,3 +197,19 @@ def test_segment_names_may_be_in_any_alphabet(name: str) -> None:
 def test_segment_names_refused(name: str) -> None:
     with pytest.raises(ValueError, match="must be 1-80 letters"):
         check_name(name)
+
+
+@pytest.mark.parametrize(
+    ("text", "traits", "events"),
+    [
+        ('nps >= 9 and city = "Kyiv"', {"nps", "city"}, set()),
+        ('not (trait("shoe_size") is set) or in_segment("vip")', {"shoe_size"}, set()),
+        ('count("Survey Answered", survey = "post", within = 30d) >= 1', set(), {"Survey Answered"}),
+        ('then_not("Product Added", "Order Completed", within = 30m)', set(), {"Product Added", "Order Completed"}),
+        ('last("Order Completed") before 30d ago and consent("marketing")', set(), {"Order Completed"}),
+    ],
+)
+def test_names_read_lists_the_traits_and_events_a_condition_reads(
+    text: str, traits: set[str], events: set[str]
+) -> None:
+    assert names_read(parse_condition(text)) == (traits, events)
