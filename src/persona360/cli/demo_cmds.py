@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json as jsonlib
 import os
 import socket
 from datetime import UTC, date, datetime, time, timedelta
@@ -84,19 +83,17 @@ def demo(
         sink = stack.enter_context(SmtpSink()) if smtp_sink else None
         smtp = {"smtp_host": "127.0.0.1", "smtp_port": sink.port} if sink else {}
         currency = _currency(spec)
-        settings = load_settings(db=STATE.db or out / "persona360.duckdb", **smtp, **currency)
-        report = _run(spec, out, settings, sink, json, feed, compress_events, clock)
+        settings = load_settings(db=STATE.db or out / "persona360.duckdb", **smtp)
+        report = _run(spec, out, settings, sink, json, feed, compress_events, clock, currency)
         if json:
             print_json(report.as_dict())
         else:
             _print_summary(report.as_dict())
             if currency:
-                rates = jsonlib.dumps(currency["exchange_rates"])
                 console.print(
                     f"[bold]currency:[/] revenue is compared in {currency['reporting_currency']} at the catalogue's "
-                    f"rates; to keep that when you open this workspace again: export "
-                    f"PERSONA360_REPORTING_CURRENCY={currency['reporting_currency']} "
-                    f"PERSONA360_EXCHANGE_RATES='{rates}'"
+                    "rates, which the workspace keeps (`persona360 settings show`; change them with "
+                    "`persona360 settings set`)"
                 )
         if listener is not None:
             _serve(settings, listener, clock)
@@ -128,6 +125,7 @@ def _run(
     feed: str,
     compress_events: bool | None,
     clock: Clock | None,
+    keep: dict[str, Any],
 ) -> DemoReport:
     from persona360.demo.pipeline import run_demo  # noqa: PLC0415
 
@@ -145,7 +143,7 @@ def _run(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        return run_demo(spec, out, settings, step, sink, feed, compress_events, clock)
+        return run_demo(spec, out, settings, step, sink, feed, compress_events, clock, keep)
 
 
 def _print_summary(report: dict[str, object]) -> None:
@@ -181,11 +179,12 @@ def _print_summary(report: dict[str, object]) -> None:
 
 
 def _currency(spec: DemoSpec) -> dict[str, Any]:
-    """The demo shop's reporting currency and rates, unless the environment configures its own.
+    """The demo shop's reporting currency and rates, for the workspace to keep, unless the environment sets either.
 
     The shop sells in UAH, PLN and USD; a shop like it compares its customers' revenue in
     one currency (store/money.py), at rates it knows: here the catalogue's, from the day
-    before its first event.
+    before its first event. Kept in the workspace, they hold for every later command and
+    the server without exporting anything.
     """
     from persona360.demo.catalogue import REPORTING_CURRENCY, exchange_rates  # noqa: PLC0415
 

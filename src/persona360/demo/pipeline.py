@@ -95,6 +95,7 @@ def run_demo(
     feed: str = "api",
     compress_events: bool | None = None,
     clock: Clock | None = None,
+    keep: dict[str, Any] | None = None,
 ) -> DemoReport:
     """Build the demo shop into ``out_dir`` and a fresh workspace at ``settings.db``.
 
@@ -113,6 +114,9 @@ def run_demo(
             by default only for large shops (see :func:`generate_shop`).
         clock: the workspace's clock for every stage (the wall clock by default; a
             shop whose window ended in the past takes a clock that starts at its end).
+        keep: settings the new workspace keeps (``ws.configuration``: the shop's reporting
+            currency and rates), set before anything is loaded, so that every process
+            opening it afterwards (the loading server, the CLI, the web) reports alike.
 
     Raises:
         ValueError: ``feed`` is not one of ``FEEDS``.
@@ -124,6 +128,8 @@ def run_demo(
     _clear_workspace(Path(settings.db), out_dir)
     Path(settings.db).parent.mkdir(parents=True, exist_ok=True)  # the workspace exists before the shop does
     with Workspace(settings, clock, create=True) as ws:
+        for name, value in (keep or {}).items():
+            ws.configuration.set(name, value, actor="demo")
         _, write_key = ws.access.add_source(EVENTS_SOURCE)
     if feed == "api":
         manifest = _generate_and_feed(spec, out_dir, settings, write_key, say, report, compress_events)
