@@ -302,6 +302,7 @@ def import_export(
             SURVEY_ID,
             [f"{column}={role}" for column, role in entry.mapping.items()],
             source=entry.source or entry.name,
+            actor="demo",
         )
     return ws.ingest.import_file(
         manifest.path(entry.name),

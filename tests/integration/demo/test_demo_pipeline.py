@@ -59,8 +59,10 @@ def test_the_demos_imports_are_audited_as_the_demo(demo: tuple[dict, Path]) -> N
     _, out = demo
     with Workspace(load_settings(db=out / "ws.duckdb")) as ws:
         imports = ws.privacy.audit_log(100, action="ingest.import")
+        surveys = ws.privacy.audit_log(100, action="survey.import")
     assert {entry["target"] for entry in imports} == {"source:shop", "source:email", "source:support", "source:social"}
     assert {entry["actor"] for entry in imports} == {"demo"}
+    assert [(entry["actor"], entry["target"]) for entry in surveys] == [("demo", "survey:post-purchase")]
 
 
 def test_every_record_of_every_source_is_read(demo: tuple[dict, Path]) -> None:
