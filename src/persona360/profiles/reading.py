@@ -90,6 +90,17 @@ JOIN sources s ON s.source_id = coalesce(c.source_id, m.source_id) JOIN sources 
 ORDER BY m.identifier_id
 """
 
+# The shown traits of profile $p whose latest observation is an undated record (ingest/record.py):
+# the trait value row it came from names the event (last_seq), whose extra says so.
+_UNDATED_TRAITS_SQL = """
+SELECT DISTINCT pt.name FROM profile_traits pt
+JOIN trait_values tv ON tv.name = pt.name AND tv.value = pt.value AND tv.last_observed = pt.observed_at
+JOIN sources s ON s.source_id = tv.source_id AND s.name = pt.source
+JOIN events e ON e.seq = tv.last_seq
+WHERE pt.profile_id = $p AND tv.anchor_id IN (SELECT identifier_id FROM identifiers WHERE profile_id = $p)
+    AND coalesce(json_extract(e.extra, '$.undated')::BOOLEAN, false)
+"""
+
 
 class ProfileReader:
     """Read access to the profile projection of one workspace."""
@@ -210,13 +221,19 @@ class ProfileReader:
         return profile
 
     def traits(self, profile_id: int, *, now: datetime) -> dict[str, dict[str, Any]]:
-        """Shown trait values with source, time, confidence, staleness and alternatives."""
+        """Shown trait values with source, time, confidence, staleness and alternatives.
+
+        ``undated`` marks a value whose latest observation came from an imported row with no
+        time (a customers file without a timestamp column): its ``observed_at`` is the import's
+        time, not when it was true, so its age is unknown and it is never called stale.
+        """
         shown = self.db.query_dicts(
             "SELECT name, value, source, observed_at, confidence, value_count "
             "FROM profile_traits WHERE profile_id = ? ORDER BY name",
             [profile_id],
         )
         all_values = self._all_trait_values(profile_id)
+        undated = {str(row[0]) for row in self.db.query(_UNDATED_TRAITS_SQL, {"p": profile_id})}
         traits = {}
         for row in shown:
             observed = row["observed_at"]
@@ -224,9 +241,10 @@ class ProfileReader:
                 "value": orjson.loads(row["value"]),
                 "source": row["source"],
                 "observed_at": observed,
+                "undated": row["name"] in undated,
                 "confidence": row["confidence"],
                 "inferred": is_inferred(row["source"]),
-                "stale": now - observed > self.stale_after,
+                "stale": row["name"] not in undated and now - observed > self.stale_after,
                 "values": all_values.get(row["name"], []),
             }
         return traits
