@@ -347,7 +347,10 @@ class ProfileReader:
         ``OR`` of the two ``IN``s DuckDB joined every edge to every identifier first,
         8 s at a million profiles against 50 ms this way (``bench/ui.py``). An edge the
         resolver made (reason ``probabilistic``) also carries ``merge``: what its merge
-        event keeps, the rule and its evidence or the model's probability.
+        event keeps, the rule and its evidence or the model's probability. ``seen_at`` is
+        the time of the event that made the link (its own time, as an identifier's first
+        seen), ``created_at`` when the graph linked them; an edge with no event (none
+        kept) has ``seen_at`` equal to ``created_at``.
         """
         edges = self.db.query_dicts(
             "WITH m AS (SELECT identifier_id FROM identifiers WHERE profile_id = $p), "
@@ -355,10 +358,10 @@ class ProfileReader:
             "UNION SELECT * FROM edges WHERE b IN (SELECT identifier_id FROM m)) "
             "SELECT e.edge_id, e.a AS a_id, e.b AS b_id, ia.kind || ':' || ia.value AS a, "
             "ib.kind || ':' || ib.value AS b, e.reason, e.status, e.detail, "
-            "s.name AS source, e.created_at, e.message_key FROM touching e "
-            "JOIN identifiers ia ON ia.identifier_id = e.a "
+            "s.name AS source, e.created_at, coalesce(ev.timestamp, e.created_at) AS seen_at, e.message_key "
+            "FROM touching e JOIN identifiers ia ON ia.identifier_id = e.a "
             "JOIN identifiers ib ON ib.identifier_id = e.b JOIN sources s ON s.source_id = e.source_id "
-            "ORDER BY e.edge_id",
+            "LEFT JOIN events ev ON ev.message_key = e.message_key ORDER BY e.edge_id",
             {"p": profile_id},
         )
         for edge in edges:

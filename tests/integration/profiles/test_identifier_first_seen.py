@@ -3,7 +3,8 @@
 The profile card said "First seen 79 d ago" for the person and "first seen 1 min ago" for
 each of their identifiers: the identity graph keeps when it first received an identifier
 (``identifiers.first_seen``, the import time). The card now shows the time of the earliest
-event carrying it, and the source of that event; the receipt time is kept beside it.
+event carrying it, and the source of that event; the receipt time is kept beside it. A
+link between two identifiers is likewise shown at the time of the event that made it.
 """
 
 from __future__ import annotations
@@ -74,3 +75,4 @@ def test_the_card_agrees_with_itself(ws: Workspace) -> None:
     text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
     assert "First seen 80 d ago" in text
     assert text.count("first seen 80 d ago") == 2 and "first seen 0 s ago" not in text
+    assert text.count("via web, 80 d ago") == 2  # the link, from each side: when the identify happened
