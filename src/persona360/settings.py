@@ -5,17 +5,28 @@ environment at import time. Every field carries a description, which feeds
 ``docs/settings.md`` and a test that checks all of them are documented.
 Environment variables use the prefix ``PERSONA360_`` (``PERSONA360_DB``,
 ``PERSONA360_DEFAULT_REGION``...).
+
+The settings that describe the shop's data rather than the machine (:data:`WORKSPACE_SETTINGS`:
+its currencies, rates and phone region) can also be kept in the workspace file
+(``persona360 settings set``), so that every process opening it (CLI, server, web, Python)
+reports the same figures. An explicit argument wins over the environment, which wins over the
+workspace's stored value, which wins over the default (:func:`with_stored`).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+import phonenumbers
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
+from persona360.errors import Persona360Error
 from persona360.store.money import Money, currency_code
 
 DEFAULT_IDENTIFIER_LIMITS: dict[str, int] = {
@@ -29,6 +40,11 @@ DEFAULT_IDENTIFIER_LIMITS: dict[str, int] = {
 }
 # A DuckDB memory size (4GB, 512MiB, 1.5 GB) or a share of the machine's memory (30%).
 _MEMORY_LIMIT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|%)\s*", re.IGNORECASE)
+# Settings that describe the shop's data, which a workspace may keep (``persona360 settings set``);
+# the machine's (db, memory, ports) and secrets stay in the environment.
+WORKSPACE_SETTINGS: tuple[str, ...] = ("reporting_currency", "exchange_rates", "revenue_currency", "default_region")
+# Rates convert into the reporting currency: the two are taken from the same place, never mixed.
+_TOGETHER = frozenset({"reporting_currency", "exchange_rates"})
 DEFAULT_BLOCKLIST: list[str] = [
     "email:test@example.com",
     "email:test@test.com",
@@ -369,12 +385,31 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _money(self) -> Settings:
-        """Currencies and rates are checked when the settings are built, not at the first report."""
-        self.revenue_currency = currency_code(self.revenue_currency, "revenue_currency")
+        """Currencies and rates are checked when the settings are built, not at the first report.
+
+        A value is written back only when checking changed it: an assignment marks the field
+        as given, and a field given wins over the value the workspace keeps (:func:`with_stored`).
+        """
+        revenue = currency_code(self.revenue_currency, "revenue_currency")
+        if revenue != self.revenue_currency:
+            self.revenue_currency = revenue
         if self.reporting_currency:
-            self.reporting_currency = currency_code(self.reporting_currency, "reporting_currency")
+            reporting = currency_code(self.reporting_currency, "reporting_currency")
+            if reporting != self.reporting_currency:
+                self.reporting_currency = reporting
         Money.from_settings(self)
         return self
+
+    @field_validator("default_region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(
+                f"default_region {value!r} is not a region code phone numbers are read in: "
+                "give an ISO 3166 alpha-2 code such as UA, PL or US"
+            )
+        return region
 
     @field_validator("memory_limit")
     @classmethod
@@ -400,13 +435,118 @@ def load_settings(**overrides: Any) -> Settings:
     return Settings(**given)
 
 
-def settings_reference() -> list[tuple[str, str, str]]:
-    """Return (environment variable, default, help) for every setting, for docs and --help."""
+class SettingNameError(ValueError, Persona360Error):
+    """A setting a workspace cannot keep (unknown, or one of the machine's)."""
+
+
+def check_storable(name: str) -> str:
+    """``name`` if a workspace may keep it, else a SettingNameError naming it and the ones it may keep."""
+    if name in WORKSPACE_SETTINGS:
+        return name
+    kept = ", ".join(WORKSPACE_SETTINGS)
+    if name in Settings.model_fields:
+        raise SettingNameError(
+            f"{name} is a setting of the machine or a secret, not of the shop's data: the workspace does not "
+            f"keep it; set PERSONA360_{name.upper()} in the environment instead (the workspace keeps {kept})"
+        )
+    raise SettingNameError(f"there is no setting {name!r}: the workspace keeps {kept}")
+
+
+class SettingValueError(ValueError, Persona360Error):
+    """A setting's value that is not valid."""
+
+
+def parse_setting(name: str, values: list[str]) -> Any:
+    """The value of setting ``name`` from command-line text, read as its environment variable is.
+
+    A list setting takes one item per argument, or one argument holding a JSON list (as
+    ``PERSONA360_EXCHANGE_RATES``); any other takes exactly one argument.
+
+    Example:
+        >>> parse_setting("exchange_rates", ['["PLN 2026-01-01 10.25"]'])
+        ['PLN 2026-01-01 10.25']
+        >>> parse_setting("exchange_rates", ["PLN 2026-01-01 10.25", "USD 2026-01-01 41"])
+        ['PLN 2026-01-01 10.25', 'USD 2026-01-01 41']
+    """
+    check_storable(name)
+    if Settings.model_fields[name].annotation != list[str]:
+        if len(values) != 1:
+            raise ValueError(f"{name} takes one value, not {len(values)}")
+        return values[0]
+    if len(values) == 1 and values[0].lstrip().startswith("["):
+        try:
+            return json.loads(values[0])
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{name}: {values[0]!r} is not a JSON list ({error.msg})") from None
+    return list(values)
+
+
+def settings_error_text(error: ValidationError | SettingsError) -> str:
+    """A settings error as one line naming each field, as the CLI prints it (no pydantic boilerplate)."""
+    if isinstance(error, SettingsError):
+        return f"{error}: write lists and tables as JSON, e.g. PERSONA360_EXCHANGE_RATES='[\"PLN 2026-01-01 10.45\"]'"
+    parts = []
+    for item in error.errors():
+        message = str(item["msg"]).removeprefix("Value error, ")
+        where = ".".join(str(part) for part in item["loc"])
+        parts.append(message if not where or message.startswith(where) else f"{where}: {message}")
+    return "; ".join(parts)
+
+
+def given_settings(settings: Settings) -> dict[str, str]:
+    """Where each setting given to ``settings`` came from: ``environment`` or ``argument``."""
+    environment = {key.upper() for key in os.environ}
+    return {
+        name: "environment" if f"PERSONA360_{name.upper()}" in environment else "argument"
+        for name in settings.model_fields_set
+    }
+
+
+def setting_sources(settings: Settings, stored: dict[str, Any]) -> dict[str, str]:
+    """Where each of :data:`WORKSPACE_SETTINGS` comes from: argument, environment, workspace or default.
+
+    ``reporting_currency`` and ``exchange_rates`` go together: the rates convert into that
+    currency, so when either is given the workspace's pair is not used.
+    """
+    given = given_settings(settings)
+    paired = bool(_TOGETHER & set(given))
+    sources = {}
+    for name in WORKSPACE_SETTINGS:
+        if name in given:
+            sources[name] = given[name]
+        elif name in stored and not (paired and name in _TOGETHER):
+            sources[name] = "workspace"
+        else:
+            sources[name] = "default"
+    return sources
+
+
+def with_stored(settings: Settings, stored: dict[str, Any]) -> Settings:
+    """``settings`` with the workspace's ``stored`` values where :func:`setting_sources` says so.
+
+    Raises:
+        SettingValueError: a stored value is not valid (the message names it, as for the environment).
+    """
+    sources = setting_sources(settings, stored)
+    usable = {name: stored[name] for name, source in sources.items() if source == "workspace"}
+    if not usable:
+        return settings
+    given = set(settings.model_fields_set)
+    try:
+        built = Settings(**{name: getattr(settings, name) for name in given}, **usable)
+    except ValidationError as error:
+        raise SettingValueError(f"a setting kept in the workspace: {settings_error_text(error)}") from None
+    built.__pydantic_fields_set__ = given  # what the workspace supplied was not given
+    return built
+
+
+def settings_reference() -> list[tuple[str, str, str, bool]]:
+    """Return (environment variable, default, help, kept by a workspace) for every setting, for docs and --help."""
     rows = []
     for name, field in Settings.model_fields.items():
         default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
         shown = str(default) if isinstance(default, Path) else repr(default)
-        rows.append((f"PERSONA360_{name.upper()}", shown, field.description or ""))
+        rows.append((f"PERSONA360_{name.upper()}", shown, field.description or "", name in WORKSPACE_SETTINGS))
     return rows
 
 
@@ -418,9 +558,30 @@ def settings_markdown() -> str:
         "Every setting can be given as an environment variable. This page is generated by",
         "`make docs` from `persona360/settings.py`; a test checks it is current.",
         "",
-        "| variable | default | what it does |",
-        "|---|---|---|",
+        "The settings that describe the shop's data (marked *workspace* below) can also be kept",
+        "in the workspace file, so that the CLI, the server, the web UI and Python all read the",
+        "same ones without exporting anything:",
+        "",
+        "```sh",
+        "persona360 settings set reporting_currency UAH",
+        "persona360 settings set exchange_rates 'PLN 2026-08-26 10.25' 'USD 2026-08-26 41'",
+        "persona360 settings show            # each value and where it comes from; --json",
+        "persona360 settings unset exchange_rates",
+        "```",
+        "",
+        "Where a value comes from, first match wins: an explicit argument (`load_settings(...)`,",
+        "`Workspace.open(..., reporting_currency=...)`), then the environment variable, then the",
+        "value kept in the workspace, then the default. `reporting_currency` and `exchange_rates`",
+        "go together (the rates convert into that currency): when an argument or the environment",
+        "gives either, the workspace's pair is not used. A stored value is checked as the",
+        "environment variable is, and gets the same error. The machine's settings (paths, memory,",
+        "ports) and secrets are refused: they stay in the environment. Setting or unsetting is",
+        "recorded in the audit log (`settings.set`, `settings.unset`) and takes effect the next",
+        "time the workspace opens (restart a running server).",
+        "",
+        "| variable | default | kept in the workspace | what it does |",
+        "|---|---|---|---|",
     ]
-    for variable, default, help_text in settings_reference():
-        lines.append(f"| `{variable}` | `{default}` | {help_text} |")
+    for variable, default, help_text, stored in settings_reference():
+        lines.append(f"| `{variable}` | `{default}` | {'workspace' if stored else ''} | {help_text} |")
     return "\n".join(lines) + "\n"

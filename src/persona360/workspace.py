@@ -20,6 +20,7 @@ from persona360.access.keys import SYSTEM_SOURCE, Keys
 from persona360.activation import ActivationAPI
 from persona360.activation.links import check_tracking_secret
 from persona360.clock import Clock, SystemClock
+from persona360.configuration import ConfigurationAPI
 from persona360.enrichment import EnrichmentAPI
 from persona360.errors import NotFoundError
 from persona360.identity.actions import merge_record, unmerge_record
@@ -40,9 +41,10 @@ from persona360.profiles.projection import refresh_money
 from persona360.profiles.reading import ProfileReader
 from persona360.resolution import ResolutionAPI
 from persona360.segments.manager import Segments
-from persona360.settings import Settings, load_settings
+from persona360.settings import Settings, load_settings, with_stored
 from persona360.store.database import Database
 from persona360.store.money import Money
+from persona360.store.stored_settings import stored_settings
 from persona360.surveys import SurveysAPI
 
 
@@ -50,7 +52,8 @@ class Workspace:
     """An open persona360 workspace.
 
     Args:
-        settings: the configuration; ``settings.db`` names the DuckDB file.
+        settings: the configuration; ``settings.db`` names the DuckDB file. The settings
+            the workspace keeps (``ws.configuration``) fill in what it does not give.
         clock: where "now" comes from (a ``FixedClock`` in tests).
         create: create the file when missing (``persona360 init``); otherwise a
             missing file is an error that says how to create one.
@@ -58,7 +61,6 @@ class Workspace:
 
     def __init__(self, settings: Settings, clock: Clock | None = None, *, create: bool = False) -> None:
         check_tracking_secret(settings)  # before the file is opened: refused outside dev
-        self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.db = Database(
             settings.db,
@@ -66,10 +68,16 @@ class Workspace:
             encryption=encryption_from(settings),
             memory_limit=settings.memory_limit,
         )
+        self.configuration = ConfigurationAPI(self, settings)
+        try:
+            self.settings = with_stored(settings, stored_settings(self.db))  # the shop's currency, kept in the file
+        except ValueError:
+            self.db.close()
+            raise
         self.access = Keys(self.db, self.clock)
         self.system_source = self.access.ensure_source(SYSTEM_SOURCE)
-        self.writer = EventWriter(self.db, settings)
-        refresh_money(self.db, Money.from_settings(settings))  # revenue in these settings' currency terms
+        self.writer = EventWriter(self.db, self.settings)
+        refresh_money(self.db, Money.from_settings(self.settings))  # revenue in these settings' currency terms
         self.ingest = IngestAPI(self)
         self.identity = IdentityAPI(self)
         self.profiles = ProfilesAPI(self)
@@ -88,7 +96,7 @@ class Workspace:
 
     @classmethod
     def open(cls, db: Path | str, clock: Clock | None = None, **settings: Any) -> Workspace:
-        """Open (or create) the workspace at ``db`` with settings from the environment."""
+        """Open (or create) the workspace at ``db`` with settings from the environment (and the workspace)."""
         return cls(load_settings(db=Path(db) if db != ":memory:" else db, **settings), clock, create=True)
 
     def close(self) -> None:

@@ -98,6 +98,10 @@ def make_demo(db: Path) -> None:
     ``P360_E2E_DEMO=FILE`` names a workspace that ``persona360 demo --customers 200
     --days 30 --end 2026-11-01 --no-serve`` built earlier: re-running the tests then
     skips a minute of building (for working on the pages; CI builds afresh).
+
+    The demo keeps a reporting currency (UAH) in its workspace unless the environment sets
+    one; built with an empty one, the shop keeps its three currencies apart, which is what
+    the pages' per-currency charts and figures are tested on.
     """
     prebuilt = os.environ.get("P360_E2E_DEMO")
     if prebuilt:
@@ -110,6 +114,7 @@ def make_demo(db: Path) -> None:
         text=True,
         timeout=600,
         check=False,
+        env={**os.environ, "PERSONA360_REPORTING_CURRENCY": ""},
     )
     assert done.returncode == 0, f"persona360 demo failed:\n{done.stderr[-2000:]}"
 

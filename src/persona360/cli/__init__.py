@@ -29,6 +29,7 @@ from persona360.cli import (
     resolve_cmds,
     segment_cmds,
     server_cmds,
+    settings_cmds,
     survey_cmds,
     workspace_cmds,
 )
@@ -68,6 +69,7 @@ privacy_cmds.register(app)
 erasure_cmds.register(app)
 survey_cmds.register(app)
 resolve_cmds.register(app)
+settings_cmds.register(app)
 
 
 def main() -> None:

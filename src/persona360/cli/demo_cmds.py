@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json as jsonlib
 import os
 import socket
 from datetime import UTC, date, datetime, time, timedelta
@@ -84,19 +83,17 @@ def demo(
         sink = stack.enter_context(SmtpSink()) if smtp_sink else None
         smtp = {"smtp_host": "127.0.0.1", "smtp_port": sink.port} if sink else {}
         currency = _currency(spec)
-        settings = load_settings(db=STATE.db or out / "persona360.duckdb", **smtp, **currency)
-        report = _run(spec, out, settings, sink, json, feed, compress_events, clock)
+        settings = load_settings(db=STATE.db or out / "persona360.duckdb", **smtp)
+        report = _run(spec, out, settings, sink, json, feed, compress_events, clock, currency)
         if json:
             print_json(report.as_dict())
         else:
             _print_summary(report.as_dict())
             if currency:
-                rates = jsonlib.dumps(currency["exchange_rates"])
                 console.print(
                     f"[bold]currency:[/] revenue is compared in {currency['reporting_currency']} at the catalogue's "
-                    f"rates; to keep that when you open this workspace again: export "
-                    f"PERSONA360_REPORTING_CURRENCY={currency['reporting_currency']} "
-                    f"PERSONA360_EXCHANGE_RATES='{rates}'"
+                    "rates, which the workspace keeps (`persona360 settings show`; change them with "
+                    "`persona360 settings set`)"
                 )
         if listener is not None:
             _serve(settings, listener, clock)
@@ -128,6 +125,7 @@ def _run(
     feed: str,
     compress_events: bool | None,
     clock: Clock | None,
+    keep: dict[str, Any],
 ) -> DemoReport:
     from persona360.demo.pipeline import run_demo  # noqa: PLC0415
 
@@ -145,47 +143,52 @@ def _run(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        return run_demo(spec, out, settings, step, sink, feed, compress_events, clock)
+        return run_demo(spec, out, settings, step, sink, feed, compress_events, clock, keep)
 
 
-def _print_summary(report: dict[str, object]) -> None:
-    sources = Table("source", "records", "stored", "rejected", "via", title="Records read per source")
-    for name, row in report["sources"].items():  # type: ignore[attr-defined]
-        sources.add_row(name, str(row["records"]), str(row["stored"]), str(row["rejected"]), row["via"])
-    console.print(sources)
+def _print_summary(report: dict[str, Any]) -> None:
+    """The demo's figures in the order they were made; the last ones are those the web UI shows."""
+    _print_sources(report["sources"])
     score = report["stitching"]
     if score:
+        resolved = report["resolution"]
         console.print(
-            f"[bold]{report['profiles']:,}[/] profiles from {report['events']:,} events; "
-            f"the truth has [bold]{score['people']:,}[/] people.\n"  # type: ignore[index]
-            f"Stitching against the truth: precision {score['precision']:.4f}, "  # type: ignore[index]
-            f"recall {score['recall']:.4f}, F1 {score['f1']:.4f}; "  # type: ignore[index]
-            f"{score['people_in_one_profile']:.1%} of people are in exactly one profile, "  # type: ignore[index]
-            f"{score['profiles_of_one_person']:.1%} of profiles hold exactly one person."  # type: ignore[index]
+            f"[bold]Stitching[/] on shared identifiers made {resolved.get('profiles_before', score['profiles']):,} "
+            f"profiles; the truth has [bold]{score['people']:,}[/] people. Against it: precision "
+            f"{score['precision']:.4f}, recall {score['recall']:.4f}, F1 {score['f1']:.4f}; "
+            f"{score['people_in_one_profile']:.1%} of people are in exactly one profile, "
+            f"{score['profiles_of_one_person']:.1%} of profiles hold exactly one person."
         )
-    segments = Table("segment", "members", title="Live segments")
-    for name, size in report["segments"].items():  # type: ignore[attr-defined]
+    _print_stage(report, "resolution")
+    imported = sum(int(row["stored"]) for row in report["sources"].values())
+    console.print(
+        f"[bold]The workspace now holds {report['profiles']:,} profiles[/] (the web UI's overview shows this "
+        f"figure, and these segment sizes) [bold]and {report['events']:,} events[/]: {imported:,} from the "
+        f"sources above, {report['events'] - imported:,} written by persona360 itself (resolution's merges, "
+        "enrichment's traits)."
+    )
+    segments = Table("segment", "members now", title="Segments")
+    for name, size in report["segments"].items():
         segments.add_row(name, f"{size:,}")
-    rfm = Table("RFM segment", "buyers", title="RFM")
-    for name, size in report["rfm"].items():  # type: ignore[attr-defined]
+    rfm = Table("RFM segment", "buyers", title="RFM (scored after resolution)")
+    for name, size in report["rfm"].items():
         rfm.add_row(name, f"{size:,}")
     console.print(segments, rfm)
-    console.print(f"[bold]predictions:[/] {_predictions_line(report['predictions'])}")  # type: ignore[arg-type]
-    _print_later(report)
-    cpu: dict[str, float] = report["cpu_seconds"]  # type: ignore[assignment]
-    timings = ", ".join(
-        f"{k} {v:.1f}s ({cpu.get(k, 0):.1f}s CPU)"
-        for k, v in report["seconds"].items()  # type: ignore[attr-defined]
-    )
+    console.print(f"[bold]predictions[/] (fitted before resolution): {_predictions_line(report['predictions'])}")
+    for name in ("personas", "enrichment", "campaign"):
+        _print_stage(report, name)
+    cpu: dict[str, float] = report["cpu_seconds"]
+    timings = ", ".join(f"{k} {v:.1f}s ({cpu.get(k, 0):.1f}s CPU)" for k, v in report["seconds"].items())
     console.print(f"[dim]wall (CPU) per stage: {timings}[/]")
 
 
 def _currency(spec: DemoSpec) -> dict[str, Any]:
-    """The demo shop's reporting currency and rates, unless the environment configures its own.
+    """The demo shop's reporting currency and rates, for the workspace to keep, unless the environment sets either.
 
     The shop sells in UAH, PLN and USD; a shop like it compares its customers' revenue in
     one currency (store/money.py), at rates it knows: here the catalogue's, from the day
-    before its first event.
+    before its first event. Kept in the workspace, they hold for every later command and
+    the server without exporting anything.
     """
     from persona360.demo.catalogue import REPORTING_CURRENCY, exchange_rates  # noqa: PLC0415
 
@@ -195,14 +198,27 @@ def _currency(spec: DemoSpec) -> dict[str, Any]:
     return {"reporting_currency": REPORTING_CURRENCY, "exchange_rates": exchange_rates(since)}
 
 
-def _print_later(report: dict[str, Any]) -> None:
-    """One line per later stage; a failed stage says so in red and the demo goes on."""
-    for name in ("resolution", "personas", "enrichment", "campaign"):
-        stage = report[name]
-        if "failed" in stage:
-            console.print(f"[bold red]{name} failed:[/] {stage['failed']}")
-        else:
-            console.print(f"[bold]{name}:[/] {_LINES[name](stage)}")
+def _print_sources(sources: dict[str, dict[str, Any]]) -> None:
+    """What each source's export or feed held, and the events it became (as the web UI's sources table counts)."""
+    table = Table("source", "rows read", "records", "rejected", "events stored", "via", title="Records read per source")
+    for name, row in sources.items():
+        table.add_row(
+            name, f"{row['rows']:,}", f"{row['records']:,}", f"{row['rejected']:,}", f"{row['stored']:,}", row["via"]
+        )
+    console.print(table)
+    console.print(
+        "[dim]An order is one record of several line rows; a survey respondent is one record stored as an event "
+        "per answer and an identify; a record seen before stores nothing.[/]"
+    )
+
+
+def _print_stage(report: dict[str, Any], name: str) -> None:
+    """One line for a stage that may fail; a failed stage says so in red and the demo goes on."""
+    stage = report[name]
+    if "failed" in stage:
+        console.print(f"[bold red]{name} failed:[/] {stage['failed']}")
+    else:
+        console.print(f"[bold]{name}:[/] {_LINES[name](stage)}")
 
 
 def _predictions_line(p: dict[str, Any]) -> str:
@@ -224,7 +240,9 @@ def _predictions_line(p: dict[str, Any]) -> str:
 def _resolution_line(r: dict[str, Any]) -> str:
     before, after = r["before"], r["after"]
     return (
-        f"{r['merged']:,} profiles merged, {r['queued']:,} pairs queued for review; stitching P/R/F1 "
+        f"{r['profiles_before']:,} profiles became {r['profiles_after']:,}: {r['merged']:,} pairs merged by "
+        f"probabilistic matching, {r['handovers']:,} anonymous profiles joined by the device rule and "
+        f"{r['homes']:,} on their home network; {r['queued']:,} pairs queued for review; stitching P/R/F1 "
         f"{before['precision']:.3f}/{before['recall']:.3f}/{before['f1']:.3f} before, "
         f"{after['precision']:.3f}/{after['recall']:.3f}/{after['f1']:.3f} after"
     )

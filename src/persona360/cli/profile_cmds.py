@@ -202,9 +202,9 @@ def render_profile(profile: dict[str, Any]) -> Panel:
         flag = " [yellow](stale)[/]" if trait["stale"] else ""
         others = len(trait["values"]) - 1
         more = f" [dim](+{others} other value{'s' if others > 1 else ''})[/]" if others > 0 else ""
-        trait_table.add_row(
-            escape(name), f"{shown(trait['value'])}{flag}{more}", trait["source"], when(trait["observed_at"])
-        )
+        observed = when(trait["observed_at"])
+        observed = f"undated (imported {observed})" if trait["undated"] else observed
+        trait_table.add_row(escape(name), f"{shown(trait['value'])}{flag}{more}", trait["source"], observed)
     grid = Table.grid()
     for part in (facts, ids, trait_table):
         grid.add_row(part)

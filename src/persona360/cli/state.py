@@ -12,11 +12,13 @@ from typing import Any
 
 import orjson
 import typer
+from pydantic import ValidationError
+from pydantic_settings.exceptions import SettingsError
 from rich.console import Console
 from rich.markup import escape
 
 from persona360.errors import Persona360Error
-from persona360.settings import load_settings
+from persona360.settings import load_settings, settings_error_text
 from persona360.workspace import Workspace
 
 console = Console()
@@ -36,6 +38,8 @@ def workspace(*, create: bool = False) -> Iterator[Workspace]:
     """Open the workspace named by ``--db`` / ``PERSONA360_DB``; errors end the command."""
     try:
         ws = Workspace(load_settings(db=STATE.db), create=create)
+    except (ValidationError, SettingsError) as error:
+        fail(settings_error_text(error))
     except Persona360Error as error:
         fail(str(error))
     try:

@@ -126,9 +126,7 @@ def import_answers(
 ) -> None:
     """Import survey answers; bad rows go to a reject file with line number and reason."""
     with workspace() as ws:
-        report = ws.surveys.import_file(file, survey, mapping or [], source=source, rejects_path=rejects)
-        counts = {"file": file.name, "rows": report.rows, "stored": report.stored, "rejected": report.rejected}
-        ws.privacy.audit("cli", "survey.import", f"survey:{survey}", counts)
+        report = ws.surveys.import_file(file, survey, mapping or [], source=source, rejects_path=rejects, actor="cli")
     if json:
         print_json(report.as_dict())
         return

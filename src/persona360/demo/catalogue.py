@@ -55,7 +55,7 @@ def exchange_rates(since: date) -> list[str]:
     """The catalogue's own rates into :data:`REPORTING_CURRENCY` from ``since``, as a user writes them.
 
     They are the rates its prices were made with, so converted revenue is what people
-    really spent (``PERSONA360_EXCHANGE_RATES``, see store/money.py).
+    really spent (``exchange_rates``, see store/money.py).
 
     Example:
         >>> exchange_rates(date(2026, 8, 3))

@@ -57,6 +57,7 @@ def resolve(ws: Workspace, manifest: Manifest, say: Stage, before: StitchingScor
     """
     say("resolve identities", 0, 2)
     before = before or score_stitching(ws.db, manifest)
+    profiles_before = ws.profiles.count()
     resolved = ws.resolution.resolve()
     say("resolve identities", 1, 2)
     after = score_stitching(ws.db, manifest)
@@ -65,6 +66,7 @@ def resolve(ws: Workspace, manifest: Manifest, say: Stage, before: StitchingScor
         **resolved.as_dict(),
         "before": before.as_dict(),
         "after": after.as_dict(),
+        "profiles_before": profiles_before,
         "profiles_after": ws.profiles.count(),
     }
 

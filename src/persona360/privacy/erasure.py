@@ -55,6 +55,7 @@ BY_PROFILE: dict[str, tuple[str, ...]] = {
 SCANNED = ("events", "identity_log")
 NO_PERSONAL_DATA: dict[str, str] = {
     "meta": "migrations and workspace flags",
+    "workspace_settings": "the shop's currencies, exchange rates and phone region",
     "sources": "source names and hashed write keys",
     "tokens": "admin token names and hashes",
     "segments": "segment definitions",

@@ -67,6 +67,41 @@ def display_name(profile: dict[str, Any]) -> str:
     return person_name(shown) or (str(shown["email"]) if shown.get("email") else f"Profile {profile['profile_id']}")
 
 
+# The earliest event or record carrying each identifier of profile $p, by its own time.
+# Events of a profile are anchored at its identifiers; identity changes made by hand
+# (merge, unmerge, consent) carry identifiers at the moment someone acted: not seen then.
+# The profile's events are picked first (MATERIALIZED): unnested inside the filter,
+# DuckDB parsed the identifiers of every event in the workspace (70 ms against 18 on the
+# 2,000-customer demo).
+_IDENTIFIERS_SQL = """
+WITH m AS (SELECT identifier_id, kind, value, first_seen, source_id FROM identifiers WHERE profile_id = $p),
+mine AS MATERIALIZED (
+    SELECT "timestamp", source_id, identifiers FROM events
+    WHERE anchor_id IN (SELECT identifier_id FROM m) AND type NOT IN ('merge', 'unmerge', 'consent')),
+carried AS (
+    SELECT pair[1] AS kind, pair[2] AS value, min("timestamp") AS first_seen,
+        arg_min(source_id, "timestamp") AS source_id
+    FROM mine, unnest(from_json(identifiers, '["VARCHAR[]"]')) AS t(pair)
+    GROUP BY ALL)
+SELECT m.identifier_id, m.kind, m.value, coalesce(c.first_seen, m.first_seen) AS first_seen, s.name AS source,
+    m.first_seen AS first_received, r.name AS received_from
+FROM m LEFT JOIN carried c USING (kind, value)
+JOIN sources s ON s.source_id = coalesce(c.source_id, m.source_id) JOIN sources r ON r.source_id = m.source_id
+ORDER BY m.identifier_id
+"""
+
+# The shown traits of profile $p whose latest observation is an undated record (ingest/record.py):
+# the trait value row it came from names the event (last_seq), whose extra says so.
+_UNDATED_TRAITS_SQL = """
+SELECT DISTINCT pt.name FROM profile_traits pt
+JOIN trait_values tv ON tv.name = pt.name AND tv.value = pt.value AND tv.last_observed = pt.observed_at
+JOIN sources s ON s.source_id = tv.source_id AND s.name = pt.source
+JOIN events e ON e.seq = tv.last_seq
+WHERE pt.profile_id = $p AND tv.anchor_id IN (SELECT identifier_id FROM identifiers WHERE profile_id = $p)
+    AND coalesce(json_extract(e.extra, '$.undated')::BOOLEAN, false)
+"""
+
+
 class ProfileReader:
     """Read access to the profile projection of one workspace."""
 
@@ -186,13 +221,19 @@ class ProfileReader:
         return profile
 
     def traits(self, profile_id: int, *, now: datetime) -> dict[str, dict[str, Any]]:
-        """Shown trait values with source, time, confidence, staleness and alternatives."""
+        """Shown trait values with source, time, confidence, staleness and alternatives.
+
+        ``undated`` marks a value whose latest observation came from an imported row with no
+        time (a customers file without a timestamp column): its ``observed_at`` is the import's
+        time, not when it was true, so its age is unknown and it is never called stale.
+        """
         shown = self.db.query_dicts(
             "SELECT name, value, source, observed_at, confidence, value_count "
             "FROM profile_traits WHERE profile_id = ? ORDER BY name",
             [profile_id],
         )
         all_values = self._all_trait_values(profile_id)
+        undated = {str(row[0]) for row in self.db.query(_UNDATED_TRAITS_SQL, {"p": profile_id})}
         traits = {}
         for row in shown:
             observed = row["observed_at"]
@@ -200,9 +241,10 @@ class ProfileReader:
                 "value": orjson.loads(row["value"]),
                 "source": row["source"],
                 "observed_at": observed,
+                "undated": row["name"] in undated,
                 "confidence": row["confidence"],
                 "inferred": is_inferred(row["source"]),
-                "stale": now - observed > self.stale_after,
+                "stale": row["name"] not in undated and now - observed > self.stale_after,
                 "values": all_values.get(row["name"], []),
             }
         return traits
@@ -281,13 +323,16 @@ class ProfileReader:
         return values
 
     def identifiers(self, profile_id: int) -> list[dict[str, Any]]:
-        """The identifiers of a profile, each with the edges that touch it."""
-        identifiers = self.db.query_dicts(
-            "SELECT i.identifier_id, i.kind, i.value, i.first_seen, s.name AS source "
-            "FROM identifiers i JOIN sources s USING (source_id) WHERE i.profile_id = ? "
-            "ORDER BY i.identifier_id",
-            [profile_id],
-        )
+        """The identifiers of a profile, each with the edges that touch it.
+
+        ``first_seen`` and ``source`` are those of the earliest event or record that carried
+        the identifier (its own time, as the profile's first seen), so that a customer
+        imported today from a year of orders was first seen a year ago, not today.
+        ``first_received`` and ``received_from`` are when, and from which source, persona360
+        itself first received it (what the identity graph keeps, ``identifiers.first_seen``).
+        An identifier no kept event carries (retention deleted them) falls back on those.
+        """
+        identifiers = self.db.query_dicts(_IDENTIFIERS_SQL, {"p": profile_id})
         edges = self.edges(profile_id)
         for identifier in identifiers:
             identifier["edges"] = [
@@ -302,7 +347,10 @@ class ProfileReader:
         ``OR`` of the two ``IN``s DuckDB joined every edge to every identifier first,
         8 s at a million profiles against 50 ms this way (``bench/ui.py``). An edge the
         resolver made (reason ``probabilistic``) also carries ``merge``: what its merge
-        event keeps, the rule and its evidence or the model's probability.
+        event keeps, the rule and its evidence or the model's probability. ``seen_at`` is
+        the time of the event that made the link (its own time, as an identifier's first
+        seen), ``created_at`` when the graph linked them; an edge with no event (none
+        kept) has ``seen_at`` equal to ``created_at``.
         """
         edges = self.db.query_dicts(
             "WITH m AS (SELECT identifier_id FROM identifiers WHERE profile_id = $p), "
@@ -310,10 +358,10 @@ class ProfileReader:
             "UNION SELECT * FROM edges WHERE b IN (SELECT identifier_id FROM m)) "
             "SELECT e.edge_id, e.a AS a_id, e.b AS b_id, ia.kind || ':' || ia.value AS a, "
             "ib.kind || ':' || ib.value AS b, e.reason, e.status, e.detail, "
-            "s.name AS source, e.created_at, e.message_key FROM touching e "
-            "JOIN identifiers ia ON ia.identifier_id = e.a "
+            "s.name AS source, e.created_at, coalesce(ev.timestamp, e.created_at) AS seen_at, e.message_key "
+            "FROM touching e JOIN identifiers ia ON ia.identifier_id = e.a "
             "JOIN identifiers ib ON ib.identifier_id = e.b JOIN sources s ON s.source_id = e.source_id "
-            "ORDER BY e.edge_id",
+            "LEFT JOIN events ev ON ev.message_key = e.message_key ORDER BY e.edge_id",
             {"p": profile_id},
         )
         for edge in edges:

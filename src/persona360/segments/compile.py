@@ -246,7 +246,8 @@ class _Compiler:
             trait.pos,
             f"{trait.name} is an amount, and profiles' revenue here is in {len(self.catalogue.currencies)} "
             f'currencies ({listed}): name the one to compare in, e.g. currency = "{first}" and {trait.name} > 100, '
-            "or set PERSONA360_REPORTING_CURRENCY and PERSONA360_EXCHANGE_RATES to convert them into one",
+            "or set a reporting currency and its rates to convert them into one "
+            "(persona360 settings set reporting_currency / exchange_rates)",
         )
 
     def _kind(self, trait: Trait) -> str:

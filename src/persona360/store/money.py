@@ -12,8 +12,9 @@ a sum across them means nothing. Every report that totals orders therefore reads
 through :meth:`Money.orders_sql`, which gives each order the currency it is reported in
 (``report_currency``) and its amount in that currency (``report_amount``), and groups by
 the currency. By default each currency stays on its own. With a reporting currency and
-a rate table the user wrote (``PERSONA360_REPORTING_CURRENCY``,
-``PERSONA360_EXCHANGE_RATES``; never fetched from the network), an order is converted
+a rate table the user wrote (``reporting_currency`` and ``exchange_rates``, kept in the
+workspace by ``persona360 settings set`` or given as ``PERSONA360_*`` variables; never
+fetched from the network), an order is converted
 at the rate in force on its day; one whose currency has no rate that day stays in its
 own currency, and :meth:`Money.label` marks that figure "not converted".
 """

@@ -157,9 +157,19 @@ _CORE: list[list[str]] = [
     ],
 ]
 
+# The settings of the shop's data a workspace keeps (store/stored_settings.py): never derived.
+_SETTINGS: Migration = (
+    "workspace_settings",
+    [
+        """CREATE TABLE workspace_settings (
+            name VARCHAR PRIMARY KEY, value JSON NOT NULL, changed_at TIMESTAMPTZ NOT NULL)"""
+    ],
+)
+
 MIGRATIONS: list[Migration] = [
     *zip(("core", "segments", "predict"), _CORE, strict=True),
     *ROOM_MIGRATIONS,
+    _SETTINGS,
 ]
 
 # Tables holding the projection and identity state: emptied and refilled by a rebuild.

@@ -146,8 +146,12 @@ class SurveysAPI:
         *,
         source: str = SOURCE,
         rejects_path: Path | None = None,
+        actor: str = "cli",
     ) -> ImportReport:
-        """Import answers from a CSV, Parquet or JSON Lines file, one respondent per row.
+        """Import answers from a CSV, Parquet or JSON Lines file, one respondent per row. Audited: ``survey.import``.
+
+        Audited here, not by the command that calls it, so that every front end (the CLI,
+        the demo, a web or API import) leaves one entry per import.
 
         Args:
             path: the file.
@@ -157,6 +161,7 @@ class SurveysAPI:
                 role or question need none.
             source: the source the answers are recorded under (created when missing).
             rejects_path: where bad rows go [default: ``FILE.rejects.csv``].
+            actor: who imported, for the audit trail (``cli``, ``demo``, ``web:TOKEN``...).
 
         Returns:
             The importers' report, of kind ``survey:ID``; ``records`` counts the rows
@@ -166,7 +171,10 @@ class SurveysAPI:
             MappingError: the mapping is wrong (before any row is read).
             NotFoundError: no such survey.
         """
-        return import_answers(self._ws, path, self.get(survey_id), mapping, source=source, rejects_path=rejects_path)
+        report = import_answers(self._ws, path, self.get(survey_id), mapping, source=source, rejects_path=rejects_path)
+        counts = {"file": path.name, "rows": report.rows, "stored": report.stored, "rejected": report.rejected}
+        self._ws.privacy.audit(actor, "survey.import", f"survey:{survey_id}", counts)
+        return report
 
     # -- infer, then ask to confirm ----------------------------------------------
     def unsure(self, trait: str, below: float = 0.9, limit: int = 1000) -> builtins.list[dict[str, Any]]:

@@ -1,8 +1,9 @@
 """The demo shop sells in UAH, PLN and USD, and compares its customers' revenue in UAH.
 
-``persona360 demo`` configures the reporting currency and the catalogue's own rates, as a
-shop selling abroad would (``PERSONA360_REPORTING_CURRENCY``, ``PERSONA360_EXCHANGE_RATES``),
-unless the environment sets either; it prints how to keep them.
+``persona360 demo`` keeps the reporting currency and the catalogue's own rates in the
+workspace, as a shop selling abroad would set them once (``persona360 settings set``),
+unless the environment sets either; a command run later without any environment variable
+then reports in UAH too.
 """
 
 from __future__ import annotations
@@ -38,7 +39,14 @@ def test_the_demo_compares_revenue_in_uah_at_the_catalogues_rates(
     output, currencies = run_demo_cli(tmp_path / "shop")
     assert [currency for currency, _ in currencies] == ["UAH"]
     assert "revenue is compared in UAH at the catalogue's rates" in " ".join(output.split())
-    assert "PERSONA360_REPORTING_CURRENCY=UAH" in output
+    assert "export" not in output, "nothing to export: the workspace keeps its currency"
+    shown = CliRunner().invoke(app, ["--db", str(tmp_path / "shop" / "persona360.duckdb"), "settings", "show"])
+    assert "UAH" in shown.output and "workspace" in shown.output
+    revenue = CliRunner().invoke(
+        app, ["--db", str(tmp_path / "shop" / "persona360.duckdb"), "profiles", "list", "--sort", "revenue"]
+    )
+    assert revenue.exit_code == 0, revenue.output
+    assert " UAH" in revenue.output and " USD" not in revenue.output and " PLN" not in revenue.output
 
 
 def test_the_environment_decides_the_demos_currency_when_it_sets_one(

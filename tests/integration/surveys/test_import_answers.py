@@ -84,3 +84,12 @@ def test_a_bad_mapping_is_refused_before_any_row(
         surveyed.surveys.import_file(file, "post-delivery", flags)
     assert says in str(error.value)
     assert surveyed.profiles.count() == 0
+
+
+def test_an_import_is_audited_once_by_whoever_ran_it(surveyed: Workspace, tmp_path: Path) -> None:
+    """Audited where the import happens, so a web or API import is too (the CLI used to write the entry itself)."""
+    file = _write(tmp_path / "answers.csv", [*GOOD, BAD[0][0]])
+    surveyed.surveys.import_file(file, "post-delivery", FLAGS, actor="web:ops")
+    (entry,) = surveyed.privacy.audit_log(10, action="survey.import")
+    assert (entry["actor"], entry["target"]) == ("web:ops", "survey:post-delivery")
+    assert entry["detail"] == {"file": "answers.csv", "rows": 3, "stored": 7, "rejected": 1}

@@ -78,3 +78,6 @@ def test_import_answers_with_a_reject_file(tmp_path: Path) -> None:
     assert Path(report["rejects_path"]) == tmp_path / "answers.csv.rejects.csv"
     done = RUNNER.invoke(app, ["--db", str(db), "surveys", "import", str(answers), "--survey", "post-delivery"])
     assert done.exit_code == 1 and "'Email', 'stars' have no role" in done.output
+    with Workspace.open(db) as ws:  # one entry for the import that ran (not one by the command, one by the room)
+        entries = ws.privacy.audit_log(10, action="survey.import")
+    assert [(e["actor"], e["target"]) for e in entries] == [("cli", "survey:post-delivery")]
