@@ -110,7 +110,9 @@ def run_predictions(
         "repeat_customers": history.repeat_customers,
         "spend_customers": history.spend_customers,
         "spend_currencies": currencies,
-        "warnings": _currency_warnings(currencies),
+        "warnings": _currency_warnings(currencies)
+        + _bound_warnings(kind.name, purchase_fit)
+        + _bound_warnings("gamma_gamma", spend_fit),
         "purchase_model": kind.name,
         kind.name: _model_report(bgnbd.PARAMETERS, purchase_fit),
         "gamma_gamma": {
@@ -163,6 +165,23 @@ def _model_report(names: tuple[str, ...], fit: Fit) -> dict[str, Any]:
         "iterations": fit.iterations,
         "at_bound": list(fit.at_bound),
     }
+
+
+def _bound_warnings(model: str, fit: Fit) -> list[str]:
+    """Why a fit's parameters are no figures to read on their own, when some stopped at the search bound.
+
+    A purchase model whose r and alpha (or a and b) both run to the bound has found
+    purchase rates (or drop-out chances) nearly alike across customers: the likelihood is
+    flat along their ratio, which the predictions use, and the standard errors are none.
+    Gamma-Gamma's q and gamma do the same when spend per order hardly varies by customer.
+    """
+    if not fit.at_bound:
+        return []
+    return [
+        f"{model}: {', '.join(fit.at_bound)} stopped at the search bound: customers look too alike for the data "
+        "to pin {'them' if len(fit.at_bound) > 1 else 'it'} down; predictions rest on combinations that are "
+        "fitted, but do not read the parameters or their standard errors alone"
+    ]
 
 
 def _currency_warnings(currencies: list[str]) -> list[str]:

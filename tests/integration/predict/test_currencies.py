@@ -56,10 +56,14 @@ def predictions(tmp_path: Path, clock: FixedClock, in_pln: bool, **settings: Any
     return report, [prediction for _, prediction in rows]
 
 
+def currency_warnings(report: dict[str, Any]) -> list[str]:
+    return [warning for warning in report["warnings"] if "currencies" in warning]
+
+
 def test_spend_in_two_currencies_is_marked_in_the_fit_report(tmp_path: Path, clock: FixedClock) -> None:
     report, _ = predictions(tmp_path, clock, in_pln=True)
     assert report["spend_currencies"] == ["PLN", "UAH"]
-    assert report["warnings"] == [
+    assert currency_warnings(report) == [
         "spend is in 2 currencies (PLN, UAH): the spend model and CLV add them up as one; "
         "set reporting_currency and exchange_rates to convert them"
     ]
@@ -70,8 +74,9 @@ def test_with_a_rate_the_model_sees_the_same_money_as_a_one_currency_shop(tmp_pa
     report, converted = predictions(
         tmp_path / "pln", clock, in_pln=True, reporting_currency="UAH", exchange_rates=[f"PLN 2000-01-01 {RATE}"]
     )
-    assert (plain["spend_currencies"], plain["warnings"]) == (["UAH"], [])
-    assert (report["spend_currencies"], report["warnings"]) == (["UAH"], [])
+    # (a warning that a spend parameter stopped at its search bound may come with both)
+    assert (plain["spend_currencies"], currency_warnings(plain)) == (["UAH"], [])
+    assert (report["spend_currencies"], currency_warnings(report)) == (["UAH"], [])
     # the same amounts up to the last bit of a mean; Gamma-Gamma's q and gamma are weakly
     # identified (they move together), so compare what they give: expected spend and CLV
     assert [p["clv"] for p in converted] == pytest.approx([p["clv"] for p in expected], rel=1e-3)

@@ -332,3 +332,17 @@ def test_scheduled_run_whose_fit_does_not_converge_is_skipped_in_one_line(
     assert "did not converge" in skipped[0].getMessage()
     assert skipped[0].exc_info is None
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_fit_with_parameters_at_the_search_bound_warns_in_the_report(workspace: Workspace, tmp_path: Path) -> None:
+    """Customers who all buy at one rate: r and alpha run to the bound, only r/alpha is fitted."""
+    orders: list[Order] = []
+    for n in range(60):
+        orders.append((f"c{n}", 85, 20.0 + 37 * (n % 7)))
+        orders += [(f"c{n}", 80 - 2 * day - n % 2, 15.0 + 11 * (n % 5)) for day in range(1 + n % 4)]
+    import_orders(workspace, tmp_path, orders)
+    report = run_predictions(workspace)
+    at_bound = report["mbgnbd"]["at_bound"]
+    assert at_bound, "this shop's fit used to reach the bound; the test needs one that does"
+    [warning] = [w for w in report["warnings"] if "search bound" in w]
+    assert warning.startswith("mbgnbd: ") and all(name in warning for name in at_bound)

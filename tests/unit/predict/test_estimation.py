@@ -26,4 +26,22 @@ from persona360.predict.estimation import LOG_BOUND, _stalled_at_optimum
 def test_stalled_at_optimum_looks_at_the_gradient_inside_the_bounds(
     x: list[float], jac: list[float], stalled: bool
 ) -> None:
-    assert _stalled_at_optimum(SimpleNamespace(x=np.array(x), jac=np.array(jac))) is stalled
+    assert _stalled_at_optimum(SimpleNamespace(x=np.array(x), jac=np.array(jac)), weight=1e6) is stalled
+
+
+# The demo shop after identity resolution: L-BFGS-B stopped on a ridge (r and alpha, a
+# and b each grown together) with this gradient of the mean log-likelihood.
+RIDGE_X = [8.66, LOG_BOUND - 3.4e-4, 10.44, LOG_BOUND]
+RIDGE_JAC = [2.5e-6, 8.7e-6, -1.06e-5, 1.04e-5]
+
+
+@pytest.mark.parametrize(
+    ("customers", "stalled"),
+    [
+        (1_500, True),  # a factor of e in any parameter moves the total by < 0.02: flat
+        (100_000, False),  # the same mean slope over 100,000 customers is ~1 unit of log-likelihood
+    ],
+)
+def test_a_slope_too_small_to_move_the_total_log_likelihood_is_an_optimum(customers: int, stalled: bool) -> None:
+    result = SimpleNamespace(x=np.array(RIDGE_X), jac=np.array(RIDGE_JAC))
+    assert _stalled_at_optimum(result, weight=customers) is stalled
