@@ -174,7 +174,7 @@ def _print_summary(report: dict[str, Any]) -> None:
     for name, size in report["rfm"].items():
         rfm.add_row(name, f"{size:,}")
     console.print(segments, rfm)
-    console.print(f"[bold]predictions[/] (fitted before resolution): {_predictions_line(report['predictions'])}")
+    console.print(f"[bold]predictions[/] (fitted on the resolved profiles): {_predictions_line(report['predictions'])}")
     for name in ("personas", "enrichment", "campaign"):
         _print_stage(report, name)
     cpu: dict[str, float] = report["cpu_seconds"]

@@ -152,12 +152,10 @@ def run_demo(
                 report, f"import {entry.name}", partial(_import, ws, manifest, entry, say)
             )
         report.stitching = timed(report, "score", lambda: score_stitching(ws.db, manifest))
-        # Fitted before resolution, as it always was: on the 2,000-customer demo the
-        # MBG/NBD fit did not converge on the profiles resolution leaves (left for predict/).
-        report.predictions = timed(report, "predict", lambda: _predict(ws, manifest))
         report.resolution = stages.run_stage(
             report, "resolve", lambda: stages.resolve(ws, manifest, say, report.stitching)
         )
+        report.predictions = timed(report, "predict", lambda: _predict(ws, manifest))
         timed(report, "segments", lambda: _segment(ws, report))
         _later_stages(ws, manifest, report, say, sink)
         _count_as_the_ui_does(ws, report)
