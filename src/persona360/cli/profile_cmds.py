@@ -68,7 +68,7 @@ def show(
     identifier: Annotated[str, typer.Argument(help="Profile id, any identifier, or a name one person has.")],
     json: JsonOption = False,
 ) -> None:
-    """Show one profile: identity, traits with provenance, computed traits."""
+    """Show one profile: identity, traits with provenance, computed and predicted traits."""
     with workspace() as ws:
         profile = ws.profiles.show(_find_person(ws, identifier))
         ws.privacy.audit("cli", "profile.read", f"profile:{profile['profile_id']}")
@@ -205,7 +205,36 @@ def render_profile(profile: dict[str, Any]) -> Panel:
         observed = when(trait["observed_at"])
         observed = f"undated (imported {observed})" if trait["undated"] else observed
         trait_table.add_row(escape(name), f"{shown(trait['value'])}{flag}{more}", trait["source"], observed)
+    parts = [facts, ids, trait_table]
+    if profile.get("computed"):
+        computed = Table("computed trait", "value", box=None)
+        for name, value in sorted(profile["computed"].items()):
+            computed.add_row(escape(name), escape(shown(value)))
+        parts.append(computed)
+    if profile.get("predictions"):
+        parts.append(_predictions_table(profile["predictions"]))
     grid = Table.grid()
-    for part in (facts, ids, trait_table):
+    for part in parts:
         grid.add_row(part)
     return Panel(grid, title=escape(title), expand=False)
+
+
+def _predictions_table(predicted: dict[str, Any]) -> Table:
+    """The profile's predicted traits, as the web card shows them."""
+
+    def money(amount: float) -> str:
+        currency = predicted.get("currency")
+        return amounts_text({currency: amount}) if currency else f"{amount:,.2f} (several currencies added as one)"
+
+    table = Table("predicted", "value", box=None, caption=f"fitted {when(predicted['fitted_at'])}")
+    table.add_row("churn risk", f"{predicted['churn_bucket']} ({predicted['churn_risk']:.0%})")
+    table.add_row("still a customer (P alive)", f"{predicted['p_alive']:.0%}")
+    table.add_row("chance of an order within 30 days", f"{predicted['p_purchase_30d']:.0%}")
+    table.add_row(
+        "orders expected",
+        f"{predicted['expected_purchases_30d']:.1f} in 30 days, {predicted['expected_purchases_90d']:.1f} in 90, "
+        f"{predicted['expected_purchases_365d']:.1f} in a year",
+    )
+    table.add_row("expected spend an order", money(predicted["expected_spend"]))
+    table.add_row(f"lifetime value, next {predicted['clv_horizon_months']} months", money(predicted["clv"]))
+    return table

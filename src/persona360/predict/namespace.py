@@ -54,10 +54,19 @@ class PredictAPI:
     def get(self, profile_id: int) -> dict[str, Any] | None:
         """A profile's stored predictions (following merges), or None if it has none.
 
+        ``currency`` names the money of ``expected_spend`` and ``clv`` (None: the fit
+        added spend in several currencies as one; see the report's warnings).
+
         Raises:
             NotFoundError: no profile has (or had) that id.
         """
-        return read_predictions(self._ws.db, self._ws.profiles.resolve(profile_id))
+        found = read_predictions(self._ws.db, self._ws.profiles.resolve(profile_id))
+        if found is not None:
+            # the money of expected_spend and clv: the one currency the fit's spend was in
+            # (after conversion to reporting_currency), None when it added several as one
+            currencies = (self.report() or {}).get("spend_currencies") or []
+            found["currency"] = currencies[0] if len(currencies) == 1 else None
+        return found
 
     def run_if_due(self, every: timedelta) -> dict[str, Any] | None:
         """Fit and score when the last fit is older than ``every`` (the server's schedule).

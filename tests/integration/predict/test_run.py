@@ -15,8 +15,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from integration.web.pages import fetch
 from persona360 import Workspace
-from persona360.cli import predict_cmds
+from persona360.cli import predict_cmds, profile_cmds
 from persona360.cli.state import STATE
 from persona360.clock import FixedClock
 from persona360.ingest.importers.mapping import parse_mapping
@@ -28,6 +29,7 @@ from persona360.predict import (
     estimation,
     run_predictions,
 )
+from persona360.store.money import amounts_text
 
 MAPPING = ["order_id=order_id", "ordered_at=timestamp", "customer=id:shop"]
 Order = tuple[str, int, float]  # customer, days before now, revenue
@@ -346,3 +348,36 @@ def test_a_fit_with_parameters_at_the_search_bound_warns_in_the_report(workspace
     assert at_bound, "this shop's fit used to reach the bound; the test needs one that does"
     [warning] = [w for w in report["warnings"] if "search bound" in w]
     assert warning.startswith("mbgnbd: ") and all(name in warning for name in at_bound)
+
+
+def test_the_profile_card_and_profile_show_give_the_predictions_and_computed_traits(shop: Workspace) -> None:
+    run_predictions(shop)
+    shop.segments.refresh_rfm()
+    person = profile(shop, "refunder")
+    predicted = shop.predict.get(person)
+    assert predicted is not None and predicted["currency"] == "UAH"  # one currency: CLV is money
+    clv = amounts_text({"UAH": predicted["clv"]})
+    risk = f"{predicted['churn_bucket']}</span> {predicted['churn_risk'] * 100:.0f} %"
+
+    [card] = fetch(shop, f"/profiles/{person}")
+    assert "Predicted and computed" in card and risk in card and clv in card
+    assert "rfm_segment" in card and shop.segments.computed_of(person)["rfm_segment"] in card
+
+    path = Path(shop.settings.db)
+    shop.close()
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    profile_cmds.register(app)
+    STATE.db = path
+    try:
+        shown = CliRunner().invoke(app, ["profile", "show", "id:shop:refunder"], env={"COLUMNS": "160"})
+    finally:
+        STATE.db = None
+    assert shown.exit_code == 0, shown.output
+    assert f"{predicted['churn_bucket']} ({predicted['churn_risk']:.0%})" in shown.stdout
+    assert clv in shown.stdout and "rfm_segment" in shown.stdout
+
+
+def test_a_profile_without_predictions_says_why_on_its_card(shop: Workspace) -> None:
+    [card] = fetch(shop, f"/profiles/{profile(shop, 'refunder')}")
+    assert "No predictions:" in card and "persona360 predict" in card
