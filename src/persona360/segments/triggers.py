@@ -10,6 +10,11 @@ frequency cap, which also keeps a delivery retried after a crash from sending tw
 (the first message counts against the cap). Each request carries
 ``X-Persona360-Signature: sha256=HMAC(secret, timestamp + "." + body)`` and
 ``X-Persona360-Timestamp`` so the receiver can check origin and freshness.
+
+The body is one JSON object: ``segment``, ``segment_id``, ``change`` (``enter`` or
+``exit``), ``profile_id``, ``at`` (ISO 8601) and ``reason`` (what made the evaluation
+run: ``event``, ``time``, ``recomputed`` or ``rebuild``); an exit of a profile merged into
+another adds ``merged_into``, the id the person lives on as.
 """
 
 from __future__ import annotations
@@ -98,6 +103,7 @@ def queue_deliveries(
         "SELECT trigger_id FROM segment_triggers WHERE segment_id = ? AND on_change = ? AND active",
         [segment.segment_id, change],
     )
+    merged = _merged_into(tx, profile_ids) if triggers and change == "exit" else {}
     for (trigger_id,) in triggers:
         start = tx.fetchone("SELECT coalesce(max(delivery_id), 0) FROM trigger_deliveries")
         first = int(start[0]) + 1  # type: ignore[index]
@@ -110,6 +116,7 @@ def queue_deliveries(
                     "profile_id": profile_id,
                     "at": now.isoformat(),
                     "reason": reason,
+                    **({"merged_into": merged[profile_id]} if profile_id in merged else {}),
                 }
             ).decode()
             for profile_id in profile_ids
@@ -128,6 +135,17 @@ def queue_deliveries(
                 now,
             ],
         )
+
+
+def _merged_into(tx: Transaction, profile_ids: list[int]) -> dict[int, int]:
+    """The profiles among ``profile_ids`` merged into another, with the id they live on as.
+
+    Such an exit is no departure: the person goes on under the other id, whose own
+    membership the receiver hears of (or already knew). Without ``merged_into`` a
+    receiver would drop the person from its list.
+    """
+    rows = tx.fetchall("SELECT old_id, new_id FROM profile_redirects WHERE old_id IN (SELECT unnest(?))", [profile_ids])
+    return {int(old): int(new) for old, new in rows}
 
 
 def deliver_due(

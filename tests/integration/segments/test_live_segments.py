@@ -117,6 +117,31 @@ def test_a_merge_moves_membership_to_the_surviving_profile(shop: Workspace, cloc
     assert members(shop, "kyiv") == {merged}
 
 
+def test_an_exit_by_merge_tells_the_webhook_whom_the_person_lives_on_as(shop: Workspace, clock: FixedClock) -> None:
+    shop.ingest.send(
+        "web",
+        [
+            at(clock, type="identify", userId="a", traits={"city": "Kyiv"}),
+            at(clock, type="identify", userId="b", traits={"city": "Kyiv"}),
+            at(clock, type="identify", userId="c", traits={"city": "Kyiv"}),
+        ],
+    )
+    shop.segments.create(SegmentSpec("kyiv", 'city = "Kyiv"'))
+    shop.segments.add_trigger("kyiv", "http://127.0.0.1:9/hook", "exit")
+    gone, stays = shop.profiles.find("user_id", "a"), shop.profiles.find("user_id", "b")
+    shop.identity.merge(("user_id", "a"), ("user_id", "b"))
+    survivor = shop.profiles.find("user_id", "a")
+    assert {gone, stays} - {survivor} and survivor in {gone, stays}
+    clock.advance(minutes=1)
+    shop.ingest.send("web", [at(clock, type="identify", userId="c", traits={"city": "Lviv"})])  # a real exit
+    payloads = [orjson.loads(p) for (p,) in shop.db.query("SELECT payload FROM trigger_deliveries ORDER BY 1")]
+    by_profile = {p["profile_id"]: p for p in payloads}
+    [merged_away] = {gone, stays} - {survivor}
+    assert by_profile[merged_away]["merged_into"] == survivor
+    left = shop.profiles.find("user_id", "c")
+    assert by_profile[left]["change"] == "exit" and "merged_into" not in by_profile[left]
+
+
 def test_segment_of_segments_and_preview(shop: Workspace, clock: FixedClock) -> None:
     shop.ingest.send(
         "web",
