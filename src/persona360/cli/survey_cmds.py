@@ -207,7 +207,9 @@ def _print_summary(q: dict[str, Any]) -> None:
     if q.get("themes"):
         themes = Table("theme", "answers", "examples")
         for theme in q["themes"]:
-            themes.add_row(escape(theme["theme"]), str(theme["count"]), escape("; ".join(theme["examples"])))
+            examples = zip(theme["examples"], theme["example_counts"], strict=True)
+            said = "; ".join(f"{text} ({count})" for text, count in examples)
+            themes.add_row(escape(theme["theme"]), str(theme["count"]), escape(said))
         console.print(themes)
     if q.get("counts"):
         counts = Table("answer", "responses")
