@@ -151,7 +151,7 @@ def test_a_long_run_goes_on_after_the_answer_and_the_page_follows_it(db: Path) -
     running = words(page_running[1])
     assert "Running, started here by web:earlier: 1 of 3 profiles done." in running
     assert (
-        '<meta http-equiv="refresh" content="3">' in page_running[1]
+        '<meta http-equiv="refresh" content="3; url=/enrichment?ran=1">' in page_running[1]
         and '<progress max="3" value="1"' in page_running[1]
     )
     assert 'action="/enrichment/run"' not in page_running[1]  # no second run while one goes on
