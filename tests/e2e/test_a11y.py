@@ -148,3 +148,27 @@ def test_keyboard_reaches_the_skip_link_first_and_it_moves_focus(page: Any, shop
     assert page.evaluate("document.activeElement.closest('main') !== null")
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid", "focused elements must show a focus ring"
+
+
+@pytest.mark.parametrize("width", [1280, 1400, 1920])
+def test_the_header_is_one_row_and_its_more_menu_works_by_keyboard(page: Any, shop: Shop, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, shop.admin_token)
+    for url in ("/", "/surveys", "/audit"):
+        page.goto(url)
+        tops = page.evaluate("[...document.querySelector('header').children].map(c => c.getBoundingClientRect().top)")
+        assert max(tops) - min(tops) < 20, (url, tops)  # brand, rooms, search and log out side by side
+    nav = page.get_by_role("navigation", name="Main")
+    summary = nav.locator("summary")
+    expect(summary).to_have_text("More: Audit log")  # the current room, though its link is in the menu
+    audit = nav.get_by_role("link", name="Audit log")
+    expect(audit).to_be_hidden()
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(audit).to_be_visible()
+    expect(audit).to_have_attribute("aria-current", "page")
+    page.keyboard.press("Tab")
+    expect(nav.get_by_role("link", name="Surveys")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/surveys")
+    expect(nav.locator("summary")).to_have_text("More: Surveys")

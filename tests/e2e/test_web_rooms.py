@@ -113,7 +113,9 @@ def test_consent_by_purpose_and_channel_change_and_audit(page: Any, shop: Shop) 
     expect(page.get_by_role("status")).to_have_text("The consent change was recorded.")
     expect(page.locator("#consent").get_by_role("row", name=re.compile("^enrichment"))).not_to_contain_text("no")
     screenshot(page, "14-profile-consent")
-    page.get_by_role("link", name="Audit log").click()
+    nav = page.get_by_role("navigation", name="Main")
+    nav.locator("summary").click()  # the audit log is in the header's "More" menu
+    nav.get_by_role("link", name="Audit log").click()
     # "consent.grant", not "consent": the privacy page's lists of people (consent.holders) are consent reads too
     page.get_by_label("Action starts with").fill("consent.grant")
     page.get_by_label("Actor").fill("web:e2e-admin")

@@ -8,12 +8,9 @@ from typing import Annotated
 import orjson
 import typer
 
-from persona360.cli.state import console, fail, print_json, workspace
+from persona360.cli.state import PersonArg, console, fail, print_json, workspace
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-PersonArg = Annotated[
-    str, typer.Argument(help="profile:ID, KIND:VALUE (email:jane@example.org) or a bare email/phone.")
-]
 retention = typer.Typer(
     help="Delete events and delivery-only contact identifiers older than their retention rule allows.",
     no_args_is_help=True,
@@ -35,7 +32,7 @@ def erase(
 ) -> None:
     """Erase a person from every table; keep only a keyed hash so they are not re-created."""
     with workspace() as ws:
-        profile_id = ws.privacy.profile_ref(person)
+        profile_id = ws.profiles.find_person(person)
         if not yes and not typer.confirm(f"Erase profile {profile_id} and everything about it? This cannot be undone"):
             fail("nothing erased", code=1)
         report = ws.privacy.erase(profile_id, actor="cli")
@@ -54,7 +51,7 @@ def export_person(
 ) -> None:
     """Everything held about a person, with sources and times, as one JSON document."""
     with workspace() as ws:
-        document = ws.privacy.export(ws.privacy.profile_ref(person), actor="cli")
+        document = ws.privacy.export(ws.profiles.find_person(person), actor="cli")
     text = orjson.dumps(document, default=str, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
     if str(out) == "-":
         typer.echo(text.decode())

@@ -9,12 +9,11 @@ import typer
 from rich.markup import escape
 from rich.table import Column, Table
 
-from persona360.cli.state import console, fail, print_json, shown, when, workspace
+from persona360.cli.state import PersonArg, console, fail, print_json, shown, when, workspace
 from persona360.privacy import CHANNELS, PURPOSES
 
 consent = typer.Typer(help="A person's consent: show it, grant or withdraw a purpose.", no_args_is_help=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-IdentifierArg = Annotated[str, typer.Argument(help="KIND:VALUE (email:jane@example.org) or a bare email/phone.")]
 PurposeOption = Annotated[str, typer.Option("--purpose", help=f"One of: {', '.join(PURPOSES)}.")]
 ChannelOption = Annotated[str | None, typer.Option("--channel", help=f"One of: {', '.join(CHANNELS)} (default: all).")]
 BasisOption = Annotated[str, typer.Option("--basis", help="Legal basis: consent, contract, legitimate_interest...")]
@@ -28,36 +27,36 @@ def register(app: typer.Typer) -> None:
 
 @consent.command("grant")
 def grant(
-    identifier: IdentifierArg,
+    person: PersonArg,
     purpose: PurposeOption,
     channel: ChannelOption = None,
     basis: BasisOption = "consent",
     expires: ExpiresOption = None,
 ) -> None:
     """Record that the person granted a purpose (on a channel, or on all)."""
-    _change(identifier, purpose, channel, True, basis, expires)
+    _change(person, purpose, channel, True, basis, expires)
 
 
 @consent.command("withdraw")
 def withdraw(
-    identifier: IdentifierArg,
+    person: PersonArg,
     purpose: PurposeOption,
     channel: ChannelOption = None,
     basis: BasisOption = "consent",
 ) -> None:
     """Record that the person withdrew a purpose (on a channel, or on all)."""
-    _change(identifier, purpose, channel, False, basis, None)
+    _change(person, purpose, channel, False, basis, None)
 
 
 @consent.command("show")
 def show(
-    identifier: IdentifierArg,
+    person: PersonArg,
     history: Annotated[bool, typer.Option("--history", help="Every change, newest first.")] = False,
     json: JsonOption = False,
 ) -> None:
     """Show the person's current consent per purpose and channel."""
     with workspace() as ws:
-        profile_id = ws.privacy.profile_of(identifier)
+        profile_id = ws.profiles.find_person(person)
         rows = ws.privacy.consent(profile_id, history=history)
         ws.privacy.audit("cli", "consent.read", f"profile:{profile_id}")
     if json:
@@ -110,9 +109,9 @@ def audit(
         console.print("No entries" + (" match the filters." if target or actor or action else "."))
 
 
-def _change(identifier: str, purpose: str, channel: str | None, granted: bool, basis: str, expires: str | None) -> None:
+def _change(person: str, purpose: str, channel: str | None, granted: bool, basis: str, expires: str | None) -> None:
     with workspace() as ws:
-        profile_id = ws.privacy.profile_of(identifier)
+        profile_id = ws.profiles.find_person(person)
         ws.privacy.change(profile_id, purpose, channel, granted=granted, basis=basis, expires_at=_date(expires))
     verb = "granted" if granted else "withdrawn"
     console.print(f"{purpose} ({channel or 'all channels'}) {verb} for profile {profile_id}.")

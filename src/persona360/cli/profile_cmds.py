@@ -9,10 +9,10 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from persona360.cli.state import console, print_json, shown, when, workspace
+from persona360.cli.state import PersonArg, console, print_json, shown, when, workspace
 from persona360.errors import NotFoundError
 from persona360.identity.normalise import split_identifier
-from persona360.profiles.reading import display_name
+from persona360.profiles.reading import PERSON_FORMS, display_name
 from persona360.store.money import amounts_text
 from persona360.workspace import Workspace
 
@@ -31,12 +31,13 @@ NAMED_LIMIT = 10  # people listed when a name is not one person's
 
 
 def _find(ws: Workspace, text: str) -> int:
+    """A bare profile id, a person as every command reads one (``profile:ID``, ``KIND:VALUE``), or a bare identifier."""
     if text.isdigit():
         try:
             return ws.profiles.resolve(int(text))
         except LookupError:
             pass
-    return ws.profiles.find_any(text) if ":" not in text else ws.profiles.find(*split_identifier(text))
+    return ws.profiles.find_any(text) if ":" not in text else ws.profiles.find_person(text)
 
 
 def _find_person(ws: Workspace, text: str) -> int:
@@ -65,7 +66,7 @@ def _find_person(ws: Workspace, text: str) -> int:
 
 @profiles.command("show")
 def show(
-    identifier: Annotated[str, typer.Argument(help="Profile id, any identifier, or a name one person has.")],
+    identifier: Annotated[str, typer.Argument(help=f"A profile id, {PERSON_FORMS}, or a name one person has.")],
     json: JsonOption = False,
 ) -> None:
     """Show one profile: identity, traits with provenance, computed and predicted traits."""
@@ -121,7 +122,7 @@ def export(json: JsonOption = True) -> None:
 
 @profiles.command("timeline")
 def timeline(
-    identifier: str,
+    identifier: Annotated[str, typer.Argument(help=f"A profile id, {PERSON_FORMS}, or a name one person has.")],
     limit: int = 20,
     type: Annotated[str | None, typer.Option(help="Only this event type or name.")] = None,
     json: JsonOption = False,
@@ -147,13 +148,13 @@ def timeline(
 
 
 def merge(
-    a: Annotated[str, typer.Argument(help="kind:value, e.g. email:jane@example.org")],
-    b: Annotated[str, typer.Argument(help="kind:value of the other profile")],
+    a: PersonArg,
+    b: Annotated[str, typer.Argument(help="The other person, written the same way.")],
     json: JsonOption = False,
 ) -> None:
-    """Merge the profiles holding identifiers A and B (a person's decision, logged)."""
+    """Merge the profiles of A and B (a person's decision, logged)."""
     with workspace() as ws:
-        profile_id = ws.identity.merge(split_identifier(a), split_identifier(b))
+        profile_id = ws.identity.merge(ws.profiles.person_key(a), ws.profiles.person_key(b))
     if json:
         print_json({"profile_id": profile_id})
     else:
@@ -161,7 +162,7 @@ def merge(
 
 
 def unmerge(
-    profile: Annotated[str, typer.Argument(help="Profile id or any identifier of it.")],
+    profile: Annotated[str, typer.Argument(help=f"A profile id or the person: {PERSON_FORMS}.")],
     identifier: Annotated[str, typer.Argument(help="kind:value of the identifier to detach.")],
     json: JsonOption = False,
 ) -> None:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 import typer
@@ -18,10 +18,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from persona360.errors import Persona360Error
+from persona360.profiles.reading import PERSON_FORMS
 from persona360.settings import load_settings, settings_error_text
 from persona360.workspace import Workspace
 
 console = Console()
+PersonArg = Annotated[str, typer.Argument(help=f"The person: {PERSON_FORMS}.")]
 errors = Console(stderr=True)
 
 

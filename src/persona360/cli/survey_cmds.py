@@ -10,13 +10,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from persona360.cli.state import console, fail, print_json, shown, workspace
+from persona360.cli.state import console, print_json, shown, workspace
 from persona360.errors import SurveyError
-from persona360.surveys import load_survey
+from persona360.profiles.reading import PERSON_FORMS
+from persona360.surveys import IDENTIFIER_KINDS, load_survey
 
 surveys = typer.Typer(help="Surveys whose answers become profile traits; NPS reports.", no_args_is_help=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-Identifier = Annotated[str, typer.Option("--identifier", help="Who answers: email:x@y, user_id:U or anonymous_id:A.")]
+Identifier = Annotated[str, typer.Option("--identifier", help=f"Who answers: {PERSON_FORMS}.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -79,7 +80,7 @@ def answer(
 ) -> None:
     """Record one person's answers (their traits land on the profile at once)."""
     with workspace() as ws:
-        result = ws.surveys.answer(survey_id, _identifier(identifier), _json_arg(answers))
+        result = ws.surveys.answer(survey_id, ws.profiles.person_key(identifier, IDENTIFIER_KINDS), _json_arg(answers))
         ws.privacy.audit("cli", "survey.answer", f"profile:{result['profile_id']}", {"survey": survey_id})
     if json:
         print_json(result)
@@ -98,7 +99,9 @@ def link(
 ) -> None:
     """Print a signed one-click link that answers QUESTION with ANSWER (for email)."""
     with workspace() as ws:
-        token = ws.surveys.link(survey_id, question, _answer_value(answer), _identifier(identifier))
+        token = ws.surveys.link(
+            survey_id, question, _answer_value(answer), ws.profiles.person_key(identifier, IDENTIFIER_KINDS)
+        )
         url = _link_url(base_url or _default_base(ws), survey_id, token)
         ws.privacy.audit("cli", "survey.link", f"survey:{survey_id}", {"question": question})
     if json:
@@ -205,7 +208,9 @@ def _print_summary(q: dict[str, Any]) -> None:
     if q.get("themes"):
         themes = Table("theme", "answers", "examples")
         for theme in q["themes"]:
-            themes.add_row(escape(theme["theme"]), str(theme["count"]), escape("; ".join(theme["examples"])))
+            examples = zip(theme["examples"], theme["example_counts"], strict=True)
+            said = "; ".join(f"{text} ({count})" for text, count in examples)
+            themes.add_row(escape(theme["theme"]), str(theme["count"]), escape(said))
         console.print(themes)
     if q.get("counts"):
         counts = Table("answer", "responses")
@@ -220,13 +225,6 @@ def _default_base(ws: Any) -> str:
 
 def _link_url(base: str, survey_id: str, token: str) -> str:
     return f"{base.rstrip('/')}/v1/surveys/{survey_id}/a?token={token}"
-
-
-def _identifier(text: str) -> tuple[str, str]:
-    kind, _, value = text.partition(":")
-    if not value:
-        fail(f"--identifier must be KIND:VALUE (e.g. email:jane@example.org), not {text!r}")
-    return kind, value
 
 
 def _json_arg(text: str) -> dict[str, Any]:

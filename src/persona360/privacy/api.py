@@ -212,20 +212,7 @@ class PrivacyAPI:
         found = [row for action in REQUEST_ACTIONS for row in self.audit_log(limit, action=action)]
         return sorted(found, key=lambda row: -row["audit_id"])[:limit]
 
-    def profile_of(self, identifier: str) -> int:
-        """The profile holding ``identifier``, written ``kind:value`` (or a bare email/phone)."""
-        return self._ws.profiles.find(*split_identifier(identifier))
-
     # -- erasure, access export, retention -----------------------------------------
-    def profile_ref(self, ref: str) -> int:
-        """The live profile named by ``profile:ID`` or by an identifier (``kind:value``, bare email/phone)."""
-        if ref.startswith("profile:"):
-            number = ref.removeprefix("profile:")
-            if not number.isdigit():
-                raise ValueError(f"{ref!r}: write profile:ID with a number, e.g. profile:42")
-            return self._ws.profiles.resolve(int(number))
-        return self.profile_of(ref)
-
     def erase(self, profile_id: int, *, actor: str = "cli", rewrite: bool = True) -> ErasureReport:
         """Erase a person: every row about them goes, a keyed hash of each identifier stays.
 

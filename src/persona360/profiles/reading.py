@@ -15,10 +15,41 @@ from typing import Any
 import orjson
 
 from persona360.errors import NotFoundError
-from persona360.identity.normalise import check_kind, normalise_identifier
+from persona360.identity.normalise import check_kind, normalise_identifier, split_identifier
 from persona360.profiles.snapshots import ProfileSnapshot, read_snapshots, trait_holders, trait_sources
 from persona360.store.database import Database
 from persona360.store.money import Money, currency_code, money_sum
+
+PERSON_FORMS = (
+    "profile:ID (profile:42), KIND:VALUE (email:jane@example.org, user_id:42, id:shop:1234, "
+    "handle:instagram:jane) or a bare email or phone"
+)
+
+
+def parse_person(text: str) -> int | tuple[str, str]:
+    """A person as written by a user: the profile id of ``profile:ID``, else the identifier key.
+
+    Every command that takes a person reads it here, so ``consent grant``, ``erase`` and
+    ``profile show`` accept the same forms (:data:`PERSON_FORMS`).
+
+    Raises:
+        ValueError: ``text`` is none of those forms; the message names them.
+
+    Example:
+        >>> parse_person("profile:42"), parse_person("jane@example.org")
+        (42, ('email', 'jane@example.org'))
+    """
+    text = text.strip()
+    if text.startswith("profile:"):
+        number = text.removeprefix("profile:").strip()
+        if not number.isdigit():
+            raise ValueError(f"{text!r}: write profile:ID with a number, e.g. profile:42")
+        return int(number)
+    try:
+        return split_identifier(text)
+    except ValueError:
+        raise ValueError(f"cannot tell who {text!r} is: write {PERSON_FORMS}") from None
+
 
 _PROFILE_COLUMNS = (
     "profile_id, first_seen, last_seen, event_count, n_identify, n_track, n_page, n_screen, "
@@ -151,6 +182,44 @@ class ProfileReader:
         if not row:
             raise NotFoundError(f"no profile holds {kind} {normalised!r}")
         return int(row[0][0])
+
+    def find_person(self, text: str) -> int:
+        """The live profile of a person written as :func:`parse_person` reads it.
+
+        Raises:
+            ValueError: not a form of :data:`PERSON_FORMS`.
+            NotFoundError: no such profile, or no profile holds the identifier.
+        """
+        person = parse_person(text)
+        return self.resolve(person) if isinstance(person, int) else self.find(*person)
+
+    def person_key(self, text: str, kinds: Sequence[str] | None = None) -> tuple[str, str]:
+        """An identifier of a person written as :func:`parse_person` reads it, to record by.
+
+        A merge or a survey answer is recorded under an identifier: the one written, or
+        for ``profile:ID`` the profile's first, which stands for the whole profile. A
+        caller that can record only some ``kinds`` gets the profile's first of those when
+        another kind is written. A written identifier need not exist yet (an answer may
+        come from someone new).
+
+        Raises:
+            ValueError: not a form of :data:`PERSON_FORMS`.
+            NotFoundError: no such profile, or it holds no identifier of ``kinds``.
+        """
+        person = parse_person(text)
+        if isinstance(person, tuple):
+            if kinds is None or person[0] in kinds:
+                return person
+            person = self.find(*person)  # a phone names a person a survey answer cannot be recorded under
+        profile_id = self.resolve(person)
+        rows = self.db.query(
+            "SELECT kind, value FROM identifiers WHERE profile_id = ? ORDER BY identifier_id", [profile_id]
+        )
+        usable = [(str(kind), str(value)) for kind, value in rows if kinds is None or kind in kinds]
+        if not usable:
+            wanted = f" of kind {', '.join(kinds)}" if kinds else ""
+            raise NotFoundError(f"profile {profile_id} holds no identifier{wanted}")
+        return usable[0]
 
     def find_any(self, text: str) -> int:
         """The profile of an identifier typed without its kind (email, phone, id...)."""

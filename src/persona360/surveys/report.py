@@ -42,7 +42,15 @@ def nps_summary(scores: list[int]) -> dict[str, Any]:
 
 
 def group_themes(texts: list[str], max_themes: int = 5, *, use_sklearn: bool = True) -> list[dict[str, Any]]:
-    """Group free-text answers by theme, largest first: ``{theme, count, examples}``."""
+    """Group free-text answers by theme, largest first: ``{theme, count, examples, example_counts}``.
+
+    ``examples`` are up to three different answers of the theme, the most given first, each
+    as most people spelled it; ``example_counts`` says how many gave each.
+
+    Example:
+        >>> group_themes(["too pricey", "Too pricey!", "too  pricey", "Shipping cost"])[0]["examples"]
+        ['too pricey']
+    """
     themes, _ = label_themes(texts, max_themes, use_sklearn=use_sklearn)
     return themes
 
@@ -171,5 +179,32 @@ def _ranked(groups: dict[str, list[int]], texts: list[str], max_themes: int) -> 
     for name, members in ordered:
         for i in members:
             name_of[i] = name
-        themes.append({"theme": name, "count": len(members), "examples": [texts[i] for i in members[:3]]})
+        examples = _examples(texts, members)
+        themes.append(
+            {
+                "theme": name,
+                "count": len(members),
+                "examples": [text for text, _ in examples],
+                "example_counts": [count for _, count in examples],
+            }
+        )
     return themes, name_of
+
+
+def _examples(texts: list[str], members: list[int], top: int = 3) -> list[tuple[str, int]]:
+    """The ``top`` most given answers among ``members``, each with how many gave it.
+
+    Answers that differ only in case, spacing or trailing punctuation are one answer,
+    shown as most of its people spelled it (the first seen on a tie): a theme of one
+    phrase would otherwise show that phrase three times.
+    """
+    spellings: dict[str, Counter[str]] = {}
+    for i in members:
+        spelled = " ".join(texts[i].split())
+        spellings.setdefault(_answer_key(spelled), Counter())[spelled] += 1
+    ranked = sorted(spellings.values(), key=lambda counts: -counts.total())
+    return [(counts.most_common(1)[0][0], counts.total()) for counts in ranked[:top]]
+
+
+def _answer_key(text: str) -> str:
+    return text.casefold().rstrip(".!?…").strip()

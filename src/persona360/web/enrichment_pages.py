@@ -4,7 +4,9 @@ The figures are ``ws.enrichment.coverage`` (profiles showing a provider's traits
 trait, and its newest answer) and the audit trail's last ``enrichment.run``. The button
 runs what ``persona360 enrich`` runs, ``ws.enrichment.run`` over the offline built-in
 providers, with the viewer as the audited actor; it writes onto profiles, so it needs
-``profiles:write``, as the admin API's ``POST /v1/enrichment/run`` does.
+``profiles:write``, as the admin API's ``POST /v1/enrichment/run`` does. The run goes on
+in a background thread (``background_run``): the page shows how far it is and reloads
+itself until it is done.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from persona360.web.auth import FormDep, ViewerDep, check_csrf
+from persona360.web.background_run import BackgroundRun, Progress
 from persona360.web.charts import bar_chart
 from persona360.web.rendering import WebRoute, page
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
+RUN_WAIT = 3.0  # seconds the button's request waits: a small shop's run ends in them and shows "Done." at once
 READS = {
     "phone": "the phone number: country, line type, region, carrier",
     "email": "the email address: valid, free, disposable, role, company domain",
@@ -44,6 +48,7 @@ def enrichment(request: Request, viewer: ViewerDep) -> HTMLResponse:
         last_run=last[0] if last else None,
         auto=ws.enrichment.status()["auto"],
         ran=request.query_params.get("ran") == "1",
+        run=enrichment_runner(request).state(),
     )
 
 
@@ -58,7 +63,20 @@ def run(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
     """Run the offline built-in providers over every profile that allows it, as ``persona360 enrich`` does."""
     viewer.require("profiles:write")
     check_csrf(viewer, form.get("csrf"))
-    ws = request.app.state.workspace
-    report = ws.enrichment.run(None)
-    ws.privacy.audit(viewer.actor, "enrichment.run", "profiles", report.as_dict())
+    ws, actor = request.app.state.workspace, viewer.actor
+
+    def job(progress: Progress) -> None:
+        report = ws.enrichment.run(None, progress=progress)
+        ws.privacy.audit(actor, "enrichment.run", "profiles", report.as_dict())
+
+    enrichment_runner(request).start(job, actor)  # a run already going is followed, not doubled
     return RedirectResponse("/enrichment?ran=1#last-run", status_code=303)
+
+
+def enrichment_runner(request: Request) -> BackgroundRun:
+    """The server's one enrichment run started from the page (made on first use)."""
+    state = request.app.state
+    if not hasattr(state, "web_enrichment"):
+        state.web_enrichment = BackgroundRun("p360-web-enrichment", RUN_WAIT)
+    found: BackgroundRun = state.web_enrichment
+    return found

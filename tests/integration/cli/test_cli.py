@@ -87,7 +87,7 @@ def test_import_show_export_merge_unmerge_rebuild(db: Path, tmp_path: Path) -> N
         (["profile", "show", "nobody@x.org"], "no profile holds email"),
         (["tokens", "create", "--scope", "root"], "unknown scope(s) root"),
         (["sources", "add", "bad name!"], "must be 1-64 letters"),
-        (["merge", "jane", "bob"], "cannot tell what kind of identifier"),
+        (["merge", "jane", "bob"], "cannot tell who 'jane' is: write profile:ID (profile:42), KIND:VALUE"),
     ],
 )
 def test_bad_commands_say_what_is_wrong(db: Path, args: list[str], message: str) -> None:

@@ -148,7 +148,7 @@ def test_erasing_an_unknown_profile_is_a_clear_error(ws: Workspace) -> None:
     with pytest.raises(NotFoundError, match="no profile with id 4242"):
         ws.privacy.erase(4242)
     with pytest.raises(ValueError, match="write profile:ID with a number"):
-        ws.privacy.profile_ref("profile:jane")
+        ws.profiles.find_person("profile:jane")
 
 
 def test_every_table_is_in_the_erasure_plan(ws: Workspace) -> None:

@@ -24,13 +24,19 @@ def fetch(ws: Workspace, *paths: str, scopes: tuple[str, ...] = ("admin",)) -> l
 
 
 def browse(
-    ws: Workspace, steps: list[tuple[str, str, dict[str, str] | None]], scopes: tuple[str, ...] = ("admin",)
+    ws: Workspace,
+    steps: list[tuple[str, str, dict[str, str] | None]],
+    scopes: tuple[str, ...] = ("admin",),
+    app: Any = None,
 ) -> list[tuple[int, str]]:
-    """Log in and send each (method, path, form): a POST's form gets the session's CSRF token. Status and HTML each."""
+    """Log in and send each (method, path, form): a POST's form gets the session's CSRF token. Status and HTML each.
+
+    ``app`` is the app to send them to (``create_app(ws)`` when None), for a test that sets its state first.
+    """
     token = ws.access.create_token(list(scopes), "pages-admin")
 
     async def send() -> list[tuple[int, str]]:
-        transport = httpx.ASGITransport(app=create_app(ws))
+        transport = httpx.ASGITransport(app=app or create_app(ws))
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             await http.post("/login", data={"token": token})
             csrf = re.search(r'name="csrf-token" content="([^"]+)"', (await http.get("/")).text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,11 @@ from typer.testing import CliRunner
 
 from integration.web.pages import browse, fetch
 from persona360 import Workspace
+from persona360.api.app import create_app
 from persona360.cli import app
 from persona360.clock import FixedClock
 from persona360.settings import load_settings
+from persona360.web.background_run import BackgroundRun, Progress
 
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
 
@@ -91,7 +94,9 @@ def test_a_run_from_the_page_does_what_the_cli_does_and_is_audited(db: Path, tmp
     shutil.copy(db, twin)
     report = cli_json(twin, "enrich")
     with Workspace(load_settings(db=db)) as ws:
-        (ran, shown) = browse(ws, [("POST", "/enrichment/run", {}), ("GET", "/enrichment?ran=1", None)])
+        web = create_app(ws)
+        web.state.web_enrichment = BackgroundRun("test", wait=None)  # the button's request waits for the end
+        (ran, shown) = browse(ws, [("POST", "/enrichment/run", {}), ("GET", "/enrichment?ran=1", None)], app=web)
         (entry,) = ws.privacy.audit_log(5, action="enrichment.run")
     assert ran[0] == 303
     assert (entry["actor"], entry["target"], entry["detail"]) == ("web:pages-admin", "profiles", report)
@@ -122,3 +127,50 @@ def test_an_empty_workspace_says_what_to_do(workspace: Workspace) -> None:
     assert "Nothing inferred yet: run enrichment with the button above or with <code>persona360 enrich</code>" in html
     assert "No run started by a person yet" in html
     assert provider_row(html, "phone")[2:5] == ["0", "0", "never"]
+
+
+def test_a_long_run_goes_on_after_the_answer_and_the_page_follows_it(db: Path) -> None:
+    """The run is a job that stops half-way until the test lets it go: the page meanwhile shows its progress."""
+    halfway, finish = threading.Event(), threading.Event()
+
+    def long_run(progress: Progress) -> None:
+        progress(1, 3)
+        halfway.set()
+        finish.wait(60)
+
+    with Workspace(load_settings(db=db)) as ws:
+        web = create_app(ws)
+        runner = web.state.web_enrichment = BackgroundRun("test", wait=0)
+        assert runner.start(long_run, "web:earlier")
+        assert halfway.wait(60)
+        (page_running, again) = browse(ws, [("GET", "/enrichment", None), ("POST", "/enrichment/run", {})], app=web)
+        finish.set()
+        runner.join()
+        ((_, page_ended),) = browse(ws, [("GET", "/enrichment?ran=1", None)], app=web)
+        assert ws.privacy.audit_log(5, action="enrichment.run") == []  # the second press started nothing
+    running = words(page_running[1])
+    assert "Running, started here by web:earlier: 1 of 3 profiles done." in running
+    assert (
+        '<meta http-equiv="refresh" content="3; url=/enrichment?ran=1">' in page_running[1]
+        and '<progress max="3" value="1"' in page_running[1]
+    )
+    assert 'action="/enrichment/run"' not in page_running[1]  # no second run while one goes on
+    assert again[0] == 303
+    assert "Running" not in words(page_ended) and 'http-equiv="refresh"' not in page_ended
+    assert 'action="/enrichment/run"' in page_ended
+
+
+def test_a_run_that_fails_says_why_on_the_page(db: Path) -> None:
+    def broken(progress: Progress) -> None:
+        raise RuntimeError("the disk is full")
+
+    with Workspace(load_settings(db=db)) as ws:
+        web = create_app(ws)
+        runner = web.state.web_enrichment = BackgroundRun("test", wait=None)
+        runner.start(broken, "web:someone")
+        ((_, html),) = browse(ws, [("GET", "/enrichment?ran=1", None)], app=web)
+    assert (
+        '<p class="alert error" role="alert">The last run started here failed: RuntimeError: the disk is full</p>'
+        in html
+    )
+    assert "<strong>Done.</strong>" not in html

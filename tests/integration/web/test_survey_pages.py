@@ -166,3 +166,29 @@ def test_the_nps_per_persona_is_the_cli_report_by_persona(db: Path) -> None:
         rows == expected == [["(no persona)", "1", "0.0", "0", "1", "0"], ["Value Hunters", "2", "0.0", "1", "0", "1"]]
     )
     assert "<desc>(no persona): +0.00; Value Hunters: +0.00</desc>" in survey
+
+
+def test_a_themes_examples_are_different_answers_with_counts_on_the_page_and_in_the_cli(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    path = tmp_path / "ws.duckdb"
+    late = ["Courier was late", "late courier", "Late courier", "late courier", "late  courier!"]
+    with Workspace(load_settings(db=path), clock, create=True) as ws:
+        ws.surveys.create(DELIVERY)
+        for n, comment in enumerate([*late, "Box damaged", "box damaged"]):
+            ws.surveys.answer("post-delivery", ("user_id", f"u{n}"), {"comment": comment})
+        (survey,) = fetch(ws, "/surveys/post-delivery")
+    report = cli_json(path, "surveys", "report", "post-delivery")
+    assert isinstance(report, dict)
+    (comment,) = [q for q in report["questions"] if q["question"] == "comment"]
+    # one answer however it is cased, spaced or ended, shown as most spelled it; the first seen on a tie
+    assert [(t["theme"], t["examples"], t["example_counts"]) for t in comment["themes"]] == [
+        ("late courier", ["late courier", "Courier was late"], [4, 1]),
+        ("box damaged", ["Box damaged"], [2]),
+    ]
+    rows = re.findall(r'<tr><td>([^<]*)</td><td class="num">\d+</td><td>([^<]*)</td></tr>', survey)
+    said = [("late courier", "late courier (4); Courier was late (1)"), ("box damaged", "Box damaged (2)")]
+    assert rows == said
+    printed = CliRunner().invoke(app, ["--db", str(path), "surveys", "report", "post-delivery"], env={"COLUMNS": "160"})
+    for theme, examples in said:
+        assert re.search(rf"{theme}\s*│\s*\d+\s*│\s*{re.escape(examples)}\s*│", printed.output), printed.output

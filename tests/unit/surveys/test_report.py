@@ -68,3 +68,12 @@ def test_pains_of_groups_against_everyone() -> None:
     assert (first["respondents"], first["share"], first["base_share"], first["lift"]) == (3, 0.75, 0.5, 1.5)
     assert first["examples"] == late[:2]
     assert b["pains"][0]["share"] == 1.0 and "damaged" in " ".join(b["pains"][0]["examples"]).lower()
+
+
+def test_a_theme_gives_different_answers_as_examples_the_most_given_first() -> None:
+    texts = ["still comparing"] * 4 + ["Still comparing!", "price too high", "Price  too high", "too pricey", "x y"]
+    themes = group_themes(texts, max_themes=2, use_sklearn=False)
+    comparing, other = themes
+    assert (comparing["examples"], comparing["example_counts"]) == (["still comparing"], [5])
+    assert other["examples"] == ["price too high", "too pricey", "x y"]  # "Price  too high" is the same answer
+    assert other["example_counts"] == [2, 1, 1]
