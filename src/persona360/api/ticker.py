@@ -21,12 +21,18 @@ class Ticker:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop after the job under way (a persona rebuild or a refit can take a while on a large shop)."""
         self._stop.set()
-        self._thread.join()
+        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            log.info("stopping: waiting for a periodic job to finish")
+            self._thread.join()
 
     def _run(self) -> None:
         while not self._stop.wait(self.seconds):
             for job in self.jobs:
+                if self._stop.is_set():  # a stop waits for the job under way, not for the jobs after it
+                    return
                 try:
                     job()
                 except Exception:  # noqa: BLE001 - a thread boundary: logged, the next tick retries
