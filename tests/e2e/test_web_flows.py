@@ -68,7 +68,7 @@ def test_search_by_email_shows_merged_identities_with_edge_reasons(page: Any, sh
     assert reasons <= {"identify", "alias", "same event", "record", "manual merge", *resolver}
     expect(identity.get_by_text(shop.merged_email, exact=True)).to_be_visible()
     expect(identity.get_by_role("button", name="Unmerge").first).to_be_visible()
-    expect(page.get_by_role("heading", name="Traits")).to_be_visible()
+    expect(page.get_by_role("heading", name="Traits", exact=True)).to_be_visible()
     # the merged person has ordered (see conftest): revenue and average order say their currency
     kpis = page.locator("#computed-title + dl.kpis")
     for label in ("Revenue", "Average order"):
