@@ -179,7 +179,7 @@ def _bound_warnings(model: str, fit: Fit) -> list[str]:
         return []
     return [
         f"{model}: {', '.join(fit.at_bound)} stopped at the search bound: customers look too alike for the data "
-        "to pin {'them' if len(fit.at_bound) > 1 else 'it'} down; predictions rest on combinations that are "
+        f"to pin {'them' if len(fit.at_bound) > 1 else 'it'} down; predictions rest on combinations that are "
         "fitted, but do not read the parameters or their standard errors alone"
     ]
 

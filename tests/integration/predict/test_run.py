@@ -348,6 +348,7 @@ def test_a_fit_with_parameters_at_the_search_bound_warns_in_the_report(workspace
     assert at_bound, "this shop's fit used to reach the bound; the test needs one that does"
     [warning] = [w for w in report["warnings"] if "search bound" in w]
     assert warning.startswith("mbgnbd: ") and all(name in warning for name in at_bound)
+    assert "{" not in warning and ("pin them down" if len(at_bound) > 1 else "pin it down") in warning
 
 
 def test_the_profile_card_and_profile_show_give_the_predictions_and_computed_traits(shop: Workspace) -> None:
