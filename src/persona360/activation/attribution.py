@@ -71,6 +71,12 @@ def message_counts(db: Database, campaign_id: int) -> dict[str, Any]:
         "AND error IS NOT NULL ORDER BY updated_at DESC, message_id DESC LIMIT 1",
         [campaign_id],
     )
+    # why messages were cancelled, most frequent first: consent withdrawn, or held back by hand
+    cancel_reasons = db.query(
+        "SELECT coalesce(error, 'cancelled'), count(*) FROM activation_messages WHERE campaign_id = ? "
+        "AND status = 'cancelled' GROUP BY ALL ORDER BY 2 DESC, 1",
+        [campaign_id],
+    )
     return {
         "sends": sum(by_status.values()),
         "delivered": by_status.get("sent", 0),
@@ -81,6 +87,7 @@ def message_counts(db: Database, campaign_id: int) -> dict[str, Any]:
         "opens": int(events.get("open", 0)),
         "clicks": int(events.get("click", 0)),
         "last_error": str(last_error[0][0]) if last_error else None,
+        "cancel_reasons": {str(reason): int(n) for reason, n in cancel_reasons},
     }
 
 

@@ -249,6 +249,27 @@ class ActivationAPI:
         counts["errors"] = run.errors[:10]
         return counts
 
+    def cancel_waiting(self, name: str, reason: str) -> int:
+        """Cancel the campaign's messages not yet sent (queued, deferred or to be retried); return how many.
+
+        They stay in the log as ``cancelled`` with ``reason`` as their error, so the
+        campaign's figures still show what was queued and why nothing went out. The
+        demo uses it: its people have made-up addresses at real mail domains, and a
+        served demo's ticker would otherwise hand them to the configured SMTP server.
+        """
+        campaign_id = self.get(name)["campaign_id"]
+        with self._sending, self._delivering, self._ws.db.transaction() as tx:
+            waiting = tx.fetchone(
+                "SELECT count(*) FROM activation_messages WHERE campaign_id = ? AND status IN ('queued', 'failed')",
+                [campaign_id],
+            )
+            tx.execute(
+                "UPDATE activation_messages SET status = 'cancelled', error = ?, next_attempt_at = NULL, "
+                "updated_at = ? WHERE campaign_id = ? AND status IN ('queued', 'failed')",
+                [reason, self._ws.clock.now(), campaign_id],
+            )
+        return int(waiting[0]) if waiting else 0
+
     def deliver_due(self, channel: str | None = None) -> dict[str, int]:
         """Send (or retry) every message on ``channel`` (every channel with ``None``) whose time has come.
 

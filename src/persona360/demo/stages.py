@@ -129,11 +129,14 @@ def enrich(ws: Workspace, say: Stage) -> dict[str, Any]:
     return {"providers": offline, **report.as_dict()}
 
 
+DEMO_NOT_SENT = "demo: made-up addresses at real mail domains are never sent (demo --smtp-sink delivers them)"
+
+
 def campaign(ws: Workspace, say: Stage, sink: SmtpSink | None) -> dict[str, Any]:
     """An abandoned-cart email to the consenting members of the segment.
 
-    Without a sink the messages are queued, never handed to an SMTP server: the demo's
-    addresses are made up but at real mail domains (gmail.com, ukr.net).
+    Without a sink the messages are queued, then cancelled, never handed to an SMTP
+    server: the demo's addresses are made up but at real mail domains (gmail.com, ukr.net).
     """
     say("campaign", 0, 2)
     source = ws.activation.save_template(CAMPAIGN_TEMPLATE, TEMPLATE_SOURCE)["source"]
@@ -144,9 +147,12 @@ def campaign(ws: Workspace, say: Stage, sink: SmtpSink | None) -> dict[str, Any]
     result: dict[str, Any] = {"segment": CAMPAIGN_SEGMENT, "channel": "email", **counts}
     if sink is None:
         result["delivered"] = 0
+        # cancelled, not left queued: a served demo's ticker would hand them to the SMTP
+        # server configured (127.0.0.1:25 by default), which may relay to the real domains
+        result["cancelled"] = ws.activation.cancel_waiting(CAMPAIGN_NAME, DEMO_NOT_SENT)
         result["not_delivered"] = (
-            "no SMTP sink: the demo never mails its made-up addresses through a real server; "
-            "run `persona360 demo --smtp-sink` to deliver them to a loopback sink"
+            "no SMTP sink: the demo cancelled the queued messages, as it never mails its made-up addresses "
+            "through a real server; run `persona360 demo --smtp-sink` to deliver them to a loopback sink"
         )
     else:
         delivered = ws.activation.deliver_due("email")

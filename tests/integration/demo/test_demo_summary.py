@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from persona360 import Workspace
 from persona360.cli import app
+from persona360.demo.stages import DEMO_NOT_SENT
 from persona360.settings import load_settings
 from persona360.web.figures import overview
 
@@ -67,3 +68,15 @@ def test_the_sources_table_says_what_it_counts(summary: tuple[str, Path]) -> Non
     with Workspace(load_settings(db=db)) as ws:
         events = {row["name"]: row["events"] for row in ws.access.sources()}
     assert events["survey"] == int(stored.replace(",", ""))  # the UI's sources table counts the same
+
+
+def test_without_a_sink_no_campaign_message_is_left_for_a_server_to_send(summary: tuple[str, Path]) -> None:
+    """The made-up addresses are at real mail domains: a served demo must find nothing to hand to SMTP."""
+    output, db = summary
+    with Workspace(load_settings(db=db)) as ws:
+        statuses = dict(ws.db.query("SELECT status, count(*) FROM activation_messages GROUP BY ALL"))
+        errors = {error for (error,) in ws.db.query("SELECT DISTINCT error FROM activation_messages")}
+        assert ws.activation.deliver_due() == {"sent": 0, "retried": 0, "dead": 0, "cancelled": 0}
+    assert statuses.get("cancelled", 0) > 0 and set(statuses) == {"cancelled"}
+    assert errors == {DEMO_NOT_SENT}
+    assert "the demo cancelled the queued messages" in words(output)

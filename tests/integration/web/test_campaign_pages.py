@@ -42,6 +42,19 @@ def test_messages_the_server_refused_are_queued_and_retrying_not_sent(refused: W
     assert "Last error: <code>ConnectionRefusedError" in messages
 
 
+def test_messages_cancelled_before_sending_are_counted_with_their_reason(refused: Workspace) -> None:
+    """The demo cancels its campaign's messages (made-up addresses): the list and the page say so, and why."""
+    assert refused.activation.cancel_waiting("hello", "held back: a test") == 3
+    assert refused.activation.cancel_waiting("hello", "again") == 0  # nothing waits any more
+    listing, campaign = fetch(refused, "/campaigns", "/campaigns/hello")
+    heads = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', listing)
+    assert heads[3:8] == ["Queued", "Sent", "Waiting", "Dead", "Cancelled"]
+    assert cells(listing, "hello")[3:8] == ["3", "0", "0", "0", "3"]
+    messages = re.sub(r"\s+", " ", campaign.split('id="messages">')[1].split("</p>")[0])
+    assert "3 cancelled before sending (3: held back: a test)." in messages
+    assert refused.activation.deliver_due() == {"sent": 0, "retried": 0, "dead": 0, "cancelled": 0}
+
+
 def test_the_campaign_page_says_where_the_segment_members_went(tmp_path: Path, clock: FixedClock) -> None:
     """It said "50 % held out" beside arms of another share, and not why members had no message."""
     with refused_campaign(tmp_path, clock, control_share=0.5) as ws:
