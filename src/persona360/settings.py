@@ -390,11 +390,11 @@ class Settings(BaseSettings):
         A value is written back only when checking changed it: an assignment marks the field
         as given, and a field given wins over the value the workspace keeps (:func:`with_stored`).
         """
-        revenue = currency_code(self.revenue_currency, "revenue_currency")
+        revenue = currency_code(self.revenue_currency, "revenue_currency", known=True)
         if revenue != self.revenue_currency:
             self.revenue_currency = revenue
         if self.reporting_currency:
-            reporting = currency_code(self.reporting_currency, "reporting_currency")
+            reporting = currency_code(self.reporting_currency, "reporting_currency", known=True)
             if reporting != self.reporting_currency:
                 self.reporting_currency = reporting
         Money.from_settings(self)

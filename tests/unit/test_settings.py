@@ -78,6 +78,7 @@ def test_currencies_are_read_in_upper_case_and_rates_are_kept_as_written() -> No
     [
         ({"revenue_currency": "hryvnia"}, "revenue_currency 'hryvnia' is not a three-letter currency code"),
         ({"reporting_currency": "€"}, "reporting_currency '€' is not a three-letter currency code"),
+        ({"revenue_currency": "ABC"}, "revenue_currency 'ABC' is not an ISO 4217 currency"),
         ({"exchange_rates": ["PLN 2026-01-01 10.45"]}, "no reporting currency to convert into"),
         ({"reporting_currency": "UAH", "exchange_rates": ["PLN 10.45"]}, "has 2 parts, not 3"),
         ({"reporting_currency": "UAH", "exchange_rates": ["PLN 2026-01-01 -1"]}, "must be a positive number"),

@@ -42,11 +42,22 @@ def money_sum(amount: str, *, where: str | None = None) -> str:
     return f"(sum(({amount})::{MONEY}){only})::DOUBLE"
 
 
-def currency_code(text: str, what: str = "currency") -> str:
-    """``text`` as an ISO 4217 code (three letters, upper case), or a ValueError naming ``what``."""
+def currency_code(text: str, what: str = "currency", *, known: bool = False) -> str:
+    """``text`` as an ISO 4217 code (three letters, upper case), or a ValueError naming ``what``.
+
+    ``known`` also requires a currency that exists (babel's list of ISO 4217 codes): for
+    the shop's own currencies (settings), where a typo such as ``XYZ`` would relabel every
+    amount. Codes read from orders are only checked for shape: a shop may sell in a
+    currency no list knows, and its orders are kept apart, not refused.
+    """
     code = text.strip().upper()
     if not _CODE.fullmatch(code):
         raise ValueError(f"{what} {text!r} is not a three-letter currency code such as UAH, PLN or USD")
+    if known:
+        from babel.numbers import list_currencies  # noqa: PLC0415 - only settings ask; the CLI has babel loaded
+
+        if code not in list_currencies():
+            raise ValueError(f"{what} {text!r} is not an ISO 4217 currency: give one such as UAH, PLN or USD")
     return code
 
 

@@ -134,6 +134,7 @@ def test_unset_gives_the_default_back_and_both_are_audited(db: Path) -> None:
         (["smtp_password", "x"], "the workspace does not keep it"),
         (["colour", "blue"], "there is no setting 'colour': the workspace keeps reporting_currency, exchange_rates"),
         (["reporting_currency", "€"], "reporting_currency '€' is not a three-letter currency code such as UAH"),
+        (["reporting_currency", "XYZ"], "reporting_currency 'XYZ' is not an ISO 4217 currency"),
         (["reporting_currency", "UAH", "PLN"], "reporting_currency takes one value, not 2"),
         (["revenue_currency", "euro"], "revenue_currency 'euro' is not a three-letter currency code"),
         (["default_region", "Ukraine"], "default_region 'Ukraine' is not a region code phone numbers are read in"),
