@@ -222,7 +222,20 @@ class ProfileReader:
         return usable[0]
 
     def find_any(self, text: str) -> int:
-        """The profile of an identifier typed without its kind (email, phone, id...)."""
+        """The profile of an identifier typed without its kind (email, phone, id...), or of ``#42``.
+
+        The forms the CLI takes are read too (:data:`PERSON_FORMS`: ``profile:42``,
+        ``email:jane@example.org``, ``id:shop:1234``), and ``#42``, as the pages write a
+        profile's number.
+        """
+        stripped = text.strip()
+        if stripped.startswith("#") and stripped[1:].isdigit():
+            return self.resolve(int(stripped[1:]))
+        if ":" in stripped:
+            try:
+                return self.find_person(stripped)
+            except (ValueError, NotFoundError):
+                pass  # not such a form, or none holds it: a value with a colon is looked up as it is below
         if "@" in text:
             return self.find("email", text)
         for kind in ("user_id", "phone", "anonymous_id"):

@@ -108,6 +108,13 @@ def test_a_name_that_one_person_has_opens_their_profile(site: Site, q: str, foun
     assert answer.headers["location"] == f"/profiles/{site.ws.profiles.find('email', found)}"
 
 
+@pytest.mark.parametrize("form", ["#{id}", " profile:{id} ", "user_id:u3", "email:PP@x.org", "pp@x.org"])
+def test_a_person_written_as_the_cli_and_the_pages_write_one_opens_their_profile(site: Site, form: str) -> None:
+    person = site.ws.profiles.find("email", "pp@x.org")
+    answer = visit(site, site.admin, "GET", f"/search?q={quote(form.format(id=person))}")
+    assert answer.status_code == 303 and answer.headers["location"] == f"/profiles/{person}"
+
+
 def test_a_name_several_people_share_lists_them(site: Site) -> None:
     answer = visit(site, site.admin, "GET", f"/search?q={quote('Олена')}")
     assert answer.status_code == 200 and 'id="search-results"' in answer.text
