@@ -268,6 +268,11 @@ class ResolutionAPI:
         pair = queue.get_pair(self._ws.db, pair_id)
         if pair["status"] != "pending":
             raise IdentityError(f"review pair {pair_id} is already {pair['status']}: only pending pairs are decided")
+        if pair["a_profile"] == pair["b_profile"]:
+            raise IdentityError(
+                f"review pair {pair_id} is one profile already (#{pair['a_profile']}, joined since it was queued): "
+                "nothing is left to decide"
+            )
         return pair
 
     def _merge_record(self, a: tuple[str, str], b: tuple[str, str], actor: str, detail: dict[str, object]) -> Any:

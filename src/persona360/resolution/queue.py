@@ -91,11 +91,18 @@ def list_pairs(db: Database, status: str | None = "pending", limit: int = 50) ->
 def count_pairs(db: Database, status: str | None = "pending") -> int:
     """How many stored pairs have ``status`` (``None``: all of them)."""
     where, params = _with_status(status)
-    return int(db.scalar(f"SELECT count(*) FROM resolution_pairs p {where}", params) or 0)  # noqa: S608
+    return int(db.scalar(f"SELECT count(*) FROM ({_LIST} {where})", params) or 0)  # noqa: S608
 
 
 def _with_status(status: str | None) -> tuple[str, list[Any]]:
-    """The WHERE clause (on ``p``) and parameters keeping pairs of ``status``; none for ``None``."""
+    """The WHERE clause (on ``p``, ``a``, ``b``) and parameters keeping pairs of ``status``; none for ``None``.
+
+    A pending pair whose two sides are one profile by now (another pair accepted, a
+    manual merge) is left out: there is nothing left to decide, and the queue showed
+    "Profile 1091 / Profile 1091" beside pairs still to review.
+    """
+    if status == "pending":
+        return ("WHERE p.status = ? AND a.profile_id <> b.profile_id", [status])
     return ("WHERE p.status = ?", [status]) if status else ("", [])
 
 

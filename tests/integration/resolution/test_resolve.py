@@ -97,6 +97,16 @@ def test_an_accepted_pair_merges_and_unmerge_undoes_it(shop: Workspace) -> None:
     assert (again.candidates, again.queued, again.skipped) == (1, 0, 1)  # an undone merge is not proposed again
 
 
+def test_a_pending_pair_joined_meanwhile_leaves_the_queue_and_cannot_be_decided(shop: Workspace) -> None:
+    pair_id = _likely_pair(shop)
+    shop.identity.merge(("user_id", "u1"), ("user_id", "u2"))  # by hand, or through another pair
+    assert shop.resolution.pairs() == [] and shop.resolution.count() == 0
+    assert [p["pair_id"] for p in shop.resolution.pairs(status=None)] == [pair_id]  # kept, as every pair is
+    for decide in (shop.resolution.accept, shop.resolution.reject):
+        with pytest.raises(IdentityError, match=f"review pair {pair_id} is one profile already"):
+            decide(pair_id)
+
+
 @pytest.mark.parametrize(
     ("decide", "error"),
     [
