@@ -220,7 +220,10 @@ def _predict(ws: Workspace, manifest: Manifest) -> dict[str, Any]:
         result = ws.predict.run()
     except (PredictionError, ModelFitError) as error:  # a tiny demo may have too few repeat buyers to fit
         return {"skipped": str(error)}
-    churn = ws.db.query("SELECT churn_bucket, count(*) FROM profile_predictions GROUP BY ALL ORDER BY 1")
+    churn = ws.db.query(
+        "SELECT churn_bucket, count(*) FROM profile_predictions GROUP BY ALL "
+        "ORDER BY array_position(['high', 'medium', 'low'], churn_bucket), 1"
+    )  # from the riskiest, as a reader scans them
     return {
         "scored": result.get("customers"),
         "churn_risk": {str(k): int(v) for k, v in churn},
