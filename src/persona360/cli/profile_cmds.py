@@ -201,8 +201,9 @@ def render_profile(profile: dict[str, Any]) -> Panel:
     trait_table = Table("trait", "value", "source", "observed", box=None)
     for name, trait in traits.items():
         flag = " [yellow](stale)[/]" if trait["stale"] else ""
-        others = len(trait["values"]) - 1
-        more = f" [dim](+{others} other value{'s' if others > 1 else ''})[/]" if others > 0 else ""
+        others = len(trait["others"])
+        plural = "s" if others > 1 else ""
+        more = f" [dim](+{others} other value{plural} or source{plural})[/]" if others else ""
         observed = when(trait["observed_at"])
         observed = f"undated (imported {observed})" if trait["undated"] else observed
         trait_table.add_row(escape(name), f"{shown(trait['value'])}{flag}{more}", trait["source"], observed)

@@ -65,6 +65,31 @@ _LIST_SORTS = {
 }
 
 
+def other_observations(trait: dict[str, Any]) -> list[dict[str, Any]]:
+    """A trait's values other than the one shown, once per value and source, latest first.
+
+    ``values`` holds one row per identifier of the profile that carried the value, so the
+    shown email came back once per identifier it arrived with: the card said "3 other
+    values" and then listed none. Here the same value from the same source is one entry
+    (its sightings added up), and the shown value from its own source is left out; the
+    shown value from another source stays, as a second source confirming it.
+    """
+    shown = (orjson.dumps(trait["value"]), trait["source"])
+    grouped: dict[tuple[bytes, str], dict[str, Any]] = {}
+    for row in trait["values"]:
+        key = (orjson.dumps(row["value"]), row["source"])
+        if key == shown:
+            continue
+        entry = grouped.get(key)
+        if entry is None:
+            grouped[key] = dict(row)
+        else:
+            entry["times_seen"] += row["times_seen"]
+            entry["last_observed"] = max(entry["last_observed"], row["last_observed"])
+            entry["first_observed"] = min(entry["first_observed"], row["first_observed"])
+    return sorted(grouped.values(), key=lambda entry: entry["last_observed"], reverse=True)
+
+
 def is_inferred(source: object) -> bool:
     """Whether a trait value came from an enrichment provider (sources named ``enrich.NAME``)."""
     return str(source or "").startswith("enrich.")
@@ -329,6 +354,7 @@ class ProfileReader:
                 "stale": row["name"] not in undated and now - observed > self.stale_after,
                 "values": all_values.get(row["name"], []),
             }
+            traits[row["name"]]["others"] = other_observations(traits[row["name"]])
         return traits
 
     def shown_traits_many(self, profile_ids: list[int]) -> dict[int, dict[str, dict[str, Any]]]:
