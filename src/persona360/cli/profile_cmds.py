@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from persona360.cli.state import PersonArg, console, print_json, shown, when, workspace
+from persona360.cli.state import PersonArg, console, fail, print_json, shown, when, workspace
 from persona360.errors import NotFoundError
 from persona360.identity.normalise import split_identifier
 from persona360.profiles.reading import PERSON_FORMS, display_name
@@ -154,7 +154,11 @@ def merge(
 ) -> None:
     """Merge the profiles of A and B (a person's decision, logged)."""
     with workspace() as ws:
-        profile_id = ws.identity.merge(ws.profiles.person_key(a), ws.profiles.person_key(b))
+        first, second = ws.profiles.person_key(a), ws.profiles.person_key(b)
+        if first == second:  # two ways of writing one person, e.g. profile:12 and a profile merged into it
+            one = ws.profiles.find(*first)
+            fail(f"{escape(a)} and {escape(b)} are one profile already (#{one}): there is nothing to merge")
+        profile_id = ws.identity.merge(first, second)
     if json:
         print_json({"profile_id": profile_id})
     else:

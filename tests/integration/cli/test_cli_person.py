@@ -97,6 +97,12 @@ def test_merge_and_unmerge_take_each_form_of_a_person(db: Path, form: str) -> No
     assert code == 0 and len(set(json.loads(split)["profiles"])) == 2
 
 
+def test_merging_one_person_written_two_ways_says_they_are_one_profile(db: Path) -> None:
+    person = jane(db)
+    code, said = invoke(db, "merge", f"profile:{person}", "user_id:u1")
+    assert code == 1 and f"profile:{person} and user_id:u1 are one profile already (#{person})" in said
+
+
 @pytest.mark.parametrize("form", FORMS)
 def test_a_survey_answer_and_link_take_each_form_of_a_person(db: Path, form: str) -> None:
     person = form.format(id=jane(db))
