@@ -156,7 +156,14 @@ def card_extras(ws: Any, viewer: Viewer, profile_id: int) -> dict[str, Any]:
         "persona": ws.personas.of_profile(profile_id),
         "answers": ws.surveys.of_profile(profile_id, ANSWERS_SHOWN),
         "messages": ws.activation.messages_of(profile_id, MESSAGES_SHOWN) if viewer.can("campaigns") else None,
+        "last_fit": last_fit(ws),
     }
+
+
+def last_fit(ws: Any) -> datetime | None:
+    """When predictions were last fitted (None: never), for saying why a profile has none."""
+    report = ws.predict.report()
+    return datetime.fromisoformat(str(report["fitted_at"])) if report else None
 
 
 def card_consent(ws: Any, profile_id: int) -> dict[str, Any]:
