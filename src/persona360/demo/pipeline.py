@@ -221,8 +221,8 @@ def _predict(ws: Workspace, manifest: Manifest) -> dict[str, Any]:
     except (PredictionError, ModelFitError) as error:  # a tiny demo may have too few repeat buyers to fit
         return {"skipped": str(error)}
     churn = ws.db.query(
-        "SELECT churn_bucket, count(*) FROM profile_predictions GROUP BY ALL "
-        "ORDER BY array_position(['high', 'medium', 'low'], churn_bucket), 1"
+        "SELECT churn_bucket, count(*) FROM profile_predictions GROUP BY churn_bucket "
+        "ORDER BY array_position(['high', 'medium', 'low'], churn_bucket), churn_bucket"
     )  # from the riskiest, as a reader scans them
     return {
         "scored": result.get("customers"),
