@@ -117,6 +117,8 @@ def invalid_request_page(request: Request, error: RequestValidationError) -> HTM
     where, name, given = first["loc"][0], first["loc"][-1], first.get("input")
     if where == "path":
         return error_page(request, 404, "Not found", f"no page at {request.url.path}: {name} {given!r} is not valid")
+    if first["type"] == "missing":  # nothing was given: "state None: field required" said nothing useful
+        return error_page(request, 400, "Cannot do that", f"the address is missing {name}=… (a {where} parameter)")
     reason = str(first["msg"])
     return error_page(request, 400, "Cannot do that", f"{name} {given!r}: {reason[:1].lower()}{reason[1:]}")
 

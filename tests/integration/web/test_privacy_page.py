@@ -158,7 +158,7 @@ def test_an_empty_workspace_says_what_to_do(workspace: Workspace) -> None:
         ("/privacy/consent?purpose=spam&state=granted", 400, "unknown purpose &#39;spam&#39;: use one of marketing"),
         ("/privacy/consent?purpose=marketing&channel=fax&state=granted", 400, "unknown channel &#39;fax&#39;"),
         ("/privacy/consent?purpose=marketing&state=maybe", 400, "consent state &#39;maybe&#39;: use one of granted"),
-        ("/privacy/consent?purpose=marketing", 400, "state None: field required"),
+        ("/privacy/consent?purpose=marketing", 400, "the address is missing state=… (a query parameter)"),
         ("/privacy/consent?purpose=marketing&state=granted&page=9", 404, "there is no page 9: the list has 1 page"),
     ],
 )

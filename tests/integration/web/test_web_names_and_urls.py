@@ -72,6 +72,7 @@ def test_the_builder_leaves_the_name_to_the_server_which_says_what_is_wrong(site
         ("/profiles?page=9999", 404, "there is no page 9999: the list has 1 page"),
         ("/segments/everyone?page=50", 404, "there is no page 50: the list has 1 page"),
         ("/nope", 404, "there is no page here"),
+        ("/privacy/consent?purpose=marketing", 400, "the address is missing state=… (a query parameter)"),
     ],
 )
 def test_a_bad_url_gets_the_error_page_not_json(site: Site, url: str, status: int, message: str) -> None:
