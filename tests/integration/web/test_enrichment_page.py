@@ -84,8 +84,12 @@ def test_the_page_counts_what_the_cli_run_filled_in(db: Path) -> None:
     assert filled(html) == {**dict.fromkeys(filled(html), 0), **by_trait}
     assert provider_row(html, "name")[2:4] == ["1", "1"] and provider_row(html, "phone")[2] == "2"
     assert provider_row(html, "ip")[2:5] == ["0", "0", "never"]
-    said = f"by cli: enriched {report['enriched']} of {report['profiles']} profiles, {report['traits_written']} traits"
-    assert said == "by cli: enriched 2 of 3 profiles, 22 traits" and said in words(html)
+    said = (
+        f"by cli: {report['enriched']} of {report['profiles']} profiles got new or changed traits "
+        f"({report['traits_written']} written)"
+    )
+    assert said == "by cli: 2 of 3 profiles got new or changed traits (22 written)" and said in words(html)
+    assert "1 profiles without enrichment consent were skipped" in words(html)
     assert "2 granted enrichment, 0 withdrew it, 1 never decided (skipped" in words(html)
 
 
@@ -174,3 +178,13 @@ def test_a_run_that_fails_says_why_on_the_page(db: Path) -> None:
         in html
     )
     assert "<strong>Done.</strong>" not in html
+
+
+def test_a_run_with_nothing_new_says_the_profiles_were_up_to_date(db: Path) -> None:
+    """'enriched 0 of 3 profiles' read like a failure after a second run that had nothing to add."""
+    cli_json(db, "enrich")
+    again = cli_json(db, "enrich")
+    assert (again["enriched"], again["traits_written"]) == (0, 0)
+    with Workspace(load_settings(db=db)) as ws:
+        (html,) = fetch(ws, "/enrichment")
+    assert "0 of 3 profiles got new or changed traits (0 written), 2 were already up to date" in words(html)
