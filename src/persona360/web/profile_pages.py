@@ -77,6 +77,8 @@ def _card(
         identities=identity_rows(profile["identifiers"]),
         merge=merge or {},
         status=400 if merge else 200,
+        # only the "No predictions" line reads it: a profile with predictions has read the fit already
+        last_fit=None if profile["predictions"] else last_fit(ws),
         **card_extras(ws, viewer, live),
     )
 
@@ -156,7 +158,6 @@ def card_extras(ws: Any, viewer: Viewer, profile_id: int) -> dict[str, Any]:
         "persona": ws.personas.of_profile(profile_id),
         "answers": ws.surveys.of_profile(profile_id, ANSWERS_SHOWN),
         "messages": ws.activation.messages_of(profile_id, MESSAGES_SHOWN) if viewer.can("campaigns") else None,
-        "last_fit": last_fit(ws),
     }
 
 
