@@ -82,19 +82,16 @@ def number_sql(cell: str) -> str:
 class BulkOrders:
     """One orders file shaped by SQL, handed to the writer in batches of records.
 
-    The file is read once, straight into the per-order grouping (no copy of its
-    lines is kept); its row count comes from that pass too (``ExportFile.count_known``).
-    Only when some orders are doubtful is it read a second time, for their lines.
+    The file is copied once into a table of the reading database (``ExportFile.reader``:
+    numbered by its ``rowid``, every query over it runs on all cores), grouped by
+    order from there, and its lines read again only for the doubtful orders.
     """
 
     def __init__(self, export: ExportFile, ctx: RowContext, plan: BulkPlan) -> None:
         self.export, self.ctx, self.plan = export, ctx, plan
-        self.con, self._numbered = export.reader()
-        self._do("SET TimeZone = 'UTC'")
         self.sets: list[IdentifierSet] = []
         self._set_ids: dict[IdentifierSet, int] = {}
         self._shape()
-        export.count_known(self._count(f"SELECT coalesce(sum(n), 0) FROM {_RECORDS}"))
 
     def batches(self, size: int, rejecter: Rejecter) -> Iterator[tuple[int, ColumnBatch]]:
         """Yield (rows read, batch) per ``size`` orders, in the row path's order."""
@@ -111,18 +108,18 @@ class BulkOrders:
         self.con.execute(sql).fetchall()  # DuckDB 2 wants every result read before the next statement
 
     def _read(self, sql: str) -> None:
-        """Run ``sql``, which reads the file (``$1``); a file DuckDB cannot read is a FileFormatError."""
+        """Run ``sql``, which reads the file's rows; what DuckDB cannot read in them is a FileFormatError."""
         try:
-            self.con.execute(sql, [str(self.export.path)]).fetchall()
+            self.con.execute(sql).fetchall()
         except duckdb.Error as error:
             raise FileFormatError(f"{self.export.path.name} cannot be read: {error}") from None
 
     # -- shaping (SQL) ----------------------------------------------------------------
     def _shape(self) -> None:
         # Phones cost ~20 us each through phonenumbers (1.2 s for 61,000 numbers): a
-        # thread normalises every distinct phone of the file while DuckDB groups the
-        # lines (it releases the GIL and leaves part of a core idle), instead of the
-        # distinct phones of the heads afterwards. Its table holds a few more values
+        # thread normalises every distinct phone of the file while DuckDB copies and
+        # groups the lines (it releases the GIL; the copy runs in one thread), instead
+        # of the distinct phones of the heads afterwards. Its table holds a few more values
         # when an order's later lines have other phones; the joins take the same rows.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="p360-phones") as pool:
             early = {
@@ -130,6 +127,8 @@ class BulkOrders:
                 for i, (column, role) in enumerate(self.plan.identifiers)
                 if role == PHONE
             }
+            self.con, self._numbered = self.export.reader()
+            self._do("SET TimeZone = 'UTC'")
             self._read(f"CREATE TEMP TABLE {_HEADS} AS {self._heads_sql()}")
             for i, (column, role) in enumerate(self.plan.identifiers):
                 self._identifier_table(i, column, role, early.get(i))
@@ -237,17 +236,14 @@ class BulkOrders:
     def _file_identifiers(self, column: str, role: str) -> pa.Table | None:
         """Every distinct value of ``column`` in the file, normalised; None when DuckDB cannot read it.
 
-        Runs in a thread beside the heads query, on a cursor of its own; that query
-        reports a file it cannot read.
+        Runs in a thread beside the copy and the heads query, on a cursor of its own;
+        the copy reports a file it cannot read.
         """
-        con, numbered = self.export.reader()
         try:
-            rows = con.execute(f"SELECT DISTINCT {quote(column)} FROM ({numbered})", [str(self.export.path)]).fetchall()
-        except duckdb.Error:
+            raws = self.export.distinct_values(column)
+        except FileFormatError:
             return None
-        finally:
-            con.close()
-        return self._normalised([row[0] for row in rows], role)
+        return self._normalised(raws, role)
 
     def _normalised(self, raws: list[Any], role: str) -> pa.Table:
         """raw, norm, frag (the normalised value's JSON) and bad (the raw value's JSON when invalid)."""
