@@ -43,11 +43,47 @@ class EdgeRow:
 
 
 @dataclass
+class IdentifierBlock:
+    """Identifiers first seen together in :meth:`IdentityGraph.observe_many`, as columns.
+
+    Their ids are ``first``, ``first + 1``, ... in the order of ``kinds`` and ``values``.
+    """
+
+    first: int
+    kinds: list[str]
+    values: list[str]
+    at: datetime
+    source_id: int
+
+    def ids(self) -> range:
+        return range(self.first, self.first + len(self.kinds))
+
+
+@dataclass
+class EdgeBlock:
+    """Active edges added by :meth:`IdentityGraph.observe_many`, as columns; edge ids from ``first_edge``."""
+
+    first_edge: int
+    a: np.ndarray
+    b: np.ndarray
+    reason: str
+    source_id: int
+    message_keys: np.ndarray  # uint64, one per edge
+    at: datetime
+
+
+@dataclass
 class GraphDelta:
-    """What one batch changed in the graph, to be written with its events."""
+    """What one batch changed in the graph, to be written with its events.
+
+    New identifiers and edges come one by one (``new_identifiers``, ``new_edges``) or,
+    from :meth:`IdentityGraph.observe_many`, as blocks of columns.
+    """
 
     new_identifiers: list[tuple[int, str, str, datetime, int]] = field(default_factory=list)
     new_edges: list[EdgeRow] = field(default_factory=list)
+    identifier_blocks: list[IdentifierBlock] = field(default_factory=list)
+    edge_blocks: list[EdgeBlock] = field(default_factory=list)
     merges: dict[int, int] = field(default_factory=dict)  # old profile id -> new profile id
     log: list[tuple[datetime, str, dict[str, Any]]] = field(default_factory=list)
     relabels: dict[int, int] = field(default_factory=dict)  # identifier id -> profile id (unmerge)
@@ -64,12 +100,21 @@ class GraphDelta:
         """
         self.new_identifiers += later.new_identifiers
         self.new_edges += later.new_edges
+        self.identifier_blocks += later.identifier_blocks
+        self.edge_blocks += later.edge_blocks
         self.merges.update(later.merges)
         self.log += later.log
         self.relabels.update(later.relabels)
         self.removed_edges += later.removed_edges
         self.dropped_redirects |= later.dropped_redirects
         self.touched |= later.touched
+
+    def new_identifier_ids(self) -> set[int]:
+        """The ids of the identifiers first seen in this delta."""
+        new = {row[0] for row in self.new_identifiers}
+        for block in self.identifier_blocks:
+            new.update(block.ids())
+        return new
 
     def final_profile(self, profile_id: int) -> int:
         """Follow this batch's merges to the profile an old id now belongs to."""
@@ -206,6 +251,10 @@ class IdentityGraph:
     def profile_of(self, identifier_id: int) -> int:
         return self._profile[identifier_id]
 
+    def profiles_of(self, ids: range) -> list[int]:
+        """The profile of each identifier of a run of ids (an :class:`IdentifierBlock`)."""
+        return self._profile[ids.start : ids.stop]
+
     def members(self, profile_id: int) -> list[int]:
         return list(self._members.get(profile_id) or ())
 
@@ -240,7 +289,7 @@ class IdentityGraph:
             self._witnesses = []
         return anchor
 
-    def _all_new(self, keys: Sequence[IdentifierKey]) -> bool:
+    def _all_new(self, keys: Sequence[IdentifierKey], pending: Collection[IdentifierKey] = (), ahead: int = 0) -> bool:
         """Whether ``keys`` can take :meth:`_observe_new`, the shortcut of :meth:`observe`.
 
         When they are all new, none blocklisted and each of another kind (an import's
@@ -248,10 +297,12 @@ class IdentityGraph:
         guard can fire between them: the per-kind limits count one each, the account
         guards look for a kind both sides hold, no split names a new id. Only a limit
         below one, or a retired id in the way, sends them the long way round.
+        ``pending`` and ``ahead``: identifiers :meth:`observe_many` has taken but not
+        yet recorded, and how many ids they will use.
         """
         known, blocklist = self._ids, self.blocklist
         for key in keys:
-            if key in known or key in blocklist:
+            if key in known or key in blocklist or key in pending:
                 return False
         kinds = frozenset(kind for kind, _ in keys)
         if len(kinds) != len(keys) or "previous_id" in kinds:
@@ -259,8 +310,83 @@ class IdentityGraph:
         allowed = self._kinds_allowed.get(kinds)
         if allowed is None:  # a limit below one would block even these joins
             allowed = self._kinds_allowed[kinds] = limit_breach(Counter(kinds), Counter(), self.limits) is None
-        next_id = len(self._keys)
+        next_id = len(self._keys) + ahead
         return allowed and not (self._retired and any(next_id + i in self._retired for i in range(len(keys))))
+
+    def observe_many(
+        self,
+        sets: Sequence[Sequence[IdentifierKey]],
+        reason: str,
+        source_id: int,
+        message_keys: Sequence[int],
+        at: datetime,
+    ) -> list[int]:
+        """:meth:`observe` each of ``sets`` in turn (one record's identifiers, with its message key); their anchors.
+
+        Ids, edges, profiles and the delta end as :meth:`observe` leaves them, set by
+        set. A run of sets that each take its shortcut (:meth:`_all_new`) and share no
+        identifier is recorded at once, as columns (:meth:`_observe_new_run`): a
+        million-line orders import meets ~80,000 new customers, which cost ~8 µs each
+        one by one, and as many objects again to write them.
+        """
+        anchors: list[int] = []
+        run: list[int] = []  # positions in ``sets`` taken but not yet recorded
+        pending: set[IdentifierKey] = set()
+
+        def record_run() -> None:
+            chosen, chosen_keys = [sets[p] for p in run], [message_keys[p] for p in run]
+            anchors.extend(self._observe_new_run(chosen, reason, source_id, chosen_keys, at))
+            run.clear()
+            pending.clear()
+
+        for position, keys in enumerate(sets):
+            if self._all_new(keys, pending, len(pending)):
+                run.append(position)
+                pending.update(keys)
+                continue
+            if run:
+                record_run()
+            anchors.append(self.observe(list(keys), reason, source_id, message_keys[position], at))
+        if run:
+            record_run()
+        return anchors
+
+    def _observe_new_run(
+        self,
+        sets: Sequence[Sequence[IdentifierKey]],
+        reason: str,
+        source_id: int,
+        message_keys: Sequence[int],
+        at: datetime,
+    ) -> list[int]:
+        """:meth:`_observe_new` for each of ``sets`` (all new, none sharing an identifier), as columns."""
+        start = len(self._keys)
+        sizes = np.fromiter((len(keys) for keys in sets), dtype=np.int64, count=len(sets))
+        anchors = start + np.cumsum(sizes) - sizes
+        flat = [key for keys in sets for key in keys]
+        ids = np.arange(start, start + len(flat), dtype=np.int64)
+        owner = np.repeat(anchors, sizes)  # each new identifier's profile: its set's anchor
+        self._keys.extend(flat)
+        self._profile.extend(owner.tolist())
+        self._ids.update(zip(flat, ids.tolist(), strict=True))
+        anchor_list: list[int] = anchors.tolist()
+        for anchor, size in zip(anchor_list, sizes.tolist(), strict=True):
+            self._members[anchor] = list(range(anchor, anchor + size))
+        joined = owner != ids
+        a, b = owner[joined], ids[joined]  # every other identifier of a set, to its anchor
+        a_list, b_list = a.tolist(), b.tolist()
+        self._pairs.update(zip(a_list, b_list, strict=True))
+        delta = self.delta
+        delta.merges.update(zip(b_list, a_list, strict=True))
+        delta.relabels.update(zip(b_list, a_list, strict=True))
+        delta.touched.update(anchor_list)
+        delta.identifier_blocks.append(
+            IdentifierBlock(start, [kind for kind, _ in flat], [value for _, value in flat], at, source_id)
+        )
+        edge_keys = np.repeat(np.asarray(message_keys, dtype=np.uint64), sizes - 1)
+        delta.edge_blocks.append(EdgeBlock(self._next_edge, a, b, reason, source_id, edge_keys, at))
+        self._next_edge += len(b_list)
+        return anchor_list
 
     def _observe_new(
         self, keys: Sequence[IdentifierKey], reason: str, source_id: int, message_key: int | None, at: datetime

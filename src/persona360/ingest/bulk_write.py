@@ -176,15 +176,25 @@ def _stitch(writer: EventWriter, tx: Transaction, rows: pa.Table, batch: ColumnB
     used, first = distinct(set_ids)
     anchor_of = np.zeros(len(batch.sets), dtype=np.int64)
     graph, seen = writer.graph, writer._observed
-    for position in np.argsort(first, kind="stable"):
-        set_id, at = int(used[position]), int(first[position])
-        identifiers = batch.sets[set_id]
-        key = (_REASON, identifiers)
-        anchor = seen.get(key)
+    unseen: list[int] = []  # set ids the graph has not observed, in order of their first record
+    for set_id in used[np.argsort(first, kind="stable")].tolist():
+        anchor = seen.get((_REASON, batch.sets[set_id]))
         if anchor is None:
-            anchor = graph.observe(list(identifiers), _REASON, batch.source_id, int(keys[at]), batch.received_at)
-            seen.remember(key, anchor)
-        anchor_of[set_id] = anchor
+            unseen.append(set_id)
+        else:
+            anchor_of[set_id] = anchor
+    if unseen:
+        first_of = dict(zip(used.tolist(), first.tolist(), strict=True))
+        found = graph.observe_many(
+            [batch.sets[set_id] for set_id in unseen],
+            _REASON,
+            batch.source_id,
+            keys[[first_of[set_id] for set_id in unseen]].tolist(),
+            batch.received_at,
+        )
+        for set_id, anchor in zip(unseen, found, strict=True):
+            seen.remember((_REASON, batch.sets[set_id]), anchor)
+        anchor_of[unseen] = found
     delta = graph.take_delta()
     write_delta(tx, delta, graph, batch.received_at)
     return anchor_of[set_ids], delta

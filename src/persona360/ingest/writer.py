@@ -472,7 +472,7 @@ class EventWriter:
         with_traits = {self.graph.profile_of(a) for r, a in zip(records, anchors, strict=True) if r.traits}
         if delta.removed_edges or delta.dropped_redirects:  # an unmerge
             return with_traits | {final(p) for p in delta.touched} | set(delta.merges)
-        new = {row[0] for row in delta.new_identifiers}
+        new = delta.new_identifier_ids()
         joined = {gone for gone in delta.merges if gone not in new}  # profiles that held identifiers before
         return with_traits | joined | {final(gone) for gone in joined}
 
