@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from persona360.arrays import distinct
 from persona360.identity.graph import GraphDelta
 from persona360.identity.persistence import write_delta
-from persona360.ingest.record import EventRecord, message_keys, stored_json
+from persona360.ingest.record import EventRecord, stored_json
 from persona360.profiles.facts import flatten_traits, record_activity, record_order_rows, record_trait_rows
 from persona360.store.database import Transaction
 
@@ -42,7 +42,7 @@ _EVENT, _TYPE, _REASON, _CHANNEL = "Order Completed", "track", "record", "import
 class ColumnBatch:
     """Orders of one source as columns, in file order.
 
-    ``rows``: ordinal, message_id, timestamp, set_id, properties, traits (JSON),
+    ``rows``: ordinal, message_id, message_key, timestamp, set_id, properties, traits (JSON),
     order_id, revenue, currency. ``traits``: ordinal, name, value (JSON), one row per
     trait. ``sets``: the identifier set of each set_id. ``records``: the row path's
     records by ordinal, for the orders SQL did not build.
@@ -89,13 +89,25 @@ def write_batch(writer: EventWriter, batch: ColumnBatch) -> WriteResult:
 def _with_fallback(batch: ColumnBatch) -> pa.Table:
     """SQL's rows and the row path's records in one table, in file order, with message keys."""
     table = batch.rows.select(
-        ["ordinal", "message_id", "timestamp", "set_id", "properties", "traits", "order_id", "revenue", "currency"]
+        [
+            "ordinal",
+            "message_id",
+            "message_key",
+            "timestamp",
+            "set_id",
+            "properties",
+            "traits",
+            "order_id",
+            "revenue",
+            "currency",
+        ]
     )
     table = table.cast(
         pa.schema(
             [
                 ("ordinal", pa.int64()),
                 ("message_id", pa.string()),
+                ("message_key", pa.uint64()),
                 ("timestamp", _TS),
                 ("set_id", pa.int64()),
                 ("properties", pa.string()),
@@ -108,8 +120,7 @@ def _with_fallback(batch: ColumnBatch) -> pa.Table:
     )
     if batch.records:
         table = pa.concat_tables([table, _records_table(batch, table.schema)]).sort_by("ordinal")
-    keys = message_keys(batch.source_id, table.column("message_id").to_pylist())
-    return table.append_column("message_key", pa.array(keys, pa.uint64()))
+    return table
 
 
 def _records_table(batch: ColumnBatch, schema: pa.Schema) -> pa.Table:
@@ -126,6 +137,7 @@ def _records_table(batch: ColumnBatch, schema: pa.Schema) -> pa.Table:
         {
             "ordinal": [ordinal for ordinal, _ in items],
             "message_id": [record.message_id for _, record in items],
+            "message_key": [record.message_key for _, record in items],
             "timestamp": pa.array([record.timestamp for _, record in items], _TS),
             "set_id": set_ids,
             "properties": [stored_json(record.properties) for _, record in items],

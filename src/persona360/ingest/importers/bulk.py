@@ -20,7 +20,7 @@ writer stores both kinds in file order (``EventWriter.write_columns``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -28,11 +28,11 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from persona360.identity.normalise import PHONE, normalise_identifier
+from persona360.identity.normalise import normalise_identifier
 from persona360.ingest.bulk_write import ColumnBatch
 from persona360.ingest.importers.bulk_plan import ITEM_NUMBERS, BulkPlan
-from persona360.ingest.importers.rows import RowContext, is_blank, plain
-from persona360.ingest.record import EventRecord, anchor_rank
+from persona360.ingest.importers.rows import ORDER_MESSAGE, RowContext, is_blank, plain
+from persona360.ingest.record import EventRecord, anchor_rank, message_keys
 from persona360.store.files import LINE, ExportFile, FileFormatError
 
 Rejecter = Callable[[list[dict[str, Any]]], EventRecord | None]
@@ -116,22 +116,21 @@ class BulkOrders:
 
     # -- shaping (SQL) ----------------------------------------------------------------
     def _shape(self) -> None:
-        # Phones cost ~20 us each through phonenumbers (1.2 s for 61,000 numbers): a
-        # thread normalises every distinct phone of the file while DuckDB copies and
-        # groups the lines (it releases the GIL; the copy runs in one thread), instead
-        # of the distinct phones of the heads afterwards. Its table holds a few more values
-        # when an order's later lines have other phones; the joins take the same rows.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="p360-phones") as pool:
-            early = {
-                i: pool.submit(self._file_identifiers, column, role)
-                for i, (column, role) in enumerate(self.plan.identifiers)
-                if role == PHONE
-            }
+        # What Python does once per distinct value, a thread does while DuckDB copies and
+        # groups the lines (DuckDB releases the GIL; the copy runs in one thread): it
+        # normalises every distinct identifier of the file (phones cost ~20 us each
+        # through phonenumbers, 1.2 s for 61,000 numbers) and keys every distinct order
+        # id (BLAKE2b, ~1 us each). Its tables hold a few more values than the heads use
+        # when an order's later lines have other identifiers; the joins take the same rows.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="p360-early") as pool:
+            early = [pool.submit(self._file_identifiers, column, role) for column, role in self.plan.identifiers]
+            keys = pool.submit(self._file_message_keys)
             self.con, self._numbered = self.export.reader()
             self._do("SET TimeZone = 'UTC'")
             self._read(f"CREATE TEMP TABLE {_HEADS} AS {self._heads_sql()}")
             for i, (column, role) in enumerate(self.plan.identifiers):
-                self._identifier_table(i, column, role, early.get(i))
+                self._identifier_table(i, column, role, early[i])
+            self._keys_table(keys.result())
         self._combination_table()
         self._do(f"CREATE TEMP TABLE {_RECORDS} AS {self._records_sql()}")
         if self._count(f"SELECT count(*) FROM {_RECORDS} WHERE doubtful"):
@@ -233,6 +232,28 @@ class BulkOrders:
         self.con.register(f"__p360__id{i}_arrow", table)
         self._do(f"CREATE TEMP TABLE __p360__id{i} AS SELECT * FROM __p360__id{i}_arrow")
 
+    def _file_message_keys(self) -> pa.Table | None:
+        """Every distinct order id of the file with its record's message key; None when DuckDB cannot read it."""
+        try:
+            return self._order_keys(self.export.distinct_values(self.plan.order))
+        except FileFormatError:
+            return None
+
+    def _keys_table(self, table: pa.Table | None) -> None:
+        """The message key of each order id (computed by the thread, or here when it could not read the file)."""
+        if table is None:
+            table = self._order_keys(
+                row[0] for row in self.con.execute(f"SELECT {quote(self.plan.order)} FROM {_HEADS}").fetchall()
+            )
+        self.con.register("__p360__keys_arrow", table)
+        self._do("CREATE TEMP TABLE __p360__keys AS SELECT * FROM __p360__keys_arrow")
+
+    def _order_keys(self, raws: Iterable[Any]) -> pa.Table:
+        """order_id, message_key: the key of the record of each order id (text; a missing id makes a doubtful order)."""
+        order_ids = [raw for raw in raws if isinstance(raw, str)]
+        keys = message_keys(self.ctx.source_id, [ORDER_MESSAGE + order_id for order_id in order_ids])
+        return pa.table({"order_id": pa.array(order_ids, pa.string()), "message_key": pa.array(keys, pa.uint64())})
+
     def _file_identifiers(self, column: str, role: str) -> pa.Table | None:
         """Every distinct value of ``column`` in the file, normalised; None when DuckDB cannot read it.
 
@@ -322,7 +343,8 @@ class BulkOrders:
             "h.__p360_n AS n",
             f"h.{LINE} AS line",
             f"{order} AS order_id",
-            f"'order:' || {order} AS message_id",
+            f"{literal(ORDER_MESSAGE)} || {order} AS message_id",
+            "k.message_key",
             f"TRY_CAST({stamp} AS TIMESTAMPTZ) AS ts",
             "c.set_id",
             f"concat_ws(',', {', '.join(props)}) AS props" if props else "'' AS props",
@@ -336,7 +358,8 @@ class BulkOrders:
         ]
         inner = (
             f"SELECT {', '.join(select)} FROM {_HEADS} h {self._id_joins()} "
-            f"LEFT JOIN __p360__combos c ON {combo or 'true'}"
+            f"LEFT JOIN __p360__combos c ON {combo or 'true'} "
+            f"LEFT JOIN __p360__keys k ON k.order_id = {order}"
         )
         trait_parts = [
             f"CASE WHEN t{i} IS NOT NULL THEN {key_fragment(name)} || t{i} END"
@@ -354,6 +377,7 @@ class BulkOrders:
             "line",
             "order_id",
             "message_id",
+            "message_key",
             "ts",
             "set_id",
             "'{' || concat_ws(',', nullif(props, ''), '\"order_id\":\"' || order_id || '\"', "
@@ -384,7 +408,8 @@ class BulkOrders:
         """The orders ``start < ordinal <= end``: SQL's records, and the row path's for doubtful ones."""
         window = f"ordinal > {start} AND ordinal <= {end}"
         rows = self.con.sql(
-            "SELECT ordinal, message_id, ts AS timestamp, set_id, properties, traits, order_id, revenue, currency "
+            "SELECT ordinal, message_id, message_key, ts AS timestamp, set_id, properties, traits, order_id, revenue, "
+            "currency "
             f"FROM {_RECORDS} WHERE {window} AND NOT doubtful ORDER BY ordinal"
         ).to_arrow_table()
         traits = self._trait_rows(window)

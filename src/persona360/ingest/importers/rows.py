@@ -18,6 +18,8 @@ from persona360.ingest.validate import order_facts
 from persona360.privacy.purposes import status_granted
 from persona360.store.files import LINE
 
+ORDER_MESSAGE = "order:"  # an order's message id: this and its order id (so a re-import stores it once)
+
 KINDS = ("customers", "orders", "events")
 TRAIT_OF_IDENTIFIER = {"email": "email", "phone": "phone"}
 
@@ -256,7 +258,7 @@ def _message_id(row: dict[str, Any], ctx: RowContext, properties: dict[str, Any]
     if column is not None and not is_blank(row.get(column)):
         return str(row[column]).strip()
     if ctx.kind == "orders":
-        return f"order:{properties['order_id']}"
+        return f"{ORDER_MESSAGE}{properties['order_id']}"
     content = {key: plain(value) for key, value in row.items() if key != LINE}
     digest = hashlib.blake2b(orjson.dumps(content, option=orjson.OPT_SORT_KEYS), digest_size=12)
     return f"row:{digest.hexdigest()}"
