@@ -54,6 +54,35 @@ def test_normalise_phone(raw: str, region: str, expected: str | None) -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        ("+380500006229", "UA", "+380500006229"),
+        ("+380500006229", "US", "+380500006229"),
+        ("380500006229", "DE", "+380500006229"),
+        ("+12015550123", "UA", "+12015550123"),
+        ("+79161234567", "UA", "+79161234567"),
+        ("+77011234567", "UA", "+77011234567"),
+        ("+5511987654321", "UA", "+5511987654321"),
+        ("+80012345678", "UA", "+80012345678"),
+        # what the shortcut leaves to phonenumbers.parse: a national prefix after the code,
+        ("+3800671234567", "UA", "+380671234567"),
+        ("+4407400123456", "UA", "+447400123456"),
+        ("+112015550123", "UA", "+12015550123"),
+        ("+55011987654321", "UA", "+5511987654321"),
+        # a leading zero (Italian), a code with a prefix rule that matches anything (AR),
+        ("+390612345678", "UA", "+390612345678"),
+        ("+5491123456789", "UA", "+5491123456789"),
+        # no known code after the '+', and an extension
+        ("+0671234567", "UA", None),
+        ("+999123456789", "UA", None),
+        ("+380500006229 ext. 5", "UA", "+380500006229"),
+    ],
+)
+def test_normalise_international_phone(raw: str, region: str, expected: str | None) -> None:
+    assert normalise_phone(raw, region) == expected
+
+
+@pytest.mark.parametrize(
     ("raw", "expected"),
     [(" @JaneDoe ", "janedoe"), ("https://instagram.com/Jane.Doe/", "jane.doe"), ("@", None)],
 )
