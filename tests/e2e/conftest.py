@@ -228,4 +228,5 @@ def every_page(shop: Shop) -> list[str]:
         "/privacy",
         "/privacy/consent?purpose=marketing&state=granted",
         "/audit",
+        "/settings",
     ]

@@ -23,6 +23,7 @@ from persona360.web import (
     profile_pages,
     review_pages,
     segment_pages,
+    settings_pages,
     survey_pages,
 )
 from persona360.web.auth import ViewerDep
@@ -182,3 +183,4 @@ router.include_router(privacy_pages.router)
 router.include_router(survey_pages.router)
 router.include_router(privacy_overview_pages.router)
 router.include_router(enrichment_pages.router)
+router.include_router(settings_pages.router)

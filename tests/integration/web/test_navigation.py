@@ -13,7 +13,7 @@ import pytest
 from integration.web.pages import fetch
 from persona360 import Workspace
 
-MORE = ["Surveys", "Enrichment", "Privacy", "Audit log"]
+MORE = ["Surveys", "Enrichment", "Privacy", "Audit log", "Settings"]
 
 
 def nav(html: str) -> str:
@@ -39,6 +39,7 @@ def menu(html: str) -> tuple[str, str, list[str], list[str]]:
         ("/enrichment", 'class="current"', "More: Enrichment", ["Enrichment"]),
         ("/privacy", 'class="current"', "More: Privacy", ["Privacy"]),
         ("/audit", 'class="current"', "More: Audit log", ["Audit log"]),
+        ("/settings", 'class="current"', "More: Settings", ["Settings"]),
     ],
 )
 def test_the_more_menu_holds_the_less_used_rooms_and_names_the_current_one(
@@ -53,4 +54,4 @@ def test_the_more_menu_holds_the_less_used_rooms_and_names_the_current_one(
 
 def test_a_viewer_without_privacy_sees_no_privacy_rooms_in_the_menu(workspace: Workspace) -> None:
     (html,) = fetch(workspace, "/surveys", scopes=("profiles:read",))
-    assert menu(html) == ('class="current"', "More: Surveys", ["Surveys", "Enrichment"], ["Surveys"])
+    assert menu(html) == ('class="current"', "More: Surveys", ["Surveys", "Enrichment", "Settings"], ["Surveys"])
