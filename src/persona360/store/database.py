@@ -353,7 +353,7 @@ def _connect(
         if "lock" in str(error).lower():
             raise WorkspaceError(
                 f"the workspace {path} is open in another process (a running "
-                "`persona360 serve`?); stop it or use its HTTP API"
+                "`persona360 serve`?); stop it, or use its web UI or HTTP API"
             ) from error
         raise WorkspaceError(f"cannot open workspace {path}: {error}") from error
     except duckdb.CatalogException as error:
