@@ -107,7 +107,9 @@ def test_latest_texts_link_each_person_and_leave_out_the_erased(db: Path) -> Non
     latest = section(survey, "latest-title")
     for user, text in (("u1", "late courier"), ("u2", "box was damaged")):
         assert re.search(
-            rf'<a href="/profiles/{people[user]}">#{people[user]}</a></td><td>comment</td><td>{text}</td>', latest
+            rf'<a href="/profiles/{people[user]}">#{people[user]}</a></td>'
+            rf'<td title="question comment">Anything else\?</td><td>{text}</td>',
+            latest,
         )
     assert "erase me" not in survey
     assert (entry["actor"], entry["target"], entry["detail"]) == (
