@@ -27,7 +27,9 @@ READS = {
     "phone": "the phone number: country, line type, region, carrier",
     "email": "the email address: valid, free, disposable, role, company domain",
     "name": "the first name: gender",
-    "ip": "the IP addresses of the newest events: country, region, city, time zone",
+    # the demo's addresses are documentation ranges (RFC 5737, 3849), on purpose: it filled nothing and said nothing why
+    "ip": "the public IP addresses of the newest events (context.ip): country, region, city, time zone; "
+    "private, reserved and documentation addresses are not located",
     "user_agent": "the browsers of the newest events: device type, system, browser",
 }
 
