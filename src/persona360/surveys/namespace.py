@@ -260,10 +260,15 @@ class SurveysAPI:
     def of_profile(self, profile_id: int, limit: int = 50) -> builtins.list[dict[str, Any]]:
         """The newest survey answers of one profile (any of its identifiers), for its 360 card.
 
-        Each row: ``survey_id, survey, question, answer, answered_at``; ``survey`` is None
-        for answers imported before their survey was defined.
+        Each row: ``survey_id, survey, question, question_text, answer, answered_at``;
+        ``survey`` and ``question_text`` are None for answers imported before their survey
+        was defined (``question_text`` also for a question the definition no longer has).
         """
-        return profile_answer_rows(self._ws.db, profile_id, limit)
+        rows = profile_answer_rows(self._ws.db, profile_id, limit)
+        texts: dict[tuple[str, str], str] = {}
+        for survey_id in {row["survey_id"] for row in rows if row["survey"] is not None}:
+            texts.update({(survey_id, q.id): q.text for q in self.get(survey_id).questions})
+        return [{**row, "question_text": texts.get((row["survey_id"], row["question"]))} for row in rows]
 
     def nps(self, survey_id: str, question: str | None = None, segment: str | None = None) -> dict[str, Any]:
         """The Net Promoter Score of an NPS question (the survey's first when not named).

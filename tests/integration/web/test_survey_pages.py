@@ -194,3 +194,13 @@ def test_a_themes_examples_are_different_answers_with_counts_on_the_page_and_in_
     printed = CliRunner().invoke(app, ["--db", str(path), "surveys", "report", "post-delivery"], env={"COLUMNS": "160"})
     for theme, examples in said:
         assert re.search(rf"{theme}\s*│\s*\d+\s*│\s*{re.escape(examples)}\s*│", printed.output), printed.output
+
+
+def test_the_profile_card_names_each_answered_question_by_its_text(db: Path) -> None:
+    with Workspace(load_settings(db=db)) as ws:
+        profile = ws.profiles.find("user_id", "u1")
+        answers = {row["question"]: row["question_text"] for row in ws.surveys.of_profile(profile)}
+        (card,) = fetch(ws, f"/profiles/{profile}")
+    assert answers["comment"] == "Anything else?"
+    answered = section(card, "answers-title")
+    assert '<td title="question comment">Anything else?</td><td>late courier</td>' in answered
