@@ -80,7 +80,12 @@ def show(
 
 def audit(
     limit: Annotated[int, typer.Option("--limit", help="How many entries, newest first.", min=1)] = 50,
-    target: Annotated[str | None, typer.Option("--target", help="Only entries about this (profile:42).")] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target", help="Only entries about this (profile:42: also the merges that joined it, review accepts too)."
+        ),
+    ] = None,
     actor: Annotated[
         str | None, typer.Option("--actor", help="Only entries by this actor, exactly: cli, web:TOKEN, token:TOKEN.")
     ] = None,
