@@ -12,6 +12,7 @@ from rich.table import Table
 from persona360.cli.state import PersonArg, console, fail, print_json, shown, when, workspace
 from persona360.errors import NotFoundError
 from persona360.identity.normalise import split_identifier
+from persona360.profiles.links import link_reason
 from persona360.profiles.reading import PERSON_FORMS, display_name
 from persona360.store.money import amounts_text
 from persona360.workspace import Workspace
@@ -195,7 +196,7 @@ def render_profile(profile: dict[str, Any]) -> Panel:
     ids = Table("identifier", "linked by", "source", box=None)
     for identifier in profile["identifiers"]:
         reasons = sorted(
-            {e["reason"] + ("" if e["status"] == "active" else f" ({e['status']})") for e in identifier["edges"]}
+            {link_reason(e) + ("" if e["status"] == "active" else f" ({e['status']})") for e in identifier["edges"]}
         )
         ids.add_row(
             escape(f"{identifier['kind']}:{identifier['value']}"),
