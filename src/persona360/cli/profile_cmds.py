@@ -32,12 +32,9 @@ NAMED_LIMIT = 10  # people listed when a name is not one person's
 
 
 def _find(ws: Workspace, text: str) -> int:
-    """A bare profile id, a person as every command reads one (``profile:ID``, ``KIND:VALUE``), or a bare identifier."""
-    if text.isdigit():
-        try:
-            return ws.profiles.resolve(int(text))
-        except LookupError:
-            pass
+    """A bare number (profile id or phone), a person as every command reads one (``profile:ID``...) or an identifier."""
+    if text.strip().isdigit():
+        return ws.profiles.find_number(text)
     return ws.profiles.find_any(text) if ":" not in text else ws.profiles.find_person(text)
 
 
