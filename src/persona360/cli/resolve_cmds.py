@@ -10,6 +10,7 @@ from rich.table import Table
 
 from persona360.cli.state import console, print_json, workspace
 from persona360.profiles.links import merge_reason
+from persona360.resolution import weighed_reasons
 
 review = typer.Typer(help="Decide the pairs `resolve` was not sure about.", no_args_is_help=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -102,8 +103,8 @@ def _reasons(explanation: dict[str, Any]) -> str:
     if "match_weights" not in explanation:  # a rule's pair has no weights
         rule = merge_reason(explanation)
         return ", ".join(part for part in (rule.get("reason"), rule.get("why")) if part) or "?"
-    weights = sorted(explanation["match_weights"].items(), key=lambda kv: -abs(kv[1]))[:3]
-    return ", ".join(f"{name} {weight:+.1f}" for name, weight in weights)
+    weights = weighed_reasons(explanation)[:3]
+    return ", ".join(f"{name} {weight:+.1f}" for name, weight in weights) or "no comparison weighed"
 
 
 @review.command("accept")
