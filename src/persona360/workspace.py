@@ -190,16 +190,14 @@ class IdentityAPI:
 
     def merge(self, a: tuple[str, str], b: tuple[str, str], actor: str = "cli") -> int:
         """Join the profiles holding identifiers ``a`` and ``b``; return the profile id."""
-        record = merge_record(
-            self.key(*a),
-            self.key(*b),
-            self._ws.system_source.source_id,
-            self._ws.clock.now(),
-            actor,
-        )
+        keys = self.key(*a), self.key(*b)
+        graph = self._ws.writer.graph
+        # both profiles, as they were before: the trail of the one merged away finds the entry too
+        joined = [int(graph.profile_of(graph.identifier_id(key) or 0)) for key in keys]
+        record = merge_record(*keys, self._ws.system_source.source_id, self._ws.clock.now(), actor)
         self._ws.writer.write([record])
-        merged = self._ws.writer.graph.profile_of(self._ws.writer.graph.identifier_id(record.identifiers[0]) or 0)
-        self._ws.privacy.audit(actor, "identity.merge", f"profile:{merged}", {"kinds": [a[0], b[0]]})
+        merged = graph.profile_of(graph.identifier_id(record.identifiers[0]) or 0)
+        self._ws.privacy.audit(actor, "identity.merge", f"profile:{merged}", {"kinds": [a[0], b[0]], "joined": joined})
         return merged
 
     def unmerge_plan(self, identifier: tuple[str, str]) -> dict[str, Any]:

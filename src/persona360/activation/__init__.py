@@ -1,5 +1,6 @@
 """Activation: templates, campaigns over a channel, tracking, attribution and audience export (see README.md)."""
 
+from persona360.activation.attribution import uplift_withheld
 from persona360.activation.audience import Audience, AudienceError
 from persona360.activation.campaigns import CampaignError, CampaignSpec
 from persona360.activation.links import BadTokenError
@@ -16,4 +17,5 @@ __all__ = [
     "RenderResult",
     "Renderer",
     "TemplateRenderError",
+    "uplift_withheld",
 ]

@@ -179,3 +179,29 @@ def campaign_report(db: Database, campaign: dict[str, Any], window: timedelta, m
             int(treated["converted"]), int(treated["profiles"]), int(control["converted"]), int(control["profiles"])
         ),
     }
+
+
+def uplift_withheld(report: dict[str, Any]) -> str | None:
+    """Why a campaign report has no uplift to show (no message was sent), else None.
+
+    The arms' difference is computed whatever became of the messages, so a campaign whose
+    messages were all cancelled (the demo without an SMTP sink) read "+0.0 pt": an effect
+    of messages no one received. The CLI and the web show this reason instead; the
+    report's figures (``--json``) stay as computed.
+
+    Example:
+        >>> uplift_withheld({"sends": 153, "delivered": 0, "cancelled": 153})
+        'No message was sent (all 153 were cancelled before sending), so there is no uplift to show.'
+        >>> uplift_withheld({"sends": 3, "delivered": 1, "cancelled": 2}) is None
+        True
+    """
+    if report["delivered"]:
+        return None
+    sends, cancelled = int(report["sends"]), int(report["cancelled"])
+    if sends and cancelled == sends:
+        why = f"all {sends:,} were cancelled before sending"
+    elif sends:
+        why = f"{sends - cancelled:,} still waiting or given up"
+    else:
+        why = "none queued"
+    return f"No message was sent ({why}), so there is no uplift to show."

@@ -1,11 +1,13 @@
 """The server: ``create_app(workspace)`` builds the FastAPI app around one workspace.
 
 The app owns the workspace's only writer (through the batcher) for its lifetime; the
-lifespan drains the batcher and checkpoints the file on shutdown.
+lifespan drains the batcher and checkpoints the file on shutdown, after a run the web's
+enrichment page started has ended between its batches.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -84,6 +86,8 @@ def create_app(workspace: Workspace) -> FastAPI:
             with collector_tuned_for_serving():  # see persona360.collector
                 yield
         finally:
+            # a run the enrichment page started ends between its batches, while all is still up
+            await asyncio.to_thread(web.stop_background_runs, app.state)
             ticker.stop()
             app.state.batcher.close()
             workspace.activation.stop_triggers()

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from persona360.activation import CampaignSpec
+from persona360.activation import CampaignSpec, uplift_withheld
 from persona360.cli.state import console, print_json, workspace
 from persona360.store.money import amounts_text
 
@@ -141,7 +141,10 @@ def report(name: str, json: JsonOption = False) -> None:
         worker = result["worker"]
         console.print(f"{'worker':>12}: {worker['runs']} runs, {worker['failures']} failed ({worker['last_error']})")
     console.print(f"{'rate':>12}: {_pct(result['rate'])} vs control {_pct(result['control_rate'])}")
-    if result["difference"] is not None:
+    withheld = uplift_withheld(result)
+    if withheld:
+        console.print(f"{'difference':>12}: - {withheld}")
+    elif result["difference"] is not None:
         console.print(
             f"{'difference':>12}: {result['difference']:+.2%} "
             f"(95% CI {result['ci_low']:+.2%} to {result['ci_high']:+.2%}), uplift {_pct(result['uplift'])}"

@@ -62,9 +62,12 @@ def show(
     if json:
         print_json({"profile_id": profile_id, "consent": rows})
         return
-    table = Table(
-        "purpose", "channel", "granted", "basis", "source", "changed", "expires", title=f"profile {profile_id}"
-    )
+    # moments as every command writes them (``when``): in 80 columns the time goes under the
+    # date, which stays whole, and a long name folds instead of being cut ("transactio…"); the
+    # table's outer edge is left off so that both still fit
+    names = [Column(name, overflow="fold") for name in ("purpose", "channel", "granted", "basis", "source")]
+    moments = [Column(name, overflow="fold", min_width=len("2026-09-07")) for name in ("changed", "expires")]
+    table = Table(*names, *moments, title=f"profile {profile_id}", show_edge=False)
     for row in rows:
         table.add_row(
             row["purpose"],
@@ -72,15 +75,20 @@ def show(
             "yes" if row["granted"] else "no",
             row["basis"],
             row["source"],
-            str(row["changed_at"]),
-            str(row["expires_at"] or "-"),
+            when(row["changed_at"]),
+            when(row["expires_at"]),
         )
     console.print(table)
 
 
 def audit(
     limit: Annotated[int, typer.Option("--limit", help="How many entries, newest first.", min=1)] = 50,
-    target: Annotated[str | None, typer.Option("--target", help="Only entries about this (profile:42).")] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target", help="Only entries about this (profile:42: also the merges that joined it, review accepts too)."
+        ),
+    ] = None,
     actor: Annotated[
         str | None, typer.Option("--actor", help="Only entries by this actor, exactly: cli, web:TOKEN, token:TOKEN.")
     ] = None,

@@ -12,6 +12,7 @@ from rich.table import Table
 from persona360.cli.state import PersonArg, console, fail, print_json, shown, when, workspace
 from persona360.errors import NotFoundError
 from persona360.identity.normalise import split_identifier
+from persona360.profiles.links import link_reason
 from persona360.profiles.reading import PERSON_FORMS, display_name
 from persona360.store.money import amounts_text
 from persona360.workspace import Workspace
@@ -31,12 +32,9 @@ NAMED_LIMIT = 10  # people listed when a name is not one person's
 
 
 def _find(ws: Workspace, text: str) -> int:
-    """A bare profile id, a person as every command reads one (``profile:ID``, ``KIND:VALUE``), or a bare identifier."""
-    if text.isdigit():
-        try:
-            return ws.profiles.resolve(int(text))
-        except LookupError:
-            pass
+    """A bare number (profile id or phone), a person as every command reads one (``profile:ID``...) or an identifier."""
+    if text.strip().isdigit():
+        return ws.profiles.find_number(text)
     return ws.profiles.find_any(text) if ":" not in text else ws.profiles.find_person(text)
 
 
@@ -195,7 +193,7 @@ def render_profile(profile: dict[str, Any]) -> Panel:
     ids = Table("identifier", "linked by", "source", box=None)
     for identifier in profile["identifiers"]:
         reasons = sorted(
-            {e["reason"] + ("" if e["status"] == "active" else f" ({e['status']})") for e in identifier["edges"]}
+            {link_reason(e) + ("" if e["status"] == "active" else f" ({e['status']})") for e in identifier["edges"]}
         )
         ids.add_row(
             escape(f"{identifier['kind']}:{identifier['value']}"),

@@ -9,6 +9,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from persona360.cli.state import console, print_json, workspace
+from persona360.profiles.links import merge_reason
+from persona360.resolution import weighed_reasons
 
 review = typer.Typer(help="Decide the pairs `resolve` was not sure about.", no_args_is_help=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -97,13 +99,12 @@ def _pairs_table(rows: list[dict[str, Any]]) -> Table:
 
 
 def _reasons(explanation: dict[str, Any]) -> str:
-    """The three strongest match weights, or the rule that joined the pair (a rule's pair has no weights)."""
-    if explanation.get("rule") == "home_network":
-        return f"home_network {explanation.get('network', '?')}, {explanation.get('share', 0):.0%} of its events"
-    if "match_weights" not in explanation:
-        return f"{explanation.get('rule', '?')}, {explanation.get('gap_hours', '?')} h apart"
-    weights = sorted(explanation["match_weights"].items(), key=lambda kv: -abs(kv[1]))[:3]
-    return ", ".join(f"{name} {weight:+.1f}" for name, weight in weights)
+    """The three strongest match weights, or the rule that joined the pair, named as the profile card names it."""
+    if "match_weights" not in explanation:  # a rule's pair has no weights
+        rule = merge_reason(explanation)
+        return ", ".join(part for part in (rule.get("reason"), rule.get("why")) if part) or "?"
+    weights = weighed_reasons(explanation)[:3]
+    return ", ".join(f"{name} {weight:+.1f}" for name, weight in weights) or "no comparison weighed"
 
 
 @review.command("accept")

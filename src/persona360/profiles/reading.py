@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from persona360.errors import NotFoundError
-from persona360.identity.normalise import check_kind, normalise_identifier, split_identifier
+from persona360.identity.normalise import check_kind, normalise_identifier, normalise_phone, split_identifier
 from persona360.profiles.snapshots import ProfileSnapshot, read_snapshots, trait_holders, trait_sources
 from persona360.store.database import Database
 from persona360.store.money import Money, currency_code, money_sum
@@ -24,6 +24,7 @@ PERSON_FORMS = (
     "profile:ID (profile:42), KIND:VALUE (email:jane@example.org, user_id:42, id:shop:1234, "
     "handle:instagram:jane) or a bare email or phone"
 )
+PHONE_DIGITS = 7  # a bare number this long may be a phone typed without its "+" (ProfileReader.find_number)
 
 
 def parse_person(text: str) -> int | tuple[str, str]:
@@ -277,6 +278,60 @@ class ProfileReader:
         if text.strip().isdigit():
             return self.resolve(int(text))
         raise NotFoundError(f"no profile holds an identifier {text!r}")
+
+    def find_number(self, text: str) -> int:
+        """The profile a bare number names: its profile id, or a phone typed without its ``+``.
+
+        ``profile show 380501234567`` was read as a profile id only ("no profile with id
+        380501234567"). A number is looked up as a profile id (merges followed) and, from
+        7 digits, as a phone read in the workspace's region; then as any other identifier
+        (a shop's user id). A number that is one profile's id and another's phone is not
+        guessed at.
+
+        Raises:
+            ValueError: the number is the id of one profile and the phone of another; the
+                message says how to ask for each (``profile:N``, ``phone:+380...``).
+            NotFoundError: no profile has it as id or identifier; the message says what was looked for.
+        """
+        number = text.strip()
+        as_id = self._live_id(number)
+        phone = normalise_phone(number, self.region) if len(number) >= PHONE_DIGITS else None
+        as_phone = self._holder("phone", phone) if phone else None
+        if as_id is not None and as_phone is not None and as_id != as_phone:
+            raise ValueError(
+                f"{number} is the id of profile {as_id} and the phone {phone} of profile {as_phone}: "
+                f"write profile:{number} or phone:{phone}"
+            )
+        found = as_id if as_id is not None else as_phone
+        if found is not None:
+            return found
+        try:
+            return self.find_any(number)
+        except NotFoundError:
+            raise NotFoundError(self._nobody_numbered(number, phone)) from None
+
+    def _live_id(self, number: str) -> int | None:
+        if len(number) > 18:  # past BIGINT: no profile id
+            return None
+        try:
+            return self.resolve(int(number))
+        except NotFoundError:
+            return None
+
+    def _holder(self, kind: str, value: str) -> int | None:
+        row = self.db.query("SELECT profile_id FROM identifiers WHERE kind = ? AND value = ?", [kind, value])
+        return int(row[0][0]) if row else None
+
+    def _nobody_numbered(self, number: str, phone: str | None) -> str:
+        """Why no profile answers to ``number``: what it was read as, and how to ask for the other."""
+        if phone is None:
+            return f"no profile with id {number}, nor one holding it as an identifier"
+        highest = self.db.scalar(
+            "SELECT greatest((SELECT max(profile_id) FROM profiles), (SELECT max(old_id) FROM profile_redirects))"
+        )
+        if highest is None or int(number) > int(highest):
+            return f"no profile holds the phone {phone} (read from {number}, longer than any profile id)"
+        return f"no profile has the id {number} or holds the phone {phone}: write profile:{number} or phone:{phone}"
 
     def find_by_name(self, text: str, limit: int = 20) -> builtins.list[int]:
         """Profiles whose shown name holds ``text`` (any case), whole-name matches first.

@@ -6,5 +6,6 @@ Splink is imported only when a resolution runs, so ``import persona360`` stays f
 from __future__ import annotations
 
 from persona360.resolution.api import ResolutionAPI, ResolveReport
+from persona360.resolution.queue import weighed_reasons
 
-__all__ = ["ResolutionAPI", "ResolveReport"]
+__all__ = ["ResolutionAPI", "ResolveReport", "weighed_reasons"]

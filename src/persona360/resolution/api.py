@@ -255,7 +255,9 @@ class ResolutionAPI:
         queue.decide(self._ws.db, pair_id, "accepted", self._ws.clock.now(), actor)
         graph = self._ws.writer.graph
         merged = graph.profile_of(graph.identifier_id(record.identifiers[0]) or 0)
-        self._ws.privacy.audit(actor, "resolution.accept", f"pair:{pair_id}", {"profile_id": merged})
+        # the two profiles it joined: the trail of either finds the entry (privacy/audit.py)
+        joined = [pair["a_profile"], pair["b_profile"]]
+        self._ws.privacy.audit(actor, "resolution.accept", f"pair:{pair_id}", {"profile_id": merged, "joined": joined})
         return merged
 
     def reject(self, pair_id: int, actor: str = "cli") -> None:

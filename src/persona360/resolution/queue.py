@@ -139,3 +139,18 @@ def decide(db: Database, pair_id: int, status: str, now: datetime, actor: str) -
             "UPDATE resolution_pairs SET status = ?, decided_at = ?, decided_by = ? WHERE pair_id = ?",
             [status, now, actor, pair_id],
         )
+
+
+def weighed_reasons(explanation: dict[str, Any]) -> list[tuple[str, float]]:
+    """A pair's match weights as reasons to show, strongest first, without those weighing nothing.
+
+    A comparison the model could not make (a side without a phone, a birthday...) weighs
+    0: listed, "phone +0.0" read as a reason. The explanation itself (``--json``, the
+    API) keeps every weight.
+
+    Example:
+        >>> weighed_reasons({"match_weights": {"phone": 0.0, "name": 13.8, "city": -2.1}})
+        [('name', 13.8), ('city', -2.1)]
+    """
+    weights = ((str(name), float(weight)) for name, weight in explanation.get("match_weights", {}).items())
+    return sorted(((name, weight) for name, weight in weights if weight != 0), key=lambda item: -abs(item[1]))

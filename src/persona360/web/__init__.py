@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
+from persona360.web.enrichment_pages import stop_enrichment_run as stop_background_runs
 from persona360.web.error_pages import install_error_pages
 from persona360.web.routes import router
 
-__all__ = ["install_error_pages", "router"]
+__all__ = ["install_error_pages", "router", "stop_background_runs"]

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from persona360.activation import uplift_withheld
 from persona360.web.auth import Viewer, ViewerDep
 from persona360.web.charts import format_number, funnel_chart, interval_chart
 from persona360.web.rendering import WebRoute, page
@@ -32,7 +33,10 @@ CampaignViewer = Annotated[Viewer, Depends(campaign_viewer)]
 @router.get("/campaigns")
 def campaigns(request: Request, viewer: CampaignViewer) -> HTMLResponse:
     activation = request.app.state.workspace.activation
-    rows = [{**c, "report": activation.report(c["name"])} for c in activation.list()]
+    rows = [
+        {**c, "report": (report := activation.report(c["name"])), "withheld": uplift_withheld(report)}
+        for c in activation.list()
+    ]
     return page(request, "campaigns.html", title="Campaigns", rows=rows)
 
 
@@ -49,6 +53,7 @@ def campaign_page(request: Request, viewer: CampaignViewer, name: str) -> HTMLRe
         report=report,
         audience=audience_steps(report["runs"], campaign),
         funnel=funnel_chart("Funnel: queued → sent → opened → clicked → converted", funnel_steps(report)),
+        withheld=uplift_withheld(report),
         uplift=interval_chart(
             "Conversion rate, treatment minus control, with its 95% interval",
             report["difference"],

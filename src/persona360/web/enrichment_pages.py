@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from persona360.web.auth import FormDep, ViewerDep, check_csrf
-from persona360.web.background_run import BackgroundRun, Progress
+from persona360.web.background_run import BackgroundRun, Progress, RunStopped
 from persona360.web.charts import bar_chart
 from persona360.web.rendering import WebRoute, page
 
@@ -68,11 +68,22 @@ def run(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
     ws, actor = request.app.state.workspace, viewer.actor
 
     def job(progress: Progress) -> None:
-        report = ws.enrichment.run(None, progress=progress)
+        try:
+            report = ws.enrichment.run(None, progress=progress)
+        except RunStopped as stopped:  # the batches written so far stay, and the trail says so
+            ws.privacy.audit(actor, "enrichment.run", "profiles", {"stopped": str(stopped)})
+            raise
         ws.privacy.audit(actor, "enrichment.run", "profiles", report.as_dict())
 
     enrichment_runner(request).start(job, actor)  # a run already going is followed, not doubled
     return RedirectResponse("/enrichment?ran=1#last-run", status_code=303)
+
+
+def stop_enrichment_run(state: Any) -> None:
+    """Ask a run the page started to end between batches, and wait for it (a server stopping)."""
+    runner: BackgroundRun | None = getattr(state, "web_enrichment", None)
+    if runner is not None:
+        runner.stop()
 
 
 def enrichment_runner(request: Request) -> BackgroundRun:

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from persona360.errors import NotFoundError
 from persona360.privacy import CHANNELS, PURPOSES
+from persona360.profiles.links import link_reason, merge_reason
 from persona360.profiles.reading import display_name
 from persona360.web.auth import FormDep, Viewer, ViewerDep, check_csrf
 from persona360.web.charts import bar_chart
@@ -200,33 +201,13 @@ def identity_rows(identifiers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for identifier in identifiers:
         me = f"{identifier['kind']}:{identifier['value']}"
         links = [
-            {**edge, "other": edge["b"] if edge["a"] == me else edge["a"], **merge_reason(edge.get("merge"))}
+            {
+                **edge,
+                "other": edge["b"] if edge["a"] == me else edge["a"],
+                **merge_reason(edge.get("merge")),
+                "reason": link_reason(edge),
+            }
             for edge in identifier["edges"]
         ]
         rows.append({**identifier, "links": links})
     return rows
-
-
-def merge_reason(merge: dict[str, Any] | None) -> dict[str, str]:
-    """A resolver's edge by what made it: its rule (home network, device handover) and evidence, or the model.
-
-    The edges of both say ``probabilistic``; the merge event keeps which (see
-    ``resolution/networks.py`` and ``devices.py`` for the evidence each rule keeps).
-    """
-    if not merge:
-        return {}
-    rule = merge.get("rule")
-    if rule == "home_network":
-        share = merge.get("share")
-        seen = f", {share:.0%} of its events there" if isinstance(share, int | float) else ""
-        return {"reason": "home network rule", "why": f"network {merge.get('network', '?')}{seen}"}
-    if rule == "device_handover":
-        device = merge.get("device") or {}
-        return {
-            "reason": "device handover rule",
-            "why": f"same device on {device.get('ip', '?')}, {merge.get('gap_hours', '?')} h apart",
-        }
-    if rule:
-        return {"reason": f"{rule} rule"}
-    probability = merge.get("probability")
-    return {"why": f"match probability {probability:.2f}"} if isinstance(probability, int | float) else {}

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from persona360.resolution import weighed_reasons
 from persona360.web.auth import FormDep, ViewerDep, check_csrf
 from persona360.web.charts import diverging_chart
 from persona360.web.rendering import WebRoute, page
@@ -60,14 +61,13 @@ def decide(request: Request, viewer: ViewerDep, pair_id: int, decision: str, for
 
 
 def pair_view(pair: dict[str, Any]) -> dict[str, Any]:
-    """A pending pair with its match weights drawn (positive weights argue for one person).
+    """A pending pair with its match weights drawn (positive weights argue for one person; none of 0).
 
     The percentage is cut, not rounded, to one decimal: a pair of 0.98998 waits below a
     0.99 threshold and must not read "99.0 %". ``held`` is the clash that kept a likelier
     pair from being merged (``resolution.guard``), if any.
     """
-    weights = pair["explanation"].get("match_weights", {})
-    items = sorted(((name.replace("_", " "), float(w)) for name, w in weights.items()), key=lambda i: -abs(i[1]))
+    items = [(name.replace("_", " "), weight) for name, weight in weighed_reasons(pair["explanation"])]
     chart = diverging_chart(f"Why pair {pair['pair_id']} may be one person (match weights)", items)
     percent = math.floor(float(pair["probability"]) * 1000) / 10
     return {**pair, "chart": chart, "percent": percent, "held": pair["explanation"].get("conflict")}

@@ -4,7 +4,8 @@ Traits, event properties and audit details are JSON of any shape. Printed with `
 they read as Python (``False``, ``{'events': 111}``) or as raw JSON (a list of product
 objects); an ISO string such as ``2023-09-30T21:00:01.722Z`` is a date to a person.
 Here a yes/no is ``yes``/``no``, a moment is written as the pages write dates
-(``rendering.stamp``), a mapping is ``events 111, identifiers 4``, a list of products is
+(``rendering.stamp``), a mapping is ``events: 111, identifiers: 4`` (as the CLI writes one, so a
+consent trait reads ``email: no`` in both), a list of products is
 ``2 × Kavova mug (home), …``. Where the text is shorter than the value (a moment to
 the minute, a long list cut), the exact value is kept in the element's ``title``.
 """
@@ -61,7 +62,7 @@ def value_text(value: Any) -> str:
 
     Example:
         >>> value_text({"events": 111, "identifiers": 4})
-        'events 111, identifiers 4'
+        'events: 111, identifiers: 4'
         >>> value_text([{"name": "Kavova mug", "category": "home", "quantity": 2}])
         '2 × Kavova mug (home)'
         >>> value_text(False), value_text([]), value_text(0.5), value_text("2023-09-30T21:00:01.722Z")
@@ -77,7 +78,7 @@ def value_text(value: Any) -> str:
     if moment is not None:
         return stamp(moment)
     if isinstance(value, dict):
-        return ", ".join(f"{key} {_part_text(item)}" for key, item in value.items()) or "none"
+        return ", ".join(f"{key}: {_part_text(item)}" for key, item in value.items()) or "none"
     if isinstance(value, list | tuple | set | frozenset):
         return ", ".join(_item_text(item) for item in value) or "none"
     return str(value)
@@ -123,7 +124,7 @@ def shown(value: Any, limit: int = SHOWN_LIMIT) -> Markup:
 
     Example:
         >>> shown(True), shown({"events": 111})
-        (Markup('yes'), Markup('events 111'))
+        (Markup('yes'), Markup('events: 111'))
         >>> shown("2023-09-30T21:00:01Z")
         Markup('<time datetime="2023-09-30T21:00:01+00:00" title="2023-09-30T21:00:01Z">2023-09-30 21:00</time>')
     """
@@ -148,7 +149,8 @@ def _plain(value: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> bool:
 # After these a long value may break: the parts of an email, a dotted name, a path. Breaking
 # only there keeps a word such as a city whole, where ``overflow-wrap: anywhere`` broke
 # whatever fell at the edge of a narrow column.
-_BREAK_AFTER = re.compile(r"(?<=[._@/:\-])")
+# A colon before a space needs none: the space breaks ("events: 111").
+_BREAK_AFTER = re.compile(r"(?<=[._@/\-])|(?<=:)(?! )")
 
 
 def email_breaks(value: object) -> Markup:

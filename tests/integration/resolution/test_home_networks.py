@@ -129,7 +129,7 @@ def test_review_lists_a_home_link_by_its_rule(tmp_path: Path) -> None:
         ws.access.add_source("web")
         ws.ingest.send("web", _customer("u1", 0) + _laptop(50))
     assert "0 anonymous profiles joined by device handover, 1 by home network" in run(db, "resolve").stdout
-    assert "home_network" in run(db, "review", "list", "--status", "merged").stdout
+    assert "home network rule" in run(db, "review", "list", "--status", "merged").stdout  # as the profile card names it
     (pair,) = json.loads(run(db, "review", "list", "--status", "merged", "--json").stdout)
     assert pair["explanation"]["rule"] == "home_network"
 

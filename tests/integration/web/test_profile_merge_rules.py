@@ -19,8 +19,8 @@ from integration.own_loop import run_on_own_loop
 from persona360 import Workspace
 from persona360.api.app import create_app
 from persona360.clock import FixedClock
+from persona360.profiles.links import merge_reason
 from persona360.settings import load_settings
-from persona360.web.profile_pages import merge_reason
 
 
 def page_at(ws: Workspace, path: str) -> str:

@@ -61,6 +61,6 @@ def test_the_timeline_lists_products_not_json(shop: tuple[Workspace, int]) -> No
 def test_audit_details_read_as_lists_not_dicts(shop: tuple[Workspace, int]) -> None:
     ws, _ = shop
     (log,) = fetch(ws, "/audit?action=privacy.erase")
-    assert '<span class="muted">kinds</span> anonymous_<wbr>id 1' in log
-    assert '<span class="muted">rows</span> events 111' in log
+    assert '<span class="muted">kinds</span> anonymous_<wbr>id: 1' in log
+    assert '<span class="muted">rows</span> events: 111' in log
     assert "{&#39;" not in log and "{'" not in log

@@ -26,15 +26,15 @@ PRODUCTS = [
         ("2023-09-30T23:00:01+02:00", "2023-09-30 21:00"),  # a moment is given in UTC, as the workspace keeps them
         (datetime(2026, 9, 7, 0, 59, 13, 97000, tzinfo=UTC), "2026-09-07 00:59"),
         ("2023-09-30", "2023-09-30"),  # a bare date already reads as one
-        ({"anonymous_id": 1, "email": 2}, "anonymous_id 1, email 2"),
-        ({"events": 111, "identifiers": 4}, "events 111, identifiers 4"),
-        ({"email": False}, "email no"),
-        ({"rows": {"events": 3}}, "rows (events 3)"),
+        ({"anonymous_id": 1, "email": 2}, "anonymous_id: 1, email: 2"),
+        ({"events": 111, "identifiers": 4}, "events: 111, identifiers: 4"),
+        ({"email": False, "sms": True}, "email: no, sms: yes"),
+        ({"rows": {"events": 3}}, "rows: (events: 3)"),
         (["admin"], "admin"),
         ([], "none"),
         (PRODUCTS, "2 × Kavova mug (home), 1 × Pura cream (beauty)"),
         ([{"sku": "HO-1"}], "HO-1"),
-        ([{"colour": "red"}], "(colour red)"),
+        ([{"colour": "red"}], "(colour: red)"),
         (0.0, "0"),
         (9180.72, "9180.72"),
         (42, "42"),
@@ -64,7 +64,7 @@ def test_products_keep_their_prices_in_the_title_though_the_text_fits() -> None:
 
 
 def test_a_plain_value_has_no_title() -> None:
-    assert shown(False) == "no" and shown({"events": 111}) == "events 111" and shown("Lviv") == "Lviv"
+    assert shown(False) == "no" and shown({"events": 111}) == "events: 111" and shown("Lviv") == "Lviv"
 
 
 def test_the_filter_escapes_markup_in_keys_and_values() -> None:

@@ -1,6 +1,6 @@
 // persona360 web UI: the few things a server-rendered page cannot do alone.
 // Every page works without this file; it adds infinite scroll, auto-submitting
-// filters and the live segment preview.
+// filters, the live segment preview and closing the header's menu from outside.
 "use strict";
 
 function csrfToken() {
@@ -141,7 +141,30 @@ function setupPreview() {
   if (area.value.trim()) preview();
 }
 
+// The header's "More" menu is a <details>, which opens and closes by itself; as a menu
+// it should also close on a click elsewhere or on Escape (focus returns to its summary
+// when it was inside the menu).
+function setupMenus() {
+  const menus = document.querySelectorAll(".site-header details");
+  if (menus.length === 0) return;
+  document.addEventListener("click", (event) => {
+    for (const menu of menus) {
+      if (menu.open && !menu.contains(event.target)) menu.open = false;
+    }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    for (const menu of menus) {
+      if (!menu.open) continue;
+      const focused = menu.contains(document.activeElement);
+      menu.open = false;
+      if (focused) menu.querySelector("summary").focus();
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  setupMenus();
   setupTimeline();
   setupAutosubmit();
   setupPreview();
