@@ -42,7 +42,7 @@ from persona360.identity.guardrails import parse_blocklist
 from persona360.identity.persistence import active_edges, load_graph, retired_ids, write_delta
 from persona360.ingest.backlog import Appended, Backlog, mark_done, mark_start
 from persona360.ingest.bulk_write import ColumnBatch, write_batch
-from persona360.ingest.record import EventRecord, stored_json
+from persona360.ingest.record import EventRecord, json_column, stored_json
 from persona360.ingest.seen import SeenKeys, load_seen
 from persona360.profiles.facts import record_facts
 from persona360.profiles.projection import reproject
@@ -662,11 +662,11 @@ def _insert_events(tx: Transaction, records: list[EventRecord], anchors: list[in
             "original_timestamp": pa.array([r.original_timestamp for r in records], _TS),
             "sent_at": _shared_times([r.sent_at for r in records]),
             "received_at": _shared_times([r.received_at for r in records]),
-            "properties": [stored_json(r.properties) for r in records],
-            "traits": [stored_json(r.traits) for r in records],
-            "context": [stored_json(r.context) for r in records],
-            "extra": [stored_json(r.extra) for r in records],
-            "identifiers": [orjson.dumps(r.identifiers).decode() for r in records],
+            "properties": json_column([stored_json(r.properties) for r in records]),
+            "traits": json_column([stored_json(r.traits) for r in records]),
+            "context": json_column([stored_json(r.context) for r in records]),
+            "extra": json_column([stored_json(r.extra) for r in records]),
+            "identifiers": json_column([orjson.dumps(r.identifiers).decode() for r in records]),
             "reason": [r.reason for r in records],
         }
     )
