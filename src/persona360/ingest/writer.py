@@ -451,7 +451,8 @@ class EventWriter:
         return seqs
 
     def _touched(self, anchors: list[int], delta: GraphDelta) -> set[int]:
-        touched = {self.graph.profile_of(anchor) for anchor in anchors}
+        profile_of = self.graph.profile_of  # once: a property call per anchor cost more than the look-up
+        touched = {profile_of(anchor) for anchor in anchors}
         touched |= {delta.final_profile(p) for p in delta.touched}
         return touched | set(delta.merges)  # merged-away ids: their rows get dropped
 
@@ -468,8 +469,8 @@ class EventWriter:
         except through this batch's records with traits, counted above. An unmerge
         changes both sides' members: every profile it touched is counted.
         """
-        final = delta.final_profile
-        with_traits = {self.graph.profile_of(a) for r, a in zip(records, anchors, strict=True) if r.traits}
+        final, profile_of = delta.final_profile, self.graph.profile_of
+        with_traits = {profile_of(a) for r, a in zip(records, anchors, strict=True) if r.traits}
         if delta.removed_edges or delta.dropped_redirects:  # an unmerge
             return with_traits | {final(p) for p in delta.touched} | set(delta.merges)
         new = {row[0] for row in delta.new_identifiers}
@@ -482,9 +483,10 @@ class EventWriter:
             hook(tx, records, anchors, seqs)
 
     def _project(self, tx: Transaction, touched: set[int], trait_touched: set[int]) -> None:
+        members = self.graph.members
         reproject(
             tx,
-            {profile: self.graph.members(profile) for profile in touched},
+            {profile: members(profile) for profile in touched},
             policy=self.settings.trait_policy,
             priority=self.settings.trait_source_priority,
             money=Money.from_settings(self.settings),
