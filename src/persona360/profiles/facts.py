@@ -411,10 +411,14 @@ def _record_traits(
 def _record_orders(
     tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int], seqs: Sequence[int], times: pa.Array
 ) -> None:
-    positions = [index for index, record in enumerate(records) if record.order is not None]
-    if not positions:
+    rows = [
+        (record.order, anchor, seq, record)
+        for record, anchor, seq in zip(records, anchors, seqs, strict=True)
+        if record.order is not None
+    ]
+    if not rows:
         return
-    rows = [(records[i].order, anchors[i], seqs[i], records[i]) for i in positions]
+    positions = [index for index, record in enumerate(records) if record.order is not None]
     table = pa.table(
         {
             "order_id": [order.order_id for order, *_ in rows],
