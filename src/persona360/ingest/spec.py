@@ -7,6 +7,7 @@ keeps them too); ids may arrive as numbers and are turned into text, as Segment 
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -67,12 +68,14 @@ def _text_limit(name: str) -> int | None:
     return min(limits) if limits else None
 
 
-_UNKNOWN = object()  # a field name the spec does not know
-# Field name -> dict (an object field) or the longest text it takes (None: no limit).
-_PLAIN_FIELDS: dict[str, object] = {
-    name: dict if field.annotation == (dict[str, Any] | None) else _text_limit(name)
+# The fields of the spec read by hand: the longest text each takes (no limit: sys.maxsize) ...
+_TEXT_LIMITS: dict[str, int] = {
+    name: _text_limit(name) or sys.maxsize
     for name, field in SegmentMessage.model_fields.items()
+    if field.annotation != (dict[str, Any] | None)
 }
+# ... and those that take an object.
+_OBJECT_FIELDS = frozenset(SegmentMessage.model_fields) - frozenset(_TEXT_LIMITS)
 
 
 def read_plain(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -92,18 +95,23 @@ def read_plain(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | N
         True
     """
     fields, extra = {}, {}
+    # text fields first, by the commonest test: this loop runs for every field of every call
     for name, value in raw.items():
-        kind = _PLAIN_FIELDS.get(name, _UNKNOWN)
-        if kind is _UNKNOWN:
+        limit = _TEXT_LIMITS.get(name)
+        if limit is not None:
+            if type(value) is str:
+                if len(value) > limit:
+                    return None
+            elif value is not None:
+                return None
+        elif name in _OBJECT_FIELDS:
+            if type(value) is dict:
+                value = dict(value)  # a copy, as the model makes
+            elif value is not None:
+                return None
+        else:
             extra[name] = value
             continue
-        if value is not None:
-            if kind is dict:
-                if type(value) is not dict:
-                    return None
-                value = dict(value)  # a copy, as the model makes
-            elif type(value) is not str or (kind is not None and len(value) > kind):  # type: ignore[operator]
-                return None
         fields[name] = value
     return fields, extra
 

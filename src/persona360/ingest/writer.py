@@ -42,7 +42,7 @@ from persona360.identity.guardrails import parse_blocklist
 from persona360.identity.persistence import active_edges, load_graph, retired_ids, write_delta
 from persona360.ingest.backlog import Appended, Backlog, mark_done, mark_start
 from persona360.ingest.bulk_write import ColumnBatch, write_batch
-from persona360.ingest.record import EventRecord, stored_json
+from persona360.ingest.record import EventRecord, json_column, stored_json
 from persona360.ingest.seen import SeenKeys, load_seen
 from persona360.profiles.facts import record_facts
 from persona360.profiles.projection import reproject
@@ -459,7 +459,8 @@ class EventWriter:
         ~160,000 ids a million lines, which the projection would otherwise look up and
         try to delete one by one.
         """
-        touched = {self.graph.profile_of(anchor) for anchor in anchors}
+        profile_of = self.graph.profile_of  # once: a property call per anchor cost more than the look-up
+        touched = {profile_of(anchor) for anchor in anchors}
         touched |= {delta.final_profile(p) for p in delta.touched}
         merged = set(delta.merges)
         if delta.identifier_blocks or delta.new_identifiers:
@@ -479,8 +480,8 @@ class EventWriter:
         except through this batch's records with traits, counted above. An unmerge
         changes both sides' members: every profile it touched is counted.
         """
-        final = delta.final_profile
-        with_traits = {self.graph.profile_of(a) for r, a in zip(records, anchors, strict=True) if r.traits}
+        final, profile_of = delta.final_profile, self.graph.profile_of
+        with_traits = {profile_of(a) for r, a in zip(records, anchors, strict=True) if r.traits}
         if delta.removed_edges or delta.dropped_redirects:  # an unmerge
             return with_traits | {final(p) for p in delta.touched} | set(delta.merges)
         new = delta.new_identifier_ids()
@@ -493,9 +494,10 @@ class EventWriter:
             hook(tx, records, anchors, seqs)
 
     def _project(self, tx: Transaction, touched: set[int], trait_touched: set[int]) -> None:
+        members = self.graph.members
         reproject(
             tx,
-            {profile: self.graph.members(profile) for profile in touched},
+            {profile: members(profile) for profile in touched},
             policy=self.settings.trait_policy,
             priority=self.settings.trait_source_priority,
             money=Money.from_settings(self.settings),
@@ -673,11 +675,11 @@ def _insert_events(tx: Transaction, records: list[EventRecord], anchors: list[in
             "original_timestamp": pa.array([r.original_timestamp for r in records], _TS),
             "sent_at": _shared_times([r.sent_at for r in records]),
             "received_at": _shared_times([r.received_at for r in records]),
-            "properties": [stored_json(r.properties) for r in records],
-            "traits": [stored_json(r.traits) for r in records],
-            "context": [stored_json(r.context) for r in records],
-            "extra": [stored_json(r.extra) for r in records],
-            "identifiers": [orjson.dumps(r.identifiers).decode() for r in records],
+            "properties": json_column([stored_json(r.properties) for r in records]),
+            "traits": json_column([stored_json(r.traits) for r in records]),
+            "context": json_column([stored_json(r.context) for r in records]),
+            "extra": json_column([stored_json(r.extra) for r in records]),
+            "identifiers": json_column([orjson.dumps(r.identifiers).decode() for r in records]),
             "reason": [r.reason for r in records],
         }
     )

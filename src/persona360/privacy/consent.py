@@ -74,11 +74,13 @@ class ConsentLedger:
 
     # -- writing (inside the writer's transaction) --------------------------------
     def __call__(self, tx: Transaction, records: list[EventRecord], anchors: list[int], seqs: list[int]) -> None:
-        rows = [
-            row
-            for record, anchor, seq in zip(records, anchors, seqs, strict=True)
-            for row in self._rows(record, anchor, seq)
+        # nearly no record carries consent: the test is inline, as a call per record cost more
+        picked = [
+            index
+            for index, record in enumerate(records)
+            if record.type == CONSENT_TYPE or "consent" in record.context or "consent" in record.traits
         ]
+        rows = [row for index in picked for row in self._rows(records[index], anchors[index], seqs[index])]
         if not rows:
             return
         names: dict[int, str] = dict(tx.fetchall("SELECT source_id, name FROM sources"))

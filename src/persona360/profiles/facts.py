@@ -15,10 +15,17 @@ from typing import Any
 import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from persona360.ingest.record import UNDATED, EventRecord
 from persona360.store.database import Transaction
 from persona360.store.tables.resolution import SPAN_PARTS
+
+# The type of every time column of the facts. A batch's times are converted to it once
+# and taken from there: Arrow converts each aware datetime on its own (its UTC offset
+# asked each time, 0.25 us a value), and the facts read a record's time up to five
+# times (activity, address, span, traits, order).
+_STAMP = pa.timestamp("us", "UTC")
 
 # Record types that are a person's decision, not activity: no last_seen, counts or
 # traits from them (``consent``: the privacy room's admin consent changes).
@@ -157,10 +164,10 @@ def record_facts(
         records, anchors, seqs = [records[i] for i in keep], [anchors[i] for i in keep], [seqs[i] for i in keep]
         if not records:
             return
-    _record_traits(tx, records, anchors, seqs)
-    _record_orders(tx, records, anchors, seqs)
-    _record_addresses(tx, records, anchors)
-    _record_spans(tx, records, anchors)
+    times = pa.array([record.timestamp for record in records], _STAMP)  # once (_STAMP says why)
+    _record_traits(tx, records, anchors, seqs, times)
+    _record_orders(tx, records, anchors, seqs, times)
+    _record_places(tx, records, anchors, times)
     record_activity(
         tx,
         pa.table(
@@ -168,11 +175,7 @@ def record_facts(
                 "anchor_id": pa.array(anchors, pa.int64()),
                 "type": [record.type for record in records],
                 "event": [record.event for record in records],
-                # an undated record (ingest/record.py) is no activity at its import's time
-                "ts": pa.array(
-                    [None if record.extra.get(UNDATED) else record.timestamp for record in records],
-                    pa.timestamp("us", "UTC"),
-                ),
+                "ts": _activity_times(records, times),
                 "channel": [record.channel for record in records],
                 "device": [record.device for record in records],
                 "source": [source_names.get(record.source_id, "") for record in records],
@@ -181,81 +184,107 @@ def record_facts(
     )
 
 
-def _record_addresses(tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int]) -> None:
-    """Add the addresses (``context.ip``, text only) the records came from, with their locale.
+def _activity_times(records: Sequence[EventRecord], times: pa.Array) -> pa.Array:
+    """The records' times as activity: an undated record (ingest/record.py) is none at its import's time."""
+    if not any(UNDATED in record.extra for record in records):
+        return times
+    undated = pa.array([bool(record.extra.get(UNDATED)) for record in records])
+    return pc.if_else(undated, pa.nulls(len(times), _STAMP), times)
 
-    Each (anchor, address) is summed here first, so the upsert reads one row per pair
-    (about one per 15 events of the demo's traffic) and only those rows' times are
-    converted for Arrow: on 20,000 demo events, a row per event cost 3.4 us an event, of
-    which 2.9 in building and upserting rows. The address is trimmed of spaces and
-    lower-cased as SQL's ``lower(trim(...))`` does (the migration's fill). Imported files
-    carry no context: their records cost one test each.
+
+def _record_places(tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int], times: pa.Array) -> None:
+    """Add where the records came from: addresses, and each anonymous id's first and last event.
+
+    Both read each record's context, so one pass over the batch gathers both, keeping
+    the positions of the records that decide each row: their times are taken from
+    ``times`` rather than converted again for each row. Imported files carry no
+    context: their records cost one test each.
     """
-    seen: dict[tuple[int, str], list[Any]] = {}
-    for record, anchor in zip(records, anchors, strict=True):
+    addresses: dict[tuple[int, str], list[Any]] = {}
+    spans: dict[tuple[int, str], list[int]] = {}
+    # one loop with the steps inline: a call per record and step cost as much as the step
+    for index, (record, anchor) in enumerate(zip(records, anchors, strict=True)):
         context = record.context
-        if not context or not (ip := _address(context)):
+        if not context:
             continue
-        at, locale = record.timestamp, _locale(context)
-        row = seen.get((anchor, ip))
-        if row is None:
-            seen[(anchor, ip)] = [1, at, at, locale]
-            continue
-        row[0] += 1
-        row[1] = min(row[1], at)
-        if at >= row[2]:  # the latest event's locale (the later record of a tie)
-            row[2], row[3] = at, locale
-    if not seen:
-        return
-    stamp = pa.timestamp("us", "UTC")
+        at = record.timestamp
+        if ip := _address(context):
+            row = addresses.get((anchor, ip))
+            if row is None:
+                addresses[(anchor, ip)] = [1, at, index, at, index]
+            else:
+                row[0] += 1
+                if at < row[1]:
+                    row[1], row[2] = at, index
+                if at >= row[3]:  # the latest event's locale (the later record of a tie)
+                    row[3], row[4] = at, index
+        if record.anonymous_id is not None:
+            span = spans.get((anchor, record.anonymous_id))
+            if span is None:
+                spans[(anchor, record.anonymous_id)] = [index, index]
+            else:  # of records at one time the first seen stays first and the last seen is last
+                if at < records[span[0]].timestamp:
+                    span[0] = index
+                if at >= records[span[1]].timestamp:
+                    span[1] = index
+    if addresses:
+        _upsert_addresses(tx, records, addresses, times)
+    if spans:
+        _upsert_spans(tx, records, spans, times)
+
+
+def _upsert_addresses(
+    tx: Transaction, records: Sequence[EventRecord], seen: dict[tuple[int, str], list[Any]], times: pa.Array
+) -> None:
+    """Upsert each (anchor, address) once: its events, first and last time, the latest event's locale.
+
+    Each pair is summed first, so the upsert reads one row per pair (about one per 15
+    events of the demo's traffic): on 20,000 demo events, a row per event cost 3.4 us
+    an event, of which 2.9 in building and upserting rows. The address is trimmed of
+    spaces and lower-cased as SQL's ``lower(trim(...))`` does (the migration's fill).
+    """
+    rows = seen.values()
     tx.execute_arrow(
         _ADDRESS_UPSERT,
         pa.table(
             {
                 "anchor_id": pa.array([anchor for anchor, _ in seen], pa.int64()),
                 "ip": pa.array([ip for _, ip in seen], pa.string()),
-                "events": pa.array([row[0] for row in seen.values()], pa.int64()),
-                "first_seen": pa.array([row[1] for row in seen.values()], stamp),
-                "last_seen": pa.array([row[2] for row in seen.values()], stamp),
-                "locale": pa.array([row[3] for row in seen.values()], pa.string()),
+                "events": pa.array([row[0] for row in rows], pa.int64()),
+                "first_seen": times.take(pa.array([row[2] for row in rows], pa.int64())),
+                "last_seen": times.take(pa.array([row[4] for row in rows], pa.int64())),
+                "locale": pa.array([_locale(records[row[4]].context) for row in rows], pa.string()),
             }
         ),
     )
 
 
-def _record_spans(tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int]) -> None:
-    """Add each anonymous id's first and last event (of those with a context) per anchor.
+def _upsert_spans(
+    tx: Transaction, records: Sequence[EventRecord], spans: dict[tuple[int, str], list[int]], times: pa.Array
+) -> None:
+    """Upsert each anonymous id's first and last event (of those with a context) per anchor.
 
     Only the batch's first and last record of each (anchor, anonymous id) are written,
     with their devices' parts read here: the upsert reads one row per pair and no JSON
     (with each context's JSON for SQL to read, it cost 5-8 us an event of the bench's
     traffic, one pair in two events; about 2 us this way).
     """
-    spans: dict[tuple[int, str], list[Any]] = {}
-    for record, anchor in zip(records, anchors, strict=True):
-        if record.anonymous_id is None or not record.context:
-            continue
-        span = spans.get((anchor, record.anonymous_id))
-        if span is None:
-            spans[(anchor, record.anonymous_id)] = [record, record]
-            continue
-        if record.timestamp < span[0].timestamp:
-            span[0] = record
-        if record.timestamp >= span[1].timestamp:
-            span[1] = record
-    if not spans:
-        return
-    rows = []
-    for (anchor, anonymous), (first, last) in spans.items():
-        first_parts = _device_parts(first.context)
-        last_parts = first_parts if last is first else _device_parts(last.context)
-        rows.append((anchor, anonymous, first.timestamp, last.timestamp, *first_parts, *last_parts))
-    columns = list(zip(*rows, strict=True))
-    stamp = pa.timestamp("us", "UTC")
-    types = (pa.int64(), pa.string(), stamp, stamp, *[pa.string()] * 6)
+    parts = []
+    for first, last in spans.values():
+        first_parts = _device_parts(records[first].context)
+        last_parts = first_parts if last == first else _device_parts(records[last].context)
+        parts.append((*first_parts, *last_parts))
     ends = [f"{end}_{part}" for end in ("first", "last") for part in SPAN_PARTS]
-    names = ["anchor_id", "anonymous_id", "first_seen", "last_seen", *ends]
-    table = pa.table([pa.array(values, kind) for values, kind in zip(columns, types, strict=True)], names=names)
+    table = pa.table(
+        [
+            pa.array([anchor for anchor, _ in spans], pa.int64()),
+            pa.array([anonymous for _, anonymous in spans], pa.string()),
+            times.take(pa.array([first for first, _ in spans.values()], pa.int64())),
+            times.take(pa.array([last for _, last in spans.values()], pa.int64())),
+            *[pa.array(values, pa.string()) for values in zip(*parts, strict=True)],
+        ],
+        names=["anchor_id", "anonymous_id", "first_seen", "last_seen", *ends],
+    )
     tx.execute_arrow(_SPAN_UPSERT, table)
 
 
@@ -331,12 +360,12 @@ def flatten_traits(traits: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _record_traits(
-    tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int], seqs: Sequence[int]
+    tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int], seqs: Sequence[int], times: pa.Array
 ) -> None:
     """One ``trait_values`` row per trait of each record with traits.
 
     The columns a record's traits share (anchor, source, time, confidence, seq) are
-    converted once per record and repeated by Arrow: an import of customers carries
+    taken once per record and repeated by Arrow: an import of customers carries
     seven or more traits a row, and Arrow converted the same aware timestamp once per
     trait (its UTC offset asked each time).
     """
@@ -360,7 +389,7 @@ def _record_traits(
         {
             "anchor_id": pa.array([anchors[i] for i in kept], pa.int64()),
             "source_id": pa.array([record.source_id for record in chosen], pa.int32()),
-            "observed_at": pa.array([record.timestamp for record in chosen], pa.timestamp("us", "UTC")),
+            "observed_at": times.take(pa.array(kept, pa.int64())),
             "confidence": pa.array([float(record.extra.get("confidence", 1.0)) for record in chosen], pa.float64()),
             "seq": pa.array([seqs[i] for i in kept], pa.int64()),
         }
@@ -380,7 +409,7 @@ def _record_traits(
 
 
 def _record_orders(
-    tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int], seqs: Sequence[int]
+    tx: Transaction, records: Sequence[EventRecord], anchors: Sequence[int], seqs: Sequence[int], times: pa.Array
 ) -> None:
     rows = [
         (record.order, anchor, seq, record)
@@ -389,6 +418,7 @@ def _record_orders(
     ]
     if not rows:
         return
+    positions = [index for index, record in enumerate(records) if record.order is not None]
     table = pa.table(
         {
             "order_id": [order.order_id for order, *_ in rows],
@@ -399,7 +429,7 @@ def _record_orders(
             "message_key": pa.array([record.message_key for *_, record in rows], pa.uint64()),
             "revenue": pa.array([order.revenue for order, *_ in rows], pa.float64()),
             "currency": [order.currency for order, *_ in rows],
-            "ordered_at": pa.array([record.timestamp for *_, record in rows], pa.timestamp("us", "UTC")),
+            "ordered_at": times.take(pa.array(positions, pa.int64())),
         }
     )
     record_order_rows(tx, table)
