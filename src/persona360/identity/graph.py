@@ -289,7 +289,7 @@ class IdentityGraph:
             self._witnesses = []
         return anchor
 
-    def _all_new(self, keys: Sequence[IdentifierKey], pending: Collection[IdentifierKey] = (), ahead: int = 0) -> bool:
+    def _all_new(self, keys: Sequence[IdentifierKey], pending: Collection[IdentifierKey] = ()) -> bool:
         """Whether ``keys`` can take :meth:`_observe_new`, the shortcut of :meth:`observe`.
 
         When they are all new, none blocklisted and each of another kind (an import's
@@ -297,8 +297,8 @@ class IdentityGraph:
         guard can fire between them: the per-kind limits count one each, the account
         guards look for a kind both sides hold, no split names a new id. Only a limit
         below one, or a retired id in the way, sends them the long way round.
-        ``pending`` and ``ahead``: identifiers :meth:`observe_many` has taken but not
-        yet recorded, and how many ids they will use.
+        ``pending``: identifiers :meth:`observe_many` has taken but not yet recorded
+        (they share none, so they will use as many ids).
         """
         known, blocklist = self._ids, self.blocklist
         for key in keys:
@@ -310,7 +310,7 @@ class IdentityGraph:
         allowed = self._kinds_allowed.get(kinds)
         if allowed is None:  # a limit below one would block even these joins
             allowed = self._kinds_allowed[kinds] = limit_breach(Counter(kinds), Counter(), self.limits) is None
-        next_id = len(self._keys) + ahead
+        next_id = len(self._keys) + len(pending)
         return allowed and not (self._retired and any(next_id + i in self._retired for i in range(len(keys))))
 
     def observe_many(
@@ -340,7 +340,7 @@ class IdentityGraph:
             pending.clear()
 
         for position, keys in enumerate(sets):
-            if self._all_new(keys, pending, len(pending)):
+            if self._all_new(keys, pending):
                 run.append(position)
                 pending.update(keys)
                 continue

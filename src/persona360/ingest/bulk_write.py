@@ -189,21 +189,18 @@ def _stitch(writer: EventWriter, tx: Transaction, rows: pa.Table, batch: ColumnB
     anchor_of = np.zeros(len(batch.sets), dtype=np.int64)
     graph, seen = writer.graph, writer._observed
     unseen: list[int] = []  # set ids the graph has not observed, in order of their first record
-    for set_id in used[np.argsort(first, kind="stable")].tolist():
+    unseen_at: list[int] = []  # ... and the row of that record
+    order = np.argsort(first, kind="stable")
+    for set_id, at in zip(used[order].tolist(), first[order].tolist(), strict=True):
         anchor = seen.get((_REASON, batch.sets[set_id]))
         if anchor is None:
             unseen.append(set_id)
+            unseen_at.append(at)
         else:
             anchor_of[set_id] = anchor
     if unseen:
-        first_of = dict(zip(used.tolist(), first.tolist(), strict=True))
-        found = graph.observe_many(
-            [batch.sets[set_id] for set_id in unseen],
-            _REASON,
-            batch.source_id,
-            keys[[first_of[set_id] for set_id in unseen]].tolist(),
-            batch.received_at,
-        )
+        sets = [batch.sets[set_id] for set_id in unseen]
+        found = graph.observe_many(sets, _REASON, batch.source_id, keys[unseen_at].tolist(), batch.received_at)
         for set_id, anchor in zip(unseen, found, strict=True):
             seen.remember((_REASON, batch.sets[set_id]), anchor)
         anchor_of[unseen] = found

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from persona360.settings import WORKSPACE_SETTINGS, Settings, SettingValueError, parse_setting
+from persona360.settings import WORKSPACE_SETTINGS, Settings, parse_setting
 from persona360.web.auth import FormDep, ViewerDep, check_csrf
 from persona360.web.rendering import WebRoute, error_page, page
 
@@ -45,7 +45,7 @@ def change(request: Request, name: str, viewer: ViewerDep, form: FormDep) -> Res
             ws.configuration.unset(name, actor=viewer.actor)
         else:
             ws.configuration.set(name, parse_setting(name, _values(name, form.get("value") or "")), actor=viewer.actor)
-    except (ValueError, SettingValueError) as error:
+    except ValueError as error:  # SettingNameError and SettingValueError are ValueErrors
         return _render(request, viewer, status=400, failed=name, error=str(error), sent=form.get("value") or "")
     return RedirectResponse(f"/settings?changed={name}", status_code=303)
 

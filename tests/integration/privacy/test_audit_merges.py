@@ -13,7 +13,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from integration.resolution.look_alikes import send_two_likely_pairs
+from integration.resolution.look_alikes import queue_two_likely_pairs
 from integration.web.pages import fetch
 from persona360 import Workspace
 from persona360.cli import app
@@ -21,10 +21,7 @@ from persona360.cli import app
 
 @pytest.fixture
 def queued(workspace: Workspace) -> Workspace:
-    workspace.access.add_source("shop")
-    send_two_likely_pairs(workspace, "shop")
-    assert workspace.resolution.resolve().queued == 2
-    return workspace
+    return queue_two_likely_pairs(workspace)
 
 
 def actions_about(ws: Workspace, profile_id: int) -> list[str]:

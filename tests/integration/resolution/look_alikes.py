@@ -15,3 +15,11 @@ def send_two_likely_pairs(ws: Workspace, source: str) -> None:
             for u, n in people
         ],
     )
+
+
+def queue_two_likely_pairs(ws: Workspace) -> Workspace:
+    """A source ``shop`` sends :func:`send_two_likely_pairs`; ``resolve`` queues both pairs."""
+    ws.access.add_source("shop")
+    send_two_likely_pairs(ws, "shop")
+    assert ws.resolution.resolve().queued == 2
+    return ws

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from integration.resolution.look_alikes import send_two_likely_pairs
+from integration.resolution.look_alikes import queue_two_likely_pairs
 from integration.web.test_profile_merge_rules import page_at
 from persona360 import Workspace
 from persona360.web import review_pages
@@ -18,10 +18,7 @@ from persona360.web.review_pages import pair_view
 @pytest.fixture
 def queued(workspace: Workspace) -> Workspace:
     """Two pairs of look-alike profiles (same name and city, nothing else): queued, not merged."""
-    workspace.access.add_source("shop")
-    send_two_likely_pairs(workspace, "shop")
-    assert workspace.resolution.resolve().queued == 2
-    return workspace
+    return queue_two_likely_pairs(workspace)
 
 
 def test_the_heading_counts_the_whole_queue_and_says_only_the_likeliest_are_shown(

@@ -20,8 +20,8 @@ writer stores both kinds in file order (``EventWriter.write_columns``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import duckdb
@@ -128,9 +128,9 @@ class BulkOrders:
             self.con, self._numbered = self.export.reader()
             self._do("SET TimeZone = 'UTC'")
             self._read(f"CREATE TEMP TABLE {_HEADS} AS {self._heads_sql()}")
-            for i, (column, role) in enumerate(self.plan.identifiers):
-                self._identifier_table(i, column, role, early[i])
-            self._keys_table(keys.result())
+            for i, table in enumerate(early):
+                self._table(f"__p360__id{i}", table.result())
+            self._table("__p360__keys", keys.result())
         self._combination_table()
         self._do(f"CREATE TEMP TABLE {_RECORDS} AS {self._records_sql()}")
         if self._count(f"SELECT count(*) FROM {_RECORDS} WHERE doubtful"):
@@ -223,48 +223,27 @@ class BulkOrders:
             f"JOIN {_RECORDS} r ON l.{order} IS NOT DISTINCT FROM r.order_id WHERE r.doubtful"
         )
 
-    def _identifier_table(self, i: int, column: str, role: str, early: Future[pa.Table | None] | None) -> None:
-        """Each distinct value of an identifier column, normalised once (Python, as the row path)."""
-        table = None if early is None else early.result()
-        if table is None:
-            raws = [row[0] for row in self.con.execute(f"SELECT DISTINCT {quote(column)} FROM {_HEADS}").fetchall()]
-            table = self._normalised(raws, role)
-        self.con.register(f"__p360__id{i}_arrow", table)
-        self._do(f"CREATE TEMP TABLE __p360__id{i} AS SELECT * FROM __p360__id{i}_arrow")
+    def _table(self, name: str, table: pa.Table) -> None:
+        """Keep ``table`` (made by the thread) as the temporary table ``name`` of the reading database."""
+        self.con.register(f"{name}_arrow", table)
+        self._do(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
 
-    def _file_message_keys(self) -> pa.Table | None:
-        """Every distinct order id of the file with its record's message key; None when DuckDB cannot read it."""
-        try:
-            return self._order_keys(self.export.distinct_values(self.plan.order))
-        except FileFormatError:
-            return None
+    def _file_message_keys(self) -> pa.Table:
+        """order_id, message_key: the key of the record of each distinct order id of the file.
 
-    def _keys_table(self, table: pa.Table | None) -> None:
-        """The message key of each order id (computed by the thread, or here when it could not read the file)."""
-        if table is None:
-            table = self._order_keys(
-                row[0] for row in self.con.execute(f"SELECT {quote(self.plan.order)} FROM {_HEADS}").fetchall()
-            )
-        self.con.register("__p360__keys_arrow", table)
-        self._do("CREATE TEMP TABLE __p360__keys AS SELECT * FROM __p360__keys_arrow")
-
-    def _order_keys(self, raws: Iterable[Any]) -> pa.Table:
-        """order_id, message_key: the key of the record of each order id (text; a missing id makes a doubtful order)."""
-        order_ids = [raw for raw in raws if isinstance(raw, str)]
+        Only text: a missing order id makes a doubtful order, which the row path keys.
+        """
+        order_ids = [raw for raw in self.export.distinct_values(self.plan.order) if isinstance(raw, str)]
         keys = message_keys(self.ctx.source_id, [ORDER_MESSAGE + order_id for order_id in order_ids])
         return pa.table({"order_id": pa.array(order_ids, pa.string()), "message_key": pa.array(keys, pa.uint64())})
 
-    def _file_identifiers(self, column: str, role: str) -> pa.Table | None:
-        """Every distinct value of ``column`` in the file, normalised; None when DuckDB cannot read it.
+    def _file_identifiers(self, column: str, role: str) -> pa.Table:
+        """Every distinct value of ``column`` in the file, normalised (Python, as the row path).
 
-        Runs in a thread beside the copy and the heads query, on a cursor of its own;
-        the copy reports a file it cannot read.
+        Runs in a thread beside the copy and the heads query, on a cursor of its own; a
+        file DuckDB cannot read is reported by the copy, or by this read when it fails alone.
         """
-        try:
-            raws = self.export.distinct_values(column)
-        except FileFormatError:
-            return None
-        return self._normalised(raws, role)
+        return self._normalised(self.export.distinct_values(column), role)
 
     def _normalised(self, raws: list[Any], role: str) -> pa.Table:
         """raw, norm, frag (the normalised value's JSON) and bad (the raw value's JSON when invalid)."""
