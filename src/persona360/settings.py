@@ -155,7 +155,13 @@ class Settings(BaseSettings):
     )
     trait_policy: str = Field(
         "most_recent",
-        description="How the shown trait value is picked: most_recent, most_trusted or most_frequent.",
+        description=(
+            "How the shown trait value is picked: most_recent (the latest observation), most_trusted (the "
+            "first source of trait_source_priority, then the latest) or most_frequent (the value seen most "
+            "often, then the latest). A row imported from a file with no timestamp column counts as observed "
+            "when it was imported (the export is that recent): it outranks values dated before the import and "
+            "yields to values dated after it."
+        ),
     )
     stale_after_days: int = Field(365, description="Trait values older than this are marked stale.")
     sweep_seconds: float = Field(

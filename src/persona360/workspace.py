@@ -42,7 +42,7 @@ from persona360.profiles.reading import ProfileReader
 from persona360.resolution import ResolutionAPI
 from persona360.segments.manager import Segments
 from persona360.settings import Settings, load_settings, with_stored
-from persona360.store.database import Database
+from persona360.store.database import Database, MigrationProgress
 from persona360.store.money import Money
 from persona360.store.stored_settings import stored_settings
 from persona360.surveys import SurveysAPI
@@ -57,9 +57,19 @@ class Workspace:
         clock: where "now" comes from (a ``FixedClock`` in tests).
         create: create the file when missing (``persona360 init``); otherwise a
             missing file is an error that says how to create one.
+        on_migration: told of each schema migration an existing file still needs
+            before it opens (``store.database.MigrationProgress``; the CLI shows a
+            progress bar). Without it, migrations are only logged.
     """
 
-    def __init__(self, settings: Settings, clock: Clock | None = None, *, create: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        create: bool = False,
+        on_migration: MigrationProgress | None = None,
+    ) -> None:
         check_tracking_secret(settings)  # before the file is opened: refused outside dev
         self.clock: Clock = clock or SystemClock()
         self.db = Database(
@@ -67,6 +77,7 @@ class Workspace:
             create=create or str(settings.db) == ":memory:",
             encryption=encryption_from(settings),
             memory_limit=settings.memory_limit,
+            on_migration=on_migration,
         )
         self.configuration = ConfigurationAPI(self, settings)
         try:

@@ -257,7 +257,10 @@ traits = typer.Typer(help="Computed traits (aggregates over events) and RFM.", n
 
 @traits.command("define")
 def define_trait(
-    name: str,
+    name: Annotated[
+        str,
+        typer.Argument(help="Lower-case letters of any alphabet, digits and '_', a letter first: середній_чек."),
+    ],
     definition: Annotated[
         str,
         typer.Argument(help="e.g. 'most_frequent(\"Product Viewed\", category, within = 90d)'."),

@@ -16,10 +16,12 @@ from pydantic import ValidationError
 from pydantic_settings.exceptions import SettingsError
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from persona360.errors import Persona360Error
 from persona360.profiles.reading import PERSON_FORMS
 from persona360.settings import load_settings, settings_error_text
+from persona360.store.database import MigrationProgress
 from persona360.workspace import Workspace
 
 console = Console()
@@ -39,7 +41,8 @@ STATE = State()
 def workspace(*, create: bool = False) -> Iterator[Workspace]:
     """Open the workspace named by ``--db`` / ``PERSONA360_DB``; errors end the command."""
     try:
-        ws = Workspace(load_settings(db=STATE.db), create=create)
+        with migration_bar(errors) as on_migration:
+            ws = Workspace(load_settings(db=STATE.db), create=create, on_migration=on_migration)
     except (ValidationError, SettingsError) as error:
         fail(settings_error_text(error))
     except Persona360Error as error:
@@ -50,6 +53,30 @@ def workspace(*, create: bool = False) -> Iterator[Workspace]:
         fail(str(error))
     finally:
         ws.close()
+
+
+@contextmanager
+def migration_bar(shown_on: Console) -> Iterator[MigrationProgress]:
+    """A progress bar for the schema migrations of the workspace being opened, on ``shown_on``.
+
+    It starts at the first migration the store announces, so a workspace that is up to
+    date (or new) shows nothing. The CLI passes its stderr console: ``--json`` output
+    stays one document.
+    """
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    bar = Progress(*columns, console=shown_on, transient=True)
+
+    def step(done: int, total: int, name: str) -> None:
+        if not bar.tasks:
+            bar.add_task("", total=total)
+            bar.start()
+        # drawn at once: the next migration may hold the process for minutes
+        bar.update(bar.tasks[0].id, completed=done, description=f"Migrating the workspace: {name}", refresh=True)
+
+    try:
+        yield step
+    finally:
+        bar.stop()
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -3,6 +3,13 @@
 Every value stays stored with its source and times (``trait_values``); the policy
 only decides the one shown. Source priority always breaks ties, so a trusted CRM
 beats an old web form when both were seen at the same moment.
+
+A row imported from a file with no timestamp column is observed at the import's time
+(``ingest/importers/rows.py`` marks it undated) and ranks as such: an export holds
+what its system knew when it was taken, which is when it was imported, so a CRM's
+corrected phone replaces an older web form's, and a value dated after the import
+replaces the CRM's. Ranking undated rows last instead would let a stale value beat
+every correction a time-less export brings. The card still shows them as undated.
 """
 
 from __future__ import annotations

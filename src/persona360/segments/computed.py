@@ -16,7 +16,6 @@ like any other trait. The SQL is built with SQLGlot from the same parsed calls.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,7 +38,12 @@ FUNCTIONS = (
     "distinct",
     "most_frequent_hour",
 )
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+# A name is one identifier of the condition language (grammar.lark's NAME), so a
+# condition reads it bare: a letter of any alphabet first (``середній_чек``, ``größe``),
+# then letters, the digits 0-9 and "_", nothing upper-case. It is only ever a value in
+# SQL (``computed_values.name``, a string literal in conditions), never an identifier.
+_NAME_LENGTH = 63
+_NAME_MARKS = frozenset("0123456789_")
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,23 @@ class ComputedSpec:
     within: timedelta | None
 
 
+def _is_name(name: str) -> bool:
+    """Whether ``name`` may name a computed trait (the rule is written above ``_NAME_LENGTH``)."""
+    return (
+        0 < len(name) <= _NAME_LENGTH
+        and name[0].isalpha()
+        and all(char.isalpha() or char in _NAME_MARKS for char in name)
+        and name == name.lower()
+    )
+
+
 def parse_computed(name: str, definition: str) -> ComputedSpec:
     """Parse ``definition`` (a call) for computed trait ``name``; ConditionError if wrong."""
-    if not _NAME.match(name):
-        raise ConditionError(f"computed trait name {name!r} must be lower_snake_case, 1-63 characters")
+    if not _is_name(name):
+        raise ConditionError(
+            f"computed trait name {name!r} must be lower-case letters of any alphabet, digits 0-9 and '_', "
+            f"a letter first, 1-{_NAME_LENGTH} characters (e.g. average_order, середній_чек)"
+        )
     func, positional, keywords, line, column = call_parts(definition)
     if func not in FUNCTIONS:
         raise ConditionError(f"{func}() is not a computed-trait function; use {', '.join(FUNCTIONS)}", line, column)

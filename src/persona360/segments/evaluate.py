@@ -138,6 +138,7 @@ def evaluate_all(
         # the scope's current members of every segment at once; each segment's own
         # changes are the only ones recorded for it below, so this stays true
         current = _current_members_of(tx, [segment.segment_id for segment in segments]) if scoped else None
+        absorbed = _absorbed(tx) if scoped else {}
         changes = [
             _apply(
                 tx,
@@ -147,6 +148,7 @@ def evaluate_all(
                 reason,
                 scoped,
                 None if current is None else current.get(segment.segment_id, set()),
+                absorbed,
             )
             for segment, sql in zip(segments, plan.queries, strict=True)
         ]
@@ -186,11 +188,14 @@ def _apply(
     reason: str,
     scoped: bool,
     current: set[int] | None = None,
+    absorbed: dict[int, str] | None = None,
 ) -> Changes:
     if current is None:
         current = _current_members(tx, segment.segment_id, scoped)
     changes = Changes(segment.name, sorted(now_members - current), sorted(current - now_members))
     _record(tx, segment, changes, now, reason, counted=not scoped)
+    if absorbed:
+        _name_survivors(tx, segment.segment_id, changes, now, absorbed)
     return changes
 
 
@@ -226,7 +231,8 @@ def _name_merges(tx: Transaction, segment_id: int, exited: list[int], now: datet
 
     A profile merged away stops being a member when the batch that merged it is evaluated,
     so its exit read "event". The merged profile's own membership goes on (or begins) under
-    its live id, which the reason names.
+    its live id, which the reason names; an entry or exit of that survivor in the same
+    evaluation names the merge from its side ("merged with #7", :func:`_absorbed`).
     """
     tx.execute(
         "UPDATE segment_memberships m SET exit_reason = 'merged into #' || CAST(r.new_id AS VARCHAR) "
@@ -234,6 +240,39 @@ def _name_merges(tx: Transaction, segment_id: int, exited: list[int], now: datet
         "AND m.profile_id IN (SELECT unnest(?))",
         [segment_id, now, exited],
     )
+
+
+def _absorbed(tx: Transaction) -> dict[int, str]:
+    """The survivors of the scope's merges, each with the reason naming it ("merged with #7").
+
+    The writer puts the profiles a batch merged away in the batch's scope (their rows
+    go), so a profile into which a scope's profile was merged took it in with this
+    batch: its entries and exits now follow from the merge, not from an "event". Read
+    once per evaluation; a batch without merges finds nothing and names nothing.
+    """
+    rows = tx.fetchall(
+        "SELECT new_id, list(old_id ORDER BY old_id) FROM profile_redirects "
+        f"WHERE old_id IN (SELECT profile_id FROM {SCOPE_TABLE}) GROUP BY new_id"
+    )
+    return {int(new): "merged with " + ", ".join(f"#{old}" for old in olds) for new, olds in rows}
+
+
+def _name_survivors(
+    tx: Transaction, segment_id: int, changes: Changes, now: datetime, absorbed: dict[int, str]
+) -> None:
+    """The entries and exits ``changes`` just recorded for merge survivors take the reason of ``absorbed``."""
+    for column, at, profiles in (
+        ("enter_reason", "entered_at", changes.entered),
+        ("exit_reason", "exited_at", changes.exited),
+    ):
+        named = [profile for profile in profiles if profile in absorbed]
+        if named:
+            tx.execute(
+                f"UPDATE segment_memberships m SET {column} = r.reason "
+                "FROM (SELECT unnest(?) AS profile_id, unnest(?) AS reason) r "
+                f"WHERE m.profile_id = r.profile_id AND m.segment_id = ? AND m.{at} = ?",
+                [named, [absorbed[profile] for profile in named], segment_id, now],
+            )
 
 
 def _record(tx: Transaction, segment: Segment, changes: Changes, now: datetime, reason: str, *, counted: bool) -> None:

@@ -13,9 +13,10 @@ DuckDB's ``ENCRYPTION_KEY`` and made every cursor's default catalog.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,11 @@ from persona360.store.schema import MIGRATIONS
 
 Row = tuple[Any, ...]
 CATALOG = "ws"  # the alias of an encrypted workspace inside its in-memory instance
+# Told before each schema migration an existing workspace still needs: how many of them
+# are done, how many there are, the next one's name. The CLI draws a progress bar with it
+# (the store only logs), as a migration over a large workspace can take minutes.
+MigrationProgress = Callable[[int, int, str], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,8 @@ class Database:
         encryption: how to open an encrypted file.
         memory_limit: most memory DuckDB may hold for it (``Settings.memory_limit``);
             ``None`` leaves DuckDB's default.
+        on_migration: called before each migration the file's schema still needs
+            (:data:`MigrationProgress`); never for a new file, which is created, not migrated.
     """
 
     def __init__(
@@ -99,6 +107,7 @@ class Database:
         create: bool = True,
         encryption: Encryption | None = None,
         memory_limit: str | None = None,
+        on_migration: MigrationProgress | None = None,
     ) -> None:
         self.path = str(path)
         if self.path != ":memory:" and not create and not Path(self.path).exists():
@@ -112,7 +121,7 @@ class Database:
         self._generation = 0  # bumped by a rewrite: cursors of older connections are dropped
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self._cursors_lock = threading.Lock()
-        self._migrate()
+        self._migrate(on_migration)
 
     # -- reading -----------------------------------------------------------------
     def _reader(self) -> duckdb.DuckDBPyConnection:
@@ -230,28 +239,35 @@ class Database:
             self._cursors.clear()
         self._con.close()
 
-    def _migrate(self) -> None:
+    def _migrate(self, on_migration: MigrationProgress | None) -> None:
         with self.transaction() as tx:
-            tx.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-            rows = tx.fetchall("SELECT key FROM meta WHERE starts_with(key, 'migration:')")
-            applied = {row[0].removeprefix("migration:") for row in rows}
-            legacy = tx.fetchall("SELECT value FROM meta WHERE key = 'schema_version'")
-            if legacy:  # workspaces from before named migrations counted them
-                applied |= {name for name, _ in MIGRATIONS[: int(legacy[0][0])]}
-                tx.execute("DELETE FROM meta WHERE key = 'schema_version'")
-                for name in applied:
-                    tx.execute("INSERT OR REPLACE INTO meta VALUES (?, 'applied')", [f"migration:{name}"])
-            done = []
-            for name, statements in MIGRATIONS:
-                if name in applied:
-                    continue
+            applied = _applied(tx)
+            pending = [(name, statements) for name, statements in MIGRATIONS if name not in applied]
+            for done, (name, statements) in enumerate(pending):
+                if applied:  # a new workspace is created, not migrated: nothing to tell
+                    log.info("migrating %s: %s (%d of %d)", self.path, name, done + 1, len(pending))
+                    if on_migration is not None:
+                        on_migration(done, len(pending), name)
                 for statement in statements:
                     if statement.startswith("CREATE TABLE IF NOT EXISTS meta"):
                         continue
                     tx.execute(statement)
-                done.append(f"migration:{name}")
-            if done:  # one statement for all (a new workspace applies every migration: 0.6 ms each)
-                tx.execute("INSERT INTO meta SELECT unnest(?), 'applied'", [done])
+            if pending:  # one statement for all (a new workspace applies every migration: 0.6 ms each)
+                tx.execute("INSERT INTO meta SELECT unnest(?), 'applied'", [[f"migration:{n}" for n, _ in pending]])
+
+
+def _applied(tx: Transaction) -> set[str]:
+    """The names of the migrations the file has had (none for a new one)."""
+    tx.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    rows = tx.fetchall("SELECT key FROM meta WHERE starts_with(key, 'migration:')")
+    applied = {row[0].removeprefix("migration:") for row in rows}
+    legacy = tx.fetchall("SELECT value FROM meta WHERE key = 'schema_version'")
+    if legacy:  # workspaces from before named migrations counted them
+        applied |= {name for name, _ in MIGRATIONS[: int(legacy[0][0])]}
+        tx.execute("DELETE FROM meta WHERE key = 'schema_version'")
+        for name in applied:
+            tx.execute("INSERT OR REPLACE INTO meta VALUES (?, 'applied')", [f"migration:{name}"])
+    return applied
 
 
 class Transaction:

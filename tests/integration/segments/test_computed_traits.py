@@ -70,6 +70,23 @@ def test_segments_use_computed_traits(shop: Workspace, clock: FixedClock) -> Non
     assert shop.segments.members("shoe lovers")["total"] == 2
 
 
+def test_a_computed_trait_named_in_ukrainian_computes_and_a_segment_reads_it(
+    shop: Workspace, clock: FixedClock
+) -> None:
+    shop.ingest.send(
+        "web", [order(clock, "u1", "o1", 300), order(clock, "u1", "o2", 100), order(clock, "u2", "o3", 50)]
+    )
+    shop.segments.define_trait("середній_чек", 'avg("Order Completed", revenue)')
+    shop.segments.define_trait("улюблений_бренд", 'most_frequent("Order Completed", brand)')
+    u1, u2 = shop.profiles.find("user_id", "u1"), shop.profiles.find("user_id", "u2")
+    assert shop.segments.computed_of(u1) == {"середній_чек": "200.0", "улюблений_бренд": "Acme"}
+    shop.segments.create(SegmentSpec("щедрі", 'середній_чек >= 100 and улюблений_бренд = "Acme"'))
+    assert shop.segments.member_ids("щедрі") == [u1]
+    shop.ingest.send("web", [order(clock, "u2", "o4", 350)])  # kept live: u2's average is now 200
+    assert shop.segments.member_ids("щедрі") == [u1, u2]
+    assert [t["name"] for t in shop.segments.computed_traits()] == ["середній_чек", "улюблений_бренд"]
+
+
 def test_a_segment_reading_properties_its_events_never_carry_says_so(shop: Workspace, clock: FixedClock) -> None:
     nested = {"order_id": "o1", "products": [{"brand": "Acme", "price": 20}]}
     shop.ingest.send(
@@ -105,7 +122,7 @@ def test_a_trait_reading_a_property_its_events_never_carry_says_so(shop: Workspa
 @pytest.mark.parametrize(
     ("name", "definition", "message"),
     [
-        ("Fav", 'count("X")', "lower_snake_case"),
+        ("Fav", 'count("X")', "must be lower-case letters"),
         ("fav", 'median("X", a)', "not a computed-trait function"),
         ("fav", 'sum("X")', "needs a property"),
         ("fav", "count(X)", "needs an event name"),

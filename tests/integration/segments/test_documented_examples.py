@@ -90,10 +90,10 @@ def test_the_readme_example_finds_the_customer_from_kyiv(shop: Workspace) -> Non
     assert shop.segments.preview(SegmentSpec("preview", _readme()[0]))["size"] == 1
 
 
-def test_the_documented_computed_trait_defines(shop: Workspace) -> None:
+def test_the_documented_computed_traits_define(shop: Workspace) -> None:
     text = (ROOT / "README.md").read_text()
-    name, definition = re.findall(r"traits define (\w+) '([^']*)'", text)[0]
-    assert shop.segments.define_trait(name, definition)["profiles"] == 1
+    documented = re.findall(r"traits define (\w+) '([^']*)'", text)
+    assert [shop.segments.define_trait(name, definition)["profiles"] for name, definition in documented] == [1, 1]
 
 
 @pytest.mark.parametrize(

@@ -117,6 +117,31 @@ def test_a_merge_moves_membership_to_the_surviving_profile(shop: Workspace, cloc
     assert members(shop, "kyiv") == {merged}
 
 
+def test_the_survivor_of_a_merge_enters_and_exits_naming_the_merge(shop: Workspace, clock: FixedClock) -> None:
+    shop.ingest.send(
+        "web",
+        [
+            at(clock, type="identify", userId="a", traits={"city": "Kyiv"}),
+            at(clock, type="identify", userId="b", traits={"plan": "gold"}),
+        ],
+    )
+    shop.segments.create(SegmentSpec("gold in kyiv", 'city = "Kyiv" and plan = "gold"'))
+    shop.segments.create(SegmentSpec("one event", "event_count <= 1"))
+    before = {shop.profiles.find("user_id", "a"), shop.profiles.find("user_id", "b")}
+    clock.advance(minutes=1)
+    shop.identity.merge(("user_id", "a"), ("user_id", "b"))
+    survivor = shop.profiles.find("user_id", "a")
+    [merged_away] = before - {survivor}
+    [entry] = shop.segments.history("gold in kyiv")
+    assert (entry["profile_id"], entry["enter_reason"]) == (survivor, f"merged with #{merged_away}")
+    exits = {h["profile_id"]: h["exit_reason"] for h in shop.segments.history("one event")}
+    assert exits == {survivor: f"merged with #{merged_away}", merged_away: f"merged into #{survivor}"}
+    clock.advance(minutes=1)
+    shop.ingest.send("web", [at(clock, type="identify", userId="a", traits={"plan": "basic"})])  # a plain exit
+    [entry] = shop.segments.history("gold in kyiv")
+    assert (entry["enter_reason"], entry["exit_reason"]) == (f"merged with #{merged_away}", "event")
+
+
 def test_an_exit_by_merge_tells_the_webhook_whom_the_person_lives_on_as(shop: Workspace, clock: FixedClock) -> None:
     shop.ingest.send(
         "web",
