@@ -2,10 +2,14 @@
 
 NPS = % promoters (9-10) - % detractors (0-6), over each person's latest answer.
 
-Themes: TF-IDF vectors clustered by k-means (scikit-learn), each cluster named by its
-heaviest terms; it separates "late courier" from "damaged box" better than counting
-words. Fewer than four answers, or answers of stop words only, are grouped by their
-most common keyword instead. Both are deterministic.
+Themes: answers are compared by the character 3-5-grams of their words (TF-IDF,
+scikit-learn), so "shipping cost" meets "shipping costs", "доставки" meets "доставка"
+and a Ukrainian "оплата не пройшла" meets a Russian "оплата не прошла" without a
+stemmer or a dictionary per language. Similar answers are joined by average-linkage
+clustering up to a fixed dissimilarity, so unrelated answers are never forced into
+one theme to reach a number of themes (k-means did that: "price too high" named a
+theme of 290 answers, 88 of them about price). Each theme is named by its most given
+answer, words a shop owner wrote rather than stems. Both are deterministic.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from typing import Any
+
+from persona360.surveys.similarity import similar_phrases
 
 _STOPWORD_TEXT = (
     "a an and are as at be but by for from had has have i in is it its me my no not of on or so "
@@ -63,9 +69,11 @@ def label_themes(
     The labels let a caller count one grouping over any subset of the answers (a
     persona's, a segment's), so the same pain has the same name everywhere.
 
-    Answers that say the same words ("Price too high!", "price too high") are one
-    phrase. With no more phrases than ``max_themes`` each phrase is its own theme;
-    otherwise the phrases, weighted by how often they were given, are clustered.
+    Answers that differ only in case, spacing or a final ``.!?`` are one phrase; the
+    phrases are grouped by :func:`similar_phrases` into as many themes as they say
+    things, the largest ``max_themes - 1`` kept and the rest folded into ``other``
+    when there are more. Without scikit-learn, answers are grouped by their most
+    common keyword.
     """
     kept = [i for i, text in enumerate(texts) if text.strip()]
     if not kept:
@@ -73,20 +81,14 @@ def label_themes(
     answers = [texts[i] for i in kept]
     phrases: dict[str, list[int]] = {}
     for position, text in enumerate(answers):
-        phrases.setdefault(" ".join(sorted(set(_tokens(text)))) or text.strip().lower(), []).append(position)
+        phrases.setdefault(_answer_key(" ".join(text.split())), []).append(position)
     keys = list(phrases)
-    groups = None
-    if len(keys) <= max_themes:
-        groups = {_said_most(answers, phrases[key]): phrases[key] for key in keys}
-    elif use_sklearn and len(keys) >= 4:
-        clusters = _kmeans_groups(keys, [len(phrases[key]) for key in keys], max_themes)
-        if clusters is not None:
-            groups = {}
-            for name, members in clusters.items():
-                positions = [p for member in members for p in phrases[keys[member]]]
-                # a theme of one phrase is called what people wrote, not by its two heaviest words
-                groups[_said_most(answers, positions) if len(members) == 1 else name] = positions
-    if groups is None:
+    if use_sklearn and len(keys) >= 2:
+        groups: dict[str, list[int]] = {}
+        for members in similar_phrases(keys, [len(phrases[key]) for key in keys]):
+            positions = [p for member in members for p in phrases[keys[member]]]
+            groups[_said_most(answers, positions)] = positions
+    else:
         groups = _keyword_groups(answers)
     themes, name_of = _ranked(groups, answers, max_themes)
     labels: list[str | None] = [None] * len(texts)
@@ -96,8 +98,8 @@ def label_themes(
 
 
 def _said_most(answers: list[str], positions: list[int]) -> str:
-    """The wording of a phrase most people used, as its theme name."""
-    counts = Counter(answers[p].strip().lower() for p in positions)
+    """The answer most people gave, as a theme's name."""
+    counts = Counter(_answer_key(" ".join(answers[p].split())) for p in positions)
     return min(counts, key=lambda text: (-counts[text], text))
 
 
@@ -117,55 +119,6 @@ def _keyword_groups(texts: list[str]) -> dict[str, list[int]]:
         words = sorted(set(_tokens(text)), key=lambda w: (-counts[w], w))
         groups.setdefault(words[0] if words else "other", []).append(i)
     return groups
-
-
-def _kmeans_groups(phrases: list[str], weights: list[int], max_themes: int) -> dict[str, list[int]] | None:
-    """Phrases (as sorted word lists) clustered by k-means on TF-IDF, named by their heaviest words."""
-    from sklearn.cluster import KMeans
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    vectoriser = TfidfVectorizer(tokenizer=str.split, lowercase=False, token_pattern=None)
-    try:
-        matrix = vectoriser.fit_transform(phrases)
-    except ValueError:  # every answer was stop words only
-        return None
-    labels, centres = _best_clustering(matrix, weights, max_themes, KMeans)
-    terms = vectoriser.get_feature_names_out()
-    groups: dict[str, list[int]] = {}
-    for cluster, centre in enumerate(centres):
-        top = centre.argsort()[::-1][:2]
-        name = " / ".join(str(terms[i]) for i in top)
-        members = [i for i, label in enumerate(labels) if label == cluster]
-        if members:
-            groups.setdefault(name, []).extend(members)
-    return groups
-
-
-def _best_clustering(matrix: Any, weights: list[int], max_themes: int, kmeans: Any) -> tuple[Any, Any]:
-    """k-means with the number of themes of the best silhouette (cosine) in 2..max_themes.
-
-    A fixed rule such as k = sqrt(n/2) merges unrelated phrases; k is chosen by how
-    well the phrases separate, measured on at most 2,000 of them to bound the cost.
-    """
-    from sklearn.metrics import silhouette_score
-    from threadpoolctl import threadpool_limits
-
-    best: tuple[float, Any] | None = None
-    # small sparse fits: one thread is several times faster than a pool's start-up
-    with threadpool_limits(1):
-        for k in range(2, min(max_themes, matrix.shape[0] - 1) + 1):
-            model = kmeans(n_clusters=k, n_init=3, random_state=0).fit(matrix, sample_weight=weights)
-            if len(set(model.labels_)) < 2:
-                continue
-            sample = min(2000, matrix.shape[0])
-            score = silhouette_score(matrix, model.labels_, metric="cosine", sample_size=sample, random_state=0)
-            # phrases that share no word tie at 0 for every k: the finer grouping wins ties
-            if best is None or score >= best[0] - 1e-9:
-                best = (score, model)
-    if best is None:
-        model = kmeans(n_clusters=1, n_init=1, random_state=0).fit(matrix, sample_weight=weights)
-        return model.labels_, model.cluster_centers_
-    return best[1].labels_, best[1].cluster_centers_
 
 
 def _ranked(groups: dict[str, list[int]], texts: list[str], max_themes: int) -> tuple[list[dict[str, Any]], list[str]]:

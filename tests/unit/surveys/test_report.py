@@ -42,6 +42,42 @@ def test_themes_group_similar_answers(use_sklearn: bool) -> None:
     assert set(TEXTS[:3]) in groups and set(TEXTS[3:]) in groups
 
 
+# the demo shop's planted reasons: twelve unrelated answers, more than max_themes
+REASONS = [
+    *["shipping cost"] * 6, *["payment failed"] * 5, *["price too high"] * 4, *["just browsing"] * 3,
+    "waiting for a discount", "app crashed", "checkout too long", "still comparing",
+    "not enough reviews", "delivery too slow", "size unclear", "no gift options",
+]  # fmt: skip
+
+WORDED = {
+    "payment": ["оплата не пройшла", "Оплата не прошла!", "не пройшла оплата", "оплата не прошла"],
+    "shipping": ["shipping costs", "Shipping cost.", "high shipping cost", "the shipping costs too much"],
+    "app": ["app crashed", "The app crashes", "app keeps crashing"],
+    "discount": ["чекаю знижки", "чекаю на знижку", "Чекаю знижок"],
+}
+
+
+def test_unrelated_answers_are_never_one_theme() -> None:
+    themes = group_themes(REASONS, max_themes=5)
+    assert [(theme["theme"], theme["examples"], theme["count"]) for theme in themes[:4]] == [
+        ("shipping cost", ["shipping cost"], 6),
+        ("payment failed", ["payment failed"], 5),
+        ("price too high", ["price too high"], 4),
+        ("just browsing", ["just browsing"], 3),
+    ]
+    assert themes[4]["theme"] == "other" and themes[4]["count"] == 8
+
+
+def test_inflected_and_cross_language_answers_are_one_theme_named_as_given() -> None:
+    texts = [text for wordings in WORDED.values() for text in wordings]
+    themes, labels = label_themes(texts, max_themes=5)
+    by_reason = {reason: {labels[texts.index(text)] for text in wordings} for reason, wordings in WORDED.items()}
+    assert all(len(names) == 1 for names in by_reason.values()), by_reason
+    assert len({name for names in by_reason.values() for name in names}) == len(WORDED)
+    said = {" ".join(text.casefold().rstrip(".!").split()) for text in texts}
+    assert {theme["theme"] for theme in themes} <= said
+
+
 def test_themes_of_nothing_and_of_too_many() -> None:
     assert group_themes(["", "  "]) == []
     themes = group_themes([f"word{n} alpha{n}" for n in "abcdefgh"], max_themes=3, use_sklearn=False)

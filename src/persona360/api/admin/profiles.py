@@ -105,11 +105,7 @@ def timeline(
 def identifiers(profile_id: BigInt, ws: WorkspaceDep, token: ReadProfiles) -> dict[str, Any]:
     live = ws.profiles.resolve(profile_id)
     ws.privacy.audit(f"token:{token.name}", "profile.identifiers", f"profile:{live}")
-    return {
-        "profile_id": live,
-        "identifiers": ws.profiles.identifiers(live),
-        "edges": ws.profiles.edges(live),
-    }
+    return {"profile_id": live, **ws.profiles.identity(live)}
 
 
 @router.post("/{profile_id}/unmerge", summary="Detach an identifier from a profile")
