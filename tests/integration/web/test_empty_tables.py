@@ -1,7 +1,8 @@
 """A table with nothing to list says so in one row that spans every column of its header.
 
 The campaigns page's row spanned 11 of its 12 columns: its rule stopped short of the
-last one. The real app over ASGI on a new workspace, where every such table is empty.
+last one. The profiles list of a new workspace was a bare header: it now says how
+profiles come. The real app over ASGI on a new workspace, where every such table is empty.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 from integration.web.pages import fetch
 from persona360 import Workspace
 
-PAGES = ["/campaigns", "/segments", "/surveys", "/review", "/privacy", "/audit?actor=nobody"]
+PAGES = ["/profiles", "/campaigns", "/segments", "/surveys", "/review", "/privacy", "/audit?actor=nobody"]
 
 
 def spans_and_columns(html: str) -> list[tuple[int, int]]:
@@ -32,3 +33,9 @@ def test_an_empty_table_spans_all_its_columns(workspace: Workspace, path: str) -
     assert found, "no empty row found"
     for span, columns in found:
         assert span == columns, (path, span, columns)
+
+
+def test_an_empty_profiles_list_says_how_profiles_come(workspace: Workspace) -> None:
+    (html,) = fetch(workspace, "/profiles")
+    assert "No profiles yet: send events to the tracking API" in html
+    assert "<code>persona360 import</code>" in html
