@@ -76,7 +76,8 @@ def migration_bar(shown_on: Console) -> Iterator[MigrationProgress]:
     try:
         yield step
     finally:
-        bar.stop()
+        if bar.tasks:  # Rich ends even a bar never started with a newline when not on a terminal
+            bar.stop()
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

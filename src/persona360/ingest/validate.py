@@ -82,7 +82,8 @@ def to_record(
     anonymous_id = (anonymous_raw or "").strip() or None
     _check_type_fields(get, kind, user_id, anonymous_id)
     properties = get("properties") or {}
-    message_id = get("messageId")
+    # given before the order: an order without its own id is keyed by this one
+    message_id = get("messageId") or f"p360-{uuid.uuid4()}"
     if kind == "track":
         event = get("event")
         order = order_facts(event, properties, message_id)
@@ -90,7 +91,7 @@ def to_record(
         event, order = get("name"), None
     # positional, in the field order of EventRecord: 19 keywords cost half the construction
     return EventRecord(
-        message_id or f"p360-{uuid.uuid4()}",
+        message_id,
         source_id,
         kind,
         timestamp,
@@ -114,8 +115,13 @@ def to_record(
     )
 
 
-def order_facts(event: str | None, properties: dict[str, Any], fallback_id: str | None) -> OrderFacts | None:
-    """The order a Segment e-commerce ``Order Completed`` event describes."""
+def order_facts(event: str | None, properties: dict[str, Any], fallback_id: str) -> OrderFacts | None:
+    """The order a Segment e-commerce ``Order Completed`` event describes.
+
+    ``fallback_id`` is the event's message id, the order's id when its properties name
+    none: it must be the id the event is stored with (``ORDER_ID_SQL`` reads that one),
+    and never missing, or every such order would share one id and count as the first.
+    """
     if event not in ORDER_EVENTS:
         return None
     order_id = normalise_plain_id(properties.get("order_id") or properties.get("orderId"))

@@ -47,3 +47,15 @@ def test_a_workspace_that_needs_migrations_shows_a_bar_while_they_run(tmp_path: 
     shown.seek(0)
     _settings_json(db)
     assert shown.getvalue() == ""  # up to date: no bar
+
+
+def test_an_up_to_date_workspace_writes_nothing_to_a_stderr_that_is_no_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every command wrote a blank line to a log or a cron job's stderr (cron mails any output)."""
+    logged = io.StringIO()
+    monkeypatch.setattr(state, "errors", Console(file=logged, force_terminal=False))
+    db = tmp_path / "ws.duckdb"
+    assert CliRunner().invoke(app, ["--db", str(db), "init"]).exit_code == 0
+    _settings_json(db)
+    assert logged.getvalue() == ""

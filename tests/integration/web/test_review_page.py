@@ -1,10 +1,12 @@
-"""The review queue page counts every pair waiting, not the page it shows.
+"""The review queue page counts every pair waiting, not the page it shows, and names both sides.
 
 It shows the most likely pairs first, a page of them; the heading said "50 pairs
 waiting" when 152 were. The real app over ASGI on a workspace the real resolver queued.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -54,3 +56,11 @@ def test_a_pair_held_by_a_clash_says_why_and_no_percentage_rounds_up_to_the_thre
     assert "merges a pair of 99 % or more by itself" in html
     assert pair_view({"pair_id": 1, "probability": 0.98998, "explanation": {}})["percent"] == 98.9
     assert pair_view({"pair_id": 1, "probability": 1.0, "explanation": {}})["percent"] == 100.0
+
+
+def test_each_side_of_a_pair_shows_its_name(queued: Workspace) -> None:
+    """The chart said the names matched, and the card showed only "Profile 3" and a user id."""
+    html = page_at(queued, "/review")
+    sides = re.findall(r'<ul class="pair-sides">(.*?)</ul>', html, re.S)
+    names = sorted(re.findall(r"</a> <strong>([^<]+)</strong> ·", side) for side in sides)
+    assert names == [["Olena Shevchuk"] * 2, ["Taras Shevchuk"] * 2]

@@ -138,6 +138,15 @@ def test_order_completed_gives_order_facts_with_revenue_from_products() -> None:
     assert (event.order.order_id, event.order.revenue) == ("o-1", 25.0)
 
 
+def test_an_order_without_ids_is_keyed_by_the_message_id_it_is_stored_with() -> None:
+    """Two orders naming no order id, sent with no messageId, were both order ``msg:None``."""
+    call = {"type": "track", "userId": "u", "event": "Order Completed", "properties": {"revenue": 10}}
+    first, second = record(call), record(call)
+    assert first.order is not None and second.order is not None
+    assert first.order.order_id == f"msg:{first.message_id}"
+    assert first.order.order_id != second.order.order_id
+
+
 def test_external_ids_become_namespaced_identifiers() -> None:
     event = record(
         {

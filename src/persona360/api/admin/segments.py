@@ -15,12 +15,25 @@ router = APIRouter(prefix="/v1/segments", tags=["segments"])
 ManageSegments = Annotated[Token, Depends(require("segments"))]
 
 
-class SegmentCreate(BaseModel):
-    """A segment: the condition as text, or as the JSON tree the preview returns."""
+class SegmentPreview(BaseModel):
+    """A condition to size before saving it: as text, or as the JSON tree the preview returns.
 
-    name: str = Field(examples=["Kyiv regulars"])
+    The name may be left out, as a preview saves nothing (the CLI and the web builder call
+    theirs ``preview``); one given is checked as ``create`` will check it.
+    """
+
+    name: str = Field("preview", examples=["Kyiv regulars"])
     condition: str | None = Field(None, examples=['orders_count >= 3 and city = "Kyiv"'])
     tree: dict[str, Any] | None = None
+
+    def spec(self) -> SegmentSpec:
+        return SegmentSpec(self.name, self.condition, self.tree)
+
+
+class SegmentCreate(SegmentPreview):
+    """A segment: a name, and the condition as text or as the JSON tree the preview returns."""
+
+    name: str = Field(examples=["Kyiv regulars"])
     description: str = ""
 
     def spec(self) -> SegmentSpec:
@@ -43,7 +56,7 @@ def list_segments(ws: WorkspaceDep, token: ManageSegments) -> dict[str, Any]:
 
 @router.post("/preview", summary="Size and sample of a condition, without saving")
 def preview(
-    body: SegmentCreate,
+    body: SegmentPreview,
     ws: WorkspaceDep,
     token: ManageSegments,
     sample: int = Query(10, ge=0, le=100),
