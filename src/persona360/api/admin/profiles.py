@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from persona360.api.deps import BigInt, ReadProfiles, WorkspaceDep, WriteProfiles
+from persona360.api.openapi import error_responses
 
-router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
+router = APIRouter(prefix="/v1/profiles", tags=["profiles"], responses=error_responses(401, 403))
 LOOKUP_KINDS = ("email", "phone", "user_id", "anonymous_id")
 
 
@@ -60,7 +61,7 @@ def list_profiles(
     return {"profiles": rows, "total": ws.profiles.count()}
 
 
-@router.get("/lookup", summary="Find the profile holding an identifier")
+@router.get("/lookup", summary="Find the profile holding an identifier", responses=error_responses(400, 404))
 def lookup(request: Request, ws: WorkspaceDep, token: ReadProfiles) -> dict[str, Any]:
     given = [(kind, value) for kind, value in request.query_params.items()]
     if len(given) != 1:
@@ -74,7 +75,7 @@ def lookup(request: Request, ws: WorkspaceDep, token: ReadProfiles) -> dict[str,
     return ws.profiles.show(profile_id)
 
 
-@router.post("/merge", summary="Merge the profiles holding two identifiers")
+@router.post("/merge", summary="Merge the profiles holding two identifiers", responses=error_responses(404))
 def merge(body: MergeCreate, ws: WorkspaceDep, token: WriteProfiles) -> dict[str, Any]:
     profile_id = ws.identity.merge(
         (body.a.kind, body.a.value), (body.b.kind, body.b.value), actor=f"token:{token.name}"
@@ -82,13 +83,13 @@ def merge(body: MergeCreate, ws: WorkspaceDep, token: WriteProfiles) -> dict[str
     return {"success": True, "profile_id": profile_id}
 
 
-@router.get("/{profile_id}", summary="A whole profile")
+@router.get("/{profile_id}", summary="A whole profile", responses=error_responses(404))
 def get_profile(profile_id: BigInt, ws: WorkspaceDep, token: ReadProfiles) -> dict[str, Any]:
     ws.privacy.audit(f"token:{token.name}", "profile.read", f"profile:{profile_id}")
     return ws.profiles.show(profile_id)
 
 
-@router.get("/{profile_id}/timeline", summary="A profile's events, newest first")
+@router.get("/{profile_id}/timeline", summary="A profile's events, newest first", responses=error_responses(404))
 def timeline(
     profile_id: BigInt,
     ws: WorkspaceDep,
@@ -101,14 +102,16 @@ def timeline(
     return ws.profiles.timeline(profile_id, limit=limit, cursor=cursor, event_type=type)
 
 
-@router.get("/{profile_id}/identifiers", summary="A profile's identifiers and their edges")
+@router.get(
+    "/{profile_id}/identifiers", summary="A profile's identifiers and their edges", responses=error_responses(404)
+)
 def identifiers(profile_id: BigInt, ws: WorkspaceDep, token: ReadProfiles) -> dict[str, Any]:
     live = ws.profiles.resolve(profile_id)
     ws.privacy.audit(f"token:{token.name}", "profile.identifiers", f"profile:{live}")
     return {"profile_id": live, **ws.profiles.identity(live)}
 
 
-@router.post("/{profile_id}/unmerge", summary="Detach an identifier from a profile")
+@router.post("/{profile_id}/unmerge", summary="Detach an identifier from a profile", responses=error_responses(404))
 def unmerge(profile_id: BigInt, body: UnmergeCreate, ws: WorkspaceDep, token: WriteProfiles) -> dict[str, Any]:
     live = ws.profiles.resolve(profile_id)
     holder = ws.profiles.find(body.identifier.kind, body.identifier.value)
