@@ -29,6 +29,7 @@ from persona360.api.admin import surveys as admin_surveys
 from persona360.api.consistency import SettleBeforeReads
 from persona360.api.errors import install_error_handlers
 from persona360.api.intake import TrackingIntake
+from persona360.api.openapi import document_errors
 from persona360.api.ticker import Ticker
 from persona360.collector import collector_tuned_for_serving
 from persona360.ingest.batcher import Batcher
@@ -36,7 +37,10 @@ from persona360.workspace import Workspace
 
 
 class Persona360App(FastAPI):
-    """FastAPI, with the tracking POSTs answered before its middleware stack (``api/intake.py``)."""
+    """FastAPI, with the tracking POSTs answered before its middleware stack (``api/intake.py``).
+
+    Its schema documents the 400 the app answers for invalid input, not FastAPI's 422.
+    """
 
     intake: TrackingIntake | None = None
 
@@ -47,6 +51,12 @@ class Persona360App(FastAPI):
             await super().__call__(scope, receive, send)
         else:
             await intake(scope, receive, send, kind)
+
+    def openapi(self) -> dict[str, Any]:
+        """FastAPI's schema, with the errors the app really answers (``api/openapi.py``)."""
+        if self.openapi_schema is None:
+            self.openapi_schema = document_errors(super().openapi())
+        return self.openapi_schema
 
 
 # Paths answered in the API's JSON error shape; every other path is the web's, whose

@@ -42,7 +42,7 @@ WRITE_KEY = HTTPBase(
 WRITE_KEY_SECURITY = [Depends(WRITE_KEY)]
 
 # A number the database stores as BIGINT: a larger one would fail inside the query (a
-# 500); declared here it is refused as a 422 naming the parameter, and the schema says so.
+# 500); declared here it is refused as a 400 naming the parameter, and the schema says so.
 BigInt = Annotated[int, Interval(ge=-(2**63), le=2**63 - 1)]
 
 WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]

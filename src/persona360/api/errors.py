@@ -10,10 +10,11 @@ sit at the top level because Segment's SDKs read exactly those two keys.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from persona360.api.responses import JSONBody
@@ -43,6 +44,30 @@ STATUS_OF: list[tuple[type[Exception], int, str]] = [
     (StoreUnavailableError, 503, "store_unavailable"),
     (ValueError, 400, "invalid_request"),
 ]
+
+
+class ErrorItem(BaseModel):
+    """One invalid event of a batch, by its position."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    index: int
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer: the schema documents this, the server sends :func:`error_body`."""
+
+    model_config = ConfigDict(extra="forbid")  # the schema then refuses a key the server adds undocumented
+
+    success: Literal[False] = False
+    code: str = Field(examples=["invalid_request"], description="Stable, machine-readable (see STATUS_OF).")
+    message: str = Field(examples=["a.kind: Field required"], description="What is wrong and how to fix it.")
+    field: str = Field("", examples=["a.kind"], description="The field at fault; empty when none is.")
+    errors: list[ErrorItem] = Field(
+        default_factory=list, description="A batch's invalid events by index (only when a batch is refused)."
+    )
 
 
 def error_body(code: str, message: str, field: str = "", errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:

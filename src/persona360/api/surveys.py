@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from persona360.api.body import read_json
 from persona360.api.deps import WRITE_KEY_SECURITY, get_workspace, source_for
+from persona360.api.openapi import error_responses
 from persona360.errors import SurveyError
 from persona360.surveys.widget import IDENTITY_PARAMETERS, form_page, public_definition, widget_script
 
@@ -41,13 +42,18 @@ def widget() -> Response:
     return Response(widget_script(), media_type="text/javascript", headers={"Cache-Control": "public, max-age=300"})
 
 
-@router.get("/{survey_id}/definition", summary="A survey's questions, for the widget (public)")
+@router.get(
+    "/{survey_id}/definition", summary="A survey's questions, for the widget (public)", responses=error_responses(404)
+)
 def definition(survey_id: str, request: Request) -> dict[str, Any]:
     return public_definition(get_workspace(request).surveys.get(survey_id))
 
 
 @router.get(
-    "/{survey_id}/form", summary="A page with the survey form (write key in the query)", response_class=HTMLResponse
+    "/{survey_id}/form",
+    summary="A page with the survey form (write key in the query)",
+    response_class=HTMLResponse,
+    responses=error_responses(401, 404),
 )
 def form(survey_id: str, request: Request, writeKey: str | None = None) -> HTMLResponse:  # noqa: N803 - Segment's spelling
     workspace = get_workspace(request)
@@ -57,7 +63,10 @@ def form(survey_id: str, request: Request, writeKey: str | None = None) -> HTMLR
 
 
 @router.post(
-    "/{survey_id}/responses", summary="Record one person's answers (write key)", dependencies=WRITE_KEY_SECURITY
+    "/{survey_id}/responses",
+    summary="Record one person's answers (write key)",
+    dependencies=WRITE_KEY_SECURITY,
+    responses=error_responses(400, 401, 404, 413),
 )
 async def respond(survey_id: str, request: Request) -> dict[str, Any]:
     workspace = get_workspace(request)
@@ -71,7 +80,12 @@ async def respond(survey_id: str, request: Request) -> dict[str, Any]:
     return {"success": True, **result}
 
 
-@router.get("/{survey_id}/a", summary="One-click answer from a signed email link", response_class=HTMLResponse)
+@router.get(
+    "/{survey_id}/a",
+    summary="One-click answer from a signed email link",
+    response_class=HTMLResponse,
+    responses=error_responses(404),
+)
 def answer_link(survey_id: str, request: Request, token: str | None = None) -> HTMLResponse:
     result = get_workspace(request).surveys.answer_link(survey_id, token)
     answered = ", ".join(f"{name}: {value}" for name, value in result["answers"].items())

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from persona360.api.body import read_json
 from persona360.api.deps import WRITE_KEY_SECURITY, get_batcher, get_workspace, source_for
 from persona360.api.errors import error_body
+from persona360.api.openapi import error_responses
 from persona360.api.responses import JSONBody
 from persona360.errors import IndexedError, InvalidEventError, PayloadTooLargeError
 from persona360.ingest.batcher import Batcher
@@ -22,7 +23,7 @@ from persona360.ingest.record import EventRecord
 from persona360.ingest.validate import to_record
 from persona360.workspace import Workspace
 
-router = APIRouter(prefix="/v1", tags=["tracking"])
+router = APIRouter(prefix="/v1", tags=["tracking"], responses=error_responses(400, 401, 413, 503))
 SHORT_PATHS = {
     "i": "identify",
     "t": "track",

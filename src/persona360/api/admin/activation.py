@@ -14,8 +14,9 @@ from pydantic import BaseModel, Field
 from persona360.access.keys import Token
 from persona360.activation import CampaignError, CampaignSpec
 from persona360.api.deps import BigInt, WorkspaceDep, require
+from persona360.api.openapi import error_responses
 
-router = APIRouter(prefix="/v1", tags=["activation"])
+router = APIRouter(prefix="/v1", tags=["activation"], responses=error_responses(401, 403))
 Campaigns = Annotated[Token, Depends(require("campaigns"))]
 
 
@@ -72,14 +73,14 @@ def list_templates(ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
     return {"templates": ws.activation.templates()}
 
 
-@router.post("/templates/preview", summary="Render a template for one profile")
+@router.post("/templates/preview", summary="Render a template for one profile", responses=error_responses(404))
 def preview(body: TemplatePreview, ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
     result = ws.activation.preview(_source(ws, body.source, body.name), body.profile_id, body.event)
     ws.privacy.audit(f"token:{token.name}", "template.preview", f"profile:{body.profile_id}")
     return {"subject": result.subject, "text": result.text, "traits_used": result.traits_used}
 
 
-@router.post("/campaigns", summary="Create a campaign", status_code=201)
+@router.post("/campaigns", summary="Create a campaign", status_code=201, responses=error_responses(404))
 def create_campaign(body: CampaignCreate, ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
     template = _source(ws, body.template, body.template_name)
     spec = CampaignSpec(
@@ -103,17 +104,27 @@ def list_campaigns(ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
     return {"campaigns": ws.activation.list()}
 
 
-@router.post("/campaigns/{name}/send", summary="Queue messages for new members and send what is due")
+@router.post(
+    "/campaigns/{name}/send",
+    summary="Queue messages for new members and send what is due",
+    responses=error_responses(404),
+)
 def send(name: str, ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
     return ws.activation.send(name, actor=f"token:{token.name}")
 
 
-@router.get("/campaigns/{name}/report", summary="Deliveries, opens, clicks, conversions, uplift")
+@router.get(
+    "/campaigns/{name}/report", summary="Deliveries, opens, clicks, conversions, uplift", responses=error_responses(404)
+)
 def report(name: str, ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
     return ws.activation.report(name)
 
 
-@router.get("/campaigns/{name}/messages", summary="The outbox of a campaign: status, attempts, errors")
+@router.get(
+    "/campaigns/{name}/messages",
+    summary="The outbox of a campaign: status, attempts, errors",
+    responses=error_responses(404),
+)
 def messages(
     name: str,
     ws: WorkspaceDep,
@@ -132,7 +143,11 @@ def outbox(ws: WorkspaceDep, token: Campaigns) -> dict[str, Any]:
     return {"outbox": ws.activation.outbox()}
 
 
-@router.get("/audiences/{segment}.csv", summary="A segment as a hashed customer list (Facebook or Google)")
+@router.get(
+    "/audiences/{segment}.csv",
+    summary="A segment as a hashed customer list (Facebook or Google)",
+    responses=error_responses(404),
+)
 def audience(
     segment: str,
     ws: WorkspaceDep,

@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from persona360.access.keys import Token
 from persona360.api.deps import WorkspaceDep, require
+from persona360.api.openapi import error_responses
 
-router = APIRouter(prefix="/v1/enrichment", tags=["enrichment"])
+router = APIRouter(prefix="/v1/enrichment", tags=["enrichment"], responses=error_responses(401, 403))
 ReadProfiles = Annotated[Token, Depends(require("profiles:read"))]
 WriteProfiles = Annotated[Token, Depends(require("profiles:write"))]
 
@@ -32,7 +33,9 @@ def status(ws: WorkspaceDep, token: ReadProfiles) -> dict[str, Any]:
     return ws.enrichment.status()
 
 
-@router.post("/run", summary="Enrich profiles now (consent checked); answers the run's counts")
+@router.post(
+    "/run", summary="Enrich profiles now (consent checked); answers the run's counts", responses=error_responses(404)
+)
 def run(body: EnrichmentRun, ws: WorkspaceDep, token: WriteProfiles) -> dict[str, Any]:
     for name in body.providers or []:
         ws.enrichment.check_provider(name)

@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 
 from persona360.access.keys import Token
 from persona360.api.deps import BigInt, WorkspaceDep, require
+from persona360.api.openapi import error_responses
 
-router = APIRouter(prefix="/v1/profiles", tags=["privacy"])
+router = APIRouter(prefix="/v1/profiles", tags=["privacy"], responses=error_responses(401, 403, 404))
 PrivacyScope = Annotated[Token, Depends(require("privacy"))]
 
 
@@ -62,7 +63,7 @@ def export(profile_id: BigInt, ws: WorkspaceDep, token: PrivacyScope) -> dict[st
     return ws.privacy.export(profile_id, actor=f"token:{token.name}")
 
 
-retention_router = APIRouter(prefix="/v1/privacy", tags=["privacy"])
+retention_router = APIRouter(prefix="/v1/privacy", tags=["privacy"], responses=error_responses(401, 403))
 
 
 @retention_router.post("/retention", summary="Apply the retention rules now, or count what they would delete")

@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, Query
 
 from persona360.access.keys import Token
 from persona360.api.deps import BigInt, WorkspaceDep, require
+from persona360.api.openapi import error_responses
 
-router = APIRouter(prefix="/v1/resolution", tags=["identity"])
+router = APIRouter(prefix="/v1/resolution", tags=["identity"], responses=error_responses(401, 403))
 ReviewMatches = Annotated[Token, Depends(require("identity"))]
 
 
@@ -30,19 +31,27 @@ def list_pairs(
     return {"pairs": pairs, "total": ws.resolution.count(wanted)}
 
 
-@router.get("/pairs/{pair_id}", summary="One pair with the match weight of every comparison")
+@router.get(
+    "/pairs/{pair_id}", summary="One pair with the match weight of every comparison", responses=error_responses(404)
+)
 def get_pair(pair_id: BigInt, ws: WorkspaceDep, token: ReviewMatches) -> dict[str, Any]:
     ws.privacy.audit(f"token:{token.name}", "resolution.pair", f"pair:{pair_id}")
     return ws.resolution.pair(pair_id)
 
 
-@router.post("/pairs/{pair_id}/accept", summary="Merge the two profiles of a pending pair")
+@router.post(
+    "/pairs/{pair_id}/accept", summary="Merge the two profiles of a pending pair", responses=error_responses(404)
+)
 def accept(pair_id: BigInt, ws: WorkspaceDep, token: ReviewMatches) -> dict[str, Any]:
     profile_id = ws.resolution.accept(pair_id, actor=f"token:{token.name}")
     return {"success": True, "pair_id": pair_id, "status": "accepted", "profile_id": profile_id}
 
 
-@router.post("/pairs/{pair_id}/reject", summary="Keep the profiles apart; the pair is never proposed again")
+@router.post(
+    "/pairs/{pair_id}/reject",
+    summary="Keep the profiles apart; the pair is never proposed again",
+    responses=error_responses(404),
+)
 def reject(pair_id: BigInt, ws: WorkspaceDep, token: ReviewMatches) -> dict[str, Any]:
     ws.resolution.reject(pair_id, actor=f"token:{token.name}")
     return {"success": True, "pair_id": pair_id, "status": "rejected"}

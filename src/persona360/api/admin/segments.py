@@ -9,9 +9,10 @@ from pydantic import BaseModel, Field
 
 from persona360.access.keys import Token
 from persona360.api.deps import BigInt, WorkspaceDep, require
+from persona360.api.openapi import error_responses
 from persona360.segments.definitions import SegmentSpec
 
-router = APIRouter(prefix="/v1/segments", tags=["segments"])
+router = APIRouter(prefix="/v1/segments", tags=["segments"], responses=error_responses(401, 403))
 ManageSegments = Annotated[Token, Depends(require("segments"))]
 
 
@@ -74,7 +75,7 @@ def create(body: SegmentCreate, ws: WorkspaceDep, token: ManageSegments) -> dict
     return created
 
 
-@router.get("/{segment}", summary="One segment")
+@router.get("/{segment}", summary="One segment", responses=error_responses(404))
 def get_segment(segment: str, ws: WorkspaceDep, token: ManageSegments) -> dict[str, Any]:
     return {
         **ws.segments.get(segment).public(),
@@ -82,7 +83,7 @@ def get_segment(segment: str, ws: WorkspaceDep, token: ManageSegments) -> dict[s
     }
 
 
-@router.get("/{segment}/members", summary="Current members")
+@router.get("/{segment}/members", summary="Current members", responses=error_responses(404))
 def members(
     segment: str,
     ws: WorkspaceDep,
@@ -95,7 +96,7 @@ def members(
     return page
 
 
-@router.get("/{segment}/history", summary="Entries and exits, newest first")
+@router.get("/{segment}/history", summary="Entries and exits, newest first", responses=error_responses(404))
 def history(
     segment: str,
     ws: WorkspaceDep,
@@ -109,12 +110,17 @@ def history(
     return {"history": rows}
 
 
-@router.get("/{segment}/counts", summary="Size over time")
+@router.get("/{segment}/counts", summary="Size over time", responses=error_responses(404))
 def counts(segment: str, ws: WorkspaceDep, token: ManageSegments) -> dict[str, Any]:
     return {"counts": ws.segments.counts(segment)}
 
 
-@router.post("/{segment}/triggers", summary="Call a webhook or send a campaign on entry or exit", status_code=201)
+@router.post(
+    "/{segment}/triggers",
+    summary="Call a webhook or send a campaign on entry or exit",
+    status_code=201,
+    responses=error_responses(404),
+)
 def add_trigger(segment: str, body: TriggerCreate, ws: WorkspaceDep, token: ManageSegments) -> dict[str, Any]:
     added = ws.segments.add_trigger(segment, body.url, body.on, body.max_attempts, campaign=body.campaign)
     ws.privacy.audit(f"token:{token.name}", "segment.trigger", f"segment:{segment}", {"on": body.on})

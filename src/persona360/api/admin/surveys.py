@@ -9,9 +9,10 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from persona360.access.keys import Token
 from persona360.api.deps import ADMIN_TOKEN, WorkspaceDep, require
+from persona360.api.openapi import error_responses
 from persona360.errors import PermissionDeniedError
 
-router = APIRouter(prefix="/admin/surveys", tags=["surveys"])
+router = APIRouter(prefix="/admin/surveys", tags=["surveys"], responses=error_responses(401, 403))
 
 
 def manage_surveys(
@@ -42,12 +43,16 @@ def create(ws: WorkspaceDep, token: ManageSurveys, body: Annotated[dict[str, Any
     return created
 
 
-@router.get("/{survey_id}", summary="One survey with its respondent count")
+@router.get("/{survey_id}", summary="One survey with its respondent count", responses=error_responses(404))
 def show(survey_id: str, ws: WorkspaceDep, token: ManageSurveys) -> dict[str, Any]:
     return ws.surveys.show(survey_id)
 
 
-@router.get("/{survey_id}/report", summary="NPS, choice counts, scale means and free-text themes")
+@router.get(
+    "/{survey_id}/report",
+    summary="NPS, choice counts, scale means and free-text themes",
+    responses=error_responses(404),
+)
 def report(
     survey_id: str, ws: WorkspaceDep, token: ManageSurveys, segment: str | None = None, by_persona: bool = False
 ) -> dict[str, Any]:
