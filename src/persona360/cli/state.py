@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from pydantic_settings.exceptions import SettingsError
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
 
 from persona360.errors import Persona360Error
 from persona360.profiles.reading import PERSON_FORMS
@@ -64,7 +64,7 @@ def migration_bar(shown_on: Console) -> Iterator[MigrationProgress]:
     stays one document.
     """
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    bar = Progress(*columns, console=shown_on, transient=True)
+    bar = progress_bar(*columns, shown_on=shown_on)
 
     def step(done: int, total: int, name: str) -> None:
         if not bar.tasks:
@@ -76,8 +76,21 @@ def migration_bar(shown_on: Console) -> Iterator[MigrationProgress]:
     try:
         yield step
     finally:
-        if bar.tasks:  # Rich ends even a bar never started with a newline when not on a terminal
-            bar.stop()
+        bar.stop()
+
+
+def progress_bar(
+    *columns: str | ProgressColumn, shown_on: Console, hidden: bool = False, transient: bool = True
+) -> Progress:
+    """The progress bar of every command: drawn on ``shown_on`` when it is a terminal, else nothing at all.
+
+    Rich ends a bar on a console that is no terminal with a blank line (a bar kept after
+    it ends, with its last frame too), so a redirected command's output, a cron job's
+    mail and a log got stray lines. ``hidden`` (``--json``) keeps the document alone on
+    stdout even on a terminal. Long work that logs its steps (migrations) still does.
+    """
+    shown = shown_on.is_interactive and not hidden
+    return Progress(*columns, console=shown_on, disable=not shown, transient=transient)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
