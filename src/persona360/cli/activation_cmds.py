@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from persona360.activation import CampaignSpec, uplift_withheld
-from persona360.cli.state import console, print_json, workspace
+from persona360.cli.state import console, print_empty, print_json, workspace
 from persona360.store.money import amounts_text
 
 templates = typer.Typer(help="Message templates (Jinja2, sandboxed).", no_args_is_help=True)
@@ -76,6 +76,8 @@ def list_campaigns(json: JsonOption = False) -> None:
     if json:
         print_json(rows)
         return
+    if not rows:
+        print_empty("No campaigns yet: create one with `persona360 campaigns create NAME --template FILE`.")
     for row in rows:
         console.print(f"{row['name']}: segment {row['segment']}, {row['channel']}, control {row['control_share']:.0%}")
 

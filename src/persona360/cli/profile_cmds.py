@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from persona360.cli.state import PersonArg, console, fail, print_json, shown, when, workspace
+from persona360.cli.state import PersonArg, console, fail, print_json, print_table, shown, when, workspace
 from persona360.errors import NotFoundError
 from persona360.identity.normalise import split_identifier
 from persona360.profiles.links import link_reason
@@ -29,6 +29,10 @@ def register(app: typer.Typer) -> None:
 
 
 NAMED_LIMIT = 10  # people listed when a name is not one person's
+NO_PROFILES = (
+    "No profiles yet: import an export with `persona360 import`, or send events to the tracking API "
+    "(/v1/batch, with a source's write key from `persona360 sources add`)."
+)
 
 
 def _find(ws: Workspace, text: str) -> int:
@@ -104,7 +108,7 @@ def list_profiles(
             str(row["event_count"]),
             when(row["last_seen"]),
         )
-    console.print(table)
+    print_table(table, f"No profiles with revenue in {currency}." if currency else NO_PROFILES)
 
 
 @profiles.command("export")

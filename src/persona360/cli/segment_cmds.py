@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from persona360.cli.state import console, print_json, warn, workspace
+from persona360.cli.state import console, print_json, print_table, warn, workspace
 from persona360.segments.definitions import SegmentSpec
 
 segments = typer.Typer(help="Live segments: conditions over traits and events.", no_args_is_help=True)
@@ -37,7 +37,7 @@ def list_segments(json: JsonOption = False) -> None:
             row["definition"],
             str(row["evaluated_at"] or "-")[:19],
         )
-    console.print(table)
+    print_table(table, "No segments yet: create one with `persona360 segments create NAME CONDITION`.")
 
 
 @segments.command("preview")
@@ -217,7 +217,7 @@ def triggers(json: JsonOption = False) -> None:
                 )
             )
         )
-    console.print(table)
+    print_table(table, "No triggers yet: add one with `persona360 segments trigger SEGMENT --url URL`.")
 
 
 @segments.command("deliveries")
@@ -249,7 +249,8 @@ def deliveries(
                 )
             )
         )
-    console.print(table)
+    empty = f"No {status} deliveries." if status else "No deliveries yet: a trigger delivers as profiles enter or exit."
+    print_table(table, empty)
 
 
 traits = typer.Typer(help="Computed traits (aggregates over events) and RFM.", no_args_is_help=True)
@@ -289,7 +290,7 @@ def list_traits(json: JsonOption = False) -> None:
     table = Table("name", "definition", "profiles")
     for row in rows:
         table.add_row(row["name"], row["definition"], str(row["profiles"]))
-    console.print(table)
+    print_table(table, "No computed traits yet: define one with `persona360 traits define NAME DEFINITION`.")
 
 
 @traits.command("rfm")

@@ -17,6 +17,7 @@ from pydantic_settings.exceptions import SettingsError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from persona360.errors import Persona360Error
 from persona360.profiles.reading import PERSON_FORMS
@@ -139,6 +140,23 @@ def shown(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}" if abs(value) < 1e15 else str(value)
     return escape(str(value))
+
+
+def print_table(table: Table, empty: str) -> None:
+    """Print ``table``, or ``empty`` when it has no rows.
+
+    A bare header told a new workspace nothing; ``empty`` says what there is none of and
+    the command that makes one, as the web UI's empty states do. ``--json`` prints ``[]``.
+    """
+    if table.row_count:
+        console.print(table)
+    else:
+        print_empty(empty)
+
+
+def print_empty(text: str) -> None:
+    """Say that a list is empty; the terminal wraps it, so a command in it is never cut by a line break."""
+    console.print(text, highlight=False, soft_wrap=True)
 
 
 def print_json(data: Any) -> None:
