@@ -14,7 +14,7 @@ from persona360.errors import NotFoundError
 from persona360.identity.normalise import split_identifier
 from persona360.profiles.links import link_reason
 from persona360.profiles.reading import PERSON_FORMS, display_name
-from persona360.store.money import amounts_text
+from persona360.store.money import Money, amounts_text
 from persona360.workspace import Workspace
 
 profiles = typer.Typer(help="Read unified profiles.", no_args_is_help=True)
@@ -75,10 +75,11 @@ def show(
     with workspace() as ws:
         profile = ws.profiles.show(_find_person(ws, identifier))
         ws.privacy.audit("cli", "profile.read", f"profile:{profile['profile_id']}")
+        currency = Money.from_settings(ws.settings).main_currency
     if json:
         print_json(profile)
     else:
-        console.print(render_profile(profile))
+        console.print(render_profile(profile, currency))
 
 
 @profiles.command("list")
@@ -94,6 +95,7 @@ def list_profiles(
     with workspace() as ws:
         rows = ws.profiles.list(limit=limit, sort=sort, currency=currency)
         ws.privacy.audit("cli", "profiles.list", "profiles", {"limit": limit, "offset": 0})
+        main = Money.from_settings(ws.settings).main_currency
     if json:
         print_json(rows)
         return
@@ -104,7 +106,7 @@ def list_profiles(
             str(row["name"] or "-"),
             str(row["email"] or "-"),
             str(row["orders_count"]),
-            amounts_text(row["revenue_by_currency"]),
+            amounts_text(row["revenue_by_currency"], main),
             str(row["event_count"]),
             when(row["last_seen"]),
         )
@@ -185,13 +187,15 @@ def unmerge(
         console.print(f"Profile {old} kept; {key[0]}:{key[1]} is now in profile {new}.")
 
 
-def render_profile(profile: dict[str, Any]) -> Panel:
-    """A readable Rich panel of a profile."""
+def render_profile(profile: dict[str, Any], currency: str) -> Panel:
+    """A readable Rich panel of a profile; no revenue is a zero in ``currency`` (``Money.main_currency``)."""
     traits = profile["traits"]
     title = display_name(profile)
     facts = Table.grid(padding=(0, 2))
     facts.add_row("profile", str(profile["profile_id"]), "orders", str(profile["orders_count"]))
-    facts.add_row("first seen", when(profile["first_seen"]), "revenue", amounts_text(profile["revenue_by_currency"]))
+    facts.add_row(
+        "first seen", when(profile["first_seen"]), "revenue", amounts_text(profile["revenue_by_currency"], currency)
+    )
     facts.add_row("last seen", when(profile["last_seen"]), "events", str(profile["event_count"]))
     facts.add_row("channels", ", ".join(profile["channels"]), "devices", ", ".join(profile["devices"]) or "-")
     ids = Table("identifier", "linked by", "source", box=None)
@@ -232,7 +236,11 @@ def _predictions_table(predicted: dict[str, Any]) -> Table:
 
     def money(amount: float) -> str:
         currency = predicted.get("currency")
-        return amounts_text({currency: amount}) if currency else f"{amount:,.2f} (several currencies added as one)"
+        return (
+            amounts_text({currency: amount}, currency)
+            if currency
+            else f"{amount:,.2f} (several currencies added as one)"
+        )
 
     table = Table("predicted", "value", box=None, caption=f"fitted {when(predicted['fitted_at'])}")
     table.add_row("churn risk", f"{predicted['churn_bucket']} ({predicted['churn_risk']:.0%})")
