@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from persona360.access.keys import SCOPES
-from persona360.cli.state import console, print_json, workspace
+from persona360.cli.state import console, print_json, print_table, workspace
 
 sources = typer.Typer(help="Sources of events, each with its own write key.", no_args_is_help=True)
 tokens = typer.Typer(help="Admin tokens for the admin API.", no_args_is_help=True)
@@ -50,7 +50,9 @@ def list_sources(json: JsonOption = False) -> None:
             str(row["last_event_at"] or "-"),
             str(row["created_at"]),
         )
-    console.print(table)
+    print_table(
+        table, "No sources yet: add one with `persona360 sources add NAME` (or `persona360 import --source NAME`)."
+    )
 
 
 @tokens.command("create")
@@ -87,7 +89,7 @@ def list_tokens(json: JsonOption = False) -> None:
             str(row["created_at"]),
             str(row["revoked_at"] or "-"),
         )
-    console.print(table)
+    print_table(table, "No admin tokens yet: create one with `persona360 tokens create --scope SCOPE`.")
 
 
 @tokens.command("revoke")

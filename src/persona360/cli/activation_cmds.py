@@ -9,8 +9,8 @@ import typer
 from rich.markup import escape
 
 from persona360.activation import CampaignSpec, uplift_withheld
-from persona360.cli.state import console, print_json, workspace
-from persona360.store.money import amounts_text
+from persona360.cli.state import console, print_empty, print_json, workspace
+from persona360.store.money import Money, amounts_text
 
 templates = typer.Typer(help="Message templates (Jinja2, sandboxed).", no_args_is_help=True)
 campaigns = typer.Typer(help="Campaigns: a segment, a template and a channel.", no_args_is_help=True)
@@ -76,6 +76,8 @@ def list_campaigns(json: JsonOption = False) -> None:
     if json:
         print_json(rows)
         return
+    if not rows:
+        print_empty("No campaigns yet: create one with `persona360 campaigns create NAME --template FILE`.")
     for row in rows:
         console.print(f"{row['name']}: segment {row['segment']}, {row['channel']}, control {row['control_share']:.0%}")
 
@@ -124,6 +126,7 @@ def report(name: str, json: JsonOption = False) -> None:
     """Messages queued, sent, waiting and dead; opens, clicks, conversions, revenue and uplift over control."""
     with workspace() as ws:
         result = ws.activation.report(name)
+        currency = Money.from_settings(ws.settings).main_currency
     if json:
         print_json(result)
         return
@@ -131,7 +134,7 @@ def report(name: str, json: JsonOption = False) -> None:
         console.print(f"{label:>12}: {result[key]}")
     if result["last_error"] and (result["retrying"] or result["dead"]):
         console.print(f"{'last error':>12}: {result['last_error']}")
-    console.print(f"{'revenue':>12}: {amounts_text(result['revenue'])}")
+    console.print(f"{'revenue':>12}: {amounts_text(result['revenue'], currency)}")
     runs = result["runs"]
     kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(runs["by_kind"].items())) or "none"
     console.print(f"{'runs':>12}: {runs['runs']} ({kinds}), considered {runs['considered']}, queued {runs['queued']}")

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from persona360.cli.state import STATE, console, print_json
+from persona360.cli.state import STATE, console, print_json, progress_bar
 from persona360.clock import Clock, ShiftedClock
 from persona360.settings import Settings, load_settings
 
@@ -135,7 +135,7 @@ def _run(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, disable=json) as bar:
+    with progress_bar(*columns, shown_on=console, hidden=json, transient=False) as bar:
         tasks: dict[str, TaskID] = {}
 
         def step(stage: str, done: int, total: int) -> None:

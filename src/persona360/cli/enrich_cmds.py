@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from persona360.cli.state import console, print_json, workspace
+from persona360.cli.state import console, print_json, progress_bar, workspace
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -34,7 +34,7 @@ def enrich(
 ) -> None:
     """Infer traits for profiles; stored as events of the sources enrich.NAME."""
     columns = (TextColumn("Enriching"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with workspace() as ws, Progress(*columns, console=console, disable=json, transient=True) as bar:
+    with workspace() as ws, progress_bar(*columns, shown_on=console, hidden=json) as bar:
         task = bar.add_task("enrich", total=None)
         report = ws.enrichment.run(
             provider or None,

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 
-from persona360.cli.state import console, fail, print_json, workspace
+from persona360.cli.state import console, fail, print_json, progress_bar, workspace
 from persona360.errors import MappingError
 from persona360.ingest.importers.mapping import ROLE_CHOICES, parse_mapping
 from persona360.ingest.importers.rows import KINDS
@@ -52,7 +52,7 @@ def import_file(
     )
     with (
         workspace() as ws,
-        Progress(*columns, console=console, disable=json, transient=True) as bar,
+        progress_bar(*columns, shown_on=console, hidden=json) as bar,
     ):
         task = bar.add_task(f"Importing {file.name}", total=None)
         report = ws.ingest.import_file(

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 from rich.table import Table
 
-from persona360.cli.state import console, fail, print_json, workspace
+from persona360.cli.state import console, fail, print_json, progress_bar, workspace
 from persona360.predict.guardrails import PURCHASE_MODELS, PredictionOptions
 
 predict = typer.Typer(
@@ -46,13 +46,8 @@ def run(
     moment = _parse_moment(as_of)
     with (
         workspace() as ws,
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=console,
-            disable=json,
-            transient=True,
+        progress_bar(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), shown_on=console, hidden=json
         ) as bar,
     ):
         options = PredictionOptions(horizon_months, monthly_discount, holdout_days, purchase_model=purchase_model)

@@ -9,12 +9,12 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from persona360.cli.state import PersonArg, console, fail, print_json, shown, when, workspace
+from persona360.cli.state import PersonArg, console, fail, print_json, print_table, shown, when, workspace
 from persona360.errors import NotFoundError
 from persona360.identity.normalise import split_identifier
 from persona360.profiles.links import link_reason
 from persona360.profiles.reading import PERSON_FORMS, display_name
-from persona360.store.money import amounts_text
+from persona360.store.money import Money, amounts_text
 from persona360.workspace import Workspace
 
 profiles = typer.Typer(help="Read unified profiles.", no_args_is_help=True)
@@ -29,6 +29,10 @@ def register(app: typer.Typer) -> None:
 
 
 NAMED_LIMIT = 10  # people listed when a name is not one person's
+NO_PROFILES = (
+    "No profiles yet: import an export with `persona360 import`, or send events to the tracking API "
+    "(/v1/batch, with a source's write key from `persona360 sources add`)."
+)
 
 
 def _find(ws: Workspace, text: str) -> int:
@@ -71,10 +75,11 @@ def show(
     with workspace() as ws:
         profile = ws.profiles.show(_find_person(ws, identifier))
         ws.privacy.audit("cli", "profile.read", f"profile:{profile['profile_id']}")
+        currency = Money.from_settings(ws.settings).main_currency
     if json:
         print_json(profile)
     else:
-        console.print(render_profile(profile))
+        console.print(render_profile(profile, currency))
 
 
 @profiles.command("list")
@@ -90,6 +95,7 @@ def list_profiles(
     with workspace() as ws:
         rows = ws.profiles.list(limit=limit, sort=sort, currency=currency)
         ws.privacy.audit("cli", "profiles.list", "profiles", {"limit": limit, "offset": 0})
+        main = Money.from_settings(ws.settings).main_currency
     if json:
         print_json(rows)
         return
@@ -100,11 +106,11 @@ def list_profiles(
             str(row["name"] or "-"),
             str(row["email"] or "-"),
             str(row["orders_count"]),
-            amounts_text(row["revenue_by_currency"]),
+            amounts_text(row["revenue_by_currency"], main),
             str(row["event_count"]),
             when(row["last_seen"]),
         )
-    console.print(table)
+    print_table(table, f"No profiles with revenue in {currency}." if currency else NO_PROFILES)
 
 
 @profiles.command("export")
@@ -181,13 +187,15 @@ def unmerge(
         console.print(f"Profile {old} kept; {key[0]}:{key[1]} is now in profile {new}.")
 
 
-def render_profile(profile: dict[str, Any]) -> Panel:
-    """A readable Rich panel of a profile."""
+def render_profile(profile: dict[str, Any], currency: str) -> Panel:
+    """A readable Rich panel of a profile; no revenue is a zero in ``currency`` (``Money.main_currency``)."""
     traits = profile["traits"]
     title = display_name(profile)
     facts = Table.grid(padding=(0, 2))
     facts.add_row("profile", str(profile["profile_id"]), "orders", str(profile["orders_count"]))
-    facts.add_row("first seen", when(profile["first_seen"]), "revenue", amounts_text(profile["revenue_by_currency"]))
+    facts.add_row(
+        "first seen", when(profile["first_seen"]), "revenue", amounts_text(profile["revenue_by_currency"], currency)
+    )
     facts.add_row("last seen", when(profile["last_seen"]), "events", str(profile["event_count"]))
     facts.add_row("channels", ", ".join(profile["channels"]), "devices", ", ".join(profile["devices"]) or "-")
     ids = Table("identifier", "linked by", "source", box=None)
@@ -228,7 +236,11 @@ def _predictions_table(predicted: dict[str, Any]) -> Table:
 
     def money(amount: float) -> str:
         currency = predicted.get("currency")
-        return amounts_text({currency: amount}) if currency else f"{amount:,.2f} (several currencies added as one)"
+        return (
+            amounts_text({currency: amount}, currency)
+            if currency
+            else f"{amount:,.2f} (several currencies added as one)"
+        )
 
     table = Table("predicted", "value", box=None, caption=f"fitted {when(predicted['fitted_at'])}")
     table.add_row("churn risk", f"{predicted['churn_bucket']} ({predicted['churn_risk']:.0%})")

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from persona360.cli.state import console, print_json, workspace
+from persona360.cli.state import console, print_json, print_table, workspace
 from persona360.profiles.links import merge_reason
 from persona360.resolution import weighed_reasons
 
@@ -68,10 +68,19 @@ def list_pairs(
     if json:
         print_json(rows)
         return
-    console.print(_pairs_table(rows))
+    print_table(_pairs_table(rows), _no_pairs(wanted))
     if total > len(rows):
         what = "pairs" if wanted is None else f"{wanted} pairs"
         console.print(f"{len(rows)} of {total:,} {what} shown, most likely first: --limit shows more.")
+
+
+def _no_pairs(status: str | None) -> str:
+    """What an empty review list says: the web's "Nothing to review" for pending pairs."""
+    if status == "pending":
+        return "Nothing to review: run `persona360 resolve` to look for pairs."
+    if status is None:
+        return "No pairs yet: run `persona360 resolve` to look for them."
+    return f"No {status} pairs."
 
 
 def _pairs_table(rows: list[dict[str, Any]]) -> Table:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from persona360.cli.state import console, print_json, warn, workspace
+from persona360.cli.state import console, print_json, print_table, warn, workspace
 from persona360.segments.definitions import SegmentSpec
+from persona360.store.money import Money, amounts_text
 
 segments = typer.Typer(help="Live segments: conditions over traits and events.", no_args_is_help=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -37,7 +38,7 @@ def list_segments(json: JsonOption = False) -> None:
             row["definition"],
             str(row["evaluated_at"] or "-")[:19],
         )
-    console.print(table)
+    print_table(table, "No segments yet: create one with `persona360 segments create NAME CONDITION`.")
 
 
 @segments.command("preview")
@@ -47,12 +48,13 @@ def preview(condition: Condition, sample: int = 10, json: JsonOption = False) ->
         result = ws.segments.preview(SegmentSpec("preview", condition), sample)
         if result["sample"]:  # members' emails are printed: a read of personal data
             ws.privacy.audit("cli", "segment.preview", "profiles", {"rows": len(result["sample"])})
+        currency = Money.from_settings(ws.settings).main_currency
     if json:
         print_json(result)
         return
     console.print(f"[bold]{result['size']}[/] profiles match.")
     warn(result["warnings"])
-    _sample(result["sample"])
+    _sample(result["sample"], currency)
 
 
 @segments.command("create")
@@ -217,7 +219,7 @@ def triggers(json: JsonOption = False) -> None:
                 )
             )
         )
-    console.print(table)
+    print_table(table, "No triggers yet: add one with `persona360 segments trigger SEGMENT --url URL`.")
 
 
 @segments.command("deliveries")
@@ -249,7 +251,8 @@ def deliveries(
                 )
             )
         )
-    console.print(table)
+    empty = f"No {status} deliveries." if status else "No deliveries yet: a trigger delivers as profiles enter or exit."
+    print_table(table, empty)
 
 
 traits = typer.Typer(help="Computed traits (aggregates over events) and RFM.", no_args_is_help=True)
@@ -289,7 +292,7 @@ def list_traits(json: JsonOption = False) -> None:
     table = Table("name", "definition", "profiles")
     for row in rows:
         table.add_row(row["name"], row["definition"], str(row["profiles"]))
-    console.print(table)
+    print_table(table, "No computed traits yet: define one with `persona360 traits define NAME DEFINITION`.")
 
 
 @traits.command("rfm")
@@ -310,14 +313,15 @@ def rfm(json: JsonOption = False) -> None:
     console.print(table)
 
 
-def _sample(rows: list[dict[str, object]]) -> None:
+def _sample(rows: list[dict[str, Any]], currency: str) -> None:
+    """The members a preview shows, their revenue written as the web's preview writes it (in ``currency`` when none)."""
     table = Table("profile", "email", "orders", "revenue", "last seen")
     for row in rows:
         table.add_row(
             str(row["profile_id"]),
             str(row.get("email") or "-"),
             str(row["orders_count"]),
-            f"{row['revenue']:.2f}",
+            amounts_text(row["revenue_by_currency"], currency),
             str(row["last_seen"])[:19],
         )
     console.print(table)

@@ -16,7 +16,8 @@ from pydantic import ValidationError
 from pydantic_settings.exceptions import SettingsError
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from persona360.errors import Persona360Error
 from persona360.profiles.reading import PERSON_FORMS
@@ -64,7 +65,7 @@ def migration_bar(shown_on: Console) -> Iterator[MigrationProgress]:
     stays one document.
     """
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    bar = Progress(*columns, console=shown_on, transient=True)
+    bar = progress_bar(*columns, shown_on=shown_on)
 
     def step(done: int, total: int, name: str) -> None:
         if not bar.tasks:
@@ -76,8 +77,21 @@ def migration_bar(shown_on: Console) -> Iterator[MigrationProgress]:
     try:
         yield step
     finally:
-        if bar.tasks:  # Rich ends even a bar never started with a newline when not on a terminal
-            bar.stop()
+        bar.stop()
+
+
+def progress_bar(
+    *columns: str | ProgressColumn, shown_on: Console, hidden: bool = False, transient: bool = True
+) -> Progress:
+    """The progress bar of every command: drawn on ``shown_on`` when it is a terminal, else nothing at all.
+
+    Rich ends a bar on a console that is no terminal with a blank line (a bar kept after
+    it ends, with its last frame too), so a redirected command's output, a cron job's
+    mail and a log got stray lines. ``hidden`` (``--json``) keeps the document alone on
+    stdout even on a terminal. Long work that logs its steps (migrations) still does.
+    """
+    shown = shown_on.is_interactive and not hidden
+    return Progress(*columns, console=shown_on, disable=not shown, transient=transient)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -126,6 +140,23 @@ def shown(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}" if abs(value) < 1e15 else str(value)
     return escape(str(value))
+
+
+def print_table(table: Table, empty: str) -> None:
+    """Print ``table``, or ``empty`` when it has no rows.
+
+    A bare header told a new workspace nothing; ``empty`` says what there is none of and
+    the command that makes one, as the web UI's empty states do. ``--json`` prints ``[]``.
+    """
+    if table.row_count:
+        console.print(table)
+    else:
+        print_empty(empty)
+
+
+def print_empty(text: str) -> None:
+    """Say that a list is empty; the terminal wraps it, so a command in it is never cut by a line break."""
+    console.print(text, highlight=False, soft_wrap=True)
 
 
 def print_json(data: Any) -> None:

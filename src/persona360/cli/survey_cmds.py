@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from persona360.cli.state import console, print_json, shown, workspace
+from persona360.cli.state import console, print_json, print_table, shown, workspace
 from persona360.errors import SurveyError
 from persona360.profiles.reading import PERSON_FORMS
 from persona360.surveys import IDENTIFIER_KINDS, load_survey
@@ -52,7 +52,7 @@ def list_surveys(json: JsonOption = False) -> None:
         table.add_row(
             row["survey_id"], row["name"], str(row["questions"]), str(row["respondents"]), str(row["updated_at"])[:19]
         )
-    console.print(table)
+    print_table(table, "No surveys yet: define one with `persona360 surveys create FILE.yaml`.")
 
 
 @surveys.command("show")

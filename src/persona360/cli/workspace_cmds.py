@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import Progress
 
-from persona360.cli.state import console, print_json, workspace
+from persona360.cli.state import console, print_json, progress_bar, workspace
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -29,7 +28,7 @@ def init(json: JsonOption = False) -> None:
 
 def rebuild(json: JsonOption = False) -> None:
     """Rebuild the identity graph and every profile from the stored events."""
-    with workspace() as ws, Progress(console=console, disable=json, transient=True) as bar:
+    with workspace() as ws, progress_bar(shown_on=console, hidden=json) as bar:
         task = bar.add_task("Replaying events", total=None)
         replayed = ws.profiles.rebuild(progress=lambda done, total: bar.update(task, completed=done, total=total))
         info = {"events": replayed, "profiles": ws.profiles.count()}

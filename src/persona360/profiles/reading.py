@@ -658,7 +658,7 @@ class ProfileReader:
             or self.db.scalar("SELECT count(DISTINCT currency) FROM profiles WHERE currency IS NOT NULL") <= 1
         ):
             return "revenue DESC"
-        lead = self.money.reporting_currency or self.money.default_currency
+        lead = self.money.main_currency
         return f"currency IS NULL, CASE WHEN currency = '{lead}' THEN '' ELSE currency END, revenue DESC"
 
     def list_ids(self, profile_ids: builtins.list[int]) -> builtins.list[dict[str, Any]]:

@@ -166,6 +166,14 @@ class Money:
             f"p360_o.revenue * coalesce({factor}, 1) AS report_amount FROM {coded} AS p360_o {join})"
         )
 
+    @property
+    def main_currency(self) -> str:
+        """The currency the workspace reads its totals in: the reporting one, else the default one.
+
+        A total of no orders is shown in it ("0.00 UAH"), beside the others.
+        """
+        return self.reporting_currency or self.default_currency
+
     def label(self, currency: str) -> str:
         """How a total in ``currency`` is named: ``'USD'``, or ``'USD, not converted'`` beside a reporting currency."""
         if self.reporting_currency is None or currency == self.reporting_currency:
@@ -191,16 +199,20 @@ def by_currency(rows: Iterable[tuple[str, str, float]]) -> dict[str, list[tuple[
     return grouped
 
 
-def amounts_text(totals: Mapping[str, float]) -> str:
+def amounts_text(totals: Mapping[str, float], zero_in: str) -> str:
     """``{'UAH': 2500.1, 'USD, not converted': 12.0}`` -> ``'2,500.10 UAH; 12.00 USD, not converted'``.
 
+    The one way money is written for people (web pages and the CLI's text; JSON keeps
+    plain numbers). No totals at all (no orders) is a zero in ``zero_in``, the workspace's
+    :attr:`Money.main_currency`: a bare "0" beside "6,446.84 UAH" read as another unit.
+
     Example:
-        >>> amounts_text({"UAH": 2500.1, "USD, not converted": 12.0})
+        >>> amounts_text({"UAH": 2500.1, "USD, not converted": 12.0}, "UAH")
         '2,500.10 UAH; 12.00 USD, not converted'
-        >>> amounts_text({})
-        '0'
+        >>> amounts_text({}, "UAH")
+        '0.00 UAH'
     """
-    return "; ".join(f"{amount:,.2f} {label}" for label, amount in totals.items()) or "0"
+    return "; ".join(f"{amount:,.2f} {label}" for label, amount in (totals or {zero_in: 0.0}).items())
 
 
 def shares_text(shares: Mapping[str, float]) -> str:

@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import ClientDisconnect
 
 from persona360.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from persona360.store.money import Money
 from persona360.web.charts import format_number
 from persona360.web.values import amounts, email_breaks, figure, shares, shown, stamp
 
@@ -77,10 +78,16 @@ TEMPLATES.filters.update(
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """Render ``template`` with the viewer (when logged in) and the request."""
+    """Render ``template`` with the viewer (when logged in), the request and the workspace's main currency."""
     context.setdefault("viewer", getattr(request.state, "viewer", None))
+    context.setdefault("main_currency", main_currency(request))
     html = TEMPLATES.get_template(template).render(request=request, **context)
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
+def main_currency(request: Request) -> str:
+    """The currency the served workspace shows a total of no orders in (``Money.main_currency``)."""
+    return Money.from_settings(request.app.state.workspace.settings).main_currency
 
 
 SECURITY_HEADERS = {

@@ -15,7 +15,7 @@ from persona360.segments.errors import ConditionError
 from persona360.store.money import amounts_text
 from persona360.web.auth import FormDep, Viewer, ViewerDep, check_csrf
 from persona360.web.charts import Series, bar_chart, line_chart
-from persona360.web.rendering import WebRoute, page, page_count
+from persona360.web.rendering import WebRoute, main_currency, page, page_count
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 SAMPLE = 8
@@ -91,7 +91,7 @@ def preview(
             "email": r["email"],
             "orders": r["orders_count"],
             "revenue": r["revenue"],
-            "revenue_text": amounts_text(r["revenue_by_currency"]),
+            "revenue_text": amounts_text(r["revenue_by_currency"], main_currency(request)),
         }
         for r in found["sample"]
     ]

@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from persona360.store.money import amounts_text, shares_text
@@ -166,13 +168,15 @@ def soft_breaks(value: object) -> Markup:
     return Markup("<wbr>").join(part for part in _BREAK_AFTER.split(str(value)) if part)
 
 
-def amounts(totals: Mapping[str, float]) -> Markup:
+@pass_context
+def amounts(context: Context, totals: Mapping[str, float]) -> Markup:
     """Money per currency (``store.money.amounts_text``), each amount kept on one line.
 
     A table column narrower than "9,180.72 UAH" broke it into "9,180.72 / UAH"; two
-    currencies may still go on two lines, between the amounts.
+    currencies may still go on two lines, between the amounts. No money at all is a zero
+    in the page's ``main_currency`` (``rendering.page`` sets it), as the CLI writes it.
     """
-    return _figures(amounts_text, totals, "; ")
+    return _figures(lambda some: amounts_text(some, context["main_currency"]), totals, "; ")
 
 
 def shares(totals: Mapping[str, float]) -> Markup:

@@ -357,7 +357,7 @@ def test_the_profile_card_and_profile_show_give_the_predictions_and_computed_tra
     person = profile(shop, "refunder")
     predicted = shop.predict.get(person)
     assert predicted is not None and predicted["currency"] == "UAH"  # one currency: CLV is money
-    clv = amounts_text({"UAH": predicted["clv"]})
+    clv = amounts_text({"UAH": predicted["clv"]}, "UAH")
     risk = f"{predicted['churn_bucket']}</span> {predicted['churn_risk'] * 100:.0f} %"
 
     [card] = fetch(shop, f"/profiles/{person}")

@@ -74,7 +74,7 @@ def test_profile_lists_show_each_row_its_own_email_and_name(
     # on the card and in the CLI as in the list
     assert listed[jane]["name"] == f"{shown['firstName']['value']} {shown['lastName']['value']}" == "Jane Doe"
     assert display_name(workspace.profiles.show(jane)) == listed[jane]["name"]
-    assert render_profile(workspace.profiles.show(jane)).title == "Jane Doe"
+    assert render_profile(workspace.profiles.show(jane), "USD").title == "Jane Doe"
     assert listed[john]["email"] == "john@roe.org"
     by_ids = workspace.profiles.list_ids([john, jane])
     assert [row["profile_id"] for row in by_ids] == [john, jane]

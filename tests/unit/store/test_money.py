@@ -9,7 +9,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from persona360.store.money import Money, Rate, by_currency, money_sum, parse_rate
+from persona360.store.money import Money, Rate, amounts_text, by_currency, money_sum, parse_rate
 
 ORDERS = [
     (100.0, "UAH", "2026-01-05"),
@@ -109,3 +109,21 @@ def test_a_bad_money_setup_is_refused(money: object, message: str) -> None:
 def test_totals_are_grouped_by_currency_in_row_order() -> None:
     rows = [("web", "UAH", 10.0), ("shop", "USD", 2.5), ("shop", "UAH", 1.0)]
     assert by_currency(rows) == {"UAH": [("web", 10.0), ("shop", 1.0)], "USD": [("shop", 2.5)]}
+
+
+@pytest.mark.parametrize(
+    ("totals", "text"),
+    [
+        ({}, "0.00 UAH"),  # no orders: a zero in the main currency, not a bare "0"
+        ({"UAH": 0.0}, "0.00 UAH"),
+        ({"UAH": 13375.0}, "13,375.00 UAH"),
+        ({"UAH": 6446.84, "USD, not converted": 12.5}, "6,446.84 UAH; 12.50 USD, not converted"),
+    ],
+)
+def test_money_is_written_with_its_currency_zero_too(totals: dict[str, float], text: str) -> None:
+    assert amounts_text(totals, "UAH") == text
+
+
+def test_the_main_currency_is_the_reporting_one_else_the_default() -> None:
+    assert Money("PLN").main_currency == "PLN"
+    assert Money("PLN", "UAH").main_currency == "UAH"
