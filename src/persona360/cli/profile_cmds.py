@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 from rich.panel import Panel
-from rich.table import Table
+from rich.table import Column, Table
 
 from persona360.cli.state import PersonArg, console, fail, print_json, print_table, shown, when, workspace
 from persona360.errors import NotFoundError
@@ -99,7 +99,17 @@ def list_profiles(
     if json:
         print_json(rows)
         return
-    table = Table("id", "name", "email", "orders", "revenue", "events", "last seen")
+    # an amount broken over two lines reads as two values: the others wrap instead, and an
+    # email folds whole rather than lose its end to an ellipsis
+    table = Table(
+        "id",
+        "name",
+        Column("email", overflow="fold"),
+        "orders",
+        Column("revenue", no_wrap=True),
+        "events",
+        "last seen",  # "2026-11-25 / 15:46 UTC" over two lines still reads as one time
+    )
     for row in rows:
         table.add_row(
             str(row["profile_id"]),

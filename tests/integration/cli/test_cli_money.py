@@ -43,3 +43,9 @@ def test_a_previews_json_keeps_plain_numbers(db: Path) -> None:
 def test_the_profiles_list_and_card_write_no_revenue_as_a_zero_in_the_currency(db: Path) -> None:
     assert "0.00 UAH" in _cli(db, "profiles", "list")
     assert "0.00 UAH" in _cli(db, "profile", "show", "browser@example.org")
+
+
+def test_an_amount_stays_on_one_line_in_an_80_column_profiles_list(db: Path) -> None:
+    done = CliRunner().invoke(app, ["--db", str(db), "profiles", "list"], env={"COLUMNS": "80"})
+    assert done.exit_code == 0, done.output
+    assert "13,375.00 UAH" in done.stdout  # split over two lines, neither half would match
