@@ -97,3 +97,14 @@ def test_nps_and_report_by_segment(surveyed: Workspace) -> None:
     assert sum(theme["count"] for theme in report["comment"]["themes"]) == 5
     with pytest.raises(ValueError, match="question 'rating' is not an NPS question"):
         surveyed.surveys.nps("post-delivery", question="rating")
+
+
+def test_a_report_names_seven_themes_before_other(surveyed: Workspace) -> None:
+    reasons = ["shipping cost", "payment failed", "price too high", "just browsing", "waiting for a discount"]
+    reasons += ["app crashed", "checkout too long", "size unclear", "not enough reviews"]
+    answers = [reason for n, reason in enumerate(reasons) for _ in range(len(reasons) - n)]
+    for n, comment in enumerate(answers):
+        surveyed.surveys.answer("post-delivery", ("user_id", f"u{n}"), {"comment": comment})
+    report = {q["question"]: q for q in surveyed.surveys.report("post-delivery")["questions"]}
+    themes = [theme["theme"] for theme in report["comment"]["themes"]]
+    assert themes == [*reasons[:7], "other"]
