@@ -9,7 +9,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from persona360.cli.state import console, fail, print_json, workspace
+from persona360.cli.state import console, fail, print_json, print_table, workspace
+from persona360.errors import NotFoundError
 from persona360.personas.export import card_markdown, drift_markdown
 from persona360.store.money import shares_text
 
@@ -51,7 +52,10 @@ def build(
 def list_(json: JsonOption = False) -> None:
     """The latest model's personas."""
     with workspace() as ws:
-        rows = ws.personas.list()
+        try:
+            rows = ws.personas.list()
+        except NotFoundError:  # no model yet: an empty list, said as every list command says it
+            rows = []
     if json:
         print_json(rows)
         return
@@ -66,7 +70,7 @@ def list_(json: JsonOption = False) -> None:
             shares_text(row["revenue_shares"]),
             f"{best['archetype']} ({best['confidence']:.0%})" if best else "-",
         )
-    console.print(table)
+    print_table(table, "No personas yet: build them with `persona360 personas build`.")
 
 
 @personas.command("show")

@@ -29,6 +29,7 @@ EMPTY_LISTS = [
     (["review", "list"], "Nothing to review: run `persona360 resolve` to look for pairs."),
     (["review", "list", "--status", "all"], "No pairs yet: run `persona360 resolve` to look for them."),
     (["review", "list", "--status", "rejected"], "No rejected pairs."),
+    (["personas", "list"], "No personas yet: build them with `persona360 personas build`."),
 ]
 
 
