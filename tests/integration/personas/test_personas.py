@@ -238,7 +238,10 @@ def test_refresh_scores_changed_customers_in_sql(ws: Workspace) -> None:
 def test_the_server_schedule_rebuilds_a_stale_model(shop: Shop) -> None:
     with Workspace(shop.settings, FixedClock(END + timedelta(days=2))) as fresh:
         before = fresh.personas.latest()
-        assert before is not None and fresh.personas.rebuild_if_stale() is None  # refreshed 0 minutes ago
+        assert before is not None
+        # one customer refreshed now, so no refresh is due: alone (or before the refresh test) one was
+        fresh.personas.refresh(changed_customers(fresh, END - timedelta(days=400))[:1])
+        assert fresh.personas.rebuild_if_stale() is None  # refreshed 0 minutes ago, not stale
     late = before["built_at"] + timedelta(days=shop.settings.personas_stale_days + 1)
     with Workspace(shop.settings, FixedClock(late)) as stale:
         rebuilt = stale.personas.rebuild_if_stale()
