@@ -9,9 +9,10 @@ queues the segment's triggers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 import pyarrow as pa
 from sqlglot import exp
@@ -138,7 +139,7 @@ def evaluate_all(
         # the scope's current members of every segment at once; each segment's own
         # changes are the only ones recorded for it below, so this stays true
         current = _current_members_of(tx, [segment.segment_id for segment in segments]) if scoped else None
-        absorbed = _absorbed(tx) if scoped else {}
+        absorbed = cache(lambda: _absorbed(tx)) if scoped else None  # read only once a segment changed
         changes = [
             _apply(
                 tx,
@@ -188,14 +189,13 @@ def _apply(
     reason: str,
     scoped: bool,
     current: set[int] | None = None,
-    absorbed: dict[int, str] | None = None,
+    absorbed: Callable[[], Mapping[int, str]] | None = None,
 ) -> Changes:
     if current is None:
         current = _current_members(tx, segment.segment_id, scoped)
     changes = Changes(segment.name, sorted(now_members - current), sorted(current - now_members))
-    _record(tx, segment, changes, now, reason, counted=not scoped)
-    if absorbed:
-        _name_survivors(tx, segment.segment_id, changes, now, absorbed)
+    survivors = absorbed() if absorbed is not None and (changes.entered or changes.exited) else {}
+    _record(tx, segment, changes, now, reason, counted=not scoped, survivors=survivors)
     return changes
 
 
@@ -248,7 +248,7 @@ def _absorbed(tx: Transaction) -> dict[int, str]:
     The writer puts the profiles a batch merged away in the batch's scope (their rows
     go), so a profile into which a scope's profile was merged took it in with this
     batch: its entries and exits now follow from the merge, not from an "event". Read
-    once per evaluation; a batch without merges finds nothing and names nothing.
+    at most once per evaluation, and only when a segment has an entry or an exit.
     """
     rows = tx.fetchall(
         "SELECT new_id, list(old_id ORDER BY old_id) FROM profile_redirects "
@@ -257,26 +257,19 @@ def _absorbed(tx: Transaction) -> dict[int, str]:
     return {int(new): "merged with " + ", ".join(f"#{old}" for old in olds) for new, olds in rows}
 
 
-def _name_survivors(
-    tx: Transaction, segment_id: int, changes: Changes, now: datetime, absorbed: dict[int, str]
+def _record(
+    tx: Transaction,
+    segment: Segment,
+    changes: Changes,
+    now: datetime,
+    reason: str,
+    *,
+    counted: bool,
+    survivors: Mapping[int, str],
 ) -> None:
-    """The entries and exits ``changes`` just recorded for merge survivors take the reason of ``absorbed``."""
-    for column, at, profiles in (
-        ("enter_reason", "entered_at", changes.entered),
-        ("exit_reason", "exited_at", changes.exited),
-    ):
-        named = [profile for profile in profiles if profile in absorbed]
-        if named:
-            tx.execute(
-                f"UPDATE segment_memberships m SET {column} = r.reason "
-                "FROM (SELECT unnest(?) AS profile_id, unnest(?) AS reason) r "
-                f"WHERE m.profile_id = r.profile_id AND m.segment_id = ? AND m.{at} = ?",
-                [named, [absorbed[profile] for profile in named], segment_id, now],
-            )
-
-
-def _record(tx: Transaction, segment: Segment, changes: Changes, now: datetime, reason: str, *, counted: bool) -> None:
     """Write the entries and exits; count the members when something changed or ``counted``.
+
+    Each row takes ``reason``, or the merge a survivor among them took in (:func:`_absorbed`).
 
     A micro-batch re-evaluates every segment for a few profiles and mostly changes
     nothing: counting all members of every segment each time scanned the whole
@@ -284,14 +277,15 @@ def _record(tx: Transaction, segment: Segment, changes: Changes, now: datetime, 
     """
     if changes.entered:
         tx.execute(
-            "INSERT INTO segment_memberships SELECT ?, unnest(?), ?, NULL, ?, NULL",
-            [segment.segment_id, changes.entered, now, reason],
+            "INSERT INTO segment_memberships SELECT ?, unnest(?), ?, NULL, unnest(?), NULL",
+            [segment.segment_id, changes.entered, now, [survivors.get(p, reason) for p in changes.entered]],
         )
     if changes.exited:
         tx.execute(
-            "UPDATE segment_memberships SET exited_at = ?, exit_reason = ? WHERE segment_id = ? "
-            "AND exited_at IS NULL AND profile_id IN (SELECT unnest(?))",
-            [now, reason, segment.segment_id, changes.exited],
+            "UPDATE segment_memberships m SET exited_at = ?, exit_reason = r.reason "
+            "FROM (SELECT unnest(?) AS profile_id, unnest(?) AS reason) r "
+            "WHERE m.segment_id = ? AND m.exited_at IS NULL AND m.profile_id = r.profile_id",
+            [now, changes.exited, [survivors.get(p, reason) for p in changes.exited], segment.segment_id],
         )
         _name_merges(tx, segment.segment_id, changes.exited, now)
     changed = bool(changes.entered or changes.exited or segment.evaluated_at is None)
