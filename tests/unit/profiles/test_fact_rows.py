@@ -98,12 +98,17 @@ def _reference_spans(records: list[EventRecord], anchors: list[int]) -> dict[tup
     }
 
 
+def _facts_of(records: list[EventRecord], anchors: list[int]) -> CapturingTx:
+    """The fact tables ``record_facts`` writes for ``records``, as captured."""
+    tx = CapturingTx()
+    record_facts(tx, records, anchors, list(range(len(records))), {1: "web"})  # type: ignore[arg-type]
+    return tx
+
+
 def test_address_rows_match_a_record_by_record_reading() -> None:
     for seed in range(5):
         records, anchors = _records(seed)
-        tx = CapturingTx()
-        record_facts(tx, records, anchors, list(range(len(records))), {1: "web"})  # type: ignore[arg-type]
-        rows = tx.tables["anchor_addresses"].to_pylist()
+        rows = _facts_of(records, anchors).tables["anchor_addresses"].to_pylist()
         got = {
             (row["anchor_id"], row["ip"]): (row["events"], row["first_seen"], row["last_seen"], row["locale"])
             for row in rows
@@ -114,9 +119,7 @@ def test_address_rows_match_a_record_by_record_reading() -> None:
 def test_span_rows_match_a_record_by_record_reading() -> None:
     for seed in range(5):
         records, anchors = _records(seed)
-        tx = CapturingTx()
-        record_facts(tx, records, anchors, list(range(len(records))), {1: "web"})  # type: ignore[arg-type]
-        rows = tx.tables["anonymous_spans"].to_pylist()
+        rows = _facts_of(records, anchors).tables["anonymous_spans"].to_pylist()
         got = {
             (row["anchor_id"], row["anonymous_id"]): (
                 row["first_seen"],
@@ -131,8 +134,7 @@ def test_span_rows_match_a_record_by_record_reading() -> None:
 
 def test_undated_records_are_no_activity_and_their_traits_keep_their_time() -> None:
     records, anchors = _records(7)
-    tx = CapturingTx()
-    record_facts(tx, records, anchors, list(range(len(records))), {1: "web"})  # type: ignore[arg-type]
+    tx = _facts_of(records, anchors)
     activity = tx.tables["anchor_stats"].column("ts").to_pylist()
     assert activity == [None if record.extra.get(UNDATED) else record.timestamp for record in records]
     with_traits = [record for record in records if record.traits]
